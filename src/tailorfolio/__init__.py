@@ -1,0 +1,36 @@
+"""tailorfolio: personalized portfolio optimization.
+
+From an investor's situation (goals, horizon, risk questionnaire, accounts and tax lots,
+values) and a market (universe, prices, capital-market assumptions) to an explained plan.
+
+>>> import tailorfolio as tf
+>>> profile = tf.load_example_profile("young_saver")
+>>> plan = tf.plan(profile)
+>>> round(sum(plan.weights.values()), 6)
+1.0
+"""
+
+from tailorfolio._version import __version__
+from tailorfolio.examples import EXAMPLE_PROFILES, example_profile_text, load_example_profile
+from tailorfolio.market import Market, default_market
+from tailorfolio.planning import Plan, PlanSettings, build_plan
+from tailorfolio.profile import InvestorProfile, parse_profile, profile_from_yaml
+
+plan = build_plan
+"""``tailorfolio.plan(profile, market=None, *, settings=None, as_of=None) -> Plan``."""
+
+__all__ = [
+    "EXAMPLE_PROFILES",
+    "InvestorProfile",
+    "Market",
+    "Plan",
+    "PlanSettings",
+    "__version__",
+    "build_plan",
+    "default_market",
+    "example_profile_text",
+    "load_example_profile",
+    "parse_profile",
+    "plan",
+    "profile_from_yaml",
+]

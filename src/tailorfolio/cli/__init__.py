@@ -1,0 +1,1 @@
+"""The command line (an edge over the public API)."""

@@ -1,0 +1,118 @@
+"""Core commands: profile-template, plan, frontier, demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.panel import Panel
+
+from tailorfolio.cli._errors import guarded
+from tailorfolio.cli._options import (
+    AsOfOpt,
+    MarketOpt,
+    UniverseOpt,
+    market_from_options,
+    parse_date,
+)
+from tailorfolio.cli._render import demo_table, frontier_chart, frontier_table, print_plan
+from tailorfolio.cli._template import profile_template
+from tailorfolio.examples import EXAMPLE_PROFILES, load_example_profile
+from tailorfolio.optimize._optimizer import PortfolioOptimizer
+from tailorfolio.optimize._result import Objective
+from tailorfolio.planning._build import build_plan, prepare
+from tailorfolio.planning._settings import PlanSettings
+
+console = Console()
+
+
+def register(app: typer.Typer) -> None:
+    """Add the core commands to ``app``."""
+
+    @app.command("profile-template")
+    @guarded
+    def profile_template_cmd() -> None:
+        """Print a commented example profile to edit (tailorfolio profile-template > me.yaml)."""
+        typer.echo(profile_template(), nl=False)
+
+    @app.command("plan")
+    @guarded
+    def plan_cmd(
+        profile: Annotated[Path, typer.Argument(help="Investor profile (YAML or JSON).")],
+        market: MarketOpt = None,
+        universe: UniverseOpt = None,
+        json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the whole plan "
+                                                         "as JSON to this file.")] = None,
+        objective: Annotated[Objective, typer.Option(help="Portfolio objective.")] =
+        Objective.MAX_UTILITY,
+        as_of: AsOfOpt = None,
+    ) -> None:
+        """Risk level, recommended allocation, metrics, binding constraints and reasons."""
+        from tailorfolio.io import load_profile, write_text_atomic
+
+        prof = load_profile(profile)
+        mkt = market_from_options(market, universe)
+        plan = build_plan(prof, mkt, settings=PlanSettings(objective=objective),
+                          as_of=parse_date(as_of))
+        print_plan(console, plan)
+        if json_out is not None:
+            write_text_atomic(json_out, plan.to_json())
+            console.print(f"[green]Plan written to {json_out}[/green]")
+
+    @app.command("frontier")
+    @guarded
+    def frontier_cmd(
+        profile: Annotated[Path, typer.Argument(help="Investor profile (YAML or JSON).")],
+        market: MarketOpt = None,
+        universe: UniverseOpt = None,
+        points: Annotated[int, typer.Option(help="Number of frontier points.")] = 50,
+        csv_out: Annotated[Optional[Path], typer.Option("--csv", help="Write the points "
+                                                        "and weights as CSV.")] = None,
+        as_of: AsOfOpt = None,
+    ) -> None:
+        """The efficient frontier under the investor's constraints, and where the plan sits."""
+        from tailorfolio.io import load_profile, write_text_atomic
+
+        prof = load_profile(profile)
+        mkt = market_from_options(market, universe)
+        settings = PlanSettings(frontier_points=points)
+        opt = PortfolioOptimizer(solvers=settings.solvers)
+        plan = build_plan(prof, mkt, settings=settings, as_of=parse_date(as_of), optimizer=opt)
+        ctx = prepare(prof, mkt, settings, parse_date(as_of))
+        a = mkt.assumptions
+        # The frontier drops the risk level's volatility ceiling so the whole curve shows.
+        cs = ctx.constraints.with_volatility_cap(None)
+        fr = opt.frontier(a.expected_return, a.covariance, cs, n_points=points,
+                          risk_free_rate=a.risk_free_rate)
+        console.print(frontier_table(fr))
+        console.print(Panel(frontier_chart(fr, (plan.volatility, plan.expected_return)),
+                            title="Frontier (volatility → expected return)"))
+        best = int(fr.sharpe.argmax())
+        console.print(
+            f"Your plan: volatility {plan.volatility:.1%}, expected return "
+            f"{plan.expected_return:.1%}, Sharpe {plan.sharpe:.2f}. The frontier's best Sharpe "
+            f"is {fr.sharpe[best]:.2f} at volatility {fr.volatility[best]:.1%}; your risk level "
+            f"{plan.risk.level} caps volatility at {plan.max_volatility:.1%}."
+        )
+        if csv_out is not None:
+            write_text_atomic(csv_out, fr.to_frame().to_csv(index=False))
+            console.print(f"[green]Frontier written to {csv_out}[/green]")
+
+    @app.command("demo")
+    @guarded
+    def demo_cmd(
+        full: Annotated[bool, typer.Option(help="Print each plan in full as well.")] = False,
+    ) -> None:
+        """Plan the bundled example investors and show them side by side."""
+        opt = PortfolioOptimizer()
+        plans = [build_plan(load_example_profile(name), optimizer=opt)
+                 for name in EXAMPLE_PROFILES]
+        console.print(demo_table(plans))
+        for p in plans:
+            if full:
+                print_plan(console, p)
+            else:
+                console.print(Panel("\n\n".join(p.rationale[:2]), title=p.investor,
+                                    border_style="blue"))

@@ -1,0 +1,39 @@
+"""The ``tailorfolio`` command: one Typer app, commands registered per capability."""
+
+from __future__ import annotations
+
+import typer
+
+from tailorfolio._version import __version__
+from tailorfolio.cli import _cmd_core
+
+app = typer.Typer(
+    name="tailorfolio",
+    help="Personalized portfolio optimization: from your goals, accounts, taxes and values "
+    "to an explained plan.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"tailorfolio {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version_callback, is_eager=True,
+                                 help="Show the version and exit."),
+) -> None:
+    """tailorfolio command line."""
+
+
+_cmd_core.register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,209 @@
+"""Explain an infeasible problem: which of the user's constraints conflict, and by how much.
+
+Each user constraint becomes an :class:`Item` of the form ``expr(w) ≤ bound`` (``expr``
+convex) or ``expr(w) ≥ bound`` (``expr`` concave). A deletion filter finds an irreducible
+infeasible subset (IIS) of items: drop each item in turn and keep it dropped if the rest stay
+infeasible. For every item of the IIS we then compute how far it would have to move for the
+others to be satisfiable (optimise its expression subject to the rest), which gives messages
+such as "the bond allocation can reach at most 22.0 % under the other constraints, but the
+minimum is 40.0 %".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cvxpy as cp
+import numpy as np
+
+from tailorfolio.errors import ConstraintConflict, InfeasibleError
+from tailorfolio.optimize._constraints import ConstraintSet
+
+Expr = Callable[[cp.Variable], cp.Expression]
+
+
+@dataclass(frozen=True)
+class Item:
+    """One user constraint as ``expr(w) <sense> bound``.
+
+    ``unit`` is ``"weight"`` (decimal shown as %), ``"score"`` or ``"volatility"``.
+    """
+
+    name: str
+    description: str
+    field: str
+    expr: Expr
+    sense: str  # "<=" or ">="
+    bound: float
+    unit: str = "weight"
+    quantity: str = ""  # what expr measures, in words ("the bond allocation")
+
+    def constraint(self, w: cp.Variable) -> cp.Constraint:
+        e = self.expr(w)
+        return e <= self.bound if self.sense == "<=" else e >= self.bound
+
+
+def _fmt(value: float, unit: str) -> str:
+    if unit == "score":
+        return f"{value:.1f}"
+    return f"{100 * value:.1f} %"
+
+
+def items_from_constraints(cs: ConstraintSet, factor: np.ndarray | None = None) -> list[Item]:
+    """Every user-set constraint of ``cs`` as an :class:`Item` (trivial ones left out)."""
+    tickers = cs.tickers
+    items: list[Item] = []
+    for ex in cs.exclusions:
+        idx = [tickers.index(t) for t in ex.tickers]
+        if not idx:
+            continue
+        names = ", ".join(ex.tickers[:8]) + (" …" if len(ex.tickers) > 8 else "")
+        items.append(Item(
+            f"exclude:{ex.rule}", f"excluding {ex.rule} (removes {names})", ex.field,
+            (lambda w, idx=idx: cp.sum(w[idx])), "<=", 0.0, "weight",
+            f"the weight in {names}",
+        ))
+    if cs.max_weight_per_asset < 1.0:
+        items.append(Item(
+            "max_weight", f"at most {_fmt(cs.max_weight_per_asset, 'weight')} in any one asset",
+            cs.max_weight_field, (lambda w: cp.max(w)), "<=", cs.max_weight_per_asset,
+            "weight", "the largest single weight",
+        ))
+    for t, fld in cs.asset_bound_fields.items():
+        i = tickers.index(t)
+        lo, hi = float(cs.lower[i]), float(cs.upper[i])
+        if lo > 0:
+            items.append(Item(f"asset_min:{t}", f"at least {_fmt(lo, 'weight')} in {t}", fld,
+                              (lambda w, i=i: w[i]), ">=", lo, "weight", f"the weight of {t}"))
+        if hi < min(1.0, cs.max_weight_per_asset):
+            items.append(Item(f"asset_max:{t}", f"at most {_fmt(hi, 'weight')} in {t}", fld,
+                              (lambda w, i=i: w[i]), "<=", hi, "weight", f"the weight of {t}"))
+    for g in cs.groups:
+        m = g.members
+        if g.min > 0:
+            items.append(Item(
+                f"class_min:{g.name}", f"minimum {g.name} allocation {_fmt(g.min, 'weight')}",
+                g.field_min, (lambda w, m=m: m @ w), ">=", g.min, "weight",
+                f"the {g.name} allocation",
+            ))
+        if g.max < 1:
+            items.append(Item(
+                f"class_max:{g.name}", f"maximum {g.name} allocation {_fmt(g.max, 'weight')}",
+                g.field_max, (lambda w, m=m: m @ w), "<=", g.max, "weight",
+                f"the {g.name} allocation",
+            ))
+    if cs.min_esg_score is not None and cs.esg_scores is not None:
+        c = cs.esg_coefficients() + cs.min_esg_score  # back to scores (missing handled)
+        if cs.missing_score_policy.value == "ignore":
+            covered = (~np.isnan(cs.esg_scores)).astype(float)
+            s = np.nan_to_num(cs.esg_scores, nan=0.0)
+            # floor on the scored part: s·w − floor·covered·w ≥ 0
+            floor = cs.min_esg_score
+            items.append(Item(
+                "esg_floor", f"minimum portfolio ESG score {floor:.1f} (scored holdings only)",
+                "preferences.min_esg_score",
+                (lambda w, s=s, cov=covered, fl=floor: s @ w - fl * (cov @ w)), ">=", 0.0,
+                "score", "the ESG score margin",
+            ))
+        else:
+            items.append(Item(
+                "esg_floor", f"minimum portfolio ESG score {cs.min_esg_score:.1f}",
+                "preferences.min_esg_score", (lambda w, c=c: c @ w), ">=", cs.min_esg_score,
+                "score", "the portfolio ESG score",
+            ))
+    if cs.max_volatility is not None and factor is not None:
+        f = factor
+        items.append(Item(
+            "max_volatility", f"volatility at most {_fmt(cs.max_volatility, 'volatility')}",
+            cs.volatility_field, (lambda w, f=f: cp.norm(f @ w, 2)), "<=", cs.max_volatility,
+            "volatility", "the portfolio volatility",
+        ))
+    return items
+
+
+def _base(w: cp.Variable, cs: ConstraintSet) -> list[cp.Constraint]:
+    # Hard structure: fully invested, long-only, and bounds not owned by an item
+    # (none: user bounds are items; upper 1 is implied by sum = 1 and w ≥ 0).
+    return [cp.sum(w) == 1, w >= 0]
+
+
+def _feasible(cs: ConstraintSet, items: list[Item]) -> bool:
+    w = cp.Variable(cs.n_assets)
+    prob = cp.Problem(cp.Minimize(0), _base(w, cs) + [it.constraint(w) for it in items])
+    try:
+        prob.solve(solver="CLARABEL")
+    except cp.error.SolverError:
+        prob.solve(solver="SCS")
+    return prob.status in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE)
+
+
+def _best_value(cs: ConstraintSet, item: Item, others: list[Item]) -> float | None:
+    """Optimise ``item``'s expression toward its bound subject to ``others``."""
+    w = cp.Variable(cs.n_assets)
+    e = item.expr(w)
+    obj = cp.Minimize(e) if item.sense == "<=" else cp.Maximize(e)
+    prob = cp.Problem(obj, _base(w, cs) + [o.constraint(w) for o in others])
+    try:
+        prob.solve(solver="CLARABEL")
+    except cp.error.SolverError:
+        return None
+    if prob.status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
+        return None
+    return float(prob.value)
+
+
+def find_conflicts(cs: ConstraintSet, factor: np.ndarray | None = None) -> list[ConstraintConflict]:
+    """An irreducible set of conflicting user constraints, each with its required relaxation.
+
+    Returns an empty list when the user constraints are feasible together (the infeasibility
+    then lies elsewhere, e.g. a return target).
+    """
+    items = items_from_constraints(cs, factor)
+    if _feasible(cs, items):
+        return []
+    kept = list(items)
+    for it in list(items):
+        trial = [k for k in kept if k is not it]
+        if not _feasible(cs, trial):
+            kept = trial
+    conflicts = []
+    for it in kept:
+        others = [k for k in kept if k is not it]
+        best = _best_value(cs, it, others)
+        gap = 0.0 if best is None else abs(best - it.bound)
+        conflicts.append(ConstraintConflict(it.name, it.description, it.field, gap))
+    return conflicts
+
+
+def explain_infeasible(cs: ConstraintSet, factor: np.ndarray | None = None,
+                       *, context: str = "") -> InfeasibleError:
+    """Build the :class:`InfeasibleError` for ``cs`` (not raised here)."""
+    items = {it.name: it for it in items_from_constraints(cs, factor)}
+    conflicts = find_conflicts(cs, factor)
+    if not conflicts:
+        return InfeasibleError(
+            f"The problem is infeasible{context}, although the profile's constraints can all "
+            "hold together; the objective's own requirement (e.g. a return target, or no "
+            "asset beating the risk-free rate) cannot be met.",
+            fix="lower the target or change the assumptions",
+        )
+    lines = [f"These constraints cannot all hold{context}:"]
+    for c in conflicts:
+        lines.append(f"  - {c.description} (set by {c.field})")
+    if len(conflicts) == 1:
+        it = items[conflicts[0].name]
+        lines = [f"This constraint cannot hold{context}: {conflicts[0].description} (set by "
+                 f"{conflicts[0].field})."]
+    lines.append("How far each would have to move, keeping the others:")
+    for c in conflicts:
+        it = items[c.name]
+        reach = it.bound - c.violation if it.sense == ">=" else it.bound + c.violation
+        verb = "can reach at most" if it.sense == ">=" else "must be at least"
+        lines.append(
+            f"  - {it.quantity} {verb} {_fmt(reach, it.unit)} under the others, against a "
+            f"{'minimum' if it.sense == '>=' else 'maximum'} of {_fmt(it.bound, it.unit)} "
+            f"(short by {_fmt(c.violation, it.unit)})."
+        )
+    fix = "relax one of: " + "; ".join(c.field for c in conflicts)
+    return InfeasibleError("\n".join(lines), conflicts=conflicts, fix=fix)

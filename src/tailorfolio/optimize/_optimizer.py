@@ -1,0 +1,377 @@
+"""The portfolio optimizer: objectives and frontiers over compiled, cached problems."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from tailorfolio.errors import (
+    ConstraintConflict,
+    InfeasibleError,
+    MissingAssetsError,
+    ParameterError,
+    SolverError,
+    UnboundedError,
+)
+from tailorfolio.optimize._constraints import ConstraintSet
+from tailorfolio.optimize._diagnose import explain_infeasible
+from tailorfolio.optimize._problem import (
+    MaxSharpeProblem,
+    MeanVarianceProblem,
+    _group_matrix,
+    cholesky_factor,
+)
+from tailorfolio.optimize._result import BindingConstraint, Frontier, Objective, PortfolioResult
+from tailorfolio.optimize._solve import DEFAULT_SOLVERS, SolveOutcome, solve_with_fallback
+from tailorfolio.typing import FloatArray
+
+BINDING_TOLERANCE = 1e-5
+"""A constraint counts as binding when the solution is within this of its bound."""
+
+
+def _aligned(tickers: list[str], expected_return: pd.Series, covariance: pd.DataFrame
+             ) -> tuple[FloatArray, FloatArray]:
+    missing = [t for t in tickers if t not in expected_return.index or t not in covariance.index]
+    if missing:
+        raise MissingAssetsError(
+            f"No expected return or covariance for {missing}.", missing=missing,
+            field="estimates", fix="estimate every asset of the universe",
+        )
+    mu = expected_return.reindex(tickers).to_numpy(dtype=float)
+    cov = covariance.loc[tickers, tickers].to_numpy(dtype=float)
+    if not (np.isfinite(mu).all() and np.isfinite(cov).all()):
+        raise ParameterError("expected returns or covariance contain NaN/inf.",
+                             field="estimates", fix="repair the estimates")
+    return mu, cov
+
+
+class PortfolioOptimizer:
+    """Mean-variance portfolio construction with compiled, re-solvable problems.
+
+    One instance caches a compiled problem per (number of assets, class structure), so
+    re-solving for another investor, another risk aversion or another frontier point only
+    changes parameter values.
+
+    Parameters
+    ----------
+    solvers : tuple of str
+        Fallback chain (default Clarabel, then SCS).
+    with_costs : bool
+        Compile linear transaction costs and a turnover cap into the problem.
+
+    Examples
+    --------
+    >>> from tailorfolio.market import default_market
+    >>> from tailorfolio.optimize import PortfolioOptimizer, unconstrained, Objective
+    >>> m = default_market()
+    >>> a = m.assumptions
+    >>> r = PortfolioOptimizer().optimize(a.expected_return, a.covariance,
+    ...     unconstrained(m.universe), objective=Objective.MIN_VARIANCE)
+    >>> round(float(r.weights.sum()), 6)
+    1.0
+    """
+
+    def __init__(self, *, solvers: tuple[str, ...] = DEFAULT_SOLVERS, with_costs: bool = False):
+        self.solvers = tuple(solvers)
+        self.with_costs = with_costs
+        self._mv: dict[tuple[int, bytes], MeanVarianceProblem] = {}
+        self._sharpe: dict[tuple[int, bytes], MaxSharpeProblem] = {}
+
+    # ------------------------------------------------------------------ compiled problems
+
+    def _key(self, cs: ConstraintSet) -> tuple[int, bytes]:
+        g, _, _ = _group_matrix(cs)
+        return cs.n_assets, g.tobytes() + str(g.shape).encode()
+
+    def mean_variance_problem(self, cs: ConstraintSet) -> MeanVarianceProblem:
+        """The compiled problem for ``cs``'s structure (built on first use)."""
+        key = self._key(cs)
+        if key not in self._mv:
+            self._mv[key] = MeanVarianceProblem(cs.n_assets, _group_matrix(cs)[0],
+                                                with_costs=self.with_costs)
+        return self._mv[key]
+
+    def _sharpe_problem(self, cs: ConstraintSet) -> MaxSharpeProblem:
+        key = self._key(cs)
+        if key not in self._sharpe:
+            self._sharpe[key] = MaxSharpeProblem(cs.n_assets, _group_matrix(cs)[0])
+        return self._sharpe[key]
+
+    # ------------------------------------------------------------------ public API
+
+    def optimize(
+        self,
+        expected_return: pd.Series,
+        covariance: pd.DataFrame,
+        constraints: ConstraintSet,
+        *,
+        objective: Objective | str = Objective.MAX_UTILITY,
+        risk_aversion: float | None = None,
+        target: float | None = None,
+        risk_free_rate: float = 0.0,
+        current_weights: pd.Series | None = None,
+        cost_rate: float | FloatArray = 0.0,
+        max_turnover: float | None = None,
+    ) -> PortfolioResult:
+        """Solve one portfolio problem.
+
+        Parameters
+        ----------
+        expected_return : Series of shape (n_assets,)
+            Annual arithmetic expected returns, decimals.
+        covariance : DataFrame of shape (n_assets, n_assets)
+            Annual covariance, positive definite.
+        constraints : ConstraintSet
+            Its ``tickers`` fix the order of the result.
+        objective : Objective
+        risk_aversion : float
+            γ ≥ 0 for ``max_utility``.
+        target : float
+            Annual volatility (``target_volatility``) or return (``target_return``), decimal.
+        risk_free_rate : float
+            Annual, decimal; used for Sharpe.
+        current_weights, cost_rate, max_turnover
+            Linear transaction costs (decimal per unit of weight traded) and a cap on
+            one-way-plus-other-way turnover ‖w − w₀‖₁; need ``with_costs=True``.
+
+        Raises
+        ------
+        InfeasibleError
+            Naming the conflicting constraints and the relaxation each needs.
+        UnboundedError, SolverError, ParameterError, MissingAssetsError
+        """
+        try:
+            objective = Objective(objective)
+        except ValueError:
+            raise ParameterError(
+                f"The 'objective' parameter must be one of {[o.value for o in Objective]}. "
+                f"Got {objective!r} instead.", field="objective", value=objective,
+            ) from None
+        tickers = constraints.tickers
+        mu, cov = _aligned(tickers, expected_return, covariance)
+        factor = cholesky_factor(cov)
+        warnings: list[str] = []
+
+        if objective is Objective.MAX_SHARPE:
+            return self._max_sharpe(mu, cov, factor, constraints, risk_free_rate)
+
+        prob = self.mean_variance_problem(constraints)
+        prob.set_constraints(constraints)
+        mu_eff = mu + constraints.esg_tilt * constraints.esg_score_vector() / 100.0
+        if objective is Objective.MAX_UTILITY:
+            if risk_aversion is None or risk_aversion < 0 or not np.isfinite(risk_aversion):
+                raise ParameterError(
+                    "The 'risk_aversion' parameter must be a finite number >= 0 for "
+                    f"max_utility. Got {risk_aversion!r} instead.",
+                    field="risk_aversion", value=risk_aversion,
+                    fix="pass e.g. risk_aversion=3 (higher is more cautious)",
+                )
+            prob.set_objective(mu_eff, factor, risk_aversion=risk_aversion)
+        elif objective is Objective.MIN_VARIANCE:
+            prob.set_objective(mu_eff, factor, risk_aversion=2.0, return_weight=0.0)
+        elif objective is Objective.TARGET_VOLATILITY:
+            self._check_target(target, "target volatility")
+            prob.set_objective(mu_eff, factor, risk_aversion=0.0)
+            cap = float(target)  # type: ignore[arg-type]
+            if constraints.max_volatility is not None:
+                cap = min(cap, constraints.max_volatility)
+            prob.vol_cap.value = cap
+        else:  # TARGET_RETURN
+            self._check_target(target, "target return", allow_negative=True)
+            prob.set_objective(mu_eff, factor, risk_aversion=2.0, return_weight=0.0)
+            prob.min_return.value = float(target)  # type: ignore[arg-type]
+        if current_weights is not None or max_turnover is not None or np.any(cost_rate):
+            if not self.with_costs:
+                raise ParameterError(
+                    "Transaction costs need PortfolioOptimizer(with_costs=True).",
+                    field="cost_rate", fix="create the optimizer with with_costs=True",
+                )
+            w0 = (np.zeros(len(tickers)) if current_weights is None
+                  else current_weights.reindex(tickers).fillna(0.0).to_numpy(float))
+            prob.set_costs(w0, cost_rate, max_turnover)
+
+        outcome = solve_with_fallback(prob.problem, self.solvers)
+        self._raise_for(outcome, constraints, factor, objective)
+        if outcome.inaccurate:
+            warnings.append(
+                f"The solver {outcome.solver} reported an inaccurate solution; weights may "
+                "be off by more than the usual 1e-6."
+            )
+        w = prob.weights()
+        return self._result(w, mu, cov, constraints, objective, risk_aversion, risk_free_rate,
+                            outcome, warnings)
+
+    def frontier(
+        self,
+        expected_return: pd.Series,
+        covariance: pd.DataFrame,
+        constraints: ConstraintSet,
+        *,
+        n_points: int = 50,
+        risk_free_rate: float = 0.0,
+    ) -> Frontier:
+        """The efficient frontier: maximum return at ``n_points`` volatilities.
+
+        Volatilities are spaced evenly from the minimum-variance portfolio to the
+        maximum-return portfolio under ``constraints`` (any volatility ceiling included).
+        One compiled problem is re-solved for every point.
+
+        Raises
+        ------
+        InfeasibleError, SolverError, ParameterError
+        """
+        if n_points < 2:
+            raise ParameterError(f"n_points must be >= 2. Got {n_points}.", field="n_points",
+                                 value=n_points)
+        tickers = constraints.tickers
+        mu, cov = _aligned(tickers, expected_return, covariance)
+        factor = cholesky_factor(cov)
+        prob = self.mean_variance_problem(constraints)
+        prob.set_constraints(constraints)
+        cap = prob.vol_cap.value
+
+        prob.set_objective(mu, factor, risk_aversion=2.0, return_weight=0.0)
+        out = solve_with_fallback(prob.problem, self.solvers)
+        self._raise_for(out, constraints, factor, Objective.MIN_VARIANCE)
+        w_min = prob.weights()
+        vol_min = float(np.sqrt(w_min @ cov @ w_min))
+
+        prob.set_objective(mu, factor, risk_aversion=0.0)
+        out = solve_with_fallback(prob.problem, self.solvers)
+        self._raise_for(out, constraints, factor, Objective.TARGET_VOLATILITY)
+        w_max = prob.weights()
+        vol_max = float(np.sqrt(w_max @ cov @ w_max))
+
+        targets = np.linspace(vol_min, max(vol_max, vol_min), n_points)
+        weights = np.empty((n_points, len(tickers)))
+        statuses: list[str] = []
+        weights[0] = w_min
+        statuses.append("optimal")
+        for k in range(1, n_points):
+            prob.vol_cap.value = min(float(targets[k]), float(cap))
+            out = solve_with_fallback(prob.problem, self.solvers)
+            if not out.ok:
+                weights[k] = weights[k - 1]
+                statuses.append(out.status)
+                continue
+            weights[k] = prob.weights()
+            statuses.append(out.status)
+        rets = weights @ mu
+        vols = np.sqrt(np.einsum("ij,jk,ik->i", weights, cov, weights))
+        sharpe = (rets - risk_free_rate) / vols
+        return Frontier(vols, rets, sharpe, pd.DataFrame(weights, columns=tickers),
+                        risk_free_rate, statuses)
+
+    # ------------------------------------------------------------------ helpers
+
+    @staticmethod
+    def _check_target(target: float | None, what: str, allow_negative: bool = False) -> None:
+        if target is None or not np.isfinite(target) or (not allow_negative and target <= 0):
+            raise ParameterError(
+                f"A {what} is required for this objective and must be a finite "
+                f"{'number' if allow_negative else 'positive number'}. Got {target!r}.",
+                field="target", value=target, fix="pass target=0.10 for 10 %",
+            )
+
+    def _max_sharpe(self, mu: FloatArray, cov: FloatArray, factor: FloatArray,
+                    cs: ConstraintSet, rf: float) -> PortfolioResult:
+        prob = self._sharpe_problem(cs)
+        prob.set(cs, mu, factor, rf)
+        outcome = solve_with_fallback(prob.problem, self.solvers)
+        if outcome.status == "infeasible":
+            conflicts_err = explain_infeasible(cs, factor)
+            if conflicts_err.conflicts:
+                raise conflicts_err
+            best = float(np.max(mu[np.asarray(cs.upper) > 0])) if np.any(cs.upper > 0) else rf
+            raise InfeasibleError(
+                "No feasible portfolio has an expected return above the risk-free rate "
+                f"({rf:.2%}); the best asset allowed returns {best:.2%}, so the maximum Sharpe "
+                "ratio is not defined.", field="risk_free_rate", value=rf,
+                fix="use a lower risk-free rate or the minimum-variance objective",
+            )
+        self._raise_for(outcome, cs, factor, Objective.MAX_SHARPE)
+        w = prob.weights()
+        warnings = []
+        if outcome.inaccurate:
+            warnings.append(f"The solver {outcome.solver} reported an inaccurate solution.")
+        return self._result(w, mu, cov, cs, Objective.MAX_SHARPE, None, rf, outcome, warnings)
+
+    def _raise_for(self, outcome: SolveOutcome, cs: ConstraintSet, factor: FloatArray,
+                   objective: Objective) -> None:
+        if outcome.ok:
+            return
+        if outcome.status == "infeasible":
+            raise explain_infeasible(cs, factor)
+        if outcome.status == "unbounded":
+            raise UnboundedError(
+                f"The {objective.value} problem is unbounded; a weight constraint is missing.",
+                field="constraints", fix="report this: fully invested long-only problems are "
+                "always bounded",
+            )
+        raise SolverError(
+            f"Every solver failed on the {objective.value} problem: "
+            + "; ".join(f"{a.solver}: {a.status} {a.error}".strip() for a in outcome.attempts),
+            attempts=[a.as_dict() for a in outcome.attempts],
+            fix="check the estimates for extreme values; try another solver chain",
+        )
+
+    def _result(self, w: FloatArray, mu: FloatArray, cov: FloatArray, cs: ConstraintSet,
+                objective: Objective, gamma: float | None, rf: float, outcome: SolveOutcome,
+                warnings: list[str]) -> PortfolioResult:
+        ret = float(w @ mu)
+        vol = float(np.sqrt(max(w @ cov @ w, 0.0)))
+        return PortfolioResult(
+            weights=pd.Series(w, index=cs.tickers),
+            objective=objective,
+            expected_return=ret,
+            volatility=vol,
+            sharpe=(ret - rf) / vol if vol > 0 else float("nan"),
+            risk_free_rate=rf,
+            risk_aversion=gamma,
+            status=outcome.status,
+            solver=outcome.solver,
+            attempts=outcome.attempts,
+            binding=tuple(binding_constraints(w, cov, cs)),
+            warnings=tuple(warnings),
+        )
+
+
+def binding_constraints(w: FloatArray, cov: FloatArray, cs: ConstraintSet
+                        ) -> list[BindingConstraint]:
+    """The user-meaningful constraints active at ``w`` (exclusions are reported separately)."""
+    out: list[BindingConstraint] = []
+    tol = BINDING_TOLERANCE
+    excluded = set(cs.excluded_tickers())
+    for i, t in enumerate(cs.tickers):
+        if t in excluded:
+            continue
+        hi, lo = float(cs.upper[i]), float(cs.lower[i])
+        if hi < 1.0 and w[i] >= hi - tol:
+            fld = cs.asset_bound_fields.get(t, cs.max_weight_field)
+            out.append(BindingConstraint(f"upper:{t}", f"{t} at its maximum {hi:.1%}", fld))
+        if lo > 0 and w[i] <= lo + tol:
+            fld = cs.asset_bound_fields.get(t, "")
+            out.append(BindingConstraint(f"lower:{t}", f"{t} at its minimum {lo:.1%}", fld))
+    for g in cs.groups:
+        tot = float(g.members @ w)
+        if g.min > 0 and tot <= g.min + tol:
+            out.append(BindingConstraint(f"class_min:{g.name}",
+                                         f"{g.name} at its minimum {g.min:.1%}", g.field_min))
+        if g.max < 1 and tot >= g.max - tol:
+            out.append(BindingConstraint(f"class_max:{g.name}",
+                                         f"{g.name} at its maximum {g.max:.1%}", g.field_max))
+    if cs.min_esg_score is not None and cs.esg_scores is not None:
+        if float(cs.esg_coefficients() @ w) <= tol * 100:
+            out.append(BindingConstraint(
+                "esg_floor", f"portfolio ESG score at its floor {cs.min_esg_score:.1f}",
+                "preferences.min_esg_score"))
+    if cs.max_volatility is not None:
+        vol = float(np.sqrt(max(w @ cov @ w, 0.0)))
+        if vol >= cs.max_volatility - 1e-4:
+            out.append(BindingConstraint(
+                "max_volatility", f"volatility at its ceiling {cs.max_volatility:.1%}",
+                cs.volatility_field))
+    return out
+
+
+__all__ = ["PortfolioOptimizer", "binding_constraints", "ConstraintConflict"]

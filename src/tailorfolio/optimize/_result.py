@@ -1,0 +1,111 @@
+"""Immutable optimization results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+import numpy as np
+import pandas as pd
+
+from tailorfolio.optimize._solve import SolveAttempt
+
+
+class Objective(str, Enum):
+    """Portfolio-construction objectives."""
+
+    MAX_UTILITY = "max_utility"  # maximise μ·w − (γ/2) wᵀΣw
+    MIN_VARIANCE = "min_variance"
+    MAX_SHARPE = "max_sharpe"
+    TARGET_VOLATILITY = "target_volatility"  # maximise μ·w s.t. σ(w) ≤ target
+    TARGET_RETURN = "target_return"  # minimise σ(w) s.t. μ·w ≥ target
+
+
+@dataclass(frozen=True)
+class BindingConstraint:
+    """A constraint active at the optimum (it shapes the answer).
+
+    Attributes
+    ----------
+    name : str
+        Stable identifier (``"upper:VTI"``, ``"class_min:cash"``, ``"max_volatility"``).
+    description : str
+        In words, with the bound.
+    field : str
+        The profile field or rule that set it.
+    """
+
+    name: str
+    description: str
+    field: str
+
+
+@dataclass(frozen=True)
+class PortfolioResult:
+    """One optimal portfolio.
+
+    Attributes
+    ----------
+    weights : Series of shape (n_assets,)
+        Decimal weights summing to 1, indexed by ticker.
+    objective : Objective
+    expected_return : float
+        Annual arithmetic expected return, decimal (μ·w, before any ESG tilt).
+    volatility : float
+        Annual standard deviation, decimal.
+    sharpe : float
+        (expected_return − risk_free_rate) / volatility.
+    risk_aversion : float or None
+    status : str
+        ``optimal`` or ``optimal_inaccurate``.
+    solver : str
+    attempts : tuple of SolveAttempt
+    binding : tuple of BindingConstraint
+    warnings : tuple of str
+    """
+
+    weights: pd.Series
+    objective: Objective
+    expected_return: float
+    volatility: float
+    sharpe: float
+    risk_free_rate: float
+    risk_aversion: float | None
+    status: str
+    solver: str
+    attempts: tuple[SolveAttempt, ...] = ()
+    binding: tuple[BindingConstraint, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def inaccurate(self) -> bool:
+        return self.status == "optimal_inaccurate"
+
+
+@dataclass(frozen=True)
+class Frontier:
+    """An efficient frontier under a set of constraints.
+
+    Attributes
+    ----------
+    volatility, expected_return, sharpe : ndarray of shape (n_points,)
+        Annual, decimals; sorted by volatility.
+    weights : DataFrame of shape (n_points, n_assets)
+    risk_free_rate : float
+    statuses : list of str
+    """
+
+    volatility: np.ndarray
+    expected_return: np.ndarray
+    sharpe: np.ndarray
+    weights: pd.DataFrame
+    risk_free_rate: float
+    statuses: list[str] = field(default_factory=list)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per point: volatility, expected_return, sharpe, then the weights."""
+        head = pd.DataFrame(
+            {"volatility": self.volatility, "expected_return": self.expected_return,
+             "sharpe": self.sharpe}
+        )
+        return pd.concat([head, self.weights.reset_index(drop=True)], axis=1)

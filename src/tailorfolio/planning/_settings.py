@@ -1,0 +1,33 @@
+"""Engine settings for building a plan (explicit arguments, no global configuration)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tailorfolio.optimize._result import Objective
+
+
+class PlanSettings(BaseModel):
+    """How a plan is built.
+
+    Attributes
+    ----------
+    objective : Objective
+        ``max_utility`` (default: at the risk level's γ, under its volatility ceiling),
+        ``max_sharpe``, ``min_variance`` or ``target_volatility`` (at the ceiling).
+    max_weight_per_asset : float
+        Engine-wide diversification cap applied on top of the profile's own cap. Mean-variance
+        optimization concentrates in whatever the assumptions favour; 35 % keeps at least three
+        assets in every plan while leaving the assumptions to speak.
+    frontier_points : int
+        Points on frontiers drawn for the plan.
+    solvers : tuple of str
+        Solver fallback chain.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    objective: Objective = Objective.MAX_UTILITY
+    max_weight_per_asset: float = Field(default=0.35, gt=0, le=1)
+    frontier_points: int = Field(default=50, ge=2, le=500)
+    solvers: tuple[str, ...] = ("CLARABEL", "SCS")
