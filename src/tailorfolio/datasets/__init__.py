@@ -1,0 +1,5 @@
+"""Real historical data shipped with tailorfolio or read from packages it depends on.
+
+Nothing here downloads anything: every dataset is a file inside this package (with its source
+and licence stated next to it) or inside a dependency's package data.
+"""
