@@ -9,12 +9,26 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_HASHER = PasswordHasher()
+def _hasher() -> PasswordHasher:
+    """argon2id with argon2-cffi's defaults (RFC 9106 low-memory profile: t=3, m=64 MiB).
+
+    ``TAILORFOLIO_INSECURE_FAST_PASSWORD_HASH=1`` selects argon2's cheapest parameters, for
+    test suites only; hashes record their parameters, so either kind verifies afterwards.
+    """
+    if os.environ.get("TAILORFOLIO_INSECURE_FAST_PASSWORD_HASH") == "1":
+        from argon2.profiles import CHEAPEST
+
+        return PasswordHasher.from_parameters(CHEAPEST)
+    return PasswordHasher()
+
+
+_HASHER = _hasher()
 API_KEY_PREFIX = "tfk_"
 MIN_PASSWORD_LENGTH = 10
 
