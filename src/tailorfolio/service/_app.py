@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tailorfolio._version import __version__
 from tailorfolio.errors import TailorfolioError
@@ -68,6 +69,18 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
         return RedirectResponse("/signin", status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        body = {"error": "HTTPError", "message": str(exc.detail), "field": None, "value": None,
+                "expected": None, "fix": None}
+        if request.url.path.startswith("/api/"):
+            return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+        from tailorfolio.service._errors import ServiceError
+        from tailorfolio.service._ui import render
+
+        err = ServiceError(str(exc.detail), field="path", value=request.url.path)
+        return render(request, "error.html.j2", status=exc.status_code, error=err, me=None)
 
     @app.exception_handler(RequestValidationError)
     async def _request_invalid(request: Request, exc: RequestValidationError) -> Response:
