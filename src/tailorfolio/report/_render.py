@@ -42,7 +42,7 @@ def _fig_html(fig: Any, div_id: str) -> str | None:
     if fig is None:
         return None
     return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
-                       config={"displaylogo": False, "responsive": True})
+                       default_width="100%", config={"displaylogo": False, "responsive": True})
 
 
 def _context(data: dict[str, Any]) -> dict[str, Any]:
