@@ -218,4 +218,39 @@ def test_binding_constraints_reported(market) -> None:
     names = {b.name for b in r.binding}
     assert "class_min:cash" in names
     assert any(n.startswith("upper:") for n in names)
-    assert r.status == "optimal" and r.solver == "CLARABEL"
+    assert r.status == "optimal" and r.solver in ("CLARABEL", "CLARABEL-QP")
+
+
+@pytest.mark.parametrize("objective, kw", [("max_utility", {"risk_aversion": 2.5}),
+                                           ("min_variance", {}),
+                                           ("target_return", {"target": 0.06})])
+def test_fast_qp_path_agrees_with_cvxpy_path(market, objective, kw) -> None:
+    a = market.assumptions
+    prefs = Preferences(max_weight_per_asset=0.3, excluded_sectors=("tobacco",),
+                        asset_class_bounds={"bond": Bounds(min=0.2, max=0.7)})
+    cs = constraints_from_preferences(market.universe, prefs)
+    fast = PortfolioOptimizer(fast_path=True).optimize(a.expected_return, a.covariance, cs,
+                                                       objective=objective, **kw)
+    slow = PortfolioOptimizer(fast_path=False).optimize(a.expected_return, a.covariance, cs,
+                                                        objective=objective, **kw)
+    assert fast.solver == "CLARABEL-QP" and slow.solver == "CLARABEL"
+    # Objectives agree to solver accuracy; weights of near-substitute assets may differ more.
+    s = a.covariance.to_numpy()
+    gamma = kw.get("risk_aversion", 0.0)
+    util = lambda w: a.expected_return.to_numpy() @ w - gamma / 2 * w @ s @ w  # noqa: E731
+    if objective == "max_utility":
+        assert util(fast.weights.to_numpy()) == pytest.approx(util(slow.weights.to_numpy()),
+                                                              abs=SOLVER_ATOL)
+    else:
+        assert fast.volatility == pytest.approx(slow.volatility, abs=SOLVER_ATOL)
+    np.testing.assert_allclose(fast.weights.to_numpy(), slow.weights.to_numpy(), atol=1e-4)
+    assert {b.name for b in fast.binding} == {b.name for b in slow.binding}
+
+
+def test_binding_volatility_ceiling_uses_the_conic_problem(market) -> None:
+    a = market.assumptions
+    cs = unconstrained(market.universe).with_volatility_cap(0.06)
+    r = OPT.optimize(a.expected_return, a.covariance, cs, risk_aversion=1.0)
+    assert r.solver == "CLARABEL"
+    assert r.volatility == pytest.approx(0.06, abs=1e-6)
+    assert "max_volatility" in {b.name for b in r.binding}
