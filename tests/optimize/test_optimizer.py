@@ -223,6 +223,7 @@ def test_binding_constraints_reported(market) -> None:
 
 @pytest.mark.parametrize("objective, kw", [("max_utility", {"risk_aversion": 2.5}),
                                            ("min_variance", {}),
+                                           ("max_sharpe", {"risk_free_rate": 0.035}),
                                            ("target_return", {"target": 0.06})])
 def test_fast_qp_path_agrees_with_cvxpy_path(market, objective, kw) -> None:
     a = market.assumptions
@@ -241,6 +242,8 @@ def test_fast_qp_path_agrees_with_cvxpy_path(market, objective, kw) -> None:
     if objective == "max_utility":
         assert util(fast.weights.to_numpy()) == pytest.approx(util(slow.weights.to_numpy()),
                                                               abs=SOLVER_ATOL)
+    elif objective == "max_sharpe":
+        assert fast.sharpe == pytest.approx(slow.sharpe, abs=SOLVER_ATOL)
     else:
         assert fast.volatility == pytest.approx(slow.volatility, abs=SOLVER_ATOL)
     np.testing.assert_allclose(fast.weights.to_numpy(), slow.weights.to_numpy(), atol=1e-4)

@@ -23,7 +23,7 @@ from tailorfolio.optimize._problem import (
     _group_matrix,
     cholesky_factor,
 )
-from tailorfolio.optimize._qp import LinearMeanVarianceQP
+from tailorfolio.optimize._qp import LinearMeanVarianceQP, max_sharpe_qp
 from tailorfolio.optimize._result import BindingConstraint, Frontier, Objective, PortfolioResult
 from tailorfolio.optimize._solve import (
     DEFAULT_SOLVERS,
@@ -335,6 +335,15 @@ class PortfolioOptimizer:
 
     def _max_sharpe(self, mu: FloatArray, cov: FloatArray, factor: FloatArray,
                     cs: ConstraintSet, rf: float) -> PortfolioResult:
+        if self.fast_path:
+            start = time.perf_counter()
+            status, w_fast = max_sharpe_qp(cov, cs, mu - rf)
+            if (status == "optimal" and w_fast is not None and (
+                    cs.max_volatility is None
+                    or float(np.sqrt(w_fast @ cov @ w_fast)) <= cs.max_volatility)):
+                attempt = SolveAttempt("CLARABEL-QP", status, time.perf_counter() - start)
+                return self._result(w_fast, mu, cov, cs, Objective.MAX_SHARPE, None, rf,
+                                    SolveOutcome(status, "CLARABEL-QP", (attempt,)), [])
         prob = self._sharpe_problem(cs)
         prob.set(cs, mu, factor, rf)
         outcome = solve_with_fallback(prob.problem, self.solvers)

@@ -112,3 +112,60 @@ class LinearMeanVarianceQP:
             return status, None
         w = np.clip(np.asarray(sol.x, dtype=float), self.cs.lower, self.cs.upper)
         return status, w / w.sum()
+
+
+def max_sharpe_qp(covariance: FloatArray, constraints: ConstraintSet, excess_return: FloatArray
+                  ) -> tuple[str, FloatArray | None]:
+    """Maximum Sharpe ratio under linear constraints as one Clarabel QP.
+
+    The homogenised form (variables y and κ ≥ 0, w = y/κ):
+
+        minimise yᵀΣy  s.t. (μ − r_f)ᵀy = 1, 1ᵀy = κ, κl ≤ y ≤ κu, κg_lo ≤ Gy ≤ κg_hi, e·y ≥ 0.
+
+    Parameters
+    ----------
+    covariance : ndarray of shape (n, n)
+    constraints : ConstraintSet
+        Linear constraints only (a volatility ceiling is ignored here).
+    excess_return : ndarray of shape (n,)
+        μ − r_f, annual decimals.
+
+    Returns
+    -------
+    status : str
+    weights : ndarray of shape (n,) or None
+    """
+    n = constraints.n_assets
+    cov = np.asarray(covariance, dtype=float)
+    g, glo, ghi = _group_matrix(constraints)
+    e = constraints.esg_coefficients()
+    lo = np.asarray(constraints.lower, float)[:, None]
+    hi = np.asarray(constraints.upper, float)[:, None]
+    k = g.shape[0]
+    eq = np.vstack([
+        np.concatenate([np.asarray(excess_return, float), [0.0]])[None, :],
+        np.concatenate([np.ones(n), [-1.0]])[None, :],
+    ])
+    ineq = np.vstack([
+        np.hstack([-np.eye(n), lo]),  # κl − y ≤ 0
+        np.hstack([np.eye(n), -hi]),  # y − κu ≤ 0
+        np.hstack([-g, glo.reshape(k, 1)]),
+        np.hstack([g, -ghi.reshape(k, 1)]),
+        np.concatenate([-e, [0.0]])[None, :],
+        np.concatenate([np.zeros(n), [-1.0]])[None, :],  # κ ≥ 0
+    ])
+    a = sp.csc_matrix(np.vstack([eq, ineq]))
+    b = np.concatenate([[1.0, 0.0], np.zeros(ineq.shape[0])])
+    p = sp.block_diag([sp.triu(sp.csc_matrix(cov)), sp.csc_matrix((1, 1))]).tocsc()
+    settings = clarabel.DefaultSettings()
+    settings.verbose = False
+    cones = [clarabel.ZeroConeT(2), clarabel.NonnegativeConeT(ineq.shape[0])]
+    sol = clarabel.DefaultSolver(p, np.zeros(n + 1), a, b, cones, settings).solve()
+    status = _STATUS.get(str(sol.status), "failed")
+    if status not in ("optimal", "optimal_inaccurate"):
+        return status, None
+    x = np.asarray(sol.x, dtype=float)
+    if x[-1] <= 0:
+        return "failed", None
+    w = np.clip(x[:n] / x[-1], constraints.lower, constraints.upper)
+    return status, w / w.sum()
