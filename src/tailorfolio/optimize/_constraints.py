@@ -168,6 +168,7 @@ def constraints_from_preferences(
     cash_reserve_weight: float = 0.0,
     max_volatility: float | None = None,
     default_max_weight: float = 1.0,
+    default_class_caps: dict[str, float] | None = None,
 ) -> ConstraintSet:
     """Translate a profile's preferences into a :class:`ConstraintSet`.
 
@@ -181,6 +182,9 @@ def constraints_from_preferences(
         Annual volatility ceiling from the risk level, decimal.
     default_max_weight : float
         Engine-wide diversification cap used when the profile's cap is looser.
+    default_class_caps : dict of str to float, optional
+        Engine-wide caps on satellite asset classes, applied unless the profile sets its own
+        bounds for that class.
 
     Raises
     ------
@@ -267,6 +271,8 @@ def constraints_from_preferences(
         if b is not None:
             lo, hi = b.min, b.max
             flo = fhi = f"preferences.asset_class_bounds.{name}"
+        elif default_class_caps and name in default_class_caps:
+            hi, fhi = default_class_caps[name], f"PlanSettings.class_caps.{name}"
         if name == "cash" and level == "broad_class" and cash_reserve_weight > lo:
             lo, flo = cash_reserve_weight, "preferences.cash_reserve_months"
         groups.append(GroupBound(name, level, members, lo, hi, flo, fhi))
