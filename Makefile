@@ -36,7 +36,7 @@ serve: $(STAMP)
 	$(VENV)/bin/tailorfolio serve
 
 bench: $(STAMP)
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/bench_optimize.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache
