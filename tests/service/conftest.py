@@ -14,9 +14,9 @@ pytest.importorskip("fastapi", reason="the service extra is not installed "
                     "(pip install 'tailorfolio[service]')")
 
 from fastapi.testclient import TestClient  # noqa: E402
-from svc_helpers import PostgresCluster  # noqa: E402
+from .svc_helpers import PostgresCluster, make_settings  # noqa: E402
 
-from tailorfolio.service import ServiceSettings, create_app  # noqa: E402
+from tailorfolio.service import create_app  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -66,12 +66,6 @@ def database_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'tf.db'}"
     return request.getfixturevalue("postgres").new_database()
-
-
-def make_settings(tmp_path, database_url=None, **kw):
-    return ServiceSettings.from_env(data_dir=tmp_path, secret_key="test-secret-" + "x" * 32,
-                                    database_url=database_url
-                                    or f"sqlite:///{tmp_path / 'tf.db'}", **kw)
 
 
 @pytest.fixture

@@ -164,3 +164,12 @@ def sign_in(client, email: str) -> dict[str, str]:
     r = client.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD})
     assert r.status_code == 201, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def make_settings(tmp_path, database_url=None, **kw):
+    """Service settings for a test: data in ``tmp_path``, a fixed secret, SQLite by default."""
+    from tailorfolio.service import ServiceSettings
+
+    return ServiceSettings.from_env(data_dir=tmp_path, secret_key="test-secret-" + "x" * 32,
+                                    database_url=database_url
+                                    or f"sqlite:///{tmp_path / 'tf.db'}", **kw)

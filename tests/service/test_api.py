@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 import pytest
-from svc_helpers import ACCOUNT, PASSWORD, PROFILE, sign_in, sign_up
+from .svc_helpers import ACCOUNT, PASSWORD, PROFILE, make_settings, sign_in, sign_up
 
 CSV = b"asset,quantity,cost_basis_per_share,acquired\nVEA,100,50.5,2022-03-01\nVWO,10,40,2023-01-05\n"
 
@@ -285,7 +285,6 @@ def test_pagination(client, world):
 def test_upload_limits(tmp_path):
     from fastapi.testclient import TestClient
 
-    from conftest import make_settings
     from tailorfolio.service import create_app
 
     app = create_app(make_settings(tmp_path, max_upload_bytes=200, max_body_bytes=5000))

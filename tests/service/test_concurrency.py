@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 import sqlalchemy as sa
-from svc_helpers import ACCOUNT, PROFILE, ServerProcess, sign_up
+from .svc_helpers import ACCOUNT, PROFILE, ServerProcess, sign_up
 
 N_PLANS = 10
 N_WRITERS = 6

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from conftest import make_settings
 from fastapi.testclient import TestClient
-from svc_helpers import ACCOUNT, PROFILE, sign_up
+from .svc_helpers import ACCOUNT, PROFILE, make_settings, sign_up
 
 from tailorfolio.service import create_app
 from tailorfolio.service._db import make_engine, run_migrations

@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     response_schema_conformance,
     status_code_conformance,
 )
-from svc_helpers import ACCOUNT, PROFILE, sign_up  # noqa: E402
+from .svc_helpers import ACCOUNT, PROFILE, sign_up  # noqa: E402
 
 from tailorfolio.service import ServiceSettings, create_app  # noqa: E402
 

@@ -6,9 +6,8 @@ import os
 import re
 import stat
 
-from conftest import make_settings
 from fastapi.testclient import TestClient
-from svc_helpers import ACCOUNT, PASSWORD, PROFILE, sign_up
+from .svc_helpers import ACCOUNT, PASSWORD, PROFILE, make_settings, sign_up
 
 from tailorfolio.profile import QUESTIONS
 from tailorfolio.service import create_app
