@@ -191,3 +191,22 @@ def test_production_password_hash_uses_argon2id_defaults(monkeypatch):
     assert verify_password(h, "a long enough password")
     assert not verify_password(h, "a long enough passwort")
     assert verify_password(hash_password("x" * 12), "x" * 12)
+
+
+def test_profile_edit_form_makes_a_new_version_and_refuses_stale_edits(client):
+    sign_up(client, "ed@e.example")
+    ui_sign_in(client, "ed@e.example")
+    token = csrf(client.get("/clients/new").text)
+    loc = client.post("/clients/new", data=_client_form(token), follow_redirects=False
+                      ).headers["location"]
+    page = client.get(loc + "/profile").text
+    assert 'name="base_version" value="1"' in page and 'value="35"' in page
+    form = _client_form(token, age="36", base_version="1")
+    del form["client_name"]
+    r = client.post(loc + "/profile", data=form, follow_redirects=False)
+    assert r.status_code == 303
+    r = client.post(loc + "/profile", data={**form, "age": "37"})  # still based on version 1
+    assert r.status_code == 409 and 'id="e-base_version"' in r.text
+    r = client.post(loc + "/profile", data={**form, "base_version": "2", "age": "7"})
+    assert r.status_code == 422 and 'id="e-age"' in r.text
+    assert "Profile version 2" in client.get(loc).text

@@ -96,7 +96,7 @@ class ServiceSettings:
 
 def load_or_create_secret(data_dir: Path) -> str:
     """The instance secret in ``data_dir/secret.key``, created with mode 0600 if absent."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = data_dir / "secret.key"
     if path.exists():
         return path.read_text().strip()

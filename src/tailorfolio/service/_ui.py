@@ -251,7 +251,7 @@ def clients_page(request: Request, offset: int = 0, q: str = "") -> Response:
 @router.get("/clients/new", response_class=HTMLResponse)
 def new_client_page(request: Request) -> Response:
     me = _me(request)
-    return render(request, "client_form.html.j2", me=me, errors={}, values={})
+    return render(request, "client_form.html.j2", me=me, errors={}, values={}, client=None)
 
 
 @router.post("/clients/new", response_class=HTMLResponse)
@@ -270,8 +270,60 @@ async def new_client(request: Request) -> Response:
         errors.update(_field_errors(exc))
     if errors:
         return render(request, "client_form.html.j2", status=422, me=me, errors=errors,
-                      values=values)
+                      values=values, client=None)
     client, _ = L.create_client(request.state.db, me, s.ClientCreate(name=name, profile=facts))
+    return _redirect(f"/clients/{client.id}")
+
+
+def _form_values(facts: dict[str, Any], name: str) -> dict[str, str]:
+    """Form fields pre-filled from stored profile facts (first goal; others are kept)."""
+    values = {k: str(facts[k]) for k in PROFILE_FIELDS if facts.get(k) is not None}
+    values["client_name"] = name
+    goal = (facts.get("goals") or [{}])[0]
+    values.update({f"goal_{k}": str(goal[k]) for k in GOAL_FIELDS if goal.get(k) is not None})
+    values.update({f"q_{k}": str(v) for k, v in facts.get("risk_questionnaire", {}).items()})
+    return values
+
+
+@router.get("/clients/{client_id}/profile", response_class=HTMLResponse)
+def edit_profile_page(request: Request, client_id: int) -> Response:
+    me = _me(request)
+    db = request.state.db
+    client = L.get_client(db, me, _id(client_id))
+    version = L.latest_profile(db, client)
+    return render(request, "client_form.html.j2", me=me, errors={}, client=client,
+                  base_version=version.version, values=_form_values(version.data, client.name))
+
+
+@router.post("/clients/{client_id}/profile", response_class=HTMLResponse)
+async def edit_profile(request: Request, client_id: int) -> Response:
+    form = await _form(request)
+    me = _me(request)
+    db = request.state.db
+    client = L.get_client(db, me, _id(client_id))
+    current = L.latest_profile(db, client)
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    try:
+        base = int(str(form.get("base_version") or "0"))
+    except ValueError:
+        base = 0
+    facts = _profile_from_form(form)
+    facts["goals"] = facts["goals"] + list(current.data.get("goals", [])[1:])
+    kept = {k: v for k, v in current.data.items() if k not in PROFILE_FIELDS and k not in (
+        "goals", "risk_questionnaire", "name")}
+    facts = {**kept, **facts}
+    errors: dict[str, str] = {}
+    try:
+        L.update_profile(db, me, client.id, s.ProfileUpdate(base_version=max(base, 1),
+                                                             profile=facts))
+    except ProfileValidationError as exc:
+        errors = _field_errors(exc)
+    except TailorfolioError as exc:
+        errors = {"base_version": exc.message}
+    if errors:
+        return render(request, "client_form.html.j2", status=422 if "base_version" not in errors
+                      else 409, me=me, errors=errors, client=client, base_version=base,
+                      values=values)
     return _redirect(f"/clients/{client.id}")
 
 
