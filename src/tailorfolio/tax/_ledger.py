@@ -232,6 +232,8 @@ class Ledger:
         self._pending: list[_PendingLoss] = []
         self._last_date: date | None = None
         self._counter = 0
+        self.cash: dict[str, float] = {}
+        """Uninvested cash per account, dollars (used by the rebalancer)."""
         self.purchases: list[tuple[date, str, str, float]] = []
         """(date, account, asset, quantity) of every purchase, for wash-sale look-ups."""
 
@@ -248,9 +250,11 @@ class Ledger:
         led = cls({a.name: a.type for a in profile.accounts}, substitutes=substitutes,
                   rates=rates)
         for acc in profile.accounts:
+            led.cash[acc.name] = acc.cash
             for lot in sorted(acc.lots, key=lambda x: x.acquired):
                 led._add_lot(acc.name, lot.asset, lot.quantity, lot.cost_basis_per_share,
                              lot.acquired)
+                led.purchases.append((lot.acquired, acc.name, lot.asset, lot.quantity))
         return led
 
     def copy(self) -> Ledger:
@@ -264,6 +268,7 @@ class Ledger:
                         for p in self._pending]
         new._last_date = self._last_date
         new._counter = self._counter
+        new.cash = dict(self.cash)
         new.purchases = list(self.purchases)
         return new
 
