@@ -23,9 +23,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cvxpy as cp
 import numpy as np
 import pandas as pd
+from scipy.optimize import linprog
 
 from tailorfolio.errors import InfeasibleError, SolverError
 from tailorfolio.profile._enums import AccountType
@@ -155,26 +155,27 @@ def locate_assets(target: pd.Series, accounts: dict[str, tuple[AccountType, floa
                    for n in names] for t in tickers])
     total = tgt.sum()
     scale = total if total > 0 else 1.0
-    x = cp.Variable((len(tickers), len(names)), nonneg=True)
-    obj = cp.sum(cp.multiply(f, x)) / scale
-    if current is not None:
-        cur = current.reindex(index=tickers, columns=names).fillna(0.0).to_numpy()
-        obj = obj - stickiness * cp.sum(cp.abs(x - cur)) / scale
-    prob = cp.Problem(cp.Maximize(obj), [cp.sum(x, axis=1) == tgt, cp.sum(x, axis=0) == bal])
-    try:
-        prob.solve(solver=cp.CLARABEL)
-    except cp.error.SolverError as exc:  # pragma: no cover - solver failure path
-        raise SolverError(f"The asset-location problem failed: {exc}", field="solver",
-                          fix="check the inputs are finite") from None
-    if prob.status not in ("optimal", "optimal_inaccurate") or x.value is None:
-        raise SolverError(f"The asset-location problem ended with status {prob.status}.",
-                          field="solver", value=prob.status, fix="check the inputs")
-    xv = np.clip(x.value, 0.0, None)
-    xv[xv < 1e-7 * scale] = 0.0
-    # Restore exact row/column sums after solver round-off (iterative proportional fitting).
-    for _ in range(50):
-        xv *= (tgt / np.where(xv.sum(1) > 0, xv.sum(1), 1.0))[:, None]
-        xv *= (bal / np.where(xv.sum(0) > 0, xv.sum(0), 1.0))[None, :]
+    n, m = f.shape
+    nm = n * m
+    # Variables: x (n·m, row-major, fractions of total) then u ≥ |x − current| (tie-breaking).
+    cur = (np.zeros((n, m)) if current is None else
+           current.reindex(index=tickers, columns=names).fillna(0.0).to_numpy() / scale)
+    c = np.concatenate([-f.ravel(), np.full(nm, stickiness if current is not None else 0.0)])
+    a_eq = np.zeros((n + m, 2 * nm))
+    for i in range(n):
+        a_eq[i, i * m:(i + 1) * m] = 1.0
+    for j in range(m):
+        a_eq[n + j, j:nm:m] = 1.0
+    b_eq = np.concatenate([tgt, bal]) / scale
+    eye = np.eye(nm)
+    a_ub = np.block([[eye, -eye], [-eye, -eye]])
+    b_ub = np.concatenate([cur.ravel(), -cur.ravel()])
+    res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq,
+                  bounds=[(0, None)] * (2 * nm), method="highs")
+    if res.status != 0:
+        raise SolverError(f"The asset-location linear program failed: {res.message}",
+                          field="solver", value=res.status, fix="check the inputs are finite")
+    xv = np.clip(res.x[:nm].reshape(n, m), 0.0, None) * scale
     pro = np.outer(tgt, bal) / scale
     opt_value = float((f * xv).sum())
     pro_value = float((f * pro).sum())

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -244,26 +245,28 @@ def _solve(pb: _Problem, s: RebalanceSettings, *, allow_sales: bool, allow_buys:
     n, m = len(pb.assets), len(pb.lots)
     V = pb.value
     qty = np.array([x.quantity for x in pb.lots])
+    # Sales as fractions of each lot, purchases as fractions of V: a well-scaled program.
     sell = cp.Variable(m, nonneg=True) if m else None
-    buy = cp.Variable(n, nonneg=True)
+    buy_f = cp.Variable(n, nonneg=True)
+    buy = buy_f * V
     A = np.zeros((n, m))
     for k, i in enumerate(pb.lot_asset):
-        A[i, k] = pb.prices[i] / V
+        A[i, k] = pb.prices[i] * qty[k] / V
     sold_frac = A @ sell if m else np.zeros(n)
     h = pb.held / V - sold_frac + buy / V
     d = h - pb.target / V
     cash_after = pb.cash / V + (cp.sum(sold_frac) if m else 0) - cp.sum(buy) / V
-    tax = (pb.tax_per_share @ sell) if m else 0.0
+    tax = ((pb.tax_per_share * qty) @ sell) if m else 0.0
     trade = (cp.sum(sold_frac) if m else 0) + cp.sum(buy) / V
     cons = [cash_after >= s.min_cash / V]
     if m:
-        cons.append(sell <= qty)
+        cons.append(sell <= 1)
         lot_ok = np.array([allow_sales and allow_sells[i] for i in pb.lot_asset])
         if not lot_ok.all():
             cons.append(sell[~lot_ok] == 0)
     blocked = pb.buy_blocked | ~allow_buys
     if blocked.any():
-        cons.append(buy[blocked] == 0)
+        cons.append(buy_f[blocked] == 0)
     if s.max_tax is not None and m:
         cons.append(tax <= s.max_tax)
     if s.max_drift is not None:
@@ -275,10 +278,14 @@ def _solve(pb: _Problem, s: RebalanceSettings, *, allow_sales: bool, allow_buys:
     obj = s.tracking_aversion * risk + tax / V + s.trade_cost_bps / 1e4 * trade
     prob = cp.Problem(cp.Minimize(obj), cons)
     try:
-        prob.solve(solver=cp.CLARABEL)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            prob.solve(solver=cp.CLARABEL)
     except cp.error.SolverError:
         try:
-            prob.solve(solver=cp.SCS, eps=1e-9, max_iters=200_000)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                prob.solve(solver=cp.SCS, eps=1e-9, max_iters=200_000)
         except cp.error.SolverError as exc:  # pragma: no cover
             raise SolverError(f"The rebalancing problem failed: {exc}", field="solver",
                               fix="relax --max-tax/--max-drift") from None
@@ -287,8 +294,13 @@ def _solve(pb: _Problem, s: RebalanceSettings, *, allow_sales: bool, allow_buys:
     if prob.status not in ("optimal", "optimal_inaccurate"):
         raise SolverError(f"The rebalancing problem ended with status {prob.status}.",
                           field="solver", value=prob.status, fix="relax the constraints")
-    sv = np.clip(sell.value, 0, qty) if m else np.zeros(0)
-    bv = np.clip(buy.value, 0, None)
+    sv = np.clip(sell.value, 0, 1) * qty if m else np.zeros(0)
+    bv = np.clip(buy_f.value, 0, None) * V
+    # Solver dust: trades under a cent are not trades.
+    if m:
+        sv[sv * pb.prices[pb.lot_asset] < 0.01] = 0.0
+        sv[sv > qty - 1e-7] = qty[sv > qty - 1e-7]
+    bv[bv < 0.01] = 0.0
     return sv, bv, float(prob.value)
 
 
@@ -404,7 +416,10 @@ def tax_aware_rebalance(ledger: Ledger, account: str, target: pd.Series,
                               field="account", value=account, fix="deposit cash first")
     sol = None
     stage = "full"
-    if s.cash_flow_first:
+    if (ledger.accounts[account] is not AccountType.TAXABLE and s.max_drift is None
+            and s.max_turnover is None and not blocked_buys):
+        sol, stage = _direct(pb, s), "tax-free"
+    if sol is None and s.cash_flow_first:
         cf = _directions(pb, s, allow_sales=False)
         if cf is not None:
             d_after = _drift(pb, cf[0], cf[1])
@@ -427,6 +442,31 @@ def tax_aware_rebalance(ledger: Ledger, account: str, target: pd.Series,
     if s.whole_shares:
         sv, bv, err = _round_whole(pb, sv, bv, s.min_cash)
     return _result(ledger, account, pb, s, sv, bv, stage, err, on)
+
+
+def _direct(pb: _Problem, s: RebalanceSettings) -> tuple[np.ndarray, np.ndarray, float]:
+    """Tax-free account: trade exactly to target (sell the excess FIFO, buy the shortfall,
+    keeping ``min_cash``)."""
+    sv = np.zeros(len(pb.lots))
+    for i in range(len(pb.assets)):
+        excess = pb.held[i] - pb.target[i]
+        if excess <= 0.005:
+            continue
+        left = excess / pb.prices[i]
+        for k in sorted((k for k, j in enumerate(pb.lot_asset) if j == i),
+                        key=lambda k: (pb.lots[k].acquired, pb.lots[k].lot_id)):
+            q = min(pb.lots[k].quantity, left)
+            sv[k] = q
+            left -= q
+            if left <= 1e-12:
+                break
+    bv = np.clip(pb.target - pb.held, 0.0, None)
+    bv[bv < 0.01] = 0.0
+    cash = pb.cash + float(sv @ pb.prices[pb.lot_asset]) if len(sv) else pb.cash
+    spend = bv.sum()
+    if spend > cash - s.min_cash and spend > 0:
+        bv *= max(cash - s.min_cash, 0.0) / spend
+    return sv, bv, objective_value(pb, s, sv, bv)
 
 
 def _drift(pb: _Problem, sv: np.ndarray, bv: np.ndarray) -> float:
