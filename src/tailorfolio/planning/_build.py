@@ -208,4 +208,6 @@ def build_plan(profile: InvestorProfile, market: Market | None = None, *,
     settings = settings or PlanSettings()
     ctx = prepare(profile, market, settings, as_of)
     optimize_stage(ctx, optimizer)
-    return assemble(ctx)
+    plan = assemble(ctx)
+    from tailorfolio.tax._plan_stage import tax_stage; plan = tax_stage(ctx, plan)  # noqa: E702
+    return plan

@@ -298,9 +298,9 @@ def _solve(pb: _Problem, s: RebalanceSettings, *, allow_sales: bool, allow_buys:
     bv = np.clip(buy_f.value, 0, None) * V
     # Solver dust: trades under a cent are not trades.
     if m:
-        sv[sv * pb.prices[pb.lot_asset] < 0.01] = 0.0
+        sv[sv * pb.prices[pb.lot_asset] < 1.0] = 0.0
         sv[sv > qty - 1e-7] = qty[sv > qty - 1e-7]
-    bv[bv < 0.01] = 0.0
+    bv[bv < 1.0] = 0.0
     return sv, bv, float(prob.value)
 
 
