@@ -12,7 +12,13 @@ from tailorfolio.cli._errors import guarded
 from tailorfolio.cli._options import AsOfOpt, MarketOpt, UniverseOpt, market_from_options, \
     parse_date
 
-console = Console()
+
+
+def _console() -> Console:
+    """A console made at call time (so COLUMNS and redirections apply); at least 120 wide
+    because Form 8949 rows have ten columns."""
+    c = Console()
+    return c if c.width >= 120 else Console(width=120)
 
 
 def register(app: typer.Typer) -> None:
@@ -28,6 +34,7 @@ def register(app: typer.Typer) -> None:
                                                 help="Also list the open lots.")] = True,
     ) -> None:
         """Replay a transaction history; print realized gains as Form 8949 rows."""
+        console = _console()
         from tailorfolio.io import read_table
         from tailorfolio.cli._render_tax import form_8949_table, lots_table
         from tailorfolio.tax import Ledger, transactions_from_frame
@@ -61,6 +68,7 @@ def register(app: typer.Typer) -> None:
         100.0,
     ) -> None:
         """Tax-loss-harvesting opportunities, substitutes and wash-sale conflicts."""
+        console = _console()
         from datetime import date
 
         from tailorfolio.cli._render_tax import harvest_table
@@ -108,6 +116,7 @@ def register(app: typer.Typer) -> None:
         as_of: AsOfOpt = None,
     ) -> None:
         """Tax-aware rebalance of the household's accounts toward the plan."""
+        console = _console()
         from dataclasses import replace
         from datetime import date
 
