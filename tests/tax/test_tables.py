@@ -27,6 +27,12 @@ def test_marginal_and_ltcg_rates():
     assert t.ltcg_rate(S, 533_400) == 0.20
     assert tax_table(2024).ltcg_thresholds[S] == (47_025, 518_900)
     assert tax_table(2030).year == 2025
+    assert tax_table(2025).standard_deduction[J] == 31_500  # Pub. L. 119-21
+    assert tax_table(2024).standard_deduction[FilingStatus.HEAD_OF_HOUSEHOLD] == 21_900
+    # A single filer with 63,000 of wages in 2024: 48,400 taxable → 22 % / 15 %.
+    t24 = tax_table(2024)
+    assert t24.ordinary_rate(S, 63_000 - 14_600) == 0.22
+    assert t24.ltcg_rate(S, 63_000 - 14_600) == 0.15
 
 
 def test_profile_override_and_derivation():
@@ -34,7 +40,7 @@ def test_profile_override_and_derivation():
     r = marginal_rates(fam, 2025)
     assert (r.ordinary, r.long_term, r.state, r.niit) == (0.24, 0.15, 0.06, 0.0)
     derived = marginal_rates(fam.model_copy(update={"tax_rates": None}), 2025)
-    assert (derived.ordinary, derived.long_term) == (0.22, 0.15)  # 185,000 − 30,000 MFJ
+    assert (derived.ordinary, derived.long_term) == (0.22, 0.15)  # 185,000 − 31,500 MFJ
     rich = fam.model_copy(update={"tax_rates": None, "annual_income": 900_000})
     rr = marginal_rates(rich, 2025)
     assert (rr.ordinary, rr.long_term, rr.niit) == (0.37, 0.20, 0.038)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from tailorfolio.errors import InfeasibleError, SolverError, TaxError
 from tailorfolio.market._market import Market
 from tailorfolio.profile._enums import AccountType
 from tailorfolio.profile._investor import InvestorProfile
@@ -163,7 +164,18 @@ def plan_accounts(profile: InvestorProfile, market: Market, weights: dict[str, f
 
 
 def tax_stage(ctx: PlanContext, plan: Plan) -> Plan:
-    """Plan stage: fill ``plan.account_plans`` and ``plan.extras['tax']``."""
-    plans, summary, _ = plan_accounts(ctx.profile, ctx.market, plan.weights, ctx.as_of)
+    """Plan stage: fill ``plan.account_plans`` and ``plan.extras['tax']``.
+
+    A household with nothing invested is left as is. When the account trades cannot be
+    computed (an infeasible or failed solve) the plan keeps its allocation and says why in
+    its warnings rather than failing as a whole.
+    """
+    if plan.investable_wealth <= 0:
+        return plan
+    try:
+        plans, summary, _ = plan_accounts(ctx.profile, ctx.market, plan.weights, ctx.as_of)
+    except (InfeasibleError, SolverError, TaxError) as exc:
+        return dataclasses.replace(plan, warnings=(*plan.warnings, (
+            f"Per-account trades were not computed: {exc}")))
     extras: dict[str, Any] = {**plan.extras, "tax": summary}
     return dataclasses.replace(plan, account_plans=plans, extras=extras)

@@ -4,9 +4,10 @@ Sources (each figure below is copied from these IRS publications):
 
 * 2024: Rev. Proc. 2023-34, §3.01 (tax rate tables), §3.03 (maximum capital gains rate
   breakpoints), §3.15 (standard deduction) — https://www.irs.gov/pub/irs-drop/rp-23-34.pdf
-* 2025: Rev. Proc. 2024-40, §3.01, §3.03, §3.15 — https://www.irs.gov/pub/irs-drop/rp-24-40.pdf
-  (the 2025 standard deduction was later raised by Pub. L. 119-21 to 15,750 / 31,500 / 23,625;
-  the table keeps the Rev. Proc. figure and says so in ``notes``).
+* 2025: Rev. Proc. 2024-40, §3.01, §3.03 — https://www.irs.gov/pub/irs-drop/rp-24-40.pdf ;
+  standard deduction as amended retroactively for 2025 by Pub. L. 119-21 (July 4, 2025):
+  15,750 single / married filing separately, 31,500 joint, 23,625 head of household (Rev. Proc.
+  2024-40 §3.15 had published 15,000 / 30,000 / 22,500).
 * Net investment income tax: IRC §1411, 3.8 % over MAGI thresholds 200,000 single / head of
   household, 250,000 married filing jointly, 125,000 married filing separately (not indexed).
 * Capital-loss limit: IRC §1211(b), 3,000 (1,500 married filing separately) against ordinary
@@ -63,7 +64,8 @@ class TaxYearTable:
     notes: str = ""
 
     def ordinary_rate(self, status: FilingStatus, taxable_income: float) -> float:
-        """Marginal ordinary rate at ``taxable_income`` (dollars)."""
+        """Marginal ordinary rate at ``taxable_income`` (dollars): the rate on the next dollar,
+        so exactly at a bracket edge the higher rate applies."""
         edges = (0.0, *self.ordinary_thresholds[status])
         return ORDINARY_RATES[max(bisect_right(edges, max(taxable_income, 0.0)) - 1, 0)]
 
@@ -76,7 +78,8 @@ class TaxYearTable:
                    for r, lo, hi in zip(ORDINARY_RATES, edges[:-1], edges[1:]))
 
     def ltcg_rate(self, status: FilingStatus, taxable_income: float) -> float:
-        """Marginal rate on long-term gains stacked at ``taxable_income``: 0, 0.15 or 0.20."""
+        """Marginal rate on the next dollar of long-term gain stacked on ``taxable_income``:
+        0, 0.15 or 0.20 (the 0 % band covers taxable income *not over* the first threshold)."""
         lo, hi = self.ltcg_thresholds[status]
         x = max(taxable_income, 0.0)
         return 0.0 if x < lo else (0.15 if x < hi else 0.20)
@@ -108,12 +111,13 @@ TABLES: dict[int, TaxYearTable] = {
         },
         ltcg_thresholds={_S: (48_350, 533_400), _J: (96_700, 600_050),
                          _M: (48_350, 300_000), _H: (64_750, 566_700)},
-        standard_deduction={_S: 15_000, _J: 30_000, _M: 15_000, _H: 22_500},
+        standard_deduction={_S: 15_750, _J: 31_500, _M: 15_750, _H: 23_625},
         niit_threshold={_S: 200_000, _J: 250_000, _M: 125_000, _H: 200_000},
         loss_limit={_S: 3_000, _J: 3_000, _M: 1_500, _H: 3_000},
-        source="Rev. Proc. 2024-40 §3.01, §3.03, §3.15; IRC §1411; IRC §1211(b)",
-        notes="Standard deduction as published in Rev. Proc. 2024-40; Pub. L. 119-21 (2025) "
-              "raised it to 15,750 / 31,500 / 23,625 retroactively for 2025.",
+        source="Rev. Proc. 2024-40 §3.01, §3.03; Pub. L. 119-21 (standard deduction); "
+               "IRC §1411; IRC §1211(b)",
+        notes="Rev. Proc. 2024-40 §3.15 published a 15,000 / 30,000 / 22,500 standard "
+              "deduction; Pub. L. 119-21 raised it for 2025 to the figures used here.",
     ),
 }
 
