@@ -22,6 +22,8 @@ def test_ledger_command_prints_8949_rows():
     assert "Part I" in res.output and "Part II" in res.output
     assert "wash-sale adjustments 680.00" in res.output
     assert "400.00 permanently lost" in res.output
+    assert "235.63" in res.output  # 0.8125 × 290 = 235.625, rounded half up as on the form
+    assert "Schedule D by year" in res.output
 
 
 def test_harvest_command_lists_family_losses():

@@ -32,6 +32,13 @@ def register(app: typer.Typer) -> None:
                                                      "price[, method, lot_ids, lot_id]).")],
         show_lots: Annotated[bool, typer.Option("--lots/--no-lots",
                                                 help="Also list the open lots.")] = True,
+        ordinary: Annotated[float, typer.Option(help="Marginal ordinary rate, % (for the "
+                                                "yearly tax estimate).")] = 24.0,
+        long_term: Annotated[float, typer.Option(help="Long-term gains rate, %.")] = 15.0,
+        state: Annotated[float, typer.Option(help="Flat state rate, %.")] = 0.0,
+        loss_limit: Annotated[float, typer.Option(help="Net loss deductible per year "
+                                                  "(1,500 if married filing separately).")]
+        = 3_000.0,
     ) -> None:
         """Replay a transaction history; print realized gains as Form 8949 rows."""
         console = _console()
@@ -52,6 +59,23 @@ def register(app: typer.Typer) -> None:
             f"{sum(r.gain for r in long_):,.2f} · wash-sale adjustments "
             f"{sum(r.wash_sale_disallowed for r in rows):,.2f} (of which {perm:,.2f} "
             "permanently lost to IRA/Roth repurchases, Rev. Rul. 2008-5)")
+        from rich.table import Table
+
+        from tailorfolio.tax import MarginalRates
+        from tailorfolio.tax._netting import yearly_summary
+
+        rates = MarginalRates(ordinary / 100, long_term / 100, 0.0, state / 100, loss_limit)
+        t = Table(title="Schedule D by year (losses carried forward)", title_justify="left")
+        for col in ("year", "net short-term", "net long-term", "taxed ST", "taxed LT",
+                    "loss deducted", "carry ST", "carry LT", "estimated tax"):
+            t.add_column(col, justify="right")
+        for y in yearly_summary(rows, rates):
+            n = y.netted
+            t.add_row(str(y.year), f"{y.short_term:,.2f}", f"{y.long_term:,.2f}",
+                      f"{n.short_term_taxable:,.2f}", f"{n.long_term_taxable:,.2f}",
+                      f"{n.ordinary_deduction:,.2f}", f"{n.carryforward_short:,.2f}",
+                      f"{n.carryforward_long:,.2f}", f"{n.tax:,.2f}")
+        console.print(t)
         if show_lots:
             console.print(lots_table(led.lots()))
 

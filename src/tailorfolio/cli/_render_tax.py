@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
 
 from rich.console import Group
 from rich.panel import Panel
@@ -14,7 +15,9 @@ from tailorfolio.tax._ledger import Lot, RealizedLot
 
 
 def _m(x: float) -> str:
-    return f"{x:,.2f}"
+    """Dollars to the cent, halves rounded away from zero (as on tax forms)."""
+    d = Decimal(repr(float(x))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"{d:,.2f}"
 
 
 def account_plan_panel(plan: object) -> Panel:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tailorfolio.tax._tables import MarginalRates
+
+if TYPE_CHECKING:
+    from tailorfolio.tax._ledger import RealizedLot
 
 
 @dataclass(frozen=True)
@@ -75,3 +80,33 @@ def net_capital_gains(short_term: float, long_term: float, rates: MarginalRates,
     tax = (st_tax * rates.short_term_total + lt_tax * rates.long_term_total
            - deduction * rates.ordinary_offset)
     return YearTax(st_tax, lt_tax, deduction, cf_s, cf_l, tax)
+
+
+@dataclass(frozen=True)
+class YearSummary:
+    """One tax year of a ledger: realized totals and their netting."""
+
+    year: int
+    short_term: float
+    long_term: float
+    netted: YearTax
+
+
+def yearly_summary(rows: Sequence[RealizedLot], rates: MarginalRates) -> list[YearSummary]:
+    """Net each year's Form 8949 totals in order, carrying losses forward between years.
+
+    Parameters
+    ----------
+    rows : sequence of RealizedLot
+    rates : MarginalRates
+    """
+    years = sorted({r.sold.year for r in rows})
+    out: list[YearSummary] = []
+    cs = cl = 0.0
+    for y in range(years[0], years[-1] + 1) if years else []:
+        st = sum(r.gain for r in rows if r.sold.year == y and not r.long_term)
+        lt = sum(r.gain for r in rows if r.sold.year == y and r.long_term)
+        n = net_capital_gains(st, lt, rates, carry_short=cs, carry_long=cl)
+        cs, cl = n.carryforward_short, n.carryforward_long
+        out.append(YearSummary(y, st, lt, n))
+    return out
