@@ -53,3 +53,19 @@ def test_family_plan_has_account_plans_with_taxes(market):
     tax = plan.extras["tax"]
     assert tax.location_after_tax_value >= tax.pro_rata_after_tax_value
     assert plan.to_json()  # serialisable
+
+
+def test_max_tax_zero_realizes_no_net_tax(market):
+    from tailorfolio.tax._plan_stage import plan_accounts
+    from tailorfolio.tax._rebalance import RebalanceSettings
+
+    fam = load_example_profile("family")
+    plan = build_plan(fam, market)
+    plans, _, _ = plan_accounts(fam, market, plan.weights, fam.as_of,
+                                settings=RebalanceSettings(max_tax=0.0))
+    taxable = plans[0]
+    assert taxable.account_type == "taxable"
+    assert taxable.estimated_tax <= 0.005
+    assert all(s.quantity <= next(l.quantity for a in fam.accounts for l in a.lots
+                                  if f":{l.asset}:" in s.lot_id and s.lot_id.startswith(a.name))
+               + 1e-9 for s in taxable.sales)

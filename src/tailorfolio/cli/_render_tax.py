@@ -29,10 +29,12 @@ def account_plan_panel(plan: object) -> Panel:
                   f"{ap.stage} rebalance", title_justify="left", show_lines=False)
         for col in ("trade", "asset / lot", "shares", "amount", "gain", "term", "tax"):
             t.add_column(col, justify="left" if col in ("trade", "asset / lot") else "right")
+        taxable = ap.account_type == "taxable"
         for s in ap.sales:
-            t.add_row("sell", s.lot_id, f"{s.quantity:,.4g}", _m(s.proceeds), _m(s.gain),
-                      "long" if s.long_term else "short",
-                      _m(s.tax) if ap.account_type == "taxable" else "—")
+            t.add_row("sell", s.lot_id, f"{s.quantity:,.4g}", _m(s.proceeds),
+                      _m(s.gain) if taxable else "—",
+                      ("long" if s.long_term else "short") if taxable else "—",
+                      _m(s.tax) if taxable else "—")
         for b in ap.purchases:
             t.add_row("buy", b.asset, f"{b.quantity:,.4g}", _m(b.amount), "", "", "")
         if not ap.sales and not ap.purchases:

@@ -429,11 +429,11 @@ def tax_aware_rebalance(ledger: Ledger, account: str, target: pd.Series,
     if sol is None:
         sol = _directions(pb, s, allow_sales=True)
     if sol is None:
-        caps = [f"{k}={v}" for k, v in (("max_tax", s.max_tax), ("max_drift", s.max_drift),
-                                         ("max_turnover", s.max_turnover),
-                                         ("min_cash", s.min_cash)) if v]
+        caps = [f"{k}={v:g}" for k, v in (("max_tax", s.max_tax), ("max_drift", s.max_drift),
+                                           ("max_turnover", s.max_turnover),
+                                           ("min_cash", s.min_cash or None)) if v is not None]
         raise InfeasibleError(
-            f"No rebalance of {account!r} satisfies {', '.join(caps) or 'the cash constraint'}"
+            f"No rebalance of {account!r} satisfies {' and '.join(caps) or 'the cash constraint'}"
             " together.", field="max_tax/max_drift", value=caps,
             expected="caps that some set of trades can meet",
             fix="raise --max-tax or --max-drift, or deposit cash")
