@@ -80,7 +80,8 @@ def _liquidation_tax(led: Ledger, px: dict[str, float], on: date, rates: Margina
 def harvest_backtest(prices: pd.DataFrame, sleeves: list[tuple[float, list[str]]],
                      rates: MarginalRates, policy: HarvestPolicy | None = None, *,
                      initial: float = 100_000.0, monthly_deposit: float = 1_000.0,
-                     check_every_days: int = 5) -> BacktestResult:
+                     check_every_days: int = 5, reinvest_savings: bool = True
+                     ) -> BacktestResult:
     """Run the harvest strategy and buy-and-hold side by side.
 
     Parameters
@@ -96,6 +97,9 @@ def harvest_backtest(prices: pd.DataFrame, sleeves: list[tuple[float, list[str]]
         Dollars.
     check_every_days : int
         Trading days between harvest scans.
+    reinvest_savings : bool
+        Invest each year's tax saving (default). With False the saving is only counted, so
+        the pre-tax difference to buy-and-hold isolates the effect of holding substitutes.
     """
     policy = policy or HarvestPolicy()
     prices = prices.dropna()
@@ -137,7 +141,8 @@ def harvest_backtest(prices: pd.DataFrame, sleeves: list[tuple[float, list[str]]
                 carry[name] = (y.carryforward_short, y.carryforward_long)
                 if name == "harv" and y.tax < 0:
                     savings_total += -y.tax
-                    deposit(harv, day, px, -y.tax, cur)
+                    if reinvest_savings:
+                        deposit(harv, day, px, -y.tax, cur)
         if k % check_every_days:
             continue
         for s, (w, tick) in enumerate(sleeves):
