@@ -178,3 +178,53 @@ def test_no_gains_realized_when_cash_can_reach_the_target(lots, deposit, raw):
     for x in res.sales:
         lot = next(l for l in led.lots() if l.lot_id == x.lot_id)
         assert x.quantity <= lot.quantity + 1e-9
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["VTI", "VEA", "BND"]), st.floats(1, 200),
+                          st.floats(0.5, 1.5), st.booleans()), min_size=1, max_size=6),
+       st.floats(0, 5_000), st.lists(st.floats(0.0, 1), min_size=3, max_size=3),
+       st.booleans())
+def test_trades_are_feasible_for_any_target(lots, cash, raw, whole):
+    led = book([(a, q, PRICES[a] * f, date(2019 if old else 2025, 5, 1))
+                for a, q, f, old in lots], cash=cash)
+    value = sum(q * PRICES[a] for a, q, _, _ in lots) + cash
+    w = np.array(raw) + 1e-3
+    tgt = pd.Series(w / w.sum() * value, index=["VTI", "VEA", "BND"])
+    res = tax_aware_rebalance(led, "Brokerage", tgt, PRICES, ON, cov=COV,
+                              settings=RebalanceSettings(whole_shares=whole))
+    held = {x.lot_id: x.quantity for x in led.lots()}
+    for x in res.sales:
+        assert 0 < x.quantity <= held[x.lot_id] + 1e-9
+    assert res.cash_after >= -MONEY_ATOL
+    assert not {x.asset for x in res.sales} & {p.asset for p in res.purchases}
+    assert res.holdings_after.sum() + res.cash_after == pytest.approx(value, rel=1e-9)
+
+
+def test_whole_share_rounding_against_integer_brute_force():
+    """Every integer trade of a tiny account is enumerated: the continuous optimum bounds it
+    from below and the rounded solution stays within the documented error."""
+    led = book([("VTI", 3, 80.0, date(2016, 1, 5)), ("VTI", 2, 130.0, date(2025, 1, 5)),
+                ("BND", 4, 60.0, date(2016, 1, 5))], cash=150.0)
+    tgt = pd.Series({"VTI": 250.0, "VEA": 200.0, "BND": 280.0})
+    s = RebalanceSettings(cash_flow_first=False, tracking_aversion=40.0)
+    cont = tax_aware_rebalance(led, "Brokerage", tgt, PRICES, ON, cov=COV, settings=s)
+    whole = tax_aware_rebalance(led, "Brokerage", tgt, PRICES, ON, cov=COV,
+                                settings=RebalanceSettings(cash_flow_first=False,
+                                                           tracking_aversion=40.0,
+                                                           whole_shares=True))
+    pb = _setup(led, "Brokerage", tgt, PRICES, ON, COV, 0.0, set(), set())
+    best = np.inf
+    qty = [int(x.quantity) for x in pb.lots]
+    for sells in itertools.product(*[range(q + 1) for q in qty]):
+        sv = np.array(sells, dtype=float)
+        proceeds = float(sv @ pb.prices[pb.lot_asset])
+        sold_assets = {pb.lot_asset[k] for k in range(len(sv)) if sv[k] > 0}
+        for buys in itertools.product(range(6), range(6), range(6)):
+            bv = np.array(buys, dtype=float) * pb.prices
+            if any(bv[i] > 0 for i in sold_assets) or bv.sum() > pb.cash + proceeds + 1e-9:
+                continue
+            best = min(best, objective_value(pb, s, sv, bv))
+    assert cont.objective <= best + 1e-9
+    assert whole.objective >= best - 1e-9
+    assert whole.rounding_error <= max(PRICES.values()) * (0.5 * 2 + 1)
