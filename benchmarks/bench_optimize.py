@@ -44,7 +44,7 @@ def median_ms(fn: Callable[[], object], repeat: int, label: str = "") -> float:
         t = time.perf_counter()
         try:
             fn()
-        except Exception as exc:  # noqa: BLE001 - report any peer failure, keep benchmarking
+        except Exception as exc:
             FAILURES.append(f"{label}: {type(exc).__name__}: {str(exc)[:120]}")
             return float("nan")
         times.append((time.perf_counter() - t) * 1000)
@@ -92,7 +92,7 @@ def pypfopt_cases(mu: pd.Series, cov: pd.DataFrame) -> dict[str, Callable[[], ob
         ef.min_volatility()
         vmin = ef.portfolio_performance()[1]
         ef = EfficientFrontier(mu, cov)
-        ef._max_return()  # noqa: SLF001 - the library's own max-return helper
+        ef._max_return()
         vmax = ef.portfolio_performance()[1]
         for v in np.linspace(vmin * 1.0001, vmax, POINTS):
             ef = EfficientFrontier(mu, cov)
