@@ -199,7 +199,10 @@ def harvest_backtest(prices: pd.DataFrame, sleeves: list[tuple[float, list[str]]
     tax_harv = net_capital_gains(lst + st, lt_ + lt, rates, carry_short=cs, carry_long=cl).tax
     after_hold, after_harv = v_hold - tax_hold, v_harv - tax_harv
     avg_value = float(np.mean(values)) if values else initial
-    ann = lambda a, b: (a / b) ** (1 / years) - 1 if years > 0 and b > 0 else 0.0  # noqa: E731
+
+    def ann(a: float, b: float) -> float:
+        return (a / b) ** (1 / years) - 1 if years > 0 and b > 0 else 0.0
+
     return BacktestResult(
         years, harvested, harvested / years / avg_value,
         sum(r.wash_sale_disallowed for r in harv.realized), v_harv, v_hold, after_harv,

@@ -498,7 +498,10 @@ def _result(ledger: Ledger, account: str, pb: _Problem, s: RebalanceSettings, sv
     lt = sum(x.gain for x in sales if x.long_term) if taxable else 0.0
     d0 = (pb.held - pb.target) / pb.value
     d1 = (after - pb.target) / pb.value
-    te = lambda d: math.sqrt(max(float(d @ pb.cov @ d), 0.0))  # noqa: E731
+
+    def te(d: np.ndarray) -> float:
+        return math.sqrt(max(float(d @ pb.cov @ d), 0.0))
+
     skipped: list[SkippedTrade] = []
     band = 0.01 * pb.value
     for i, a in enumerate(pb.assets):
