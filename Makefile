@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test test-fast bench clean venv system-deps serve
+.PHONY: demo test test-fast bench bench-tax clean venv system-deps serve
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ serve: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_optimize.py
+
+bench-tax: $(STAMP)
+	PYTHONPATH=src $(PY) benchmarks/tax_benefits.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache
