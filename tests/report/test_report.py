@@ -50,9 +50,10 @@ def test_mandatory_sections_and_numbers(family):
     for source in plan.provenance.assumption_sources.values():
         assert source.replace("'", "&#39;")[:40] in body
     assert plan.rationale[0][:60].replace("'", "&#39;") in body
-    # no optional section without data
-    assert ">Goals</h2>" not in body and ">Trades and taxes</h2>" not in body
-    assert "ESG profile" not in body
+    # each optional section shows exactly when the plan carries its data
+    assert (">Goals</h2>" in body) == bool(plan.goal_outcomes)
+    assert (">Trades and taxes</h2>" in body) == bool(plan.account_plans)
+    assert ("ESG profile and cost of values" in body) == (plan.esg is not None)
 
 
 def test_frontier_data_marks_the_investor_on_the_curve(family):
@@ -73,25 +74,57 @@ def test_frontier_data_marks_the_investor_on_the_curve(family):
 def test_optional_sections_render_when_present(family):
     data = copy.deepcopy(family[2])
     plan = data["plan"]
-    plan["goal_outcomes"] = [{"goal": "Retirement", "probability": 0.82, "median_shortfall": 0},
-                             {"name": "College", "success_probability": 0.64}]
-    plan["extras"] = {"fan": {"years": [2025, 2026, 2027], "percentiles": {
-        "5": [1, 1.1, 1.2], "50": [1, 1.3, 1.6], "95": [1, 1.5, 2.0]}}}
-    plan["account_plans"] = [{"account": "Joint brokerage", "estimated_tax": 1234.5,
-                              "realized_gains": 8000.0,
-                              "target_amounts": {"VTI": 100000, "BND": 50000},
-                              "trades": [{"asset": "VTI", "side": "sell", "quantity": 10,
-                                          "tax": 320.0}]}]
-    plan["esg"] = {"score": 61.5, "e": 58.0, "s": 63.0, "g": 64.0, "carbon_intensity": 95.2,
-                   "cost_of_values_bps": 7.5}
+    # the shapes the goals, tax and ESG stages produce (Plan.to_dict of their dataclasses)
+    plan["goal_outcomes"] = [
+        {"name": "Retirement", "kind": "income", "priority": "essential", "due_year": 2047.0,
+         "amount": 95000.0, "probability": 0.82, "standard_error": 0.004,
+         "median_outcome_real": 2.1e6, "expected_shortfall_real": 3.0e5,
+         "mean_funded_ratio": 1.4, "n_paths": 10000,
+         "levers": {"target_probability": 0.9, "extra_monthly_saving": 450.0,
+                    "delay_years": 2, "affordable_amount": 81000.0, "probabilities": {}}},
+        {"goal": "College", "success_probability": 0.64}]
+    plan["extras"] = {"goals": {"fan_chart_real": {
+        "0": {"p5": 1.0, "p50": 1.0, "p95": 1.0}, "1": {"p5": 0.9, "p50": 1.1, "p95": 1.3},
+        "2": {"p5": 0.85, "p50": 1.2, "p95": 1.7}}},
+        "tax": {"estimated_tax": 5173.9, "realized_long_term": 25137.7,
+                "location_annual_benefit": 0.0015,
+                "harvests": [{"account": "Joint brokerage", "asset": "BND", "loss": 2400.0,
+                              "net_benefit": 481.8, "reason": "sell, buy AGG",
+                              "conflicts": ["401(k) buys BND"]}]}}
+    plan["account_plans"] = [{"account": "Joint brokerage", "account_type": "taxable",
+                              "estimated_tax": 1234.5, "target": {"VTI": 100000, "BND": 50000},
+                              "sales": [{"lot_id": "x", "asset": "VTI", "quantity": 10,
+                                         "price": 325.0, "cost_basis": 1800.0,
+                                         "long_term": True, "tax": 320.0}],
+                              "purchases": [{"asset": "BND", "quantity": 20, "price": 74.0}],
+                              "skipped": [{"asset": "VB", "amount": 7838.8,
+                                           "reason": "not enough cash", "tax_cost": 0.0}]}]
+    plan["esg"] = {"profile": {"score": 61.5, "pillars": {"E": 58.0, "S": 63.0, "G": None},
+                               "coverage": 0.93, "carbon_intensity": 95.2,
+                               "excluded": [{"ticker": "PDBC", "reasons": ["fossil fuels"],
+                                             "fields": ["preferences.excluded_sectors"]}],
+                               "notes": ["scores are illustrative"]},
+                   "cost": {"with_esg": {"expected_return": 0.071, "volatility": 0.1,
+                                         "sharpe": 0.36, "esg_score": 61.5},
+                            "without_esg": {"expected_return": 0.073, "volatility": 0.1,
+                                            "sharpe": 0.38, "esg_score": 52.0}},
+                   "warnings": []}
     body = render_report_body(data)
     for div in ("chart-fan", "chart-goals", "chart-esg"):
         assert f'id="{div}"' in body
-    assert "82.0 %" in body and "64.0 %" in body
-    assert "Target holdings by account" in body
+    assert "82.0 % ± 0.8 %" in body and "64.0 %" in body
+    assert "save 450 USD more a month" in body and "delay the goal by 2 year(s)" in body
+    assert "Holdings by account: today and the target" in body
     assert "<th scope=\"row\">Joint brokerage: estimated tax</th>" in body
-    assert "cost of values bps" in body
-    assert ">sell</td>" in body
+    assert "Tax-loss harvests available (1)" in body and "401(k) buys BND" in body
+    assert ">sell</td><td>VTI</td>" in body and ">buy</td><td>BND</td>" in body
+    assert "not enough cash" in body
+    assert "Cost of values" in body and "7.30 %" in body and "7.10 %" in body
+    assert "fossil fuels" in body and "scores are illustrative" in body
+    from tailorfolio.report._sections import fan_series
+
+    years, bands = fan_series(plan)
+    assert years == [2025, 2026, 2027] and sorted(bands) == [5.0, 50.0, 95.0]
 
 
 def test_cli_writes_the_report(tmp_path):

@@ -10,7 +10,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from tailorfolio.report._sections import fan_series, goal_rows
+from tailorfolio.report._sections import account_targets, esg_view, fan_series, goal_rows
 
 _LAYOUT = dict(margin=dict(l=50, r=20, t=40, b=40), height=380, template="plotly_white",
                font=dict(family="system-ui, sans-serif", size=13))
@@ -37,21 +37,30 @@ def allocation_by_class(plan: dict[str, Any]) -> go.Figure:
 
 def allocation_by_account(holdings: list[dict[str, Any]], plan: dict[str, Any]
                           ) -> go.Figure | None:
-    """Stacked bars per account: the tax engine's targets when present, else current holdings."""
-    targets = plan.get("account_plans") or []
+    """Stacked bars per account by asset class: the tax engine's targets (asset location)
+    next to today's holdings when present, else today's holdings alone."""
+    classes = {line["ticker"]: line["asset_class"] for line in plan["allocation"]}
     rows: list[tuple[str, dict[str, float]]] = []
-    title = "Current holdings by account (market value)"
-    for ap in targets:
-        if not isinstance(ap, dict):
-            continue
-        name = ap.get("account") or ap.get("name")
-        amounts = ap.get("target_amounts") or ap.get("target_values")
-        if name and isinstance(amounts, dict):
-            rows.append((str(name), {str(k): float(v) for k, v in amounts.items() if v}))
-    if rows:
-        title = "Target holdings by account"
+    targets = account_targets(plan)
+    for name, amounts in targets:
+        by_class: dict[str, float] = {}
+        for t, v in amounts.items():
+            key = classes.get(t, t)
+            by_class[key] = by_class.get(key, 0.0) + v
+        rows.append((f"{name} (target)", by_class))
+    title = "Holdings by account: today and the target" if targets else \
+        "Current holdings by account (market value)"
+    today = [(f"{h['account']} (today)" if targets else h["account"], h["by_class"])
+             for h in holdings if h["value"] > 0]
+    if targets:
+        order = {n: i for i, (n, _) in enumerate(targets)}
+        merged = []
+        for label, d in today + rows:
+            base = label.rsplit(" (", 1)[0]
+            merged.append((order.get(base, len(order)), label.endswith("(target)"), label, d))
+        rows = [(label, d) for _, _, label, d in sorted(merged)]
     else:
-        rows = [(h["account"], h["by_class"]) for h in holdings if h["value"] > 0]
+        rows = today
     if not rows:
         return None
     keys = sorted({k for _, d in rows for k in d})
@@ -109,8 +118,8 @@ def monte_carlo_fan(plan: dict[str, Any]) -> go.Figure | None:
         mid = pcts[len(pcts) // 2]
         fig.add_trace(go.Scatter(x=years, y=bands[mid], mode="lines", name=f"{mid:g}th percentile",
                                  line=dict(color="#1f77b4", width=2)))
-    fig.update_layout(title="Simulated wealth (Monte Carlo)", xaxis_title="Year",
-                      yaxis_title=plan["currency"], **_LAYOUT)
+    fig.update_layout(title="Simulated household wealth (Monte Carlo, today's money)",
+                      xaxis_title="Year", yaxis_title=plan["currency"], **_LAYOUT)
     return fig
 
 
@@ -129,16 +138,17 @@ def goal_probabilities(plan: dict[str, Any]) -> go.Figure | None:
 
 
 def esg_profile(plan: dict[str, Any]) -> go.Figure | None:
-    """Bars of the portfolio's ESG scores (overall and pillars) when the ESG module provided them."""
-    esg = plan.get("esg")
-    if not isinstance(esg, dict):
+    """Bars of the portfolio's ESG score and its E, S, G pillars (0–100, higher is better)."""
+    view = esg_view(plan)
+    if view is None:
         return None
     labels, values = [], []
-    for key in ("score", "esg_score", "e", "esg_e", "s", "esg_s", "g", "esg_g"):
-        v = esg.get(key)
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
-            labels.append(key.replace("esg_", "").upper() if len(key) <= 5 else key)
-            values.append(float(v))
+    if isinstance(view["score"], (int, float)):
+        labels.append("ESG score")
+        values.append(float(view["score"]))
+    for k, v in view["pillars"].items():
+        labels.append({"E": "Environmental", "S": "Social", "G": "Governance"}.get(k, k))
+        values.append(float(v))
     if not values:
         return None
     fig = go.Figure(go.Bar(x=labels, y=values, marker_color="#17becf",

@@ -16,13 +16,16 @@ def _env() -> jinja2.Environment:
         loader=jinja2.PackageLoader("tailorfolio.report", "templates"),
         autoescape=jinja2.select_autoescape(["html", "j2"]), trim_blocks=True,
         lstrip_blocks=True, undefined=jinja2.StrictUndefined)
-    env.filters["pct"] = lambda x, d=1: "–" if x is None else f"{100 * float(x):.{d}f} %"
-    env.filters["money"] = lambda x: "–" if x is None else f"{float(x):,.0f}"
+    env.filters["pct"] = lambda x, d=1: "–" if not isinstance(x, (int, float)) or x != x \
+        else f"{100 * float(x):.{d}f} %"
+    env.filters["money"] = lambda x: "–" if not isinstance(x, (int, float)) else f"{float(x):,.0f}"
     env.filters["num"] = _num
     return env
 
 
 def _num(x: Any) -> str:
+    if x is None:
+        return ""
     if isinstance(x, bool) or not isinstance(x, (int, float)):
         return str(x)
     if isinstance(x, int) or abs(x) >= 100:
@@ -66,7 +69,9 @@ def _context(data: dict[str, Any]) -> dict[str, Any]:
         "goal_rows": _sections.goal_rows(plan),
         "trade_rows": _sections.trade_rows(plan),
         "tax_summary": _sections.tax_summary(plan),
-        "esg_items": _sections.esg_items(plan),
+        "esg": _sections.esg_view(plan),
+        "skipped_rows": _sections.skipped_rows(plan),
+        "harvest_rows": _sections.harvest_rows(plan),
     }
 
 
