@@ -210,3 +210,25 @@ def test_profile_edit_form_makes_a_new_version_and_refuses_stale_edits(client):
     r = client.post(loc + "/profile", data={**form, "base_version": "2", "age": "7"})
     assert r.status_code == 422 and 'id="e-age"' in r.text
     assert "Profile version 2" in client.get(loc).text
+
+
+def test_add_advisor_command_creates_a_firm_admin(tmp_path):
+    from typer.testing import CliRunner
+
+    from tailorfolio.cli.app import app
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    runner = CliRunner()
+    args = ["add-advisor", "boss@c.example", "--name", "Boss", "--firm", "C & Co",
+            "--database-url", url, "--data-dir", str(tmp_path)]
+    r = runner.invoke(app, args, input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert r.exit_code == 0, r.output
+    assert "created as admin of firm 'C & Co'" in r.output
+    r = runner.invoke(app, args, input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert r.exit_code != 0 and "already exists" in r.output
+    r = runner.invoke(app, [*args[:1], "x@c.example", *args[2:]], input="short\nshort\n")
+    assert r.exit_code == 2 and "password" in r.output
+    with TestClient(create_app(make_settings(tmp_path, url))) as c:
+        tok = c.post("/api/v1/auth/token", json={"email": "boss@c.example",
+                                                 "password": PASSWORD})
+        assert tok.status_code == 201

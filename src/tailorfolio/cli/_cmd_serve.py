@@ -40,3 +40,42 @@ def register(app: typer.Typer) -> None:
                    f"{settings.database_url.split('@')[-1]})")
         uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=proxy_headers,
                     log_level="info")
+
+    @app.command("add-advisor")
+    @guarded
+    def add_advisor_cmd(
+        email: Annotated[str, typer.Argument(help="The advisor's e-mail (sign-in name).")],
+        name: Annotated[str, typer.Option(help="The advisor's name.")],
+        firm: Annotated[str, typer.Option(help="Firm name: a new firm is created, with this "
+                                                "advisor as its admin.")],
+        password: Annotated[str, typer.Option(prompt=True, hide_input=True,
+                                              confirmation_prompt=True,
+                                              help="At least 10 characters (prompted).")],
+        data_dir: Annotated[Optional[Path], typer.Option(help="As for serve.")] = None,
+        database_url: Annotated[Optional[str], typer.Option(help="As for serve.")] = None,
+    ) -> None:
+        """Create a firm and its first advisor (admin) when web sign-up is disabled."""
+        try:
+            from tailorfolio.service import ServiceSettings
+            from tailorfolio.service._db import make_engine, run_migrations, session_factory
+            from tailorfolio.service._logic import signup
+            from tailorfolio.service._schemas import SignupCreate
+        except ImportError as exc:
+            raise MissingDependencyError(exc.name or "fastapi", "service") from None
+        from pydantic import ValidationError
+
+        from tailorfolio.errors import ParameterError
+
+        settings = ServiceSettings.from_env(data_dir=data_dir, database_url=database_url)
+        try:
+            body = SignupCreate(firm_name=firm, name=name, email=email, password=password)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise ParameterError(f"{err['loc'][0]}: {err['msg']}", field=str(err["loc"][0]),
+                                 fix="correct it and run the command again") from None
+        engine = make_engine(settings.database_url)
+        run_migrations(engine)
+        with session_factory(engine)() as db:
+            adv = signup(db, body)
+        engine.dispose()
+        typer.echo(f"Advisor {adv.email} (id {adv.id}) created as admin of firm {firm!r}.")

@@ -126,7 +126,10 @@ def authenticate(db: Session, email: str, password: str) -> Advisor:
 def issue_token(db: Session, adv: Advisor, kind: str, minutes: int) -> tuple[str, datetime]:
     """A new session (``kind='session'``) or API token valid for ``minutes``."""
     token = sec.new_token()
-    expires = utcnow() + timedelta(minutes=minutes)
+    now = utcnow()
+    expires = now + timedelta(minutes=minutes)
+    db.execute(sa.delete(AuthToken).where(AuthToken.advisor_id == adv.id,
+                                          AuthToken.expires_at <= now))
     db.add(AuthToken(advisor_id=adv.id, token_hash=sec.token_hash(token), kind=kind,
                      expires_at=expires))
     audit(db, adv, "sign_in", kind, None)
