@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,17 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 SKIP = {("POST", "/api/v1/auth/logout")}  # would revoke the token the other cases use
+SEEN: Counter[int] = Counter()
+OPERATIONS: set[str] = set()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _summary():
+    yield
+    if SEEN:
+        print(f"\n[schemathesis] {sum(SEEN.values())} generated requests over "
+              f"{len(OPERATIONS)} operations; status codes {dict(sorted(SEEN.items()))}; "
+              f"server errors (5xx): {sum(v for k, v in SEEN.items() if k >= 500)}")
 
 
 @pytest.mark.slow
@@ -53,4 +65,6 @@ def test_no_server_errors(case):
         case.headers = {}
     else:
         case.headers = {**(case.headers or {}), **HEADERS}
-    case.call_and_validate(checks=CHECKS)
+    response = case.call_and_validate(checks=CHECKS)
+    SEEN[response.status_code] += 1
+    OPERATIONS.add(case.operation.label)
