@@ -332,3 +332,22 @@ def test_plans_are_immutable(app, world):
         with pytest.raises(RuntimeError, match="never deleted"):
             db.delete(db.get(PlanRecord, world["pid"]))
             db.commit()
+
+
+def test_repeated_failed_sign_ins_are_throttled(client, world):
+    from tailorfolio.service._logic import THROTTLE
+
+    THROTTLE._failures.clear()
+    try:
+        for _ in range(THROTTLE.max_failures):
+            r = client.post("/api/v1/auth/token", json={"email": "bob@a.example",
+                                                        "password": "wrong guess!!"})
+            assert r.status_code == 401
+        r = client.post("/api/v1/auth/token", json={"email": "bob@a.example",
+                                                    "password": PASSWORD})
+        assert r.status_code == 429 and r.json()["field"] == "email"
+        # other addresses are unaffected
+        assert client.post("/api/v1/auth/token", json={"email": "carol@b.example",
+                                                       "password": PASSWORD}).status_code == 201
+    finally:
+        THROTTLE._failures.clear()

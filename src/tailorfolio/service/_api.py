@@ -13,7 +13,7 @@ from tailorfolio.service._deps import DB, Me, Pg, bearer_token
 from tailorfolio.service._errors import PermissionDeniedError
 
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
-ERRORS = {code: {"model": s.ErrorBody} for code in (400, 401, 403, 404, 409, 413, 422)}
+ERRORS = {code: {"model": s.ErrorBody} for code in (400, 401, 403, 404, 409, 413, 422, 429)}
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
 
@@ -222,7 +222,7 @@ def get_plan(client_id: Id, plan_id: Id, me: Me, db: DB) -> s.PlanRead:
             tags=["plans"], responses={
                 code: {"content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
-                for code in (400, 401, 403, 404, 409, 413, 422)})
+                for code in (400, 401, 403, 404, 409, 413, 422, 429)})
 def plan_report(client_id: Id, plan_id: Id, me: Me, db: DB) -> HTMLResponse:
     """The plan's self-contained HTML report (download)."""
     from tailorfolio.report import render_report

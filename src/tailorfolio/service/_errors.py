@@ -49,6 +49,12 @@ class PayloadTooLargeError(ServiceError):
     status = 413
 
 
+class TooManyAttemptsError(ServiceError):
+    """Too many failed sign-ins for one e-mail address in the throttling window."""
+
+    status = 429
+
+
 class CsrfError(ServiceError):
     """A form was posted without a valid CSRF token."""
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
+import time
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -30,6 +32,7 @@ from tailorfolio.service._errors import (
     NotFoundError,
     PayloadTooLargeError,
     PermissionDeniedError,
+    TooManyAttemptsError,
 )
 from tailorfolio.service._models import (
     Account,
@@ -112,14 +115,62 @@ def list_advisors(db: Session, me: Advisor, limit: int, offset: int) -> tuple[li
     return page(db, stmt, limit, offset)
 
 
-def authenticate(db: Session, email: str, password: str) -> Advisor:
-    """The advisor with these credentials; the same error whether e-mail or password is wrong."""
-    adv = db.scalar(sa.select(Advisor).where(Advisor.email == email.strip().lower()))
+class SignInThrottle:
+    """At most ``max_failures`` failed sign-ins per e-mail address in ``window_seconds``
+    (per server process; a brake on online password guessing, not a lockout)."""
+
+    def __init__(self, max_failures: int = 10, window_seconds: float = 900.0) -> None:
+        self.max_failures = max_failures
+        self.window = window_seconds
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, email: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            recent = [t for t in self._failures.get(email, []) if now - t < self.window]
+            self._failures[email] = recent
+            if len(recent) >= self.max_failures:
+                wait = int(self.window - (now - recent[0])) + 1
+                raise TooManyAttemptsError(
+                    f"Too many failed sign-ins for this e-mail; try again in {wait} s.",
+                    field="email", value=email, fix=f"wait {wait} seconds")
+
+    def failed(self, email: str) -> None:
+        with self._lock:
+            self._failures.setdefault(email, []).append(time.monotonic())
+            if len(self._failures) > 100_000:  # bound memory under a spray of addresses
+                self._failures.clear()
+
+    def succeeded(self, email: str) -> None:
+        with self._lock:
+            self._failures.pop(email, None)
+
+
+THROTTLE = SignInThrottle()
+
+
+def authenticate(db: Session, email: str, password: str,
+                 throttle: SignInThrottle | None = THROTTLE) -> Advisor:
+    """The advisor with these credentials; the same error whether e-mail or password is wrong.
+
+    Raises
+    ------
+    AuthenticationError, TooManyAttemptsError
+    """
+    email = email.strip().lower()
+    if throttle is not None:
+        throttle.check(email)
+    adv = db.scalar(sa.select(Advisor).where(Advisor.email == email))
     if adv is None:
         sec.burn_verify_time(password)
     if adv is None or not sec.verify_password(adv.password_hash, password):
+        if throttle is not None:
+            throttle.failed(email)
         raise AuthenticationError("E-mail or password is wrong.", field="password",
                                   fix="check both and try again")
+    if throttle is not None:
+        throttle.succeeded(email)
     return adv
 
 

@@ -31,7 +31,12 @@ from tailorfolio.service import _logic as L
 from tailorfolio.service import _schemas as s
 from tailorfolio.service import _security as sec
 from tailorfolio.service._deps import CSRF_COOKIE, SESSION_COOKIE
-from tailorfolio.service._errors import AuthenticationError, CsrfError, http_status
+from tailorfolio.service._errors import (
+    AuthenticationError,
+    CsrfError,
+    TooManyAttemptsError,
+    http_status,
+)
 from tailorfolio.service._models import Advisor
 
 def _open_db(request: Request):  # noqa: ANN202
@@ -189,9 +194,9 @@ async def signin(request: Request) -> Response:
     email, password = str(form.get("email") or ""), str(form.get("password") or "")
     try:
         adv = L.authenticate(db, email, password)
-    except AuthenticationError as exc:
-        return render(request, "signin.html.j2", status=401, me=None,
-                      errors={"password": exc.message}, values={"email": email})
+    except (AuthenticationError, TooManyAttemptsError) as exc:
+        return render(request, "signin.html.j2", status=http_status(exc), me=None,
+                      errors={exc.field or "password": exc.message}, values={"email": email})
     settings = request.app.state.settings
     token, _ = L.issue_token(db, adv, "session", settings.session_minutes)
     resp = _redirect("/clients")
