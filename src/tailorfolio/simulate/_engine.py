@@ -90,7 +90,7 @@ def _run_chunk(spec: SimulationSpec, model: ReturnModel, rng: np.random.Generato
                first_path: int) -> _ChunkOut:
     n_assets, n_steps = len(spec.tickers), spec.n_steps
     n_goals = len(spec.goals)
-    if hasattr(model, "start_labels"):  # historical windows: path k = window k
+    if model.fixed_n_paths(n_steps) is not None:  # path k = historical window / stored path k
         sampler = model.sampler(rng, p, first_path=first_path)  # type: ignore[call-arg]
     else:
         sampler = model.sampler(rng, p)
@@ -161,7 +161,12 @@ def _run_chunk(spec: SimulationSpec, model: ReturnModel, rng: np.random.Generato
                         sync(kk)
                         touched.add(kk)
                     need = np.full(p, amount) if nominal[j] else amount * price
-                    paid, taxes = _withdraw(vals[kk], basis[kk], need, spec, t)
+                    ask = need
+                    reserve = spec.goals[j].reserve_real
+                    if reserve is not None and reserve[t] > 0:
+                        free = np.maximum(vals[kk].sum(axis=0) - reserve[t] * price, 0.0)
+                        ask = np.minimum(need, free)
+                    paid, taxes = _withdraw(vals[kk], basis[kk], ask, spec, t)
                     out.funded_real[j] += paid / price
                     out.success[j] &= paid >= need * (1 - FUNDED_RTOL)
                     out.taxes_real += taxes / price

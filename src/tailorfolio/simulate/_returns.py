@@ -522,3 +522,63 @@ class _RegimeSampler:
             mask = states == r
             out[mask] = z[mask] @ self.upper[r] + p.monthly_log_mean[r]
         return out[..., :-1], out[..., -1]
+
+
+@dataclass(frozen=True)
+class ReplayModel:
+    """Stored draws of another model, replayed identically on every simulation.
+
+    Used for common random numbers: comparing allocations or searching a lever on exactly the
+    same market paths makes the comparison exact up to the policy and the search monotone.
+    Build it with :func:`freeze`.
+
+    Attributes
+    ----------
+    tickers : tuple of str
+    log_returns : ndarray (n_steps, n_paths, n_assets), float32
+    log_inflation : ndarray (n_steps, n_paths), float32
+    name : str
+    """
+
+    tickers: tuple[str, ...]
+    log_returns: np.ndarray
+    log_inflation: np.ndarray
+    name: str = "replay"
+
+    def fixed_n_paths(self, n_steps: int) -> int | None:
+        if n_steps > self.log_returns.shape[0]:
+            raise ParameterError(
+                f"The stored draws cover {self.log_returns.shape[0]} months; {n_steps} needed.",
+                field="n_steps", value=n_steps, fix="freeze the model for the longer horizon")
+        return int(self.log_returns.shape[1])
+
+    def sampler(self, rng: np.random.Generator, n_paths: int,
+                first_path: int = 0) -> _ReplaySampler:
+        return _ReplaySampler(self, n_paths, first_path)
+
+
+class _ReplaySampler:
+    def __init__(self, model: ReplayModel, n_paths: int, first_path: int):
+        self.m, self.n_paths, self.t = model, n_paths, 0
+        self.cols = slice(first_path, first_path + n_paths)
+
+    def next(self, n_steps: int) -> tuple[FloatArray, FloatArray]:
+        rows = slice(self.t, self.t + n_steps)
+        self.t += n_steps
+        return (self.m.log_returns[rows, self.cols].astype(np.float64),
+                self.m.log_inflation[rows, self.cols].astype(np.float64))
+
+
+def freeze(model: ReturnModel, n_steps: int, n_paths: int, seed: int = 0) -> ReplayModel:
+    """Draw ``n_steps`` months of ``n_paths`` paths from ``model`` once and store them
+    (float32: 4 bytes per asset-month-path)."""
+    fixed = model.fixed_n_paths(n_steps)
+    n_paths = fixed if fixed is not None else n_paths
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    if fixed is not None:
+        sampler = model.sampler(rng, n_paths, first_path=0)  # type: ignore[call-arg]
+    else:
+        sampler = model.sampler(rng, n_paths)
+    r, i = sampler.next(n_steps)
+    return ReplayModel(tuple(model.tickers), r.astype(np.float32), i.astype(np.float32),
+                       name=f"{model.name} (replayed)")

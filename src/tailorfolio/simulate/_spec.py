@@ -72,6 +72,10 @@ class GoalSchedule:
         aspirational 0.3).
     nominal : bool
         When true, ``real_withdrawal`` holds fixed nominal amounts (not inflated by the path).
+    reserve_real : ndarray (n_steps,), optional
+        Strict priority: the goal is paid only from pot wealth above this reserve (today's
+        money, inflated along the path), e.g. the present value of later higher-priority
+        withdrawals.
     """
 
     name: str
@@ -81,6 +85,7 @@ class GoalSchedule:
     kind: str = "lump_sum"
     weight: float = 1.0
     nominal: bool = False
+    reserve_real: FloatArray | None = None
 
     @property
     def due_step(self) -> int:
