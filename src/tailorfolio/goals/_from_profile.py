@@ -221,3 +221,8 @@ def spec_from_profile(profile: InvestorProfile, market: Market,
     return SimulationSpec(tickers, n_steps, pots, tuple(schedules), expense,
                           opts.advisory_fee_bps, opts.rebalance_every_months,
                           tax_treatment(profile, as_of))
+
+
+def household_total(profile: InvestorProfile, market: Market) -> float:
+    """Value of every account at the market's prices, currency units."""
+    return float(account_balances(profile, market)[0].sum())

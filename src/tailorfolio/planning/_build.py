@@ -202,10 +202,13 @@ def build_plan(profile: InvestorProfile, market: Market | None = None, *,
     ------
     ProfileError, DataError, InfeasibleError, SolverError
     """
+    from tailorfolio.goals._stage import GoalsSettings, goals_stage
     from tailorfolio.market._defaults import default_market
 
     market = market or default_market()
     settings = settings or PlanSettings()
     ctx = prepare(profile, market, settings, as_of)
     optimize_stage(ctx, optimizer)
-    return assemble(ctx)
+    plan = assemble(ctx)
+    plan = goals_stage(ctx, plan, GoalsSettings(n_paths=settings.goal_paths))
+    return plan
