@@ -83,9 +83,9 @@ def _analysis_lines(g: dict[str, Any]) -> list[str]:
     if d:
         lines.append(
             f"Dynamic policy for '{d['goal']}' (Das et al. 2019 DP over {d['years']} years, "
-            f"{d['n_portfolios']} frontier portfolios): {d['dp_probability']:.1%} "
-            f"(forward simulation {d['dp_simulated_probability']:.1%} ± "
-            f"{d['dp_simulated_standard_error']:.1%}) versus {d['best_static_probability']:.1%} "
+            f"{d['n_portfolios']} frontier portfolios): {d['dp_simulated_probability']:.1%} ± "
+            f"{d['dp_simulated_standard_error']:.1%} by forward simulation (grid value "
+            f"{d['dp_probability']:.1%}) versus {d['best_static_simulated_probability']:.1%} "
             f"for the best static portfolio (volatility {d['best_static_volatility']:.1%}); "
             "pre-tax, real terms.")
     w = g.get("withdrawal")

@@ -27,8 +27,11 @@ from scipy.special import ndtr
 from tailorfolio.errors import ParameterError
 from tailorfolio.typing import FloatArray, IntArray
 
-DEFAULT_GRID_POINTS = 400
-"""Wealth-grid points (log-spaced)."""
+GRID_POINTS_PER_SIGMA = 3.0
+"""Grid density: points per smallest one-year log volatility (Das et al. size the grid the
+same way); the default number of points is the log range divided by ``σ_min / 3``, clipped
+to [MIN_GRID_POINTS, MAX_GRID_POINTS]."""
+MIN_GRID_POINTS, MAX_GRID_POINTS = 200, 1500
 
 
 @dataclass(frozen=True)
@@ -147,18 +150,21 @@ def _cell_of(grid: FloatArray, wealth: FloatArray) -> IntArray:
     return np.searchsorted(mids, np.log(w))
 
 
-def wealth_grid(problem: GoalDPProblem, n_grid: int = DEFAULT_GRID_POINTS) -> FloatArray:
-    """Log-spaced grid from a thousandth of the smallest relevant amount (today's wealth, the
-    goal, the smallest withdrawal) to twenty times the largest (today's wealth plus every
+def wealth_grid(problem: GoalDPProblem, n_grid: int | None = None) -> FloatArray:
+    """Log-spaced grid from a hundredth of the smallest relevant amount (today's wealth, the
+    goal, the smallest withdrawal) to ten times the largest (today's wealth plus every
     infusion, the goal, every withdrawal together). Beyond the ends the value is held constant
     (≈ 0 below, ≈ 1 above), so the grid's points are spent where the value changes."""
     pr = problem
     flows = np.asarray(pr.cash_flows, float)
     out = -flows[flows < 0]
     small = max(pr.goal, float(out.min())) if len(out) else pr.goal
-    lo = 1e-3 * min(pr.initial_wealth, small)
-    hi = 20.0 * max(pr.initial_wealth + float(flows[flows > 0].sum()), pr.goal,
+    lo = 1e-2 * min(pr.initial_wealth, small)
+    hi = 10.0 * max(pr.initial_wealth + float(flows[flows > 0].sum()), pr.goal,
                     float(out.sum()) if len(out) else 0.0)
+    if n_grid is None:
+        step = float(np.min(pr.log_vol)) / GRID_POINTS_PER_SIGMA
+        n_grid = int(np.clip(np.log(hi / lo) / step, MIN_GRID_POINTS, MAX_GRID_POINTS))
     return np.exp(np.linspace(np.log(lo), np.log(hi), n_grid))
 
 
@@ -237,14 +243,15 @@ def _at_initial(grid: FloatArray, v0: FloatArray, w0: float) -> float:
     return float(np.interp(np.log(w0), np.log(grid), v0))
 
 
-def solve_goal_dp(problem: GoalDPProblem, n_grid: int = DEFAULT_GRID_POINTS) -> GoalDPPolicy:
+def solve_goal_dp(problem: GoalDPProblem, n_grid: int | None = None) -> GoalDPPolicy:
     """Solve the dynamic programme: the policy maximising P(W_T >= G).
 
     Parameters
     ----------
     problem : GoalDPProblem
-    n_grid : int
-        Wealth-grid points.
+    n_grid : int, optional
+        Wealth-grid points (default: sized to the smallest volatility, see
+        :data:`GRID_POINTS_PER_SIGMA`).
 
     Returns
     -------
@@ -260,8 +267,7 @@ def solve_goal_dp(problem: GoalDPProblem, n_grid: int = DEFAULT_GRID_POINTS) -> 
                                   for k in range(problem.n_portfolios)]))
 
 
-def static_probability(problem: GoalDPProblem, k: int, n_grid: int = DEFAULT_GRID_POINTS
-                       ) -> float:
+def static_probability(problem: GoalDPProblem, k: int, n_grid: int | None = None) -> float:
     """Probability of reaching the goal holding portfolio ``k`` every year, on the DP's grid."""
     return float(solve_goal_dp(problem, n_grid).static_probabilities[k])
 

@@ -154,7 +154,7 @@ def dp_problem_for_profile(profile: InvestorProfile, market: Market, as_of: date
 
 def compare_dp_static(problem: GoalDPProblem, goal_name: str, portfolio_return: FloatArray,
                       portfolio_volatility: FloatArray, *, n_paths: int = 20_000,
-                      seed: int = 0, n_grid: int = 600) -> DPComparison:
+                      seed: int = 0, n_grid: int | None = None) -> DPComparison:
     """Solve the DP, evaluate every static portfolio on the same grid, and verify both by
     forward simulation."""
     policy = solve_goal_dp(problem, n_grid)

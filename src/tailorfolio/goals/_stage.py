@@ -51,6 +51,9 @@ class GoalsSettings:
     seed : int
     levers, allocation, dynamic, withdrawal : bool
         Which analyses to run.
+    dp_grid_points : int
+        Wealth-grid points of the investor's DP (600 keeps it under a second for a 60-year
+        problem; the reported probabilities are the forward-simulated ones, unbiased).
     options : SimulationOptions
     """
 
@@ -62,6 +65,7 @@ class GoalsSettings:
     allocation: bool = True
     dynamic: bool = True
     withdrawal: bool = True
+    dp_grid_points: int = 600
     options: SimulationOptions = dataclasses.field(default_factory=SimulationOptions)
 
 
@@ -175,7 +179,7 @@ def goals_stage(ctx: PlanContext, plan: Plan, settings: GoalsSettings | None = N
                                                   cand_w @ er,
                                                   advisory_fee_bps=s.options.advisory_fee_bps)
             cmp_ = compare_dp_static(problem, prof.goals[tgt].name, rets, vols,
-                                     n_paths=20_000, seed=s.seed)
+                                     n_paths=20_000, seed=s.seed, n_grid=s.dp_grid_points)
             section["dynamic"] = cmp_.summary()
     if s.withdrawal:
         wd = _withdrawal_section(ctx, weights, market, s)
