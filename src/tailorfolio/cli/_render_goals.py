@@ -121,7 +121,8 @@ def print_goals(console: Console, plan: Plan) -> None:
 
 def fan_table(fan: pd.DataFrame, every: int = 5, currency: str = "USD") -> Table:
     """Percentiles of real wealth by year (every ``every`` years plus the last)."""
-    t = Table(title=f"Wealth fan chart ({currency}, today's money)", title_justify="left")
+    t = Table(title=f"Wealth fan chart (thousands of {currency}, today's money; percentiles "
+              "across paths)", title_justify="left")
     t.add_column("year", justify="right")
     for c in fan.columns:
         t.add_column(c, justify="right")
@@ -129,5 +130,5 @@ def fan_table(fan: pd.DataFrame, every: int = 5, currency: str = "USD") -> Table
     if fan.index[-1] not in years:
         years.append(fan.index[-1])
     for y in years:
-        t.add_row(str(y), *[f"{fan.loc[y, c]:,.0f}" for c in fan.columns])
+        t.add_row(str(y), *[f"{fan.loc[y, c] / 1000:,.0f}" for c in fan.columns])
     return t
