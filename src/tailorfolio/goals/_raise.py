@@ -27,8 +27,8 @@ from tailorfolio.typing import FloatArray
 MAX_DELAY_YEARS = 15
 """Longest postponement searched."""
 
-BISECTION_STEPS = 7
-"""Bisection steps for the saving and amount levers (precision 1/128 of the range)."""
+BISECTION_STEPS = 6
+"""Bisection steps for the saving and amount levers (precision 1/64 of the range)."""
 
 
 def _with_goal(profile: InvestorProfile, j: int, goal: Goal) -> InvestorProfile:

@@ -52,8 +52,7 @@ class GoalsSettings:
     levers, allocation, dynamic, withdrawal : bool
         Which analyses to run.
     dp_grid_points : int
-        Wealth-grid points of the investor's DP (600 keeps it under a second for a 60-year
-        problem; the reported probabilities are the forward-simulated ones, unbiased).
+        Wealth-grid points of the investor's DP (400 keeps a 60-year problem near a second; the reported probabilities are the forward-simulated ones, unbiased).
     options : SimulationOptions
     """
 
@@ -65,7 +64,7 @@ class GoalsSettings:
     allocation: bool = True
     dynamic: bool = True
     withdrawal: bool = True
-    dp_grid_points: int = 600
+    dp_grid_points: int = 400
     options: SimulationOptions = dataclasses.field(default_factory=SimulationOptions)
 
 
