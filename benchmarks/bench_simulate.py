@@ -6,8 +6,8 @@ traditional / Roth buckets), fees, yearly rebalancing. Compared with this machin
 
 * RNG limit: drawing the same number of standard normals with numpy's default generator
   (PCG64, ziggurat) — the engine cannot be faster than its random numbers;
-* memory-bandwidth pass: one in-place multiply over an array of the same size (read + write
-  of every random number once);
+* memory-bandwidth pass: in-place multiplies over a 64 MiB array, as many elements as there
+  are random numbers (read + write of every number once, out of cache);
 * a straightforward per-path loop (each path simulated month by month with numpy on the
   asset vector), timed on a subset of paths and scaled linearly to 10,000.
 
@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from tailorfolio.goals import das_base_case, solve_goal_dp  # noqa: E402
 from tailorfolio.market import default_market  # noqa: E402
+from tailorfolio.simulate._threads import single_threaded_blas  # noqa: E402
 from tailorfolio.simulate import (  # noqa: E402
     GoalSchedule,
     LognormalModel,
@@ -105,6 +106,7 @@ def main() -> None:
     simulate(spec, model, 500, 0)  # warm-up
 
     t_engine = timed(lambda: simulate(spec, model, N_PATHS, 1))
+
     rng = np.random.default_rng(1)
     block = N_PATHS * 12 * (len(spec.tickers) + 1)
 
@@ -113,16 +115,21 @@ def main() -> None:
             rng.standard_normal(block)
 
     t_rng = timed(draw_all)
-    buf = np.ones(block)
+    big = 8 * 2**20  # 64 MiB of float64, far beyond the caches
+    buf = np.ones(big)
+    passes = n_normals / big
 
     def bandwidth() -> None:
-        for _ in range(YEARS):
+        for _ in range(int(passes)):
             np.multiply(buf, 1.0000001, out=buf)
+        np.multiply(buf[: int((passes % 1) * big)], 1.0000001,
+                    out=buf[: int((passes % 1) * big)])
 
     t_bw = timed(bandwidth)
     loop_paths = 100
-    t_loop = timed(lambda: per_path_loop(spec, model, loop_paths), repeats=1) * (
-        N_PATHS / loop_paths)
+    with single_threaded_blas():  # the same BLAS setting as the engine
+        t_loop = timed(lambda: per_path_loop(spec, model, loop_paths), repeats=1) * (
+            N_PATHS / loop_paths)
 
     tracemalloc.start()
     simulate(spec, model, 100_000, 2, chunk_size=10_000)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -10,7 +11,13 @@ import typer
 from rich.console import Console
 
 from tailorfolio.cli._errors import guarded
-from tailorfolio.cli._options import AsOfOpt, MarketOpt, UniverseOpt, market_from_options, parse_date
+from tailorfolio.cli._options import (
+    AsOfOpt,
+    MarketOpt,
+    UniverseOpt,
+    market_from_options,
+    parse_date,
+)
 from tailorfolio.cli._render_goals import fan_table, outcomes_table
 from tailorfolio.errors import ParameterError
 
@@ -87,7 +94,7 @@ def register(app: typer.Typer) -> None:
         mkt = market_from_options(market, universe)
         when = parse_date(as_of)
         plan = build_plan(prof, mkt, settings=PlanSettings(goal_paths=0), as_of=when)
-        day = when or prof.as_of or __import__("datetime").date.today()
+        day = when or prof.as_of or date.today()
         uni = mkt.universe
         if model is ModelChoice.lognormal:
             ret_model = LognormalModel.from_assumptions(mkt.assumptions, uni)
@@ -116,6 +123,9 @@ def register(app: typer.Typer) -> None:
                       f"{plan.volatility:.1%}), advisory fee {fee_bps:g} bps.")
         console.print(fan_table(fan, every=every, currency=prof.currency))
         console.print(outcomes_table(outcomes, prof.currency))
+        if model is ModelChoice.historical:
+            console.print("[dim]Historical windows overlap, so they are not independent: the "
+                          "± understates the uncertainty.[/dim]")
         if out is not None:
             frame = result.paths_summary()
             if out.suffix.lower() == ".parquet":

@@ -4,8 +4,9 @@ Conventions (stated in the README):
 
 * Goal dates count from the profile's ``as_of`` (fractional years, rounded to the month).
 * A lump-sum goal withdraws its amount at its date; an income goal withdraws ``amount`` at the
-  start of each of its ``duration_years`` years (the Bengen / Trinity convention). Amounts are net of tax, in today's
-  money (inflated along each path) unless ``inflation_adjusted`` is false.
+  start of each of its ``duration_years`` years (the Bengen / Trinity convention). Amounts
+  are net of tax, in today's money (inflated along each path) unless ``inflation_adjusted``
+  is false.
 * Each goal's ``annual_contribution`` is saved monthly (``/12``) from today until the goal's
   date, growing by ``contribution_growth`` every year, in nominal money; deposits go to the
   account types in proportion to the accounts' own ``annual_contribution`` (all to taxable

@@ -20,7 +20,12 @@ from tailorfolio.goals._from_profile import (
     household_total,
     spec_from_profile,
 )
-from tailorfolio.goals._outcomes import TARGET_PROBABILITY, GoalOutcome, goal_outcome
+from tailorfolio.goals._outcomes import (
+    TARGET_PROBABILITY,
+    GoalOutcome,
+    goal_outcome,
+    weighted_success,
+)
 from tailorfolio.goals._raise import MAX_DELAY_YEARS, raise_levers
 from tailorfolio.goals._withdrawal import withdrawal_analysis
 from tailorfolio.market._market import Market
@@ -52,7 +57,8 @@ class GoalsSettings:
     levers, allocation, dynamic, withdrawal : bool
         Which analyses to run.
     dp_grid_points : int
-        Wealth-grid points of the investor's DP (400 keeps a 60-year problem near a second; the reported probabilities are the forward-simulated ones, unbiased).
+        Wealth-grid points of the investor's DP (400 keeps a 60-year problem near a
+        second; the forward-simulated probabilities reported next to it are unbiased).
     options : SimulationOptions
     """
 
@@ -170,8 +176,9 @@ def goals_stage(ctx: PlanContext, plan: Plan, settings: GoalsSettings | None = N
                                                  replay, n_paths=s.solver_paths,
                                                  options=s.options)
             section["allocation"] = alloc.summary()
-            section["allocation"]["plan_weighted_success"] = float(np.average(
-                [o.probability for o in outcomes], weights=[g.weight for g in spec.goals]))
+            # The plan itself on the same stored paths, for a like-for-like comparison.
+            section["allocation"]["plan_weighted_success"] = weighted_success(
+                simulate(spec, replay, s.solver_paths))
         if vols is not None and s.dynamic:
             er = np.array([market.universe[t].expense_ratio for t in market.universe.tickers])
             problem, tgt = dp_problem_for_profile(prof, market, ctx.as_of, rets, vols,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tailorfolio.simulate._engine import BLOCK_MONTHS
+from tailorfolio.simulate._threads import single_threaded_blas
 from tailorfolio.simulate._returns import HistoricalWindowsModel, ReturnModel
 from tailorfolio.typing import FloatArray
 
@@ -93,24 +94,25 @@ def withdrawal_analysis(weights: FloatArray, model: ReturnModel, years: int, *,
     owed = np.zeros(p)  # B_t: grown withdrawals per unit rate
     price = np.ones(p)
     best = np.full(p, np.inf)
-    for t0 in range(0, n_steps, BLOCK_MONTHS):
-        nb = min(BLOCK_MONTHS, n_steps - t0)
-        lr, li = sampler.next(nb)
-        gross = np.exp(lr) * fee
-        infl = np.exp(li)
-        for s in range(nb):
-            t = t0 + s
-            if t % 12 == 0:
-                owed += price
-                best = np.minimum(best, growth / owed)
-            if rebalance_every_months and t % rebalance_every_months == 0 and t > 0:
-                h = h.sum(axis=1)[:, None] * w
-            v0 = h.sum(axis=1)
-            h *= gross[s]
-            g = h.sum(axis=1) / v0
-            growth *= g
-            owed *= g
-            price *= infl[s]
+    with single_threaded_blas():
+        for t0 in range(0, n_steps, BLOCK_MONTHS):
+            nb = min(BLOCK_MONTHS, n_steps - t0)
+            lr, li = sampler.next(nb)
+            gross = np.exp(lr) * fee
+            infl = np.exp(li)
+            for s in range(nb):
+                t = t0 + s
+                if t % 12 == 0:
+                    owed += price
+                    best = np.minimum(best, growth / owed)
+                if rebalance_every_months and t % rebalance_every_months == 0 and t > 0:
+                    h = h.sum(axis=1)[:, None] * w
+                v0 = h.sum(axis=1)
+                h *= gross[s]
+                g = h.sum(axis=1) / v0
+                growth *= g
+                owed *= g
+                price *= infl[s]
     labels = (list(model.window_starts(n_steps)) if isinstance(model, HistoricalWindowsModel)
               else [])
     return WithdrawalAnalysis(years, best, model.name, labels)

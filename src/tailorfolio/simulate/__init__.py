@@ -34,7 +34,7 @@ from tailorfolio.simulate._spec import (
 __all__ = [
     "ACCOUNT_TYPES", "DEFAULT_CHUNK_SIZE", "FAN_PERCENTILES", "HISTORY_PROXY",
     "BootstrapModel", "GoalSchedule", "HistoricalWindowsModel", "LognormalModel", "Pot",
-    "RegimeParameters", "RegimeSwitchingModel", "ReplayModel", "freeze", "ReturnModel", "SimulationResult",
+    "RegimeParameters", "RegimeSwitchingModel", "ReplayModel", "ReturnModel", "SimulationResult",
     "SimulationSpec", "TaxTreatment", "simulate", "us_bootstrap_model", "us_historical_model",
-    "us_history_for",
+    "us_history_for", "freeze",
 ]

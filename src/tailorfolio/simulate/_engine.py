@@ -23,6 +23,7 @@ from tailorfolio.errors import ParameterError
 from tailorfolio.simulate._result import SimulationResult
 from tailorfolio.simulate._returns import ReturnModel
 from tailorfolio.simulate._spec import SimulationSpec
+from tailorfolio.simulate._threads import single_threaded_blas
 from tailorfolio.typing import FloatArray
 
 DEFAULT_CHUNK_SIZE = 10_000
@@ -230,10 +231,11 @@ def simulate(spec: SimulationSpec, model: ReturnModel, n_paths: int = 10_000, se
     n_chunks = -(-n_paths // chunk_size)
     children = np.random.SeedSequence(seed).spawn(n_chunks)
     parts = []
-    for c in range(n_chunks):
-        p = min(chunk_size, n_paths - c * chunk_size)
-        parts.append(_run_chunk(spec, model, np.random.default_rng(children[c]), p,
-                                c * chunk_size))
+    with single_threaded_blas():
+        for c in range(n_chunks):
+            p = min(chunk_size, n_paths - c * chunk_size)
+            parts.append(_run_chunk(spec, model, np.random.default_rng(children[c]), p,
+                                    c * chunk_size))
 
     def cat(name: str, axis: int) -> np.ndarray:
         return np.concatenate([getattr(o, name) for o in parts], axis=axis)

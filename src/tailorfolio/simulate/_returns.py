@@ -31,6 +31,7 @@ from tailorfolio.errors import DataError, ParameterError
 from tailorfolio.estimate._psd import nearest_correlation, repair_covariance
 from tailorfolio.market._assumptions import CapitalMarketAssumptions
 from tailorfolio.market._universe import Universe
+from tailorfolio.simulate._threads import single_threaded_blas
 from tailorfolio.typing import FloatArray, IntArray
 
 MONTHS_PER_YEAR = 12
@@ -187,9 +188,11 @@ class _LognormalSampler:
 
     def next(self, n_steps: int) -> tuple[FloatArray, FloatArray]:
         m = self.model
-        z = self.rng.standard_normal((n_steps, self.n_paths, len(m.monthly_log_mean)))
-        x = z @ m._upper
+        k = len(m.monthly_log_mean)
+        z = self.rng.standard_normal((n_steps * self.n_paths, k))
+        x = z @ m._upper  # one matrix product for the whole block
         x += m.monthly_log_mean
+        x = x.reshape(n_steps, self.n_paths, k)
         return x[..., :-1], x[..., -1]
 
 
@@ -442,8 +445,8 @@ class RegimeParameters:
         sd = np.sqrt(np.diag(s))
         # The stress regime's mean is lower along the market factor (equal-weighted assets):
         # asset i shifts by shift × cov(r_i, r_m) / sd(r_m), so equities fall most, bonds
-        # little, and the mixture covariance stays positive definite (d' S⁻¹ d = shift² / (πc πs)
-        # after the scaling below stays below 1 for shifts up to about 2 sd).
+        # little, and the mixture covariance stays positive definite: πc πs d' S⁻¹ d equals
+        # shift² πs / πc, below 1 for shifts up to about 2 sd.
         w_m = np.append(np.full(len(base.tickers), 1 / len(base.tickers)), 0.0)
         beta_sd = s @ w_m / np.sqrt(w_m @ s @ w_m)
         d = stress_mean_shift_sd * beta_sd / pi_c
@@ -579,6 +582,7 @@ def freeze(model: ReturnModel, n_steps: int, n_paths: int, seed: int = 0) -> Rep
         sampler = model.sampler(rng, n_paths, first_path=0)  # type: ignore[call-arg]
     else:
         sampler = model.sampler(rng, n_paths)
-    r, i = sampler.next(n_steps)
+    with single_threaded_blas():
+        r, i = sampler.next(n_steps)
     return ReplayModel(tuple(model.tickers), r.astype(np.float32), i.astype(np.float32),
                        name=f"{model.name} (replayed)")
