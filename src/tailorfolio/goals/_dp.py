@@ -25,6 +25,7 @@ import pandas as pd
 from scipy.special import ndtr
 
 from tailorfolio.errors import ParameterError
+from tailorfolio.simulate._threads import single_threaded_blas
 from tailorfolio.typing import FloatArray, IntArray
 
 GRID_POINTS_PER_SIGMA = 3.0
@@ -260,7 +261,8 @@ def solve_goal_dp(problem: GoalDPProblem, n_grid: int | None = None) -> GoalDPPo
         the same grid with the same transition matrices (so the DP is never below them).
     """
     grid = wealth_grid(problem, n_grid)
-    policy, value, static = _bellman(problem, grid)
+    with single_threaded_blas():
+        policy, value, static = _bellman(problem, grid)
     w0 = problem.initial_wealth
     return GoalDPPolicy(problem, grid, policy, value, _at_initial(grid, value[0], w0),
                         np.array([_at_initial(grid, static[k, 0], w0)
