@@ -124,3 +124,19 @@ def test_plan_stage_fills_goal_section(example_profile, market) -> None:
     skipped = build_plan(example_profile, market, settings=PlanSettings(goal_paths=0),
                          as_of=date(2025, 6, 30))
     assert skipped.goal_outcomes == ()
+
+
+def test_strict_priority_protects_the_essential_goal(market) -> None:
+    prof = load_example_profile("retiree")
+    plan = build_plan(prof, market, settings=PlanSettings(goal_paths=0))
+    w = _weights(market, plan)
+    model = freeze(LognormalModel.from_assumptions(market.assumptions, market.universe),
+                   12 * 26, 600, seed=4)
+    loose = simulate(spec_from_profile(prof, market, w, prof.as_of), model)
+    strict_spec = spec_from_profile(prof, market, w, prof.as_of,
+                                    SimulationOptions(priority_reserve=True))
+    assert strict_spec.goals[1].reserve_real is not None  # the legacy waits for the income
+    assert strict_spec.goals[0].reserve_real is None
+    strict = simulate(strict_spec, model)
+    assert strict.success_probability(0)[0] >= loose.success_probability(0)[0]
+    assert strict.success_probability(1)[0] <= loose.success_probability(1)[0]

@@ -92,13 +92,17 @@ def _analysis_lines(g: dict[str, Any]) -> list[str]:
     if w:
         lines.append(
             f"Withdrawal rate for '{w['goal']}' over {w['years']} years: sustainable at 90 % "
-            f"{w['mc_sustainable_rate']:.2%} (Monte Carlo) and {w['historical_sustainable_rate']:.2%} "
+            f"{w['mc_sustainable_rate']:.2%} (Monte Carlo) and "
+            f"{w['historical_sustainable_rate']:.2%} "
             f"(US history, {w['historical_windows']} rolling windows "
             f"{w['historical_first_start']}–{w['historical_last_start']}; worst start "
             f"{w['historical_worst_start']} at {w['historical_worst_rate']:.2%}). "
-            f"Your planned rate on today's wealth is {w['planned_rate_today']:.2%}: success "
-            f"{w['mc_success_at_planned']:.0%} (MC), {w['historical_success_at_planned']:.0%} "
-            "(historical).")
+            + (f"Your planned rate on today's wealth is {w['planned_rate_today']:.2%}: success "
+               f"{w['mc_success_at_planned']:.0%} (MC), {w['historical_success_at_planned']:.0%} "
+               "(historical)." if w.get("planned_rate_today") is not None else
+               f"At 90 % that income needs about {w['wealth_needed_at_start_mc']:,.0f} (MC) or "
+               f"{w['wealth_needed_at_start_historical']:,.0f} (historical) in today's money "
+               "when it starts."))
     return lines
 
 

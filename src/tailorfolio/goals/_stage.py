@@ -107,16 +107,22 @@ def _withdrawal_section(ctx: PlanContext, weights: np.ndarray, market: Market,
     hist = withdrawal_analysis(weights, us_historical_model(uni), years, expense_ratio=er,
                                advisory_fee_bps=fee)
     wealth = household_total(ctx.profile, market)
-    planned = goal.amount / wealth if wealth > 0 else float("inf")
+    starts_in = goal.years_until(as_of_year(ctx.as_of))
+    # The planned rate on today's wealth only means something when the income starts now.
+    planned = goal.amount / wealth if wealth > 0 and starts_in <= 1.0 else None
     worst_year, worst_rate = hist.worst()
+    swr_mc, swr_hist = mc.sustainable_rate(0.90), hist.sustainable_rate(0.90)
     return {
         "goal": goal.name, "years": years, "success_level": 0.90,
+        "starts_in_years": starts_in,
         "planned_rate_today": planned,
-        "mc_sustainable_rate": mc.sustainable_rate(0.90),
-        "mc_success_at_planned": mc.success_rate(planned),
+        "wealth_needed_at_start_mc": goal.amount / swr_mc if swr_mc > 0 else None,
+        "wealth_needed_at_start_historical": goal.amount / swr_hist if swr_hist > 0 else None,
+        "mc_sustainable_rate": swr_mc,
+        "mc_success_at_planned": None if planned is None else mc.success_rate(planned),
         "mc_success_at_4pct": mc.success_rate(0.04),
-        "historical_sustainable_rate": hist.sustainable_rate(0.90),
-        "historical_success_at_planned": hist.success_rate(planned),
+        "historical_sustainable_rate": swr_hist,
+        "historical_success_at_planned": None if planned is None else hist.success_rate(planned),
         "historical_success_at_4pct": hist.success_rate(0.04),
         "historical_windows": len(hist.max_rates),
         "historical_first_start": hist.labels[0] if hist.labels else None,
