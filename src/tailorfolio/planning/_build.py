@@ -26,6 +26,7 @@ from tailorfolio.planning._rationale import rationale
 from tailorfolio.planning._settings import PlanSettings
 from tailorfolio.profile._investor import InvestorProfile
 from tailorfolio.risk._scoring import RiskAssessment, assess_risk, household_wealth
+from tailorfolio.tax._plan_stage import tax_stage
 
 WEIGHT_DISPLAY_THRESHOLD = 1e-4
 """Weights below this are shown as zero (solver noise)."""
@@ -211,5 +212,6 @@ def build_plan(profile: InvestorProfile, market: Market | None = None, *,
     ctx = prepare(profile, market, settings, as_of)
     optimize_stage(ctx, optimizer)
     plan = assemble(ctx)
+    plan = tax_stage(ctx, plan)
     plan = goals_stage(ctx, plan, GoalsSettings(n_paths=settings.goal_paths))
     return plan
