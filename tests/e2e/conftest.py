@@ -24,7 +24,8 @@ def live_server(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    app = create_app(ServiceSettings.from_env(data_dir=tmp_path, secret_key="e2e-" + "k" * 40))
+    app = create_app(ServiceSettings.from_env(data_dir=tmp_path, secret_key="e2e-" + "k" * 40,
+                                              goal_paths=2000))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -73,6 +73,9 @@ def test_advisor_session_end_to_end(live_server, browser):
     page.screenshot(path=str(SHOTS / "plan.png"), full_page=False)
     page.locator("#chart-frontier").scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "frontier.png"))
+    page.locator("#chart-fan .main-svg").first.wait_for()  # the goals section (Monte Carlo)
+    page.locator("#h-goals").evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.screenshot(path=str(SHOTS / "goals.png"))
     with page.expect_download() as dl:
         page.get_by_role("link", name="Download the report (HTML)").click()
     report = Path(dl.value.path()).read_text()

@@ -113,7 +113,8 @@ def test_optional_sections_render_when_present(family):
     for div in ("chart-fan", "chart-goals", "chart-esg"):
         assert f'id="{div}"' in body
     assert "82.0 % ± 0.8 %" in body and "64.0 %" in body
-    assert "save 450 USD more a month" in body and "delay the goal by 2 year(s)" in body
+    assert "to reach 90%: save 450 USD more a month; or delay the goal by 2 year(s)" in body
+    assert "due: 2047;" in body
     assert "Holdings by account: today and the target" in body
     assert "<th scope=\"row\">Joint brokerage: estimated tax</th>" in body
     assert "Tax-loss harvests available (1)" in body and "401(k) buys BND" in body

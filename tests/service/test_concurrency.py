@@ -19,7 +19,8 @@ EDITS_PER_WRITER = 3
 
 @pytest.fixture
 def server(database_url, tmp_path):
-    srv = ServerProcess(tmp_path, database_url).start()
+    # plans with the goals section (Monte Carlo), as in production: bigger writes
+    srv = ServerProcess(tmp_path, database_url, goal_paths=2000).start()
     yield srv, database_url
     srv.stop()
 
@@ -87,6 +88,7 @@ def test_simultaneous_plans_and_profile_updates(server):
         assert abs(sum(d["plan"]["weights"].values()) - 1) < 1e-6
         assert d["plan"]["provenance"]["input_hash"] == d["input_hash"]
         assert d["frontier"] and len(d["frontier"]["volatility"]) > 2
+        assert d["plan"]["goal_outcomes"] and "fan_chart_real" in d["plan"]["extras"]["goals"]
     backend = sa.make_url(url).get_backend_name()
     print(f"\n[concurrency/{backend}] {N_PLANS} simultaneous plan requests -> "
           f"{statuses.count(201)} x 201, {plans['total']} complete plans stored; "

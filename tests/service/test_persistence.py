@@ -35,8 +35,9 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
 
 
 def test_full_flow_persists_with_provenance(database_url, tmp_path):
-    """Create, version, plan, restart the app on the same database, read everything back."""
-    settings = make_settings(tmp_path, database_url)
+    """Create, version, plan, restart the app on the same database, read everything back.
+    Plans carry the goals section here (Monte Carlo), as in production."""
+    settings = make_settings(tmp_path, database_url, goal_paths=2000)
     with TestClient(create_app(settings)) as c:
         a = sign_up(c, "p@p.example")
         cid = c.post("/api/v1/clients", headers=a, json={"name": "P", "profile": PROFILE}
@@ -68,7 +69,11 @@ def test_full_flow_persists_with_provenance(database_url, tmp_path):
     from tailorfolio.planning import build_plan
     from tailorfolio.profile import parse_profile
 
-    again = build_plan(parse_profile(old["inputs"]["profile"]))
+    from tailorfolio.planning import PlanSettings
+
+    assert old["plan"]["goal_outcomes"][0]["name"] == "Retirement"
+    again = build_plan(parse_profile(old["inputs"]["profile"]),
+                       settings=PlanSettings(**old["inputs"]["settings"]))
     assert again.provenance.input_hash == old["input_hash"]
     assert again.weights == old["plan"]["weights"]
 

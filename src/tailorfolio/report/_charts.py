@@ -118,7 +118,7 @@ def monte_carlo_fan(plan: dict[str, Any]) -> go.Figure | None:
         mid = pcts[len(pcts) // 2]
         fig.add_trace(go.Scatter(x=years, y=bands[mid], mode="lines", name=f"{mid:g}th percentile",
                                  line=dict(color="#1f77b4", width=2)))
-    fig.update_layout(title="Simulated household wealth (Monte Carlo, today's money)",
+    fig.update_layout(title="Simulated wealth (today's money)",
                       xaxis_title="Year", yaxis_title=plan["currency"], **_LAYOUT)
     return fig
 
@@ -130,7 +130,7 @@ def goal_probabilities(plan: dict[str, Any]) -> go.Figure | None:
         return None
     fig = go.Figure(go.Bar(
         x=[r["probability"] for r in rows], y=[r["goal"] for r in rows], orientation="h",
-        text=[f"{r['probability']:.0%}" for r in rows], textposition="auto",
+        text=[f"{r['probability']:.1%}" for r in rows], textposition="auto",
         marker_color="#2ca02c", hovertemplate="%{y}: %{x:.1%}<extra></extra>"))
     fig.update_layout(title="Probability of reaching each goal", xaxis_tickformat=".0%",
                       xaxis_range=[0, 1], **_LAYOUT)

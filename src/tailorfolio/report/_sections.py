@@ -22,6 +22,7 @@ _GOAL_DETAIL_LABELS = {
     "median_outcome_real": "median funded (today's money)",
     "expected_shortfall_real": "expected shortfall when it fails",
     "mean_funded_ratio": "mean funded ratio", "n_paths": "paths",
+    "p10_outcome_real": "10th-percentile funded (today's money)",
 }
 
 
@@ -51,7 +52,7 @@ def goal_rows(plan: dict[str, Any]) -> list[dict[str, Any]]:
                 continue
             if _num(v) or isinstance(v, str):
                 label = _GOAL_DETAIL_LABELS.get(k, k.replace("_", " "))
-                details[label] = int(v) if k == "due_year" and _num(v) else v
+                details[label] = str(int(round(v))) if k == "due_year" and _num(v) else v
         rows.append({"goal": str(_first(item, _NAME_KEYS) or "goal"),
                      "probability": float(prob) if _num(prob) else None,
                      "margin": 1.96 * float(se) if _num(se) else None,
@@ -65,14 +66,16 @@ def lever_sentences(levers: Any, currency: str) -> list[str]:
     if not isinstance(levers, dict):
         return []
     target = levers.get("target_probability")
-    head = f"to reach {target:.0%}: " if _num(target) else ""
     out = []
     if _num(levers.get("extra_monthly_saving")):
-        out.append(f"{head}save {levers['extra_monthly_saving']:,.0f} {currency} more a month")
+        out.append(f"save {levers['extra_monthly_saving']:,.0f} {currency} more a month")
     if _num(levers.get("delay_years")):
-        out.append(f"{head}delay the goal by {int(levers['delay_years'])} year(s)")
+        out.append(f"delay the goal by {int(levers['delay_years'])} year(s)")
     if _num(levers.get("affordable_amount")):
-        out.append(f"{head}aim for {levers['affordable_amount']:,.0f} {currency} instead")
+        out.append(f"aim for {levers['affordable_amount']:,.0f} {currency} instead")
+    if out and _num(target):
+        out[0] = f"to reach {target:.0%}: {out[0]}"
+        out[1:] = [f"or {x}" for x in out[1:]]
     return out
 
 

@@ -202,9 +202,11 @@ def delete_lot(client_id: Id, account_id: Id, lot_id: Id, me: Me, db: DB) -> Res
 
 @router.post("/clients/{client_id}/plans", response_model=s.PlanRead, status_code=201,
              tags=["plans"])
-def create_plan(client_id: Id, body: s.PlanCreate, me: Me, db: DB) -> s.PlanRead:
+def create_plan(client_id: Id, body: s.PlanCreate, request: Request, me: Me, db: DB
+                ) -> s.PlanRead:
     """Make and store a plan from the client's current profile and accounts (immutable)."""
-    return L.plan_read(L.run_plan(db, me, client_id, body))
+    paths = request.app.state.settings.goal_paths
+    return L.plan_read(L.run_plan(db, me, client_id, body, goal_paths=paths))
 
 
 @router.get("/clients/{client_id}/plans", response_model=s.Page[s.PlanSummary], tags=["plans"])

@@ -566,7 +566,8 @@ def assumptions_record(market: Any) -> dict[str, Any]:
             "last_prices": dict(market.last_prices)}
 
 
-def run_plan(db: Session, me: Advisor, client_id: int, body: s.PlanCreate) -> PlanRecord:
+def run_plan(db: Session, me: Advisor, client_id: int, body: s.PlanCreate,
+             goal_paths: int | None = None) -> PlanRecord:
     """Make a plan from the client's current profile and accounts and store it with provenance.
 
     The inputs are read in one short transaction, the plan is computed outside any
@@ -580,7 +581,8 @@ def run_plan(db: Session, me: Advisor, client_id: int, body: s.PlanCreate) -> Pl
     db.rollback()  # release the read transaction while the optimizer runs
     profile = parse_profile(inputs)
     market = default_market()
-    settings = PlanSettings(objective=body.objective)
+    settings = PlanSettings(objective=body.objective) if goal_paths is None else \
+        PlanSettings(objective=body.objective, goal_paths=goal_paths)
     plan = build_plan(profile, market, settings=settings, as_of=body.as_of)
     report = report_data(plan, profile, market, settings=settings)
     equity = sum(line.weight for line in plan.allocation if line.broad_class == "equity")

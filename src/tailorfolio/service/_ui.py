@@ -417,7 +417,8 @@ async def run_plan(request: Request, client_id: int) -> Response:
     await _form(request)
     me = _me(request)
     try:
-        row = L.run_plan(request.state.db, me, _id(client_id), s.PlanCreate())
+        row = L.run_plan(request.state.db, me, _id(client_id), s.PlanCreate(),
+                         goal_paths=request.app.state.settings.goal_paths)
     except TailorfolioError as exc:
         if http_status(exc) == 404:
             raise
