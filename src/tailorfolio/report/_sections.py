@@ -207,7 +207,8 @@ def esg_view(plan: dict[str, Any]) -> dict[str, Any] | None:
             cost_rows.append({"metric": label, "with": a, "without": b,
                               "pct": key in ("expected_return", "volatility")})
     skip = {"profile", "cost", "warnings", "pillars", "excluded", "notes", "unscored_holdings"}
-    items = [(k.replace("_", " "), v) for k, v in prof.items()
+    items = [(k.replace("_", " "), f"{100 * v:.0f} %" if k.endswith("coverage") and _num(v)
+              else v) for k, v in prof.items()
              if k not in skip and (_num(v) or isinstance(v, str))]
     items += [(k.replace("_", " "), v) for k, v in esg.items()
               if prof is not esg and k not in skip and (_num(v) or isinstance(v, str))]
