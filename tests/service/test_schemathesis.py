@@ -7,7 +7,9 @@ the documented schema and status codes.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -30,6 +32,7 @@ from .svc_helpers import ACCOUNT, PROFILE, sign_up  # noqa: E402
 from tailorfolio.service import ServiceSettings, create_app  # noqa: E402
 
 _DIR = Path(tempfile.mkdtemp(prefix="tf-schemathesis-"))
+atexit.register(shutil.rmtree, _DIR, True)
 APP = create_app(ServiceSettings.from_env(data_dir=_DIR, secret_key="s" * 40, goal_paths=0,
                                           database_url=f"sqlite:///{_DIR / 'fuzz.db'}"))
 with TestClient(APP) as _c:  # runs the migrations and seeds one client with an account and plan
