@@ -44,6 +44,13 @@ def test_advisor_session_end_to_end(live_server, browser):
     # submit once without the questionnaire: the message appears next to it
     page.get_by_role("button", name="Create client").click()
     assert page.locator("#e-risk_questionnaire").is_visible()
+    page.get_by_label("Age (years)").fill("12")
+    page.get_by_role("button", name="Create client").click()
+    assert page.locator("#e-age").is_visible()
+    assert page.get_by_label("Age (years)").get_attribute("aria-invalid") == "true"
+    page.locator("#e-age").evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.screenshot(path=str(SHOTS / "form-errors.png"))
+    page.get_by_label("Age (years)").fill("38")
     for key, value in ANSWERS.items():
         page.check(f'input[name="q_{key}"][value="{value}"]')
     page.get_by_label("Target year").fill("2052")
