@@ -82,6 +82,10 @@ def print_plan(console: Console, plan: Plan) -> None:
         console.print(Panel("\n".join(f"• {b.description}  [dim]({b.field})[/dim]"
                                       for b in plan.binding),
                             title="Binding constraints", border_style="magenta"))
+    if plan.esg is not None and (plan.esg.profile.score is not None or plan.esg.profile.excluded):
+        from tailorfolio.cli._render_esg import esg_panel
+
+        console.print(esg_panel(plan))
     console.print(Panel("\n\n".join(plan.rationale), title="Why this plan", border_style="blue"))
     if plan.warnings:
         console.print(Panel("\n".join(f"⚠ {w}" for w in plan.warnings), title="Warnings",
@@ -137,7 +141,9 @@ def frontier_table(frontier: Frontier, every: int = 5) -> Table:
 
 def demo_table(plans: list[Plan]) -> Table:
     """Several plans side by side."""
-    t = Table(title="Three investors, three plans", title_justify="left")
+    n = len(plans)
+    t = Table(title=f"{n} investor{'s' if n != 1 else ''}, {n} plan{'s' if n != 1 else ''}",
+              title_justify="left")
     t.add_column("", style="bold")
     for p in plans:
         t.add_column(p.investor, justify="right")

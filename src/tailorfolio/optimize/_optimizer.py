@@ -157,7 +157,7 @@ class PortfolioOptimizer:
 
         prob = self.mean_variance_problem(constraints)
         prob.set_constraints(constraints)
-        mu_eff = mu + constraints.esg_tilt * constraints.esg_score_vector() / 100.0
+        mu_eff = mu + constraints.esg_tilt * constraints.esg_tilt_scores() / 100.0
         if objective is Objective.MAX_UTILITY:
             if risk_aversion is None or risk_aversion < 0 or not np.isfinite(risk_aversion):
                 raise ParameterError(

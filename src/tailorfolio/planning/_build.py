@@ -204,8 +204,12 @@ def build_plan(profile: InvestorProfile, market: Market | None = None, *,
     """
     from tailorfolio.market._defaults import default_market
 
-    market = market or default_market()
+    from tailorfolio.esg._stage import esg_stage, market_for_profile
+
+    market = market_for_profile(profile, market or default_market())
     settings = settings or PlanSettings()
     ctx = prepare(profile, market, settings, as_of)
     optimize_stage(ctx, optimizer)
-    return assemble(ctx)
+    plan = assemble(ctx)
+    plan = esg_stage(ctx, plan)
+    return plan

@@ -1,0 +1,142 @@
+"""The ESG plan stage: fill ``Plan.esg`` with the portfolio's ESG profile and the cost of values.
+
+Also :func:`market_for_profile`, which adds the opt-in ESG-screened funds to the bundled
+default market when the profile asks for them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from tailorfolio.esg._cost import (
+    CostOfValues,
+    goal_probabilities,
+    has_esg_preferences,
+    without_esg,
+)
+from tailorfolio.esg._funds import with_esg_funds
+from tailorfolio.esg._presets import resolve_esg_preferences
+from tailorfolio.esg._profile import EsgProfile, portfolio_esg_profile
+from tailorfolio.market._market import Market
+from tailorfolio.profile._investor import InvestorProfile
+
+if TYPE_CHECKING:
+    from tailorfolio.optimize._optimizer import PortfolioOptimizer
+    from tailorfolio.planning._build import PlanContext
+    from tailorfolio.planning._plan import Plan
+    from tailorfolio.planning._settings import PlanSettings
+
+
+@dataclass(frozen=True)
+class EsgReport:
+    """The ``Plan.esg`` section.
+
+    Attributes
+    ----------
+    profile : EsgProfile
+    cost : CostOfValues or None
+        Present when the profile has ESG preferences.
+    warnings : tuple of str
+    """
+
+    profile: EsgProfile
+    cost: CostOfValues | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def _is_bundled_default(market: Market) -> bool:
+    from tailorfolio.market._defaults import default_market
+
+    return market is default_market() or market.universe.name == default_market().universe.name
+
+
+def market_for_profile(profile: InvestorProfile, market: Market) -> Market:
+    """``market``, plus the ESG-screened funds when the profile opts in and ``market`` is the
+    bundled default (a user's own market is never changed)."""
+    if profile.preferences.esg_fund_alternatives and _is_bundled_default(market):
+        return with_esg_funds(market)
+    return market
+
+
+def score_source(market: Market) -> str:
+    """Where the market's ESG scores come from (recorded in the report)."""
+    if not any(a.esg_score is not None for a in market.universe):
+        return "no ESG scores in this universe"
+    return market.assumptions.sources.get("esg", "ESG scores supplied with the universe")
+
+
+def _metrics(plan: Any, esg: EsgProfile | None) -> dict[str, float]:
+    return {
+        "expected_return": float(plan.expected_return), "volatility": float(plan.volatility),
+        "sharpe": float(plan.sharpe),
+        "esg_score": float("nan") if esg is None or esg.score is None else float(esg.score),
+    }
+
+
+def cost_of_values(plan: Plan, profile: InvestorProfile, market: Market,
+                   settings: PlanSettings, as_of: date | None,
+                   optimizer: PortfolioOptimizer | None = None) -> CostOfValues:
+    """Compare ``plan`` with the plan the same profile gets without ESG preferences.
+
+    The baseline is built by the full pipeline (so it carries goal outcomes whenever a goals
+    stage exists), on the same market and settings.
+    """
+    from tailorfolio.planning._build import build_plan
+
+    base = build_plan(without_esg(profile), market, settings=settings, as_of=as_of,
+                      optimizer=optimizer)
+    with_p = plan.esg.profile if isinstance(plan.esg, EsgReport) else None
+    base_p = base.esg.profile if isinstance(base.esg, EsgReport) else None
+    g1, g0 = goal_probabilities(plan), goal_probabilities(base)
+    notes = []
+    if profile.preferences.excluded_assets:
+        notes.append("Both plans keep your excluded_assets (ticker exclusions are treated as "
+                     "rules, not values).")
+    return CostOfValues(
+        with_esg=_metrics(plan, with_p), without_esg=_metrics(base, base_p),
+        wealth=float(plan.investable_wealth), currency=plan.currency,
+        goals_with=g1, goals_without=g0, goals_available=bool(g1 or g0),
+        notes=tuple(notes),
+    )
+
+
+def _warnings(ctx: PlanContext, prof: EsgProfile) -> list[str]:
+    out = []
+    uni = ctx.market.universe
+    excluded = {e.ticker for e in prof.excluded}
+    for cls in ("equity", "bond"):
+        members = [a.ticker for a in uni if a.broad_class == cls]
+        if members and all(t in excluded for t in members):
+            tip = ("; set preferences.esg_fund_alternatives: true to add ESG-screened funds"
+                   if _is_bundled_default(ctx.market) else "")
+            out.append(f"Your ESG exclusions remove every {cls} asset of the universe "
+                       f"({', '.join(members)}){tip}.")
+    cs = ctx.constraints
+    if (cs.min_esg_score is not None or cs.esg_tilt > 0) and prof.unscored_holdings:
+        out.append(f"Held without an ESG score: {', '.join(prof.unscored_holdings)} "
+                   f"(missing-score policy '{cs.missing_score_policy.value}').")
+    if "illustrative" in prof.score_source and (cs.min_esg_score is not None or cs.esg_tilt > 0):
+        out.append("The ESG scores used are tailorfolio's illustrative rule-based scores, not "
+                   "vendor ratings; load your own with `tailorfolio esg --esg-scores FILE`.")
+    return out
+
+
+def esg_stage(ctx: PlanContext, plan: Plan, *, with_cost: bool = True) -> Plan:
+    """Plan stage: attach the :class:`EsgReport` (and the cost of values when the profile has
+    ESG preferences) to ``plan``."""
+    notes = resolve_esg_preferences(ctx.profile.preferences, ctx.market.universe).notes
+    w = pd.Series(plan.weights)
+    prof = portfolio_esg_profile(w, ctx.market.universe, ctx.constraints,
+                                 score_source=score_source(ctx.market), notes=notes)
+    warnings = tuple(_warnings(ctx, prof))
+    plan = dataclasses.replace(plan, esg=EsgReport(prof, None, warnings),
+                               warnings=tuple(dict.fromkeys(plan.warnings + warnings)))
+    if with_cost and has_esg_preferences(ctx.profile.preferences):
+        cost = cost_of_values(plan, ctx.profile, ctx.market, ctx.settings, ctx.as_of)
+        plan = dataclasses.replace(plan, esg=EsgReport(prof, cost, warnings))
+    return plan
