@@ -14,7 +14,7 @@ from rich.panel import Panel
 
 from tailorfolio.cli._errors import guarded
 from tailorfolio.cli._options import AsOfOpt, MarketOpt, UniverseOpt, market_from_options, parse_date
-from tailorfolio.errors import MissingDependencyError, ParameterError
+from tailorfolio.errors import InfeasibleError, MissingDependencyError, ParameterError
 from tailorfolio.market._market import Market
 
 console = Console()
@@ -85,6 +85,10 @@ def register(app: typer.Typer) -> None:
             "(risk ratings such as Sustainalytics).")] = "higher_is_better",
         source: Annotated[str, typer.Option("--esg-source", help="Who produced the scores, "
                                             "and when (recorded in the report).")] = "",
+        sleeve: Annotated[bool, typer.Option(
+            "--sleeve", help="Treat the universe as one sleeve of a wider portfolio (e.g. "
+            "only stocks): the risk level's volatility ceiling and the cash reserve do not "
+            "apply to it.")] = False,
         points: Annotated[int, typer.Option(help="Points on the ESG frontier.")] = 12,
         csv_out: Annotated[Optional[Path], typer.Option("--csv", help="Write the frontier "
                                                         "points and weights as CSV.")] = None,
@@ -99,10 +103,18 @@ def register(app: typer.Typer) -> None:
         )
         from tailorfolio.esg._cost import has_esg_preferences, without_esg
         from tailorfolio.esg._frontier import esg_frontier, floor_measure
-        from tailorfolio.esg._stage import market_for_profile
+        from tailorfolio.esg._stage import as_sleeve, compare_plans, esg_stage, market_for_profile
         from tailorfolio.io import load_profile, write_text_atomic
         from tailorfolio.optimize._optimizer import PortfolioOptimizer
-        from tailorfolio.planning._build import build_plan, prepare
+        from tailorfolio.planning._build import (
+            PlanContext,
+            assemble,
+            build_plan,
+            optimize_stage,
+            prepare,
+        )
+        from tailorfolio.planning._plan import Plan
+        from tailorfolio.profile._investor import InvestorProfile
         from tailorfolio.planning._settings import PlanSettings
 
         if direction not in ("higher_is_better", "higher_is_worse"):
@@ -122,16 +134,40 @@ def register(app: typer.Typer) -> None:
             mkt = with_user_scores(mkt, esg_scores, scale_min, scale_max, direction, source)
         settings = PlanSettings()
         opt = PortfolioOptimizer(solvers=settings.solvers)
-        plan = build_plan(prof, mkt, settings=settings, as_of=when, optimizer=opt)
+
+        def context(p: InvestorProfile) -> PlanContext:
+            ctx = prepare(p, mkt, settings, when)
+            if sleeve:
+                ctx.constraints = as_sleeve(ctx.constraints)
+            return ctx
+
+        def make_plan(p: InvestorProfile) -> Plan:
+            if not sleeve:
+                return build_plan(p, mkt, settings=settings, as_of=when, optimizer=opt)
+            ctx = context(p)
+            optimize_stage(ctx, opt)
+            return esg_stage(ctx, assemble(ctx), with_cost=False)
+
+        try:
+            plan = make_plan(prof)
+        except InfeasibleError as exc:
+            if not any(a.broad_class in ("bond", "cash") for a in mkt.universe):
+                exc.add_note("This universe has no bond or cash asset; if it is one sleeve of "
+                             "a wider portfolio, add --sleeve.")
+            raise
+        cost = plan.esg.cost
+        if sleeve and has_esg_preferences(prof.preferences):
+            cost = compare_plans(plan, make_plan(without_esg(prof)))
         console.print(f"[bold]{plan.investor}[/bold] — universe: {mkt.universe.name} "
-                      f"({len(mkt.universe)} assets); risk level {plan.risk.level}/10")
+                      f"({len(mkt.universe)} assets); risk level {plan.risk.level}/10"
+                      + (" — as a sleeve (no volatility ceiling, no cash reserve)"
+                         if sleeve else ""))
         console.print(esg_panel(plan))
 
         a = mkt.assumptions
-        ctx = prepare(prof, mkt, settings, when)
+        ctx = context(prof)
         w_plan = np.array([plan.weights[t] for t in ctx.constraints.tickers])
         plan_score = floor_measure(ctx.constraints, w_plan)
-        cost = plan.esg.cost
         if ctx.constraints.esg_scores is None or np.isnan(ctx.constraints.esg_scores).all():
             console.print(Panel("This universe has no ESG scores, so there is no ESG-efficient "
                                 "frontier; exclusions still apply. Load scores with "
@@ -139,7 +175,7 @@ def register(app: typer.Typer) -> None:
         else:
             # The frontier is drawn under the investor's non-ESG constraints (PFP: the best
             # Sharpe at each ESG level); the exclusions' curve is shown beside it.
-            base_cs = prepare(without_esg(prof), mkt, settings, when).constraints
+            base_cs = context(without_esg(prof)).constraints
             fr = esg_frontier(a.expected_return, a.covariance, base_cs, n_points=points,
                               risk_free_rate=a.risk_free_rate, optimizer=opt)
             fr_ex = None

@@ -27,7 +27,14 @@ from tailorfolio.esg._presets import (
 )
 from tailorfolio.esg._profile import EsgProfile, ExcludedHolding, portfolio_esg_profile
 from tailorfolio.esg._sample import sp500_sample_universe
-from tailorfolio.esg._stage import EsgReport, cost_of_values, esg_stage, market_for_profile
+from tailorfolio.esg._stage import (
+    EsgReport,
+    as_sleeve,
+    compare_plans,
+    cost_of_values,
+    esg_stage,
+    market_for_profile,
+)
 
 __all__ = [
     "CostOfValues",
@@ -43,7 +50,9 @@ __all__ = [
     "ResolvedEsg",
     "ScoreDirection",
     "apply_esg_scores",
+    "as_sleeve",
     "best_in_class_drops",
+    "compare_plans",
     "cost_of_values",
     "coverage",
     "esg_frontier",

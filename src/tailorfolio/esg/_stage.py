@@ -23,6 +23,7 @@ from tailorfolio.esg._funds import with_esg_funds
 from tailorfolio.esg._presets import resolve_esg_preferences
 from tailorfolio.esg._profile import EsgProfile, portfolio_esg_profile
 from tailorfolio.market._market import Market
+from tailorfolio.optimize._constraints import ConstraintSet
 from tailorfolio.profile._investor import InvestorProfile
 
 if TYPE_CHECKING:
@@ -47,6 +48,16 @@ class EsgReport:
     profile: EsgProfile
     cost: CostOfValues | None = None
     warnings: tuple[str, ...] = ()
+
+
+def as_sleeve(constraints: ConstraintSet) -> ConstraintSet:
+    """``constraints`` for a universe that is one sleeve of a wider portfolio (e.g. all
+    stocks): the risk level's volatility ceiling and the cash-reserve minimum are dropped
+    (they belong to the whole portfolio); bounds, exclusions and ESG rules stay."""
+    groups = tuple(
+        dataclasses.replace(g, min=0.0, field_min="") if g.field_min ==
+        "preferences.cash_reserve_months" else g for g in constraints.groups)
+    return dataclasses.replace(constraints.with_volatility_cap(None), groups=groups)
 
 
 def _is_bundled_default(market: Market) -> bool:
@@ -78,6 +89,26 @@ def _metrics(plan: Any, esg: EsgProfile | None) -> dict[str, float]:
     }
 
 
+def compare_plans(plan: Any, base: Any, *, notes: tuple[str, ...] = ()) -> CostOfValues:
+    """The :class:`CostOfValues` of ``plan`` (with ESG preferences) against ``base``."""
+    with_p = plan.esg.profile if isinstance(plan.esg, EsgReport) else None
+    base_p = base.esg.profile if isinstance(base.esg, EsgReport) else None
+    g1, g0 = goal_probabilities(plan), goal_probabilities(base)
+    return CostOfValues(
+        with_esg=_metrics(plan, with_p), without_esg=_metrics(base, base_p),
+        wealth=float(plan.investable_wealth), currency=plan.currency,
+        goals_with=g1, goals_without=g0, goals_available=bool(g1 or g0),
+        notes=notes,
+    )
+
+
+def _baseline_notes(profile: InvestorProfile) -> tuple[str, ...]:
+    if profile.preferences.excluded_assets:
+        return ("Both plans keep your excluded_assets (ticker exclusions are treated as rules, "
+                "not values).",)
+    return ()
+
+
 def cost_of_values(plan: Plan, profile: InvestorProfile, market: Market,
                    settings: PlanSettings, as_of: date | None,
                    optimizer: PortfolioOptimizer | None = None) -> CostOfValues:
@@ -90,19 +121,7 @@ def cost_of_values(plan: Plan, profile: InvestorProfile, market: Market,
 
     base = build_plan(without_esg(profile), market, settings=settings, as_of=as_of,
                       optimizer=optimizer)
-    with_p = plan.esg.profile if isinstance(plan.esg, EsgReport) else None
-    base_p = base.esg.profile if isinstance(base.esg, EsgReport) else None
-    g1, g0 = goal_probabilities(plan), goal_probabilities(base)
-    notes = []
-    if profile.preferences.excluded_assets:
-        notes.append("Both plans keep your excluded_assets (ticker exclusions are treated as "
-                     "rules, not values).")
-    return CostOfValues(
-        with_esg=_metrics(plan, with_p), without_esg=_metrics(base, base_p),
-        wealth=float(plan.investable_wealth), currency=plan.currency,
-        goals_with=g1, goals_without=g0, goals_available=bool(g1 or g0),
-        notes=tuple(notes),
-    )
+    return compare_plans(plan, base, notes=_baseline_notes(profile))
 
 
 def _warnings(ctx: PlanContext, prof: EsgProfile) -> list[str]:
