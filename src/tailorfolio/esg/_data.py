@@ -64,10 +64,10 @@ class EsgScale:
     def to_internal(self, value: float) -> float:
         """``value`` on 0–100, higher is better (clipped to the source scale first)."""
         v = min(max(float(value), self.minimum), self.maximum)
-        frac = (v - self.minimum) / (self.maximum - self.minimum)
+        score = 100.0 * (v - self.minimum) / (self.maximum - self.minimum)
         if self.direction is ScoreDirection.HIGHER_IS_WORSE:
-            frac = 1.0 - frac
-        return 100.0 * frac
+            score = 100.0 - score
+        return score
 
     def describe(self) -> str:
         d = "higher is better" if self.direction is ScoreDirection.HIGHER_IS_BETTER else \

@@ -142,8 +142,8 @@ def resolve_esg_preferences(preferences: Preferences, universe: Universe) -> Res
             notes.append("best-in-class drops " + "; ".join(
                 f"{', '.join(ts)} (below the {g} median)" for g, ts in drops.items()))
         else:
-            notes.append(f"best-in-class selection had no peer group with {MIN_PEER_GROUP}+ "
-                         "scored assets, so it dropped nothing")
+            notes.append(f"best-in-class selection dropped nothing (no peer group of "
+                         f"{MIN_PEER_GROUP}+ scored assets has one below its median)")
         excluded |= {t for ts in drops.values() for t in ts}
     if "esg_tilt" not in explicit and spec.tilt > 0:
         update["esg_tilt"] = spec.tilt

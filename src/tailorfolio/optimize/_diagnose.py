@@ -255,5 +255,5 @@ def explain_infeasible(cs: ConstraintSet, factor: np.ndarray | None = None,
     headline = _esg_headline(cs, factor, conflicts)
     if headline:
         lines.insert(0, headline)
-    fix = "relax one of: " + "; ".join(c.field for c in conflicts)
+    fix = "relax one of: " + "; ".join(dict.fromkeys(c.field for c in conflicts))
     return InfeasibleError("\n".join(lines), conflicts=conflicts, fix=fix)
