@@ -96,5 +96,6 @@ def test_real_vendor_risk_ratings_load_with_their_scale(tmp_path):
     uni = apply_esg_scores(sp500_sample_universe(), table)
     cvx = float(raw.loc[raw["Symbol"] == "CVX", "Total ESG Risk score"].iloc[0])
     assert uni["CVX"].esg_score == pytest.approx(100 - 2 * cvx)
-    # XOM and RRC are not in the 2023 file: they stay unscored (the missing-score policy decides)
-    assert {a.ticker for a in uni if a.esg_score is None} == {"XOM", "RRC"}
+    # XOM and RRC are not in the 2023 file and AMD's row has no score: they stay unscored
+    # (the missing-score policy decides what that means)
+    assert {a.ticker for a in uni if a.esg_score is None} == {"AMD", "XOM", "RRC"}
