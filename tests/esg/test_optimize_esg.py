@@ -84,7 +84,16 @@ def test_exclusions_never_violated_and_floor_holds(case):
         if policy == "exclude" and (floor is not None or tilt > 0) and a.esg_score is None:
             assert w.iloc[i] <= CONSTRAINT_SLACK, f"{a.ticker} unscored but held"
     if floor is not None:
-        assert floor_measure(cs, w.to_numpy()) >= floor - FLOOR_TOL
+        wv = w.to_numpy()
+        s = cs.esg_scores
+        scored = ~np.isnan(s)
+        if policy == "ignore":
+            # the floor binds the scored part only; with no scored weight it is vacuous
+            assert (s[scored] - floor) @ wv[scored] >= -FLOOR_TOL
+            if wv[scored].sum() > 1e-6:
+                assert floor_measure(cs, wv) >= floor - FLOOR_TOL / wv[scored].sum()
+        else:
+            assert np.nan_to_num(s, nan=0.0) @ wv >= floor - FLOOR_TOL
 
 
 def _scored_universe():
