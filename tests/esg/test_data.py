@@ -20,7 +20,7 @@ from tailorfolio.esg import (
     with_esg_funds,
 )
 from tailorfolio.market import default_market
-from tolerances import CLOSED_FORM_RTOL
+from tests.tolerances import CLOSED_FORM_RTOL
 
 
 def test_scale_maps_linearly_and_inverts_risk_ratings():

@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 
 from tailorfolio.errors import ParameterError
 from tailorfolio.esg import esg_frontier, floor_measure, with_esg_funds
+from tailorfolio.esg._sweep import EsgSharpeSweep
 from tailorfolio.market import Asset, Universe, default_market
 from tailorfolio.optimize import Objective, PortfolioOptimizer, constraints_from_preferences
 from tailorfolio.profile import Preferences
-from tolerances import SOLVER_ATOL
+from tests.tolerances import SOLVER_ATOL
 
 FLOOR_TOL = 1e-5
 SHARPE_TOL = 1e-6
@@ -43,8 +44,6 @@ def test_default_market_frontier():
     _check(fr, cs)
     assert fr.max_score == pytest.approx(80.0, abs=1e-4)
     assert fr.sharpe[-1] < fr.sharpe[0]  # a real cost at the top
-    # every point re-solved the one compiled max-Sharpe problem
-    assert len(opt._sharpe) == 1
     # first point is the unconstrained maximum-Sharpe portfolio
     tan = opt.optimize(a.expected_return, a.covariance, cs, objective=Objective.MAX_SHARPE,
                        risk_free_rate=a.risk_free_rate)
@@ -126,3 +125,31 @@ def test_frontier_needs_scores():
         esg_frontier(mu, cov, cs)
     with pytest.raises(ParameterError, match="n_points"):
         esg_frontier(mu, cov, dataclasses.replace(cs), n_points=1)
+
+
+def test_sweep_resolves_one_problem_and_matches_the_optimizer():
+    """The compiled sweep, re-solved in place, agrees with fresh max-Sharpe solves."""
+    m = default_market()
+    a = m.assumptions
+    cs = constraints_from_preferences(m.universe, Preferences(max_weight_per_asset=0.35,
+                                                              excluded_sectors=["tobacco"]))
+    cs = cs.with_volatility_cap(0.10)  # exercises the second-order-cone row too
+    mu = a.expected_return.to_numpy()
+    cov = a.covariance.to_numpy()
+    rf = a.risk_free_rate
+    sweep = EsgSharpeSweep(cov, cs, mu - rf)
+    opt = PortfolioOptimizer()
+    for floor in (None, 70.0, 74.0, 77.0, 70.0):
+        status, w = sweep.solve(floor)
+        assert status == "optimal"
+        ref = opt.optimize(a.expected_return, a.covariance,
+                           dataclasses.replace(cs, min_esg_score=floor),
+                           objective=Objective.MAX_SHARPE, risk_free_rate=rf)
+        sharpe = (mu @ w - rf) / np.sqrt(w @ cov @ w)
+        assert sharpe == pytest.approx(ref.sharpe, abs=SOLVER_ATOL)
+        assert np.sqrt(w @ cov @ w) <= 0.10 + 1e-6
+        if floor is not None:
+            assert cs.esg_scores @ w >= floor - FLOOR_TOL
+    assert sweep.solves == 5
+    status, w = sweep.solve(95.0)
+    assert status == "infeasible" and w is None

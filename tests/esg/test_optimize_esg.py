@@ -21,7 +21,7 @@ from tailorfolio.optimize import (
 )
 from tailorfolio.optimize._diagnose import best_esg_score
 from tailorfolio.profile import Preferences
-from tolerances import CONSTRAINT_SLACK, SOLVER_ATOL
+from tests.tolerances import CONSTRAINT_SLACK, SOLVER_ATOL
 
 TAGS = ("fossil_fuels", "tobacco", "weapons", "gambling", "alcohol")
 FLOOR_TOL = 1e-5

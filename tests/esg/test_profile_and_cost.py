@@ -22,7 +22,7 @@ from tailorfolio.market import Asset, Universe
 from tailorfolio.optimize import constraints_from_preferences
 from tailorfolio.planning import build_plan
 from tailorfolio.profile import Preferences
-from tolerances import CLOSED_FORM_RTOL
+from tests.tolerances import CLOSED_FORM_RTOL
 
 
 def _uni():

@@ -7,9 +7,9 @@ maximum-Sharpe (tangency) portfolio a floor does not bind and the curve is flat;
 best Sharpe ratio can only fall as the floor rises, and the drop is the cost of the ESG
 preference in the paper's sense.
 
-Computation: the homogenised maximum-Sharpe problem of :mod:`tailorfolio.optimize._problem`
-carries the floor as the parameter vector ``s − floor`` in ``(s − floor)·y ≥ 0``; each point
-only changes that parameter, so one compiled problem is re-solved for the whole curve, under
+Computation: the tangency portfolio comes from the optimizer (with its error diagnosis); every
+floor above it is a re-solve of one compiled homogenised maximum-Sharpe problem in which only
+the ESG row's coefficients change (:class:`~tailorfolio.esg._sweep.EsgSharpeSweep`), under
 every other constraint of the investor (bounds, class limits, exclusions, volatility ceiling).
 """
 
@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from tailorfolio.errors import ParameterError
+from tailorfolio.esg._sweep import EsgSharpeSweep
 from tailorfolio.optimize._constraints import ConstraintSet, MissingScorePolicy
 from tailorfolio.optimize._diagnose import best_esg_score
 from tailorfolio.optimize._optimizer import PortfolioOptimizer
@@ -151,7 +152,11 @@ def esg_frontier(expected_return: pd.Series, covariance: pd.DataFrame,
     cov = covariance.loc[free.tickers, free.tickers].to_numpy(dtype=float)
     probe = replace(free, min_esg_score=0.0)
     s_max = best_esg_score(probe, cholesky_factor(cov))
-    if s_max is None or not np.isfinite(s0):
+    if s_max is None:
+        s_max = s0
+    if not np.isfinite(s0):
+        # 'ignore' with no scored weight in the tangency portfolio: every floor is vacuous
+        s0 = float(s_max) if np.isfinite(s_max) else 0.0
         s_max = s0
     top = max(s0, s_max - FLOOR_MARGIN)
     if floors is None:
@@ -160,17 +165,22 @@ def esg_frontier(expected_return: pd.Series, covariance: pd.DataFrame,
     n_points = len(floors)
     rows = np.full((n_points, len(free.tickers)), np.nan)
     rets, vols, shs, scs = (np.full(n_points, np.nan) for _ in range(4))
+    mu = expected_return.reindex(free.tickers).to_numpy(dtype=float)
+    sweep = EsgSharpeSweep(cov, free, mu - risk_free_rate)
     for k, fl in enumerate(floors):
         if fl > top + FLOOR_MARGIN:
             continue
         if fl <= s0:
-            res = tan
+            w = tan_w
         else:
-            res = opt.optimize(expected_return, covariance, replace(free, min_esg_score=float(fl)),
-                               objective=Objective.MAX_SHARPE, risk_free_rate=risk_free_rate)
-        w = res.weights.to_numpy()
+            status, w_k = sweep.solve(float(fl))
+            if w_k is None:
+                continue
+            w = w_k
         rows[k] = w
-        rets[k], vols[k], shs[k] = res.expected_return, res.volatility, res.sharpe
+        rets[k] = float(w @ mu)
+        vols[k] = float(np.sqrt(max(w @ cov @ w, 0.0)))
+        shs[k] = (rets[k] - risk_free_rate) / vols[k]
         scs[k] = floor_measure(free, w)
     return EsgFrontier(
         floors=floors, scores=scs, expected_return=rets, volatility=vols, sharpe=shs,
