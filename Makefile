@@ -31,6 +31,7 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_optimize.py
+	$(PY) benchmarks/bench_esg_frontier.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

@@ -153,3 +153,22 @@ def test_sweep_resolves_one_problem_and_matches_the_optimizer():
     assert sweep.solves == 5
     status, w = sweep.solve(95.0)
     assert status == "infeasible" and w is None
+
+
+@pytest.mark.parametrize("policy", ["worst", "ignore"])
+@pytest.mark.parametrize("cap", [None, 0.08])
+def test_sweep_best_score_matches_the_diagnosis_lp(policy, cap):
+    from tailorfolio.optimize._diagnose import best_esg_score
+    from tailorfolio.optimize._problem import cholesky_factor
+
+    m = default_market()
+    a = m.assumptions
+    uni = m.universe.with_assets([dataclasses.replace(m.universe["SGOV"], esg_score=None),
+                                  dataclasses.replace(m.universe["MUB"], esg_score=None)])
+    cs = constraints_from_preferences(uni, Preferences(max_weight_per_asset=0.3,
+                                                       esg_missing_score_policy=policy))
+    cs = cs.with_volatility_cap(cap)
+    cov = a.covariance.to_numpy()
+    sweep = EsgSharpeSweep(cov, cs, a.expected_return.to_numpy() - a.risk_free_rate)
+    ref = best_esg_score(dataclasses.replace(cs, min_esg_score=0.0), cholesky_factor(cov))
+    assert sweep.best_score() == pytest.approx(ref, abs=1e-5)

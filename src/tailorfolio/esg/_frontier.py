@@ -7,9 +7,8 @@ maximum-Sharpe (tangency) portfolio a floor does not bind and the curve is flat;
 best Sharpe ratio can only fall as the floor rises, and the drop is the cost of the ESG
 preference in the paper's sense.
 
-Computation: the tangency portfolio comes from the optimizer (with its error diagnosis); every
-floor above it is a re-solve of one compiled homogenised maximum-Sharpe problem in which only
-the ESG row's coefficients change (:class:`~tailorfolio.esg._sweep.EsgSharpeSweep`), under
+Computation: the tangency portfolio and every floor above it are re-solves of one compiled
+homogenised maximum-Sharpe problem in which only the ESG row's coefficients change (:class:`~tailorfolio.esg._sweep.EsgSharpeSweep`), under
 every other constraint of the investor (bounds, class limits, exclusions, volatility ceiling).
 """
 
@@ -23,9 +22,7 @@ import pandas as pd
 from tailorfolio.errors import ParameterError
 from tailorfolio.esg._sweep import EsgSharpeSweep
 from tailorfolio.optimize._constraints import ConstraintSet, MissingScorePolicy
-from tailorfolio.optimize._diagnose import best_esg_score
 from tailorfolio.optimize._optimizer import PortfolioOptimizer
-from tailorfolio.optimize._problem import cholesky_factor
 from tailorfolio.optimize._result import Objective
 from tailorfolio.typing import FloatArray
 
@@ -123,7 +120,7 @@ def esg_frontier(expected_return: pd.Series, covariance: pd.DataFrame,
         achievable score give NaN points.
     risk_free_rate : float
     optimizer : PortfolioOptimizer, optional
-        Reuse its compiled problems.
+        Used only to diagnose a problem without a tangency portfolio.
 
     Raises
     ------
@@ -143,15 +140,19 @@ def esg_frontier(expected_return: pd.Series, covariance: pd.DataFrame,
             field="universe.esg_score", expected="scores for at least one asset",
             fix="load scores with --esg-scores FILE",
         )
-    opt = optimizer or PortfolioOptimizer()
     free = replace(constraints, min_esg_score=None, esg_tilt=0.0)
-    tan = opt.optimize(expected_return, covariance, free, objective=Objective.MAX_SHARPE,
-                       risk_free_rate=risk_free_rate)
-    tan_w = tan.weights.to_numpy()
-    s0 = floor_measure(free, tan_w)
+    mu = expected_return.reindex(free.tickers).to_numpy(dtype=float)
     cov = covariance.loc[free.tickers, free.tickers].to_numpy(dtype=float)
-    probe = replace(free, min_esg_score=0.0)
-    s_max = best_esg_score(probe, cholesky_factor(cov))
+    sweep = EsgSharpeSweep(cov, free, mu - risk_free_rate)
+    status, tan_w = sweep.solve(None)
+    if tan_w is None:
+        # let the optimizer diagnose (infeasible constraints, no asset above r_f...) and raise
+        opt = optimizer or PortfolioOptimizer()
+        tan_w = opt.optimize(expected_return, covariance, free, objective=Objective.MAX_SHARPE,
+                             risk_free_rate=risk_free_rate).weights.to_numpy()
+    tan_sharpe = float((tan_w @ mu - risk_free_rate) / np.sqrt(tan_w @ cov @ tan_w))
+    s0 = floor_measure(free, tan_w)
+    s_max = sweep.best_score()
     if s_max is None:
         s_max = s0
     if not np.isfinite(s0):
@@ -165,8 +166,6 @@ def esg_frontier(expected_return: pd.Series, covariance: pd.DataFrame,
     n_points = len(floors)
     rows = np.full((n_points, len(free.tickers)), np.nan)
     rets, vols, shs, scs = (np.full(n_points, np.nan) for _ in range(4))
-    mu = expected_return.reindex(free.tickers).to_numpy(dtype=float)
-    sweep = EsgSharpeSweep(cov, free, mu - risk_free_rate)
     for k, fl in enumerate(floors):
         if fl > top + FLOOR_MARGIN:
             continue
@@ -185,6 +184,6 @@ def esg_frontier(expected_return: pd.Series, covariance: pd.DataFrame,
     return EsgFrontier(
         floors=floors, scores=scs, expected_return=rets, volatility=vols, sharpe=shs,
         weights=pd.DataFrame(rows, columns=free.tickers), tangency_score=s0,
-        tangency_sharpe=float(tan.sharpe), max_score=float(s_max),
+        tangency_sharpe=tan_sharpe, max_score=float(s_max),
         risk_free_rate=risk_free_rate,
     )

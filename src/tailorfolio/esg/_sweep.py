@@ -86,6 +86,7 @@ class EsgSharpeSweep:
             blocks.append(soc)
             cones.append(clarabel.SecondOrderConeT(n + 1))
             b_parts.append(np.zeros(n + 1))
+        self._score_parts = (ineq, blocks[2:], cones[1:], b_parts[1:])
         a = sp.csc_matrix(np.vstack(blocks))
         a.sort_indices()
         # positions in a.data of the ESG row's coefficients (one per y column)
@@ -98,9 +99,33 @@ class EsgSharpeSweep:
         p = sp.block_diag([sp.triu(sp.csc_matrix(cov)), sp.csc_matrix((1, 1))]).tocsc()
         settings = clarabel.DefaultSettings()
         settings.verbose = False
+        self._settings = settings
         self._solver = clarabel.DefaultSolver(p, np.zeros(n + 1), a, np.concatenate(b_parts),
                                               cones, settings)
         self.solves = 0
+
+    def best_score(self) -> float | None:
+        """The highest portfolio score reachable under the compiled constraints (the floor's
+        measure: s·w, or the scored part's average under ``ignore``), or None if infeasible.
+
+        The same homogenised rows with ``m·y = 1`` in place of the Sharpe normalisation make
+        both cases one LP (Charnes–Cooper for the ratio): maximise s₀·y.
+        """
+        ineq, extra_blocks, extra_cones, extra_b = self._score_parts
+        n = self.n
+        ineq = ineq.copy()
+        ineq[self._esg_row - 2] = 0.0  # no floor
+        eq = np.vstack([np.concatenate([self._m, [0.0]])[None, :],
+                        np.concatenate([np.ones(n), [-1.0]])[None, :]])
+        a = sp.csc_matrix(np.vstack([eq, ineq, *extra_blocks]))
+        b = np.concatenate([[1.0, 0.0], *extra_b])
+        cones = [clarabel.ZeroConeT(2), *extra_cones]
+        p = sp.csc_matrix((n + 1, n + 1))
+        q = np.concatenate([-self._s0, [0.0]])
+        sol = clarabel.DefaultSolver(p, q, a, b, cones, self._settings).solve()
+        if str(sol.status) not in _OK:
+            return None
+        return float(self._s0 @ np.asarray(sol.x, dtype=float)[:n])
 
     def solve(self, floor: float | None) -> tuple[str, FloatArray | None]:
         """Re-solve with ESG floor ``floor`` (None: no floor).
