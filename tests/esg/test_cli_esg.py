@@ -99,3 +99,17 @@ def test_real_vendor_risk_ratings_load_with_their_scale(tmp_path):
     # XOM and RRC are not in the 2023 file and AMD's row has no score: they stay unscored
     # (the missing-score policy decides what that means)
     assert {a.ticker for a in uni if a.esg_score is None} == {"AMD", "XOM", "RRC"}
+
+
+def test_esg_command_without_esg_preferences_says_so(tmp_path):
+    p = tmp_path / "young.yaml"
+    p.write_text(example_profile_text("young_saver"), encoding="utf-8")
+    out = _ok(runner.invoke(app, ["esg", str(p), "--points", "4"], env={"COLUMNS": "200"}))
+    assert "ESG-efficient frontier" in out
+    assert "sets no ESG preferences" in out
+
+
+def test_esg_command_rejects_sample_with_universe(esg_yaml, tmp_path):
+    r = runner.invoke(app, ["esg", str(esg_yaml), "--sample", "sp500", "--universe",
+                            str(tmp_path / "u.csv")])
+    assert r.exit_code == 2 and "--sample" in r.output

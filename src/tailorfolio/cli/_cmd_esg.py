@@ -122,8 +122,8 @@ def register(app: typer.Typer) -> None:
                                  field="--esg-direction", value=direction,
                                  expected="higher_is_better or higher_is_worse",
                                  fix="use higher_is_worse for risk ratings")
-        if sample is not None and market is not None:
-            raise ParameterError("Use either --sample or --market, not both.",
+        if sample is not None and (market is not None or universe is not None):
+            raise ParameterError("Use either --sample or --market/--universe, not both.",
                                  field="--sample", fix="drop one of them")
         prof = load_profile(profile)
         when = parse_date(as_of)

@@ -159,6 +159,8 @@ def demo_table(plans: list[Plan]) -> Table:
         ("expected return", [_pct(p.expected_return) for p in plans]),
         ("volatility", [_pct(p.volatility) for p in plans]),
         ("Sharpe", [f"{p.sharpe:.2f}" for p in plans]),
+        ("ESG score", [f"{p.esg.profile.score:.0f}" if p.esg is not None
+                       and p.esg.profile.score is not None else "—" for p in plans]),
         ("top holdings", ["\n".join(f"{x.ticker} {_pct(x.weight, 0)}" for x in p.allocation[:4])
                           for p in plans]),
         ("binding", ["\n".join(b.name for b in p.binding) or "—" for p in plans]),
