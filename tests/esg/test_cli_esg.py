@@ -87,8 +87,13 @@ def test_plan_shows_esg_profile_and_demo_lists_the_esg_investor(esg_yaml):
 @pytest.mark.skipif(not Path(SUSTAINALYTICS).exists(), reason="workplace test data not present")
 def test_real_vendor_risk_ratings_load_with_their_scale(tmp_path):
     """Sustainalytics ESG Risk Ratings (test-only data, never shipped): 0-50+, higher = worse."""
-    from tailorfolio.esg import EsgScale, ScoreDirection, apply_esg_scores, esg_scores_from_frame
-    from tailorfolio.esg import sp500_sample_universe
+    from tailorfolio.esg import (
+        EsgScale,
+        ScoreDirection,
+        apply_esg_scores,
+        esg_scores_from_frame,
+        sp500_sample_universe,
+    )
 
     raw = pd.read_csv(SUSTAINALYTICS)
     table = esg_scores_from_frame(raw, EsgScale(0, 50, ScoreDirection.HIGHER_IS_WORSE,

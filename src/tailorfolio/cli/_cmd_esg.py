@@ -13,7 +13,13 @@ from rich.console import Console
 from rich.panel import Panel
 
 from tailorfolio.cli._errors import guarded
-from tailorfolio.cli._options import AsOfOpt, MarketOpt, UniverseOpt, market_from_options, parse_date
+from tailorfolio.cli._options import (
+    AsOfOpt,
+    MarketOpt,
+    UniverseOpt,
+    market_from_options,
+    parse_date,
+)
 from tailorfolio.errors import InfeasibleError, MissingDependencyError, ParameterError
 from tailorfolio.market._market import Market
 
@@ -45,7 +51,12 @@ def sp500_sample_market() -> Market:
 def with_user_scores(market: Market, path: Path, minimum: float, maximum: float,
                      direction: str, source: str) -> Market:
     """``market`` with every ESG field replaced by the user's file (mapped to 0–100)."""
-    from tailorfolio.esg._data import EsgScale, ScoreDirection, apply_esg_scores, esg_scores_from_frame
+    from tailorfolio.esg._data import (
+        EsgScale,
+        ScoreDirection,
+        apply_esg_scores,
+        esg_scores_from_frame,
+    )
     from tailorfolio.io import read_table
 
     scale = EsgScale(minimum, maximum, ScoreDirection(direction), source or str(path.name))
@@ -114,8 +125,8 @@ def register(app: typer.Typer) -> None:
             prepare,
         )
         from tailorfolio.planning._plan import Plan
-        from tailorfolio.profile._investor import InvestorProfile
         from tailorfolio.planning._settings import PlanSettings
+        from tailorfolio.profile._investor import InvestorProfile
 
         if direction not in ("higher_is_better", "higher_is_worse"):
             raise ParameterError(f"--esg-direction {direction!r} is not valid.",

@@ -8,8 +8,9 @@ best Sharpe ratio can only fall as the floor rises, and the drop is the cost of 
 preference in the paper's sense.
 
 Computation: the tangency portfolio and every floor above it are re-solves of one compiled
-homogenised maximum-Sharpe problem in which only the ESG row's coefficients change (:class:`~tailorfolio.esg._sweep.EsgSharpeSweep`), under
-every other constraint of the investor (bounds, class limits, exclusions, volatility ceiling).
+homogenised maximum-Sharpe problem in which only the ESG row's coefficients change
+(:class:`~tailorfolio.esg._sweep.EsgSharpeSweep`), under every other constraint of the
+investor (bounds, class limits, exclusions, volatility ceiling).
 """
 
 from __future__ import annotations

@@ -18,10 +18,10 @@ an emerging-market share of 25 %. None of this is vendor data.
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
-import io
 
 import numpy as np
 import pandas as pd
