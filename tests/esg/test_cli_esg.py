@@ -29,8 +29,9 @@ def _ok(result):
 
 
 def test_esg_command_on_default_universe(esg_yaml, tmp_path):
-    out = _ok(runner.invoke(app, ["esg", str(esg_yaml), "--points", "6",
+    out = _ok(runner.invoke(app, ["esg", str(esg_yaml), "--points", "6", "--presets",
                                   "--csv", str(tmp_path / "f.csv")], env={"COLUMNS": "200"}))
+    assert "ESG presets compared" in out and "best_in_class" in out and "strong" in out
     assert "ESG-efficient frontier" in out
     assert "The cost of your values" in out
     assert "illustrative" in out

@@ -100,6 +100,9 @@ def register(app: typer.Typer) -> None:
             "--sleeve", help="Treat the universe as one sleeve of a wider portfolio (e.g. "
             "only stocks): the risk level's volatility ceiling and the cash reserve do not "
             "apply to it.")] = False,
+        presets: Annotated[bool, typer.Option(
+            "--presets", help="Also compare the four ESG presets, each on its own (your "
+            "other ESG fields cleared), on this universe.")] = False,
         points: Annotated[int, typer.Option(help="Points on the ESG frontier.")] = 12,
         csv_out: Annotated[Optional[Path], typer.Option("--csv", help="Write the frontier "
                                                         "points and weights as CSV.")] = None,
@@ -111,6 +114,7 @@ def register(app: typer.Typer) -> None:
             esg_frontier_chart,
             esg_frontier_table,
             esg_panel,
+            preset_table,
         )
         from tailorfolio.esg._cost import has_esg_preferences, without_esg
         from tailorfolio.esg._frontier import esg_frontier, floor_measure
@@ -218,6 +222,8 @@ def register(app: typer.Typer) -> None:
             if csv_out is not None:
                 write_text_atomic(csv_out, fr.to_frame().to_csv(index=False))
                 console.print(f"[green]ESG frontier written to {csv_out}[/green]")
+        if presets:
+            console.print(preset_table(prof, make_plan))
         if cost is not None:
             console.print(cost_panel(cost))
         else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from rich.console import Group
 from rich.panel import Panel
@@ -11,6 +13,8 @@ from rich.text import Text
 from tailorfolio.esg._cost import CostOfValues
 from tailorfolio.esg._frontier import EsgFrontier
 from tailorfolio.esg._profile import EsgProfile
+from tailorfolio.planning._plan import Plan
+from tailorfolio.profile._investor import InvestorProfile
 
 
 def _pct(x: float, digits: int = 1) -> str:
@@ -52,9 +56,9 @@ def excluded_table(prof: EsgProfile) -> Table:
     return t
 
 
-def esg_panel(plan: object) -> Panel:
+def esg_panel(plan: Plan) -> Panel:
     """The plan's ESG section (profile, exclusions, short cost of values)."""
-    rep = getattr(plan, "esg")
+    rep = plan.esg
     parts: list[object] = [esg_profile_table(rep.profile)]
     if rep.profile.excluded:
         parts.append(excluded_table(rep.profile))
@@ -144,3 +148,39 @@ def cost_panel(cost: CostOfValues) -> Panel:
             t.add_row(f"P(goal: {g})", _pct(p0, 0), _pct(p1, 0), f"{100 * (p1 - p0):+.0f} pts")
     return Panel(Group(t, Text(""), Text("\n".join(cost.summary()))),
                  title="The cost of your values", border_style="magenta")
+
+
+def preset_table(profile: InvestorProfile, make_plan: Callable[[InvestorProfile], Plan]
+                 ) -> Table:
+    """Each ESG preset on its own (the profile's own ESG fields cleared), planned and compared."""
+    from tailorfolio.errors import TailorfolioError
+    from tailorfolio.esg._cost import without_esg
+    from tailorfolio.esg._presets import EsgPreset
+
+    base = without_esg(profile)
+    t = Table(title="ESG presets compared (each alone, your other preferences kept)",
+              title_justify="left")
+    t.add_column("preset", no_wrap=True)
+    for col in ("exp. return", "volatility", "Sharpe", "ESG score"):
+        t.add_column(col, justify="right")
+    t.add_column("excluded")
+    for preset in EsgPreset:
+        prefs = base.preferences.model_copy(update={"esg_preset": preset.value})
+        try:
+            plan = make_plan(base.model_copy(update={"preferences": prefs}))
+        except TailorfolioError as exc:
+            t.add_row(preset.value, "—", "—", "—", "—",
+                      f"{type(exc).__name__}: {exc.message.splitlines()[0][:70]}")
+            continue
+        prof = plan.esg.profile
+        t.add_row(preset.value, _pct(plan.expected_return, 2), _pct(plan.volatility, 2),
+                  f"{plan.sharpe:.3f}", _score(prof.score),
+                  _excluded_short([e.ticker for e in prof.excluded]))
+    return t
+
+
+def _excluded_short(tickers: list[str]) -> str:
+    if not tickers:
+        return "—"
+    head = ", ".join(tickers[:4]) + (", …" if len(tickers) > 4 else "")
+    return f"{len(tickers)}: {head}"
