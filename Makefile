@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test test-fast bench clean venv
+.PHONY: demo test test-fast bench bench-tax clean venv
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_optimize.py
 	$(PY) benchmarks/bench_esg_frontier.py
+
+bench-tax: $(STAMP)
+	PYTHONPATH=src $(PY) benchmarks/tax_benefits.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

@@ -87,6 +87,10 @@ def print_plan(console: Console, plan: Plan) -> None:
 
         console.print(esg_panel(plan))
     console.print(Panel("\n\n".join(plan.rationale), title="Why this plan", border_style="blue"))
+    if plan.account_plans:
+        from tailorfolio.cli._render_tax import account_plan_panel
+
+        console.print(account_plan_panel(plan))
     if plan.warnings:
         console.print(Panel("\n".join(f"⚠ {w}" for w in plan.warnings), title="Warnings",
                             border_style="yellow"))

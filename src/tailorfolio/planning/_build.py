@@ -17,6 +17,7 @@ import numpy as np
 
 from tailorfolio._version import __version__
 from tailorfolio.errors import InfeasibleError
+from tailorfolio.esg._stage import esg_stage, market_for_profile
 from tailorfolio.market._market import Market
 from tailorfolio.optimize._constraints import ConstraintSet, constraints_from_preferences
 from tailorfolio.optimize._optimizer import PortfolioOptimizer
@@ -26,6 +27,7 @@ from tailorfolio.planning._rationale import rationale
 from tailorfolio.planning._settings import PlanSettings
 from tailorfolio.profile._investor import InvestorProfile
 from tailorfolio.risk._scoring import RiskAssessment, assess_risk, household_wealth
+from tailorfolio.tax._plan_stage import tax_stage
 
 WEIGHT_DISPLAY_THRESHOLD = 1e-4
 """Weights below this are shown as zero (solver noise)."""
@@ -205,12 +207,11 @@ def build_plan(profile: InvestorProfile, market: Market | None = None, *,
     """
     from tailorfolio.market._defaults import default_market
 
-    from tailorfolio.esg._stage import esg_stage, market_for_profile
-
     market = market_for_profile(profile, market or default_market())
     settings = settings or PlanSettings()
     ctx = prepare(profile, market, settings, as_of)
     optimize_stage(ctx, optimizer)
     plan = assemble(ctx)
+    plan = tax_stage(ctx, plan)
     plan = esg_stage(ctx, plan)
     return plan
