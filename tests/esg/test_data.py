@@ -115,3 +115,22 @@ def test_sp500_sample_has_gics_sectors_and_fossil_tags():
     assert {a.ticker for a in uni if "fossil_fuels" in a.activities} == {"CVX", "XOM", "RRC"}
     assert uni["MSFT"].sector == "information_technology"
     assert all(a.esg_score is None for a in uni)  # no scores are bundled
+
+
+def test_plan_input_hash_covers_every_esg_input():
+    """Pillar scores and carbon intensity shape the plan's ESG report, so they are part of the
+    reproducibility hash (Universe.to_frame feeds it)."""
+    import dataclasses
+
+    from tailorfolio.examples import load_example_profile
+    from tailorfolio.planning import PlanSettings, input_hash
+
+    m = default_market()
+    prof = load_example_profile("young_saver")
+    vti = m.universe["VTI"]
+    changed = dataclasses.replace(m, universe=m.universe.with_assets(
+        [dataclasses.replace(vti, carbon_intensity=150.0)]))
+    s, d = PlanSettings(), prof.as_of
+    assert input_hash(prof, m, s, d) != input_hash(prof, changed, s, d)
+    frame = m.universe.to_frame()
+    assert {"esg_e", "esg_s", "esg_g", "carbon_intensity"} <= set(frame.columns)
