@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tailorfolio.errors import InfeasibleError
-from tailorfolio.esg import floor_measure
+from tailorfolio.esg import floor_measure, resolve_esg_preferences
 from tailorfolio.market import Asset, Universe, default_market
 from tailorfolio.optimize import (
     MissingScorePolicy,
@@ -55,7 +55,8 @@ def cases(draw):
     objective = draw(st.sampled_from([Objective.MAX_UTILITY, Objective.MIN_VARIANCE,
                                       Objective.MAX_SHARPE]))
     seed = draw(st.integers(0, 10_000))
-    return n, scores, tags, excluded, floor, policy, tilt, cap, objective, seed
+    preset = draw(st.sampled_from([None, "none", "exclusions_only", "best_in_class", "strong"]))
+    return n, scores, tags, excluded, floor, policy, tilt, cap, objective, seed, preset
 
 
 OPT = PortfolioOptimizer()
@@ -64,10 +65,16 @@ OPT = PortfolioOptimizer()
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def test_exclusions_never_violated_and_floor_holds(case):
-    n, scores, tags, excluded, floor, policy, tilt, cap, objective, seed = case
+    n, scores, tags, excluded, floor, policy, tilt, cap, objective, seed, preset = case
     uni, mu, cov = _market(n, seed, scores, tags)
     prefs = Preferences(excluded_sectors=excluded, min_esg_score=floor, esg_tilt=tilt,
-                        esg_missing_score_policy=policy, max_weight_per_asset=cap)
+                        esg_missing_score_policy=policy, max_weight_per_asset=cap,
+                        esg_preset=preset)
+    resolved = resolve_esg_preferences(prefs, uni)
+    excluded = list(resolved.preferences.excluded_sectors)  # own tags + the preset's
+    dropped = {t for ts in resolved.best_in_class.values() for t in ts}
+    floor = resolved.preferences.min_esg_score
+    tilt = resolved.preferences.esg_tilt
     cs = constraints_from_preferences(uni, prefs)
     try:
         res = OPT.optimize(mu, cov, cs, objective=objective, risk_aversion=3.0,
@@ -79,7 +86,7 @@ def test_exclusions_never_violated_and_floor_holds(case):
     assert w.sum() == pytest.approx(1.0, abs=1e-9)
     assert (w >= -CONSTRAINT_SLACK).all()
     for i, a in enumerate(uni):
-        if set(a.activities) & set(excluded):
+        if set(a.activities) & set(excluded) or a.ticker in dropped:
             assert w.iloc[i] <= CONSTRAINT_SLACK, f"{a.ticker} held despite exclusion"
         if policy == "exclude" and (floor is not None or tilt > 0) and a.esg_score is None:
             assert w.iloc[i] <= CONSTRAINT_SLACK, f"{a.ticker} unscored but held"
