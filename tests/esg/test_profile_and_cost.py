@@ -110,6 +110,10 @@ def test_esg_example_plan_has_profile_and_cost():
     base = build_plan(without_esg(prof))
     assert c.without_esg["expected_return"] == pytest.approx(base.expected_return, abs=1e-9)
     assert c.with_esg["sharpe"] == pytest.approx(plan.sharpe, abs=1e-12)
+    # matched for risk, the plan without ESG can do at least as well (the ESG plan is
+    # feasible for it), and the summary says so in words
+    assert c.risk_matched_return >= plan.expected_return - 1e-6
+    assert any("Matched for risk" in line for line in c.summary())
     # the plan serialises (NaN-free JSON)
     d = json.loads(plan.to_json())
     assert d["esg"]["profile"]["coverage"] == pytest.approx(1.0)

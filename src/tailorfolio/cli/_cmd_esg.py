@@ -118,7 +118,13 @@ def register(app: typer.Typer) -> None:
         )
         from tailorfolio.esg._cost import has_esg_preferences, without_esg
         from tailorfolio.esg._frontier import esg_frontier, floor_measure
-        from tailorfolio.esg._stage import as_sleeve, compare_plans, esg_stage, market_for_profile
+        from tailorfolio.esg._stage import (
+            as_sleeve,
+            compare_plans,
+            esg_stage,
+            market_for_profile,
+            risk_matched_return,
+        )
         from tailorfolio.io import load_profile, write_text_atomic
         from tailorfolio.optimize._optimizer import PortfolioOptimizer
         from tailorfolio.planning._build import (
@@ -172,7 +178,9 @@ def register(app: typer.Typer) -> None:
             raise
         cost = plan.esg.cost
         if sleeve and has_esg_preferences(prof.preferences):
-            cost = compare_plans(plan, make_plan(without_esg(prof)))
+            base_prof = without_esg(prof)
+            cost = compare_plans(plan, make_plan(base_prof), risk_matched=risk_matched_return(
+                context(base_prof).constraints, mkt, float(plan.volatility), opt))
         console.print(f"[bold]{plan.investor}[/bold] — universe: {mkt.universe.name} "
                       f"({len(mkt.universe)} assets); risk level {plan.risk.level}/10"
                       + (" — as a sleeve (no volatility ceiling, no cash reserve)"
@@ -217,7 +225,10 @@ def register(app: typer.Typer) -> None:
                 "utility at your risk level (not the Sharpe ratio), so it sits below the curve.")
             console.print("\n".join(lines))
             if cost is not None:
-                sharpe_cost = max(0.0, fr.tangency_sharpe - fr.sharpe_at(plan_score))
+                at_plan = esg_frontier(a.expected_return, a.covariance, base_cs,
+                                       risk_free_rate=a.risk_free_rate, optimizer=opt,
+                                       floors=np.array([plan_score]))
+                sharpe_cost = max(0.0, fr.tangency_sharpe - float(at_plan.sharpe[0]))
                 cost = dataclasses.replace(cost, frontier_sharpe_cost=sharpe_cost)
             if csv_out is not None:
                 write_text_atomic(csv_out, fr.to_frame().to_csv(index=False))

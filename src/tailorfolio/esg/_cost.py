@@ -64,6 +64,9 @@ class CostOfValues:
     frontier_sharpe_cost : float or None
         Pedersen–Fitzgibbons–Pomorski cost of the ESG preference: the tangency Sharpe ratio
         minus the best Sharpe ratio at the plan's score (set by the ``esg`` command).
+    risk_matched_return : float or None
+        The highest expected return without ESG preferences at the ESG plan's volatility
+        (same other constraints): the cost of values with risk held equal.
     notes : tuple of str
     """
 
@@ -75,6 +78,7 @@ class CostOfValues:
     goals_without: dict[str, float] = field(default_factory=dict)
     goals_available: bool = False
     frontier_sharpe_cost: float | None = None
+    risk_matched_return: float | None = None
     notes: tuple[str, ...] = ()
 
     def delta(self, key: str) -> float:
@@ -104,6 +108,12 @@ class CostOfValues:
                 f"{'more' if dv > 0 else 'less'} risk: volatility {_pct(v1)} against {_pct(v0)}")
         out.append(f"The ESG plan takes {risk}; its Sharpe ratio (return per unit of risk) is "
                    f"{s1:.2f} against {s0:.2f} ({s1 - s0:+.2f}).")
+        if self.risk_matched_return is not None and abs(v1 - v0) >= 5e-5:
+            gap = self.risk_matched_return - r1
+            out.append(f"Matched for risk: at your ESG plan's volatility ({_pct(v1)}) the best "
+                       f"plan without ESG preferences expects {_pct(self.risk_matched_return)}, "
+                       + (f"so your values cost {100 * gap:.2f} points a year at equal risk."
+                          if gap > 5e-5 else "so at equal risk your values cost nothing."))
         if self.frontier_sharpe_cost is not None:
             out.append(f"On the ESG-efficient frontier, reaching your plan's ESG score costs "
                        f"{self.frontier_sharpe_cost:.3f} of the best attainable Sharpe ratio.")

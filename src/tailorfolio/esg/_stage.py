@@ -89,8 +89,10 @@ def _metrics(plan: Any, esg: EsgProfile | None) -> dict[str, float]:
     }
 
 
-def compare_plans(plan: Any, base: Any, *, notes: tuple[str, ...] = ()) -> CostOfValues:
-    """The :class:`CostOfValues` of ``plan`` (with ESG preferences) against ``base``."""
+def compare_plans(plan: Any, base: Any, *, notes: tuple[str, ...] = (),
+                  risk_matched: float | None = None) -> CostOfValues:
+    """The :class:`CostOfValues` of ``plan`` (with ESG preferences) against ``base``;
+    ``risk_matched`` is the best return without ESG at ``plan``'s volatility."""
     with_p = plan.esg.profile if isinstance(plan.esg, EsgReport) else None
     base_p = base.esg.profile if isinstance(base.esg, EsgReport) else None
     g1, g0 = goal_probabilities(plan), goal_probabilities(base)
@@ -98,8 +100,28 @@ def compare_plans(plan: Any, base: Any, *, notes: tuple[str, ...] = ()) -> CostO
         with_esg=_metrics(plan, with_p), without_esg=_metrics(base, base_p),
         wealth=float(plan.investable_wealth), currency=plan.currency,
         goals_with=g1, goals_without=g0, goals_available=bool(g1 or g0),
-        notes=notes,
+        risk_matched_return=risk_matched, notes=notes,
     )
+
+
+def risk_matched_return(constraints: ConstraintSet, market: Market, volatility: float,
+                        optimizer: PortfolioOptimizer | None = None) -> float | None:
+    """Highest expected return under ``constraints`` at volatility ≤ ``volatility`` (None if
+    that volatility is out of reach)."""
+    from tailorfolio.errors import TailorfolioError
+    from tailorfolio.optimize._optimizer import PortfolioOptimizer
+    from tailorfolio.optimize._result import Objective
+
+    a = market.assumptions
+    opt = optimizer or PortfolioOptimizer()
+    try:
+        res = opt.optimize(a.expected_return, a.covariance,
+                           constraints.with_volatility_cap(None),
+                           objective=Objective.TARGET_VOLATILITY, target=volatility + 1e-9,
+                           risk_free_rate=a.risk_free_rate)
+    except TailorfolioError:
+        return None
+    return float(res.expected_return)
 
 
 def _baseline_notes(profile: InvestorProfile) -> tuple[str, ...]:
@@ -119,9 +141,14 @@ def cost_of_values(plan: Plan, profile: InvestorProfile, market: Market,
     """
     from tailorfolio.planning._build import build_plan
 
-    base = build_plan(without_esg(profile), market, settings=settings, as_of=as_of,
+    from tailorfolio.planning._build import prepare
+
+    base_profile = without_esg(profile)
+    base = build_plan(base_profile, market, settings=settings, as_of=as_of,
                       optimizer=optimizer)
-    return compare_plans(plan, base, notes=_baseline_notes(profile))
+    base_cs = prepare(base_profile, market, settings, as_of).constraints
+    matched = risk_matched_return(base_cs, market, float(plan.volatility), optimizer)
+    return compare_plans(plan, base, notes=_baseline_notes(profile), risk_matched=matched)
 
 
 def _warnings(ctx: PlanContext, prof: EsgProfile) -> list[str]:
