@@ -139,9 +139,7 @@ def cost_of_values(plan: Plan, profile: InvestorProfile, market: Market,
     The baseline is built by the full pipeline (so it carries goal outcomes whenever a goals
     stage exists), on the same market and settings.
     """
-    from tailorfolio.planning._build import build_plan
-
-    from tailorfolio.planning._build import prepare
+    from tailorfolio.planning._build import build_plan, prepare
 
     base_profile = without_esg(profile)
     base = build_plan(base_profile, market, settings=settings, as_of=as_of,
