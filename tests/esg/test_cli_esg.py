@@ -61,6 +61,7 @@ def test_esg_command_stock_level_with_user_files(esg_yaml, tmp_path):
         "--esg-scale-max", "50", "--esg-direction", "higher_is_worse", "--sleeve",
         "--points", "5"], env={"COLUMNS": "200"}))
     assert "fossil_fuels" in out and "XOM" in out
+    assert "esg_fund_alternatives only extends" in out
     assert "higher is worse" in out
     assert "The cost of your values" in out
 

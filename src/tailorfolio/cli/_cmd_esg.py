@@ -185,7 +185,7 @@ def register(app: typer.Typer) -> None:
                       f"({len(mkt.universe)} assets); risk level {plan.risk.level}/10"
                       + (" — as a sleeve (no volatility ceiling, no cash reserve)"
                          if sleeve else ""))
-        console.print(esg_panel(plan))
+        console.print(esg_panel(plan, show_warnings=True))
 
         a = mkt.assumptions
         ctx = context(prof)

@@ -56,10 +56,13 @@ def excluded_table(prof: EsgProfile) -> Table:
     return t
 
 
-def esg_panel(plan: Plan) -> Panel:
-    """The plan's ESG section (profile, exclusions, short cost of values)."""
+def esg_panel(plan: Plan, *, show_warnings: bool = False) -> Panel:
+    """The plan's ESG section (profile, exclusions, short cost of values, and its warnings
+    when ``show_warnings``; ``tailorfolio plan`` prints those with the plan's own)."""
     rep = plan.esg
     parts: list[object] = [esg_profile_table(rep.profile)]
+    if show_warnings:
+        parts.extend(Text("⚠ " + w, style="yellow") for w in rep.warnings)
     if rep.profile.excluded:
         parts.append(excluded_table(rep.profile))
     if rep.cost is not None:

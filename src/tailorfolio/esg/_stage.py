@@ -19,7 +19,7 @@ from tailorfolio.esg._cost import (
     has_esg_preferences,
     without_esg,
 )
-from tailorfolio.esg._funds import with_esg_funds
+from tailorfolio.esg._funds import screened_funds_table, with_esg_funds
 from tailorfolio.esg._presets import resolve_esg_preferences
 from tailorfolio.esg._profile import EsgProfile, portfolio_esg_profile
 from tailorfolio.market._market import Market
@@ -160,6 +160,10 @@ def _warnings(ctx: PlanContext, prof: EsgProfile) -> list[str]:
                    if _is_bundled_default(ctx.market) else "")
             out.append(f"Your ESG exclusions remove every {cls} asset of the universe "
                        f"({', '.join(members)}){tip}.")
+    if ctx.profile.preferences.esg_fund_alternatives and not any(
+            t in uni for t in screened_funds_table()["ticker"]):
+        out.append("preferences.esg_fund_alternatives only extends the bundled default "
+                   "universe; this plan uses another market, so it had no effect.")
     cs = ctx.constraints
     if (cs.min_esg_score is not None or cs.esg_tilt > 0) and prof.unscored_holdings:
         out.append(f"Held without an ESG score: {', '.join(prof.unscored_holdings)} "
