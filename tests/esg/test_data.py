@@ -134,3 +134,18 @@ def test_plan_input_hash_covers_every_esg_input():
     assert input_hash(prof, m, s, d) != input_hash(prof, changed, s, d)
     frame = m.universe.to_frame()
     assert {"esg_e", "esg_s", "esg_g", "carbon_intensity"} <= set(frame.columns)
+
+
+def test_universe_csv_carries_esg_columns(tmp_path):
+    """ESG data can also come inside the user's universe file (internal 0-100 scale)."""
+    from tailorfolio.io import load_universe
+
+    p = tmp_path / "uni.csv"
+    p.write_text("ticker,name,asset_class,broad_class,sector,activities,esg_score,esg_e,"
+                 "carbon_intensity\n"
+                 "AAA,A Co,us_equity,equity,energy,fossil_fuels,35,20,410.5\n"
+                 "BBB,B Co,us_equity,equity,health_care,,72,,\n", encoding="utf-8")
+    uni = load_universe(p)
+    assert uni["AAA"].esg_score == 35 and uni["AAA"].esg_e == 20
+    assert uni["AAA"].carbon_intensity == 410.5 and uni["AAA"].activities == ("fossil_fuels",)
+    assert uni["BBB"].esg_e is None and uni["BBB"].carbon_intensity is None
