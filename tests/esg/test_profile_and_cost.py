@@ -90,7 +90,7 @@ def test_cost_summary_in_plain_words():
     assert c.delta("esg_score") == 10
     none = CostOfValues(with_esg=c.without_esg, without_esg=c.without_esg, wealth=1.0)
     assert "cost nothing" in " ".join(none.summary())
-    assert "no goals engine" in " ".join(none.summary())
+    assert "carry none" in " ".join(none.summary())
 
 
 def test_esg_example_plan_has_profile_and_cost():

@@ -125,8 +125,8 @@ class CostOfValues:
                     parts.append(f"{g} {p1:.0%} (without ESG {p0:.0%}, {100 * (p1 - p0):+.0f} pts)")
             out.append("Chance of reaching each goal: " + "; ".join(parts) + ".")
         else:
-            out.append("Goal-success probabilities are not compared: this build of tailorfolio "
-                       "has no goals engine filling them.")
+            out.append("Goal-success probabilities are not compared: the plans carry none "
+                       "(the profile has no goals).")
         out.extend(self.notes)
         return out
 

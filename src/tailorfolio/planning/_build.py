@@ -205,6 +205,7 @@ def build_plan(profile: InvestorProfile, market: Market | None = None, *,
     ------
     ProfileError, DataError, InfeasibleError, SolverError
     """
+    from tailorfolio.goals._stage import GoalsSettings, goals_stage
     from tailorfolio.market._defaults import default_market
 
     market = market_for_profile(profile, market or default_market())
@@ -213,5 +214,6 @@ def build_plan(profile: InvestorProfile, market: Market | None = None, *,
     optimize_stage(ctx, optimizer)
     plan = assemble(ctx)
     plan = tax_stage(ctx, plan)
+    plan = goals_stage(ctx, plan, GoalsSettings(n_paths=settings.goal_paths))
     plan = esg_stage(ctx, plan)
     return plan
