@@ -30,8 +30,10 @@ def _ok(result):
 
 def test_esg_command_on_default_universe(esg_yaml, tmp_path):
     out = _ok(runner.invoke(app, ["esg", str(esg_yaml), "--points", "6", "--presets",
+                                  "--goal-paths", "300",
                                   "--csv", str(tmp_path / "f.csv")], env={"COLUMNS": "200"}))
     assert "ESG presets compared" in out and "best_in_class" in out and "strong" in out
+    assert "P(goal: Retirement)" in out and "Chance of reaching each goal" in out
     assert "ESG-efficient frontier" in out
     assert "The cost of your values" in out
     assert "illustrative" in out
@@ -78,6 +80,7 @@ def test_esg_command_rejects_bad_direction(esg_yaml):
     assert "higher_is_worse" in r.output
 
 
+@pytest.mark.slow
 def test_plan_shows_esg_profile_and_demo_lists_the_esg_investor(esg_yaml):
     out = _ok(runner.invoke(app, ["plan", str(esg_yaml)], env={"COLUMNS": "200"}))
     assert "ESG profile" in out and "Excluded holdings and why" in out
@@ -111,7 +114,8 @@ def test_real_vendor_risk_ratings_load_with_their_scale(tmp_path):
 def test_esg_command_without_esg_preferences_says_so(tmp_path):
     p = tmp_path / "young.yaml"
     p.write_text(example_profile_text("young_saver"), encoding="utf-8")
-    out = _ok(runner.invoke(app, ["esg", str(p), "--points", "4"], env={"COLUMNS": "200"}))
+    out = _ok(runner.invoke(app, ["esg", str(p), "--points", "4", "--goal-paths", "0"],
+                            env={"COLUMNS": "200"}))
     assert "ESG-efficient frontier" in out
     assert "sets no ESG preferences" in out
 

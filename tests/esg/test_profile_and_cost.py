@@ -20,9 +20,12 @@ from tailorfolio.esg import (
 from tailorfolio.examples import EXAMPLE_PROFILES, load_example_profile
 from tailorfolio.market import Asset, Universe
 from tailorfolio.optimize import constraints_from_preferences
-from tailorfolio.planning import build_plan
+from tailorfolio.planning import PlanSettings, build_plan
 from tailorfolio.profile import Preferences
 from tests.tolerances import CLOSED_FORM_RTOL
+
+NO_GOALS = PlanSettings(goal_paths=0)
+"""The goals simulation is not what these tests are about (it has its own test below)."""
 
 
 def _uni():
@@ -96,7 +99,7 @@ def test_cost_summary_in_plain_words():
 def test_esg_example_plan_has_profile_and_cost():
     assert "esg_minded" in EXAMPLE_PROFILES
     prof = load_example_profile("esg_minded")
-    plan = build_plan(prof)
+    plan = build_plan(prof, settings=NO_GOALS)
     rep = plan.esg
     assert isinstance(rep, EsgReport)
     assert {"ESGV", "VSGX", "VCEB"} <= set(plan.weights)  # opted-in screened funds
@@ -107,7 +110,7 @@ def test_esg_example_plan_has_profile_and_cost():
     assert rep.profile.coverage == pytest.approx(1.0)
     c = rep.cost
     assert c is not None
-    base = build_plan(without_esg(prof))
+    base = build_plan(without_esg(prof), settings=NO_GOALS)
     assert c.without_esg["expected_return"] == pytest.approx(base.expected_return, abs=1e-9)
     assert c.with_esg["sharpe"] == pytest.approx(plan.sharpe, abs=1e-12)
     # matched for risk, the plan without ESG can do at least as well (the ESG plan is
@@ -120,7 +123,7 @@ def test_esg_example_plan_has_profile_and_cost():
 
 
 def test_plans_without_esg_preferences_get_a_profile_but_no_cost(example_profile):
-    plan = build_plan(example_profile)
+    plan = build_plan(example_profile, settings=NO_GOALS)
     assert isinstance(plan.esg, EsgReport)
     if not has_esg_preferences(example_profile.preferences):
         assert plan.esg.cost is None
@@ -131,8 +134,25 @@ def test_exclusions_that_empty_the_equity_side_are_warned():
     prof = load_example_profile("esg_minded")
     prefs = prof.preferences.model_copy(update={"esg_fund_alternatives": False,
                                                 "min_esg_score": None})
-    plan = build_plan(prof.model_copy(update={"preferences": prefs}))
+    plan = build_plan(prof.model_copy(update={"preferences": prefs}), settings=NO_GOALS)
     assert any("remove every equity asset" in w and "esg_fund_alternatives" in w
                for w in plan.warnings)
     assert plan.class_weights().get("equity", 0.0) == 0.0
     assert np.isfinite(plan.esg.cost.delta("sharpe"))
+
+
+@pytest.mark.slow
+def test_cost_compares_goal_success_on_the_same_paths():
+    """With the goals engine, both plans' probabilities come from the same simulated paths."""
+    prof = load_example_profile("esg_minded")
+    settings = PlanSettings(goal_paths=400)
+    plan = build_plan(prof, settings=settings)
+    c = plan.esg.cost
+    assert c.goals_available
+    assert set(c.goals_with) == {g.name for g in prof.goals} == set(c.goals_without)
+    base = build_plan(without_esg(prof), settings=settings)
+    # the light baseline reproduces the full pipeline's probabilities exactly (same seed/paths)
+    for o in base.goal_outcomes:
+        assert c.goals_without[o.name] == pytest.approx(o.probability, abs=1e-12)
+    for o in plan.goal_outcomes:
+        assert c.goals_with[o.name] == pytest.approx(o.probability, abs=1e-12)

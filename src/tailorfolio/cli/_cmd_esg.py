@@ -104,6 +104,9 @@ def register(app: typer.Typer) -> None:
             "--presets", help="Also compare the four ESG presets, each on its own (your "
             "other ESG fields cleared), on this universe.")] = False,
         points: Annotated[int, typer.Option(help="Points on the ESG frontier.")] = 12,
+        goal_paths: Annotated[int, typer.Option(
+            "--goal-paths", help="Monte Carlo paths for goal-success probabilities (0 skips "
+            "them).")] = 2000,
         csv_out: Annotated[Optional[Path], typer.Option("--csv", help="Write the frontier "
                                                         "points and weights as CSV.")] = None,
         as_of: AsOfOpt = None,
@@ -120,6 +123,7 @@ def register(app: typer.Typer) -> None:
         from tailorfolio.esg._frontier import esg_frontier, floor_measure
         from tailorfolio.esg._stage import (
             as_sleeve,
+            baseline_plan,
             compare_plans,
             esg_stage,
             market_for_profile,
@@ -153,7 +157,10 @@ def register(app: typer.Typer) -> None:
         mkt = market_for_profile(prof, mkt)
         if esg_scores is not None:
             mkt = with_user_scores(mkt, esg_scores, scale_min, scale_max, direction, source)
-        settings = PlanSettings()
+        if goal_paths < 0:
+            raise ParameterError(f"--goal-paths must be >= 0. Got {goal_paths}.",
+                                 field="--goal-paths", value=goal_paths, fix="e.g. 2000")
+        settings = PlanSettings(goal_paths=goal_paths)
         opt = PortfolioOptimizer(solvers=settings.solvers)
 
         def context(p: InvestorProfile) -> PlanContext:
@@ -178,9 +185,10 @@ def register(app: typer.Typer) -> None:
             raise
         cost = plan.esg.cost
         if sleeve and has_esg_preferences(prof.preferences):
-            base_prof = without_esg(prof)
-            cost = compare_plans(plan, make_plan(base_prof), risk_matched=risk_matched_return(
-                context(base_prof).constraints, mkt, float(plan.volatility), opt))
+            base, base_cs0 = baseline_plan(without_esg(prof), mkt, settings, when, opt,
+                                           sleeve=True)
+            cost = compare_plans(plan, base, risk_matched=risk_matched_return(
+                base_cs0, mkt, float(plan.volatility), opt))
         console.print(f"[bold]{plan.investor}[/bold] — universe: {mkt.universe.name} "
                       f"({len(mkt.universe)} assets); risk level {plan.risk.level}/10"
                       + (" — as a sleeve (no volatility ceiling, no cash reserve)"
@@ -234,7 +242,9 @@ def register(app: typer.Typer) -> None:
                 write_text_atomic(csv_out, fr.to_frame().to_csv(index=False))
                 console.print(f"[green]ESG frontier written to {csv_out}[/green]")
         if presets:
-            console.print(preset_table(prof, make_plan))
+            quick = settings.model_copy(update={"goal_paths": 0})
+            console.print(preset_table(prof, lambda p: baseline_plan(
+                p, mkt, quick, when, opt, sleeve=sleeve)[0]))
         if cost is not None:
             console.print(cost_panel(cost))
         else:

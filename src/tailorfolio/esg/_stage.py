@@ -124,6 +124,35 @@ def risk_matched_return(constraints: ConstraintSet, market: Market, volatility: 
     return float(res.expected_return)
 
 
+def baseline_plan(profile: InvestorProfile, market: Market, settings: PlanSettings,
+                  as_of: date | None, optimizer: PortfolioOptimizer | None = None,
+                  *, sleeve: bool = False) -> tuple[Plan, ConstraintSet]:
+    """The plan for ``profile`` (already stripped of ESG preferences) with only what the
+    comparison needs: the optimal portfolio and, when the goals engine is present and the
+    profile has goals, goal-success probabilities from the same simulated paths (seed and path
+    count) as the full plan, without the goals section's other analyses; and its ESG profile.
+
+    Returns the plan and its constraint set.
+    """
+    from tailorfolio.planning._build import assemble, optimize_stage, prepare
+
+    ctx = prepare(profile, market, settings, as_of)
+    if sleeve:
+        ctx.constraints = as_sleeve(ctx.constraints)
+    optimize_stage(ctx, optimizer)
+    plan = assemble(ctx)
+    if settings.goal_paths > 0 and not sleeve:
+        try:
+            from tailorfolio.goals._stage import GoalsSettings, goals_stage
+        except ImportError:  # a build without the goals engine
+            goals_stage = None
+        if goals_stage is not None:
+            plan = goals_stage(ctx, plan, GoalsSettings(
+                n_paths=settings.goal_paths, levers=False, allocation=False, dynamic=False,
+                withdrawal=False))
+    return esg_stage(ctx, plan, with_cost=False), ctx.constraints
+
+
 def _baseline_notes(profile: InvestorProfile) -> tuple[str, ...]:
     if profile.preferences.excluded_assets:
         return ("Both plans keep your excluded_assets (ticker exclusions are treated as rules, "
@@ -136,15 +165,10 @@ def cost_of_values(plan: Plan, profile: InvestorProfile, market: Market,
                    optimizer: PortfolioOptimizer | None = None) -> CostOfValues:
     """Compare ``plan`` with the plan the same profile gets without ESG preferences.
 
-    The baseline is built by the full pipeline (so it carries goal outcomes whenever a goals
-    stage exists), on the same market and settings.
+    The baseline (see :func:`baseline_plan`) uses the same market and settings, and the same
+    goal simulation paths, so goal-success probabilities differ only through the portfolio.
     """
-    from tailorfolio.planning._build import build_plan, prepare
-
-    base_profile = without_esg(profile)
-    base = build_plan(base_profile, market, settings=settings, as_of=as_of,
-                      optimizer=optimizer)
-    base_cs = prepare(base_profile, market, settings, as_of).constraints
+    base, base_cs = baseline_plan(without_esg(profile), market, settings, as_of, optimizer)
     matched = risk_matched_return(base_cs, market, float(plan.volatility), optimizer)
     return compare_plans(plan, base, notes=_baseline_notes(profile), risk_matched=matched)
 
