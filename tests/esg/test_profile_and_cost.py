@@ -50,7 +50,8 @@ def test_weighted_score_coverage_and_carbon():
     assert p.carbon_intensity == pytest.approx((0.5 * 100 + 0.3 * 300) / 0.8)
     assert p.carbon_coverage == pytest.approx(0.8)
     assert p.unscored_holdings == ("C",)
-    assert [(e.ticker, e.reasons) for e in p.excluded] == [("C", ("sector/activity 'tobacco'",))]
+    assert [(e.ticker, e.reasons, e.fields) for e in p.excluded] == [
+        ("C", ("sector/activity 'tobacco'",), ("preferences.excluded_sectors",))]
     assert p.floor == 50
 
 

@@ -47,12 +47,17 @@ def esg_profile_table(prof: EsgProfile) -> Table:
 
 
 def excluded_table(prof: EsgProfile) -> Table:
+    """One row per exclusion rule: the rule, the field that set it, the assets it removed."""
     t = Table(title="Excluded holdings and why", title_justify="left")
-    t.add_column("asset")
-    t.add_column("reason")
+    t.add_column("rule")
     t.add_column("set by")
+    t.add_column("assets removed")
+    by_rule: dict[tuple[str, str], list[str]] = {}
     for e in prof.excluded:
-        t.add_row(e.ticker, "; ".join(e.reasons), ", ".join(e.fields))
+        for reason, fld in zip(e.reasons, e.fields):
+            by_rule.setdefault((reason, fld), []).append(e.ticker)
+    for (reason, fld), tickers in by_rule.items():
+        t.add_row(reason, fld, ", ".join(tickers))
     return t
 
 

@@ -24,7 +24,7 @@ class ExcludedHolding:
     reasons : tuple of str
         Every rule that removed it ("sector/activity 'tobacco'", "missing ESG score"...).
     fields : tuple of str
-        The profile fields behind those rules.
+        The profile field behind each rule (aligned with ``reasons``).
     """
 
     ticker: str
@@ -93,11 +93,11 @@ def excluded_holdings(constraints: ConstraintSet) -> tuple[ExcludedHolding, ...]
     for ex in constraints.exclusions:
         for t in ex.tickers:
             reasons.setdefault(t, []).append((ex.rule, ex.field))
-    return tuple(
-        ExcludedHolding(t, tuple(dict.fromkeys(r for r, _ in rs)),
-                        tuple(dict.fromkeys(f for _, f in rs)))
-        for t, rs in reasons.items()
-    )
+    out = []
+    for t, rs in reasons.items():
+        pairs = list(dict.fromkeys(rs))
+        out.append(ExcludedHolding(t, tuple(r for r, _ in pairs), tuple(f for _, f in pairs)))
+    return tuple(out)
 
 
 def portfolio_esg_profile(weights: pd.Series, universe: Universe,
