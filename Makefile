@@ -31,6 +31,7 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_optimize.py
+	$(PY) benchmarks/bench_esg_frontier.py
 	$(PY) benchmarks/bench_simulate.py
 
 bench-tax: $(STAMP)

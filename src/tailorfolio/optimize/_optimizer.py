@@ -168,7 +168,7 @@ class PortfolioOptimizer:
         if objective is Objective.MAX_SHARPE:
             return self._max_sharpe(mu, cov, constraints, risk_free_rate)
 
-        mu_eff = mu + constraints.esg_tilt * constraints.esg_score_vector() / 100.0
+        mu_eff = mu + constraints.esg_tilt * constraints.esg_tilt_scores() / 100.0
         wants_costs = current_weights is not None or max_turnover is not None or np.any(cost_rate)
         if self.fast_path and not wants_costs and objective in (
                 Objective.MAX_UTILITY, Objective.MIN_VARIANCE, Objective.TARGET_RETURN):
