@@ -22,7 +22,7 @@ from tailorfolio.errors import LookAheadError
 def check_no_lookahead(
     make_strategy: Callable[[pd.DataFrame], Strategy],
     returns: pd.DataFrame,
-    cutoff: str | pd.Timestamp,
+    cutoff: str | pd.Timestamp | list,
     *,
     seed: int = 0,
     atol: float = 1e-12,
@@ -36,13 +36,19 @@ def check_no_lookahead(
         Builds the strategy from the data it will be run on (so a strategy that captures
         data at construction sees the altered future in the second run).
     returns : DataFrame
-    cutoff : date
-        Last decision date that must be unaffected.
+    cutoff : date or list of dates
+        Last decision date that must be unaffected; with several, each is audited (a strategy
+        that peeks may by chance choose the same weights at one cutoff, rarely at many).
     seed : int
         Seed of the scrambling.
     **backtest_kwargs
         Passed to :func:`run_backtest` (policy, warm-up...).
     """
+    if isinstance(cutoff, (list, tuple, pd.DatetimeIndex)):
+        for i, c in enumerate(cutoff):
+            check_no_lookahead(make_strategy, returns, c, seed=seed + i, atol=atol,
+                               **backtest_kwargs)
+        return
     cutoff = pd.Timestamp(cutoff)
     rng = np.random.default_rng(seed)
     future = returns.index > cutoff

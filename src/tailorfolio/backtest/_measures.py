@@ -44,6 +44,8 @@ def certainty_equivalent(returns: np.ndarray, risk_free: np.ndarray | float,
                          periods_per_year: int, risk_aversion: float = 1.0) -> float:
     """Annualised certainty-equivalent excess return (DeMiguel et al. 2009), decimal."""
     x = np.asarray(returns, float) - np.asarray(risk_free, float)
+    if len(x) < 2:
+        return float("nan")
     return float((np.mean(x) - risk_aversion / 2.0 * np.var(x, ddof=1)) * periods_per_year)
 
 
