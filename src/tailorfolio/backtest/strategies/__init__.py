@@ -1,6 +1,8 @@
 """Strategies for the backtester: baselines, optimized portfolios, ML views, regimes, glide
 paths and the investor's own plan."""
 
+from tailorfolio.backtest.strategies._bl_ml import BlackLittermanML
+from tailorfolio.backtest.strategies._dynamic import GlidePathStrategy, RegimeSwitching
 from tailorfolio.backtest.strategies._hrp import HierarchicalRiskParity, hrp_weights
 from tailorfolio.backtest.strategies._optimized import MeanVariance, MinimumVariance
 from tailorfolio.backtest.strategies._risk_parity import RiskParity, risk_parity_weights
@@ -12,6 +14,9 @@ from tailorfolio.backtest.strategies._simple import (
 )
 
 __all__ = [
+    "BlackLittermanML",
+    "GlidePathStrategy",
+    "RegimeSwitching",
     "EqualWeight",
     "FixedWeights",
     "HierarchicalRiskParity",
