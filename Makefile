@@ -30,7 +30,7 @@ test-fast: $(STAMP)
 	$(PY) -m pytest -n 2 -q -m "not slow"
 
 bench: $(STAMP)
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/bench_optimize.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

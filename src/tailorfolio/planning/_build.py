@@ -97,6 +97,7 @@ def prepare(profile: InvestorProfile, market: Market, settings: PlanSettings,
         market.universe, profile.preferences, cash_reserve_weight=reserve_weight,
         max_volatility=risk.max_volatility,
         default_max_weight=settings.max_weight_per_asset,
+        default_class_caps=settings.class_caps,
     )
     cs = cs.with_volatility_cap(risk.max_volatility,
                                 f"risk level {risk.level} volatility ceiling")
