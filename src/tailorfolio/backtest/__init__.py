@@ -12,6 +12,11 @@ from tailorfolio.backtest._compare import (
 )
 from tailorfolio.backtest._costs import TransactionCosts
 from tailorfolio.backtest._engine import run_backtest
+from tailorfolio.backtest._evaluation import (
+    EvaluationReport,
+    EvaluationSection,
+    standard_evaluation,
+)
 from tailorfolio.backtest._history import HistoryView
 from tailorfolio.backtest._policy import CalendarPolicy, DriftBandPolicy, RebalancePolicy
 from tailorfolio.backtest._result import BacktestMetrics, BacktestProvenance, BacktestResult
@@ -23,6 +28,8 @@ __all__ = [
     "BacktestResult",
     "CalendarPolicy",
     "DriftBandPolicy",
+    "EvaluationReport",
+    "EvaluationSection",
     "HistoryView",
     "RebalancePolicy",
     "SharpeDifference",
@@ -36,4 +43,5 @@ __all__ = [
     "run_many",
     "run_on_dataset",
     "sharpe_difference",
+    "standard_evaluation",
 ]

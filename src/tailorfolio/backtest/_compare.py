@@ -26,12 +26,13 @@ def run_on_dataset(strategy: Strategy, dataset: ReturnDataset, **kwargs) -> Back
 
 def run_many(strategies: Sequence[Strategy], dataset: ReturnDataset, *,
              policy: RebalancePolicy | None = None, costs: TransactionCosts | None = None,
-             warmup_periods: int | None = None, start: str | None = None,
+             warmup_periods: int | None = None, start: str | None = None, **kwargs,
              ) -> list[BacktestResult]:
-    """Run every strategy over the same periods (the longest warm-up applies to all)."""
+    """Run every strategy over the same periods (the longest warm-up applies to all);
+    ``kwargs`` go to :func:`run_backtest` (``initial_value``, ``cash_flows``...)."""
     warm = max([s.min_history for s in strategies] + [warmup_periods or 0])
     return [run_on_dataset(s, dataset, policy=policy, costs=costs, warmup_periods=warm,
-                           start=start) for s in strategies]
+                           start=start, **kwargs) for s in strategies]
 
 
 def comparison_table(results: Sequence[BacktestResult], benchmark: str = "1/N", *,

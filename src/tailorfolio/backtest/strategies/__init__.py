@@ -5,6 +5,7 @@ from tailorfolio.backtest.strategies._bl_ml import BlackLittermanML
 from tailorfolio.backtest.strategies._dynamic import GlidePathStrategy, RegimeSwitching
 from tailorfolio.backtest.strategies._hrp import HierarchicalRiskParity, hrp_weights
 from tailorfolio.backtest.strategies._optimized import MeanVariance, MinimumVariance
+from tailorfolio.backtest.strategies._registry import STRATEGY_SPECS, strategy_from_spec
 from tailorfolio.backtest.strategies._risk_parity import RiskParity, risk_parity_weights
 from tailorfolio.backtest.strategies._simple import (
     EqualWeight,
@@ -27,4 +28,6 @@ __all__ = [
     "hrp_weights",
     "plan_strategy",
     "risk_parity_weights",
+    "STRATEGY_SPECS",
+    "strategy_from_spec",
 ]
