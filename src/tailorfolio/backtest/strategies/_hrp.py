@@ -26,7 +26,8 @@ def _cluster_variance(cov: FloatArray, members: list[int]) -> float:
     return float(ivp @ sub @ ivp)
 
 
-def hrp_weights(cov: FloatArray, *, linkage_method: str = "single") -> FloatArray:
+def hrp_weights(cov: FloatArray, *, linkage_method: str = "single",
+                distance_of_distance: bool = True) -> FloatArray:
     """HRP weights for a covariance matrix.
 
     Parameters
@@ -35,6 +36,10 @@ def hrp_weights(cov: FloatArray, *, linkage_method: str = "single") -> FloatArra
         Covariance (any scale); need not be invertible.
     linkage_method : str
         scipy linkage method (``single`` in the paper).
+    distance_of_distance : bool
+        Cluster on the Euclidean distance between columns of the correlation-distance matrix,
+        as the paper's code does (True), or on the correlation distance itself (False, the
+        choice of PyPortfolioOpt's ``HRPOpt``).
 
     Returns
     -------
@@ -48,10 +53,11 @@ def hrp_weights(cov: FloatArray, *, linkage_method: str = "single") -> FloatArra
     sd = np.sqrt(np.diag(cov))
     corr = np.clip(cov / np.outer(sd, sd), -1.0, 1.0)
     dist = np.sqrt(np.maximum(0.5 * (1.0 - corr), 0.0))
-    dist_of_dist = np.sqrt(np.maximum(
-        ((dist[:, None, :] - dist[None, :, :]) ** 2).sum(axis=-1), 0.0))
-    np.fill_diagonal(dist_of_dist, 0.0)
-    link = linkage(squareform(dist_of_dist, checks=False), method=linkage_method)
+    if distance_of_distance:
+        dist = np.sqrt(np.maximum(((dist[:, None, :] - dist[None, :, :]) ** 2).sum(axis=-1),
+                                  0.0))
+    np.fill_diagonal(dist, 0.0)
+    link = linkage(squareform(dist, checks=False), method=linkage_method)
     order = [int(i) for i in leaves_list(link)]
     w = np.ones(n)
     clusters = [order]
