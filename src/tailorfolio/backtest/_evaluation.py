@@ -151,7 +151,9 @@ def standard_evaluation(*, costs_bps: float = 10.0, n_resamples: int = 2000, see
                                  MinimumVariance(window=window),
                                  MeanVariance(risk_level=5, window=window),
                                  HierarchicalRiskParity(window=window), RiskParity(window=window)]
-    if not quick:
+    if quick:
+        ff_strats = [ff_strats[i] for i in (0, 1, 4)]
+    else:
         ff_strats += [BlackLittermanML(model="ridge", window=window),
                       BlackLittermanML(model="gbm", window=window), RegimeSwitching()]
     sections.append(_section(
@@ -170,7 +172,9 @@ def standard_evaluation(*, costs_bps: float = 10.0, n_resamples: int = 2000, see
         RiskParity(window=window),
         GlidePathStrategy(goal, label=f"glide path (retirement {goal:%Y})"),
     ]
-    if not quick:
+    if quick:
+        us_strats = [us_strats[i] for i in (0, 1, 6, len(us_strats) - 1)]
+    else:
         us_strats += [RegimeSwitching(), BlackLittermanML(model="ridge", window=window)]
         from tailorfolio.examples import EXAMPLE_PROFILES, load_example_profile
         from tailorfolio.planning._build import build_plan
@@ -222,7 +226,7 @@ def standard_evaluation(*, costs_bps: float = 10.0, n_resamples: int = 2000, see
                 sp, costs, w, n_resamples, seed, progress))
 
     models = ("ridge",) if quick else ("ridge", "lasso", "gbm")
-    for ds in (ff, us):
+    for ds in ((ff,) if quick else (ff, us)):
         for model in models:
             if progress:
                 progress(f"{ds.name}: walk-forward forecasts ({model})")

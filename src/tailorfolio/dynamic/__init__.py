@@ -2,6 +2,13 @@
 horizon, and the policies that use them."""
 
 from tailorfolio.dynamic._glide import GlidePath
+from tailorfolio.dynamic._plan_policy import (
+    DynamicPolicy,
+    GoalGlide,
+    dynamic_policy,
+    dynamic_stage,
+    personal_glide_path,
+)
 from tailorfolio.dynamic._regimes import (
     RegimeModel,
     RegimeMoments,
@@ -11,6 +18,11 @@ from tailorfolio.dynamic._regimes import (
 )
 
 __all__ = [
+    "DynamicPolicy",
+    "GoalGlide",
+    "dynamic_policy",
+    "dynamic_stage",
+    "personal_glide_path",
     "GlidePath",
     "RegimeModel",
     "RegimeMoments",

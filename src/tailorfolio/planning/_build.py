@@ -16,6 +16,7 @@ from datetime import date
 import numpy as np
 
 from tailorfolio._version import __version__
+from tailorfolio.dynamic._plan_policy import dynamic_stage
 from tailorfolio.errors import InfeasibleError
 from tailorfolio.market._market import Market
 from tailorfolio.optimize._constraints import ConstraintSet, constraints_from_preferences
@@ -209,4 +210,6 @@ def build_plan(profile: InvestorProfile, market: Market | None = None, *,
     settings = settings or PlanSettings()
     ctx = prepare(profile, market, settings, as_of)
     optimize_stage(ctx, optimizer)
-    return assemble(ctx)
+    plan = assemble(ctx)
+    plan = dynamic_stage(ctx, plan)
+    return plan
