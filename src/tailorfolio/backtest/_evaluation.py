@@ -154,8 +154,7 @@ def standard_evaluation(*, costs_bps: float = 10.0, n_resamples: int = 2000, see
     if quick:
         ff_strats = [ff_strats[i] for i in (0, 1, 4)]
     else:
-        ff_strats += [BlackLittermanML(model="ridge", window=window),
-                      BlackLittermanML(model="gbm", window=window), RegimeSwitching()]
+        ff_strats += [BlackLittermanML(model="ridge", window=window), RegimeSwitching()]
     sections.append(_section(
         "Fama–French 10 industries (DeMiguel et al.'s setting)",
         "Ten value-weighted US industry portfolios, 120-month rolling estimation window, "
