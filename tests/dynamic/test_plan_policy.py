@@ -44,5 +44,19 @@ def test_schedule_feeds_the_monte_carlo_engine():
     schedule = GlidePath.lump_sum().weights_schedule(10.0, n_steps, eq, safe)
     pot = simulate.Pot(name="house", weights=schedule, initial_balance=np.array([1e4, 0, 0]),
                        taxable_basis=1e4, monthly_contribution=np.zeros(n_steps))
-    spec = simulate.SimulationSpec(tickers=("A", "B", "C"), n_steps=n_steps, pots=(pot,))
+    spec = simulate.SimulationSpec(tickers=("A", "B", "C"), n_steps=n_steps, pots=(pot,),
+                                   rebalance_every_months=1)
     np.testing.assert_allclose(spec.weights_path(0), schedule)
+    # a glide path into a riskless asset ends with less dispersed wealth than staying in
+    # the equity sleeve
+    mean = np.array([0.006, 0.006, 0.002, 0.0])
+    cov = np.diag([0.05**2, 0.05**2, 1e-10, 1e-10])
+    model = simulate.LognormalModel(("A", "B", "C"), mean, cov)
+    still = simulate.Pot(name="house", weights=np.tile(eq, (n_steps, 1)),
+                         initial_balance=np.array([1e4, 0, 0]), taxable_basis=1e4,
+                         monthly_contribution=np.zeros(n_steps))
+    glide = simulate.simulate(spec, model, n_paths=2000, seed=1)
+    static = simulate.simulate(simulate.SimulationSpec(
+        tickers=("A", "B", "C"), n_steps=n_steps, pots=(still,), rebalance_every_months=1),
+        model, n_paths=2000, seed=1)
+    assert glide.real_wealth_by_year[-1].std() < 0.8 * static.real_wealth_by_year[-1].std()

@@ -40,13 +40,13 @@ def _problem(n: int, seed: int) -> tuple[pd.Series, pd.DataFrame]:
 def _scipy(mu, cov, lower, upper, objective, gamma=None, rf=0.0, extra=()):
     n = len(mu)
     if objective == "utility":
-        f = lambda w: -(mu @ w - gamma / 2 * w @ cov @ w)  # noqa: E731
-        g = lambda w: -(mu - gamma * cov @ w)  # noqa: E731
+        f = lambda w: -(mu @ w - gamma / 2 * w @ cov @ w)
+        g = lambda w: -(mu - gamma * cov @ w)
     elif objective == "variance":
-        f = lambda w: w @ cov @ w  # noqa: E731
-        g = lambda w: 2 * cov @ w  # noqa: E731
+        f = lambda w: w @ cov @ w
+        g = lambda w: 2 * cov @ w
     else:
-        f = lambda w: -(mu @ w - rf) / np.sqrt(w @ cov @ w)  # noqa: E731
+        f = lambda w: -(mu @ w - rf) / np.sqrt(w @ cov @ w)
         g = None
     cons = [{"type": "eq", "fun": lambda w: w.sum() - 1, "jac": lambda w: np.ones(n)}, *extra]
     best = None
@@ -97,12 +97,12 @@ def test_constrained_objectives_match_scipy(seed: int) -> None:
         ref = _scipy(m, s, lower, upper, kind, gamma=kw.get("risk_aversion"), rf=0.02)
         w = r.weights.to_numpy()
         if kind == "utility":
-            val = lambda x: m @ x - 1.5 * x @ s @ x  # noqa: E731
+            val = lambda x: m @ x - 1.5 * x @ s @ x
             assert val(w) >= val(ref) - SOLVER_ATOL
         elif kind == "variance":
             assert w @ s @ w <= ref @ s @ ref + SOLVER_ATOL
         else:
-            sh = lambda x: (m @ x - 0.02) / np.sqrt(x @ s @ x)  # noqa: E731
+            sh = lambda x: (m @ x - 0.02) / np.sqrt(x @ s @ x)
             assert sh(w) >= sh(ref) - SOLVER_ATOL
         np.testing.assert_allclose(w, ref, atol=1e-4)  # weights agree (SLSQP's own accuracy)
 
@@ -238,7 +238,7 @@ def test_fast_qp_path_agrees_with_cvxpy_path(market, objective, kw) -> None:
     # Objectives agree to solver accuracy; weights of near-substitute assets may differ more.
     s = a.covariance.to_numpy()
     gamma = kw.get("risk_aversion", 0.0)
-    util = lambda w: a.expected_return.to_numpy() @ w - gamma / 2 * w @ s @ w  # noqa: E731
+    util = lambda w: a.expected_return.to_numpy() @ w - gamma / 2 * w @ s @ w
     if objective == "max_utility":
         assert util(fast.weights.to_numpy()) == pytest.approx(util(slow.weights.to_numpy()),
                                                               abs=SOLVER_ATOL)

@@ -27,7 +27,7 @@ class _FakeProblem:
 
 def test_fallback_is_recorded() -> None:
     prob = _FakeProblem({"A": cp.error.SolverError("boom"), "B": cp.OPTIMAL})
-    out = solve_with_fallback(prob, ("A", "B"))  # type: ignore[arg-type]
+    out = solve_with_fallback(prob, ("A", "B"))
     assert out.ok and out.solver == "B"
     assert [a.status for a in out.attempts] == ["solver_error", "optimal"]
     assert "boom" in out.attempts[0].error
@@ -35,13 +35,13 @@ def test_fallback_is_recorded() -> None:
 
 def test_inaccurate_is_flagged_after_trying_the_rest() -> None:
     prob = _FakeProblem({"A": cp.OPTIMAL_INACCURATE, "B": cp.error.SolverError("x")})
-    out = solve_with_fallback(prob, ("A", "B"))  # type: ignore[arg-type]
+    out = solve_with_fallback(prob, ("A", "B"))
     assert out.status == "optimal_inaccurate" and out.inaccurate and out.solver == "A"
 
 
 def test_infeasible_ends_the_chain() -> None:
     prob = _FakeProblem({"A": cp.INFEASIBLE, "B": cp.OPTIMAL})
-    out = solve_with_fallback(prob, ("A", "B"))  # type: ignore[arg-type]
+    out = solve_with_fallback(prob, ("A", "B"))
     assert out.status == "infeasible" and prob.calls == ["A"]
 
 

@@ -51,7 +51,7 @@ def test_plan_json_round_trip_is_complete() -> None:
 def test_plan_is_immutable() -> None:
     plan = tf.plan(tf.load_example_profile("retiree"))
     with pytest.raises(Exception):
-        plan.volatility = 0.0  # type: ignore[misc]
+        plan.volatility = 0.0
 
 
 def test_excluded_assets_get_zero_weight() -> None:

@@ -98,4 +98,4 @@ def test_duplicate_account_names_rejected() -> None:
 def test_profile_is_immutable() -> None:
     prof = parse_profile(_base())
     with pytest.raises(Exception):
-        prof.age = 40  # type: ignore[misc]
+        prof.age = 40

@@ -14,8 +14,15 @@ from tailorfolio.datasets._catalog import (
 )
 from tailorfolio.datasets._french import load_ff_factors, load_ff_industries
 from tailorfolio.datasets._shiller import load_shiller, valuation_predictors
+from tailorfolio.datasets._us_annual_returns import (
+    US_ANNUAL_RETURNS_SOURCE,
+    US_SERIES,
+    us_annual_returns,
+)
 
 __all__ = [
+    "US_ANNUAL_RETURNS_SOURCE",
+    "US_SERIES",
     "DatasetName",
     "ReturnDataset",
     "constant_maturity_bond_returns",
@@ -24,5 +31,6 @@ __all__ = [
     "load_ff_industries",
     "load_shiller",
     "load_sp500_prices",
+    "us_annual_returns",
     "valuation_predictors",
 ]

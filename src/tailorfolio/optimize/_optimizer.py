@@ -193,14 +193,14 @@ class PortfolioOptimizer:
         elif objective is Objective.TARGET_VOLATILITY:
             self._check_target(target, "target volatility")
             prob.set_objective(mu_eff, factor, risk_aversion=0.0)
-            cap = float(target)  # type: ignore[arg-type]
+            cap = float(target)
             if constraints.max_volatility is not None:
                 cap = min(cap, constraints.max_volatility)
             prob.vol_cap.value = cap
         else:  # TARGET_RETURN
             self._check_target(target, "target return", allow_negative=True)
             prob.set_objective(mu_eff, factor, risk_aversion=2.0, return_weight=0.0)
-            prob.min_return.value = float(target)  # type: ignore[arg-type]
+            prob.min_return.value = float(target)
         if current_weights is not None or max_turnover is not None or np.any(cost_rate):
             if not self.with_costs:
                 raise ParameterError(
@@ -310,10 +310,10 @@ class PortfolioOptimizer:
             kwargs = {"gamma": 1.0, "linear": np.zeros(n)}
         else:
             self._check_target(target, "target return", allow_negative=True)
-            kwargs = {"gamma": 1.0, "linear": np.zeros(n), "min_return": float(target),  # type: ignore[arg-type]
+            kwargs = {"gamma": 1.0, "linear": np.zeros(n), "min_return": float(target),
                       "mu": mu}
         start = time.perf_counter()
-        status, w = LinearMeanVarianceQP(cov, cs).solve(**kwargs)  # type: ignore[arg-type]
+        status, w = LinearMeanVarianceQP(cov, cs).solve(**kwargs)
         attempt = SolveAttempt("CLARABEL-QP", status, time.perf_counter() - start)
         if status == "infeasible":
             raise explain_infeasible(cs, factor)

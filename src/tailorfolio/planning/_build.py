@@ -27,6 +27,7 @@ from tailorfolio.planning._rationale import rationale
 from tailorfolio.planning._settings import PlanSettings
 from tailorfolio.profile._investor import InvestorProfile
 from tailorfolio.risk._scoring import RiskAssessment, assess_risk, household_wealth
+from tailorfolio.tax._plan_stage import tax_stage
 
 WEIGHT_DISPLAY_THRESHOLD = 1e-4
 """Weights below this are shown as zero (solver noise)."""
@@ -204,6 +205,7 @@ def build_plan(profile: InvestorProfile, market: Market | None = None, *,
     ------
     ProfileError, DataError, InfeasibleError, SolverError
     """
+    from tailorfolio.goals._stage import GoalsSettings, goals_stage
     from tailorfolio.market._defaults import default_market
 
     market = market or default_market()
@@ -211,5 +213,7 @@ def build_plan(profile: InvestorProfile, market: Market | None = None, *,
     ctx = prepare(profile, market, settings, as_of)
     optimize_stage(ctx, optimizer)
     plan = assemble(ctx)
+    plan = tax_stage(ctx, plan)
+    plan = goals_stage(ctx, plan, GoalsSettings(n_paths=settings.goal_paths))
     plan = dynamic_stage(ctx, plan)
     return plan

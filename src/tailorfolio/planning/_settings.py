@@ -29,6 +29,9 @@ class PlanSettings(BaseModel):
         Points on frontiers drawn for the plan.
     solvers : tuple of str
         Solver fallback chain.
+    goal_paths : int
+        Monte Carlo paths for the goals section (0 skips it: probabilities, levers,
+        goal-based allocation, DP and withdrawal rates).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -41,3 +44,4 @@ class PlanSettings(BaseModel):
     })
     frontier_points: int = Field(default=50, ge=2, le=500)
     solvers: tuple[str, ...] = ("CLARABEL", "SCS")
+    goal_paths: int = Field(default=2000, ge=0, le=1_000_000)
