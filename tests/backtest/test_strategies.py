@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from tailorfolio.backtest import check_no_lookahead, run_backtest

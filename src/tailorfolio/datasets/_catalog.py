@@ -15,7 +15,12 @@ import pandas as pd
 
 from tailorfolio.datasets._french import load_ff_factors, load_ff_industries
 from tailorfolio.datasets._shiller import load_shiller, valuation_predictors
-from tailorfolio.errors import DataError, InsufficientDataError, MissingDependencyError, ParameterError
+from tailorfolio.errors import (
+    DataError,
+    InsufficientDataError,
+    MissingDependencyError,
+    ParameterError,
+)
 
 BOND_MATURITY_YEARS = 10.0
 

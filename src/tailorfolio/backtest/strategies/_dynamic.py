@@ -24,8 +24,8 @@ class RegimeSwitching(Strategy):
     the non-cash assets) gives filtered regime probabilities up to the decision date;
     multiplied by the transition matrix they give next period's regime probabilities, which
     weight the regime-conditional means and covariances of every asset (probability-weighted
-    sample moments, :func:`~tailorfolio.dynamic.regime_conditional_moments`). The allocation maximises μᵀw − γ/2 wᵀΣw − κ‖w − w_current‖₁, so a
-    change of regime only moves the portfolio when its expected benefit exceeds the penalty κ
+    sample moments, :func:`~tailorfolio.dynamic.regime_conditional_moments`). The allocation
+    maximises μᵀw − γ/2 wᵀΣw − κ‖w − w_current‖₁, so a change of regime only moves the portfolio when its expected benefit exceeds the penalty κ
     (``switching_penalty_bps``) — this damps churn from flickering probabilities.
 
     Parameters
