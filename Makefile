@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test test-fast bench bench-tax clean venv
+.PHONY: demo test test-fast bench bench-tax evaluate clean venv
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ bench: $(STAMP)
 
 bench-tax: $(STAMP)
 	PYTHONPATH=src $(PY) benchmarks/tax_benefits.py
+
+# Out-of-sample comparison of every strategy against 1/N on bundled real data (~10 min).
+evaluate: $(STAMP)
+	$(PY) -m tailorfolio evaluate --out docs/evaluation.md
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

@@ -16,6 +16,7 @@ from datetime import date
 import numpy as np
 
 from tailorfolio._version import __version__
+from tailorfolio.dynamic._plan_policy import dynamic_stage
 from tailorfolio.errors import InfeasibleError
 from tailorfolio.esg._stage import esg_stage, market_for_profile
 from tailorfolio.market._market import Market
@@ -216,4 +217,5 @@ def build_plan(profile: InvestorProfile, market: Market | None = None, *,
     plan = tax_stage(ctx, plan)
     plan = goals_stage(ctx, plan, GoalsSettings(n_paths=settings.goal_paths))
     plan = esg_stage(ctx, plan)
+    plan = dynamic_stage(ctx, plan)
     return plan
