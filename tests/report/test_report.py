@@ -147,3 +147,24 @@ def test_cli_writes_the_report(tmp_path):
     html = out.read_text()
     assert "Plan for" in html and 'id="chart-frontier"' in html and len(html) > 1_000_000
     del src
+
+
+def test_real_goal_tax_and_esg_sections_render():
+    """The bundled ESG-minded investor through the real tax, goals and ESG stages."""
+    from tailorfolio.examples import EXAMPLE_PROFILES
+
+    if "esg_minded" not in EXAMPLE_PROFILES:
+        pytest.skip("the ESG example is not bundled on this branch")
+    from tailorfolio.planning import PlanSettings
+
+    profile = load_example_profile("esg_minded")
+    settings = PlanSettings(goal_paths=500)
+    plan = build_plan(profile, settings=settings)
+    body = render_report_body(report_data(plan, profile, settings=settings))
+    assert plan.esg is not None and plan.goal_outcomes
+    for div in ("chart-esg", "chart-fan", "chart-goals"):
+        assert f'id="{div}"' in body
+    assert ">ESG profile and cost of values</h2>" in body and ">Goals</h2>" in body
+    if plan.esg.cost is not None:
+        assert "Cost of values: the plan with and without the ESG preferences" in body
+    assert (">Trades and taxes</h2>" in body) == bool(plan.account_plans)
