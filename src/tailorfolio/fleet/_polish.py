@@ -58,6 +58,8 @@ class PolishOutcome:
         Largest stationarity / multiplier-sign violation, scaled units.
     iterations : ndarray (B,)
         Active-set iterations used.
+    active : ActiveSet
+        The last active set of each investor (the optimal one where ``ok``).
     """
 
     w: FloatArray
@@ -65,6 +67,7 @@ class PolishOutcome:
     primal_residual: FloatArray
     dual_residual: FloatArray
     iterations: np.ndarray
+    active: ActiveSet | None = None
 
 
 def _cost_active(sf: StandardForm) -> np.ndarray:
@@ -211,7 +214,36 @@ def kkt_check(sf: StandardForm, act: ActiveSet, w: FloatArray, nu: FloatArray,
     masks = dict(below=below, above=above, wrong_side=wrong_side, row_low=row_low,
                  row_high=row_high, turn_viol=turn_viol, wants_up=wants_up,
                  wants_down=wants_down, bad_lo=bad_lo, bad_hi=bad_hi, bad_turn=bad_turn)
+    amounts = dict(below=lo - w, above=w - up, wrong_side=-act.sign * (w - w0),
+                   row_low=sf.row_lo - aw, row_high=aw - sf.row_hi, turn_viol=turnover - tau,
+                   wants_up=-(r + bnd), wants_down=r + a, bad_lo=nu, bad_hi=-nu,
+                   bad_turn=-lam)
+    masks["_amounts"] = amounts  # type: ignore[assignment]
     return primal, dual, masks
+
+
+def single_change(m: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Keep only each investor's largest violation (a cautious step that cannot cycle the
+    way simultaneous switches of the full primal-dual active-set step can)."""
+    amounts = m["_amounts"]
+    keys = [k for k in m if k != "_amounts"]
+    best = []
+    for k in keys:
+        a = np.where(m[k], np.abs(amounts[k]), -1.0)
+        best.append(a.reshape(a.shape[0], -1).max(axis=1))
+    best_key = np.argmax(np.column_stack(best), axis=1)
+    out: dict[str, np.ndarray] = {}
+    for ki, k in enumerate(keys):
+        mk = m[k] & (best_key == ki).reshape((-1,) + (1,) * (m[k].ndim - 1))
+        if mk.ndim == 2:
+            a = np.where(mk, np.abs(amounts[k]), -1.0)
+            top = a.argmax(axis=1)
+            one = np.zeros_like(mk)
+            rows = np.flatnonzero(mk.any(axis=1))
+            one[rows, top[rows]] = True
+            mk = one
+        out[k] = mk
+    return out
 
 
 def update_active_set(sf: StandardForm, act: ActiveSet, w: FloatArray, m: dict[str, np.ndarray]
@@ -242,8 +274,13 @@ def update_active_set(sf: StandardForm, act: ActiveSet, w: FloatArray, m: dict[s
     act.turnover[m["bad_turn"]] = False
 
 
-def polish(sf: StandardForm, act: ActiveSet, max_iter: int = 12) -> PolishOutcome:
-    """Active-set iterations from ``act`` until the KKT check passes (or ``max_iter``)."""
+def polish(sf: StandardForm, act: ActiveSet, max_iter: int = 12, full_steps: int = 3
+           ) -> PolishOutcome:
+    """Active-set iterations from ``act`` until the KKT check passes (or ``max_iter``).
+
+    The first ``full_steps`` iterations switch every violated constraint at once (fast from
+    a good guess); later ones switch only the largest violation per investor.
+    """
     b, n = sf.size, sf.n
     w_out = np.zeros((b, n))
     ok = np.zeros(b, dtype=bool)
@@ -251,8 +288,11 @@ def polish(sf: StandardForm, act: ActiveSet, max_iter: int = 12) -> PolishOutcom
     dual_out = np.full(b, np.inf)
     iters = np.zeros(b, dtype=np.int64)
     todo = np.arange(b)
+    final = ActiveSet(act.var.copy(), act.sign.copy(), act.row.copy(), act.turnover.copy())
     cur_sf, cur = sf, act
     for it in range(1, max_iter + 1):
+        final.var[todo], final.sign[todo] = cur.var, cur.sign
+        final.row[todo], final.turnover[todo] = cur.row, cur.turnover
         w, nu, lam = solve_active_set(cur_sf, cur)
         prim, dual, masks = kkt_check(cur_sf, cur, w, nu, lam)
         good = (prim <= KKT_TOLERANCE) & (dual <= KKT_TOLERANCE)
@@ -267,5 +307,9 @@ def polish(sf: StandardForm, act: ActiveSet, max_iter: int = 12) -> PolishOutcom
         todo = todo[bad]
         cur_sf = cur_sf.take(bad)
         cur = ActiveSet(cur.var[bad], cur.sign[bad], cur.row[bad], cur.turnover[bad])
-        update_active_set(cur_sf, cur, w[bad], {k: v[bad] for k, v in masks.items()})
-    return PolishOutcome(w_out, ok, prim_out, dual_out, iters)
+        sub = {k: v[bad] for k, v in masks.items() if k != "_amounts"}
+        sub["_amounts"] = {k: v[bad] for k, v in masks["_amounts"].items()}  # type: ignore
+        if it >= full_steps:
+            sub = single_change(sub)
+        update_active_set(cur_sf, cur, w[bad], sub)
+    return PolishOutcome(w_out, ok, prim_out, dual_out, iters, final)
