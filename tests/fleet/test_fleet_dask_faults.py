@@ -39,25 +39,39 @@ def _same(plan, clean):
                                atol=1e-8)
 
 
-@pytest.mark.slow
-def test_killed_worker_loses_and_duplicates_nothing(fault_book, clean_plan, model, tmp_path):
-    out = tmp_path / "killed.parquet"
+@pytest.fixture(scope="module")
+def client():
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
-        pids = client.run(os.getpid)
-        victim = sorted(pids.values())[0]
-        killed_at: list[int] = []
+            distributed.Client(cluster) as c:
+        yield c
 
-        def progress(_k: int, chunks: int) -> None:
-            if chunks == 3 and not killed_at:
-                os.kill(victim, signal.SIGKILL)  # mid-run: 27 of 30 chunks still to come
-                killed_at.append(chunks)
 
-        rep = run_dask(model, fault_book, out, client=client, chunk_size=50,
-                       progress=progress)
-        assert killed_at == [3]
-        assert victim not in client.run(os.getpid).values()  # the worker really died
+@pytest.mark.slow
+def test_dask_engine_matches_local(fault_book, clean_plan, model, tmp_path, client):
+    out = tmp_path / "dask.parquet"
+    rep = run_dask(model, fault_book, out, client=client, chunk_size=50)
+    assert rep.engine == "dask" and rep.workers == 2 and rep.chunks == 30
+    _same(pq.read_table(out).to_pandas(), clean_plan)
+
+
+@pytest.mark.slow
+def test_killed_worker_loses_and_duplicates_nothing(fault_book, clean_plan, model, tmp_path,
+                                                    client):
+    out = tmp_path / "killed.parquet"
+    pids = client.run(os.getpid)
+    victim = sorted(pids.values())[0]
+    killed_at: list[int] = []
+
+    def progress(_k: int, chunks: int) -> None:
+        if chunks == 3 and not killed_at:
+            os.kill(victim, signal.SIGKILL)  # mid-run: 27 of 30 chunks still to come
+            killed_at.append(chunks)
+
+    rep = run_dask(model, fault_book, out, client=client, chunk_size=50,
+                   progress=progress)
+    assert killed_at == [3]
+    assert victim not in client.run(os.getpid).values()  # the worker really died
     assert rep.investors == 1500 and rep.chunks == 30
     _same(pq.read_table(out).to_pandas(), clean_plan)
 

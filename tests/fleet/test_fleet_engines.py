@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from tailorfolio.fleet import run_dask, run_local, write_synthetic_book
+from tailorfolio.fleet import run_local, write_synthetic_book
 from tailorfolio.fleet._engine import model_for_book
 
 
@@ -37,19 +37,3 @@ def test_in_process_and_pool_agree_and_chunking_is_irrelevant(book_path, model, 
     np.testing.assert_allclose(np.vstack(pa_.weights[ok]), np.vstack(pb.weights[ok]), atol=1e-8)
     assert a.by_status == b.by_status
     assert a.max_kkt_residual < 1e-8
-
-
-@pytest.mark.slow
-def test_dask_engine_matches_local(book_path, model, tmp_path):
-    distributed = pytest.importorskip("distributed")
-    run_local(model, book_path, tmp_path / "local.parquet", workers=0, chunk_size=150)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
-        rep = run_dask(model, book_path, tmp_path / "dask.parquet", client=client,
-                       chunk_size=150)
-    assert rep.investors == 600 and rep.chunks == 4
-    a, b = _plan(tmp_path / "local.parquet"), _plan(tmp_path / "dask.parquet")
-    assert (a.investor_id == b.investor_id).all() and (a.status == b.status).all()
-    ok = a.status == "optimal"
-    np.testing.assert_allclose(np.vstack(a.weights[ok]), np.vstack(b.weights[ok]), atol=1e-8)
