@@ -82,7 +82,10 @@ def _frontier(model: FleetModel, constraints: InvestorBatch | None, n_points: in
     pts.min_return = targets[1:].copy()
     # the top point sits on the edge of the feasible set; aim a hair inside it
     pts.min_return[-1] -= 1e-9 * max(1.0, abs(r_max))
-    w_pts, ok = _neighbour_polish(model, pts)
+    w_top = _max_return_weights(model, base)
+    lam = (targets[1:] - r_min) / max(r_max - r_min, 1e-300)
+    start = (1 - lam)[:, None] * w_min[None, :] + lam[:, None] * w_top[None, :]
+    w_pts, ok = _neighbour_polish(model, pts, start)
     statuses = [STATUS_OPTIMAL] * n_points
     if not ok.all():  # what the homotopy did not settle goes through the full batched path
         rest = solve_batch(model, pts.take(~ok), settings)
@@ -97,14 +100,15 @@ def _frontier(model: FleetModel, constraints: InvestorBatch | None, n_points: in
                     model.risk_free_rate, statuses)
 
 
-def _neighbour_polish(model: FleetModel, pts: InvestorBatch, admm_iterations: int = 40,
-                      rounds: int = 12) -> tuple[np.ndarray, np.ndarray]:
+def _neighbour_polish(model: FleetModel, pts: InvestorBatch, start: np.ndarray,
+                      admm_iterations: int = 40, rounds: int = 12
+                      ) -> tuple[np.ndarray, np.ndarray]:
     """Solve the frontier points together, then hand each settled point's exact active set
     to its unsettled neighbours (neighbouring targets share almost all active constraints,
     so a KKT solve from a neighbour's set needs one or two corrections)."""
     sf = standard_form(model, pts)
     admm = BatchedAdmm(sf.P, sf.A)
-    st = admm.start(sf)
+    st = admm.start(sf, start)  # feasible start: mixes of the two ends hit each target
     admm.iterate(sf, st, admm_iterations)
     out = polish(sf, guess_active_set(sf, st.z_box, st.z_row), 4)
     w, ok, act = out.w.copy(), out.ok.copy(), out.active
@@ -130,6 +134,10 @@ def _neighbour_polish(model: FleetModel, pts: InvestorBatch, admm_iterations: in
 
 
 def _max_return(model: FleetModel, base: InvestorBatch) -> float:
+    return float(model.expected_return @ _max_return_weights(model, base))
+
+
+def _max_return_weights(model: FleetModel, base: InvestorBatch) -> np.ndarray:
     n = model.n_assets
     a_ub, b_ub = [], []
     if model.n_groups:
@@ -141,4 +149,4 @@ def _max_return(model: FleetModel, base: InvestorBatch) -> float:
     res = linprog(-model.expected_return, A_ub=np.vstack(a_ub) if a_ub else None,
                   b_ub=np.concatenate(b_ub) if b_ub else None, A_eq=np.ones((1, n)),
                   b_eq=[1.0], bounds=list(zip(base.lower[0], base.upper[0])), method="highs")
-    return float(-res.fun)
+    return np.clip(np.asarray(res.x, dtype=float), base.lower[0], base.upper[0])

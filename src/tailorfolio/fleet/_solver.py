@@ -59,7 +59,7 @@ class SolverSettings:
     check_every: int = 30
     max_admm_iterations: int = 600
     polish_iterations: int = 6
-    stall_after: int = 200
+    stall_after: int = 300
     stall_residual: float = 1e-4
     polish_residual: float = 1e-3
     fallback: bool = True
@@ -233,7 +233,7 @@ def _fast_path(sf: StandardForm, settings: SolverSettings
             ok[rt[out.ok]] = True
             keep[np.flatnonzero(ready)[out.ok]] = False
         if done_iter >= settings.stall_after:
-            stalled = (prim_res > settings.stall_residual) & (prim_res > 0.5 * last_res[todo])
+            stalled = (prim_res > settings.stall_residual) & (prim_res > 0.9 * last_res[todo])
             keep &= ~stalled
         last_res[todo] = prim_res
         todo = todo[keep]
