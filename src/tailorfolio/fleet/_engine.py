@@ -45,7 +45,7 @@ from tailorfolio.fleet._columns import (
     table_from_batch,
 )
 from tailorfolio.fleet._model import FleetModel
-from tailorfolio.fleet._solver import SolverSettings, solve_batch
+from tailorfolio.fleet._solver import BatchResult, SolverSettings, solve_batch
 from tailorfolio.fleet._synthetic import factor_model_universe, synthetic_book
 
 DEFAULT_CHUNK = 20_000
@@ -57,8 +57,6 @@ def solve_chunk(model: FleetModel, table: pa.Table,
     """Solve one chunk of the investor book; return its plan rows (same order)."""
     ids, batch, invalid, messages = batch_from_table(model, table)
     ok = ~invalid
-    from tailorfolio.fleet._solver import BatchResult
-
     full = _empty_result(len(ids), model.n_assets)
     if ok.any():
         res = solve_batch(model, batch.take(ok), settings)
@@ -66,13 +64,10 @@ def solve_chunk(model: FleetModel, table: pa.Table,
                      "volatility", "sharpe", "turnover", "cost", "primal_residual",
                      "dual_residual", "iterations"):
             getattr(full, name)[ok] = getattr(res, name)
-    assert isinstance(full, BatchResult)
     return plan_table(ids, full, batch.risk_aversion, invalid, messages, model.tickers)
 
 
-def _empty_result(b: int, n: int):
-    from tailorfolio.fleet._solver import BatchResult
-
+def _empty_result(b: int, n: int) -> BatchResult:
     nan = np.full(b, np.nan)
     return BatchResult(np.full((b, n), np.nan), np.full(b, "", dtype=object),
                        np.full(b, "", dtype=object), np.full(b, "", dtype=object), nan.copy(),
@@ -207,10 +202,11 @@ class _OrderedWriter:
         r.chunks += 1
         for k, v in zip(*np.unique(np.asarray(t.column("status").to_pylist(), dtype=object)
                                    .astype(str), return_counts=True)):
-            r.by_status[k] = r.by_status.get(k, 0) + int(v)
+            r.by_status[str(k)] = r.by_status.get(str(k), 0) + int(v)
         for k, v in zip(*np.unique(np.asarray(t.column("method").to_pylist(), dtype=object)
                                    .astype(str), return_counts=True)):
-            r.by_method[k or "none"] = r.by_method.get(k or "none", 0) + int(v)
+            key = str(k) or "none"
+            r.by_method[key] = r.by_method.get(key, 0) + int(v)
         pr = t.column("primal_residual").to_numpy(zero_copy_only=False)
         dr = t.column("dual_residual").to_numpy(zero_copy_only=False)
         kkt = np.fmax(np.nan_to_num(pr, nan=0.0), np.nan_to_num(dr, nan=0.0))

@@ -104,7 +104,7 @@ class FleetModel:
 
     @property
     def has_esg_scores(self) -> bool:
-        return bool(np.isfinite(self.esg_scores).any())  # type: ignore[arg-type]
+        return bool(np.isfinite(np.asarray(self.esg_scores, dtype=float)).any())
 
     def esg_vector(self) -> FloatArray:
         """Scores with missing ones at 0 (the ``worst`` policy)."""

@@ -158,8 +158,10 @@ def solve_active_set(sf: StandardForm, act: ActiveSet
 
 
 def kkt_check(sf: StandardForm, act: ActiveSet, w: FloatArray, nu: FloatArray,
-              lam: FloatArray) -> tuple[FloatArray, FloatArray, dict[str, np.ndarray]]:
-    """Primal and dual KKT violations per investor, and masks describing each violation."""
+              lam: FloatArray
+              ) -> tuple[FloatArray, FloatArray, dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Primal and dual KKT violations per investor; masks of each kind of violation and
+    the amount by which each entry violates it."""
     lo, up, w0 = sf.lower, sf.upper, sf.w0
     free = act.var == FREE
     costly = _cost_active(sf)
@@ -218,15 +220,14 @@ def kkt_check(sf: StandardForm, act: ActiveSet, w: FloatArray, nu: FloatArray,
                    row_low=sf.row_lo - aw, row_high=aw - sf.row_hi, turn_viol=turnover - tau,
                    wants_up=-(r + bnd), wants_down=r + a, bad_lo=nu, bad_hi=-nu,
                    bad_turn=-lam)
-    masks["_amounts"] = amounts  # type: ignore[assignment]
-    return primal, dual, masks
+    return primal, dual, masks, amounts
 
 
-def single_change(m: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def single_change(m: dict[str, np.ndarray], amounts: dict[str, np.ndarray]
+                  ) -> dict[str, np.ndarray]:
     """Keep only each investor's largest violation (a cautious step that cannot cycle the
     way simultaneous switches of the full primal-dual active-set step can)."""
-    amounts = m["_amounts"]
-    keys = [k for k in m if k != "_amounts"]
+    keys = list(m)
     best = []
     for k in keys:
         a = np.where(m[k], np.abs(amounts[k]), -1.0)
@@ -294,7 +295,7 @@ def polish(sf: StandardForm, act: ActiveSet, max_iter: int = 12, full_steps: int
         final.var[todo], final.sign[todo] = cur.var, cur.sign
         final.row[todo], final.turnover[todo] = cur.row, cur.turnover
         w, nu, lam = solve_active_set(cur_sf, cur)
-        prim, dual, masks = kkt_check(cur_sf, cur, w, nu, lam)
+        prim, dual, masks, amounts = kkt_check(cur_sf, cur, w, nu, lam)
         good = (prim <= KKT_TOLERANCE) & (dual <= KKT_TOLERANCE)
         w_out[todo] = w
         prim_out[todo] = prim
@@ -307,9 +308,8 @@ def polish(sf: StandardForm, act: ActiveSet, max_iter: int = 12, full_steps: int
         todo = todo[bad]
         cur_sf = cur_sf.take(bad)
         cur = ActiveSet(cur.var[bad], cur.sign[bad], cur.row[bad], cur.turnover[bad])
-        sub = {k: v[bad] for k, v in masks.items() if k != "_amounts"}
-        sub["_amounts"] = {k: v[bad] for k, v in masks["_amounts"].items()}  # type: ignore
+        sub = {k: v[bad] for k, v in masks.items()}
         if it >= full_steps:
-            sub = single_change(sub)
+            sub = single_change(sub, {k: v[bad] for k, v in amounts.items()})
         update_active_set(cur_sf, cur, w[bad], sub)
     return PolishOutcome(w_out, ok, prim_out, dual_out, iters, final)

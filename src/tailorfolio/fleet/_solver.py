@@ -11,6 +11,7 @@ status and a message in that investor's row.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -186,8 +187,12 @@ def _solve_batch(model: FleetModel, batch: InvestorBatch, settings: SolverSettin
         leftover.extend(idx_fast[~ok].tolist())
     leftover = sorted(leftover)
     if leftover and settings.fallback:
-        _fallback(model, batch, np.asarray(leftover), weights, status, method, message, prim_r,
-                  dual_r)
+        with warnings.catch_warnings():
+            # cvxpy warns that the cost term makes the foundation's problem non-DPP (it is
+            # then recompiled per solve); that is a speed note, not something for the user
+            warnings.filterwarnings("ignore", message=".*not DPP.*")
+            _fallback(model, batch, np.asarray(leftover), weights, status, method, message,
+                      prim_r, dual_r)
     elif leftover:
         message[leftover] = "not settled by the batched solver (fallback disabled)"
     res = _metrics(model, batch, weights)
