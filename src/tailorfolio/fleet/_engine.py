@@ -281,7 +281,9 @@ def run_local(model: FleetModel, book: str | Path, out: str | Path, *,
                 for i, table in enumerate(iter_chunks(book, chunk_size)):
                     n_chunks += 1
                     inflight.add(pool.submit(_worker_solve, i, table))
-                    if len(inflight) >= limit:
+                    # finished-but-unwritten chunks count too: memory stays bounded even
+                    # when an early chunk is slow
+                    while inflight and len(inflight) + len(writer.pending) >= limit:
                         done, inflight = wait(inflight, return_when=FIRST_COMPLETED)
                         _drain(done, writer, report)
                 while inflight:
@@ -370,7 +372,7 @@ def run_dask(model: FleetModel, book: str | Path, out: str | Path, *,
                                     key=f"fleet-{run_id}-{i}", retries=retries, pure=False)
                 ac.add(fut)
                 inflight += 1
-                while inflight >= limit:
+                while inflight and inflight + len(writer.pending) >= limit:
                     collect(next(ac))
                     inflight -= 1
             for fut in ac:
