@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test test-fast bench clean venv
+.PHONY: demo test test-fast bench bench-tax clean venv
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,12 @@ test-fast: $(STAMP)
 	$(PY) -m pytest -n 2 -q -m "not slow"
 
 bench: $(STAMP)
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/bench_optimize.py
+	$(PY) benchmarks/bench_simulate.py
+	$(PY) benchmarks/bench_fleet.py
+
+bench-tax: $(STAMP)
+	PYTHONPATH=src $(PY) benchmarks/tax_benefits.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

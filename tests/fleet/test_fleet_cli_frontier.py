@@ -12,7 +12,7 @@ from tailorfolio.cli.app import app
 from tailorfolio.fleet import FleetModel, InvestorBatch, batched_frontier, factor_model_universe
 from tailorfolio.fleet._columns import book_schema
 from tailorfolio.market import default_market
-from tolerances import SOLVER_RTOL
+from tests.tolerances import SOLVER_RTOL
 
 runner = CliRunner()
 

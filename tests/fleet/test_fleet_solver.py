@@ -17,8 +17,8 @@ from tailorfolio.fleet import (
     synthetic_book,
 )
 from tailorfolio.fleet._solver import feasibility_verdict
-from fleet_reference import clarabel_reference
-from tolerances import CLOSED_FORM_RTOL, CONSTRAINT_SLACK, SOLVER_RTOL
+from tests.fleet.fleet_reference import clarabel_reference
+from tests.tolerances import CLOSED_FORM_RTOL, CONSTRAINT_SLACK, SOLVER_RTOL
 
 
 def test_book_exercises_every_constraint(book):

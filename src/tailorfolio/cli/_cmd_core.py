@@ -77,7 +77,7 @@ def register(app: typer.Typer) -> None:
 
         prof = load_profile(profile)
         mkt = market_from_options(market, universe)
-        settings = PlanSettings(frontier_points=points)
+        settings = PlanSettings(frontier_points=points, goal_paths=0)  # goals not shown here
         opt = PortfolioOptimizer(solvers=settings.solvers)
         plan = build_plan(prof, mkt, settings=settings, as_of=parse_date(as_of), optimizer=opt)
         ctx = prepare(prof, mkt, settings, parse_date(as_of))
@@ -107,7 +107,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Plan the bundled example investors and show them side by side."""
         opt = PortfolioOptimizer()
-        plans = [build_plan(load_example_profile(name), optimizer=opt)
+        settings = PlanSettings() if full else PlanSettings(goal_paths=0)  # goals with --full
+        plans = [build_plan(load_example_profile(name), optimizer=opt, settings=settings)
                  for name in EXAMPLE_PROFILES]
         console.print(demo_table(plans))
         for p in plans:

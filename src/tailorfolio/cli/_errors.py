@@ -59,4 +59,4 @@ def guarded(fn: F) -> F:
                 "report it.", title="[bold red]InternalError", border_style="red", expand=False))
             raise typer.Exit(INTERNAL_ERROR_EXIT) from None
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper

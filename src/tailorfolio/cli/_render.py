@@ -8,6 +8,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from tailorfolio.cli._render_goals import print_goals
 from tailorfolio.optimize._result import Frontier
 from tailorfolio.planning._plan import Plan
 
@@ -83,6 +84,11 @@ def print_plan(console: Console, plan: Plan) -> None:
                                       for b in plan.binding),
                             title="Binding constraints", border_style="magenta"))
     console.print(Panel("\n\n".join(plan.rationale), title="Why this plan", border_style="blue"))
+    if plan.account_plans:
+        from tailorfolio.cli._render_tax import account_plan_panel
+
+        console.print(account_plan_panel(plan))
+    print_goals(console, plan)
     if plan.warnings:
         console.print(Panel("\n".join(f"⚠ {w}" for w in plan.warnings), title="Warnings",
                             border_style="yellow"))

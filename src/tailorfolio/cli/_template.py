@@ -49,8 +49,8 @@ accounts:                    # taxable | traditional (IRA, 401(k)) | roth
     cash: 5000
     annual_contribution: 6000
     lots:                    # one row per purchase (tax lot)
-      - {asset: VTI, quantity: 50, cost_basis_per_share: 250.0, acquired: 2022-01-10}
-      - {asset: BND, quantity: 100, cost_basis_per_share: 70.0, acquired: 2023-05-02}
+      - {asset: VTI, quantity: 150, cost_basis_per_share: 250.0, acquired: 2022-01-10}
+      - {asset: BND, quantity: 300, cost_basis_per_share: 70.0, acquired: 2023-05-02}
   - name: Roth IRA
     type: roth
     cash: 2000

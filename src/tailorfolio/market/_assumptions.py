@@ -129,5 +129,5 @@ class CapitalMarketAssumptions:
             volatility=volatility.astype(float),
             correlation=pd.DataFrame(corr, index=correlation.index, columns=correlation.columns),
             repair=report if report.repaired else None,
-            **kwargs,  # type: ignore[arg-type]
+            **kwargs,
         )

@@ -32,7 +32,7 @@ def _read(name: str) -> str:
 def _optional(value: object) -> float | None:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
         return None
-    return float(value)  # type: ignore[arg-type]
+    return float(value)
 
 
 def asset_from_row(row: pd.Series) -> Asset:

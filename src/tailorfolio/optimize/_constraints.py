@@ -78,6 +78,9 @@ class ConstraintSet:
     exclusions : tuple of Exclusion
     max_weight_per_asset : float
         The uniform cap (also folded into ``upper``).
+    asset_caps : ndarray of shape (n_assets,), optional
+        The uniform caps per asset (the engine's diversification cap for risky assets, the
+        profile's own cap for cash); None means ``max_weight_per_asset`` for all.
     asset_bound_fields : dict of str to str
         For tickers with user-set bounds, the field that set them.
     esg_scores : ndarray of shape (n_assets,) or None
@@ -97,6 +100,7 @@ class ConstraintSet:
     exclusions: tuple[Exclusion, ...] = ()
     max_weight_per_asset: float = 1.0
     max_weight_field: str = "preferences.max_weight_per_asset"
+    asset_caps: np.ndarray | None = None
     asset_bound_fields: dict[str, str] = field(default_factory=dict)
     esg_scores: FloatArray | None = None
     min_esg_score: float | None = None
@@ -164,6 +168,7 @@ def constraints_from_preferences(
     cash_reserve_weight: float = 0.0,
     max_volatility: float | None = None,
     default_max_weight: float = 1.0,
+    default_class_caps: dict[str, float] | None = None,
 ) -> ConstraintSet:
     """Translate a profile's preferences into a :class:`ConstraintSet`.
 
@@ -177,6 +182,9 @@ def constraints_from_preferences(
         Annual volatility ceiling from the risk level, decimal.
     default_max_weight : float
         Engine-wide diversification cap used when the profile's cap is looser.
+    default_class_caps : dict of str to float, optional
+        Engine-wide caps on satellite asset classes, applied unless the profile sets its own
+        bounds for that class.
 
     Raises
     ------
@@ -223,10 +231,16 @@ def constraints_from_preferences(
         for t in ex.tickers:
             upper[tickers.index(t)] = 0.0
 
+    # The profile's cap applies to every asset; the engine's diversification default applies
+    # to risky assets only (holding the cash reserve in one money-market fund is not a
+    # concentration risk, and capping it could contradict the reserve).
     cap = min(preferences.max_weight_per_asset, default_max_weight)
     cap_field = ("preferences.max_weight_per_asset" if preferences.max_weight_per_asset <=
-                 default_max_weight else "engine default max weight per asset")
-    upper = np.minimum(upper, cap)
+                 default_max_weight else "PlanSettings.max_weight_per_asset (risky assets) and "
+                 "preferences.max_weight_per_asset (cash)")
+    is_cash = np.array([a.broad_class == "cash" for a in universe])
+    caps = np.where(is_cash, preferences.max_weight_per_asset, cap)
+    upper = np.minimum(upper, caps)
 
     bound_fields: dict[str, str] = {}
     for t, b in preferences.asset_bounds.items():
@@ -257,6 +271,8 @@ def constraints_from_preferences(
         if b is not None:
             lo, hi = b.min, b.max
             flo = fhi = f"preferences.asset_class_bounds.{name}"
+        elif default_class_caps and name in default_class_caps:
+            hi, fhi = default_class_caps[name], f"PlanSettings.class_caps.{name}"
         if name == "cash" and level == "broad_class" and cash_reserve_weight > lo:
             lo, flo = cash_reserve_weight, "preferences.cash_reserve_months"
         groups.append(GroupBound(name, level, members, lo, hi, flo, fhi))
@@ -269,6 +285,7 @@ def constraints_from_preferences(
         exclusions=tuple(exclusions),
         max_weight_per_asset=cap,
         max_weight_field=cap_field,
+        asset_caps=caps,
         asset_bound_fields=bound_fields,
         esg_scores=scores,
         min_esg_score=preferences.min_esg_score,

@@ -64,11 +64,16 @@ def items_from_constraints(cs: ConstraintSet, factor: np.ndarray | None = None) 
             (lambda w, idx=idx: cp.sum(w[idx])), "<=", 0.0, "weight",
             f"the weight in {names}",
         ))
-    if cs.max_weight_per_asset < 1.0:
+    caps = (np.full(cs.n_assets, cs.max_weight_per_asset) if cs.asset_caps is None
+            else np.asarray(cs.asset_caps, dtype=float))
+    if caps.min() < 1.0:
+        scope = f"at most {_fmt(cs.max_weight_per_asset, 'weight')} in any one asset"
+        if caps.max() > cs.max_weight_per_asset:
+            scope += f" ({_fmt(caps.max(), 'weight')} for cash)"
         items.append(Item(
-            "max_weight", f"at most {_fmt(cs.max_weight_per_asset, 'weight')} in any one asset",
-            cs.max_weight_field, (lambda w: cp.max(w)), "<=", cs.max_weight_per_asset,
-            "weight", "the largest single weight",
+            "max_weight", scope, cs.max_weight_field,
+            (lambda w, c=caps: cp.max(w - c) + cs.max_weight_per_asset), "<=",
+            cs.max_weight_per_asset, "weight", "the largest single weight (relative to its cap)",
         ))
     for t, fld in cs.asset_bound_fields.items():
         i = tickers.index(t)
@@ -198,12 +203,19 @@ def explain_infeasible(cs: ConstraintSet, factor: np.ndarray | None = None,
     lines.append("How far each would have to move, keeping the others:")
     for c in conflicts:
         it = items[c.name]
-        reach = it.bound - c.violation if it.sense == ">=" else it.bound + c.violation
-        verb = "can reach at most" if it.sense == ">=" else "must be at least"
-        lines.append(
-            f"  - {it.quantity} {verb} {_fmt(reach, it.unit)} under the others, against a "
-            f"{'minimum' if it.sense == '>=' else 'maximum'} of {_fmt(it.bound, it.unit)} "
-            f"(short by {_fmt(c.violation, it.unit)})."
-        )
-    fix = "relax one of: " + "; ".join(c.field for c in conflicts)
+        if it.sense == ">=":
+            reach = it.bound - c.violation
+            lines.append(
+                f"  - {it.description}: short by {_fmt(c.violation, it.unit)}; under the others "
+                f"{it.quantity} can reach at most {_fmt(reach, it.unit)}, below its minimum of "
+                f"{_fmt(it.bound, it.unit)}."
+            )
+        else:
+            reach = it.bound + c.violation
+            lines.append(
+                f"  - {it.description}: over by {_fmt(c.violation, it.unit)}; under the others "
+                f"{it.quantity} must be at least {_fmt(reach, it.unit)}, above its maximum of "
+                f"{_fmt(it.bound, it.unit)}."
+            )
+    fix = "relax one of: " + "; ".join(dict.fromkeys(c.field for c in conflicts))
     return InfeasibleError("\n".join(lines), conflicts=conflicts, fix=fix)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pandas as pd
 
@@ -21,8 +23,14 @@ from tailorfolio.optimize._problem import (
     _group_matrix,
     cholesky_factor,
 )
+from tailorfolio.optimize._qp import LinearMeanVarianceQP, max_sharpe_qp
 from tailorfolio.optimize._result import BindingConstraint, Frontier, Objective, PortfolioResult
-from tailorfolio.optimize._solve import DEFAULT_SOLVERS, SolveOutcome, solve_with_fallback
+from tailorfolio.optimize._solve import (
+    DEFAULT_SOLVERS,
+    SolveAttempt,
+    SolveOutcome,
+    solve_with_fallback,
+)
 from tailorfolio.typing import FloatArray
 
 BINDING_TOLERANCE = 1e-5
@@ -58,6 +66,10 @@ class PortfolioOptimizer:
         Fallback chain (default Clarabel, then SCS).
     with_costs : bool
         Compile linear transaction costs and a turnover cap into the problem.
+    fast_path : bool
+        Solve max-utility, minimum-variance and target-return problems as a direct Clarabel
+        QP first (:mod:`tailorfolio.optimize._qp`), falling back to the cvxpy problem only when
+        the volatility ceiling binds or the QP fails. The answer is the same; it is faster.
 
     Examples
     --------
@@ -71,9 +83,11 @@ class PortfolioOptimizer:
     1.0
     """
 
-    def __init__(self, *, solvers: tuple[str, ...] = DEFAULT_SOLVERS, with_costs: bool = False):
+    def __init__(self, *, solvers: tuple[str, ...] = DEFAULT_SOLVERS, with_costs: bool = False,
+                 fast_path: bool = True):
         self.solvers = tuple(solvers)
         self.with_costs = with_costs
+        self.fast_path = fast_path
         self._mv: dict[tuple[int, bytes], MeanVarianceProblem] = {}
         self._sharpe: dict[tuple[int, bytes], MaxSharpeProblem] = {}
 
@@ -155,9 +169,16 @@ class PortfolioOptimizer:
         if objective is Objective.MAX_SHARPE:
             return self._max_sharpe(mu, cov, factor, constraints, risk_free_rate)
 
+        mu_eff = mu + constraints.esg_tilt * constraints.esg_score_vector() / 100.0
+        wants_costs = current_weights is not None or max_turnover is not None or np.any(cost_rate)
+        if self.fast_path and not wants_costs and objective in (
+                Objective.MAX_UTILITY, Objective.MIN_VARIANCE, Objective.TARGET_RETURN):
+            fast = self._fast_solve(mu, mu_eff, cov, factor, constraints, objective,
+                                    risk_aversion, target, risk_free_rate)
+            if fast is not None:
+                return fast
         prob = self.mean_variance_problem(constraints)
         prob.set_constraints(constraints)
-        mu_eff = mu + constraints.esg_tilt * constraints.esg_score_vector() / 100.0
         if objective is Objective.MAX_UTILITY:
             if risk_aversion is None or risk_aversion < 0 or not np.isfinite(risk_aversion):
                 raise ParameterError(
@@ -172,14 +193,14 @@ class PortfolioOptimizer:
         elif objective is Objective.TARGET_VOLATILITY:
             self._check_target(target, "target volatility")
             prob.set_objective(mu_eff, factor, risk_aversion=0.0)
-            cap = float(target)  # type: ignore[arg-type]
+            cap = float(target)
             if constraints.max_volatility is not None:
                 cap = min(cap, constraints.max_volatility)
             prob.vol_cap.value = cap
         else:  # TARGET_RETURN
             self._check_target(target, "target return", allow_negative=True)
             prob.set_objective(mu_eff, factor, risk_aversion=2.0, return_weight=0.0)
-            prob.min_return.value = float(target)  # type: ignore[arg-type]
+            prob.min_return.value = float(target)
         if current_weights is not None or max_turnover is not None or np.any(cost_rate):
             if not self.with_costs:
                 raise ParameterError(
@@ -210,11 +231,14 @@ class PortfolioOptimizer:
         n_points: int = 50,
         risk_free_rate: float = 0.0,
     ) -> Frontier:
-        """The efficient frontier: maximum return at ``n_points`` volatilities.
+        """The efficient frontier: minimum variance at ``n_points`` expected returns.
 
-        Volatilities are spaced evenly from the minimum-variance portfolio to the
-        maximum-return portfolio under ``constraints`` (any volatility ceiling included).
-        One compiled problem is re-solved for every point.
+        Expected returns are spaced evenly from the minimum-variance portfolio's to the
+        maximum-return portfolio's under ``constraints`` (a volatility ceiling, if set, caps
+        the top). Every point re-solves one Clarabel QP whose data is built once
+        (:class:`~tailorfolio.optimize._qp.LinearMeanVarianceQP`); only the return floor
+        changes between points. The ESG tilt, if any, is not applied (the frontier is in
+        terms of the financial expected return).
 
         Raises
         ------
@@ -226,36 +250,44 @@ class PortfolioOptimizer:
         tickers = constraints.tickers
         mu, cov = _aligned(tickers, expected_return, covariance)
         factor = cholesky_factor(cov)
-        prob = self.mean_variance_problem(constraints)
-        prob.set_constraints(constraints)
-        cap = prob.vol_cap.value
+        n = len(tickers)
+        qp = LinearMeanVarianceQP(cov, constraints)
 
-        prob.set_objective(mu, factor, risk_aversion=2.0, return_weight=0.0)
-        out = solve_with_fallback(prob.problem, self.solvers)
-        self._raise_for(out, constraints, factor, Objective.MIN_VARIANCE)
-        w_min = prob.weights()
+        def check(status: str, objective: Objective) -> None:
+            self._raise_for(SolveOutcome(status if status != "failed" else "failed",
+                                         "CLARABEL", ()), constraints, factor, objective)
+
+        status, w_min = qp.solve(gamma=1.0, linear=np.zeros(n))
+        check(status, Objective.MIN_VARIANCE)
+        assert w_min is not None
         vol_min = float(np.sqrt(w_min @ cov @ w_min))
-
-        prob.set_objective(mu, factor, risk_aversion=0.0)
-        out = solve_with_fallback(prob.problem, self.solvers)
-        self._raise_for(out, constraints, factor, Objective.TARGET_VOLATILITY)
-        w_max = prob.weights()
-        vol_max = float(np.sqrt(w_max @ cov @ w_max))
-
-        targets = np.linspace(vol_min, max(vol_max, vol_min), n_points)
-        weights = np.empty((n_points, len(tickers)))
-        statuses: list[str] = []
-        weights[0] = w_min
-        statuses.append("optimal")
-        for k in range(1, n_points):
-            prob.vol_cap.value = min(float(targets[k]), float(cap))
+        if constraints.max_volatility is None:
+            status, w_lp = qp.solve(gamma=0.0, linear=mu)
+            check(status, Objective.TARGET_VOLATILITY)
+            assert w_lp is not None
+            # Among max-return portfolios, take the least risky one.
+            status, w_max = qp.solve(gamma=1.0, linear=np.zeros(n),
+                                     min_return=float(mu @ w_lp) - 1e-9, mu=mu)
+            w_max = w_lp if w_max is None else w_max
+        else:
+            if constraints.max_volatility < vol_min - 1e-9:
+                raise explain_infeasible(constraints, factor)
+            prob = self.mean_variance_problem(constraints)
+            prob.set_constraints(constraints)
+            prob.set_objective(mu, factor, risk_aversion=0.0)
             out = solve_with_fallback(prob.problem, self.solvers)
-            if not out.ok:
-                weights[k] = weights[k - 1]
-                statuses.append(out.status)
-                continue
-            weights[k] = prob.weights()
-            statuses.append(out.status)
+            self._raise_for(out, constraints, factor, Objective.TARGET_VOLATILITY)
+            w_max = prob.weights()
+        r_lo, r_hi = float(mu @ w_min), float(mu @ w_max)
+        targets = np.linspace(r_lo, max(r_hi, r_lo), n_points)
+        weights = np.empty((n_points, n))
+        statuses = ["optimal"] + [""] * (n_points - 2) + ["optimal"]
+        weights[0], weights[-1] = w_min, w_max
+        for k in range(1, n_points - 1):
+            status, w = qp.solve(gamma=1.0, linear=np.zeros(n), min_return=float(targets[k]),
+                                 mu=mu)
+            statuses[k] = status
+            weights[k] = weights[k - 1] if w is None else w
         rets = weights @ mu
         vols = np.sqrt(np.einsum("ij,jk,ik->i", weights, cov, weights))
         sharpe = (rets - risk_free_rate) / vols
@@ -263,6 +295,34 @@ class PortfolioOptimizer:
                         risk_free_rate, statuses)
 
     # ------------------------------------------------------------------ helpers
+
+    def _fast_solve(self, mu: FloatArray, mu_eff: FloatArray, cov: FloatArray,
+                    factor: FloatArray, cs: ConstraintSet, objective: Objective,
+                    gamma: float | None, target: float | None, rf: float
+                    ) -> PortfolioResult | None:
+        """The direct-QP answer, or None when the cvxpy path must decide (ceiling binds)."""
+        n = cs.n_assets
+        if objective is Objective.MAX_UTILITY:
+            if gamma is None or gamma < 0 or not np.isfinite(gamma):
+                return None  # let the main path raise the parameter error
+            kwargs: dict[str, object] = {"gamma": float(gamma), "linear": mu_eff}
+        elif objective is Objective.MIN_VARIANCE:
+            kwargs = {"gamma": 1.0, "linear": np.zeros(n)}
+        else:
+            self._check_target(target, "target return", allow_negative=True)
+            kwargs = {"gamma": 1.0, "linear": np.zeros(n), "min_return": float(target),
+                      "mu": mu}
+        start = time.perf_counter()
+        status, w = LinearMeanVarianceQP(cov, cs).solve(**kwargs)
+        attempt = SolveAttempt("CLARABEL-QP", status, time.perf_counter() - start)
+        if status == "infeasible":
+            raise explain_infeasible(cs, factor)
+        if w is None or status != "optimal":
+            return None
+        if cs.max_volatility is not None and float(np.sqrt(w @ cov @ w)) > cs.max_volatility:
+            return None  # the volatility ceiling binds: solve the conic problem
+        outcome = SolveOutcome(status, "CLARABEL-QP", (attempt,))
+        return self._result(w, mu, cov, cs, objective, gamma, rf, outcome, [])
 
     @staticmethod
     def _check_target(target: float | None, what: str, allow_negative: bool = False) -> None:
@@ -275,6 +335,15 @@ class PortfolioOptimizer:
 
     def _max_sharpe(self, mu: FloatArray, cov: FloatArray, factor: FloatArray,
                     cs: ConstraintSet, rf: float) -> PortfolioResult:
+        if self.fast_path:
+            start = time.perf_counter()
+            status, w_fast = max_sharpe_qp(cov, cs, mu - rf)
+            if (status == "optimal" and w_fast is not None and (
+                    cs.max_volatility is None
+                    or float(np.sqrt(w_fast @ cov @ w_fast)) <= cs.max_volatility)):
+                attempt = SolveAttempt("CLARABEL-QP", status, time.perf_counter() - start)
+                return self._result(w_fast, mu, cov, cs, Objective.MAX_SHARPE, None, rf,
+                                    SolveOutcome(status, "CLARABEL-QP", (attempt,)), [])
         prob = self._sharpe_problem(cs)
         prob.set(cs, mu, factor, rf)
         outcome = solve_with_fallback(prob.problem, self.solvers)

@@ -57,7 +57,36 @@ def _group_matrix(constraints: ConstraintSet) -> tuple[FloatArray, FloatArray, F
     return g, lo, hi
 
 
-class MeanVarianceProblem:
+class _ConstraintParameters:
+    """The cvxpy Parameters every compiled problem shares, and loading them from a
+    :class:`ConstraintSet` (bounds, class bounds, ESG floor coefficients, volatility ceiling)."""
+
+    def __init__(self, n_assets: int, group_matrix: FloatArray):
+        n = n_assets
+        self.n_assets = n
+        self.group_matrix = np.asarray(group_matrix, dtype=float)
+        k = self.group_matrix.shape[0]
+        self.f = cp.Parameter((n, n), name="F")
+        self.lower = cp.Parameter(n, name="lower")
+        self.upper = cp.Parameter(n, name="upper")
+        self.group_lo = cp.Parameter(k, name="group_lo")
+        self.group_hi = cp.Parameter(k, name="group_hi")
+        self.esg = cp.Parameter(n, name="esg_coefficients")
+        self.vol_cap = cp.Parameter(nonneg=True, name="vol_cap")
+
+    def load_constraints(self, constraints: ConstraintSet) -> None:
+        """Set the shared parameters from ``constraints``."""
+        _, lo, hi = _group_matrix(constraints)
+        self.lower.value = np.asarray(constraints.lower, dtype=float)
+        self.upper.value = np.asarray(constraints.upper, dtype=float)
+        self.group_lo.value = lo
+        self.group_hi.value = hi
+        self.esg.value = constraints.esg_coefficients()
+        cap = constraints.max_volatility
+        self.vol_cap.value = INACTIVE_VOLATILITY if cap is None else float(cap)
+
+
+class MeanVarianceProblem(_ConstraintParameters):
     """The parameterised problem for one universe and one group structure.
 
     Parameters
@@ -71,21 +100,12 @@ class MeanVarianceProblem:
     """
 
     def __init__(self, n_assets: int, group_matrix: FloatArray, *, with_costs: bool = False):
+        super().__init__(n_assets, group_matrix)
         n = n_assets
-        self.n_assets = n
-        self.group_matrix = np.asarray(group_matrix, dtype=float)
         self.with_costs = with_costs
         self.w = cp.Variable(n, name="w")
         self.mu = cp.Parameter(n, name="mu_eff")
         self.f_gamma = cp.Parameter((n, n), name="F_gamma")
-        self.f = cp.Parameter((n, n), name="F")
-        self.lower = cp.Parameter(n, name="lower")
-        self.upper = cp.Parameter(n, name="upper")
-        k = self.group_matrix.shape[0]
-        self.group_lo = cp.Parameter(k, name="group_lo")
-        self.group_hi = cp.Parameter(k, name="group_hi")
-        self.esg = cp.Parameter(n, name="esg_coefficients")
-        self.vol_cap = cp.Parameter(nonneg=True, name="vol_cap")
         self.mu_plain = cp.Parameter(n, name="mu")
         self.min_return = cp.Parameter(name="min_return")
         w = self.w
@@ -116,14 +136,7 @@ class MeanVarianceProblem:
 
     def set_constraints(self, constraints: ConstraintSet) -> None:
         """Load bounds, groups, ESG floor and volatility ceiling from ``constraints``."""
-        _, lo, hi = _group_matrix(constraints)
-        self.lower.value = np.asarray(constraints.lower, dtype=float)
-        self.upper.value = np.asarray(constraints.upper, dtype=float)
-        self.group_lo.value = lo
-        self.group_hi.value = hi
-        self.esg.value = constraints.esg_coefficients()
-        cap = constraints.max_volatility
-        self.vol_cap.value = INACTIVE_VOLATILITY if cap is None else float(cap)
+        self.load_constraints(constraints)
         self.min_return.value = INACTIVE_RETURN
         if self.with_costs:
             self.w0.value = np.zeros(self.n_assets)
@@ -155,24 +168,14 @@ class MeanVarianceProblem:
         return w / w.sum()
 
 
-class MaxSharpeProblem:
+class MaxSharpeProblem(_ConstraintParameters):
     """Homogenised maximum-Sharpe problem for one universe (see module docstring)."""
 
     def __init__(self, n_assets: int, group_matrix: FloatArray):
-        n = n_assets
-        self.n_assets = n
-        self.group_matrix = np.asarray(group_matrix, dtype=float)
-        self.y = cp.Variable(n, name="y")
+        super().__init__(n_assets, group_matrix)
+        self.y = cp.Variable(n_assets, name="y")
         self.kappa = cp.Variable(nonneg=True, name="kappa")
-        self.excess = cp.Parameter(n, name="excess_return")
-        self.f = cp.Parameter((n, n), name="F")
-        self.lower = cp.Parameter(n, name="lower")
-        self.upper = cp.Parameter(n, name="upper")
-        k = self.group_matrix.shape[0]
-        self.group_lo = cp.Parameter(k, name="group_lo")
-        self.group_hi = cp.Parameter(k, name="group_hi")
-        self.esg = cp.Parameter(n, name="esg_coefficients")
-        self.vol_cap = cp.Parameter(nonneg=True, name="vol_cap")
+        self.excess = cp.Parameter(n_assets, name="excess_return")
         y, kap = self.y, self.kappa
         cons = [
             self.excess @ y == 1,
@@ -188,14 +191,7 @@ class MaxSharpeProblem:
 
     def set(self, constraints: ConstraintSet, mu: FloatArray, factor: FloatArray,
             risk_free_rate: float) -> None:
-        _, lo, hi = _group_matrix(constraints)
-        self.lower.value = np.asarray(constraints.lower, dtype=float)
-        self.upper.value = np.asarray(constraints.upper, dtype=float)
-        self.group_lo.value = lo
-        self.group_hi.value = hi
-        self.esg.value = constraints.esg_coefficients()
-        cap = constraints.max_volatility
-        self.vol_cap.value = INACTIVE_VOLATILITY if cap is None else float(cap)
+        self.load_constraints(constraints)
         self.excess.value = np.asarray(mu, dtype=float) - risk_free_rate
         self.f.value = factor
 

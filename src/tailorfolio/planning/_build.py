@@ -26,6 +26,7 @@ from tailorfolio.planning._rationale import rationale
 from tailorfolio.planning._settings import PlanSettings
 from tailorfolio.profile._investor import InvestorProfile
 from tailorfolio.risk._scoring import RiskAssessment, assess_risk, household_wealth
+from tailorfolio.tax._plan_stage import tax_stage
 
 WEIGHT_DISPLAY_THRESHOLD = 1e-4
 """Weights below this are shown as zero (solver noise)."""
@@ -97,6 +98,7 @@ def prepare(profile: InvestorProfile, market: Market, settings: PlanSettings,
         market.universe, profile.preferences, cash_reserve_weight=reserve_weight,
         max_volatility=risk.max_volatility,
         default_max_weight=settings.max_weight_per_asset,
+        default_class_caps=settings.class_caps,
     )
     cs = cs.with_volatility_cap(risk.max_volatility,
                                 f"risk level {risk.level} volatility ceiling")
@@ -202,10 +204,14 @@ def build_plan(profile: InvestorProfile, market: Market | None = None, *,
     ------
     ProfileError, DataError, InfeasibleError, SolverError
     """
+    from tailorfolio.goals._stage import GoalsSettings, goals_stage
     from tailorfolio.market._defaults import default_market
 
     market = market or default_market()
     settings = settings or PlanSettings()
     ctx = prepare(profile, market, settings, as_of)
     optimize_stage(ctx, optimizer)
-    return assemble(ctx)
+    plan = assemble(ctx)
+    plan = tax_stage(ctx, plan)
+    plan = goals_stage(ctx, plan, GoalsSettings(n_paths=settings.goal_paths))
+    return plan

@@ -1,0 +1,229 @@
+"""Turn an investor profile, a market and an allocation into a :class:`SimulationSpec`.
+
+Conventions (stated in the README):
+
+* Goal dates count from the profile's ``as_of`` (fractional years, rounded to the month).
+* A lump-sum goal withdraws its amount at its date; an income goal withdraws ``amount`` at the
+  start of each of its ``duration_years`` years (the Bengen / Trinity convention). Amounts
+  are net of tax, in today's money (inflated along each path) unless ``inflation_adjusted``
+  is false.
+* Each goal's ``annual_contribution`` is saved monthly (``/12``) from today until the goal's
+  date, growing by ``contribution_growth`` every year, in nominal money; deposits go to the
+  account types in proportion to the accounts' own ``annual_contribution`` (all to taxable
+  when none is given).
+* Household mode (default): one pot holds every account and funds every goal, goals falling
+  due in the same month are paid in priority order (essential, important, aspirational, then
+  by date). Dedicated mode: each goal has its own sub-portfolio holding its
+  ``current_savings`` (unearmarked wealth goes to the highest-priority, latest goal).
+* Fees: each fund's expense ratio plus an advisory fee (default 25 bps a year, the usual robo-
+  adviser fee).
+* Taxes on withdrawals: long-term gains + state on the gain share of taxable sales, ordinary +
+  state on traditional withdrawals (+10 % before age 59½), Roth free; missing ``tax_rates`` use
+  the profile defaults (24 % / 15 %).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from tailorfolio.market._market import Market
+from tailorfolio.profile._enums import PRIORITY_WEIGHT, AccountType, GoalKind, GoalPriority
+from tailorfolio.profile._goal import Goal
+from tailorfolio.profile._investor import InvestorProfile, TaxRates
+from tailorfolio.simulate._spec import GoalSchedule, Pot, SimulationSpec, TaxTreatment
+from tailorfolio.typing import FloatArray
+
+DEFAULT_ADVISORY_FEE_BPS = 25.0
+"""Advisory fee assumed when none is given: 0.25 % a year (Betterment's and Wealthfront's
+published standard fee)."""
+
+PRIORITY_RANK = {GoalPriority.ESSENTIAL: 0, GoalPriority.IMPORTANT: 1,
+                 GoalPriority.ASPIRATIONAL: 2}
+
+_TYPE_INDEX = {AccountType.TAXABLE: 0, AccountType.TRADITIONAL: 1, AccountType.ROTH: 2}
+
+
+@dataclass(frozen=True)
+class SimulationOptions:
+    """How a profile is simulated.
+
+    Attributes
+    ----------
+    mode : str
+        ``household`` (one pot funds every goal) or ``dedicated`` (one pot per goal).
+    advisory_fee_bps : float
+    rebalance_every_months : int
+        12 (yearly, default), 3, 1, or 0 for never.
+    extra_years : int
+        Years simulated after the last goal ends (0).
+    priority_reserve : bool
+        Strict priority in household mode: a goal is paid only from wealth above the present
+        value (at the allocation's expected real return) of the later withdrawals of
+        higher-priority goals. Off by default: goals are paid as they fall due, higher priority
+        first within a month.
+    """
+
+    mode: str = "household"
+    advisory_fee_bps: float = DEFAULT_ADVISORY_FEE_BPS
+    rebalance_every_months: int = 12
+    extra_years: int = 0
+    priority_reserve: bool = False
+
+
+def as_of_year(as_of: date) -> float:
+    """Fractional calendar year of ``as_of`` (2025-06-30 → 2025.49)."""
+    return as_of.year + (as_of.timetuple().tm_yday - 1) / 365.25
+
+
+def goal_due_step(goal: Goal, as_of: date) -> int:
+    """Month (from ``as_of``) in which ``goal`` falls due."""
+    return int(round(12 * goal.years_until(as_of_year(as_of))))
+
+
+def goal_end_step(goal: Goal, as_of: date) -> int:
+    """Month after the goal's last withdrawal."""
+    due = goal_due_step(goal, as_of)
+    return due + (12 * goal.duration_years if goal.kind is GoalKind.INCOME else 1)
+
+
+def horizon_months(profile: InvestorProfile, as_of: date, extra_years: int = 0) -> int:
+    """Months until the last goal ends, rounded up to whole years, plus ``extra_years``."""
+    end = max(goal_end_step(g, as_of) for g in profile.goals)
+    return 12 * (-(-end // 12) + extra_years)
+
+
+def _withdrawals(goal: Goal, as_of: date, n_steps: int) -> FloatArray:
+    out = np.zeros(n_steps)
+    due = goal_due_step(goal, as_of)
+    if goal.kind is GoalKind.INCOME:
+        out[due:due + 12 * goal.duration_years:12] = goal.amount
+    else:
+        out[due] = goal.amount
+    return out
+
+
+def _contributions(goal: Goal, as_of: date, n_steps: int) -> FloatArray:
+    due = min(goal_due_step(goal, as_of), n_steps)
+    t = np.arange(n_steps)
+    c = goal.annual_contribution / 12 * (1 + goal.contribution_growth) ** (t // 12)
+    c[due:] = 0.0
+    return c
+
+
+def account_balances(profile: InvestorProfile, market: Market) -> tuple[FloatArray, float]:
+    """Household money per account type (taxable, traditional, Roth) and the taxable basis."""
+    bal = np.zeros(3)
+    basis = 0.0
+    for acct in profile.accounts:
+        prices = {lot.asset: market.price_of(lot.asset) for lot in acct.lots}
+        bal[_TYPE_INDEX[acct.type]] += acct.value(prices)
+        if acct.type is AccountType.TAXABLE:
+            basis += acct.cash + sum(lot.cost_basis for lot in acct.lots)
+    return bal, basis
+
+
+def contribution_split(profile: InvestorProfile) -> FloatArray:
+    """Share of new savings going to taxable / traditional / Roth accounts."""
+    split = np.zeros(3)
+    for acct in profile.accounts:
+        split[_TYPE_INDEX[acct.type]] += acct.annual_contribution
+    return split / split.sum() if split.sum() > 0 else np.array([1.0, 0.0, 0.0])
+
+
+def tax_treatment(profile: InvestorProfile, as_of: date) -> TaxTreatment:
+    """Withdrawal tax rates of ``profile`` (state tax included)."""
+    rates = profile.tax_rates or TaxRates()
+    months_to_59_5 = max(0, int(round(12 * (59.5 - profile.age))))
+    return TaxTreatment(ordinary_rate=rates.ordinary + rates.state,
+                        capital_gains_rate=rates.long_term_gains + rates.state,
+                        penalty_before_step=months_to_59_5)
+
+
+def spec_from_profile(profile: InvestorProfile, market: Market,
+                      weights: FloatArray | dict[str, FloatArray], as_of: date,
+                      options: SimulationOptions | None = None) -> SimulationSpec:
+    """The simulation of ``profile`` holding ``weights``.
+
+    Parameters
+    ----------
+    profile : InvestorProfile
+    market : Market
+        Prices value the accounts; the universe gives expense ratios and the asset order.
+    weights : ndarray (n_assets,) or (n_steps, n_assets), or dict of goal name to such
+        Household target (or glide path); in dedicated mode a dict gives each goal's own
+        allocation (goals not in it use ``weights[""]`` if present).
+    as_of : date
+    options : SimulationOptions, optional
+
+    Returns
+    -------
+    SimulationSpec
+    """
+    opts = options or SimulationOptions()
+    n_steps = horizon_months(profile, as_of, opts.extra_years)
+    tickers = tuple(market.universe.tickers)
+    goals = list(profile.goals)
+    bal, basis = account_balances(profile, market)
+    split = contribution_split(profile)
+    expense = np.array([market.universe[t].expense_ratio for t in tickers], float)
+
+    def w_for(name: str) -> FloatArray:
+        if isinstance(weights, dict):
+            return np.asarray(weights.get(name, weights.get("")), float)
+        return np.asarray(weights, float)
+
+    schedules = []
+    if opts.mode == "household":
+        contrib = sum(_contributions(g, as_of, n_steps) for g in goals)
+        pots = (Pot("household", w_for("household"), bal, basis, np.asarray(contrib, float),
+                    split),)
+        wds = [_withdrawals(g, as_of, n_steps) for g in goals]
+        reserves: list[FloatArray | None] = [None] * len(goals)
+        if opts.priority_reserve:
+            a = market.assumptions
+            w0 = np.asarray(w_for("household"), float)
+            w0 = w0 if w0.ndim == 1 else w0[0]
+            real = float(w0 @ a.expected_return.to_numpy(float)) - a.inflation
+            disc = (1 + real) ** (-np.arange(n_steps) / 12)
+            for j, g in enumerate(goals):
+                higher = [wds[h] for h, o in enumerate(goals)
+                          if PRIORITY_RANK[o.priority] < PRIORITY_RANK[g.priority]]
+                if higher:
+                    flows = np.sum(higher, axis=0) * disc
+                    later = np.cumsum(flows[::-1])[::-1]  # sum over s >= t
+                    reserves[j] = np.append(later[1:], 0.0) / disc  # s > t, valued at t
+        for j, g in enumerate(goals):
+            schedules.append(GoalSchedule(g.name, 0, PRIORITY_RANK[g.priority], wds[j],
+                                          g.kind.value, PRIORITY_WEIGHT[g.priority],
+                                          nominal=not g.inflation_adjusted,
+                                          reserve_real=reserves[j]))
+    else:
+        total = float(bal.sum())
+        saved = np.array([g.current_savings for g in goals], float)
+        if saved.sum() > total > 0:
+            saved *= total / saved.sum()
+        residual_goal = min(range(len(goals)), key=lambda j: (
+            PRIORITY_RANK[goals[j].priority], -goal_end_step(goals[j], as_of)))
+        saved[residual_goal] += max(0.0, total - saved.sum())
+        share = bal / total if total > 0 else np.array([1.0, 0.0, 0.0])
+        pots_list = []
+        for j, g in enumerate(goals):
+            frac = saved[j] / total if total > 0 else 0.0
+            pots_list.append(Pot(g.name, w_for(g.name), share * saved[j], basis * frac,
+                                 _contributions(g, as_of, n_steps), split))
+            schedules.append(GoalSchedule(g.name, j, PRIORITY_RANK[g.priority],
+                                          _withdrawals(g, as_of, n_steps), g.kind.value,
+                                          PRIORITY_WEIGHT[g.priority],
+                                          nominal=not g.inflation_adjusted))
+        pots = tuple(pots_list)
+    return SimulationSpec(tickers, n_steps, pots, tuple(schedules), expense,
+                          opts.advisory_fee_bps, opts.rebalance_every_months,
+                          tax_treatment(profile, as_of))
+
+
+def household_total(profile: InvestorProfile, market: Market) -> float:
+    """Value of every account at the market's prices, currency units."""
+    return float(account_balances(profile, market)[0].sum())

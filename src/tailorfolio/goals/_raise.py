@@ -1,0 +1,137 @@
+"""What would raise a goal's probability to a target: save more, wait longer, or aim lower.
+
+Each lever is searched alone by bisection on the same simulation with common random numbers
+(same seed, same paths), so the probability is a deterministic, monotone-in-practice function
+of the lever and the search converges. Everything else in the household stays as planned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from tailorfolio.goals._from_profile import (
+    SimulationOptions,
+    goal_due_step,
+    spec_from_profile,
+)
+from tailorfolio.goals._outcomes import RaiseLevers
+from tailorfolio.market._market import Market
+from tailorfolio.profile._enums import GoalKind
+from tailorfolio.profile._goal import Goal
+from tailorfolio.profile._investor import InvestorProfile
+from tailorfolio.simulate._engine import simulate
+from tailorfolio.simulate._returns import ReturnModel
+from tailorfolio.typing import FloatArray
+
+MAX_DELAY_YEARS = 15
+"""Longest postponement searched."""
+
+BISECTION_STEPS = 6
+"""Bisection steps for the saving and amount levers (precision 1/64 of the range)."""
+
+
+def _with_goal(profile: InvestorProfile, j: int, goal: Goal) -> InvestorProfile:
+    goals = list(profile.goals)
+    goals[j] = goal
+    return profile.model_copy(update={"goals": tuple(goals)})
+
+
+def raise_levers(profile: InvestorProfile, market: Market, weights: FloatArray, as_of: date,
+                 goal_index: int, target_probability: float, model: ReturnModel, *,
+                 n_paths: int = 1000, seed: int = 0,
+                 options: SimulationOptions | None = None) -> RaiseLevers:
+    """Search each lever for goal ``goal_index`` of ``profile``.
+
+    Parameters
+    ----------
+    profile, market, weights, as_of
+        As for :func:`spec_from_profile`.
+    goal_index : int
+    target_probability : float
+    model : ReturnModel
+    n_paths, seed : int
+        Paths per evaluation (common random numbers across evaluations).
+    options : SimulationOptions, optional
+
+    Returns
+    -------
+    RaiseLevers
+    """
+    goal = profile.goals[goal_index]
+
+    def prob(p: InvestorProfile) -> float:
+        spec = spec_from_profile(p, market, weights, as_of, options)
+        return simulate(spec, model, n_paths, seed).success_probability(goal_index)[0]
+
+    def reaches(make: Callable[[float], Goal], x: float) -> float:
+        return prob(_with_goal(profile, goal_index, make(x)))
+
+    probs: dict[str, float] = {}
+
+    # 1. Extra monthly saving: ceiling = the whole need saved over the months left, twice.
+    months = max(goal_due_step(goal, as_of), 1)
+    need = goal.amount * (goal.duration_years if goal.kind is GoalKind.INCOME else 1)
+    hi = 2.0 * need / months
+
+    def saving(x: float) -> Goal:
+        return goal.model_copy(update={"annual_contribution": goal.annual_contribution + 12 * x})
+
+    extra: float | None = None
+    if goal_due_step(goal, as_of) > 0:
+        p_hi = reaches(saving, hi)
+        if p_hi >= target_probability:
+            lo, best_p = 0.0, p_hi
+            for _ in range(BISECTION_STEPS):
+                mid = (lo + hi) / 2
+                pm = reaches(saving, mid)
+                if pm >= target_probability:
+                    hi, best_p = mid, pm
+                else:
+                    lo = mid
+            extra, probs["extra_monthly_saving"] = hi, best_p
+
+    # 2. Postpone by whole years.
+    def delay(k: float) -> Goal:
+        # An income goal starts later but ends when it would have (retiring later shortens
+        # retirement); a lump sum simply moves.
+        upd: dict[str, object] = {}
+        if goal.kind is GoalKind.INCOME:
+            upd["duration_years"] = max(1, goal.duration_years - int(k))
+        if goal.target_year is not None:
+            upd["target_year"] = goal.target_year + int(k)
+        else:
+            upd["years"] = (goal.years or 0.0) + int(k)
+        return goal.model_copy(update=upd)
+
+    delay_years: int | None = None
+    p_hi = reaches(delay, MAX_DELAY_YEARS)
+    if p_hi >= target_probability:
+        lo_k, hi_k, best_p = 0, MAX_DELAY_YEARS, p_hi
+        while hi_k - lo_k > 1:
+            mid_k = (lo_k + hi_k) // 2
+            pm = reaches(delay, mid_k)
+            if pm >= target_probability:
+                hi_k, best_p = mid_k, pm
+            else:
+                lo_k = mid_k
+        delay_years, probs["delay_years"] = hi_k, best_p
+
+    # 3. Lower amount (fraction of the stated amount).
+    def scaled(f: float) -> Goal:
+        return goal.model_copy(update={"amount": goal.amount * f})
+
+    affordable: float | None = None
+    p_lo = reaches(scaled, 0.01)
+    if p_lo >= target_probability:
+        lo_f, hi_f, best_p = 0.01, 1.0, p_lo
+        for _ in range(BISECTION_STEPS):
+            mid_f = (lo_f + hi_f) / 2
+            pm = reaches(scaled, mid_f)
+            if pm >= target_probability:
+                lo_f, best_p = mid_f, pm
+            else:
+                hi_f = mid_f
+        affordable, probs["affordable_amount"] = goal.amount * lo_f, best_p
+
+    return RaiseLevers(target_probability, extra, delay_years, affordable, probs)

@@ -1,0 +1,40 @@
+"""Vectorised Monte Carlo simulation of a household's wealth, cash flows, fees and taxes.
+
+Build a :class:`SimulationSpec` (pots of money, goal withdrawals, fees, tax treatment), pick a
+return model (:class:`LognormalModel`, :class:`BootstrapModel`,
+:class:`HistoricalWindowsModel`, :class:`RegimeSwitchingModel`) and call :func:`simulate`.
+"""
+
+from tailorfolio.simulate._engine import DEFAULT_CHUNK_SIZE, simulate
+from tailorfolio.simulate._history import (
+    HISTORY_PROXY,
+    us_bootstrap_model,
+    us_historical_model,
+    us_history_for,
+)
+from tailorfolio.simulate._result import FAN_PERCENTILES, SimulationResult
+from tailorfolio.simulate._returns import (
+    BootstrapModel,
+    HistoricalWindowsModel,
+    LognormalModel,
+    RegimeParameters,
+    RegimeSwitchingModel,
+    ReplayModel,
+    ReturnModel,
+    freeze,
+)
+from tailorfolio.simulate._spec import (
+    ACCOUNT_TYPES,
+    GoalSchedule,
+    Pot,
+    SimulationSpec,
+    TaxTreatment,
+)
+
+__all__ = [
+    "ACCOUNT_TYPES", "DEFAULT_CHUNK_SIZE", "FAN_PERCENTILES", "HISTORY_PROXY",
+    "BootstrapModel", "GoalSchedule", "HistoricalWindowsModel", "LognormalModel", "Pot",
+    "RegimeParameters", "RegimeSwitchingModel", "ReplayModel", "ReturnModel", "SimulationResult",
+    "SimulationSpec", "TaxTreatment", "simulate", "us_bootstrap_model", "us_historical_model",
+    "us_history_for", "freeze",
+]

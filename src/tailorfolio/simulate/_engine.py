@@ -1,0 +1,252 @@
+"""The vectorised Monte Carlo engine: monthly steps, every path of a chunk at once.
+
+The only Python loop is over months (and over pots and goals inside a month); every operation
+inside is a numpy array operation over the paths of a chunk. Paths are processed in chunks
+of ``chunk_size`` so memory stays bounded whatever the number of paths; each chunk has its own
+random stream spawned from the seed (``numpy.random.SeedSequence``), so results are
+reproducible for a given ``(seed, chunk_size)``.
+
+Order of events in month ``t`` (start of month): record the yearly snapshot (when ``t`` is a
+multiple of 12), deposits (bought at the month's target weights), goal withdrawals in priority
+order (sold pro rata across assets; tax buckets in the order of :class:`TaxTreatment`),
+rebalancing (every ``rebalance_every_months``), then the month's returns net of fees and the
+month's inflation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tailorfolio.errors import ParameterError
+from tailorfolio.simulate._result import SimulationResult
+from tailorfolio.simulate._returns import ReturnModel
+from tailorfolio.simulate._spec import SimulationSpec
+from tailorfolio.simulate._threads import single_threaded_blas
+from tailorfolio.typing import FloatArray
+
+DEFAULT_CHUNK_SIZE = 10_000
+"""Paths simulated together; working memory is about 3 kB per path per asset."""
+
+BLOCK_MONTHS = 12
+"""Months of returns drawn per call to the return model."""
+
+FUNDED_RTOL = 1e-9
+"""A withdrawal counts as met when at least (1 - FUNDED_RTOL) of it was paid."""
+
+
+@dataclass
+class _ChunkOut:
+    real_wealth_by_year: FloatArray  # (n_years + 1, p)
+    funded_real: FloatArray  # (n_goals, p)
+    success: np.ndarray  # (n_goals, p) bool
+    wealth_at_due_real: FloatArray  # (n_goals, p)
+    taxes_real: FloatArray  # (p,)
+    final_nominal: FloatArray  # (p,)
+    final_price_level: FloatArray  # (p,)
+
+
+def _withdraw(vals: FloatArray, basis: FloatArray, need: FloatArray, spec: SimulationSpec,
+              t: int) -> tuple[FloatArray, FloatArray]:
+    """Withdraw ``need`` (net, nominal, per path) from the tax buckets ``vals`` (3, p) in place.
+
+    Returns the net amount paid and the tax paid, each ndarray (p,).
+    """
+    tax = spec.tax
+    rem = need.copy()
+    taxes = np.zeros_like(need)
+    # Taxable: selling a fraction f realizes f × (value − basis) of gain.
+    v_tx = vals[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gain_frac = np.where(v_tx > 0, np.clip(1.0 - basis / v_tx, 0.0, 1.0), 0.0)
+    keep = 1.0 - tax.capital_gains_rate * gain_frac
+    net_cap = v_tx * keep
+    take = np.minimum(rem, net_cap)
+    gross = np.divide(take, keep, out=np.zeros_like(take), where=keep > 0)
+    gross = np.minimum(gross, v_tx)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sold = np.where(v_tx > 0, gross / v_tx, 0.0)
+    basis *= 1.0 - sold
+    vals[0] -= gross
+    taxes += gross - take
+    rem -= take
+    # Traditional: ordinary income (+ early-withdrawal penalty before 59½).
+    rate = tax.ordinary_rate + (tax.early_penalty_rate if t < tax.penalty_before_step else 0.0)
+    keep_tr = max(1.0 - rate, 1e-9)
+    take = np.minimum(rem, vals[1] * keep_tr)
+    gross = np.minimum(take / keep_tr, vals[1])
+    vals[1] -= gross
+    taxes += gross - take
+    rem -= take
+    # Roth: tax free.
+    take = np.minimum(rem, vals[2])
+    vals[2] -= take
+    rem -= take
+    np.maximum(vals, 0.0, out=vals)
+    return need - rem, taxes
+
+
+def _run_chunk(spec: SimulationSpec, model: ReturnModel, rng: np.random.Generator, p: int,
+               first_path: int) -> _ChunkOut:
+    n_assets, n_steps = len(spec.tickers), spec.n_steps
+    n_goals = len(spec.goals)
+    if model.fixed_n_paths(n_steps) is not None:  # path k = historical window / stored path k
+        sampler = model.sampler(rng, p, first_path=first_path)  # type: ignore[call-arg]
+    else:
+        sampler = model.sampler(rng, p)
+    weights = [np.ascontiguousarray(spec.weights_path(k)) for k in range(len(spec.pots))]
+    holdings, vals, basis, vlast = [], [], [], []
+    for k, pot in enumerate(spec.pots):
+        total = pot.initial_total
+        holdings.append(np.outer(np.full(p, total), weights[k][0]))
+        vals.append(np.repeat(np.asarray(pot.initial_balance, float)[:, None], p, axis=1))
+        basis.append(np.full(p, float(min(pot.taxable_basis, pot.initial_balance[0]))))
+        vlast.append(np.full(p, total))
+    fee = spec.monthly_fee_factor()
+    price = np.ones(p)
+    out = _ChunkOut(np.empty((spec.n_years + 1, p)), np.zeros((n_goals, p)),
+                    np.ones((n_goals, p), dtype=bool), np.zeros((n_goals, p)), np.zeros(p),
+                    np.empty(p), np.empty(p))
+    # Which goals withdraw in which month, in funding order.
+    order = sorted(range(n_goals), key=lambda j: (spec.goals[j].priority_rank,
+                                                  spec.goals[j].due_step))
+    wd = np.array([g.real_withdrawal for g in spec.goals]) if n_goals else np.zeros((0, n_steps))
+    active_months = set(np.flatnonzero(wd.sum(axis=0) > 0).tolist())
+    due = {g.due_step for g in spec.goals}
+    contrib = [pot.monthly_contribution for pot in spec.pots]
+    split = [np.asarray(pot.contribution_split, float) for pot in spec.pots]
+    k_reb = spec.rebalance_every_months
+    nominal = [g.nominal for g in spec.goals]
+
+    def sync(k: int) -> FloatArray:
+        """Bring the tax-bucket values of pot k up to the current pot value."""
+        v = holdings[k].sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            growth = np.where(vlast[k] > 0, v / vlast[k], 0.0)
+        vals[k] *= growth
+        vlast[k] = v
+        return v
+
+    for t0 in range(0, n_steps, BLOCK_MONTHS):
+        nb = min(BLOCK_MONTHS, n_steps - t0)
+        log_r, log_i = sampler.next(nb)
+        gross = np.exp(log_r)
+        gross *= fee
+        infl = np.exp(log_i)
+        for s in range(nb):
+            t = t0 + s
+            if t % 12 == 0:
+                out.real_wealth_by_year[t // 12] = sum(h.sum(axis=1) for h in holdings) / price
+            for k in range(len(spec.pots)):
+                c = contrib[k][t]
+                if c > 0:
+                    sync(k)
+                    holdings[k] += c * weights[k][t]
+                    vals[k] += c * split[k][:, None]
+                    basis[k] += c * split[k][0]
+                    vlast[k] = vlast[k] + c
+            if t in active_months:
+                touched = set()
+                if t in due:
+                    for j in order:
+                        if spec.goals[j].due_step == t:
+                            kk = spec.goals[j].pot
+                            out.wealth_at_due_real[j] = holdings[kk].sum(axis=1) / price
+                for j in order:
+                    amount = wd[j, t]
+                    if amount <= 0:
+                        continue
+                    kk = spec.goals[j].pot
+                    if kk not in touched:
+                        sync(kk)
+                        touched.add(kk)
+                    need = np.full(p, amount) if nominal[j] else amount * price
+                    ask = need
+                    reserve = spec.goals[j].reserve_real
+                    if reserve is not None and reserve[t] > 0:
+                        free = np.maximum(vals[kk].sum(axis=0) - reserve[t] * price, 0.0)
+                        ask = np.minimum(need, free)
+                    paid, taxes = _withdraw(vals[kk], basis[kk], ask, spec, t)
+                    out.funded_real[j] += paid / price
+                    out.success[j] &= paid >= need * (1 - FUNDED_RTOL)
+                    out.taxes_real += taxes / price
+                for kk in touched:
+                    v_old = vlast[kk]
+                    v_new = vals[kk].sum(axis=0)
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        scale = np.where(v_old > 0, v_new / v_old, 0.0)
+                    holdings[kk] *= scale[:, None]
+                    vlast[kk] = v_new
+            if k_reb and t % k_reb == 0 and t > 0:
+                for k in range(len(spec.pots)):
+                    v = holdings[k].sum(axis=1)
+                    np.multiply(v[:, None], weights[k][t], out=holdings[k])
+            g = gross[s]
+            for k in range(len(spec.pots)):
+                holdings[k] *= g
+            price *= infl[s]
+    total = sum(h.sum(axis=1) for h in holdings)
+    out.real_wealth_by_year[-1] = total / price
+    out.final_nominal[:] = total
+    out.final_price_level[:] = price
+    return out
+
+
+def simulate(spec: SimulationSpec, model: ReturnModel, n_paths: int = 10_000, seed: int = 0,
+             *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> SimulationResult:
+    """Simulate ``spec`` under ``model``.
+
+    Parameters
+    ----------
+    spec : SimulationSpec
+    model : ReturnModel
+        Its tickers must equal ``spec.tickers``. Historical windows fix the number of paths
+        (one per window) and ignore ``n_paths``.
+    n_paths : int
+    seed : int
+        Seed of ``numpy.random.SeedSequence``; each chunk gets a spawned child stream.
+    chunk_size : int
+        Paths per chunk (bounded memory).
+
+    Returns
+    -------
+    SimulationResult
+
+    Raises
+    ------
+    ParameterError
+        Mismatched tickers or a non-positive number of paths.
+    """
+    if tuple(model.tickers) != tuple(spec.tickers):
+        raise ParameterError(
+            f"The return model covers {list(model.tickers)} but the simulation holds "
+            f"{list(spec.tickers)}.", field="model.tickers",
+            fix="build the model from the same universe, in the same order")
+    fixed = model.fixed_n_paths(spec.n_steps)
+    n_paths = fixed if fixed is not None else n_paths
+    if n_paths <= 0 or chunk_size <= 0:
+        raise ParameterError(f"n_paths and chunk_size must be positive; got {n_paths}, "
+                             f"{chunk_size}.", field="n_paths", value=n_paths)
+    n_chunks = -(-n_paths // chunk_size)
+    children = np.random.SeedSequence(seed).spawn(n_chunks)
+    parts = []
+    with single_threaded_blas():
+        for c in range(n_chunks):
+            p = min(chunk_size, n_paths - c * chunk_size)
+            parts.append(_run_chunk(spec, model, np.random.default_rng(children[c]), p,
+                                    c * chunk_size))
+
+    def cat(name: str, axis: int) -> np.ndarray:
+        return np.concatenate([getattr(o, name) for o in parts], axis=axis)
+
+    return SimulationResult(
+        spec=spec, model_name=model.name, seed=seed, n_paths=n_paths,
+        real_wealth_by_year=cat("real_wealth_by_year", 1),
+        goal_funded_real=cat("funded_real", 1),
+        goal_success=cat("success", 1),
+        goal_wealth_at_due_real=cat("wealth_at_due_real", 1),
+        taxes_paid_real=cat("taxes_real", 0),
+        final_nominal_wealth=cat("final_nominal", 0),
+        final_price_level=cat("final_price_level", 0),
+    )

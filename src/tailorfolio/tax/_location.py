@@ -1,0 +1,186 @@
+"""Asset location: which account holds which asset, for the most after-tax wealth.
+
+Each dollar of asset *a* in an account of type *k* grows to an after-tax amount
+``f[a, k]`` at the horizon:
+
+* taxable — every year the distribution ``yield`` is taxed (qualified share at the long-term
+  rate, the rest as ordinary income; municipal-bond interest is federally exempt, state-taxed),
+  the after-tax distribution is reinvested and adds to basis; the price growth is taxed at the
+  long-term rate when sold at the horizon;
+* traditional — grows untaxed, withdrawn as ordinary income at the horizon (the current
+  ordinary + state rate unless ``retirement_rates`` says otherwise); a pre-tax dollar is worth
+  ``1 - t`` after tax, so the *placement* of fast-growing assets matters;
+* Roth — grows and is withdrawn tax free.
+
+With the household allocation (dollars per asset) and each account's balance fixed, the
+placement maximizing ``Σ x[a,k] f[a,k]`` is a transportation linear program (Reichenstein's
+after-tax asset allocation; the "0.1–0.8 %/yr" location estimates in
+``shared/reference/planning-methods.md`` §1). A tiny L1 pull towards the current placement
+breaks ties in favour of fewer trades.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linprog
+
+from tailorfolio.errors import InfeasibleError, SolverError
+from tailorfolio.profile._enums import AccountType
+from tailorfolio.tax._tables import MarginalRates
+
+TAX_EXEMPT_CLASSES = frozenset({"us_municipal"})
+"""Asset classes whose distributions are exempt from federal income tax (IRC §103)."""
+
+
+def after_tax_growth(total_return: float, yield_: float, qualified_share: float,
+                     account_type: AccountType, rates: MarginalRates, horizon_years: int, *,
+                     federally_exempt: bool = False,
+                     retirement_rates: MarginalRates | None = None) -> float:
+    """After-tax value at the horizon of one dollar placed today (see module docstring).
+
+    Parameters
+    ----------
+    total_return : float
+        Expected annual (geometric) total return, decimal.
+    yield_ : float
+        Annual distribution yield, decimal (part of ``total_return``).
+    qualified_share : float
+        Share of distributions taxed as qualified dividends.
+    account_type : AccountType
+    rates : MarginalRates
+    horizon_years : int
+    federally_exempt : bool
+        Municipal interest: only the state rate applies to distributions.
+    retirement_rates : MarginalRates, optional
+        Rates at withdrawal for traditional accounts (default ``rates``).
+    """
+    g = total_return
+    if account_type is AccountType.ROTH:
+        return (1 + g) ** horizon_years
+    if account_type is AccountType.TRADITIONAL:
+        r = retirement_rates or rates
+        return (1 + g) ** horizon_years * (1 - r.ordinary - r.state)
+    div_rate = rates.state if federally_exempt else rates.dividend_rate(qualified_share)
+    price_growth = g - yield_
+    value, basis = 1.0, 1.0
+    for _ in range(horizon_years):
+        dist = value * yield_ * (1 - div_rate)
+        value = value * (1 + price_growth) + dist
+        basis += dist
+    return value - rates.long_term_total * (value - basis)
+
+
+@dataclass(frozen=True)
+class LocationResult:
+    """An asset placement and its after-tax value.
+
+    Attributes
+    ----------
+    amounts : pandas.DataFrame
+        Dollars of each asset (rows) in each account (columns).
+    pro_rata : pandas.DataFrame
+        The same allocation placed pro rata (every account holds the household mix).
+    factors : pandas.DataFrame
+        After-tax growth of one dollar, assets × accounts.
+    after_tax_value, pro_rata_value : float
+        After-tax wealth at the horizon, dollars.
+    horizon_years : int
+    annual_benefit : float
+        ``(after_tax_value / pro_rata_value) ** (1 / horizon) - 1``, decimal per year.
+    """
+
+    amounts: pd.DataFrame
+    pro_rata: pd.DataFrame
+    factors: pd.DataFrame
+    after_tax_value: float
+    pro_rata_value: float
+    horizon_years: int
+    annual_benefit: float
+
+    def account_weights(self, account: str) -> pd.Series:
+        """Target weights inside ``account`` (sum to 1 when it has a balance)."""
+        col = self.amounts[account]
+        total = col.sum()
+        return col / total if total > 0 else col
+
+
+def locate_assets(target: pd.Series, accounts: dict[str, tuple[AccountType, float]],
+                  growth: pd.Series, yields: pd.Series, qualified_share: pd.Series,
+                  rates: MarginalRates, horizon_years: int, *,
+                  exempt: frozenset[str] | set[str] = frozenset(),
+                  current: pd.DataFrame | None = None,
+                  retirement_rates: MarginalRates | None = None,
+                  stickiness: float = 1e-6) -> LocationResult:
+    """Place ``target`` dollars per asset into accounts to maximize after-tax wealth.
+
+    Parameters
+    ----------
+    target : pandas.Series
+        Household dollars per asset (index: tickers).
+    accounts : dict of str to (AccountType, float)
+        Each account's type and balance, dollars; balances must add up to ``target.sum()``.
+    growth, yields, qualified_share : pandas.Series
+        Per asset: expected geometric total return, distribution yield, qualified share.
+    rates : MarginalRates
+    horizon_years : int
+    exempt : set of str
+        Tickers with federally tax-exempt distributions.
+    current : pandas.DataFrame, optional
+        Current dollars per asset and account (ties are broken towards it).
+    retirement_rates : MarginalRates, optional
+    stickiness : float
+        Weight of the L1 pull to ``current`` relative to after-tax value (tie-breaking only).
+
+    Raises
+    ------
+    InfeasibleError
+        When the balances do not add up to the allocation.
+    """
+    tickers = list(target.index)
+    names = list(accounts)
+    bal = np.array([accounts[n][1] for n in names], dtype=float)
+    tgt = target.to_numpy(dtype=float)
+    if abs(bal.sum() - tgt.sum()) > 1e-6 * max(1.0, tgt.sum()):
+        raise InfeasibleError(
+            f"Account balances total {bal.sum():,.2f} but the allocation totals "
+            f"{tgt.sum():,.2f}.", field="accounts", value=float(bal.sum()),
+            expected=f"{tgt.sum():,.2f}", fix="value the accounts and the plan at the same prices")
+    f = np.array([[after_tax_growth(float(growth[t]), float(yields[t]),
+                                    float(qualified_share[t]), accounts[n][0], rates,
+                                    horizon_years, federally_exempt=t in exempt,
+                                    retirement_rates=retirement_rates)
+                   for n in names] for t in tickers])
+    total = tgt.sum()
+    scale = total if total > 0 else 1.0
+    n, m = f.shape
+    nm = n * m
+    # Variables: x (n·m, row-major, fractions of total) then u ≥ |x − current| (tie-breaking).
+    cur = (np.zeros((n, m)) if current is None else
+           current.reindex(index=tickers, columns=names).fillna(0.0).to_numpy() / scale)
+    c = np.concatenate([-f.ravel(), np.full(nm, stickiness if current is not None else 0.0)])
+    a_eq = np.zeros((n + m, 2 * nm))
+    for i in range(n):
+        a_eq[i, i * m:(i + 1) * m] = 1.0
+    for j in range(m):
+        a_eq[n + j, j:nm:m] = 1.0
+    b_eq = np.concatenate([tgt, bal]) / scale
+    eye = np.eye(nm)
+    a_ub = np.block([[eye, -eye], [-eye, -eye]])
+    b_ub = np.concatenate([cur.ravel(), -cur.ravel()])
+    res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq,
+                  bounds=[(0, None)] * (2 * nm), method="highs")
+    if res.status != 0:
+        raise SolverError(f"The asset-location linear program failed: {res.message}",
+                          field="solver", value=res.status, fix="check the inputs are finite")
+    xv = np.clip(res.x[:nm].reshape(n, m), 0.0, None) * scale
+    pro = np.outer(tgt, bal) / scale
+    opt_value = float((f * xv).sum())
+    pro_value = float((f * pro).sum())
+    benefit = (opt_value / pro_value) ** (1 / horizon_years) - 1 if pro_value > 0 else 0.0
+    return LocationResult(pd.DataFrame(xv, index=tickers, columns=names),
+                          pd.DataFrame(pro, index=tickers, columns=names),
+                          pd.DataFrame(f, index=tickers, columns=names),
+                          opt_value, pro_value, horizon_years, float(benefit))

@@ -1,0 +1,81 @@
+"""The goal-based DP: base case, closed forms, DP >= every static portfolio, forward check."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tailorfolio.errors import ParameterError
+from tailorfolio.goals import (
+    GoalDPProblem,
+    browne_upper_bound,
+    das_base_case,
+    simulate_policy,
+    solve_goal_dp,
+    static_probability_closed_form,
+)
+from tests.tolerances import MC_SIGMAS
+
+GRID_ATOL = 2e-3
+"""Discretisation error of the wealth grid (400 points) on probabilities."""
+
+
+@pytest.fixture(scope="module")
+def base():
+    problem = das_base_case()
+    return problem, solve_goal_dp(problem)
+
+
+def test_static_grid_values_match_the_closed_form(base) -> None:
+    problem, pol = base
+    exact = [static_probability_closed_form(problem, k) for k in range(problem.n_portfolios)]
+    np.testing.assert_allclose(pol.static_probabilities, exact, atol=GRID_ATOL)
+
+
+def test_dp_beats_every_static_frontier_portfolio(base) -> None:
+    problem, pol = base
+    assert (pol.probability >= pol.static_probabilities - 1e-12).all()
+    best_static = max(static_probability_closed_form(problem, k)
+                      for k in range(problem.n_portfolios))
+    assert pol.probability > best_static + 0.10  # ≈ 0.67 versus ≈ 0.50
+    assert pol.probability <= browne_upper_bound(problem) + 1e-12
+
+
+def test_forward_simulation_confirms_the_dp_value(base) -> None:
+    _, pol = base
+    p, se = simulate_policy(pol, n_paths=60_000, seed=11)
+    assert abs(p - pol.probability) <= MC_SIGMAS * se + GRID_ATOL
+
+
+def test_policy_takes_more_risk_when_behind_and_less_when_ahead(base) -> None:
+    problem, pol = base
+    t = 5
+    behind = pol.action(t, np.array([90.0]))[0]
+    ahead = pol.action(t, np.array([190.0]))[0]
+    assert behind > ahead  # portfolios are ordered by expected return
+    table = pol.policy_table()
+    assert table.shape == (len(pol.wealth_grid), problem.years)
+
+
+def test_dp_with_cash_flows_beats_static_and_is_confirmed() -> None:
+    mu = np.linspace(0.03, 0.09, 7)
+    sig = np.linspace(0.03, 0.20, 7)
+    flows = np.array([5.0] * 10 + [-12.0] * 10)
+    problem = GoalDPProblem.from_gbm(mu, sig, initial_wealth=60.0, goal=1.0, years=20,
+                                     cash_flows=flows)
+    pol = solve_goal_dp(problem, n_grid=600)
+    assert (pol.probability >= pol.static_probabilities - 1e-12).all()
+    p, se = simulate_policy(pol, n_paths=40_000, seed=3)
+    assert abs(p - pol.probability) <= MC_SIGMAS * se + 5e-3
+    best = int(np.argmax(pol.static_probabilities))
+    ps, ses = simulate_policy(pol, n_paths=40_000, seed=3, static=best)
+    assert abs(ps - pol.static_probabilities[best]) <= MC_SIGMAS * ses + 5e-3
+
+
+def test_problem_validation() -> None:
+    with pytest.raises(ParameterError):
+        GoalDPProblem.from_gbm([0.05], [0.1], initial_wealth=0.0, goal=1.0, years=1,
+                               cash_flows=np.zeros(1))
+    with pytest.raises(ParameterError):
+        GoalDPProblem.from_gbm([0.05], [0.1], initial_wealth=1.0, goal=1.0, years=2,
+                               cash_flows=np.zeros(1))
