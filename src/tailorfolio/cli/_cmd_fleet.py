@@ -46,7 +46,7 @@ def register(app: typer.Typer) -> None:
     @guarded
     def fleet_cmd(
         investors: Annotated[Path, typer.Argument(
-            help="Investor book (Parquet; see `tailorfolio.fleet._columns` for the columns). "
+            help="Investor book (Parquet; columns in the README's 'Fleet scale' section). "
             "With --generate, the file to write.")],
         out: Annotated[Optional[Path], typer.Option(
             "--out", help="Plans to write (Parquet): target weights, status, metrics and "

@@ -277,13 +277,11 @@ def table_from_batch(model: FleetModel, ids, batch: InvestorBatch,
     def opt(arr: FloatArray, bad) -> pa.Array:
         return pa.array(arr, mask=bad(arr))
 
-    k = model.n_groups
     cb_rows: list[list[dict]] = [[] for _ in range(b)]
     rr, gg = np.nonzero((batch.group_min > 0) | (batch.group_max < 1))
     for r, g in zip(rr, gg):
         cb_rows[r].append({"name": model.group_names[g], "min": float(batch.group_min[r, g]),
                            "max": float(batch.group_max[r, g])})
-    del k
     schema = book_schema(model.tickers, model_tag)
     cols = {
         "investor_id": pa.array([str(x) for x in ids], pa.string()),
@@ -310,7 +308,6 @@ def table_from_batch(model: FleetModel, ids, batch: InvestorBatch,
 def plan_table(ids, result: BatchResult, risk_aversion: FloatArray, invalid: np.ndarray,
                messages: np.ndarray, tickers) -> pa.Table:
     """The plan rows of one chunk (invalid rows get status ``invalid`` and their message)."""
-    b = len(ids)
     n = result.weights.shape[1]
     status = result.status.astype(object).copy()
     message = result.message.astype(object).copy()
@@ -340,7 +337,6 @@ def plan_table(ids, result: BatchResult, risk_aversion: FloatArray, invalid: np.
         pa.array(result.dual_residual, pa.float64(), mask=np.isnan(result.dual_residual)),
         pa.array(result.iterations.astype(np.int64)),
     ]
-    del b
     return pa.Table.from_arrays(cols, schema=plan_schema(tickers))
 
 

@@ -22,8 +22,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
+import pandas as pd
 
 from tailorfolio.errors import ParameterError
+from tailorfolio.market._market import Market
 from tailorfolio.typing import FloatArray
 
 _NUMERIC_EPS = 1e-12
@@ -111,8 +113,10 @@ class FleetModel:
         return np.nan_to_num(np.asarray(self.esg_scores), nan=0.0)
 
     @classmethod
-    def from_market(cls, market, *, expected_return=None, covariance=None) -> FleetModel:
-        """The model of a :class:`tailorfolio.market.Market` (its assumptions by default).
+    def from_market(cls, market: Market, *, expected_return: pd.Series | None = None,
+                    covariance: pd.DataFrame | None = None) -> FleetModel:
+        """The model of a :class:`tailorfolio.market.Market` (its assumptions by default,
+        or the given estimates).
 
         Groups are every broad class and every fine asset class of the universe, named as in
         the profile's ``asset_class_bounds``.

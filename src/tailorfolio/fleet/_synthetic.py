@@ -34,8 +34,8 @@ _FACTOR_VOL = np.array([0.16, 0.06, 0.05, 0.04])
 def factor_model_universe(n_assets: int, *, seed: int = 0) -> FleetModel:
     """A seeded ``n_assets`` universe (see module docstring); one cash asset at most."""
     rng = np.random.default_rng(seed)
-    kinds = [k for k in range(len(_CLASSES) - 1) for _ in range(1)]
-    labels = [kinds[i % len(kinds)] for i in range(n_assets - 1)] + [len(_CLASSES) - 1]
+    risky = len(_CLASSES) - 1  # every class but cash, in turn; one cash asset last
+    labels = [i % risky for i in range(n_assets - 1)] + [risky]
     labels = np.sort(np.array(labels))
     loads = np.array([_CLASSES[k][2] for k in labels]) * rng.uniform(0.7, 1.3, (n_assets, 4))
     idio = np.array([_CLASSES[k][3] for k in labels]) * rng.uniform(0.6, 1.4, n_assets)
