@@ -42,7 +42,7 @@ def _same(plan, clean):
 @pytest.fixture(scope="module")
 def client():
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
+                                  dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as c:
         yield c
 
@@ -91,7 +91,7 @@ def test_failed_partition_is_retried(fault_book, clean_plan, model, tmp_path, mo
 
     monkeypatch.setattr(engine, "solve_chunk", flaky)
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                                  dashboard_address=None) as cluster, \
+                                  dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as client:
         rep = run_dask(model, fault_book, tmp_path / "retry.parquet", client=client,
                        chunk_size=50, retries=3)

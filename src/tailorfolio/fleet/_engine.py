@@ -342,7 +342,7 @@ def run_dask(model: FleetModel, book: str | Path, out: str | Path, *,
             client = Client(scheduler)
         else:
             own_cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1,
-                                       processes=True, dashboard_address=None)
+                                       processes=True, dashboard_address=":0")
             client = Client(own_cluster)
         owns_client = True
     else:

@@ -17,7 +17,15 @@ from scipy.optimize import linprog
 from tailorfolio.errors import InfeasibleError
 from tailorfolio.fleet._admm import BatchedAdmm
 from tailorfolio.fleet._model import FleetModel, InvestorBatch
-from tailorfolio.fleet._polish import ActiveSet, guess_active_set, polish
+from tailorfolio.fleet._polish import (
+    AT_LOWER,
+    FREE,
+    ROW_LO,
+    ROW_OFF,
+    ActiveSet,
+    guess_active_set,
+    polish,
+)
 from tailorfolio.fleet._standard import standard_form
 from tailorfolio.fleet._solver import (
     STATUS_OPTIMAL,
@@ -26,6 +34,9 @@ from tailorfolio.fleet._solver import (
     solve_batch,
 )
 from tailorfolio.optimize._result import Frontier
+
+PDAS_STEPS = 50
+"""Active-set steps allowed from the structured guesses before the general path takes over."""
 
 
 def batched_frontier(model: FleetModel, constraints: InvestorBatch | None = None, *,
@@ -69,12 +80,19 @@ def _frontier(model: FleetModel, constraints: InvestorBatch | None, n_points: in
     base.max_turnover = np.array([np.inf])
     base.max_volatility = np.array([np.nan])
     base.min_return = np.array([np.nan])
-    # one investor: ADMM iterations are cheap, so iterate longer before the exact polish
-    first = solve_batch(model, base, settings or SolverSettings(check_every=150))
-    if first.status[0] != STATUS_OPTIMAL:
-        raise InfeasibleError(str(first.message[0]) or "The constraints admit no portfolio.",
-                              field="constraints", fix="relax the conflicting constraints")
-    w_min = first.weights[0]
+    # minimum variance: active-set steps straight from "every bound inactive" (exact and
+    # fast for one investor); the general batched path if they do not settle
+    sf_min = standard_form(model, base)
+    mv = polish(sf_min, _all_free(sf_min), PDAS_STEPS, full_steps=PDAS_STEPS)
+    if mv.ok[0]:
+        w_min, min_set = mv.w[0], mv.active
+    else:
+        first = solve_batch(model, base, settings or SolverSettings(check_every=150))
+        if first.status[0] != STATUS_OPTIMAL:
+            raise InfeasibleError(str(first.message[0])
+                                  or "The constraints admit no portfolio.",
+                                  field="constraints", fix="relax the conflicting constraints")
+        w_min, min_set = first.weights[0], None
     r_min = float(w_min @ model.expected_return)
     r_max = _max_return(model, base)
     targets = np.linspace(r_min, max(r_max, r_min), n_points)
@@ -82,10 +100,28 @@ def _frontier(model: FleetModel, constraints: InvestorBatch | None, n_points: in
     pts.min_return = targets[1:].copy()
     # the top point sits on the edge of the feasible set; aim a hair inside it
     pts.min_return[-1] -= 1e-9 * max(1.0, abs(r_max))
-    w_top = _max_return_weights(model, base)
-    lam = (targets[1:] - r_min) / max(r_max - r_min, 1e-300)
-    start = (1 - lam)[:, None] * w_min[None, :] + lam[:, None] * w_top[None, :]
-    w_pts, ok = _neighbour_polish(model, pts, start)
+    w_pts = np.zeros((n_points - 1, model.n_assets))
+    ok = np.zeros(n_points - 1, dtype=bool)
+    if min_set is not None:
+        # every point from the minimum-variance active set plus its binding return floor
+        sf_pts = standard_form(model, pts)
+        ret_row = sf_pts.row_names.index("min_return")
+        k = n_points - 1
+        rows = np.full((k, sf_pts.n_rows), ROW_OFF, dtype=np.int8)
+        rows[:, : min_set.row.shape[1]] = min_set.row[0]
+        rows[:, ret_row] = ROW_LO
+        guess = ActiveSet(np.repeat(min_set.var, k, 0), np.repeat(min_set.sign, k, 0), rows,
+                          np.zeros(k, dtype=bool))
+        out = polish(sf_pts, guess, PDAS_STEPS, full_steps=PDAS_STEPS)
+        w_pts[out.ok], ok = out.w[out.ok], out.ok.copy()
+    if not ok.all():  # ADMM for the rest, then a neighbour's exact active set
+        w_top = _max_return_weights(model, base)
+        lam = (targets[1:] - r_min) / max(r_max - r_min, 1e-300)
+        start = (1 - lam)[:, None] * w_min[None, :] + lam[:, None] * w_top[None, :]
+        w_rest, ok_rest = _neighbour_polish(model, pts, start)
+        fill = ~ok & ok_rest
+        w_pts[fill] = w_rest[fill]
+        ok |= ok_rest
     statuses = [STATUS_OPTIMAL] * n_points
     if not ok.all():  # what the homotopy did not settle goes through the full batched path
         rest = solve_batch(model, pts.take(~ok), settings)
@@ -98,6 +134,14 @@ def _frontier(model: FleetModel, constraints: InvestorBatch | None, n_points: in
     sharpe = (rets - model.risk_free_rate) / vols
     return Frontier(vols, rets, sharpe, pd.DataFrame(weights, columns=list(model.tickers)),
                     model.risk_free_rate, statuses)
+
+
+def _all_free(sf) -> ActiveSet:
+    """Every asset free (except pinned ones), only the budget binding."""
+    var = np.where(sf.upper - sf.lower <= 1e-12, AT_LOWER, FREE).astype(np.int8)
+    rows = np.full((sf.size, sf.n_rows), ROW_OFF, dtype=np.int8)
+    rows[:, 0] = ROW_LO
+    return ActiveSet(var, np.zeros((sf.size, sf.n)), rows, np.zeros(sf.size, dtype=bool))
 
 
 def _neighbour_polish(model: FleetModel, pts: InvestorBatch, start: np.ndarray,
