@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test test-fast bench bench-tax clean venv
+.PHONY: demo test test-fast bench bench-tax evaluate clean venv
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,11 +31,16 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_optimize.py
+	$(PY) benchmarks/bench_esg_frontier.py
 	$(PY) benchmarks/bench_simulate.py
 	$(PY) benchmarks/bench_fleet.py
 
 bench-tax: $(STAMP)
 	PYTHONPATH=src $(PY) benchmarks/tax_benefits.py
+
+# Out-of-sample comparison of every strategy against 1/N on bundled real data (~10 min).
+evaluate: $(STAMP)
+	$(PY) -m tailorfolio evaluate --out docs/evaluation.md
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

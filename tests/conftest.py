@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from tailorfolio.examples import EXAMPLE_PROFILES, load_example_profile
 from tailorfolio.market import default_market
 from tailorfolio.profile import InvestorProfile
+
+
+# pytest-xdist runs one worker per core; a multi-threaded BLAS in each worker would
+# oversubscribe the cores and make small matrix operations many times slower.
+threadpool_limits(1)
 
 
 @pytest.fixture(scope="session")

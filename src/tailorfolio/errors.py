@@ -43,6 +43,7 @@ __all__ = [
     "SolverError",
     "TaxError",
     "MissingDependencyError",
+    "LookAheadError",
 ]
 
 
@@ -294,3 +295,7 @@ class MissingDependencyError(TailorfolioError, ImportError):
             fix=f"pip install 'tailorfolio[{extra}]'",
         )
 
+
+
+class LookAheadError(TailorfolioError, RuntimeError):
+    """A backtest strategy used data from after its decision date."""

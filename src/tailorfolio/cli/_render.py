@@ -83,6 +83,10 @@ def print_plan(console: Console, plan: Plan) -> None:
         console.print(Panel("\n".join(f"• {b.description}  [dim]({b.field})[/dim]"
                                       for b in plan.binding),
                             title="Binding constraints", border_style="magenta"))
+    if plan.esg is not None and (plan.esg.profile.score is not None or plan.esg.profile.excluded):
+        from tailorfolio.cli._render_esg import esg_panel
+
+        console.print(esg_panel(plan))
     console.print(Panel("\n\n".join(plan.rationale), title="Why this plan", border_style="blue"))
     if plan.account_plans:
         from tailorfolio.cli._render_tax import account_plan_panel
@@ -143,7 +147,9 @@ def frontier_table(frontier: Frontier, every: int = 5) -> Table:
 
 def demo_table(plans: list[Plan]) -> Table:
     """Several plans side by side."""
-    t = Table(title="Three investors, three plans", title_justify="left")
+    n = len(plans)
+    t = Table(title=f"{n} investor{'s' if n != 1 else ''}, {n} plan{'s' if n != 1 else ''}",
+              title_justify="left")
     t.add_column("", style="bold")
     for p in plans:
         t.add_column(p.investor, justify="right")
@@ -159,6 +165,8 @@ def demo_table(plans: list[Plan]) -> Table:
         ("expected return", [_pct(p.expected_return) for p in plans]),
         ("volatility", [_pct(p.volatility) for p in plans]),
         ("Sharpe", [f"{p.sharpe:.2f}" for p in plans]),
+        ("ESG score", [f"{p.esg.profile.score:.0f}" if p.esg is not None
+                       and p.esg.profile.score is not None else "—" for p in plans]),
         ("top holdings", ["\n".join(f"{x.ticker} {_pct(x.weight, 0)}" for x in p.allocation[:4])
                           for p in plans]),
         ("binding", ["\n".join(b.name for b in p.binding) or "—" for p in plans]),

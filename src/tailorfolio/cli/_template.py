@@ -62,6 +62,9 @@ preferences:
   excluded_sectors: []       # e.g. [fossil_fuels, tobacco, weapons]
   min_esg_score: null        # portfolio ESG score floor, 0-100 (needs ESG scores in the universe)
   esg_tilt: 0.0              # 0 = none
+  esg_missing_score_policy: worst  # unscored assets: exclude | worst (count as 0) | ignore
+  esg_preset: null           # none | exclusions_only | best_in_class | strong
+  esg_fund_alternatives: false  # add ESG-screened funds (ESGV, VSGX, VCEB) to the default universe
   max_weight_per_asset: 0.4
   cash_reserve_months: 3     # months of expenses kept in cash-like assets
   asset_class_bounds:        # by broad class (equity, bond, real_asset, cash) or asset class

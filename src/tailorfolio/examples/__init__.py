@@ -12,6 +12,7 @@ EXAMPLE_PROFILES: dict[str, str] = {
     "young_saver": "A 28-year-old saving for retirement and a house",
     "family": "A family of four: college and retirement; taxable + 401(k) + Roth",
     "retiree": "A 68-year-old retiree drawing income",
+    "esg_minded": "A 35-year-old investing an inheritance by their values (ESG)",
 }
 """Example name → one-line description."""
 

@@ -64,6 +64,9 @@ def _default_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
     uni = pd.read_csv(io.StringIO(_read("default_universe.csv")), keep_default_na=False,
                       na_values=[""])
     corr = pd.read_csv(io.StringIO(_read("default_correlations.csv")))
+    # Illustrative, rule-based ESG scores (NOT vendor ratings; see default_universe_notes.md).
+    esg = pd.read_csv(io.StringIO(_read("default_esg_illustrative.csv")))
+    uni = uni.merge(esg.drop(columns=["emerging_share"]), on="ticker", how="left")
     return uni, corr
 
 
@@ -121,6 +124,8 @@ def default_market() -> Market:
     sources["correlation"] = "default_correlations.csv: per-pair source or stated assumption"
     sources["risk_free_rate"] = "Vanguard VCMM 10-yr US cash midpoint, 2025-04-30"
     sources["inflation"] = "Vanguard VCMM 10-yr US inflation midpoint and median vol, 2025-04-30"
+    sources["esg"] = ("tailorfolio illustrative rule-based ESG scores, NOT vendor ratings "
+                      "(default_esg_illustrative.csv; rule in tailorfolio.esg._illustrative)")
     assumptions = CapitalMarketAssumptions.from_geometric(
         geo, vol, corr,
         risk_free_rate=DEFAULT_RISK_FREE_RATE,

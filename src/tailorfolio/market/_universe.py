@@ -183,6 +183,8 @@ class Universe:
                     "ticker": a.ticker, "name": a.name, "asset_class": a.asset_class,
                     "broad_class": a.broad_class, "region": a.region, "sector": a.sector,
                     "activities": ";".join(a.activities), "esg_score": a.esg_score,
+                    "esg_e": a.esg_e, "esg_s": a.esg_s, "esg_g": a.esg_g,
+                    "carbon_intensity": a.carbon_intensity,
                     "expense_ratio": a.expense_ratio, "yield": a.yield_,
                     "index_tracked": a.index_tracked,
                 }

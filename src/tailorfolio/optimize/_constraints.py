@@ -138,6 +138,18 @@ class ConstraintSet:
             return np.zeros(self.n_assets)
         return np.nan_to_num(self.esg_scores, nan=0.0)
 
+    def esg_tilt_scores(self) -> FloatArray:
+        """Scores used by the tilt: missing ones count as 0, except under ``ignore``, where
+        they get the mean of the scored assets (neutral: a tilt shifts all weights' returns
+        by the same constant there, which leaves the optimum unchanged)."""
+        if self.esg_scores is None:
+            return np.zeros(self.n_assets)
+        s = self.esg_scores
+        missing = np.isnan(s)
+        if self.missing_score_policy is MissingScorePolicy.IGNORE and (~missing).any():
+            return np.where(missing, float(np.mean(s[~missing])), s)
+        return np.nan_to_num(s, nan=0.0)
+
     def excluded_tickers(self) -> list[str]:
         out: list[str] = []
         for ex in self.exclusions:
@@ -191,6 +203,11 @@ def constraints_from_preferences(
     ProfileError
         When the preferences name an asset class or ticker the universe does not have.
     """
+    from tailorfolio.esg._presets import resolve_esg_preferences  # lazy: esg builds on optimize
+
+    own_sectors = set(preferences.excluded_sectors)
+    resolved = resolve_esg_preferences(preferences, universe)
+    preferences = resolved.preferences
     tickers = universe.tickers
     n = len(tickers)
     lower = np.zeros(n)
@@ -216,8 +233,11 @@ def constraints_from_preferences(
                 expected=f"one of {sorted(all_tags | _KNOWN_ACTIVITY_TAGS)[:40]}",
                 fix="use a sector or activity tag of the universe",
             )
-        exclusions.append(Exclusion(f"sector/activity '{tag}'", "preferences.excluded_sectors",
-                                    hit))
+        exclusions.append(Exclusion(f"sector/activity '{tag}'", "preferences.excluded_sectors"
+                                    if tag in own_sectors else "preferences.esg_preset", hit))
+    for group, hit in resolved.best_in_class.items():
+        exclusions.append(Exclusion(f"best-in-class (ESG score below the {group} median)",
+                                    "preferences.esg_preset", hit))
 
     scores = np.array([np.nan if a.esg_score is None else a.esg_score for a in universe])
     policy = MissingScorePolicy(preferences.esg_missing_score_policy)

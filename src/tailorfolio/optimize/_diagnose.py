@@ -181,6 +181,53 @@ def find_conflicts(cs: ConstraintSet, factor: np.ndarray | None = None) -> list[
     return conflicts
 
 
+def best_esg_score(cs: ConstraintSet, factor: np.ndarray | None = None) -> float | None:
+    """The highest portfolio ESG score reachable under every user constraint but the floor.
+
+    Missing scores count as the policy says (0 under ``worst``; excluded assets cannot be
+    held). Under ``ignore`` the score is that of the scored part of the portfolio (a
+    linear-fractional programme, solved with the Charnes–Cooper substitution). None when the
+    universe has no scores or the other constraints are infeasible themselves.
+    """
+    if cs.esg_scores is None or np.isnan(cs.esg_scores).all():
+        return None
+    others = [it for it in items_from_constraints(cs, factor) if it.name != "esg_floor"]
+    s = np.nan_to_num(cs.esg_scores, nan=0.0)
+    if cs.missing_score_policy.value != "ignore":
+        item = Item("esg_best", "", "", (lambda w: s @ w), ">=", 0.0, "score")
+        return _best_value(cs, item, others)
+    # max s·w / (c·w) over the scored weight c·w > 0: substitute y = t·w with c·y = 1.
+    covered = (~np.isnan(cs.esg_scores)).astype(float)
+    y = cp.Variable(cs.n_assets)
+    t = cp.Variable(nonneg=True)
+    cons = [cp.sum(y) == t, y >= 0, covered @ y == 1]
+    for it in others:  # every item's expression is positively homogeneous of degree 1
+        e = it.expr(y)
+        cons.append(e <= it.bound * t if it.sense == "<=" else e >= it.bound * t)
+    prob = cp.Problem(cp.Maximize(s @ y), cons)
+    try:
+        prob.solve(solver="CLARABEL")
+    except cp.error.SolverError:
+        return None
+    if prob.status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
+        return None
+    return float(prob.value)
+
+
+def _esg_headline(cs: ConstraintSet, factor: np.ndarray | None,
+                  conflicts: list[ConstraintConflict]) -> str | None:
+    """"A minimum score of 80 is above the best achievable 72 under your bounds" (or None)."""
+    if cs.min_esg_score is None or not any(c.name == "esg_floor" for c in conflicts):
+        return None
+    best = best_esg_score(cs, factor)
+    if best is None or best >= cs.min_esg_score:
+        return None
+    scope = " (scored holdings only)" if cs.missing_score_policy.value == "ignore" else ""
+    return (f"A minimum portfolio ESG score of {cs.min_esg_score:.1f}{scope} is above the best "
+            f"achievable {best:.1f} under your other constraints (bounds, exclusions, "
+            "concentration limits and volatility ceiling).")
+
+
 def explain_infeasible(cs: ConstraintSet, factor: np.ndarray | None = None,
                        *, context: str = "") -> InfeasibleError:
     """Build the :class:`InfeasibleError` for ``cs`` (not raised here)."""
@@ -217,5 +264,8 @@ def explain_infeasible(cs: ConstraintSet, factor: np.ndarray | None = None,
                 f"{it.quantity} must be at least {_fmt(reach, it.unit)}, above its maximum of "
                 f"{_fmt(it.bound, it.unit)}."
             )
+    headline = _esg_headline(cs, factor, conflicts)
+    if headline:
+        lines.insert(0, headline)
     fix = "relax one of: " + "; ".join(dict.fromkeys(c.field for c in conflicts))
     return InfeasibleError("\n".join(lines), conflicts=conflicts, fix=fix)

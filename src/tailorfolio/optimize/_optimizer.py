@@ -163,20 +163,20 @@ class PortfolioOptimizer:
             ) from None
         tickers = constraints.tickers
         mu, cov = _aligned(tickers, expected_return, covariance)
-        factor = cholesky_factor(cov)
         warnings: list[str] = []
 
         if objective is Objective.MAX_SHARPE:
-            return self._max_sharpe(mu, cov, factor, constraints, risk_free_rate)
+            return self._max_sharpe(mu, cov, constraints, risk_free_rate)
 
-        mu_eff = mu + constraints.esg_tilt * constraints.esg_score_vector() / 100.0
+        mu_eff = mu + constraints.esg_tilt * constraints.esg_tilt_scores() / 100.0
         wants_costs = current_weights is not None or max_turnover is not None or np.any(cost_rate)
         if self.fast_path and not wants_costs and objective in (
                 Objective.MAX_UTILITY, Objective.MIN_VARIANCE, Objective.TARGET_RETURN):
-            fast = self._fast_solve(mu, mu_eff, cov, factor, constraints, objective,
+            fast = self._fast_solve(mu, mu_eff, cov, constraints, objective,
                                     risk_aversion, target, risk_free_rate)
             if fast is not None:
                 return fast
+        factor = cholesky_factor(cov)
         prob = self.mean_variance_problem(constraints)
         prob.set_constraints(constraints)
         if objective is Objective.MAX_UTILITY:
@@ -212,7 +212,7 @@ class PortfolioOptimizer:
             prob.set_costs(w0, cost_rate, max_turnover)
 
         outcome = solve_with_fallback(prob.problem, self.solvers)
-        self._raise_for(outcome, constraints, factor, objective)
+        self._raise_for(outcome, constraints, cov, objective)
         if outcome.inaccurate:
             warnings.append(
                 f"The solver {outcome.solver} reported an inaccurate solution; weights may "
@@ -249,13 +249,11 @@ class PortfolioOptimizer:
                                  value=n_points)
         tickers = constraints.tickers
         mu, cov = _aligned(tickers, expected_return, covariance)
-        factor = cholesky_factor(cov)
         n = len(tickers)
         qp = LinearMeanVarianceQP(cov, constraints)
 
         def check(status: str, objective: Objective) -> None:
-            self._raise_for(SolveOutcome(status if status != "failed" else "failed",
-                                         "CLARABEL", ()), constraints, factor, objective)
+            self._raise_for(SolveOutcome(status, "CLARABEL", ()), constraints, cov, objective)
 
         status, w_min = qp.solve(gamma=1.0, linear=np.zeros(n))
         check(status, Objective.MIN_VARIANCE)
@@ -270,13 +268,14 @@ class PortfolioOptimizer:
                                      min_return=float(mu @ w_lp) - 1e-9, mu=mu)
             w_max = w_lp if w_max is None else w_max
         else:
+            factor = cholesky_factor(cov)
             if constraints.max_volatility < vol_min - 1e-9:
                 raise explain_infeasible(constraints, factor)
             prob = self.mean_variance_problem(constraints)
             prob.set_constraints(constraints)
             prob.set_objective(mu, factor, risk_aversion=0.0)
             out = solve_with_fallback(prob.problem, self.solvers)
-            self._raise_for(out, constraints, factor, Objective.TARGET_VOLATILITY)
+            self._raise_for(out, constraints, cov, Objective.TARGET_VOLATILITY)
             w_max = prob.weights()
         r_lo, r_hi = float(mu @ w_min), float(mu @ w_max)
         targets = np.linspace(r_lo, max(r_hi, r_lo), n_points)
@@ -297,7 +296,7 @@ class PortfolioOptimizer:
     # ------------------------------------------------------------------ helpers
 
     def _fast_solve(self, mu: FloatArray, mu_eff: FloatArray, cov: FloatArray,
-                    factor: FloatArray, cs: ConstraintSet, objective: Objective,
+                    cs: ConstraintSet, objective: Objective,
                     gamma: float | None, target: float | None, rf: float
                     ) -> PortfolioResult | None:
         """The direct-QP answer, or None when the cvxpy path must decide (ceiling binds)."""
@@ -316,7 +315,7 @@ class PortfolioOptimizer:
         status, w = LinearMeanVarianceQP(cov, cs).solve(**kwargs)
         attempt = SolveAttempt("CLARABEL-QP", status, time.perf_counter() - start)
         if status == "infeasible":
-            raise explain_infeasible(cs, factor)
+            raise explain_infeasible(cs, cholesky_factor(cov))
         if w is None or status != "optimal":
             return None
         if cs.max_volatility is not None and float(np.sqrt(w @ cov @ w)) > cs.max_volatility:
@@ -333,8 +332,8 @@ class PortfolioOptimizer:
                 field="target", value=target, fix="pass target=0.10 for 10 %",
             )
 
-    def _max_sharpe(self, mu: FloatArray, cov: FloatArray, factor: FloatArray,
-                    cs: ConstraintSet, rf: float) -> PortfolioResult:
+    def _max_sharpe(self, mu: FloatArray, cov: FloatArray, cs: ConstraintSet, rf: float
+                    ) -> PortfolioResult:
         if self.fast_path:
             start = time.perf_counter()
             status, w_fast = max_sharpe_qp(cov, cs, mu - rf)
@@ -344,6 +343,7 @@ class PortfolioOptimizer:
                 attempt = SolveAttempt("CLARABEL-QP", status, time.perf_counter() - start)
                 return self._result(w_fast, mu, cov, cs, Objective.MAX_SHARPE, None, rf,
                                     SolveOutcome(status, "CLARABEL-QP", (attempt,)), [])
+        factor = cholesky_factor(cov)
         prob = self._sharpe_problem(cs)
         prob.set(cs, mu, factor, rf)
         outcome = solve_with_fallback(prob.problem, self.solvers)
@@ -358,19 +358,19 @@ class PortfolioOptimizer:
                 "ratio is not defined.", field="risk_free_rate", value=rf,
                 fix="use a lower risk-free rate or the minimum-variance objective",
             )
-        self._raise_for(outcome, cs, factor, Objective.MAX_SHARPE)
+        self._raise_for(outcome, cs, cov, Objective.MAX_SHARPE)
         w = prob.weights()
         warnings = []
         if outcome.inaccurate:
             warnings.append(f"The solver {outcome.solver} reported an inaccurate solution.")
         return self._result(w, mu, cov, cs, Objective.MAX_SHARPE, None, rf, outcome, warnings)
 
-    def _raise_for(self, outcome: SolveOutcome, cs: ConstraintSet, factor: FloatArray,
+    def _raise_for(self, outcome: SolveOutcome, cs: ConstraintSet, cov: FloatArray,
                    objective: Objective) -> None:
         if outcome.ok:
             return
         if outcome.status == "infeasible":
-            raise explain_infeasible(cs, factor)
+            raise explain_infeasible(cs, cholesky_factor(cov))
         if outcome.status == "unbounded":
             raise UnboundedError(
                 f"The {objective.value} problem is unbounded; a weight constraint is missing.",

@@ -16,7 +16,9 @@ from datetime import date
 import numpy as np
 
 from tailorfolio._version import __version__
+from tailorfolio.dynamic._plan_policy import dynamic_stage
 from tailorfolio.errors import InfeasibleError
+from tailorfolio.esg._stage import esg_stage, market_for_profile
 from tailorfolio.market._market import Market
 from tailorfolio.optimize._constraints import ConstraintSet, constraints_from_preferences
 from tailorfolio.optimize._optimizer import PortfolioOptimizer
@@ -207,11 +209,13 @@ def build_plan(profile: InvestorProfile, market: Market | None = None, *,
     from tailorfolio.goals._stage import GoalsSettings, goals_stage
     from tailorfolio.market._defaults import default_market
 
-    market = market or default_market()
+    market = market_for_profile(profile, market or default_market())
     settings = settings or PlanSettings()
     ctx = prepare(profile, market, settings, as_of)
     optimize_stage(ctx, optimizer)
     plan = assemble(ctx)
     plan = tax_stage(ctx, plan)
     plan = goals_stage(ctx, plan, GoalsSettings(n_paths=settings.goal_paths))
+    plan = esg_stage(ctx, plan)
+    plan = dynamic_stage(ctx, plan)
     return plan

@@ -39,6 +39,14 @@ class Preferences(BaseModel):
     esg_missing_score_policy : str
         How assets without an ESG score are treated when a floor or tilt is set:
         ``exclude``, ``worst`` (count as 0) or ``ignore`` (leave out of the floor's average).
+    esg_preset : str, optional
+        A ready-made ESG stance (see :mod:`tailorfolio.esg._presets`): ``none``,
+        ``exclusions_only``, ``best_in_class`` or ``strong``. It adds exclusions to
+        ``excluded_sectors`` and sets ``min_esg_score`` / ``esg_tilt`` only where this profile
+        does not set them itself. None (the default) means no preset.
+    esg_fund_alternatives : bool
+        Add tailorfolio's ESG-screened fund alternatives (ESGV, VSGX, VCEB) to the bundled
+        default universe (opt-in; ignored when the plan uses the user's own market).
     max_weight_per_asset : float
         Cap on any single asset's weight, decimal in (0, 1].
     asset_class_bounds : dict of str to Bounds
@@ -57,6 +65,9 @@ class Preferences(BaseModel):
     min_esg_score: float | None = Field(default=None, ge=0, le=100)
     esg_tilt: float = Field(default=0.0, ge=0, le=1)
     esg_missing_score_policy: str = Field(default="worst", pattern="^(exclude|worst|ignore)$")
+    esg_preset: str | None = Field(
+        default=None, pattern="^(none|exclusions_only|best_in_class|strong)$")
+    esg_fund_alternatives: bool = False
     max_weight_per_asset: float = Field(default=1.0, gt=0, le=1)
     asset_class_bounds: dict[str, Bounds] = Field(default_factory=dict)
     asset_bounds: dict[str, Bounds] = Field(default_factory=dict)

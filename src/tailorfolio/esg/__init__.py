@@ -1,0 +1,72 @@
+"""ESG investing: scores and their scale, presets, screened funds, the portfolio's ESG profile,
+the ESG-efficient frontier (Pedersen–Fitzgibbons–Pomorski 2021) and the cost of one's values.
+
+Exclusions, the score floor and the tilt themselves live in the optimizer's one compiled
+problem (:mod:`tailorfolio.optimize`); this package prepares their inputs and explains their
+effect.
+"""
+
+from tailorfolio.esg._cost import CostOfValues, goal_probabilities, has_esg_preferences, without_esg
+from tailorfolio.esg._data import (
+    EsgScale,
+    EsgScoreTable,
+    ScoreDirection,
+    apply_esg_scores,
+    coverage,
+    esg_scores_from_frame,
+)
+from tailorfolio.esg._frontier import EsgFrontier, esg_frontier, floor_measure
+from tailorfolio.esg._funds import screened_funds_table, with_esg_funds
+from tailorfolio.esg._illustrative import ILLUSTRATIVE_SOURCE, illustrative_pillar_scores
+from tailorfolio.esg._presets import (
+    PRESETS,
+    EsgPreset,
+    ResolvedEsg,
+    best_in_class_drops,
+    resolve_esg_preferences,
+)
+from tailorfolio.esg._profile import EsgProfile, ExcludedHolding, portfolio_esg_profile
+from tailorfolio.esg._sample import sp500_sample_universe
+from tailorfolio.esg._stage import (
+    EsgReport,
+    as_sleeve,
+    compare_plans,
+    cost_of_values,
+    esg_stage,
+    market_for_profile,
+)
+
+__all__ = [
+    "CostOfValues",
+    "EsgFrontier",
+    "EsgPreset",
+    "EsgProfile",
+    "EsgReport",
+    "EsgScale",
+    "EsgScoreTable",
+    "ExcludedHolding",
+    "ILLUSTRATIVE_SOURCE",
+    "PRESETS",
+    "ResolvedEsg",
+    "ScoreDirection",
+    "apply_esg_scores",
+    "as_sleeve",
+    "best_in_class_drops",
+    "compare_plans",
+    "cost_of_values",
+    "coverage",
+    "esg_frontier",
+    "esg_scores_from_frame",
+    "esg_stage",
+    "floor_measure",
+    "goal_probabilities",
+    "has_esg_preferences",
+    "illustrative_pillar_scores",
+    "market_for_profile",
+    "portfolio_esg_profile",
+    "resolve_esg_preferences",
+    "screened_funds_table",
+    "sp500_sample_universe",
+    "with_esg_funds",
+    "without_esg",
+]

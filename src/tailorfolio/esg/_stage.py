@@ -1,0 +1,214 @@
+"""The ESG plan stage: fill ``Plan.esg`` with the portfolio's ESG profile and the cost of values.
+
+Also :func:`market_for_profile`, which adds the opt-in ESG-screened funds to the bundled
+default market when the profile asks for them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from tailorfolio.esg._cost import (
+    CostOfValues,
+    goal_probabilities,
+    has_esg_preferences,
+    without_esg,
+)
+from tailorfolio.esg._funds import screened_funds_table, with_esg_funds
+from tailorfolio.esg._presets import resolve_esg_preferences
+from tailorfolio.esg._profile import EsgProfile, portfolio_esg_profile
+from tailorfolio.market._market import Market
+from tailorfolio.optimize._constraints import ConstraintSet
+from tailorfolio.profile._investor import InvestorProfile
+
+if TYPE_CHECKING:
+    from tailorfolio.optimize._optimizer import PortfolioOptimizer
+    from tailorfolio.planning._build import PlanContext
+    from tailorfolio.planning._plan import Plan
+    from tailorfolio.planning._settings import PlanSettings
+
+
+@dataclass(frozen=True)
+class EsgReport:
+    """The ``Plan.esg`` section.
+
+    Attributes
+    ----------
+    profile : EsgProfile
+    cost : CostOfValues or None
+        Present when the profile has ESG preferences.
+    warnings : tuple of str
+    """
+
+    profile: EsgProfile
+    cost: CostOfValues | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def as_sleeve(constraints: ConstraintSet) -> ConstraintSet:
+    """``constraints`` for a universe that is one sleeve of a wider portfolio (e.g. all
+    stocks): the risk level's volatility ceiling and the cash-reserve minimum are dropped
+    (they belong to the whole portfolio); bounds, exclusions and ESG rules stay."""
+    groups = tuple(
+        dataclasses.replace(g, min=0.0, field_min="") if g.field_min ==
+        "preferences.cash_reserve_months" else g for g in constraints.groups)
+    return dataclasses.replace(constraints.with_volatility_cap(None), groups=groups)
+
+
+def _is_bundled_default(market: Market) -> bool:
+    from tailorfolio.market._defaults import default_market
+
+    return market is default_market() or market.universe.name == default_market().universe.name
+
+
+def market_for_profile(profile: InvestorProfile, market: Market) -> Market:
+    """``market``, plus the ESG-screened funds when the profile opts in and ``market`` is the
+    bundled default (a user's own market is never changed)."""
+    if profile.preferences.esg_fund_alternatives and _is_bundled_default(market):
+        return with_esg_funds(market)
+    return market
+
+
+def score_source(market: Market) -> str:
+    """Where the market's ESG scores come from (recorded in the report)."""
+    if not any(a.esg_score is not None for a in market.universe):
+        return "no ESG scores in this universe"
+    return market.assumptions.sources.get("esg", "ESG scores supplied with the universe")
+
+
+def _metrics(plan: Any, esg: EsgProfile | None) -> dict[str, float]:
+    return {
+        "expected_return": float(plan.expected_return), "volatility": float(plan.volatility),
+        "sharpe": float(plan.sharpe),
+        "esg_score": float("nan") if esg is None or esg.score is None else float(esg.score),
+    }
+
+
+def compare_plans(plan: Any, base: Any, *, notes: tuple[str, ...] = (),
+                  risk_matched: float | None = None) -> CostOfValues:
+    """The :class:`CostOfValues` of ``plan`` (with ESG preferences) against ``base``;
+    ``risk_matched`` is the best return without ESG at ``plan``'s volatility."""
+    with_p = plan.esg.profile if isinstance(plan.esg, EsgReport) else None
+    base_p = base.esg.profile if isinstance(base.esg, EsgReport) else None
+    g1, g0 = goal_probabilities(plan), goal_probabilities(base)
+    return CostOfValues(
+        with_esg=_metrics(plan, with_p), without_esg=_metrics(base, base_p),
+        wealth=float(plan.investable_wealth), currency=plan.currency,
+        goals_with=g1, goals_without=g0, goals_available=bool(g1 or g0),
+        risk_matched_return=risk_matched, notes=notes,
+    )
+
+
+def risk_matched_return(constraints: ConstraintSet, market: Market, volatility: float,
+                        optimizer: PortfolioOptimizer | None = None) -> float | None:
+    """Highest expected return under ``constraints`` at volatility ≤ ``volatility`` (None if
+    that volatility is out of reach)."""
+    from tailorfolio.errors import TailorfolioError
+    from tailorfolio.optimize._optimizer import PortfolioOptimizer
+    from tailorfolio.optimize._result import Objective
+
+    a = market.assumptions
+    opt = optimizer or PortfolioOptimizer()
+    try:
+        res = opt.optimize(a.expected_return, a.covariance,
+                           constraints.with_volatility_cap(None),
+                           objective=Objective.TARGET_VOLATILITY, target=volatility + 1e-9,
+                           risk_free_rate=a.risk_free_rate)
+    except TailorfolioError:
+        return None
+    return float(res.expected_return)
+
+
+def baseline_plan(profile: InvestorProfile, market: Market, settings: PlanSettings,
+                  as_of: date | None, optimizer: PortfolioOptimizer | None = None,
+                  *, sleeve: bool = False) -> tuple[Plan, ConstraintSet]:
+    """The plan for ``profile`` (already stripped of ESG preferences) with only what the
+    comparison needs: the optimal portfolio and, when the goals engine is present and the
+    profile has goals, goal-success probabilities from the same simulated paths (seed and path
+    count) as the full plan, without the goals section's other analyses; and its ESG profile.
+
+    Returns the plan and its constraint set.
+    """
+    from tailorfolio.planning._build import assemble, optimize_stage, prepare
+
+    ctx = prepare(profile, market, settings, as_of)
+    if sleeve:
+        ctx.constraints = as_sleeve(ctx.constraints)
+    optimize_stage(ctx, optimizer)
+    plan = assemble(ctx)
+    if settings.goal_paths > 0 and not sleeve:
+        try:
+            from tailorfolio.goals._stage import GoalsSettings, goals_stage
+        except ImportError:  # a build without the goals engine
+            goals_stage = None
+        if goals_stage is not None:
+            plan = goals_stage(ctx, plan, GoalsSettings(
+                n_paths=settings.goal_paths, levers=False, allocation=False, dynamic=False,
+                withdrawal=False))
+    return esg_stage(ctx, plan, with_cost=False), ctx.constraints
+
+
+def _baseline_notes(profile: InvestorProfile) -> tuple[str, ...]:
+    if profile.preferences.excluded_assets:
+        return ("Both plans keep your excluded_assets (ticker exclusions are treated as rules, "
+                "not values).",)
+    return ()
+
+
+def cost_of_values(plan: Plan, profile: InvestorProfile, market: Market,
+                   settings: PlanSettings, as_of: date | None,
+                   optimizer: PortfolioOptimizer | None = None) -> CostOfValues:
+    """Compare ``plan`` with the plan the same profile gets without ESG preferences.
+
+    The baseline (see :func:`baseline_plan`) uses the same market and settings, and the same
+    goal simulation paths, so goal-success probabilities differ only through the portfolio.
+    """
+    base, base_cs = baseline_plan(without_esg(profile), market, settings, as_of, optimizer)
+    matched = risk_matched_return(base_cs, market, float(plan.volatility), optimizer)
+    return compare_plans(plan, base, notes=_baseline_notes(profile), risk_matched=matched)
+
+
+def _warnings(ctx: PlanContext, prof: EsgProfile) -> list[str]:
+    out = []
+    uni = ctx.market.universe
+    excluded = {e.ticker for e in prof.excluded}
+    for cls in ("equity", "bond"):
+        members = [a.ticker for a in uni if a.broad_class == cls]
+        if members and all(t in excluded for t in members):
+            tip = ("; set preferences.esg_fund_alternatives: true to add ESG-screened funds"
+                   if _is_bundled_default(ctx.market) else "")
+            out.append(f"Your ESG exclusions remove every {cls} asset of the universe "
+                       f"({', '.join(members)}){tip}.")
+    if ctx.profile.preferences.esg_fund_alternatives and not any(
+            t in uni for t in screened_funds_table()["ticker"]):
+        out.append("preferences.esg_fund_alternatives only extends the bundled default "
+                   "universe; this plan uses another market, so it had no effect.")
+    cs = ctx.constraints
+    if (cs.min_esg_score is not None or cs.esg_tilt > 0) and prof.unscored_holdings:
+        out.append(f"Held without an ESG score: {', '.join(prof.unscored_holdings)} "
+                   f"(missing-score policy '{cs.missing_score_policy.value}').")
+    if "illustrative" in prof.score_source and (cs.min_esg_score is not None or cs.esg_tilt > 0):
+        out.append("The ESG scores used are tailorfolio's illustrative rule-based scores, not "
+                   "vendor ratings; load your own with `tailorfolio esg --esg-scores FILE`.")
+    return out
+
+
+def esg_stage(ctx: PlanContext, plan: Plan, *, with_cost: bool = True) -> Plan:
+    """Plan stage: attach the :class:`EsgReport` (and the cost of values when the profile has
+    ESG preferences) to ``plan``."""
+    notes = resolve_esg_preferences(ctx.profile.preferences, ctx.market.universe).notes
+    w = pd.Series(plan.weights)
+    prof = portfolio_esg_profile(w, ctx.market.universe, ctx.constraints,
+                                 score_source=score_source(ctx.market), notes=notes)
+    warnings = tuple(_warnings(ctx, prof))
+    plan = dataclasses.replace(plan, esg=EsgReport(prof, None, warnings),
+                               warnings=tuple(dict.fromkeys(plan.warnings + warnings)))
+    if with_cost and has_esg_preferences(ctx.profile.preferences):
+        cost = cost_of_values(plan, ctx.profile, ctx.market, ctx.settings, ctx.as_of)
+        plan = dataclasses.replace(plan, esg=EsgReport(prof, cost, warnings))
+    return plan
