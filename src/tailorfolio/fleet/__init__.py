@@ -16,7 +16,13 @@ from tailorfolio.fleet._solver import (
 )
 from tailorfolio.fleet._synthetic import factor_model_universe, synthetic_book
 from tailorfolio.fleet._columns import batch_from_table, table_from_batch
-from tailorfolio.fleet._engine import RunReport, run_dask, run_local, solve_chunk, write_synthetic_book
+from tailorfolio.fleet._engine import (
+    RunReport,
+    run_dask,
+    run_local,
+    solve_chunk,
+    write_synthetic_book,
+)
 
 __all__ = [
     "BatchResult",
