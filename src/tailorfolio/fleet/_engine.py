@@ -159,7 +159,6 @@ class RunReport:
     max_kkt_residual: float = 0.0
     engine: str = ""
     workers: int = 0
-    retried_chunks: int = 0
 
     @property
     def investors_per_second(self) -> float:
@@ -353,7 +352,6 @@ def run_dask(model: FleetModel, book: str | Path, out: str | Path, *,
         nthreads = sum(client.nthreads().values()) or 1
         report.workers = len(client.nthreads())
         limit = max_inflight or 2 * nthreads
-        model_f = client.scatter(model, broadcast=True)
         run_id = hashlib.sha256(json.dumps([str(book), time.time()]).encode()).hexdigest()[:12]
         writer = _OrderedWriter(Path(out), plan_schema(model.tickers), report, progress)
         n_chunks = 0
@@ -368,7 +366,9 @@ def run_dask(model: FleetModel, book: str | Path, out: str | Path, *,
 
             for i, table in enumerate(iter_chunks(book, chunk_size)):
                 n_chunks += 1
-                fut = client.submit(_dask_solve, model_f, settings, i, table,
+                # the model travels with each task (a few kB): no scattered data to lose
+                # when workers die
+                fut = client.submit(_dask_solve, model, settings, i, table,
                                     key=f"fleet-{run_id}-{i}", retries=retries, pure=False)
                 ac.add(fut)
                 inflight += 1
