@@ -40,7 +40,7 @@ bench-tax: $(STAMP)
 
 # Out-of-sample comparison of every strategy against 1/N on bundled real data (~10 min).
 evaluate: $(STAMP)
-	$(PY) -m tailorfolio evaluate --out docs/evaluation.md
+	OMP_NUM_THREADS=1 $(PY) -m tailorfolio evaluate --out docs/evaluation.md
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

@@ -257,3 +257,19 @@ def test_binding_volatility_ceiling_uses_the_conic_problem(market) -> None:
     assert r.solver == "CLARABEL"
     assert r.volatility == pytest.approx(0.06, abs=1e-6)
     assert "max_volatility" in {b.name for b in r.binding}
+
+
+def test_transaction_costs_and_turnover_cap(market) -> None:
+    a = market.assumptions
+    cs = unconstrained(market.universe)
+    opt = PortfolioOptimizer(with_costs=True)
+    w0 = pd.Series(1 / 16, index=market.tickers)
+    assert opt.mean_variance_problem(cs).problem.is_dpp()
+    capped = opt.optimize(a.expected_return, a.covariance, cs, risk_aversion=3.0,
+                          current_weights=w0, max_turnover=0.3)
+    assert np.abs(capped.weights - w0).sum() <= 0.3 + 1e-6
+    frozen = opt.optimize(a.expected_return, a.covariance, cs, risk_aversion=3.0,
+                          current_weights=w0, cost_rate=1.0)
+    np.testing.assert_allclose(frozen.weights.to_numpy(), w0.to_numpy(), atol=1e-6)
+    with pytest.raises(ParameterError, match="with_costs=True"):
+        OPT.optimize(a.expected_return, a.covariance, cs, risk_aversion=3.0, cost_rate=0.01)

@@ -107,7 +107,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Plan the bundled example investors and show them side by side."""
         opt = PortfolioOptimizer()
-        settings = PlanSettings() if full else PlanSettings(goal_paths=0)  # goals with --full
+        settings = PlanSettings(goal_paths=2000 if full else 1000)
         plans = [build_plan(load_example_profile(name), optimizer=opt, settings=settings)
                  for name in EXAMPLE_PROFILES]
         console.print(demo_table(plans))

@@ -167,6 +167,8 @@ def demo_table(plans: list[Plan]) -> Table:
         ("Sharpe", [f"{p.sharpe:.2f}" for p in plans]),
         ("ESG score", [f"{p.esg.profile.score:.0f}" if p.esg is not None
                        and p.esg.profile.score is not None else "—" for p in plans]),
+        ("goals: P(success)", ["\n".join(f"{g.name[:18]}: {g.probability:.0%}"
+                                         for g in p.goal_outcomes) or "—" for p in plans]),
         ("top holdings", ["\n".join(f"{x.ticker} {_pct(x.weight, 0)}" for x in p.allocation[:4])
                           for p in plans]),
         ("binding", ["\n".join(b.name for b in p.binding) or "—" for p in plans]),

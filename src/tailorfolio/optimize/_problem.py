@@ -124,9 +124,13 @@ class MeanVarianceProblem(_ConstraintParameters):
             self.w0 = cp.Parameter(n, name="w_current")
             self.cost = cp.Parameter(n, nonneg=True, name="cost_rate")
             self.turnover_cap = cp.Parameter(nonneg=True, name="turnover_cap")
+            # |w − w₀| through an auxiliary variable so that cost @ |trade| stays DPP
+            # (a parameter times a variable) and the problem compiles once.
             trade = w - self.w0
-            objective = objective - self.cost @ cp.abs(trade)
-            cons.append(cp.norm(trade, 1) <= self.turnover_cap)
+            self.trade_size = cp.Variable(n, nonneg=True, name="trade_size")
+            objective = objective - self.cost @ self.trade_size
+            cons += [self.trade_size >= trade, self.trade_size >= -trade,
+                     cp.sum(self.trade_size) <= self.turnover_cap]
         self.constraints = cons
         self.problem = cp.Problem(cp.Maximize(objective), cons)
         self._named = {
