@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_optimize.py
 	$(PY) benchmarks/bench_esg_frontier.py
 	$(PY) benchmarks/bench_simulate.py
+	$(PY) benchmarks/bench_fleet.py
 
 bench-tax: $(STAMP)
 	PYTHONPATH=src $(PY) benchmarks/tax_benefits.py

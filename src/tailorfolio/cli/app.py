@@ -5,7 +5,15 @@ from __future__ import annotations
 import typer
 
 from tailorfolio._version import __version__
-from tailorfolio.cli import _cmd_backtest, _cmd_core, _cmd_esg, _cmd_goals, _cmd_serve, _cmd_tax
+from tailorfolio.cli import (
+    _cmd_backtest,
+    _cmd_core,
+    _cmd_esg,
+    _cmd_fleet,
+    _cmd_goals,
+    _cmd_serve,
+    _cmd_tax,
+)
 
 app = typer.Typer(
     name="tailorfolio",
@@ -37,6 +45,7 @@ _cmd_backtest.register(app)
 _cmd_tax.register(app)
 _cmd_goals.register(app)
 _cmd_esg.register(app)
+_cmd_fleet.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,426 @@
+"""The batched fleet solver: ADMM for the whole batch, exact KKT polish, cvxpy fallback.
+
+:func:`solve_batch` takes one :class:`FleetModel` and an :class:`InvestorBatch` and returns a
+:class:`BatchResult` with one row per investor. Every fast-path answer has passed a KKT check
+(its residuals are reported per investor). Investors the fast path cannot take, or does not
+settle within its iteration budget, are solved one by one by the foundation's general cvxpy
+path (:class:`tailorfolio.optimize.PortfolioOptimizer`), which also explains infeasibility
+by naming the conflicting constraints. Nothing raises for one investor's sake: a failure is a
+status and a message in that investor's row.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from tailorfolio.errors import InfeasibleError, TailorfolioError
+from tailorfolio.fleet._admm import BatchedAdmm
+from tailorfolio.fleet._model import FleetModel, InvestorBatch
+from tailorfolio.fleet._polish import guess_active_set, polish
+from tailorfolio.fleet._standard import StandardForm, standard_form
+from tailorfolio.typing import FloatArray
+
+STATUS_OPTIMAL = "optimal"
+STATUS_INFEASIBLE = "infeasible"
+STATUS_FAILED = "failed"
+METHOD_BATCHED = "batched"
+METHOD_CVXPY = "cvxpy"
+METHOD_NONE = ""
+METHOD_LP = "lp"
+FEASIBILITY_SLACK = 1e-9
+
+
+@dataclass(frozen=True)
+class SolverSettings:
+    """Iteration budget of the fast path.
+
+    Attributes
+    ----------
+    check_every : int
+        ADMM iterations between polish attempts.
+    max_admm_iterations : int
+        After this many, unsettled investors go to the cvxpy path.
+    polish_iterations : int
+        Active-set steps per polish attempt.
+    polish_residual : float
+        An investor is polished once its ADMM residuals (scaled units) are below this.
+    stall_after, stall_residual : int, float
+        After ``stall_after`` iterations, an investor whose ADMM primal residual is still
+        above ``stall_residual`` and no longer falling is most likely infeasible; it goes to
+        the fallback (which proves and explains infeasibility, or solves it if it was merely
+        slow).
+    fallback : bool
+        Solve unsettled investors with cvxpy (else report them ``failed``).
+    """
+
+    check_every: int = 30
+    max_admm_iterations: int = 600
+    polish_iterations: int = 6
+    stall_after: int = 300
+    stall_residual: float = 1e-4
+    polish_residual: float = 1e-3
+    fallback: bool = True
+
+
+@dataclass
+class BatchResult:
+    """One row per investor.
+
+    Attributes
+    ----------
+    weights : ndarray (B, n_assets)
+        Target weights, decimals (NaN rows where no solution).
+    status : ndarray (B,) of str
+        ``optimal``, ``infeasible`` or ``failed``.
+    method : ndarray (B,) of str
+        ``batched`` (fast path, KKT-verified), ``cvxpy`` (general path) or ``lp`` (proved
+        infeasible by a linear program).
+    message : ndarray (B,) of str
+        Why an investor has no solution (conflicting constraints named), else "".
+    utility : ndarray (B,)
+        μ_effᵀw − (γ/2)wᵀΣw − Σc|w − w0| (for γ = inf: −½wᵀΣw − Σc|Δw|).
+    expected_return, volatility, sharpe, turnover, cost : ndarray (B,)
+        Annual decimals; turnover is ‖w − w0‖₁; cost is Σc|Δw| (decimal of the account).
+    primal_residual : ndarray (B,)
+        Largest constraint violation of the returned weights, weight units.
+    dual_residual : ndarray (B,)
+        Largest KKT stationarity/sign violation, in units of the utility's gradient
+        (annual return per unit weight); NaN for the cvxpy path (Clarabel's own tolerances
+        apply there).
+    iterations : ndarray (B,)
+        ADMM iterations spent on the investor.
+    """
+
+    weights: FloatArray
+    status: np.ndarray
+    method: np.ndarray
+    message: np.ndarray
+    utility: FloatArray
+    expected_return: FloatArray
+    volatility: FloatArray
+    sharpe: FloatArray
+    turnover: FloatArray
+    cost: FloatArray
+    primal_residual: FloatArray
+    dual_residual: FloatArray
+    iterations: np.ndarray
+    stats: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        return int(self.status.shape[0])
+
+    @property
+    def kkt_residual(self) -> FloatArray:
+        return np.fmax(self.primal_residual, self.dual_residual)
+
+
+def solve_batch(model: FleetModel, batch: InvestorBatch,
+                settings: SolverSettings | None = None) -> BatchResult:
+    """Optimize every investor of ``batch`` (see module docstring).
+
+    Parameters
+    ----------
+    model : FleetModel
+    batch : InvestorBatch
+    settings : SolverSettings, optional
+
+    Returns
+    -------
+    BatchResult
+
+    Raises
+    ------
+    ParameterError
+        Only for malformed arrays (wrong shapes, negative bounds); per-investor problems
+        are reported in the result.
+    """
+    with single_threaded_blas():
+        return _solve_batch(model, batch, settings or SolverSettings())
+
+
+def single_threaded_blas():
+    """A context with one BLAS thread.
+
+    The solver's products are small (n ≤ a few hundred) and many; multi-threaded BLAS only
+    adds synchronisation (ruinous on a loaded machine), and the engines parallelise across
+    chunks instead.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def _solve_batch(model: FleetModel, batch: InvestorBatch, settings: SolverSettings
+                 ) -> BatchResult:
+    batch.validate(model)
+    b, n = batch.size, model.n_assets
+    weights = np.full((b, n), np.nan)
+    status = np.full(b, STATUS_FAILED, dtype=object)
+    method = np.full(b, METHOD_NONE, dtype=object)
+    message = np.full(b, "", dtype=object)
+    prim_r = np.full(b, np.nan)
+    dual_r = np.full(b, np.nan)
+    iters = np.zeros(b, dtype=np.int64)
+
+    fast = np.isnan(batch.max_volatility) & ~obviously_infeasible(model, batch)
+    idx_fast = np.flatnonzero(fast)
+    leftover = list(np.flatnonzero(~fast))
+    if len(idx_fast):
+        sf = standard_form(model, batch.take(idx_fast))
+        w, ok, pr, dr, it = _fast_path(sf, settings)
+        good = idx_fast[ok]
+        weights[good] = w[ok]
+        status[good] = STATUS_OPTIMAL
+        method[good] = METHOD_BATCHED
+        prim_r[idx_fast] = pr
+        dual_r[idx_fast] = dr * sf.scale
+        iters[idx_fast] = it
+        leftover.extend(idx_fast[~ok].tolist())
+    leftover = sorted(leftover)
+    if leftover and settings.fallback:
+        with warnings.catch_warnings():
+            # cvxpy warns that the cost term makes the foundation's problem non-DPP (it is
+            # then recompiled per solve); that is a speed note, not something for the user
+            warnings.filterwarnings("ignore", message=".*not DPP.*")
+            _fallback(model, batch, np.asarray(leftover), weights, status, method, message,
+                      prim_r, dual_r)
+    elif leftover:
+        message[leftover] = "not settled by the batched solver (fallback disabled)"
+    res = _metrics(model, batch, weights)
+    return BatchResult(weights, status, method, message, *res, prim_r, dual_r, iters,
+                       {"fast_path": float(fast.sum()), "fallback": float(len(leftover))})
+
+
+def _fast_path(sf: StandardForm, settings: SolverSettings
+               ) -> tuple[FloatArray, np.ndarray, FloatArray, FloatArray, np.ndarray]:
+    b, n = sf.size, sf.n
+    w_out = np.zeros((b, n))
+    ok = np.zeros(b, dtype=bool)
+    prim = np.full(b, np.inf)
+    dual = np.full(b, np.inf)
+    iters = np.zeros(b, dtype=np.int64)
+    admm = BatchedAdmm(sf.P, sf.A)
+    todo = np.arange(b)
+    cur = sf
+    st = admm.start(cur)
+    done_iter = 0
+    last_res = np.full(b, np.inf)
+    while len(todo) and done_iter < settings.max_admm_iterations:
+        admm.iterate(cur, st, settings.check_every)
+        done_iter += settings.check_every
+        prim_res, dual_res = admm.residuals(cur, st)
+        # polish only investors whose ADMM point is close enough for a good active-set guess
+        ready = ((prim_res < settings.polish_residual) & (dual_res < settings.polish_residual)
+                 | (done_iter >= settings.max_admm_iterations // 2))
+        iters[todo] = done_iter
+        keep = np.ones(len(todo), dtype=bool)
+        if ready.any():
+            sub = cur.take(ready)
+            act = guess_active_set(sub, st.z_box[ready], st.z_row[ready])
+            # first attempt: a few simultaneous switches (most investors are right at once);
+            # later attempts, on the few left: longer one-switch-at-a-time sequences
+            steps = (settings.polish_iterations if done_iter <= settings.check_every
+                     else settings.polish_iterations + 2 * n)
+            out = polish(sub, act, steps)
+            rt = todo[ready]
+            prim[rt] = out.primal_residual
+            dual[rt] = out.dual_residual
+            w_out[rt[out.ok]] = out.w[out.ok]
+            ok[rt[out.ok]] = True
+            keep[np.flatnonzero(ready)[out.ok]] = False
+        if done_iter >= settings.stall_after:
+            stalled = (prim_res > settings.stall_residual) & (prim_res > 0.9 * last_res[todo])
+            keep &= ~stalled
+        last_res[todo] = prim_res
+        todo = todo[keep]
+        cur = cur.take(keep)
+        st = st.take(keep)
+    return w_out, ok, prim, dual, iters
+
+
+def obviously_infeasible(model: FleetModel, batch: InvestorBatch) -> np.ndarray:
+    """(B,) True where simple counting proves infeasibility (sent to the explaining path).
+
+    Checks: Σl > 1, Σu < 1, a class minimum above its members' maxima (or maximum below
+    their minima), an ESG floor above the best score reachable within the bounds (a greedy
+    fill by descending score is exact for bounds plus budget), and a turnover cap below the
+    trades forced by the bounds.
+    """
+    lo, up = batch.lower, batch.upper
+    slack = FEASIBILITY_SLACK
+    bad = (lo.sum(axis=1) > 1 + slack) | (up.sum(axis=1) < 1 - slack) | (lo > up + slack).any(1)
+    if model.n_groups:
+        g = model.group_matrix
+        bad |= (batch.group_min > up @ g.T + slack).any(axis=1)
+        bad |= (batch.group_max < lo @ g.T - slack).any(axis=1)
+        bad |= (batch.group_min > batch.group_max + slack).any(axis=1)
+    floor = batch.min_esg_score
+    has = np.isfinite(floor)
+    if has.any():
+        s = model.esg_vector()
+        order = np.argsort(-s, kind="stable")
+        room = np.maximum(up - lo, 0.0)[:, order]
+        budget = np.maximum(1.0 - lo.sum(axis=1), 0.0)
+        cum = np.cumsum(room, axis=1)
+        fill = np.clip(budget[:, None] - (cum - room), 0.0, room)
+        best = lo @ s + fill @ s[order]
+        bad |= has & (best < np.where(has, floor, -np.inf) - 1e-9 * (1 + np.abs(floor)))
+    w0 = batch.current_weights
+    inside = np.clip(w0, lo, up)
+    forced = np.abs(inside - w0).sum(axis=1) + np.abs(1.0 - inside.sum(axis=1))
+    bad |= forced > batch.max_turnover + slack
+    return bad
+
+
+def constraint_set_for(model: FleetModel, batch: InvestorBatch, i: int):
+    """The foundation's :class:`ConstraintSet` for investor ``i`` (for the general path)."""
+    from tailorfolio.optimize._constraints import ConstraintSet, GroupBound, MissingScorePolicy
+
+    groups = tuple(
+        GroupBound(name, "asset_class", model.group_matrix[g].copy(),
+                   float(batch.group_min[i, g]), float(batch.group_max[i, g]),
+                   f"class_bounds.{name}" if batch.group_min[i, g] > 0 else "",
+                   f"class_bounds.{name}" if batch.group_max[i, g] < 1 else "")
+        for g, name in enumerate(model.group_names))
+    floor = float(batch.min_esg_score[i])
+    upper = batch.upper[i].astype(float)
+    return ConstraintSet(
+        tickers=list(model.tickers), lower=batch.lower[i].astype(float), upper=upper,
+        groups=groups, esg_scores=np.asarray(model.esg_scores, dtype=float),
+        min_esg_score=floor if np.isfinite(floor) else None,
+        missing_score_policy=MissingScorePolicy.WORST, esg_tilt=float(batch.esg_tilt[i]),
+        max_volatility=(float(batch.max_volatility[i]) if np.isfinite(batch.max_volatility[i])
+                        else None),
+        max_weight_field="upper", asset_bound_fields={t: f"lower/upper[{t}]"
+                                                      for t in model.tickers},
+    )
+
+
+def _fallback(model: FleetModel, batch: InvestorBatch, idx: np.ndarray, weights, status, method,
+              message, prim_r, dual_r) -> None:
+    from tailorfolio.optimize._optimizer import PortfolioOptimizer
+    from tailorfolio.optimize._result import Objective
+
+    opt = PortfolioOptimizer(with_costs=True)
+    prim_r[idx] = np.nan
+    dual_r[idx] = np.nan
+    mu = pd.Series(model.expected_return, index=list(model.tickers))
+    cov = pd.DataFrame(model.covariance, index=list(model.tickers), columns=list(model.tickers))
+    for i in idx:
+        verdict = feasibility_verdict(model, batch, int(i))
+        if verdict:
+            status[i], method[i], message[i] = STATUS_INFEASIBLE, METHOD_LP, verdict
+            continue
+        try:
+            cs = constraint_set_for(model, batch, int(i))
+            gamma = float(batch.risk_aversion[i])
+            kwargs = dict(current_weights=pd.Series(batch.current_weights[i], index=mu.index),
+                          cost_rate=batch.cost_rate[i].astype(float),
+                          max_turnover=(float(batch.max_turnover[i])
+                                        if np.isfinite(batch.max_turnover[i]) else None))
+            if np.isfinite(batch.min_return[i]):
+                r = opt.optimize(mu, cov, cs, objective=Objective.TARGET_RETURN,
+                                 target=float(batch.min_return[i]), **kwargs)
+            elif np.isfinite(gamma):
+                r = opt.optimize(mu, cov, cs, objective=Objective.MAX_UTILITY,
+                                 risk_aversion=gamma, **kwargs)
+            else:
+                r = opt.optimize(mu, cov, cs, objective=Objective.MIN_VARIANCE, **kwargs)
+        except InfeasibleError as exc:
+            status[i], method[i], message[i] = STATUS_INFEASIBLE, METHOD_CVXPY, exc.message
+            continue
+        except TailorfolioError as exc:
+            status[i], method[i], message[i] = STATUS_FAILED, METHOD_CVXPY, exc.message
+            continue
+        w = r.weights.to_numpy(dtype=float)
+        weights[i] = w
+        status[i] = STATUS_OPTIMAL
+        method[i] = METHOD_CVXPY
+        if r.inaccurate:
+            message[i] = "; ".join(r.warnings)
+        prim_r[i] = _primal_violation(model, batch, int(i), w)
+        dual_r[i] = np.nan
+
+
+def feasibility_verdict(model: FleetModel, batch: InvestorBatch, i: int) -> str:
+    """The empty string when investor ``i``'s constraints can all hold, else why not.
+
+    One linear program (HiGHS) finds the smallest turnover ‖w − w0‖₁ meeting every other
+    constraint. If there is none, the foundation's diagnosis names the conflicting
+    constraints and the relaxation each needs; if the smallest turnover exceeds the cap, the
+    message says by how much.
+    """
+    from scipy.optimize import linprog
+
+    n = model.n_assets
+    lo, up, w0 = batch.lower[i], batch.upper[i], batch.current_weights[i]
+    # variables: w (n), t (n) with t >= |w - w0|
+    c = np.concatenate([np.zeros(n), np.ones(n)])
+    eye = np.eye(n)
+    a_ub = [np.hstack([eye, -eye]), np.hstack([-eye, -eye])]
+    b_ub = [w0, -w0]
+    if model.n_groups:
+        g = model.group_matrix
+        a_ub += [np.hstack([g, np.zeros_like(g)]), np.hstack([-g, np.zeros_like(g)])]
+        b_ub += [batch.group_max[i], -batch.group_min[i]]
+    if np.isfinite(batch.min_esg_score[i]):
+        a_ub.append(np.concatenate([-model.esg_vector(), np.zeros(n)])[None, :])
+        b_ub.append(np.array([-batch.min_esg_score[i]]))
+    res = linprog(c, A_ub=np.vstack(a_ub), b_ub=np.concatenate(b_ub),
+                  A_eq=np.concatenate([np.ones(n), np.zeros(n)])[None, :], b_eq=[1.0],
+                  bounds=list(zip(lo, up)) + [(0, None)] * n, method="highs")
+    if res.status == 2:
+        from tailorfolio.optimize._diagnose import explain_infeasible
+        from tailorfolio.optimize._problem import cholesky_factor
+
+        err = explain_infeasible(constraint_set_for(model, batch, i),
+                                 cholesky_factor(model.covariance))
+        return err.message
+    if res.status == 0 and np.isfinite(batch.max_turnover[i]):
+        need = float(res.fun)
+        cap = float(batch.max_turnover[i])
+        if need > cap + FEASIBILITY_SLACK:
+            return (f"max_turnover {cap:.4f} is below the {need:.4f} of trading the other "
+                    "constraints force (bounds, exclusions of held assets, class bounds, "
+                    "ESG floor, investing the cash); raise max_turnover to at least "
+                    f"{need:.4f} or relax those constraints.")
+    return ""
+
+
+def _primal_violation(model: FleetModel, batch: InvestorBatch, i: int, w: FloatArray) -> float:
+    v = [abs(w.sum() - 1.0), float(np.max(batch.lower[i] - w)), float(np.max(w - batch.upper[i]))]
+    if model.n_groups:
+        gw = model.group_matrix @ w
+        v += [float(np.max(batch.group_min[i] - gw)), float(np.max(gw - batch.group_max[i]))]
+    if np.isfinite(batch.min_esg_score[i]):
+        v.append(float(batch.min_esg_score[i] - model.esg_vector() @ w) / 100.0)
+    if np.isfinite(batch.max_turnover[i]):
+        v.append(float(np.abs(w - batch.current_weights[i]).sum() - batch.max_turnover[i]))
+    return max(0.0, *v)
+
+
+def _metrics(model: FleetModel, batch: InvestorBatch, w: FloatArray) -> tuple[FloatArray, ...]:
+    mu, cov = model.expected_return, model.covariance
+    var = np.einsum("bi,ij,bj->b", w, cov, w)
+    ret = w @ mu
+    vol = np.sqrt(np.maximum(var, 0.0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sharpe = (ret - model.risk_free_rate) / vol
+    trade = np.abs(w - batch.current_weights)
+    turnover = trade.sum(axis=1)
+    cost = (batch.cost_rate * trade).sum(axis=1)
+    mu_eff = ret + batch.esg_tilt * (w @ model.esg_vector()) / 100.0
+    gamma = batch.risk_aversion
+    with np.errstate(invalid="ignore"):
+        utility = np.where(np.isfinite(gamma), mu_eff - 0.5 * gamma * var - cost,
+                           -0.5 * var - cost)
+    return utility, ret, vol, sharpe, turnover, cost
