@@ -31,6 +31,12 @@ FLOOR_MARGIN = 1e-4
 """The top point's floor sits this far (score points) below the best achievable score."""
 
 
+SOLVER_NOISE = 1e-8
+"""Weights below this are treated as zero when measuring a portfolio's score."""
+MIN_SCORED_WEIGHT = 1e-6
+"""Under the ``ignore`` policy, a portfolio with less scored weight than this has no score."""
+
+
 def floor_measure(constraints: ConstraintSet, weights: FloatArray) -> float:
     """The portfolio score the floor constrains, under the constraint set's missing policy.
 
@@ -43,8 +49,14 @@ def floor_measure(constraints: ConstraintSet, weights: FloatArray) -> float:
     w = np.asarray(weights, dtype=float)
     missing = np.isnan(s)
     if constraints.missing_score_policy is MissingScorePolicy.IGNORE:
-        covered = float(w[~missing].sum())
-        return float(w[~missing] @ s[~missing] / covered) if covered > 0 else float("nan")
+        # Weights below SOLVER_NOISE are the solver's rounding, not holdings: dividing by a
+        # scored weight of 1e-9 would turn that noise into a score. With (almost) no scored
+        # holdings the floor is vacuous and the score undefined (NaN).
+        scored = ~missing & (w > SOLVER_NOISE)
+        covered = float(w[scored].sum())
+        if covered < MIN_SCORED_WEIGHT:
+            return float("nan")
+        return float(w[scored] @ s[scored] / covered)
     return float(w @ np.nan_to_num(s, nan=0.0))
 
 
