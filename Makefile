@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test test-fast bench bench-tax evaluate clean venv
+.PHONY: demo test test-fast bench bench-tax evaluate clean venv system-deps serve
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,11 +23,17 @@ venv: $(STAMP)
 demo: $(VENV)/.installed-core
 	$(VENV)/bin/tailorfolio demo
 
-test: $(STAMP)
+system-deps:
+	sh scripts/ensure-system-deps.sh
+
+test: $(STAMP) system-deps
 	$(PY) -m pytest -n 2 -q
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -n 2 -q -m "not slow"
+
+serve: $(STAMP)
+	$(VENV)/bin/tailorfolio serve
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_optimize.py

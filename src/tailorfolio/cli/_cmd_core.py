@@ -48,6 +48,9 @@ def register(app: typer.Typer) -> None:
         objective: Annotated[Objective, typer.Option(help="Portfolio objective.")] =
         Objective.MAX_UTILITY,
         as_of: AsOfOpt = None,
+        html_out: Annotated[Optional[Path], typer.Option("--html", help="Write a self-contained "
+                                                         "HTML report (charts; opens offline) to "
+                                                         "this file.")] = None,
     ) -> None:
         """Risk level, recommended allocation, metrics, binding constraints and reasons."""
         from tailorfolio.io import load_profile, write_text_atomic
@@ -60,6 +63,11 @@ def register(app: typer.Typer) -> None:
         if json_out is not None:
             write_text_atomic(json_out, plan.to_json())
             console.print(f"[green]Plan written to {json_out}[/green]")
+        if html_out is not None:
+            from tailorfolio.cli._report import write_html_report
+
+            write_html_report(html_out, plan, prof, mkt)
+            console.print(f"[green]Report written to {html_out}[/green]")
 
     @app.command("frontier")
     @guarded

@@ -5,7 +5,15 @@ from __future__ import annotations
 import typer
 
 from tailorfolio._version import __version__
-from tailorfolio.cli import _cmd_backtest, _cmd_core, _cmd_esg, _cmd_fleet, _cmd_goals, _cmd_tax
+from tailorfolio.cli import (
+    _cmd_backtest,
+    _cmd_core,
+    _cmd_esg,
+    _cmd_fleet,
+    _cmd_goals,
+    _cmd_serve,
+    _cmd_tax,
+)
 
 app = typer.Typer(
     name="tailorfolio",
@@ -32,6 +40,7 @@ def _root(
 
 
 _cmd_core.register(app)
+_cmd_serve.register(app)
 _cmd_backtest.register(app)
 _cmd_tax.register(app)
 _cmd_goals.register(app)

@@ -1,0 +1,172 @@
+"""Plotly figures of a plan, built from the plan's plain data (``Plan.to_dict()``).
+
+Each function returns a ``plotly.graph_objects.Figure`` or ``None`` when the plan has no data
+for that chart (the section is then left out of the report).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+
+from tailorfolio.report._sections import account_targets, esg_view, fan_series, goal_rows
+
+_LAYOUT = dict(margin=dict(l=50, r=20, t=40, b=40), height=380, template="plotly_white",
+               font=dict(family="system-ui, sans-serif", size=13))
+_CLASS_COLOURS = {"equity": "#1f77b4", "bond": "#2ca02c", "real_asset": "#ff7f0e",
+                  "cash": "#7f7f7f"}
+
+
+def allocation_by_class(plan: dict[str, Any]) -> go.Figure:
+    """Donut of the target weight per asset class, coloured by broad class."""
+    totals: dict[tuple[str, str], float] = {}
+    for line in plan["allocation"]:
+        key = (line["asset_class"], line["broad_class"])
+        totals[key] = totals.get(key, 0.0) + line["weight"]
+    items = sorted(totals.items(), key=lambda kv: -kv[1])
+    fig = go.Figure(go.Pie(
+        labels=[k[0] for k, _ in items], values=[v for _, v in items], hole=0.45, sort=False,
+        marker=dict(colors=[_CLASS_COLOURS.get(k[1], "#9467bd") for k, _ in items],
+                    line=dict(color="white", width=1)),
+        texttemplate="%{label}<br>%{percent:.1%}", hovertemplate="%{label}: %{percent:.1%}"
+        "<extra></extra>"))
+    fig.update_layout(title="Target allocation by asset class", showlegend=False, **_LAYOUT)
+    return fig
+
+
+def allocation_by_account(holdings: list[dict[str, Any]], plan: dict[str, Any]
+                          ) -> go.Figure | None:
+    """Stacked bars per account by asset class: the tax engine's targets (asset location)
+    next to today's holdings when present, else today's holdings alone."""
+    classes = {line["ticker"]: line["asset_class"] for line in plan["allocation"]}
+    rows: list[tuple[str, dict[str, float]]] = []
+    targets = account_targets(plan)
+    for name, amounts in targets:
+        by_class: dict[str, float] = {}
+        for t, v in amounts.items():
+            key = classes.get(t, t)
+            by_class[key] = by_class.get(key, 0.0) + v
+        rows.append((f"{name} (target)", by_class))
+    title = "Holdings by account: today and the target" if targets else \
+        "Current holdings by account (market value)"
+    today = [(f"{h['account']} (today)" if targets else h["account"], h["by_class"])
+             for h in holdings if h["value"] > 0]
+    if targets:
+        order = {n: i for i, (n, _) in enumerate(targets)}
+        merged = []
+        for label, d in today + rows:
+            base = label.rsplit(" (", 1)[0]
+            merged.append((order.get(base, len(order)), label.endswith("(target)"), label, d))
+        rows = [(label, d) for _, _, label, d in sorted(merged)]
+    else:
+        rows = today
+    if not rows:
+        return None
+    keys = sorted({k for _, d in rows for k in d})
+    fig = go.Figure([go.Bar(name=k, x=[n for n, _ in rows], y=[d.get(k, 0.0) for _, d in rows],
+                            hovertemplate=f"{k}: %{{y:,.0f}}<extra></extra>") for k in keys])
+    fig.update_layout(barmode="stack", title=title, yaxis_title=plan["currency"], **_LAYOUT)
+    return fig
+
+
+def efficient_frontier(frontier: dict[str, Any] | None, plan: dict[str, Any]) -> go.Figure | None:
+    """The frontier curve, each asset's own point, and the investor's portfolio marked."""
+    if not frontier or "volatility" not in frontier:
+        return None
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=frontier["volatility"], y=frontier["expected_return"], mode="lines",
+        name="Efficient frontier (your constraints)", line=dict(width=3, color="#1f77b4"),
+        hovertemplate="volatility %{x:.1%}<br>expected return %{y:.2%}<extra></extra>"))
+    assets = frontier.get("assets", [])
+    fig.add_trace(go.Scatter(
+        x=[a["volatility"] for a in assets], y=[a["expected_return"] for a in assets],
+        mode="markers+text", text=[a["ticker"] for a in assets], textposition="top center",
+        name="Single assets", marker=dict(size=7, color="#aaaaaa"),
+        hovertemplate="%{text}: volatility %{x:.1%}, return %{y:.2%}<extra></extra>"))
+    fig.add_trace(go.Scatter(
+        x=[plan["volatility"]], y=[plan["expected_return"]], mode="markers", name="Your plan",
+        marker=dict(size=16, symbol="star", color="#d62728", line=dict(color="black", width=1)),
+        hovertemplate="Your plan: volatility %{x:.1%}, return %{y:.2%}<extra></extra>"))
+    fig.add_vline(x=plan["max_volatility"], line_dash="dot", line_color="#d62728",
+                  annotation_text=f"risk level {plan['risk']['level']} ceiling",
+                  annotation_position="top left")
+    fig.update_layout(title="Efficient frontier", xaxis_title="Volatility (annual)",
+                      yaxis_title="Expected return (annual, arithmetic)",
+                      xaxis_tickformat=".0%", yaxis_tickformat=".1%", **_LAYOUT)
+    return fig
+
+
+def monte_carlo_fan(plan: dict[str, Any]) -> go.Figure | None:
+    """Percentile bands of simulated wealth by year, when the goals engine provided them."""
+    fan = fan_series(plan)
+    if fan is None:
+        return None
+    years, bands = fan
+    fig = go.Figure()
+    pcts = sorted(bands)
+    pairs = [(pcts[i], pcts[-1 - i]) for i in range(len(pcts) // 2)]
+    for k, (lo, hi) in enumerate(pairs):
+        shade = 0.15 + 0.15 * k
+        fig.add_trace(go.Scatter(x=years, y=bands[hi], mode="lines", line=dict(width=0),
+                                 showlegend=False, hoverinfo="skip"))
+        fig.add_trace(go.Scatter(x=years, y=bands[lo], mode="lines", line=dict(width=0),
+                                 fill="tonexty", fillcolor=f"rgba(31,119,180,{shade:.2f})",
+                                 name=f"{lo:g}th–{hi:g}th percentile"))
+    if len(pcts) % 2 == 1:
+        mid = pcts[len(pcts) // 2]
+        fig.add_trace(go.Scatter(x=years, y=bands[mid], mode="lines", name=f"{mid:g}th percentile",
+                                 line=dict(color="#1f77b4", width=2)))
+    fig.update_layout(title="Simulated wealth (today's money)",
+                      xaxis_title="Year", yaxis_title=plan["currency"], **_LAYOUT)
+    return fig
+
+
+def goal_probabilities(plan: dict[str, Any]) -> go.Figure | None:
+    """Horizontal bars: each goal's probability of success."""
+    rows = [r for r in goal_rows(plan) if r.get("probability") is not None]
+    if not rows:
+        return None
+    fig = go.Figure(go.Bar(
+        x=[r["probability"] for r in rows], y=[r["goal"] for r in rows], orientation="h",
+        text=[f"{r['probability']:.1%}" for r in rows], textposition="auto",
+        marker_color="#2ca02c", hovertemplate="%{y}: %{x:.1%}<extra></extra>"))
+    fig.update_layout(title="Probability of reaching each goal", xaxis_tickformat=".0%",
+                      xaxis_range=[0, 1], **_LAYOUT)
+    return fig
+
+
+def esg_profile(plan: dict[str, Any]) -> go.Figure | None:
+    """Bars of the portfolio's ESG score and its E, S, G pillars (0–100, higher is better)."""
+    view = esg_view(plan)
+    if view is None:
+        return None
+    labels, values = [], []
+    if isinstance(view["score"], (int, float)):
+        labels.append("ESG score")
+        values.append(float(view["score"]))
+    for k, v in view["pillars"].items():
+        labels.append({"E": "Environmental", "S": "Social", "G": "Governance"}.get(k, k))
+        values.append(float(v))
+    if not values:
+        return None
+    fig = go.Figure(go.Bar(x=labels, y=values, marker_color="#17becf",
+                           text=[f"{v:.1f}" for v in values], textposition="auto"))
+    fig.update_layout(title="ESG profile of the portfolio (0–100, higher is better)",
+                      yaxis_range=[0, 100], **_LAYOUT)
+    return fig
+
+
+def plans_over_time(points: list[dict[str, Any]]) -> go.Figure | None:
+    """Expected return, volatility and equity share of successive plans (for the service)."""
+    if not points:
+        return None
+    x = [p["created_at"] for p in points]
+    fig = go.Figure()
+    for key, name in (("expected_return", "Expected return"), ("volatility", "Volatility"),
+                      ("equity_share", "Equity share")):
+        fig.add_trace(go.Scatter(x=x, y=[p[key] for p in points], mode="lines+markers",
+                                 name=name))
+    fig.update_layout(title="Plans over time", yaxis_tickformat=".0%", **_LAYOUT)
+    return fig

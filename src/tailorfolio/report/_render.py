@@ -1,0 +1,106 @@
+"""Render report data into HTML with jinja2; plotly's JavaScript is embedded, never fetched."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import jinja2
+
+from tailorfolio.report import _charts, _sections
+
+
+@lru_cache(maxsize=1)
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("tailorfolio.report", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]), trim_blocks=True,
+        lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    env.filters["pct"] = lambda x, d=1: "–" if not isinstance(x, (int, float)) or x != x \
+        else f"{100 * float(x):.{d}f} %"
+    env.filters["money"] = lambda x: "–" if not isinstance(x, (int, float)) else f"{float(x):,.0f}"
+    env.filters["num"] = _num
+    return env
+
+
+def _num(x: Any) -> str:
+    if x is None:
+        return ""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return str(x)
+    if isinstance(x, int) or abs(x) >= 100:
+        return f"{x:,.0f}"
+    return f"{x:,.4g}"
+
+
+@lru_cache(maxsize=1)
+def plotly_js() -> str:
+    """The plotly.js bundle shipped inside the ``plotly`` package (no network access)."""
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()
+
+
+def _fig_html(fig: Any, div_id: str) -> str | None:
+    if fig is None:
+        return None
+    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
+                       default_width="100%", config={"displaylogo": False, "responsive": True})
+
+
+def _context(data: dict[str, Any]) -> dict[str, Any]:
+    plan = data["plan"]
+    charts = {
+        "by_class": _fig_html(_charts.allocation_by_class(plan), "chart-by-class"),
+        "by_account": _fig_html(_charts.allocation_by_account(data.get("holdings") or [], plan),
+                                "chart-by-account"),
+        "frontier": _fig_html(_charts.efficient_frontier(data.get("frontier"), plan),
+                              "chart-frontier"),
+        "fan": _fig_html(_charts.monte_carlo_fan(plan), "chart-fan"),
+        "goals": _fig_html(_charts.goal_probabilities(plan), "chart-goals"),
+        "esg": _fig_html(_charts.esg_profile(plan), "chart-esg"),
+    }
+    frontier = data.get("frontier") or {}
+    return {
+        "plan": plan, "charts": charts, "holdings": data.get("holdings") or [],
+        "generated_at": data.get("generated_at", ""),
+        "frontier_error": frontier.get("error"),
+        "class_weights": _class_weights(plan),
+        "goal_rows": _sections.goal_rows(plan),
+        "trade_rows": _sections.trade_rows(plan),
+        "tax_summary": _sections.tax_summary(plan),
+        "esg": _sections.esg_view(plan),
+        "skipped_rows": _sections.skipped_rows(plan),
+        "harvest_rows": _sections.harvest_rows(plan),
+    }
+
+
+def _class_weights(plan: dict[str, Any]) -> list[tuple[str, float]]:
+    out: dict[str, float] = {}
+    for line in plan["allocation"]:
+        out[line["broad_class"]] = out.get(line["broad_class"], 0.0) + line["weight"]
+    return sorted(out.items(), key=lambda kv: -kv[1])
+
+
+def render_report_body(data: dict[str, Any]) -> str:
+    """The report's sections and chart ``<div>``s, for embedding in a page that loads plotly.
+
+    Parameters
+    ----------
+    data : dict
+        As returned by :func:`tailorfolio.report.report_data`.
+    """
+    return _env().get_template("body.html.j2").render(**_context(data))
+
+
+def render_report(data: dict[str, Any]) -> str:
+    """One self-contained HTML document (plotly.js inlined; opens offline).
+
+    Parameters
+    ----------
+    data : dict
+        As returned by :func:`tailorfolio.report.report_data`.
+    """
+    return _env().get_template("report.html.j2").render(
+        body=render_report_body(data), plotly_js=plotly_js(),
+        title=f"Plan for {data['plan']['investor']}")

@@ -1,0 +1,234 @@
+"""The REST API (/api/v1): thin routes over :mod:`tailorfolio.service._logic`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile
+from fastapi.responses import HTMLResponse
+
+from tailorfolio.service import _logic as L
+from tailorfolio.service import _schemas as s
+from tailorfolio.service._deps import DB, Me, Pg, bearer_token
+from tailorfolio.service._errors import PermissionDeniedError
+
+Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
+ERRORS = {code: {"model": s.ErrorBody} for code in (400, 401, 403, 404, 409, 413, 422, 429)}
+
+router = APIRouter(prefix="/api/v1", responses=ERRORS)
+
+
+def _page(rows: list, total: int, pg: Pg, model: type) -> dict:
+    return {"items": [model.model_validate(r) for r in rows], "total": total,
+            "limit": pg.limit, "offset": pg.offset}
+
+
+# ------------------------------------------------------------------ auth
+
+@router.post("/auth/signup", response_model=s.AdvisorRead, status_code=201, tags=["auth"])
+def signup(body: s.SignupCreate, request: Request, db: DB) -> s.AdvisorRead:
+    """Create a firm and its first advisor (a firm admin)."""
+    if not request.app.state.settings.allow_signup:
+        raise PermissionDeniedError("Sign-up is disabled on this server.", field="signup",
+                                    fix="ask an admin of your firm to add you")
+    return s.AdvisorRead.model_validate(L.signup(db, body))
+
+
+@router.post("/auth/token", response_model=s.TokenRead, status_code=201, tags=["auth"])
+def token(body: s.TokenCreate, request: Request, db: DB) -> s.TokenRead:
+    """Exchange e-mail and password for a bearer token that expires."""
+    adv = L.authenticate(db, body.email, body.password)
+    tok, expires = L.issue_token(db, adv, "api", request.app.state.settings.session_minutes)
+    return s.TokenRead(access_token=tok, expires_at=expires)
+
+
+@router.post("/auth/logout", status_code=204, tags=["auth"])
+def logout(request: Request, me: Me, db: DB) -> Response:
+    """Revoke the bearer token used for this request."""
+    L.revoke_token(db, me, bearer_token(request) or "")
+    return Response(status_code=204)
+
+
+@router.get("/me", response_model=s.AdvisorRead, tags=["auth"])
+def whoami(me: Me) -> s.AdvisorRead:
+    return s.AdvisorRead.model_validate(me)
+
+
+@router.get("/advisors", response_model=s.Page[s.AdvisorRead], tags=["advisors"])
+def advisors(me: Me, db: DB, pg: Pg) -> dict:
+    """Advisors of your firm."""
+    return _page(*L.list_advisors(db, me, pg.limit, pg.offset), pg, s.AdvisorRead)
+
+
+@router.post("/advisors", response_model=s.AdvisorRead, status_code=201, tags=["advisors"])
+def add_advisor(body: s.AdvisorCreate, me: Me, db: DB) -> s.AdvisorRead:
+    """Add an advisor to your firm (firm admins only)."""
+    return s.AdvisorRead.model_validate(L.create_advisor(db, me, body))
+
+
+@router.get("/api-keys", response_model=s.Page[s.ApiKeyRead], tags=["auth"])
+def api_keys(me: Me, db: DB, pg: Pg) -> dict:
+    return _page(*L.list_api_keys(db, me, pg.limit, pg.offset), pg, s.ApiKeyRead)
+
+
+@router.post("/api-keys", response_model=s.ApiKeyCreated, status_code=201, tags=["auth"])
+def new_api_key(body: s.ApiKeyCreate, me: Me, db: DB) -> s.ApiKeyCreated:
+    """Create an API key; the key is in this response only."""
+    row, key = L.create_api_key(db, me, body)
+    return s.ApiKeyCreated(**s.ApiKeyRead.model_validate(row).model_dump(), key=key)
+
+
+@router.delete("/api-keys/{key_id}", response_model=s.ApiKeyRead, tags=["auth"])
+def revoke_api_key(key_id: Id, me: Me, db: DB) -> s.ApiKeyRead:
+    return s.ApiKeyRead.model_validate(L.revoke_api_key(db, me, key_id))
+
+
+@router.get("/audit", response_model=s.Page[s.AuditRead], tags=["audit"])
+def audit_log(me: Me, db: DB, pg: Pg) -> dict:
+    """Who did what when: your actions (firm admins: the whole firm's), newest first."""
+    return _page(*L.list_audit(db, me, pg.limit, pg.offset), pg, s.AuditRead)
+
+
+# ------------------------------------------------------------------ clients and profiles
+
+@router.get("/clients", response_model=s.Page[s.ClientRead], tags=["clients"])
+def clients(me: Me, db: DB, pg: Pg, q: Annotated[str | None, Query(max_length=120, description="name contains")] = None) -> dict:
+    rows, total = L.list_clients(db, me, pg.limit, pg.offset, q)
+    return {"items": [L.client_read(db, c) for c in rows], "total": total, "limit": pg.limit,
+            "offset": pg.offset}
+
+
+@router.post("/clients", response_model=s.ClientRead, status_code=201, tags=["clients"])
+def create_client(body: s.ClientCreate, me: Me, db: DB) -> s.ClientRead:
+    """Create a client with profile version 1 (facts and risk questionnaire)."""
+    client, _ = L.create_client(db, me, body)
+    return L.client_read(db, client)
+
+
+@router.get("/clients/{client_id}", response_model=s.ClientRead, tags=["clients"])
+def get_client(client_id: Id, me: Me, db: DB) -> s.ClientRead:
+    return L.client_read(db, L.get_client(db, me, client_id))
+
+
+@router.patch("/clients/{client_id}", response_model=s.ClientRead, tags=["clients"])
+def update_client(client_id: Id, body: s.ClientUpdate, me: Me, db: DB) -> s.ClientRead:
+    return L.client_read(db, L.update_client(db, me, client_id, body))
+
+
+@router.get("/clients/{client_id}/profile", response_model=s.ProfileRead, tags=["profiles"])
+def get_profile(client_id: Id, me: Me, db: DB) -> s.ProfileRead:
+    """The newest profile version."""
+    return s.ProfileRead.model_validate(L.latest_profile(db, L.get_client(db, me, client_id)))
+
+
+@router.put("/clients/{client_id}/profile", response_model=s.ProfileRead, status_code=201,
+            tags=["profiles"])
+def put_profile(client_id: Id, body: s.ProfileUpdate, me: Me, db: DB) -> s.ProfileRead:
+    """Save a new profile version on top of ``base_version`` (409 if it is stale)."""
+    return s.ProfileRead.model_validate(L.update_profile(db, me, client_id, body))
+
+
+@router.get("/clients/{client_id}/profile/versions", response_model=s.Page[s.ProfileRead],
+            tags=["profiles"])
+def profile_versions(client_id: Id, me: Me, db: DB, pg: Pg) -> dict:
+    return _page(*L.profile_versions(db, me, client_id, pg.limit, pg.offset), pg, s.ProfileRead)
+
+
+@router.get("/clients/{client_id}/profile/versions/{version}", response_model=s.ProfileRead,
+            tags=["profiles"])
+def profile_version(client_id: Id, version: Id, me: Me, db: DB) -> s.ProfileRead:
+    return s.ProfileRead.model_validate(L.get_profile_version(db, me, client_id, version))
+
+
+# ------------------------------------------------------------------ accounts and lots
+
+@router.get("/clients/{client_id}/accounts", response_model=s.Page[s.AccountRead],
+            tags=["accounts"])
+def accounts(client_id: Id, me: Me, db: DB, pg: Pg) -> dict:
+    return _page(*L.list_accounts(db, me, client_id, pg.limit, pg.offset), pg, s.AccountRead)
+
+
+@router.post("/clients/{client_id}/accounts", response_model=s.AccountRead, status_code=201,
+             tags=["accounts"])
+def create_account(client_id: Id, body: s.AccountCreate, me: Me, db: DB) -> s.AccountRead:
+    return s.AccountRead.model_validate(L.create_account(db, me, client_id, body))
+
+
+@router.get("/clients/{client_id}/accounts/{account_id}", response_model=s.AccountRead,
+            tags=["accounts"])
+def get_account(client_id: Id, account_id: Id, me: Me, db: DB) -> s.AccountRead:
+    return s.AccountRead.model_validate(L.get_account(db, me, client_id, account_id))
+
+
+@router.patch("/clients/{client_id}/accounts/{account_id}", response_model=s.AccountRead,
+              tags=["accounts"])
+def update_account(client_id: Id, account_id: Id, body: s.AccountUpdate, me: Me, db: DB
+                   ) -> s.AccountRead:
+    return s.AccountRead.model_validate(L.update_account(db, me, client_id, account_id, body))
+
+
+@router.delete("/clients/{client_id}/accounts/{account_id}", status_code=204, tags=["accounts"])
+def delete_account(client_id: Id, account_id: Id, me: Me, db: DB) -> Response:
+    L.delete_account(db, me, client_id, account_id)
+    return Response(status_code=204)
+
+
+@router.post("/clients/{client_id}/accounts/{account_id}/lots", response_model=s.LotRead,
+             status_code=201, tags=["accounts"])
+def add_lot(client_id: Id, account_id: Id, body: s.LotCreate, me: Me, db: DB) -> s.LotRead:
+    return s.LotRead.model_validate(L.add_lot(db, me, client_id, account_id, body))
+
+
+@router.post("/clients/{client_id}/accounts/{account_id}/lots/upload",
+             response_model=s.LotUpload, status_code=201, tags=["accounts"])
+async def upload_lots(client_id: Id, account_id: Id, request: Request, me: Me, db: DB,
+                      file: UploadFile = File(description="CSV: asset,quantity,"
+                                              "cost_basis_per_share,acquired")) -> s.LotUpload:
+    """Add lots from a CSV file (all or nothing; size-limited)."""
+    limit = request.app.state.settings.max_upload_bytes
+    raw = await file.read(limit + 1)
+    rows = L.upload_lots(db, me, client_id, account_id, raw, limit)
+    return s.LotUpload(created=len(rows), lots=[s.LotRead.model_validate(r) for r in rows])
+
+
+@router.delete("/clients/{client_id}/accounts/{account_id}/lots/{lot_id}", status_code=204,
+               tags=["accounts"])
+def delete_lot(client_id: Id, account_id: Id, lot_id: Id, me: Me, db: DB) -> Response:
+    L.delete_lot(db, me, client_id, account_id, lot_id)
+    return Response(status_code=204)
+
+
+# ------------------------------------------------------------------ plans
+
+@router.post("/clients/{client_id}/plans", response_model=s.PlanRead, status_code=201,
+             tags=["plans"])
+def create_plan(client_id: Id, body: s.PlanCreate, request: Request, me: Me, db: DB
+                ) -> s.PlanRead:
+    """Make and store a plan from the client's current profile and accounts (immutable)."""
+    paths = request.app.state.settings.goal_paths
+    return L.plan_read(L.run_plan(db, me, client_id, body, goal_paths=paths))
+
+
+@router.get("/clients/{client_id}/plans", response_model=s.Page[s.PlanSummary], tags=["plans"])
+def plans(client_id: Id, me: Me, db: DB, pg: Pg) -> dict:
+    """The client's plans, newest first (compare them over time)."""
+    return _page(*L.list_plans(db, me, client_id, pg.limit, pg.offset), pg, s.PlanSummary)
+
+
+@router.get("/clients/{client_id}/plans/{plan_id}", response_model=s.PlanRead, tags=["plans"])
+def get_plan(client_id: Id, plan_id: Id, me: Me, db: DB) -> s.PlanRead:
+    return L.plan_read(L.get_plan(db, me, client_id, plan_id))
+
+
+@router.get("/clients/{client_id}/plans/{plan_id}/report", response_class=HTMLResponse,
+            tags=["plans"], responses={
+                code: {"content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
+                for code in (400, 401, 403, 404, 409, 413, 422, 429)})
+def plan_report(client_id: Id, plan_id: Id, me: Me, db: DB) -> HTMLResponse:
+    """The plan's self-contained HTML report (download)."""
+    from tailorfolio.report import render_report
+
+    row = L.get_plan(db, me, client_id, plan_id)
+    return HTMLResponse(render_report(row.report), headers={
+        "Content-Disposition": f'attachment; filename="plan-{client_id}-{plan_id}.html"'})

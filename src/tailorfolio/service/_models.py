@@ -1,0 +1,179 @@
+"""Database tables (SQLAlchemy 2 declarative). The schema is created by the Alembic migrations
+in ``migrations/``; a test checks that the two agree.
+
+Money is stored as double precision in the profile's currency units, like the library.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    """Current UTC time, timezone-aware."""
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: sa.JSON, float: sa.Double}
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Timezone-aware UTC timestamps on every backend (SQLite returns naive values)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value
+
+
+_TS = UTCDateTime()
+
+
+class Firm(Base):
+    __tablename__ = "firms"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+
+
+class Advisor(Base):
+    __tablename__ = "advisors"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(sa.ForeignKey("firms.id"), index=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+    firm: Mapped[Firm] = relationship()
+
+
+class AuthToken(Base):
+    """A sign-in session (browser cookie) or API bearer token; only its SHA-256 is stored."""
+
+    __tablename__ = "auth_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    advisor_id: Mapped[int] = mapped_column(sa.ForeignKey("advisors.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(_TS)
+
+
+class ApiKey(Base):
+    """A long-lived API key; only its SHA-256 is stored (the key is shown once)."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    advisor_id: Mapped[int] = mapped_column(sa.ForeignKey("advisors.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    prefix: Mapped[str] = mapped_column(sa.String(16))
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(_TS, default=None)
+
+
+class Client(Base):
+    __tablename__ = "clients"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(sa.ForeignKey("firms.id"), index=True)
+    advisor_id: Mapped[int] = mapped_column(sa.ForeignKey("advisors.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+
+
+class ProfileVersion(Base):
+    """One version of a client's profile facts (everything but the accounts); never updated."""
+
+    __tablename__ = "profile_versions"
+    __table_args__ = (sa.UniqueConstraint("client_id", "version",
+                                          name="uq_profile_versions_client_version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id"), index=True)
+    version: Mapped[int]
+    data: Mapped[dict[str, Any]]
+    created_by: Mapped[int] = mapped_column(sa.ForeignKey("advisors.id"))
+    created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+    __table_args__ = (sa.UniqueConstraint("client_id", "name", name="uq_accounts_client_name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    type: Mapped[str] = mapped_column(sa.String(16))
+    cash: Mapped[float] = mapped_column(default=0.0)
+    annual_contribution: Mapped[float] = mapped_column(default=0.0)
+    created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+    lots: Mapped[list[Lot]] = relationship(order_by="Lot.id", cascade="all, delete-orphan")
+
+
+class Lot(Base):
+    __tablename__ = "lots"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id", ondelete="CASCADE"),
+                                            index=True)
+    asset: Mapped[str] = mapped_column(sa.String(20))
+    quantity: Mapped[float]
+    cost_basis_per_share: Mapped[float]
+    acquired: Mapped[date] = mapped_column(sa.Date)
+
+
+class PlanRecord(Base):
+    """A plan as it was made: exact inputs, library version, assumptions and result. Immutable."""
+
+    __tablename__ = "plans"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id"), index=True)
+    profile_version: Mapped[int]
+    created_by: Mapped[int] = mapped_column(sa.ForeignKey("advisors.id"))
+    created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+    library_version: Mapped[str] = mapped_column(sa.String(40))
+    input_hash: Mapped[str] = mapped_column(sa.String(64))
+    inputs: Mapped[dict[str, Any]]
+    assumptions: Mapped[dict[str, Any]]
+    report: Mapped[dict[str, Any]]
+    risk_level: Mapped[int]
+    expected_return: Mapped[float]
+    volatility: Mapped[float]
+    sharpe: Mapped[float]
+    equity_share: Mapped[float]
+    investable_wealth: Mapped[float]
+
+
+class AuditEntry(Base):
+    """Who did what, when."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(sa.ForeignKey("firms.id"), index=True)
+    advisor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("advisors.id"), index=True)
+    at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+    action: Mapped[str] = mapped_column(sa.String(40))
+    entity: Mapped[str] = mapped_column(sa.String(40))
+    entity_id: Mapped[int | None]
+    detail: Mapped[dict[str, Any]]
+
+
+@sa.event.listens_for(PlanRecord, "before_update")
+@sa.event.listens_for(ProfileVersion, "before_update")
+@sa.event.listens_for(AuditEntry, "before_update")
+def _immutable(mapper: Any, connection: Any, target: Any) -> None:
+    raise RuntimeError(f"{type(target).__name__} rows are immutable (audit trail)")
+
+
+@sa.event.listens_for(PlanRecord, "before_delete")
+@sa.event.listens_for(ProfileVersion, "before_delete")
+@sa.event.listens_for(AuditEntry, "before_delete")
+def _undeletable(mapper: Any, connection: Any, target: Any) -> None:
+    raise RuntimeError(f"{type(target).__name__} rows are never deleted (audit trail)")

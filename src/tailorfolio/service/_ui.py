@@ -1,0 +1,466 @@
+"""The browser UI: server-rendered, accessible Jinja2 forms over the same logic as the API.
+
+Sign-in sessions live in an HttpOnly, SameSite=Lax cookie (Secure over HTTPS); every form post
+carries a CSRF token, an HMAC of a per-browser nonce cookie under the instance secret.
+Validation errors are shown next to the fields they concern.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData, UploadFile
+
+from tailorfolio.errors import ProfileValidationError, TailorfolioError
+from tailorfolio.profile._enums import (
+    AccountType,
+    EmploymentStability,
+    FilingStatus,
+    GoalKind,
+    GoalPriority,
+)
+from tailorfolio.profile._questionnaire import QUESTIONS
+from tailorfolio.service import _logic as L
+from tailorfolio.service import _schemas as s
+from tailorfolio.service import _security as sec
+from tailorfolio.service._deps import CSRF_COOKIE, SESSION_COOKIE
+from tailorfolio.service._errors import (
+    AuthenticationError,
+    CsrfError,
+    TooManyAttemptsError,
+    http_status,
+)
+from tailorfolio.service._models import Advisor
+
+def _open_db(request: Request):  # noqa: ANN202
+    """One database session per page request, closed afterwards."""
+    request.state.db = request.app.state.sessions()
+    try:
+        yield
+    finally:
+        request.state.db.close()
+
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(_open_db)])
+
+PROFILE_FIELDS = ("age", "annual_income", "annual_expenses", "liquid_net_worth",
+                  "employment_stability", "filing_status", "dependants", "retirement_age")
+GOAL_FIELDS = ("name", "amount", "target_year", "kind", "duration_years", "priority",
+               "current_savings", "annual_contribution")
+CHOICES = {
+    "employment_stability": [e.value for e in EmploymentStability],
+    "filing_status": [e.value for e in FilingStatus],
+    "goal_kind": [e.value for e in GoalKind],
+    "goal_priority": [e.value for e in GoalPriority],
+    "account_type": [e.value for e in AccountType],
+}
+
+
+class SignInRequired(Exception):
+    """Raised by pages that need a signed-in advisor; answered with a redirect."""
+
+
+@lru_cache(maxsize=1)
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env.filters["pct"] = lambda x, d=1: "–" if x is None else f"{100 * float(x):.{d}f} %"
+    env.filters["money"] = lambda x: "–" if x is None else f"{float(x):,.0f}"
+    return env
+
+
+def _secure(request: Request) -> bool:
+    mode = request.app.state.settings.cookie_secure
+    return mode == "true" or (mode == "auto" and request.url.scheme == "https")
+
+
+def _nonce(request: Request) -> tuple[str, bool]:
+    nonce = request.cookies.get(CSRF_COOKIE)
+    if nonce and re.fullmatch(r"[A-Za-z0-9_\-]{20,100}", nonce):
+        return nonce, False
+    return sec.new_token(), True
+
+
+def render(request: Request, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+    """Render a page with the CSRF token; sets the nonce cookie on first visit."""
+    nonce, fresh = _nonce(request)
+    html = _env().get_template(template).render(
+        request=request, csrf=sec.csrf_token(request.app.state.settings.secret_key, nonce),
+        questions=QUESTIONS, choices=CHOICES, **ctx)
+    resp = HTMLResponse(html, status_code=status)
+    if fresh:
+        resp.set_cookie(CSRF_COOKIE, nonce, httponly=True, samesite="strict",
+                        secure=_secure(request), path="/")
+    return resp
+
+
+def error_page(request: Request, exc: TailorfolioError) -> HTMLResponse:
+    return render(request, "error.html.j2", status=http_status(exc), error=exc, me=None)
+
+
+async def _form(request: Request) -> FormData:
+    form = await request.form(max_files=1, max_fields=200,
+                              max_part_size=request.app.state.settings.max_upload_bytes)
+    nonce = request.cookies.get(CSRF_COOKIE)
+    submitted = form.get("csrf_token")
+    if not sec.csrf_valid(request.app.state.settings.secret_key, nonce,
+                          submitted if isinstance(submitted, str) else None):
+        raise CsrfError("The form's security token is missing or wrong.", field="csrf_token",
+                        fix="reload the page and submit the form again")
+    return form
+
+
+def _me(request: Request) -> Advisor:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise SignInRequired()
+    db = request.state.db
+    adv = L.advisor_for_token(db, token, ("session",))
+    if adv is None:
+        raise SignInRequired()
+    return adv
+
+
+def _redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _field_errors(exc: ProfileValidationError) -> dict[str, str]:
+    """Map library issue paths (``profile.goals[0].amount``) to form field names."""
+    out: dict[str, str] = {}
+    for issue in exc.issues:
+        f = issue.field.removeprefix("profile.")
+        m = re.match(r"goals\[0\]\.(\w+)", f)
+        if m:
+            key = f"goal_{m.group(1)}"
+        elif f.startswith("goals"):
+            key = "goal_name"
+        elif f.startswith("risk_questionnaire"):
+            key = "risk_questionnaire"
+        else:
+            key = f.split(".")[0].split("[")[0]
+        msg = issue.message + (f" — {issue.fix}" if issue.fix else "")
+        out.setdefault(key, msg)
+    return out
+
+
+def _profile_from_form(form: FormData) -> dict[str, Any]:
+    """Profile facts from the client form; empty fields are left out (the library decides)."""
+    def val(key: str) -> Any:
+        v = form.get(key)
+        return v.strip() if isinstance(v, str) and v.strip() != "" else None
+
+    facts: dict[str, Any] = {k: val(k) for k in PROFILE_FIELDS if val(k) is not None}
+    goal = {k: val(f"goal_{k}") for k in GOAL_FIELDS if val(f"goal_{k}") is not None}
+    facts["goals"] = [goal]
+    facts["risk_questionnaire"] = {q.key: val(f"q_{q.key}") for q in QUESTIONS
+                                   if val(f"q_{q.key}") is not None}
+    return facts
+
+
+# ------------------------------------------------------------------ pages
+
+@router.get("/assets/plotly.min.js")
+def plotly_bundle() -> Response:
+    """plotly.js from the installed plotly package (no CDN)."""
+    from tailorfolio.report import plotly_js
+
+    return Response(plotly_js(), media_type="application/javascript",
+                    headers={"Cache-Control": "public, max-age=86400"})
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> Response:
+    return _redirect("/clients")
+
+
+@router.get("/signin", response_class=HTMLResponse)
+def signin_page(request: Request) -> Response:
+    return render(request, "signin.html.j2", me=None, errors={}, values={})
+
+
+@router.post("/signin", response_class=HTMLResponse)
+async def signin(request: Request) -> Response:
+    form = await _form(request)
+    db = request.state.db
+    email, password = str(form.get("email") or ""), str(form.get("password") or "")
+    try:
+        adv = L.authenticate(db, email, password)
+    except (AuthenticationError, TooManyAttemptsError) as exc:
+        return render(request, "signin.html.j2", status=http_status(exc), me=None,
+                      errors={exc.field or "password": exc.message}, values={"email": email})
+    settings = request.app.state.settings
+    token, _ = L.issue_token(db, adv, "session", settings.session_minutes)
+    resp = _redirect("/clients")
+    resp.set_cookie(SESSION_COOKIE, token, max_age=settings.session_minutes * 60, httponly=True,
+                    samesite="lax", secure=_secure(request), path="/")
+    return resp
+
+
+@router.get("/signup", response_class=HTMLResponse)
+def signup_page(request: Request) -> Response:
+    return render(request, "signup.html.j2", me=None, errors={}, values={})
+
+
+@router.post("/signup", response_class=HTMLResponse)
+async def signup(request: Request) -> Response:
+    form = await _form(request)
+    values = {k: str(form.get(k) or "") for k in ("firm_name", "name", "email", "password")}
+    errors: dict[str, str] = {}
+    if not request.app.state.settings.allow_signup:
+        errors["firm_name"] = "Sign-up is disabled on this server."
+    try:
+        body = s.SignupCreate(**values)
+    except Exception as exc:  # pydantic ValidationError: message next to each field
+        for e in getattr(exc, "errors", lambda: [])():
+            errors.setdefault(str(e["loc"][0]), e["msg"])
+    if errors:
+        values.pop("password")
+        return render(request, "signup.html.j2", status=422, me=None, errors=errors,
+                      values=values)
+    try:
+        L.signup(request.state.db, body)
+    except TailorfolioError as exc:
+        return render(request, "signup.html.j2", status=http_status(exc), me=None,
+                      errors={exc.field or "email": exc.message}, values=values)
+    return _redirect("/signin")
+
+
+@router.post("/signout")
+async def signout(request: Request) -> Response:
+    await _form(request)
+    me = _me(request)
+    L.revoke_token(request.state.db, me, request.cookies.get(SESSION_COOKIE, ""))
+    resp = _redirect("/signin")
+    resp.delete_cookie(SESSION_COOKIE, path="/")
+    return resp
+
+
+@router.get("/clients", response_class=HTMLResponse)
+def clients_page(request: Request, offset: int = 0, q: str = "") -> Response:
+    me = _me(request)
+    offset = max(0, min(offset, 10_000_000))
+    rows, total = L.list_clients(request.state.db, me, 50, offset, q[:120] or None)
+    return render(request, "clients.html.j2", me=me, clients=rows, total=total, offset=offset,
+                  q=q[:120])
+
+
+@router.get("/clients/new", response_class=HTMLResponse)
+def new_client_page(request: Request) -> Response:
+    me = _me(request)
+    return render(request, "client_form.html.j2", me=me, errors={}, values={}, client=None)
+
+
+@router.post("/clients/new", response_class=HTMLResponse)
+async def new_client(request: Request) -> Response:
+    form = await _form(request)
+    me = _me(request)
+    name = str(form.get("client_name") or "").strip()
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    errors: dict[str, str] = {}
+    if not name:
+        errors["client_name"] = "Enter the client's name."
+    facts = _profile_from_form(form)
+    try:
+        L.validate_profile_facts(facts, name or "Client")
+    except ProfileValidationError as exc:
+        errors.update(_field_errors(exc))
+    if errors:
+        return render(request, "client_form.html.j2", status=422, me=me, errors=errors,
+                      values=values, client=None)
+    client, _ = L.create_client(request.state.db, me, s.ClientCreate(name=name, profile=facts))
+    return _redirect(f"/clients/{client.id}")
+
+
+def _form_values(facts: dict[str, Any], name: str) -> dict[str, str]:
+    """Form fields pre-filled from stored profile facts (first goal; others are kept)."""
+    values = {k: str(facts[k]) for k in PROFILE_FIELDS if facts.get(k) is not None}
+    values["client_name"] = name
+    goal = (facts.get("goals") or [{}])[0]
+    values.update({f"goal_{k}": str(goal[k]) for k in GOAL_FIELDS if goal.get(k) is not None})
+    values.update({f"q_{k}": str(v) for k, v in facts.get("risk_questionnaire", {}).items()})
+    return values
+
+
+@router.get("/clients/{client_id}/profile", response_class=HTMLResponse)
+def edit_profile_page(request: Request, client_id: int) -> Response:
+    me = _me(request)
+    db = request.state.db
+    client = L.get_client(db, me, _id(client_id))
+    version = L.latest_profile(db, client)
+    return render(request, "client_form.html.j2", me=me, errors={}, client=client,
+                  base_version=version.version, values=_form_values(version.data, client.name))
+
+
+@router.post("/clients/{client_id}/profile", response_class=HTMLResponse)
+async def edit_profile(request: Request, client_id: int) -> Response:
+    form = await _form(request)
+    me = _me(request)
+    db = request.state.db
+    client = L.get_client(db, me, _id(client_id))
+    current = L.latest_profile(db, client)
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    try:
+        base = int(str(form.get("base_version") or "0"))
+    except ValueError:
+        base = 0
+    facts = _profile_from_form(form)
+    facts["goals"] = facts["goals"] + list(current.data.get("goals", [])[1:])
+    kept = {k: v for k, v in current.data.items() if k not in PROFILE_FIELDS and k not in (
+        "goals", "risk_questionnaire", "name")}
+    facts = {**kept, **facts}
+    errors: dict[str, str] = {}
+    try:
+        L.update_profile(db, me, client.id, s.ProfileUpdate(base_version=max(base, 1),
+                                                             profile=facts))
+    except ProfileValidationError as exc:
+        errors = _field_errors(exc)
+    except TailorfolioError as exc:
+        errors = {"base_version": exc.message}
+    if errors:
+        return render(request, "client_form.html.j2", status=422 if "base_version" not in errors
+                      else 409, me=me, errors=errors, client=client, base_version=base,
+                      values=values)
+    return _redirect(f"/clients/{client.id}")
+
+
+def _client_page(request: Request, me: Advisor, client_id: int, status: int = 200,
+                 **extra: Any) -> Response:
+    db = request.state.db
+    client = L.get_client(db, me, client_id)
+    profile = L.latest_profile(db, client)
+    accounts, _ = L.list_accounts(db, me, client_id, 200, 0)
+    plans, total = L.list_plans(db, me, client_id, 50, 0)
+    ctx = dict(me=me, client=client, profile=profile, accounts=accounts, plans=plans,
+               plan_total=total, errors={}, values={}, today=date.today().isoformat())
+    ctx.update(extra)
+    return render(request, "client.html.j2", status=status, **ctx)
+
+
+@router.get("/clients/{client_id}", response_class=HTMLResponse)
+def client_page(request: Request, client_id: int) -> Response:
+    return _client_page(request, _me(request), _id(client_id))
+
+
+def _id(value: int) -> int:
+    from tailorfolio.service._errors import NotFoundError
+
+    if not 1 <= value <= 2_147_483_647:
+        raise NotFoundError(f"No record {value}.", field="id", value=value)
+    return value
+
+
+@router.post("/clients/{client_id}/accounts", response_class=HTMLResponse)
+async def add_account(request: Request, client_id: int) -> Response:
+    form = await _form(request)
+    me = _me(request)
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    try:
+        body = s.AccountCreate(name=str(form.get("account_name") or ""),
+                               type=str(form.get("account_type") or ""),
+                               cash=form.get("account_cash") or 0)
+        L.create_account(request.state.db, me, _id(client_id), body)
+    except TailorfolioError as exc:
+        return _client_page(request, me, client_id, http_status(exc), values=values,
+                            errors={"account_" + (exc.field or "name"): exc.message})
+    except ValueError as exc:  # pydantic
+        errs = {f"account_{e['loc'][0]}": e["msg"] for e in exc.errors()}  # type: ignore[attr-defined]
+        return _client_page(request, me, client_id, 422, values=values, errors=errs)
+    return _redirect(f"/clients/{client_id}#accounts")
+
+
+@router.post("/clients/{client_id}/accounts/{account_id}/lots", response_class=HTMLResponse)
+async def add_lot(request: Request, client_id: int, account_id: int) -> Response:
+    form = await _form(request)
+    me = _me(request)
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    prefix = f"lot{account_id}_"
+    try:
+        body = s.LotCreate(asset=str(form.get("asset") or ""), quantity=form.get("quantity"),
+                           cost_basis_per_share=form.get("cost_basis_per_share"),
+                           acquired=form.get("acquired"))
+        L.add_lot(request.state.db, me, _id(client_id), _id(account_id), body)
+    except TailorfolioError as exc:
+        return _client_page(request, me, client_id, http_status(exc), values=values,
+                            errors={prefix + (exc.field or "asset"): exc.message})
+    except ValueError as exc:
+        errs = {prefix + str(e["loc"][0]): e["msg"] for e in exc.errors()}  # type: ignore[attr-defined]
+        return _client_page(request, me, client_id, 422, values=values, errors=errs)
+    return _redirect(f"/clients/{client_id}#account-{account_id}")
+
+
+@router.post("/clients/{client_id}/accounts/{account_id}/upload", response_class=HTMLResponse)
+async def upload_lots(request: Request, client_id: int, account_id: int) -> Response:
+    form = await _form(request)
+    me = _me(request)
+    upload = form.get("file")
+    limit = request.app.state.settings.max_upload_bytes
+    raw = await upload.read(limit + 1) if isinstance(upload, UploadFile) else b""
+    try:
+        L.upload_lots(request.state.db, me, _id(client_id), _id(account_id), raw, limit)
+    except TailorfolioError as exc:
+        return _client_page(request, me, client_id, http_status(exc),
+                            errors={f"upload{account_id}": exc.message})
+    return _redirect(f"/clients/{client_id}#account-{account_id}")
+
+
+@router.post("/clients/{client_id}/plans", response_class=HTMLResponse)
+async def run_plan(request: Request, client_id: int) -> Response:
+    await _form(request)
+    me = _me(request)
+    try:
+        row = L.run_plan(request.state.db, me, _id(client_id), s.PlanCreate(),
+                         goal_paths=request.app.state.settings.goal_paths)
+    except TailorfolioError as exc:
+        if http_status(exc) == 404:
+            raise
+        return _client_page(request, me, client_id, http_status(exc),
+                            errors={"plan": str(exc)})
+    return _redirect(f"/clients/{client_id}/plans/{row.id}")
+
+
+@router.get("/clients/{client_id}/plans/{plan_id}", response_class=HTMLResponse)
+def plan_page(request: Request, client_id: int, plan_id: int) -> Response:
+    from tailorfolio.report import render_report_body
+
+    me = _me(request)
+    db = request.state.db
+    client = L.get_client(db, me, _id(client_id))
+    row = L.get_plan(db, me, client_id, _id(plan_id))
+    return render(request, "plan.html.j2", me=me, client=client, plan=row,
+                  body=render_report_body(row.report))
+
+
+@router.get("/clients/{client_id}/plans/{plan_id}/report.html")
+def plan_download(request: Request, client_id: int, plan_id: int) -> Response:
+    from tailorfolio.report import render_report
+
+    me = _me(request)
+    row = L.get_plan(request.state.db, me, _id(client_id), _id(plan_id))
+    return HTMLResponse(render_report(row.report), headers={
+        "Content-Disposition": f'attachment; filename="plan-{client_id}-{plan_id}.html"'})
+
+
+@router.get("/clients/{client_id}/compare", response_class=HTMLResponse)
+def compare_page(request: Request, client_id: int) -> Response:
+    from tailorfolio.report._charts import plans_over_time
+
+    me = _me(request)
+    db = request.state.db
+    client = L.get_client(db, me, _id(client_id))
+    plans, _ = L.list_plans(db, me, client_id, 200, 0)
+    plans = list(reversed(plans))
+    points = [{"created_at": p.created_at.isoformat(), "expected_return": p.expected_return,
+               "volatility": p.volatility, "equity_share": p.equity_share} for p in plans]
+    fig = plans_over_time(points)
+    chart = fig.to_html(full_html=False, include_plotlyjs=False, div_id="chart-compare") \
+        if fig else None
+    return render(request, "compare.html.j2", me=me, client=client, plans=plans, chart=chart)

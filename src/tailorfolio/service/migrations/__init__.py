@@ -1,0 +1,1 @@
+"""Alembic migrations of the service database (shipped in the package, run at start-up)."""
