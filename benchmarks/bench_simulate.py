@@ -28,10 +28,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from tailorfolio.goals import das_base_case, solve_goal_dp  # noqa: E402
-from tailorfolio.market import default_market  # noqa: E402
-from tailorfolio.simulate._threads import single_threaded_blas  # noqa: E402
-from tailorfolio.simulate import (  # noqa: E402
+from tailorfolio.goals import das_base_case, solve_goal_dp
+from tailorfolio.market import default_market
+from tailorfolio.simulate._threads import single_threaded_blas
+from tailorfolio.simulate import (
     GoalSchedule,
     LognormalModel,
     Pot,

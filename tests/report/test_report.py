@@ -12,9 +12,9 @@ from markupsafe import escape
 pytest.importorskip("plotly")
 pytest.importorskip("jinja2")
 
-from tailorfolio.examples import load_example_profile  # noqa: E402
-from tailorfolio.planning import build_plan  # noqa: E402
-from tailorfolio.report import plotly_js, render_report, render_report_body, report_data  # noqa: E402
+from tailorfolio.examples import load_example_profile
+from tailorfolio.planning import build_plan
+from tailorfolio.report import plotly_js, render_report, render_report_body, report_data
 
 
 @pytest.fixture(scope="module")

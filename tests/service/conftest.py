@@ -13,10 +13,10 @@ os.environ["TAILORFOLIO_INSECURE_FAST_PASSWORD_HASH"] = "1"
 pytest.importorskip("fastapi", reason="the service extra is not installed "
                     "(pip install 'tailorfolio[service]')")
 
-from fastapi.testclient import TestClient  # noqa: E402
-from .svc_helpers import PostgresCluster, make_settings  # noqa: E402
+from fastapi.testclient import TestClient
+from .svc_helpers import PostgresCluster, make_settings
 
-from tailorfolio.service import create_app  # noqa: E402
+from tailorfolio.service import create_app
 
 
 @pytest.fixture(scope="session")
@@ -36,7 +36,7 @@ def postgres():
     cluster = PostgresCluster()
     try:
         cluster.start()
-    except Exception as exc:  # noqa: BLE001 - report why, then skip
+    except Exception as exc:
         cluster.stop()
         pytest.skip(f"could not start a throwaway PostgreSQL cluster: {exc!r}")
     yield cluster

@@ -145,7 +145,7 @@ def test_killing_the_server_during_writes_leaves_a_consistent_database(tmp_path)
         if engine.dialect.name == "sqlite":
             assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
             assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
-        q = lambda s: conn.execute(sa.text(s)).all()  # noqa: E731
+        q = lambda s: conn.execute(sa.text(s)).all()
         # every client has a first profile version (client + v1 are one transaction)
         assert q("SELECT c.id FROM clients c LEFT JOIN profile_versions p ON p.client_id = c.id "
                  "AND p.version = 1 WHERE p.id IS NULL") == []

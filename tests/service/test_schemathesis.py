@@ -19,17 +19,17 @@ import pytest
 os.environ["TAILORFOLIO_INSECURE_FAST_PASSWORD_HASH"] = "1"
 
 schemathesis = pytest.importorskip("schemathesis")
-from fastapi.testclient import TestClient  # noqa: E402
-from hypothesis import HealthCheck, settings  # noqa: E402
-from schemathesis.checks import not_a_server_error  # noqa: E402
-from schemathesis.specs.openapi.checks import (  # noqa: E402
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
-from .svc_helpers import ACCOUNT, PROFILE, sign_up  # noqa: E402
+from .svc_helpers import ACCOUNT, PROFILE, sign_up
 
-from tailorfolio.service import ServiceSettings, create_app  # noqa: E402
+from tailorfolio.service import ServiceSettings, create_app
 
 _DIR = Path(tempfile.mkdtemp(prefix="tf-schemathesis-"))
 atexit.register(shutil.rmtree, _DIR, True)

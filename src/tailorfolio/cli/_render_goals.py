@@ -27,7 +27,7 @@ def outcomes_table(outcomes: Any, currency: str, title: str | None = None) -> Ta
     for col, just in (("goal", "left"), ("due", "right"), ("need", "right"),
                       ("probability", "right"), ("aim", "right"), ("median", "right"),
                       ("p10", "right"), ("shortfall", "right")):
-        t.add_column(col, justify=just)  # type: ignore[arg-type]
+        t.add_column(col, justify=just)
     for o in outcomes:
         need = (f"{o.amount:,.0f}/yr × {o.need_real / o.amount:.0f}" if o.kind == "income"
                 else f"{o.amount:,.0f}")

@@ -24,7 +24,7 @@ def account_plan_panel(plan: object) -> Panel:
     """Per-account targets, lot-level trades, realized gains, tax and trades not made."""
     parts: list[object] = []
     summary = getattr(plan, "extras", {}).get("tax")
-    for ap in plan.account_plans:  # type: ignore[attr-defined]
+    for ap in plan.account_plans:
         t = Table(title=f"{ap.account} ({ap.account_type}) — value {ap.value:,.0f}, "
                   f"{ap.stage} rebalance", title_justify="left", show_lines=False)
         for col in ("trade", "asset / lot", "shares", "amount", "gain", "term", "tax"):
@@ -64,7 +64,7 @@ def account_plan_panel(plan: object) -> Panel:
             f"{summary.pro_rata_after_tax_value:,.0f} per the same dollars "
             f"(+{summary.location_annual_benefit:.2%} a year, under the stated assumptions).",
             style="bold"))
-        sold = {s.lot_id for ap in plan.account_plans for s in ap.sales}  # type: ignore
+        sold = {s.lot_id for ap in plan.account_plans for s in ap.sales}
         extra = [h for h in summary.harvests if h.actionable and h.lot_id not in sold]
         if extra:
             parts.append(Text("Loss harvests not already in these trades: " + "; ".join(

@@ -84,7 +84,7 @@ class GoalDPProblem:
         """Portfolios as geometric Brownian motions with drift ``mu`` and volatility
         ``sigma`` (the paper's convention): ``m = mu - sigma²/2``, ``s = sigma``."""
         mu, sigma = np.asarray(mu, float), np.asarray(sigma, float)
-        return cls(log_mean=mu - sigma**2 / 2, log_vol=sigma, **kw)  # type: ignore[arg-type]
+        return cls(log_mean=mu - sigma**2 / 2, log_vol=sigma, **kw)
 
     @classmethod
     def from_arithmetic(cls, mu: FloatArray, sigma: FloatArray, *, deduct: float = 0.0,
@@ -95,7 +95,7 @@ class GoalDPProblem:
         mu, sigma = np.asarray(mu, float), np.asarray(sigma, float)
         s2 = np.log1p(sigma**2 / (1 + mu) ** 2)
         return cls(log_mean=np.log1p(mu) - s2 / 2 - deduct, log_vol=np.sqrt(s2),
-                   **kw)  # type: ignore[arg-type]
+                   **kw)
 
     @property
     def n_portfolios(self) -> int:

@@ -85,7 +85,7 @@ def withdrawal_analysis(weights: FloatArray, model: ReturnModel, years: int, *,
     fixed = model.fixed_n_paths(n_steps)
     p = fixed if fixed is not None else n_paths
     rng = np.random.default_rng(np.random.SeedSequence(seed))
-    sampler = (model.sampler(rng, p, first_path=0)  # type: ignore[call-arg]
+    sampler = (model.sampler(rng, p, first_path=0)
                if fixed is not None else model.sampler(rng, p))
     er = np.zeros(len(w)) if expense_ratio is None else np.asarray(expense_ratio, float)
     fee = (1 - er / 12) * (1 - advisory_fee_bps / 1e4 / 12)

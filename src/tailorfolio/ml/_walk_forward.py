@@ -133,5 +133,5 @@ def walk_forward_forecasts(returns: pd.DataFrame, *, risk_free: pd.Series | None
         bm_rows.append(pd.Series(m_now, index=assets))
         rz_rows.append(pd.Series(real, index=assets))
         idx.append(nxt)
-    make = lambda rows: pd.DataFrame(rows, index=pd.DatetimeIndex(idx, name="date"))  # noqa: E731
+    make = lambda rows: pd.DataFrame(rows, index=pd.DatetimeIndex(idx, name="date"))
     return ForecastEvaluation(ModelKind(model).value, make(fc_rows), make(bm_rows), make(rz_rows))

@@ -43,7 +43,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     engine = make_engine(settings.database_url)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):  # noqa: ANN202
+    async def lifespan(app: FastAPI):
         run_migrations(engine)
         yield
         engine.dispose()

@@ -98,7 +98,7 @@ class ServiceSettings:
             raise ParameterError("TAILORFOLIO_COOKIE_SECURE must be auto, true or false.",
                                  field="TAILORFOLIO_COOKIE_SECURE",
                                  value=kwargs["cookie_secure"], expected="auto|true|false")
-        return cls(database_url=url, data_dir=data_dir, secret_key=str(secret), **kwargs)  # type: ignore[arg-type]
+        return cls(database_url=url, data_dir=data_dir, secret_key=str(secret), **kwargs)
 
 
 def load_or_create_secret(data_dir: Path) -> str:

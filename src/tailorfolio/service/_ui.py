@@ -39,7 +39,7 @@ from tailorfolio.service._errors import (
 )
 from tailorfolio.service._models import Advisor
 
-def _open_db(request: Request):  # noqa: ANN202
+def _open_db(request: Request):
     """One database session per page request, closed afterwards."""
     request.state.db = request.app.state.sessions()
     try:
@@ -372,7 +372,7 @@ async def add_account(request: Request, client_id: int) -> Response:
         return _client_page(request, me, client_id, http_status(exc), values=values,
                             errors={"account_" + (exc.field or "name"): exc.message})
     except ValueError as exc:  # pydantic
-        errs = {f"account_{e['loc'][0]}": e["msg"] for e in exc.errors()}  # type: ignore[attr-defined]
+        errs = {f"account_{e['loc'][0]}": e["msg"] for e in exc.errors()}
         return _client_page(request, me, client_id, 422, values=values, errors=errs)
     return _redirect(f"/clients/{client_id}#accounts")
 
@@ -392,7 +392,7 @@ async def add_lot(request: Request, client_id: int, account_id: int) -> Response
         return _client_page(request, me, client_id, http_status(exc), values=values,
                             errors={prefix + (exc.field or "asset"): exc.message})
     except ValueError as exc:
-        errs = {prefix + str(e["loc"][0]): e["msg"] for e in exc.errors()}  # type: ignore[attr-defined]
+        errs = {prefix + str(e["loc"][0]): e["msg"] for e in exc.errors()}
         return _client_page(request, me, client_id, 422, values=values, errors=errs)
     return _redirect(f"/clients/{client_id}#account-{account_id}")
 

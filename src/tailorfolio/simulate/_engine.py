@@ -92,7 +92,7 @@ def _run_chunk(spec: SimulationSpec, model: ReturnModel, rng: np.random.Generato
     n_assets, n_steps = len(spec.tickers), spec.n_steps
     n_goals = len(spec.goals)
     if model.fixed_n_paths(n_steps) is not None:  # path k = historical window / stored path k
-        sampler = model.sampler(rng, p, first_path=first_path)  # type: ignore[call-arg]
+        sampler = model.sampler(rng, p, first_path=first_path)
     else:
         sampler = model.sampler(rng, p)
     weights = [np.ascontiguousarray(spec.weights_path(k)) for k in range(len(spec.pots))]

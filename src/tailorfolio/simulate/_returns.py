@@ -579,7 +579,7 @@ def freeze(model: ReturnModel, n_steps: int, n_paths: int, seed: int = 0) -> Rep
     n_paths = fixed if fixed is not None else n_paths
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     if fixed is not None:
-        sampler = model.sampler(rng, n_paths, first_path=0)  # type: ignore[call-arg]
+        sampler = model.sampler(rng, n_paths, first_path=0)
     else:
         sampler = model.sampler(rng, n_paths)
     with single_threaded_blas():

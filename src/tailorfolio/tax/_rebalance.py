@@ -323,7 +323,7 @@ def _directions(pb: _Problem, s: RebalanceSettings, allow_sales: bool
     both = np.ones(n, dtype=bool)
     relaxed = _solve(pb, s, allow_sales=allow_sales, allow_buys=both, allow_sells=both)
     if relaxed is None:
-        return None  # type: ignore[return-value]
+        return None
     sv, bv, _ = relaxed
     sold = np.zeros(n)
     np.add.at(sold, pb.lot_asset, sv * pb.prices[pb.lot_asset])
@@ -348,7 +348,7 @@ def _directions(pb: _Problem, s: RebalanceSettings, allow_sales: bool
         val = objective_value(pb, s, res[0], res[1])
         if best is None or val < best[2]:
             best = (res[0], res[1], val)
-    return best  # type: ignore[return-value]
+    return best
 
 
 def _round_whole(pb: _Problem, sv: np.ndarray, bv: np.ndarray, min_cash: float

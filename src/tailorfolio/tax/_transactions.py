@@ -70,8 +70,8 @@ def transactions_from_frame(df: pd.DataFrame) -> tuple[list[Transaction], dict[s
             raise TaxError(f"{where}: action {action!r} is unknown.", field=f"{where}.action",
                            value=action, expected="buy, sell or reinvest", fix="fix the action")
         try:
-            qty = float(get("quantity"))  # type: ignore[arg-type]
-            price = float(get("price"))  # type: ignore[arg-type]
+            qty = float(get("quantity"))
+            price = float(get("price"))
         except (TypeError, ValueError):
             raise TaxError(f"{where}: quantity and price must be numbers.",
                            field=f"{where}.quantity", value=(get("quantity"), get("price")),
