@@ -153,8 +153,7 @@ def test_real_goal_tax_and_esg_sections_render():
     """The bundled ESG-minded investor through the real tax, goals and ESG stages."""
     from tailorfolio.examples import EXAMPLE_PROFILES
 
-    if "esg_minded" not in EXAMPLE_PROFILES:
-        pytest.skip("the ESG example is not bundled on this branch")
+    assert "esg_minded" in EXAMPLE_PROFILES
     from tailorfolio.planning import PlanSettings
 
     profile = load_example_profile("esg_minded")
