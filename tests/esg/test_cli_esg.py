@@ -89,6 +89,8 @@ def test_plan_shows_esg_profile_and_demo_lists_the_esg_investor(esg_yaml):
     assert "Sam" in demo
 
 
+# Vendor scores are test-only data in ../shared/data (never shipped); CI has shared/ beside the
+# clone, so this runs there. Without it there is no stock-level vendor data to test against.
 @pytest.mark.skipif(not Path(SUSTAINALYTICS).exists(), reason="workplace test data not present")
 def test_real_vendor_risk_ratings_load_with_their_scale(tmp_path):
     """Sustainalytics ESG Risk Ratings (test-only data, never shipped): 0-50+, higher = worse."""

@@ -30,6 +30,8 @@ def postgres():
     if url:
         yield _ExternalPostgres(url)
         return
+    # `make test` installs the server (scripts/ensure-system-deps.sh); these skips only fire on
+    # a machine where it could not be installed or started, and say why.
     if PostgresCluster.find_bindir() is None:
         pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed; run "
                     "`sudo scripts/ensure-system-deps.sh` (Debian: apt-get install postgresql)")

@@ -143,12 +143,8 @@ def _feasible(cs: ConstraintSet, items: list[Item]) -> bool:
     return prob.status in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE)
 
 
-def _best_value(cs: ConstraintSet, item: Item, others: list[Item]) -> float | None:
-    """Optimise ``item``'s expression toward its bound subject to ``others``."""
-    w = cp.Variable(cs.n_assets)
-    e = item.expr(w)
-    obj = cp.Minimize(e) if item.sense == "<=" else cp.Maximize(e)
-    prob = cp.Problem(obj, _base(w, cs) + [o.constraint(w) for o in others])
+def _optimal_value(prob: cp.Problem) -> float | None:
+    """The optimal value of ``prob`` solved by Clarabel, or None when it has none."""
     try:
         prob.solve(solver="CLARABEL")
     except cp.error.SolverError:
@@ -156,6 +152,15 @@ def _best_value(cs: ConstraintSet, item: Item, others: list[Item]) -> float | No
     if prob.status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
         return None
     return float(prob.value)
+
+
+def _best_value(cs: ConstraintSet, item: Item, others: list[Item]) -> float | None:
+    """Optimise ``item``'s expression toward its bound subject to ``others``."""
+    w = cp.Variable(cs.n_assets)
+    e = item.expr(w)
+    obj = cp.Minimize(e) if item.sense == "<=" else cp.Maximize(e)
+    prob = cp.Problem(obj, _base(w, cs) + [o.constraint(w) for o in others])
+    return _optimal_value(prob)
 
 
 def find_conflicts(cs: ConstraintSet, factor: np.ndarray | None = None) -> list[ConstraintConflict]:
@@ -205,13 +210,7 @@ def best_esg_score(cs: ConstraintSet, factor: np.ndarray | None = None) -> float
         e = it.expr(y)
         cons.append(e <= it.bound * t if it.sense == "<=" else e >= it.bound * t)
     prob = cp.Problem(cp.Maximize(s @ y), cons)
-    try:
-        prob.solve(solver="CLARABEL")
-    except cp.error.SolverError:
-        return None
-    if prob.status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
-        return None
-    return float(prob.value)
+    return _optimal_value(prob)
 
 
 def _esg_headline(cs: ConstraintSet, factor: np.ndarray | None,
