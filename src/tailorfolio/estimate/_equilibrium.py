@@ -19,6 +19,12 @@ The default confidence is :data:`DEFAULT_VIEW_CONFIDENCE` (0.25); its measured e
 that constant's docstring. With this confidence mapping τ cancels out of the posterior *mean*
 (Ω scales with τ); it is recorded because it would matter for views that state their variance.
 Σ is returned unchanged.
+
+A universe with no market-weighted asset class (a user's own price file of industries, say)
+gets an equal-weight prior over its risky (non-cash) assets, with a warning: 1/N is what
+reverse optimization would use if all assets were equally large, it keeps the anchoring that
+makes the plan stable, and it is hard to beat out of sample (DeMiguel, Garlappi & Uppal 2009).
+Falling back to the raw forecasts instead would bring the corners back.
 """
 
 from __future__ import annotations
