@@ -34,6 +34,9 @@ from tailorfolio.market._market import Market
 from tailorfolio.market._universe import Universe
 
 SCREENED_FUNDS_FILE = "screened_funds.csv"
+PARENT_MIX_SOURCE = "tailorfolio assumption: parent mix"
+"""Start of the assumption source :func:`with_esg_funds` records for each fund it adds (so a
+market says which of its funds tailorfolio added)."""
 
 
 @lru_cache(maxsize=1)
@@ -56,13 +59,35 @@ def _parent_mix(text: str) -> dict[str, float]:
     return out
 
 
-def with_esg_funds(market: Market) -> Market:
+def screened_tickers() -> tuple[str, ...]:
+    """Tickers of the bundled screened funds, in table order."""
+    return tuple(str(t) for t in _table()["ticker"])
+
+
+def parent_mix(ticker: str) -> dict[str, float]:
+    """The default-universe funds (ticker → weight) a screened fund is modelled on."""
+    table = _table()
+    row = table[table["ticker"] == ticker]
+    return _parent_mix(str(row["parent_mix"].iloc[0])) if len(row) else {}
+
+
+def added_by_tailorfolio(market: Market) -> tuple[str, ...]:
+    """The screened funds in ``market`` that :func:`with_esg_funds` added (by their recorded
+    assumption source; a user's own universe listing ESGV is not among them)."""
+    src = market.assumptions.sources
+    return tuple(t for t in screened_tickers()
+                 if t in market.universe and str(src.get(t, "")).startswith(PARENT_MIX_SOURCE))
+
+
+def with_esg_funds(market: Market, tickers: tuple[str, ...] | None = None) -> Market:
     """``market`` plus the screened funds (already present ones are left as they are).
 
     Parameters
     ----------
     market : Market
         Must contain every parent fund of the screened funds (the bundled default does).
+    tickers : tuple of str, optional
+        Only these screened funds (default: all of them).
 
     Raises
     ------
@@ -71,6 +96,8 @@ def with_esg_funds(market: Market) -> Market:
     """
     table = _table()
     new_rows = table[~table["ticker"].isin(market.tickers)]
+    if tickers is not None:
+        new_rows = new_rows[new_rows["ticker"].isin(tickers)]
     if new_rows.empty:
         return market
     a = market.assumptions
@@ -100,7 +127,7 @@ def with_esg_funds(market: Market) -> Market:
         r["esg_e"], r["esg_s"], r["esg_g"], r["esg_score"] = e, s, g, total
         assets.append(asset_from_row(r))
         sources[str(row["ticker"])] = (
-            f"tailorfolio assumption: parent mix {row['parent_mix']} + tracking error "
+            f"{PARENT_MIX_SOURCE} {row['parent_mix']} + tracking error "
             f"{float(row['tracking_error']):.1%} (see tailorfolio.esg._funds)")
     bmat = np.vstack(b_rows)
     k = len(b_rows)
