@@ -269,7 +269,8 @@ def _emptied_error(c: EmptiedClass, preferences: Preferences, bundled: bool,
                   f" (tailorfolio has none for {c.name})"))
     else:
         why = ("and no screened fund can take their place: tailorfolio adds its screened "
-               "funds (ESGV, VSGX, VCEB) only to the bundled default market")
+               "funds (ESGV, VSGX, VCEB) only to the bundled default market, whose funds "
+               "they are modelled on")
         fixes.append(f"add a screened {c.name} fund to your universe")
     fixes.append(_accept_fix(c.name, preferences))
     msg = (f"Your values and your plan conflict: {c.cause()} removes every {c.name} fund of the "
@@ -320,7 +321,9 @@ def _resolve(profile: InvestorProfile, universe: Universe, base: set[str],
     removed, floor, policy = _removals(universe, prefs)
     required = _required(prefs, universe.subset([t for t in universe.tickers if t in base]),
                          relied_on)
-    if floor is not None:
+    if floor is not None and any(a.esg_score is not None for a in universe):
+        # (a universe without any score is left to the optimizer: its scores may be loaded
+        # after the market is resolved, as ``tailorfolio esg --esg-scores`` does)
         left = [a for a in universe if a.ticker not in removed]
         scores = [a.esg_score for a in left if a.esg_score is not None]
         unscored_ok = policy is MissingScorePolicy.IGNORE and any(
@@ -389,9 +392,14 @@ def resolve_market(profile: InvestorProfile, market: Market, *,
     """
     relied = tuple(relied_on)
     bundled = _is_bundled_default(market)
-    wide = with_esg_funds(market) if bundled else market
-    candidates = [t for t in screened_tickers() if t in wide.universe and t not in market.universe]
-    added, _ = _resolve(profile, wide.universe, set(market.tickers), candidates, bundled, relied)
+    # a screened fund can be modelled only where all its parent funds are (a subset of the
+    # bundled universe keeps its name but may lack them)
+    possible = tuple(t for t in screened_tickers() if t not in market.universe
+                     and all(p in market.universe for p in parent_mix(t)))
+    wide = with_esg_funds(market, possible) if bundled and possible else market
+    candidates = [t for t in possible if t in wide.universe]
+    added, _ = _resolve(profile, wide.universe, set(market.tickers), candidates,
+                        bundled and bool(possible), relied)
     if not added:
         return market, ()
     return with_esg_funds(market, tuple(f.ticker for f in added)), tuple(added)
