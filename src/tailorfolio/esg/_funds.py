@@ -31,7 +31,7 @@ from tailorfolio.esg._illustrative import ILLUSTRATIVE_SOURCE, illustrative_pill
 from tailorfolio.market._assumptions import CapitalMarketAssumptions
 from tailorfolio.market._defaults import asset_from_row
 from tailorfolio.market._market import Market
-from tailorfolio.market._universe import Universe
+from tailorfolio.market._universe import Asset, Universe
 
 SCREENED_FUNDS_FILE = "screened_funds.csv"
 PARENT_MIX_SOURCE = "tailorfolio assumption: parent mix"
@@ -57,6 +57,22 @@ def _parent_mix(text: str) -> dict[str, float]:
         t, w = part.split(":")
         out[t.strip().upper()] = float(w)
     return out
+
+
+def _asset(row: pd.Series) -> Asset:
+    e, s, g, total = illustrative_pillar_scores(
+        tuple(x for x in str(row.get("activities") or "").split(";") if x),
+        float(row["emerging_share"]))
+    r = row.copy()
+    r["esg_e"], r["esg_s"], r["esg_g"], r["esg_score"] = e, s, g, total
+    return asset_from_row(r)
+
+
+@lru_cache(maxsize=1)
+def screened_assets() -> tuple[Asset, ...]:
+    """The screened funds as assets (metadata and illustrative ESG scores, no market data):
+    enough to test exclusions against them without building a market."""
+    return tuple(_asset(row) for _, row in _table().iterrows())
 
 
 def screened_tickers() -> tuple[str, ...]:
@@ -120,12 +136,7 @@ def with_esg_funds(market: Market, tickers: tuple[str, ...] | None = None) -> Ma
             b[pos[t]] = w
         b_rows.append(b)
         te.append(float(row["tracking_error"]))
-        e, s, g, total = illustrative_pillar_scores(
-            tuple(x for x in str(row.get("activities") or "").split(";") if x),
-            float(row["emerging_share"]))
-        r = row.copy()
-        r["esg_e"], r["esg_s"], r["esg_g"], r["esg_score"] = e, s, g, total
-        assets.append(asset_from_row(r))
+        assets.append(_asset(row))
         sources[str(row["ticker"])] = (
             f"{PARENT_MIX_SOURCE} {row['parent_mix']} + tracking error "
             f"{float(row['tracking_error']):.1%} (see tailorfolio.esg._funds)")

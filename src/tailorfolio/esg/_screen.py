@@ -41,6 +41,7 @@ from tailorfolio.errors import ConstraintConflict, InfeasibleError
 from tailorfolio.esg._funds import (
     added_by_tailorfolio,
     parent_mix,
+    screened_assets,
     screened_funds_table,
     screened_tickers,
     with_esg_funds,
@@ -361,6 +362,13 @@ def _resolve(profile: InvestorProfile, universe: Universe, base: set[str],
     return added, required
 
 
+def _removes_anything(p: Preferences) -> bool:
+    """Whether the preferences can remove a fund or ask for the screened ones (fast path)."""
+    return bool(p.excluded_assets or p.excluded_sectors or p.min_esg_score is not None
+                or p.esg_preset not in (None, "none") or p.esg_fund_alternatives
+                or (p.esg_tilt > 0 and p.esg_missing_score_policy == "exclude"))
+
+
 def resolve_market(profile: InvestorProfile, market: Market, *,
                    relied_on: Iterable[str] = ()) -> tuple[Market, tuple[AddedFund, ...]]:
     """The market ``profile``'s plan is made in, and the screened funds added to it.
@@ -390,16 +398,21 @@ def resolve_market(profile: InvestorProfile, market: Market, *,
     ProfileError
         When the preferences name a ticker, tag or class the universe lacks.
     """
+    if not _removes_anything(profile.preferences):
+        return market, ()
     relied = tuple(relied_on)
     bundled = _is_bundled_default(market)
     # a screened fund can be modelled only where all its parent funds are (a subset of the
     # bundled universe keeps its name but may lack them)
     possible = tuple(t for t in screened_tickers() if t not in market.universe
                      and all(p in market.universe for p in parent_mix(t)))
-    wide = with_esg_funds(market, possible) if bundled and possible else market
-    candidates = [t for t in possible if t in wide.universe]
-    added, _ = _resolve(profile, wide.universe, set(market.tickers), candidates,
-                        bundled and bool(possible), relied)
+    if not bundled:
+        possible = ()
+    # the rule needs the funds' tags and scores only; the market is extended once, at the end
+    extra = tuple(a for a in screened_assets() if a.ticker in possible)
+    wide = Universe(market.universe.assets + extra, name=market.universe.name)
+    added, _ = _resolve(profile, wide, set(market.tickers), list(possible), bool(possible),
+                        relied)
     if not added:
         return market, ()
     return with_esg_funds(market, tuple(f.ticker for f in added)), tuple(added)

@@ -80,12 +80,6 @@ def as_sleeve(constraints: ConstraintSet) -> ConstraintSet:
     return dataclasses.replace(constraints.with_volatility_cap(None), groups=groups)
 
 
-def _is_bundled_default(market: Market) -> bool:
-    from tailorfolio.esg._screen import _is_bundled_default as bundled
-
-    return bundled(market)
-
-
 def market_for_profile(profile: InvestorProfile, market: Market) -> Market:
     """``market`` with the screened funds the profile needs (see
     :func:`~tailorfolio.esg.resolve_market`, which also returns why each was added).
