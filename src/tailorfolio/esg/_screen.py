@@ -316,7 +316,7 @@ def _reason(asset: Asset, fills: list[EmptiedClass]) -> str:
 
 def _resolve(profile: InvestorProfile, universe: Universe, base: set[str],
              candidates: list[str], bundled: bool, relied_on: Iterable[str]
-             ) -> tuple[list[AddedFund], list[str]]:
+             ) -> list[AddedFund]:
     """The rule on ``universe`` (base funds plus candidate screened funds)."""
     prefs = profile.preferences
     removed, floor, policy = _removals(universe, prefs)
@@ -359,7 +359,7 @@ def _resolve(profile: InvestorProfile, universe: Universe, base: set[str],
             added.append(AddedFund(t, a.name, a.broad_class, a.asset_class, (), OPT_IN_FIELD,
                                    f"{t} ({a.name}) entered the market: you set "
                                    f"{OPT_IN_FIELD}: true.", note))
-    return added, required
+    return added
 
 
 def _removes_anything(p: Preferences) -> bool:
@@ -411,7 +411,7 @@ def resolve_market(profile: InvestorProfile, market: Market, *,
     # the rule needs the funds' tags and scores only; the market is extended once, at the end
     extra = tuple(a for a in screened_assets() if a.ticker in possible)
     wide = Universe(market.universe.assets + extra, name=market.universe.name)
-    added, _ = _resolve(profile, wide, set(market.tickers), list(possible), bool(possible),
+    added = _resolve(profile, wide, set(market.tickers), list(possible), bool(possible),
                         relied)
     if not added:
         return market, ()
@@ -427,5 +427,5 @@ def added_funds(profile: InvestorProfile, market: Market, *,
     if not mine:
         return ()
     base = {t for t in market.tickers if t not in mine}
-    added, _ = _resolve(profile, market.universe, base, list(mine), True, tuple(relied_on))
+    added = _resolve(profile, market.universe, base, list(mine), True, tuple(relied_on))
     return tuple(f for f in added if f.ticker in mine)
