@@ -170,11 +170,16 @@ def register(app: typer.Typer) -> None:
             return ctx
 
         def make_plan(p: InvestorProfile) -> Plan:
+            # this command shows the ESG section even to an investor without ESG preferences
             if not sleeve:
-                return build_plan(p, mkt, settings=settings, as_of=when, optimizer=opt)
+                plan = build_plan(p, mkt, settings=settings, as_of=when, optimizer=opt)
+                if plan.esg is None:
+                    ctx = context(p)
+                    plan = esg_stage(ctx, plan, with_cost=False, always=True)
+                return plan
             ctx = context(p)
             optimize_stage(ctx, opt)
-            return esg_stage(ctx, assemble(ctx), with_cost=False)
+            return esg_stage(ctx, assemble(ctx), with_cost=False, always=True)
 
         try:
             plan = make_plan(prof)

@@ -1,12 +1,14 @@
-"""The ESG plan stage: fill ``Plan.esg`` with the portfolio's ESG profile and the cost of values.
+"""The ESG plan stage: fill ``Plan.esg`` with the portfolio's ESG profile and the cost of values
+when the investor expressed ESG preferences (:func:`has_esg_preferences`), else leave it None.
 
-Also :func:`market_for_profile`, which adds the opt-in ESG-screened funds to the bundled
-default market when the profile asks for them.
+Also :func:`market_for_profile`, the market a profile's plan is made in (screened funds added
+where exclusions would empty a class; the rule is in :mod:`tailorfolio.esg._screen`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -19,9 +21,10 @@ from tailorfolio.esg._cost import (
     has_esg_preferences,
     without_esg,
 )
-from tailorfolio.esg._funds import screened_funds_table, with_esg_funds
+from tailorfolio.esg._funds import screened_funds_table
 from tailorfolio.esg._presets import resolve_esg_preferences
 from tailorfolio.esg._profile import EsgProfile, portfolio_esg_profile
+from tailorfolio.esg._screen import AddedFund, added_funds, resolve_market
 from tailorfolio.market._market import Market
 from tailorfolio.optimize._constraints import ConstraintSet
 from tailorfolio.profile._investor import InvestorProfile
@@ -35,19 +38,36 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class EsgReport:
-    """The ``Plan.esg`` section.
+    """The ``Plan.esg`` section (present only when the investor has ESG preferences).
 
     Attributes
     ----------
     profile : EsgProfile
     cost : CostOfValues or None
-        Present when the profile has ESG preferences.
+        Present when the profile has ESG preferences and the stage was asked for it.
     warnings : tuple of str
+    added_funds : tuple of AddedFund
+        The screened funds that entered the market for this profile, with their reasons.
     """
 
     profile: EsgProfile
     cost: CostOfValues | None = None
     warnings: tuple[str, ...] = ()
+    added_funds: tuple[AddedFund, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data, JSON-ready (NaN becomes None)."""
+        return _plain(dataclasses.asdict(self))
+
+
+def _plain(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, float) and math.isnan(obj):
+        return None
+    return obj
 
 
 def as_sleeve(constraints: ConstraintSet) -> ConstraintSet:
@@ -60,18 +80,16 @@ def as_sleeve(constraints: ConstraintSet) -> ConstraintSet:
     return dataclasses.replace(constraints.with_volatility_cap(None), groups=groups)
 
 
-def _is_bundled_default(market: Market) -> bool:
-    from tailorfolio.market._defaults import default_market
-
-    return market is default_market() or market.universe.name == default_market().universe.name
-
-
 def market_for_profile(profile: InvestorProfile, market: Market) -> Market:
-    """``market``, plus the ESG-screened funds when the profile opts in and ``market`` is the
-    bundled default (a user's own market is never changed)."""
-    if profile.preferences.esg_fund_alternatives and _is_bundled_default(market):
-        return with_esg_funds(market)
-    return market
+    """``market`` with the screened funds the profile needs (see
+    :func:`~tailorfolio.esg.resolve_market`, which also returns why each was added).
+
+    Raises
+    ------
+    ValuesConflictError
+        When the exclusions empty a class the plan needs and no screened fund can fill it.
+    """
+    return resolve_market(profile, market)[0]
 
 
 def score_source(market: Market) -> str:
@@ -150,7 +168,7 @@ def baseline_plan(profile: InvestorProfile, market: Market, settings: PlanSettin
             plan = goals_stage(ctx, plan, GoalsSettings(
                 n_paths=settings.goal_paths, levers=False, allocation=False, dynamic=False,
                 withdrawal=False))
-    return esg_stage(ctx, plan, with_cost=False), ctx.constraints
+    return esg_stage(ctx, plan, with_cost=False, always=True), ctx.constraints
 
 
 def _baseline_notes(profile: InvestorProfile) -> tuple[str, ...]:
@@ -176,14 +194,6 @@ def cost_of_values(plan: Plan, profile: InvestorProfile, market: Market,
 def _warnings(ctx: PlanContext, prof: EsgProfile) -> list[str]:
     out = []
     uni = ctx.market.universe
-    excluded = {e.ticker for e in prof.excluded}
-    for cls in ("equity", "bond"):
-        members = [a.ticker for a in uni if a.broad_class == cls]
-        if members and all(t in excluded for t in members):
-            tip = ("; set preferences.esg_fund_alternatives: true to add ESG-screened funds"
-                   if _is_bundled_default(ctx.market) else "")
-            out.append(f"Your ESG exclusions remove every {cls} asset of the universe "
-                       f"({', '.join(members)}){tip}.")
     if ctx.profile.preferences.esg_fund_alternatives and not any(
             t in uni for t in screened_funds_table()["ticker"]):
         out.append("preferences.esg_fund_alternatives only extends the bundled default "
@@ -198,17 +208,57 @@ def _warnings(ctx: PlanContext, prof: EsgProfile) -> list[str]:
     return out
 
 
-def esg_stage(ctx: PlanContext, plan: Plan, *, with_cost: bool = True) -> Plan:
-    """Plan stage: attach the :class:`EsgReport` (and the cost of values when the profile has
-    ESG preferences) to ``plan``."""
+def esg_report(ctx: PlanContext, plan: Plan, *, with_cost: bool = True,
+               added: tuple[AddedFund, ...] | None = None) -> EsgReport:
+    """The :class:`EsgReport` of ``plan`` (always built; :func:`esg_stage` decides whether
+    the plan carries it). The cost of values is computed when ``with_cost`` and the profile
+    has ESG preferences; ``added`` defaults to the records re-derived from ``ctx.market``."""
+    if added is None:
+        added = added_funds(ctx.profile, ctx.market)
     notes = resolve_esg_preferences(ctx.profile.preferences, ctx.market.universe).notes
     w = pd.Series(plan.weights)
     prof = portfolio_esg_profile(w, ctx.market.universe, ctx.constraints,
                                  score_source=score_source(ctx.market), notes=notes)
-    warnings = tuple(_warnings(ctx, prof))
-    plan = dataclasses.replace(plan, esg=EsgReport(prof, None, warnings),
-                               warnings=tuple(dict.fromkeys(plan.warnings + warnings)))
+    rep = EsgReport(prof, None, tuple(_warnings(ctx, prof)), tuple(added))
     if with_cost and has_esg_preferences(ctx.profile.preferences):
-        cost = cost_of_values(plan, ctx.profile, ctx.market, ctx.settings, ctx.as_of)
-        plan = dataclasses.replace(plan, esg=EsgReport(prof, cost, warnings))
-    return plan
+        cost = cost_of_values(dataclasses.replace(plan, esg=rep), ctx.profile, ctx.market,
+                              ctx.settings, ctx.as_of)
+        rep = dataclasses.replace(rep, cost=cost)
+    return rep
+
+
+def esg_stage(ctx: PlanContext, plan: Plan, *, with_cost: bool = True,
+              added: tuple[AddedFund, ...] | None = None, always: bool = False) -> Plan:
+    """Plan stage: attach the :class:`EsgReport` to ``plan`` when the investor expressed ESG
+    preferences (:func:`has_esg_preferences`), else set ``plan.esg`` to None.
+
+    Parameters
+    ----------
+    ctx : PlanContext
+        Its ``market`` is the one :func:`~tailorfolio.esg.resolve_market` returned.
+    plan : Plan
+    with_cost : bool
+        Compute the cost of values (one baseline plan without the ESG preferences).
+    added : tuple of AddedFund, optional
+        What :func:`~tailorfolio.esg.resolve_market` returned; re-derived from ``ctx.market``
+        when omitted.
+    always : bool
+        Attach the section even without ESG preferences (the ``tailorfolio esg`` command,
+        which the investor runs to see it).
+
+    Returns
+    -------
+    Plan
+        With ``esg`` set, and one warning per added screened fund (its reason) and per ESG
+        data caveat appended to ``warnings`` — added funds are reported even when there is no
+        ESG section (e.g. a plain ``excluded_assets`` list that removed every bond fund).
+    """
+    if added is None:
+        added = added_funds(ctx.profile, ctx.market)
+    reasons = tuple(f.reason for f in added)
+    if not (always or has_esg_preferences(ctx.profile.preferences)):
+        return dataclasses.replace(plan, esg=None, warnings=tuple(dict.fromkeys(
+            plan.warnings + reasons)))
+    rep = esg_report(ctx, plan, with_cost=with_cost, added=added)
+    return dataclasses.replace(plan, esg=rep, warnings=tuple(dict.fromkeys(
+        plan.warnings + reasons + rep.warnings)))
