@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -19,7 +18,6 @@ from tailorfolio.esg._cost import (
     CostOfValues,
     goal_probabilities,
     has_esg_preferences,
-    without_esg,
 )
 from tailorfolio.esg._funds import screened_funds_table
 from tailorfolio.esg._presets import resolve_esg_preferences
@@ -31,9 +29,6 @@ from tailorfolio.profile._investor import InvestorProfile
 
 if TYPE_CHECKING:
     from tailorfolio.optimize._optimizer import PortfolioOptimizer
-    from tailorfolio.planning._build import PlanContext
-    from tailorfolio.planning._plan import Plan
-    from tailorfolio.planning._settings import PlanSettings
 
 
 @dataclass(frozen=True)
@@ -142,56 +137,15 @@ def risk_matched_return(constraints: ConstraintSet, market: Market, volatility: 
     return float(res.expected_return)
 
 
-def baseline_plan(profile: InvestorProfile, market: Market, settings: PlanSettings,
-                  as_of: date | None, optimizer: PortfolioOptimizer | None = None,
-                  *, sleeve: bool = False) -> tuple[Plan, ConstraintSet]:
-    """The plan for ``profile`` (already stripped of ESG preferences) with only what the
-    comparison needs: the optimal portfolio and, when the goals engine is present and the
-    profile has goals, goal-success probabilities from the same simulated paths (seed and path
-    count) as the full plan, without the goals section's other analyses; and its ESG profile.
-
-    Returns the plan and its constraint set.
-    """
-    from tailorfolio.planning._build import assemble, optimize_stage, prepare
-
-    ctx = prepare(profile, market, settings, as_of)
-    if sleeve:
-        ctx.constraints = as_sleeve(ctx.constraints)
-    optimize_stage(ctx, optimizer)
-    plan = assemble(ctx)
-    if settings.goal_paths > 0 and not sleeve:
-        try:
-            from tailorfolio.goals._stage import GoalsSettings, goals_stage
-        except ImportError:  # a build without the goals engine
-            goals_stage = None
-        if goals_stage is not None:
-            plan = goals_stage(ctx, plan, GoalsSettings(
-                n_paths=settings.goal_paths, levers=False, allocation=False, dynamic=False,
-                withdrawal=False))
-    return esg_stage(ctx, plan, with_cost=False, always=True), ctx.constraints
-
-
-def _baseline_notes(profile: InvestorProfile) -> tuple[str, ...]:
+def baseline_notes(profile: InvestorProfile) -> tuple[str, ...]:
+    """Notes on what the plan without ESG preferences keeps (for :func:`compare_plans`)."""
     if profile.preferences.excluded_assets:
         return ("Both plans keep your excluded_assets (ticker exclusions are treated as rules, "
                 "not values).",)
     return ()
 
 
-def cost_of_values(plan: Plan, profile: InvestorProfile, market: Market,
-                   settings: PlanSettings, as_of: date | None,
-                   optimizer: PortfolioOptimizer | None = None) -> CostOfValues:
-    """Compare ``plan`` with the plan the same profile gets without ESG preferences.
-
-    The baseline (see :func:`baseline_plan`) uses the same market and settings, and the same
-    goal simulation paths, so goal-success probabilities differ only through the portfolio.
-    """
-    base, base_cs = baseline_plan(without_esg(profile), market, settings, as_of, optimizer)
-    matched = risk_matched_return(base_cs, market, float(plan.volatility), optimizer)
-    return compare_plans(plan, base, notes=_baseline_notes(profile), risk_matched=matched)
-
-
-def _warnings(ctx: PlanContext, prof: EsgProfile) -> list[str]:
+def _warnings(ctx: Any, prof: EsgProfile) -> list[str]:
     out = []
     uni = ctx.market.universe
     if ctx.profile.preferences.esg_fund_alternatives and not any(
@@ -208,57 +162,25 @@ def _warnings(ctx: PlanContext, prof: EsgProfile) -> list[str]:
     return out
 
 
-def esg_report(ctx: PlanContext, plan: Plan, *, with_cost: bool = True,
-               added: tuple[AddedFund, ...] | None = None) -> EsgReport:
-    """The :class:`EsgReport` of ``plan`` (always built; :func:`esg_stage` decides whether
-    the plan carries it). The cost of values is computed when ``with_cost`` and the profile
-    has ESG preferences; ``added`` defaults to the records re-derived from ``ctx.market``."""
+def esg_report(ctx: Any, plan: Any, *, added: tuple[AddedFund, ...] | None = None
+               ) -> EsgReport:
+    """The :class:`EsgReport` of ``plan``'s weights (always built; the plan pipeline decides
+    whether the plan carries it, and adds the cost of values from its baseline run).
+
+    Parameters
+    ----------
+    ctx
+        Anything with ``profile``, ``market`` (the one :func:`resolve_market` returned) and
+        ``constraints`` (the plan's :class:`ConstraintSet`).
+    plan
+        Anything with ``weights`` (ticker → weight).
+    added : tuple of AddedFund, optional
+        Re-derived from ``ctx.market`` when omitted.
+    """
     if added is None:
         added = added_funds(ctx.profile, ctx.market)
     notes = resolve_esg_preferences(ctx.profile.preferences, ctx.market.universe).notes
     w = pd.Series(plan.weights)
     prof = portfolio_esg_profile(w, ctx.market.universe, ctx.constraints,
                                  score_source=score_source(ctx.market), notes=notes)
-    rep = EsgReport(prof, None, tuple(_warnings(ctx, prof)), tuple(added))
-    if with_cost and has_esg_preferences(ctx.profile.preferences):
-        cost = cost_of_values(dataclasses.replace(plan, esg=rep), ctx.profile, ctx.market,
-                              ctx.settings, ctx.as_of)
-        rep = dataclasses.replace(rep, cost=cost)
-    return rep
-
-
-def esg_stage(ctx: PlanContext, plan: Plan, *, with_cost: bool = True,
-              added: tuple[AddedFund, ...] | None = None, always: bool = False) -> Plan:
-    """Plan stage: attach the :class:`EsgReport` to ``plan`` when the investor expressed ESG
-    preferences (:func:`has_esg_preferences`), else set ``plan.esg`` to None.
-
-    Parameters
-    ----------
-    ctx : PlanContext
-        Its ``market`` is the one :func:`~tailorfolio.esg.resolve_market` returned.
-    plan : Plan
-    with_cost : bool
-        Compute the cost of values (one baseline plan without the ESG preferences).
-    added : tuple of AddedFund, optional
-        What :func:`~tailorfolio.esg.resolve_market` returned; re-derived from ``ctx.market``
-        when omitted.
-    always : bool
-        Attach the section even without ESG preferences (the ``tailorfolio esg`` command,
-        which the investor runs to see it).
-
-    Returns
-    -------
-    Plan
-        With ``esg`` set, and one warning per added screened fund (its reason) and per ESG
-        data caveat appended to ``warnings`` — added funds are reported even when there is no
-        ESG section (e.g. a plain ``excluded_assets`` list that removed every bond fund).
-    """
-    if added is None:
-        added = added_funds(ctx.profile, ctx.market)
-    reasons = tuple(f.reason for f in added)
-    if not (always or has_esg_preferences(ctx.profile.preferences)):
-        return dataclasses.replace(plan, esg=None, warnings=tuple(dict.fromkeys(
-            plan.warnings + reasons)))
-    rep = esg_report(ctx, plan, with_cost=with_cost, added=added)
-    return dataclasses.replace(plan, esg=rep, warnings=tuple(dict.fromkeys(
-        plan.warnings + reasons + rep.warnings)))
+    return EsgReport(prof, None, tuple(_warnings(ctx, prof)), tuple(added))
