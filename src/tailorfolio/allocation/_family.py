@@ -8,8 +8,9 @@ For an equity share ``s`` the family's portfolio maximises expected utility
 ``μᵀw − γ(s)/2 · wᵀΣw`` on the plan's (equilibrium-anchored) expected returns, under the
 investor's constraints (bounds, exclusions, ESG rules, class bounds) with the stocks' total
 pinned to ``s``. ``γ(s)`` is the risk ladder's risk aversion at that share
-(:func:`tailorfolio.risk.risk_aversion_for_equity_share`): a 10 %-stock portfolio composes its
-bond side like a cautious investor would (short, safe), a 90 % one like a bold investor.
+(:func:`tailorfolio.risk.risk_aversion_for_equity_share`), never below the market's own risk
+aversion δ: a 10 %-stock portfolio composes its bond side like a cautious investor would
+(short, safe); a bolder one holds the rest near market weights.
 
 Portfolios are solved on a grid of shares (every 5 points, plus the feasible ends) and
 interpolated linearly in between; a mix of two feasible portfolios is feasible (every
@@ -163,7 +164,8 @@ def pin_equity(constraints: ConstraintSet, share: float) -> ConstraintSet:
 
 def build_family(market: Market, constraints: ConstraintSet, *,
                  optimizer: PortfolioOptimizer | None = None,
-                 fallback_risk_aversion: float = 3.0) -> PortfolioFamily:
+                 fallback_risk_aversion: float = 3.0,
+                 min_risk_aversion: float | None = None) -> PortfolioFamily:
     """Solve the family of ``market`` under ``constraints`` (whose volatility ceiling, if
     any, is ignored: the ceiling chooses *which* share a level may hold, not how a share is
     built).
@@ -176,6 +178,12 @@ def build_family(market: Market, constraints: ConstraintSet, *,
     optimizer : PortfolioOptimizer, optional
     fallback_risk_aversion : float
         γ of the single portfolio when the universe has no stocks/non-stocks split.
+    min_risk_aversion : float, optional
+        Floor on γ(s): the market's own risk aversion δ under equilibrium returns. Once the
+        stocks' share is fixed, a γ below δ would spend the investor's appetite for risk on
+        the riskiest bonds (high yield, emerging-market debt) instead of on stocks, where the
+        level already put it; at γ ≥ δ the rest of the portfolio stays near market weights or
+        safer.
 
     Raises
     ------
@@ -209,7 +217,10 @@ def build_family(market: Market, constraints: ConstraintSet, *,
     shares, rows, rets, vols = [], [], [], []
     for s in grid:
         try:
-            w, r, v = solve(float(s), risk_aversion_for_equity_share(float(s)))
+            gamma = risk_aversion_for_equity_share(float(s))
+            if min_risk_aversion is not None:
+                gamma = max(gamma, min_risk_aversion)
+            w, r, v = solve(float(s), gamma)
         except OptimizationError:
             continue  # e.g. an ESG floor no portfolio at this share meets
         shares.append(float(s))

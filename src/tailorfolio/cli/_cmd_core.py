@@ -21,7 +21,7 @@ from tailorfolio.cli._render import demo_table, frontier_chart, frontier_table, 
 from tailorfolio.cli._template import profile_template
 from tailorfolio.examples import EXAMPLE_PROFILES, load_example_profile
 from tailorfolio.optimize._optimizer import PortfolioOptimizer
-from tailorfolio.estimate._equilibrium import ReturnModel
+from tailorfolio.market._equilibrium import ReturnModel
 from tailorfolio.planning._build import build_plan
 from tailorfolio.planning._settings import PlanSettings
 

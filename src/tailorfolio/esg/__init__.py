@@ -18,7 +18,7 @@ from tailorfolio.esg._data import (
 from tailorfolio.esg._frontier import EsgFrontier, esg_frontier, floor_measure
 from tailorfolio.esg._funds import screened_funds_table, with_esg_funds
 from tailorfolio.esg._illustrative import ILLUSTRATIVE_SOURCE, illustrative_pillar_scores
-from tailorfolio.esg._presets import (
+from tailorfolio.optimize._esg_presets import (
     PRESETS,
     EsgPreset,
     ResolvedEsg,

@@ -20,7 +20,7 @@ from tailorfolio.esg._cost import (
     has_esg_preferences,
 )
 from tailorfolio.esg._funds import screened_funds_table
-from tailorfolio.esg._presets import resolve_esg_preferences
+from tailorfolio.optimize._esg_presets import resolve_esg_preferences
 from tailorfolio.esg._profile import EsgProfile, portfolio_esg_profile
 from tailorfolio.esg._screen import AddedFund, added_funds, resolve_market
 from tailorfolio.market._market import Market

@@ -2,14 +2,6 @@
 
 from tailorfolio.estimate._black_litterman import BlackLittermanResult, View, black_litterman
 from tailorfolio.estimate._covariance import CovarianceEstimator, CovarianceMethod
-from tailorfolio.estimate._equilibrium import (
-    DEFAULT_TAU,
-    DEFAULT_VIEW_CONFIDENCE,
-    EquilibriumReport,
-    ReturnModel,
-    ViewShift,
-    planning_assumptions,
-)
 from tailorfolio.estimate._expected_returns import (
     equilibrium_returns,
     historical_mean_returns,
@@ -21,18 +13,12 @@ __all__ = [
     "BlackLittermanResult",
     "CovarianceEstimator",
     "CovarianceMethod",
-    "DEFAULT_TAU",
-    "DEFAULT_VIEW_CONFIDENCE",
-    "EquilibriumReport",
     "RepairReport",
-    "ReturnModel",
     "View",
-    "ViewShift",
     "black_litterman",
     "equilibrium_returns",
     "historical_mean_returns",
     "implied_risk_aversion",
     "nearest_correlation",
-    "planning_assumptions",
     "repair_covariance",
 ]

@@ -7,6 +7,14 @@ from tailorfolio.market._defaults import (
     default_market,
     default_universe_table,
 )
+from tailorfolio.market._equilibrium import (
+    DEFAULT_TAU,
+    DEFAULT_VIEW_CONFIDENCE,
+    EquilibriumReport,
+    ReturnModel,
+    ViewShift,
+    planning_assumptions,
+)
 from tailorfolio.market._from_prices import market_from_prices
 from tailorfolio.market._market import Market
 from tailorfolio.market._market_weights import (
@@ -24,6 +32,12 @@ from tailorfolio.market._prices import (
 from tailorfolio.market._universe import BROAD_CLASSES, Asset, Universe
 
 __all__ = [
+    "DEFAULT_TAU",
+    "DEFAULT_VIEW_CONFIDENCE",
+    "EquilibriumReport",
+    "ReturnModel",
+    "ViewShift",
+    "planning_assumptions",
     "Asset",
     "BROAD_CLASSES",
     "CapitalMarketAssumptions",

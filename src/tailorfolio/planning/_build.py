@@ -31,7 +31,7 @@ from tailorfolio.errors import InfeasibleError
 from tailorfolio.esg._cost import has_esg_preferences, without_esg
 from tailorfolio.esg._screen import resolve_market
 from tailorfolio.esg._stage import baseline_notes, compare_plans, risk_matched_return
-from tailorfolio.estimate._equilibrium import ReturnModel, planning_assumptions
+from tailorfolio.market._equilibrium import ReturnModel, planning_assumptions
 from tailorfolio.market._market import Market
 from tailorfolio.optimize._constraints import ConstraintSet, constraints_from_preferences
 from tailorfolio.optimize._optimizer import PortfolioOptimizer
@@ -47,12 +47,17 @@ from tailorfolio.planning._sections import (
     ReturnModelSection,
 )
 from tailorfolio.planning._settings import PlanSettings
+from tailorfolio.goals._from_profile import horizon_months
+from tailorfolio.goals._raise import MAX_DELAY_YEARS
+from tailorfolio.simulate._returns import LognormalModel, freeze
 from tailorfolio.planning._stages import (
+    FALLBACK_STORED_PATHS,
     SIMULATION_SEED,
     accounts_stage,
     dynamic_stage,
     esg_stage,
     goals_stage,
+    household_policy,
     household_stage,
     sleeves_stage,
 )
@@ -159,8 +164,10 @@ def prepare(profile: InvestorProfile, market: Market, settings: PlanSettings,
     cs = base_constraints(profile, plan_market, settings)
     opt = optimizer or PortfolioOptimizer(solvers=settings.solvers)
     try:
+        delta = returns.details.get("risk_aversion")
         family = build_family(plan_market, cs, optimizer=opt,
-                              fallback_risk_aversion=risk.risk_aversion)
+                              fallback_risk_aversion=risk.risk_aversion,
+                              min_risk_aversion=float(delta) if delta else None)
     except InfeasibleError as exc:
         exc.add_note(f"while building the plan for {profile.name!r} at risk level "
                      f"{risk.level}")
@@ -173,9 +180,15 @@ def prepare(profile: InvestorProfile, market: Market, settings: PlanSettings,
         msg = plan_market.assumptions.repair.warning("correlation matrix of the assumptions")
         if msg:
             warnings.append(msg)
+    stored = None
+    if profile.goals and (settings.choice_paths > 0 or settings.goal_paths > 0):
+        model = LognormalModel.from_assumptions(plan_market.assumptions, plan_market.universe)
+        months = horizon_months(profile, as_of) + 12 * MAX_DELAY_YEARS
+        stored = freeze(model, months, settings.choice_paths or FALLBACK_STORED_PATHS,
+                        SIMULATION_SEED + 1)
     return PlanContext(profile, plan_market, forecast_market, settings, as_of, prices, wealth,
                        reserve, risk, cs, family, float(max(cap, family.min_share)), returns,
-                       opt, tuple(warnings), tuple(added), esg_always)
+                       opt, tuple(warnings), tuple(added), esg_always, stored)
 
 
 def _market_section(ctx: PlanContext) -> MarketSection:
@@ -244,7 +257,7 @@ def assemble(draft: PlanDraft) -> Plan:
         esg=draft.esg, dynamic=draft.dynamic, market=_market_section(ctx),
         constraints=_constraints_section(ctx), excluded=excluded, warnings=warnings,
         rationale=(), provenance=prov, resolved_market=ctx.market,
-        resolved_constraints=ctx.constraints)
+        resolved_constraints=ctx.constraints, resolved_policy=household_policy(draft))
     return dataclasses.replace(plan, rationale=tuple(rationale(plan)))
 
 
@@ -258,7 +271,7 @@ def run_stages(ctx: PlanContext, stages: tuple[Stage, ...] = STAGES) -> PlanDraf
 
 def build_plan(profile: InvestorProfile, market: Market | None = None, *,
                settings: PlanSettings | None = None, as_of: date | None = None,
-               optimizer: PortfolioOptimizer | None = None) -> Plan:
+               optimizer: PortfolioOptimizer | None = None, esg_always: bool = False) -> Plan:
     """Make the plan for ``profile`` in ``market``.
 
     Parameters
@@ -271,6 +284,9 @@ def build_plan(profile: InvestorProfile, market: Market | None = None, *,
         Defaults to ``profile.as_of``, then today (recorded in the provenance).
     optimizer : PortfolioOptimizer, optional
         Reuse one optimizer (and its compiled problems) across many plans.
+    esg_always : bool
+        Include the ESG section even when the investor expressed no ESG preference (the
+        ``tailorfolio esg`` command).
 
     Raises
     ------
@@ -281,7 +297,8 @@ def build_plan(profile: InvestorProfile, market: Market | None = None, *,
     settings = settings or PlanSettings()
     market = market or default_market()
     opt = optimizer or PortfolioOptimizer(solvers=settings.solvers)
-    plan = assemble(run_stages(prepare(profile, market, settings, as_of, opt)))
+    plan = assemble(run_stages(prepare(profile, market, settings, as_of, opt,
+                                       esg_always=esg_always)))
     if plan.esg is not None and has_esg_preferences(profile.preferences):
         plan = with_cost_of_values(plan, profile, market, settings, as_of, opt)
     return plan

@@ -32,6 +32,7 @@ from tailorfolio.planning._sections import (
 from tailorfolio.planning._settings import PlanSettings
 from tailorfolio.profile._investor import InvestorProfile
 from tailorfolio.risk._scoring import RiskAssessment
+from tailorfolio.simulate._returns import ReturnModel
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,10 @@ class PlanContext:
     esg_always : bool
         Build the ESG section even without ESG preferences (the baseline of the cost of
         values, the ``tailorfolio esg`` command).
+    stored_paths : ReturnModel or None
+        Return paths generated once and replayed by every comparison the plan makes (the
+        funding rule, each sleeve's path, the alternatives, the what-would-raise search):
+        common random numbers. None when the profile has no goals.
     """
 
     profile: InvestorProfile
@@ -89,6 +94,7 @@ class PlanContext:
     warnings: tuple[str, ...] = ()
     added_funds: tuple[AddedFund, ...] = ()
     esg_always: bool = False
+    stored_paths: ReturnModel | None = None
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from tailorfolio.allocation._household import HouseholdPolicy
 from tailorfolio.dynamic._plan_policy import DynamicPolicy
 from tailorfolio.goals._outcomes import GoalOutcome
 from tailorfolio.market._market import Market
@@ -107,9 +108,10 @@ class Plan:
     rationale : tuple of str
         Plain-language paragraphs.
     provenance : Provenance
-    resolved_market, resolved_constraints
-        The live market and constraint objects behind ``market`` and ``constraints`` (not
-        serialised; for in-process callers such as the report).
+    resolved_market, resolved_constraints, resolved_policy
+        The live market, constraint set and household policy (the sleeves over time, what the
+        Monte Carlo simulates) behind the sections (not serialised; for in-process callers
+        such as the report and ``tailorfolio simulate``).
     """
 
     investor: str
@@ -134,6 +136,8 @@ class Plan:
                                            metadata=_LIVE)
     resolved_constraints: ConstraintSet | None = field(default=None, repr=False,
                                                        compare=False, metadata=_LIVE)
+    resolved_policy: HouseholdPolicy | None = field(default=None, repr=False, compare=False,
+                                                    metadata=_LIVE)
 
     # Shortcuts to the household section (what most callers want).
     @property

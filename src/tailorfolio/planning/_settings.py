@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tailorfolio.estimate._equilibrium import DEFAULT_VIEW_CONFIDENCE, ReturnModel
+from tailorfolio.market._equilibrium import DEFAULT_VIEW_CONFIDENCE, ReturnModel
 
 
 class PlanSettings(BaseModel):
@@ -35,7 +35,11 @@ class PlanSettings(BaseModel):
         Solver fallback chain.
     goal_paths : int
         Monte Carlo paths for the goals section (0 skips it: probabilities, levers,
-        goal-based allocation, DP and withdrawal rates).
+        alternatives and withdrawal rates). It never changes the plan's decisions.
+    choice_paths : int
+        Stored Monte Carlo paths on which the plan *decides* (how today's money is split
+        across the goals, each sleeve's path intensity) and compares alternatives; 0 keeps
+        the template paths and the nearest-first split.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -50,3 +54,4 @@ class PlanSettings(BaseModel):
     frontier_points: int = Field(default=50, ge=2, le=500)
     solvers: tuple[str, ...] = ("CLARABEL", "SCS")
     goal_paths: int = Field(default=2000, ge=0, le=1_000_000)
+    choice_paths: int = Field(default=500, ge=0, le=100_000)

@@ -81,10 +81,11 @@ from tailorfolio.typing import FloatArray
 WEIGHT_DISPLAY_THRESHOLD = 1e-4
 """Weights below this are shown as zero (solver noise)."""
 
-CHOICE_PATHS = 500
-"""Stored paths on which the sleeves' paths are compared (common random numbers)."""
 
 SIMULATION_SEED = 0
+
+FALLBACK_STORED_PATHS = 500
+"""Stored paths for the what-would-raise search when the settings make no choice paths."""
 
 
 # ---------------------------------------------------------------------------------- helpers
@@ -125,25 +126,19 @@ def policy_spec(draft: PlanDraft, policies: dict[str, SleevePolicy] | None = Non
     return dataclasses.replace(spec, tax=tax_treatment(ctx.profile, ctx.as_of, rates))
 
 
-def stored_paths(ctx: PlanContext) -> ReturnModel:
-    """The stored return paths every comparison of this plan replays (common random numbers):
-    :data:`CHOICE_PATHS` paths long enough for the goals plus the longest postponement the
-    what-would-raise search tries."""
-    key = id(ctx)
-    if key not in _STORED:
-        _STORED.clear()
-        model = LognormalModel.from_assumptions(ctx.market.assumptions, ctx.market.universe)
-        months = horizon_months(ctx.profile, ctx.as_of) + 12 * MAX_DELAY_YEARS
-        _STORED[key] = (ctx, freeze(model, months, CHOICE_PATHS, SIMULATION_SEED + 1))
-    return _STORED[key][1]
+def stored_paths(ctx: PlanContext) -> ReturnModel | None:
+    """The stored return paths every comparison of this plan replays (common random
+    numbers), made once in :func:`~tailorfolio.planning.prepare`."""
+    return ctx.stored_paths
 
 
-_STORED: dict[int, tuple[PlanContext, ReturnModel]] = {}
+def _n_stored(ctx: PlanContext) -> int:
+    return ctx.settings.choice_paths or FALLBACK_STORED_PATHS
 
 
 def _score(draft: PlanDraft, policies: dict[str, SleevePolicy], replay: ReturnModel
            ) -> tuple[float, FloatArray]:
-    res = simulate(policy_spec(draft, policies), replay, CHOICE_PATHS)
+    res = simulate(policy_spec(draft, policies), replay, _n_stored(draft.ctx))
     return weighted_success(res), res.goal_success.mean(axis=1)
 
 
@@ -199,8 +194,9 @@ def sleeves_stage(draft: PlanDraft) -> PlanDraft:
     funding = FundingSection(rule, {}, "Today's money goes to the goals that fall due soonest "
                              "first (no simulation was run to compare the funding rules).")
     draft, fundings, surplus = provisional(rule)
-    if prof.goals and ctx.settings.goal_paths > 0:
+    if prof.goals and ctx.settings.choice_paths > 0:
         replay = stored_paths(ctx)
+        assert replay is not None
         scores = {r: _score(provisional(r)[0], policies, replay)[0] for r in FUNDING_RULES}
         best = max(FUNDING_RULES, key=scores.__getitem__)
         rule = best if scores[best] > scores[FUNDING_RULES[0]] + MIN_GAIN else FUNDING_RULES[0]
@@ -357,6 +353,7 @@ def goals_stage(draft: PlanDraft) -> PlanDraft:
     result = simulate(spec, model, n, SIMULATION_SEED)
     y0 = as_of_year(ctx.as_of)
     replay = stored_paths(ctx)
+    assert replay is not None
     policy = household_policy(draft)
     opts = SimulationOptions()
     outcomes = []
@@ -366,7 +363,7 @@ def goals_stage(draft: PlanDraft) -> PlanDraft:
         target = TARGET_PROBABILITY[g.priority.value]
         if out.probability < target:
             levers = raise_levers(prof, ctx.market, policy, ctx.as_of, j, target, replay,
-                                  n_paths=CHOICE_PATHS, options=opts)
+                                  n_paths=_n_stored(ctx), options=opts)
             out = dataclasses.replace(out, levers=levers)
         outcomes.append(out)
     fan = result.fan_chart()
@@ -385,16 +382,16 @@ def _alternatives(draft: PlanDraft, replay: ReturnModel, spec: SimulationSpec
     ctx = draft.ctx
     prof = ctx.profile
     out: list[Alternative] = []
-    plan_result = simulate(spec, replay, CHOICE_PATHS)
+    plan_result = simulate(spec, replay, _n_stored(ctx))
     plan_weighted = weighted_success(plan_result)
     level_w = ctx.family.weights_at(ctx.max_equity_share)
     one_pot = spec_from_profile(prof, ctx.market, level_w, ctx.as_of, SimulationOptions())
-    res = simulate(one_pot, replay, CHOICE_PATHS)
+    res = simulate(one_pot, replay, _n_stored(ctx))
     out.append(Alternative(
         "risk level only", f"One portfolio for every goal at your risk level "
         f"({ctx.max_equity_share:.0%} stocks), no sleeves or glide paths: it would change "
         "how much risk each goal takes as its date nears.",
-        f"the plan's Monte Carlo on {CHOICE_PATHS} stored paths, both policies",
+        f"the plan's Monte Carlo on {_n_stored(ctx)} stored paths, both policies",
         "all goals (priority-weighted)", weighted_success(res), plan_weighted))
     if len(ctx.family.shares) >= 2:
         try:

@@ -41,8 +41,8 @@ from tailorfolio.errors import MissingAssetsError, ParameterError
 from tailorfolio.estimate._black_litterman import View, black_litterman
 from tailorfolio.estimate._expected_returns import equilibrium_returns
 
-if TYPE_CHECKING:  # tailorfolio.market imports tailorfolio.estimate: no runtime import here
-    from tailorfolio.market import Market
+if TYPE_CHECKING:
+    from tailorfolio.market._market import Market
 
 DEFAULT_VIEW_CONFIDENCE = 0.25
 """Confidence of each forecast view, in (0, 1].

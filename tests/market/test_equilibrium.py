@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tailorfolio.errors import DataError, MissingAssetsError, ParameterError
-from tailorfolio.estimate import (
+from tailorfolio.market import (
     DEFAULT_VIEW_CONFIDENCE,
     EquilibriumReport,
     ReturnModel,
