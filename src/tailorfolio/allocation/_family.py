@@ -118,9 +118,17 @@ def equity_group(constraints: ConstraintSet) -> GroupBound | None:
                  if g.level == "broad_class" and g.name == "equity"), None)
 
 
-def equity_range(constraints: ConstraintSet) -> tuple[float, float]:
+def equity_range(constraints: ConstraintSet, optimizer: PortfolioOptimizer | None = None,
+                 market: Market | None = None) -> tuple[float, float]:
     """Smallest and largest equity share any portfolio satisfying the linear constraints
-    (bounds, class bounds, full investment) can hold."""
+    (bounds, class bounds, full investment) can hold.
+
+    Raises
+    ------
+    InfeasibleError
+        When the constraints conflict; with ``optimizer`` and ``market`` given, the
+        optimizer's diagnosis names the conflicting constraints and their profile fields.
+    """
     eq = equity_group(constraints)
     if eq is None:
         return 0.0, 0.0
@@ -142,6 +150,10 @@ def equity_range(constraints: ConstraintSet) -> tuple[float, float]:
         res = linprog(sign * np.asarray(eq.members, float), A_ub=a_ub, b_ub=b_ub,
                       A_eq=np.ones((1, n)), b_eq=[1.0], bounds=bounds, method="highs")
         if res.status != 0:
+            if optimizer is not None and market is not None:
+                a = market.assumptions
+                optimizer.optimize(a.expected_return, a.covariance, constraints,
+                                   objective=Objective.MIN_VARIANCE)  # raises, diagnosed
             raise InfeasibleError(
                 "The portfolio constraints (bounds, exclusions, class bounds) cannot all hold "
                 "at once.", field="preferences", value=None,
@@ -196,7 +208,7 @@ def build_family(market: Market, constraints: ConstraintSet, *,
     cs = constraints.with_volatility_cap(None)
     tickers = tuple(cs.tickers)
     eq = equity_group(cs)
-    lo, hi = equity_range(cs)
+    lo, hi = equity_range(cs, opt, market)
     split = eq is not None and 0 < float(np.sum(eq.members)) < len(tickers) and hi - lo > 1e-9
 
     def solve(share: float | None, gamma: float) -> tuple[FloatArray, float, float]:
