@@ -127,11 +127,13 @@ def sleeve_glide_paths(plan: dict[str, Any]) -> go.Figure | None:
         return None
     start = int(str(plan["provenance"]["as_of"])[:4])
     fig = go.Figure()
-    for s in sleeves:
+    dashes = ("solid", "dash", "dot", "dashdot", "longdash")
+    for i, s in enumerate(sleeves):  # dashes keep sleeves on the same share apart
         pts = s["glide"]
         fig.add_trace(go.Scatter(
             x=[start + p[0] for p in pts], y=[p[1] for p in pts], mode="lines+markers",
-            name=s["name"], line=dict(shape="linear"), marker=dict(size=4),
+            name=s["name"], line=dict(shape="linear", width=3 if i == 0 else 2,
+                                      dash=dashes[i % len(dashes)]), marker=dict(size=4),
             hovertemplate=f"{s['name']}: %{{y:.0%}} stocks in %{{x}}<extra></extra>"))
     fig.update_layout(title="Share in stocks of each goal's money over time", xaxis_title="Year",
                       yaxis_title="Share in stocks", yaxis_tickformat=".0%",

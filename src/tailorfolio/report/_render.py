@@ -79,6 +79,7 @@ def _context(data: dict[str, Any]) -> dict[str, Any]:
         "tax_summary": _sections.tax_summary(plan),
         "harvest_rows": _sections.harvest_rows(plan),
         "ladder_rows": _sections.ladder_rows(plan),
+        "excluded_rows": _sections.excluded_rows(plan),
         "esg": _sections.esg_view(plan),
         "asset_label": lambda t: _sections.asset_label(plan, t),
         "humanize": _sections.humanize,

@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-_ACRONYMS = {"us": "US", "esg": "ESG", "reit": "REIT", "tips": "TIPS", "em": "EM"}
+_ACRONYMS = {"us": "US", "esg": "ESG", "reit": "REIT", "tips": "TIPS", "em": "EM", "ig": "IG",
+             "ex": "ex"}
 
 
 def _num(v: Any) -> bool:
@@ -266,6 +267,20 @@ def harvest_rows(plan: dict[str, Any]) -> list[dict[str, Any]]:
         return []
     return [{**h, "asset_label": asset_label(plan, h["asset"])}
             for h in accounts["tax"]["harvests"]]
+
+
+def excluded_rows(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """``plan['excluded']`` grouped by fund: one row per fund with every rule that removed it
+    and the profile fields that set them."""
+    rows: dict[str, dict[str, Any]] = {}
+    for e in plan["excluded"]:
+        row = rows.setdefault(e["ticker"], {"ticker": e["ticker"],
+                                            "asset": asset_label(plan, e["ticker"]),
+                                            "reasons": [], "fields": []})
+        for key, value in (("reasons", e["reason"]), ("fields", e["field"])):
+            if value not in row[key]:
+                row[key].append(value)
+    return list(rows.values())
 
 
 # ------------------------------------------------------------------------ risk ladder
