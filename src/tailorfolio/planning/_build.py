@@ -198,7 +198,9 @@ def _market_section(ctx: PlanContext) -> MarketSection:
         AssetAssumption(t, m.universe[t].name, m.universe[t].asset_class,
                         m.universe[t].broad_class, float(a.expected_return[t]),
                         float(fa.expected_return[t]), float(a.volatility[t]),
-                        float(m.universe[t].expense_ratio))
+                        float(m.universe[t].expense_ratio),
+                        None if m.universe[t].esg_score is None
+                        else float(m.universe[t].esg_score))
         for t in m.universe.tickers)
     corr = tuple(tuple(float(x) for x in row) for row in a.correlation.to_numpy())
     return MarketSection(m.universe.name, a.name, assets, corr, float(a.risk_free_rate),

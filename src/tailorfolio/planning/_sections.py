@@ -73,6 +73,8 @@ class AssetAssumption(_Section):
         Annual, decimal.
     expense_ratio : float
         Annual, decimal.
+    esg_score : float or None
+        The score the plan's ESG rules used (0–100, higher is better), if any.
     """
 
     ticker: str
@@ -83,6 +85,7 @@ class AssetAssumption(_Section):
     forecast_return: float
     volatility: float
     expense_ratio: float
+    esg_score: float | None = None
 
 
 @dataclass(frozen=True)

@@ -241,8 +241,7 @@ def sleeves_stage(draft: PlanDraft) -> PlanDraft:
         sections.append(SleeveSection(name, kind, "", None, amount,
                                       amount / wealth if wealth > 0 else 0.0, None,
                                       cap if kind == "long_term" else 0.0, share, 1.0,
-                                      _nonzero(w, tickers), _glide_points(pol, 0.0, kind), (),
-                                      reason))
+                                      _nonzero(w, tickers), ((0.0, share),), (), reason))
     if total.sum() <= 0:
         total = policies[LONG_TERM].weights_at_years(0.0)
     draft = dataclasses.replace(draft, sleeves=tuple(sections), policies=policies,
