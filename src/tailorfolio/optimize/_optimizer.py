@@ -17,13 +17,21 @@ from tailorfolio.errors import (
 )
 from tailorfolio.optimize._constraints import ConstraintSet
 from tailorfolio.optimize._diagnose import explain_infeasible
+from tailorfolio.optimize._kkt import (
+    DEFAULT_KKT_TOLERANCE,
+    KKTResiduals,
+    max_sharpe_homogeneous_qp,
+    mean_variance_qp,
+    polish,
+    problem_scale,
+)
 from tailorfolio.optimize._problem import (
     MaxSharpeProblem,
     MeanVarianceProblem,
     _group_matrix,
     cholesky_factor,
 )
-from tailorfolio.optimize._qp import LinearMeanVarianceQP, max_sharpe_qp
+from tailorfolio.optimize._qp import LinearMeanVarianceQP, QPSolution, finish, max_sharpe_qp_full
 from tailorfolio.optimize._result import BindingConstraint, Frontier, Objective, PortfolioResult
 from tailorfolio.optimize._solve import (
     DEFAULT_SOLVERS,
@@ -70,6 +78,15 @@ class PortfolioOptimizer:
         Solve max-utility, minimum-variance and target-return problems as a direct Clarabel
         QP first (:mod:`tailorfolio.optimize._qp`), falling back to the cvxpy problem only when
         the volatility ceiling binds or the QP fails. The answer is the same; it is faster.
+    kkt_tolerance : float
+        Every answer is solved on a scaled problem, polished on its active set and checked
+        against the KKT conditions (:mod:`tailorfolio.optimize._kkt`); this is the largest
+        primal, dual or complementarity residual accepted (default 1e-9). The residuals are
+        reported on :attr:`PortfolioResult.kkt`; an answer that misses the tolerance carries
+        a warning.
+    polish : bool
+        Polish solver points on their active set (default). Off, the solver's point is
+        returned with its residuals.
 
     Examples
     --------
@@ -84,10 +101,13 @@ class PortfolioOptimizer:
     """
 
     def __init__(self, *, solvers: tuple[str, ...] = DEFAULT_SOLVERS, with_costs: bool = False,
-                 fast_path: bool = True):
+                 fast_path: bool = True, kkt_tolerance: float = DEFAULT_KKT_TOLERANCE,
+                 polish: bool = True):
         self.solvers = tuple(solvers)
         self.with_costs = with_costs
         self.fast_path = fast_path
+        self.kkt_tolerance = kkt_tolerance
+        self.polish = polish
         self._mv: dict[tuple[int, bytes], MeanVarianceProblem] = {}
         self._sharpe: dict[tuple[int, bytes], MaxSharpeProblem] = {}
 
@@ -176,9 +196,19 @@ class PortfolioOptimizer:
                                     risk_aversion, target, risk_free_rate)
             if fast is not None:
                 return fast
-        factor = cholesky_factor(cov)
+        # The conic problem is solved in scaled units (Σ/s, μ/s, σ/√s); weights are unchanged.
+        scale = problem_scale(cov)
+        root = float(np.sqrt(scale))
+        factor = cholesky_factor(cov / scale)
         prob = self.mean_variance_problem(constraints)
-        prob.set_constraints(constraints)
+        cap = constraints.max_volatility
+        if objective is Objective.TARGET_VOLATILITY:
+            self._check_target(target, "target volatility")
+            cap = float(target) if cap is None else min(float(target), cap)
+        prob.set_constraints(constraints if cap is None
+                             else constraints.with_volatility_cap(cap / root))
+        gamma_eff, linear = 1.0, np.zeros(len(tickers))
+        min_return: float | None = None
         if objective is Objective.MAX_UTILITY:
             if risk_aversion is None or risk_aversion < 0 or not np.isfinite(risk_aversion):
                 raise ParameterError(
@@ -187,21 +217,20 @@ class PortfolioOptimizer:
                     field="risk_aversion", value=risk_aversion,
                     fix="pass e.g. risk_aversion=3 (higher is more cautious)",
                 )
-            prob.set_objective(mu_eff, factor, risk_aversion=risk_aversion)
+            prob.set_objective(mu_eff / scale, factor, risk_aversion=risk_aversion)
+            gamma_eff, linear = float(risk_aversion), mu_eff / scale
         elif objective is Objective.MIN_VARIANCE:
-            prob.set_objective(mu_eff, factor, risk_aversion=2.0, return_weight=0.0)
+            prob.set_objective(mu_eff / scale, factor, risk_aversion=2.0, return_weight=0.0)
         elif objective is Objective.TARGET_VOLATILITY:
-            self._check_target(target, "target volatility")
-            prob.set_objective(mu_eff, factor, risk_aversion=0.0)
-            cap = float(target)
-            if constraints.max_volatility is not None:
-                cap = min(cap, constraints.max_volatility)
-            prob.vol_cap.value = cap
-        else:  # TARGET_RETURN
+            prob.set_objective(mu_eff / scale, factor, risk_aversion=0.0)
+            gamma_eff, linear = 0.0, mu_eff / scale
+        else:  # TARGET_RETURN (on the financial expected return, as the QP path)
             self._check_target(target, "target return", allow_negative=True)
-            prob.set_objective(mu_eff, factor, risk_aversion=2.0, return_weight=0.0)
-            prob.min_return.value = float(target)
-        if current_weights is not None or max_turnover is not None or np.any(cost_rate):
+            prob.set_objective(mu_eff / scale, factor, risk_aversion=2.0, return_weight=0.0)
+            prob.mu_plain.value = mu / scale
+            prob.min_return.value = float(target) / scale
+            min_return = float(target) / scale
+        if wants_costs:
             if not self.with_costs:
                 raise ParameterError(
                     "Transaction costs need PortfolioOptimizer(with_costs=True).",
@@ -209,18 +238,50 @@ class PortfolioOptimizer:
                 )
             w0 = (np.zeros(len(tickers)) if current_weights is None
                   else current_weights.reindex(tickers).fillna(0.0).to_numpy(float))
-            prob.set_costs(w0, cost_rate, max_turnover)
+            prob.set_costs(w0, np.asarray(cost_rate, dtype=float) / scale, max_turnover)
 
         outcome = solve_with_fallback(prob.problem, self.solvers)
         self._raise_for(outcome, constraints, cov, objective)
-        if outcome.inaccurate:
+        kkt: KKTResiduals | None = None
+        if wants_costs:
+            w = prob.weights()
+        else:
+            w, kkt = self._polish_mean_variance(
+                np.asarray(prob.w.value, dtype=float), cov / scale, linear, gamma_eff,
+                constraints, None if cap is None else cap / root, mu / scale, min_return,
+                scale)
+            w = w / w.sum()
+        if outcome.inaccurate and not (kkt is not None and kkt.polished and kkt.satisfied):
             warnings.append(
                 f"The solver {outcome.solver} reported an inaccurate solution; weights may "
                 "be off by more than the usual 1e-6."
             )
-        w = prob.weights()
+        elif outcome.inaccurate:
+            outcome = SolveOutcome("optimal", outcome.solver, outcome.attempts)
         return self._result(w, mu, cov, constraints, objective, risk_aversion, risk_free_rate,
-                            outcome, warnings)
+                            outcome, warnings, kkt)
+
+    def _polish_mean_variance(self, w_raw: FloatArray, cov_s: FloatArray, linear: FloatArray,
+                              gamma: float, cs: ConstraintSet, cap_s: float | None,
+                              mu_s: FloatArray, min_return_s: float | None, scale: float
+                              ) -> tuple[FloatArray, KKTResiduals]:
+        """Polish a conic solve's point: on the ceiling when it binds, else as a QP."""
+        tol = self.kkt_tolerance
+        plain = mean_variance_qp(cov_s, linear, gamma, cs, return_row=mu_s,
+                                 min_return=min_return_s, scale=scale)
+        if cap_s is not None and float(w_raw @ cov_s @ w_raw) >= cap_s ** 2 * (1 - 1e-6):
+            cone = mean_variance_qp(cov_s, linear, gamma, cs, return_row=mu_s,
+                                    min_return=min_return_s, cap2=cap_s ** 2, scale=scale)
+            done = polish(cone, w_raw, tol) if self.polish else None
+            if done is not None:
+                return done.x, done.residuals
+            if not self.polish:
+                return finish(cone, w_raw, tol, False)
+            alt = polish(plain, w_raw, tol)
+            if alt is not None and float(alt.x @ cov_s @ alt.x) <= cap_s ** 2 * (1 + tol):
+                return alt.x, alt.residuals
+            return finish(cone, w_raw, tol, False)
+        return finish(plain, w_raw, tol, self.polish)
 
     def frontier(
         self,
@@ -312,7 +373,9 @@ class PortfolioOptimizer:
             kwargs = {"gamma": 1.0, "linear": np.zeros(n), "min_return": float(target),
                       "mu": mu}
         start = time.perf_counter()
-        status, w = LinearMeanVarianceQP(cov, cs).solve(**kwargs)
+        sol = LinearMeanVarianceQP(cov, cs, kkt_tolerance=self.kkt_tolerance,
+                                   polish=self.polish).solve_full(**kwargs)
+        status, w = sol.status, sol.weights
         attempt = SolveAttempt("CLARABEL-QP", status, time.perf_counter() - start)
         if status == "infeasible":
             raise explain_infeasible(cs, cholesky_factor(cov))
@@ -321,7 +384,7 @@ class PortfolioOptimizer:
         if cs.max_volatility is not None and float(np.sqrt(w @ cov @ w)) > cs.max_volatility:
             return None  # the volatility ceiling binds: solve the conic problem
         outcome = SolveOutcome(status, "CLARABEL-QP", (attempt,))
-        return self._result(w, mu, cov, cs, objective, gamma, rf, outcome, [])
+        return self._result(w, mu, cov, cs, objective, gamma, rf, outcome, [], sol.kkt)
 
     @staticmethod
     def _check_target(target: float | None, what: str, allow_negative: bool = False) -> None:
@@ -336,16 +399,28 @@ class PortfolioOptimizer:
                     ) -> PortfolioResult:
         if self.fast_path:
             start = time.perf_counter()
-            status, w_fast = max_sharpe_qp(cov, cs, mu - rf)
+            sol: QPSolution = max_sharpe_qp_full(cov, cs, mu - rf,
+                                                 kkt_tolerance=self.kkt_tolerance,
+                                                 polish=self.polish)
+            status, w_fast = sol.status, sol.weights
             if (status == "optimal" and w_fast is not None and (
                     cs.max_volatility is None
                     or float(np.sqrt(w_fast @ cov @ w_fast)) <= cs.max_volatility)):
                 attempt = SolveAttempt("CLARABEL-QP", status, time.perf_counter() - start)
                 return self._result(w_fast, mu, cov, cs, Objective.MAX_SHARPE, None, rf,
-                                    SolveOutcome(status, "CLARABEL-QP", (attempt,)), [])
+                                    SolveOutcome(status, "CLARABEL-QP", (attempt,)), [],
+                                    sol.kkt)
         factor = cholesky_factor(cov)
+        # Scaled units: Σ/s, and the excess return divided by its largest magnitude (the
+        # homogenised problem's y and κ scale with it; w = y/κ does not).
+        scale = problem_scale(cov)
+        root = float(np.sqrt(scale))
+        excess = mu - rf
+        e_norm = max(float(np.abs(excess).max(initial=0.0)), 1e-300)
+        cs_s = cs if cs.max_volatility is None else cs.with_volatility_cap(
+            cs.max_volatility / root)
         prob = self._sharpe_problem(cs)
-        prob.set(cs, mu, factor, rf)
+        prob.set(cs_s, excess / e_norm, factor / root, 0.0)
         outcome = solve_with_fallback(prob.problem, self.solvers)
         if outcome.status == "infeasible":
             conflicts_err = explain_infeasible(cs, factor)
@@ -359,11 +434,27 @@ class PortfolioOptimizer:
                 fix="use a lower risk-free rate or the minimum-variance objective",
             )
         self._raise_for(outcome, cs, cov, Objective.MAX_SHARPE)
-        w = prob.weights()
+        cov_s = cov / scale
+        w_raw = np.asarray(prob.y.value, dtype=float) / float(prob.kappa.value)
+        cap_s = None if cs.max_volatility is None else cs.max_volatility / root
+        if cap_s is not None and float(w_raw @ cov_s @ w_raw) >= cap_s ** 2 * (1 - 1e-6):
+            # The ceiling binds: the best Sharpe ratio is the highest return at the ceiling.
+            w, kkt = self._polish_mean_variance(w_raw, cov_s, excess / e_norm, 0.0, cs, cap_s,
+                                                mu / scale, None, scale)
+        else:
+            qp = max_sharpe_homogeneous_qp(cov_s, excess / e_norm, cs, scale=scale)
+            x0 = np.concatenate([np.asarray(prob.y.value, dtype=float),
+                                 [float(prob.kappa.value)]])
+            x, kkt = finish(qp, x0, self.kkt_tolerance, self.polish)
+            w = np.clip(x[:-1] / x[-1], cs.lower, cs.upper)
+        w = w / w.sum()
         warnings = []
-        if outcome.inaccurate:
+        if outcome.inaccurate and not (kkt.polished and kkt.satisfied):
             warnings.append(f"The solver {outcome.solver} reported an inaccurate solution.")
-        return self._result(w, mu, cov, cs, Objective.MAX_SHARPE, None, rf, outcome, warnings)
+        elif outcome.inaccurate:
+            outcome = SolveOutcome("optimal", outcome.solver, outcome.attempts)
+        return self._result(w, mu, cov, cs, Objective.MAX_SHARPE, None, rf, outcome, warnings,
+                            kkt)
 
     def _raise_for(self, outcome: SolveOutcome, cs: ConstraintSet, cov: FloatArray,
                    objective: Objective) -> None:
@@ -386,7 +477,15 @@ class PortfolioOptimizer:
 
     def _result(self, w: FloatArray, mu: FloatArray, cov: FloatArray, cs: ConstraintSet,
                 objective: Objective, gamma: float | None, rf: float, outcome: SolveOutcome,
-                warnings: list[str]) -> PortfolioResult:
+                warnings: list[str], kkt: KKTResiduals | None = None) -> PortfolioResult:
+        warnings = list(warnings)
+        if kkt is not None and not kkt.satisfied:
+            warnings.append(
+                f"The optimality (KKT) conditions hold only to {kkt.max_residual:.1e}, above "
+                f"the tolerance {kkt.tolerance:.0e} (primal {kkt.primal:.1e}, dual "
+                f"{kkt.dual:.1e}, complementarity {kkt.complementarity:.1e}); the weights are "
+                "the solver's point" + ("" if kkt.polished else ", not an exact solution") + "."
+            )
         ret = float(w @ mu)
         vol = float(np.sqrt(max(w @ cov @ w, 0.0)))
         return PortfolioResult(
@@ -402,6 +501,7 @@ class PortfolioOptimizer:
             attempts=outcome.attempts,
             binding=tuple(binding_constraints(w, cov, cs)),
             warnings=tuple(warnings),
+            kkt=kkt,
         )
 
 
