@@ -267,7 +267,8 @@ def residuals(qp: ScaledQP, x: FloatArray, var: np.ndarray, rows: np.ndarray, y:
                float(np.abs(beta * slack_up).max(initial=0.0)) / p_scale)
     if qp.cap2 is not None:
         comp = max(comp, abs(rho * (qp.cap2 - float(x @ qp.sigma @ x))) / p_scale)
-    res = KKTResiduals(primal, dual, comp, tolerance, polished, iterations, qp.scale)
+    res = KKTResiduals(float(primal), float(dual), float(comp), float(tolerance), polished,
+                       iterations, float(qp.scale))
     return res, viol
 
 

@@ -33,6 +33,12 @@ from tailorfolio.optimize._problem import (
 )
 from tailorfolio.optimize._qp import LinearMeanVarianceQP, QPSolution, finish, max_sharpe_qp_full
 from tailorfolio.optimize._result import BindingConstraint, Frontier, Objective, PortfolioResult
+from tailorfolio.optimize._validate import (
+    check_constraint_set,
+    check_estimates,
+    check_number,
+    short,
+)
 from tailorfolio.optimize._solve import (
     DEFAULT_SOLVERS,
     SolveAttempt,
@@ -45,20 +51,16 @@ BINDING_TOLERANCE = 1e-5
 """A constraint counts as binding when the solution is within this of its bound."""
 
 
-def _aligned(tickers: list[str], expected_return: pd.Series, covariance: pd.DataFrame
-             ) -> tuple[FloatArray, FloatArray]:
-    missing = [t for t in tickers if t not in expected_return.index or t not in covariance.index]
-    if missing:
-        raise MissingAssetsError(
-            f"No expected return or covariance for {missing}.", missing=missing,
-            field="estimates", fix="estimate every asset of the universe",
-        )
-    mu = expected_return.reindex(tickers).to_numpy(dtype=float)
-    cov = covariance.loc[tickers, tickers].to_numpy(dtype=float)
-    if not (np.isfinite(mu).all() and np.isfinite(cov).all()):
-        raise ParameterError("expected returns or covariance contain NaN/inf.",
-                             field="estimates", fix="repair the estimates")
-    return mu, cov
+def _objective(objective: object) -> Objective:
+    try:
+        return Objective(objective)
+    except ValueError:
+        raise ParameterError(
+            f"The 'objective' parameter must be one of {[o.value for o in Objective]}. "
+            f"Got {short(objective)} instead.", field="objective", value=short(objective),
+            expected=f"one of {[o.value for o in Objective]}",
+            fix="pass e.g. objective='max_utility' or Objective.MIN_VARIANCE",
+        ) from None
 
 
 class PortfolioOptimizer:
@@ -106,7 +108,9 @@ class PortfolioOptimizer:
         self.solvers = tuple(solvers)
         self.with_costs = with_costs
         self.fast_path = fast_path
-        self.kkt_tolerance = kkt_tolerance
+        check_number(kkt_tolerance, "kkt_tolerance", minimum=0.0, strictly=True,
+                     fix="pass e.g. kkt_tolerance=1e-9 (the default)")
+        self.kkt_tolerance = float(kkt_tolerance)
         self.polish = polish
         self._mv: dict[tuple[int, bytes], MeanVarianceProblem] = {}
         self._sharpe: dict[tuple[int, bytes], MaxSharpeProblem] = {}
@@ -174,15 +178,27 @@ class PortfolioOptimizer:
             Naming the conflicting constraints and the relaxation each needs.
         UnboundedError, SolverError, ParameterError, MissingAssetsError
         """
-        try:
-            objective = Objective(objective)
-        except ValueError:
-            raise ParameterError(
-                f"The 'objective' parameter must be one of {[o.value for o in Objective]}. "
-                f"Got {objective!r} instead.", field="objective", value=objective,
-            ) from None
+        objective = _objective(objective)
+        constraints = check_constraint_set(constraints)
         tickers = constraints.tickers
-        mu, cov = _aligned(tickers, expected_return, covariance)
+        mu, cov = check_estimates(expected_return, covariance, constraints)
+        risk_free_rate = check_number(risk_free_rate, "risk_free_rate",
+                                      fix="pass an annual decimal, e.g. 0.03 for 3 %")
+        if objective is Objective.MAX_UTILITY:
+            if risk_aversion is None:
+                raise ParameterError(
+                    "The 'risk_aversion' parameter is required for max_utility (a finite "
+                    "number >= 0). Got None.", field="risk_aversion", value=None,
+                    expected="a finite number >= 0",
+                    fix="pass e.g. risk_aversion=3 (higher is more cautious)",
+                )
+            risk_aversion = check_number(risk_aversion, "risk_aversion", minimum=0.0,
+                                         fix="pass e.g. risk_aversion=3 (higher is more "
+                                             "cautious; 0 maximises the expected return)")
+        if objective in (Objective.TARGET_VOLATILITY, Objective.TARGET_RETURN):
+            self._check_target(target, objective.value.replace("_", " "),
+                               allow_negative=objective is Objective.TARGET_RETURN)
+        self._check_costs(current_weights, cost_rate, max_turnover, len(tickers))
         warnings: list[str] = []
 
         if objective is Objective.MAX_SHARPE:
@@ -305,11 +321,18 @@ class PortfolioOptimizer:
         ------
         InfeasibleError, SolverError, ParameterError
         """
-        if n_points < 2:
-            raise ParameterError(f"n_points must be >= 2. Got {n_points}.", field="n_points",
-                                 value=n_points)
+        if (not isinstance(n_points, (int, np.integer)) or isinstance(n_points, bool)
+                or n_points < 2 or n_points > 10_000):
+            raise ParameterError(
+                f"The 'n_points' parameter must be an integer in [2, 10000]. Got "
+                f"{short(n_points)} ({type(n_points).__name__}) instead.", field="n_points",
+                value=short(n_points), expected="an integer in [2, 10000]",
+                fix="pass e.g. n_points=50")
+        constraints = check_constraint_set(constraints)
         tickers = constraints.tickers
-        mu, cov = _aligned(tickers, expected_return, covariance)
+        mu, cov = check_estimates(expected_return, covariance, constraints)
+        risk_free_rate = check_number(risk_free_rate, "risk_free_rate",
+                                      fix="pass an annual decimal, e.g. 0.03 for 3 %")
         n = len(tickers)
         qp = LinearMeanVarianceQP(cov, constraints)
 
@@ -378,7 +401,10 @@ class PortfolioOptimizer:
         status, w = sol.status, sol.weights
         attempt = SolveAttempt("CLARABEL-QP", status, time.perf_counter() - start)
         if status == "infeasible":
-            raise explain_infeasible(cs, cholesky_factor(cov))
+            err = explain_infeasible(cs, cholesky_factor(cov))
+            if objective is Objective.TARGET_RETURN and not err.conflicts:
+                raise self._unreachable_return(mu, cov, cs, float(target)) from None
+            raise err
         if w is None or status != "optimal":
             return None
         if cs.max_volatility is not None and float(np.sqrt(w @ cov @ w)) > cs.max_volatility:
@@ -386,14 +412,63 @@ class PortfolioOptimizer:
         outcome = SolveOutcome(status, "CLARABEL-QP", (attempt,))
         return self._result(w, mu, cov, cs, objective, gamma, rf, outcome, [], sol.kkt)
 
+    def _unreachable_return(self, mu: FloatArray, cov: FloatArray, cs: ConstraintSet,
+                            target: float) -> InfeasibleError:
+        """A return target above what the (feasible) constraints allow, with that maximum."""
+        status, w = LinearMeanVarianceQP(cov, cs).solve(gamma=0.0, linear=mu)
+        best = "" if w is None else f", {float(mu @ w):.4%}"
+        return InfeasibleError(
+            f"The target return {target:.4%} is above the highest expected return the "
+            f"constraints allow{best}.", field="target", value=target,
+            expected=f"a target of at most{best[1:] or ' the best asset return allowed'}",
+            fix="lower the target return or loosen the constraints",
+        )
+
     @staticmethod
     def _check_target(target: float | None, what: str, allow_negative: bool = False) -> None:
-        if target is None or not np.isfinite(target) or (not allow_negative and target <= 0):
+        ok = (isinstance(target, (int, float, np.integer, np.floating))
+              and not isinstance(target, bool) and np.isfinite(float(target))
+              and (allow_negative or float(target) > 0))
+        if not ok:
+            kind = "number" if allow_negative else "positive number"
             raise ParameterError(
-                f"A {what} is required for this objective and must be a finite "
-                f"{'number' if allow_negative else 'positive number'}. Got {target!r}.",
-                field="target", value=target, fix="pass target=0.10 for 10 %",
+                f"A {what} is required for this objective and must be a finite {kind}. Got "
+                f"{short(target)}.", field="target", value=short(target),
+                expected=f"a finite {kind} (annual, decimal)",
+                fix="pass target=0.10 for 10 %",
             )
+
+    @staticmethod
+    def _check_costs(current_weights: object, cost_rate: object, max_turnover: object,
+                     n: int) -> None:
+        if current_weights is not None and not isinstance(current_weights, pd.Series):
+            raise ParameterError(
+                "The 'current_weights' parameter must be a pandas Series indexed by ticker. "
+                f"Got {short(current_weights)} ({type(current_weights).__name__}) instead.",
+                field="current_weights", value=short(current_weights),
+                expected="pandas.Series of decimal weights indexed by ticker",
+                fix="pass pd.Series(weights, index=tickers)")
+        if current_weights is not None:
+            cw = pd.to_numeric(current_weights, errors="coerce").to_numpy(dtype=float)
+            if not np.isfinite(cw).all():
+                raise ParameterError(
+                    f"current_weights contains non-numeric, NaN or infinite values: "
+                    f"{short(current_weights.to_dict())}.", field="current_weights",
+                    value=short(current_weights.to_dict()), expected="finite decimal weights",
+                    fix="give 0 for assets not held")
+        try:
+            rate = np.asarray(cost_rate, dtype=float)
+        except (TypeError, ValueError):
+            rate = np.array([np.nan])
+        if rate.ndim > 1 or (rate.ndim == 1 and rate.shape != (n,)) or not np.isfinite(
+                rate).all() or (rate < 0).any():
+            raise ParameterError(
+                "The 'cost_rate' parameter must be a finite number >= 0 or one per asset "
+                f"({n}). Got {short(cost_rate)} instead.", field="cost_rate",
+                value=short(cost_rate), expected="decimal cost per unit of weight traded, >= 0",
+                fix="pass e.g. cost_rate=0.001 for 10 bps")
+        check_number(max_turnover, "max_turnover", minimum=0.0, allow_none=True,
+                     fix="pass e.g. max_turnover=0.2 (20 % one-way-plus-other-way), or None")
 
     def _max_sharpe(self, mu: FloatArray, cov: FloatArray, cs: ConstraintSet, rf: float
                     ) -> PortfolioResult:
