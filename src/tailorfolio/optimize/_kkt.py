@@ -273,13 +273,20 @@ def residuals(qp: ScaledQP, x: FloatArray, var: np.ndarray, rows: np.ndarray, y:
 
 
 def polish(qp: ScaledQP, x0: FloatArray, tolerance: float = DEFAULT_KKT_TOLERANCE,
-           max_iter: int = 40, full_steps: int = 3) -> Polished | None:
+           max_iter: int = 40, full_steps: int = 3, at_lower: np.ndarray | None = None,
+           at_upper: np.ndarray | None = None) -> Polished | None:
     """Polish ``x0`` on its active set until every KKT condition holds to ``tolerance``.
 
-    Returns None when no face passes the check within ``max_iter`` active-set solves (the
-    caller keeps the solver's point and says so).
+    ``at_lower`` / ``at_upper`` (boolean, shape (n,)) add the solver's own verdict on which
+    bounds are active (an interior-point dual larger than its slack), which usually makes the
+    first guess right. Returns None when no face passes the check within ``max_iter``
+    active-set solves (the caller keeps the solver's point and says so).
     """
     var, rows = _guess(qp, np.asarray(x0, float), GUESS_TOLERANCE)
+    if at_lower is not None:
+        var[(var == FREE) & at_lower & np.isfinite(qp.lower)] = AT_LOWER
+    if at_upper is not None:
+        var[(var == FREE) & at_upper & np.isfinite(qp.upper)] = AT_UPPER
     seen: set[bytes] = set()
     for it in range(1, max_iter + 1):
         key = var.tobytes() + rows.tobytes()

@@ -58,10 +58,12 @@ class QPSolution:
     kkt: KKTResiduals | None = None
 
 
-def finish(qp: ScaledQP, x: FloatArray, tolerance: float, do_polish: bool = True
+def finish(qp: ScaledQP, x: FloatArray, tolerance: float, do_polish: bool = True,
+           at_lower: np.ndarray | None = None, at_upper: np.ndarray | None = None
            ) -> tuple[FloatArray, KKTResiduals]:
     """Polish the solver's point ``x`` of ``qp``; the raw point (clipped) when no face passes."""
-    done = polish(qp, x, tolerance) if do_polish else None
+    done = (polish(qp, x, tolerance, at_lower=at_lower, at_upper=at_upper) if do_polish
+            else None)
     if done is not None:
         return done.x, done.residuals
     x = np.clip(x, qp.lower, qp.upper)
@@ -173,7 +175,11 @@ class LinearMeanVarianceQP:
             self.cov_scaled, linear_s, gamma, self.cs, return_row=mu_row / norm,
             min_return=None if min_return is None else float(min_return) / norm,
             scale=self.scale)
-        w, kkt = finish(qp, np.asarray(sol.x, dtype=float), self.kkt_tolerance, self.polish)
+        z, sl = np.asarray(sol.z, dtype=float), np.asarray(sol.s, dtype=float)
+        n = self.n
+        w, kkt = finish(qp, np.asarray(sol.x, dtype=float), self.kkt_tolerance, self.polish,
+                        at_lower=z[1:n + 1] > sl[1:n + 1],
+                        at_upper=z[n + 1:2 * n + 1] > sl[n + 1:2 * n + 1])
         if kkt.polished and status == "optimal_inaccurate" and kkt.satisfied:
             status = "optimal"  # the exact face solve supersedes the solver's accuracy
         return QPSolution(status, w / w.sum(), kkt)
@@ -243,7 +249,11 @@ def max_sharpe_qp_full(covariance: FloatArray, constraints: ConstraintSet,
     if status not in ("optimal", "optimal_inaccurate"):
         return QPSolution(status, None)
     qp = max_sharpe_homogeneous_qp(cov, excess, constraints, scale=scale)
-    x, kkt = finish(qp, np.asarray(sol.x, dtype=float), kkt_tolerance, polish)
+    z, sl = np.asarray(sol.z, dtype=float), np.asarray(sol.s, dtype=float)
+    zero_floor = np.asarray(constraints.lower, float) <= 0  # κl − y ≤ 0 is then y ≥ 0
+    at_lower = np.concatenate([(z[2:n + 2] > sl[2:n + 2]) & zero_floor, [False]])
+    x, kkt = finish(qp, np.asarray(sol.x, dtype=float), kkt_tolerance, polish,
+                    at_lower=at_lower)
     if x[-1] <= 0:
         return QPSolution("failed", None)
     if kkt.polished and status == "optimal_inaccurate" and kkt.satisfied:

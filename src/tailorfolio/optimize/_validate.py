@@ -223,8 +223,12 @@ def check_estimates(expected_return: Any, covariance: Any, cs: ConstraintSet
             raise DataError(f"The {label} lists tickers more than once: {short(dup)}.",
                             field=label.split()[0], value=short(dup),
                             expected="unique tickers", fix="remove the duplicate rows")
-    missing = [t for t in tickers if t not in mu_s.index]
-    missing_cov = [t for t in tickers if t not in covariance.index or t not in covariance.columns]
+    want = pd.Index(tickers)
+    pos_mu = mu_s.index.get_indexer(want)
+    pos_row = covariance.index.get_indexer(want)
+    pos_col = covariance.columns.get_indexer(want)
+    missing = [t for t, k in zip(tickers, pos_mu) if k < 0]
+    missing_cov = [t for t, a, b in zip(tickers, pos_row, pos_col) if a < 0 or b < 0]
     if missing or missing_cov:
         which = "expected_return" if missing else "covariance"
         gone = missing or missing_cov
@@ -235,8 +239,8 @@ def check_estimates(expected_return: Any, covariance: Any, cs: ConstraintSet
             fix="estimate every asset of the universe, or drop the asset from the constraints",
         )
     try:
-        mu = mu_s.reindex(tickers).to_numpy(dtype=float)
-        cov = covariance.loc[tickers, tickers].to_numpy(dtype=float)
+        mu = np.asarray(mu_s.to_numpy(dtype=float)[pos_mu])
+        cov = np.asarray(covariance.to_numpy(dtype=float)[np.ix_(pos_row, pos_col)])
     except (TypeError, ValueError):
         raise DataError(
             "expected_return and covariance must hold numbers.", field="estimates",
