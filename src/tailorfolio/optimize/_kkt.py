@@ -167,7 +167,8 @@ def _fixed_values(qp: ScaledQP, var: np.ndarray) -> FloatArray:
 def _solve(k: FloatArray, rhs: FloatArray) -> FloatArray:
     try:
         sol = np.linalg.solve(k, rhs)
-        if np.all(np.isfinite(sol)) and np.allclose(k @ sol, rhs, rtol=1e-10, atol=1e-12):
+        err = float(np.abs(k @ sol - rhs).max(initial=0.0))
+        if np.isfinite(err) and err <= 1e-10 * (1.0 + float(np.abs(rhs).max(initial=0.0))):
             return sol
     except np.linalg.LinAlgError:
         pass

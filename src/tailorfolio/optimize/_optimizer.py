@@ -611,7 +611,8 @@ def binding_constraints(w: FloatArray, cov: FloatArray, cs: ConstraintSet
                 "preferences.min_esg_score"))
     if cs.max_volatility is not None:
         vol = float(np.sqrt(max(w @ cov @ w, 0.0)))
-        if vol >= cs.max_volatility - 1e-4:
+        # relative, so a daily-unit ceiling (~1 %) is judged as finely as an annual one
+        if vol >= cs.max_volatility - min(1e-4, 1e-3 * cs.max_volatility):
             out.append(BindingConstraint(
                 "max_volatility", f"volatility at its ceiling {cs.max_volatility:.1%}",
                 cs.volatility_field))
