@@ -35,6 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import nnls
 
 from tailorfolio.optimize._constraints import ConstraintSet
 from tailorfolio.optimize._problem import _group_matrix
@@ -44,6 +45,8 @@ DEFAULT_KKT_TOLERANCE = 1e-9
 """Largest KKT residual (primal, dual or complementarity, scaled units) accepted as exact."""
 GUESS_TOLERANCE = 1e-7
 """A bound or row within this of the solver's point is guessed active."""
+LOOSE_GUESS_TOLERANCE = 1e-4
+"""The second guess, for solver points far from their face (an LP's interior-point answer)."""
 FREE, AT_LOWER, AT_UPPER = 0, 1, 2
 
 
@@ -248,6 +251,9 @@ def residuals(qp: ScaledQP, x: FloatArray, var: np.ndarray, rows: np.ndarray, y:
         "neg_z": np.where(rows, -z, -np.inf),
         "neg_alpha": np.where((var == AT_LOWER) & ~pinned, -alpha / p_scale, -np.inf),
         "neg_beta": np.where(var == AT_UPPER, -beta / p_scale, -np.inf),
+        # a free variable whose stationarity fails: the face problem is singular (an LP-like
+        # face with more free variables than active rows) and the variable must be pinned
+        "stationarity": np.where(free, np.abs(grad) / p_scale, -np.inf),
     }
     primal = max(0.0,
                  float(np.abs(qp.E @ x - qp.e).max(initial=0.0)),
@@ -273,6 +279,31 @@ def residuals(qp: ScaledQP, x: FloatArray, var: np.ndarray, rows: np.ndarray, y:
     return res, viol
 
 
+def _sign_constrained_multipliers(qp: ScaledQP, x: FloatArray, var: np.ndarray,
+                                  rows: np.ndarray) -> tuple[FloatArray, FloatArray, float]:
+    """Multipliers of a degenerate face (more active constraints than free variables, e.g. a
+    vertex), where the face solve's minimum-norm choice may have the wrong signs: the
+    nonnegative least-squares fit of the stationarity condition over every coordinate,
+    with y free (split in ±), z, α, β ≥ 0, and 2ρ ≥ 0 when the ceiling is active."""
+    n = qp.n
+    eye = np.eye(n)
+    lower = (var == AT_LOWER) & (qp.upper - qp.lower > 1e-14)
+    upper = var == AT_UPPER
+    pinned = (var == AT_LOWER) & ~lower
+    cols = [qp.E.T, -qp.E.T, qp.G[rows].T, -eye[:, lower], eye[:, upper], eye[:, pinned],
+            -eye[:, pinned]]
+    if qp.cap2 is not None:
+        cols.append((qp.sigma @ x)[:, None])
+    a = np.hstack(cols)
+    g0 = qp.gamma * (qp.sigma @ x) - qp.mu
+    v, _ = nnls(a, -g0, maxiter=50 * a.shape[1])
+    me, mg = qp.E.shape[0], int(rows.sum())
+    y = v[:me] - v[me:2 * me]
+    z = v[2 * me:2 * me + mg]
+    c = qp.gamma + (float(v[-1]) if qp.cap2 is not None else 0.0)
+    return y, z, c
+
+
 def polish(qp: ScaledQP, x0: FloatArray, tolerance: float = DEFAULT_KKT_TOLERANCE,
            max_iter: int = 40, full_steps: int = 3, at_lower: np.ndarray | None = None,
            at_upper: np.ndarray | None = None) -> Polished | None:
@@ -283,7 +314,18 @@ def polish(qp: ScaledQP, x0: FloatArray, tolerance: float = DEFAULT_KKT_TOLERANC
     first guess right. Returns None when no face passes the check within ``max_iter``
     active-set solves (the caller keeps the solver's point and says so).
     """
-    var, rows = _guess(qp, np.asarray(x0, float), GUESS_TOLERANCE)
+    for guess_tol in (GUESS_TOLERANCE, LOOSE_GUESS_TOLERANCE):
+        done = _polish_from(qp, np.asarray(x0, float), tolerance, max_iter, full_steps,
+                            at_lower, at_upper, guess_tol)
+        if done is not None:
+            return done
+    return None
+
+
+def _polish_from(qp: ScaledQP, x0: FloatArray, tolerance: float, max_iter: int,
+                 full_steps: int, at_lower: np.ndarray | None, at_upper: np.ndarray | None,
+                 guess_tol: float) -> Polished | None:
+    var, rows = _guess(qp, x0, guess_tol)
     if at_lower is not None:
         var[(var == FREE) & at_lower & np.isfinite(qp.lower)] = AT_LOWER
     if at_upper is not None:
@@ -296,9 +338,19 @@ def polish(qp: ScaledQP, x0: FloatArray, tolerance: float = DEFAULT_KKT_TOLERANC
         seen.add(key)
         face = _face(qp, var, rows)
         if face is None:
-            return None
-        x, y, z, c = face
+            if (var == FREE).any():
+                return None
+            x = _fixed_values(qp, var)  # a vertex on the ceiling: ρ comes from the fit below
+            y, z, c = np.zeros(qp.E.shape[0]), np.zeros(int(rows.sum())), qp.gamma
+        else:
+            x, y, z, c = face
         res, viol = residuals(qp, x, var, rows, y, z, c, tolerance, True, it)
+        if not res.satisfied and res.primal <= tolerance:
+            # primal feasible but the multipliers fail: they may just not be unique
+            y2, z2, c2 = _sign_constrained_multipliers(qp, x, var, rows)
+            res2, viol2 = residuals(qp, x, var, rows, y2, z2, c2, tolerance, True, it)
+            if res2.satisfied or res2.dual < res.dual:
+                res, viol, c = res2, viol2, c2
         if res.satisfied:
             x = np.where(var == AT_LOWER, qp.lower, np.where(var == AT_UPPER, qp.upper, x))
             return Polished(x, res, c)
@@ -313,6 +365,11 @@ def polish(qp: ScaledQP, x0: FloatArray, tolerance: float = DEFAULT_KKT_TOLERANC
         var[bad["below"]] = AT_LOWER
         var[bad["above"]] = AT_UPPER
         var[bad["neg_alpha"] | bad["neg_beta"]] = FREE
+        pin = bad["stationarity"] & ~bad["below"] & ~bad["above"]
+        if pin.any():  # to the bound the solver's point is nearer to
+            near_up = (qp.upper - x0) < (x0 - qp.lower)
+            var[pin & near_up] = AT_UPPER
+            var[pin & ~near_up] = AT_LOWER
         rows[bad["row"]] = True
         rows[bad["neg_z"]] = False
     return None
