@@ -227,3 +227,28 @@ def test_random_feasible_problems_match_face_enumeration(case) -> None:
     scale = max(abs(f(ref)), float(np.abs(p).max()) * 1e-3, 1e-300)
     assert abs(f(w) - f(ref)) <= EXACT_RTOL * scale
     assert r.kkt.polished and r.kkt.satisfied
+
+
+@pytest.mark.parametrize("cap", [None, 0.08])
+@pytest.mark.parametrize("fast_path", [True, False])
+def test_every_objective_is_polished_under_profile_constraints(market, cap, fast_path) -> None:
+    """ESG floor and tilt, a concentration cap and a ceiling, in annual and daily units:
+    degenerate answers (vertices, LP-like target-volatility faces) are polished too."""
+    from tailorfolio.optimize import constraints_from_preferences
+    from tailorfolio.profile import Preferences
+
+    a = market.assumptions
+    prefs = Preferences(min_esg_score=55, esg_tilt=0.5, max_weight_per_asset=0.25)
+    cs = constraints_from_preferences(market.universe, prefs, max_volatility=cap)
+    opt = PortfolioOptimizer(fast_path=fast_path)
+    for units in (1.0, 1 / 252):
+        cs_u = cs if cap is None else cs.with_volatility_cap(cap * np.sqrt(units))
+        for objective, kw in [("max_utility", {"risk_aversion": 1.0}),
+                              ("min_variance", {}),
+                              ("max_sharpe", {"risk_free_rate": 0.03 * units}),
+                              ("target_volatility", {"target": 0.07 * np.sqrt(units)}),
+                              ("target_return", {"target": 0.05 * units})]:
+            r = opt.optimize(a.expected_return * units, a.covariance * units, cs_u,
+                             objective=objective, **kw)
+            assert r.kkt.polished and r.kkt.satisfied, (units, objective, r.kkt)
+            assert not r.warnings
