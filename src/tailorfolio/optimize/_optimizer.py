@@ -10,7 +10,6 @@ import pandas as pd
 from tailorfolio.errors import (
     ConstraintConflict,
     InfeasibleError,
-    MissingAssetsError,
     ParameterError,
     SolverError,
     UnboundedError,
@@ -156,9 +155,12 @@ class PortfolioOptimizer:
         Parameters
         ----------
         expected_return : Series of shape (n_assets,)
-            Annual arithmetic expected returns, decimals.
+            Arithmetic expected returns, decimals, indexed by ticker. Annual by convention;
+            any period works (e.g. daily) if ``covariance``, ``target`` and
+            ``risk_free_rate`` use the same one: the answer is exact in either.
         covariance : DataFrame of shape (n_assets, n_assets)
-            Annual covariance, positive definite.
+            Covariance in the same units, symmetric positive semidefinite, labelled by
+            ticker on both axes.
         constraints : ConstraintSet
             Its ``tickers`` fix the order of the result.
         objective : Objective
@@ -175,8 +177,22 @@ class PortfolioOptimizer:
         Raises
         ------
         InfeasibleError
-            Naming the conflicting constraints and the relaxation each needs.
-        UnboundedError, SolverError, ParameterError, MissingAssetsError
+            Naming the conflicting constraints and the relaxation each needs (bounds that
+            conflict by arithmetic alone, e.g. minimum weights summing above 100 %, are said
+            so, with the amount).
+        ParameterError
+            A wrong argument (a list instead of a Series, a negative risk aversion, an unknown
+            objective, a non-finite target), naming it, its value, what was expected and the
+            fix.
+        DataError, MissingAssetsError
+            Estimates with NaN/inf, missing or duplicate tickers, an asymmetric or
+            indefinite covariance (with its size and the repair function), an empty universe.
+        UnboundedError, SolverError
+
+        Notes
+        -----
+        The problem is solved scaled (Σ and μ divided by Σ's mean variance), polished on its
+        active set and checked against its KKT conditions; ``result.kkt`` holds the residuals.
         """
         objective = _objective(objective)
         constraints = check_constraint_set(constraints)
@@ -319,7 +335,8 @@ class PortfolioOptimizer:
 
         Raises
         ------
-        InfeasibleError, SolverError, ParameterError
+        InfeasibleError, SolverError, ParameterError, DataError, MissingAssetsError
+            As for :meth:`optimize`; ``n_points`` must be an integer in [2, 10000].
         """
         if (not isinstance(n_points, (int, np.integer)) or isinstance(n_points, bool)
                 or n_points < 2 or n_points > 10_000):
