@@ -107,3 +107,54 @@ def enumerate_faces(p, q, a_eq, b_eq, lower, upper, g_rows, g_lo, g_hi, tol=1e-1
             if val < best_val:
                 best, best_val = x, val
     return best
+
+
+def enumerate_active_sets(p, q, a_eq, b_eq, g, h, tol=1e-11):
+    """Brute force over every subset of the inequality rows ``Gx ≤ h`` taken as equalities:
+    the feasible stationary point with the lowest objective (None if none is feasible).
+    Exponential in the number of rows — for tiny problems only."""
+    n, m = len(q), len(h)
+    best, best_val = None, np.inf
+    for mask in itertools.product((False, True), repeat=m):
+        act = np.array(mask, dtype=bool)
+        a = np.vstack([a_eq, g[act]])
+        b = np.concatenate([b_eq, h[act]])
+        if a.shape[0] > n:
+            continue
+        k = np.block([[p, a.T], [a, np.zeros((a.shape[0], a.shape[0]))]])
+        rhs = np.concatenate([-q, b])
+        sol, *_ = np.linalg.lstsq(k, rhs, rcond=None)
+        if not np.allclose(k @ sol, rhs, atol=1e-10):
+            continue
+        x = sol[:n]
+        slack = tol * (1.0 + np.abs(x).max())  # relative: y = w/κ can be large
+        if np.abs(a_eq @ x - b_eq).max() > slack or np.any(g @ x > h + slack):
+            continue
+        val = 0.5 * x @ p @ x + q @ x
+        if val < best_val:
+            best, best_val = x, val
+    return best
+
+
+def max_sharpe_by_enumeration(cov, excess, lower, upper, members, g_lo, g_hi):
+    """The tangency portfolio under bounds and one class row, from the homogenised problem
+    min ½yᵀΣy s.t. excessᵀy = 1, 1ᵀy = κ, κl ≤ y ≤ κu, κg_lo ≤ mᵀy ≤ κg_hi, κ ≥ 0."""
+    n = len(excess)
+    excess = excess / np.abs(excess).max()  # w = y/κ is unchanged; y stays O(1)
+    p = np.zeros((n + 1, n + 1))
+    p[:n, :n] = cov / np.abs(cov).max()
+    a_eq = np.vstack([np.r_[excess, 0.0], np.r_[np.ones(n), -1.0]])
+    rows = []
+    for i in range(n):
+        r = np.zeros(n + 1)
+        r[i], r[n] = -1.0, lower[i]  # κ l_i − y_i ≤ 0
+        rows.append(r)
+        r = np.zeros(n + 1)
+        r[i], r[n] = 1.0, -upper[i]  # y_i − κ u_i ≤ 0
+        rows.append(r)
+    rows.append(np.r_[members, -g_hi])
+    rows.append(np.r_[-members, g_lo])
+    rows.append(np.r_[np.zeros(n), -1.0])  # κ ≥ 0
+    x = enumerate_active_sets(p, np.zeros(n + 1), a_eq, np.array([1.0, 0.0]), np.vstack(rows),
+                              np.zeros(len(rows)))
+    return None if x is None or x[n] <= 0 else x[:n] / x[n]

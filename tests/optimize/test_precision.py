@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tailorfolio.optimize import ConstraintSet, GroupBound, PortfolioOptimizer, unconstrained
-from tests.optimize._exact import enumerate_faces, primal_active_set
+from tests.optimize._exact import enumerate_faces, max_sharpe_by_enumeration, primal_active_set
 
 EXACT_RTOL = 1e-9
 """Relative agreement of objectives with an exact solution (the issue's requirement)."""
@@ -252,3 +252,28 @@ def test_every_objective_is_polished_under_profile_constraints(market, cap, fast
                              objective=objective, **kw)
             assert r.kkt.polished and r.kkt.satisfied, (units, objective, r.kkt)
             assert not r.warnings
+
+
+@settings(max_examples=25, deadline=None)
+@given(small_problems())
+def test_random_max_sharpe_problems_match_active_set_enumeration(case) -> None:
+    mu, cov, lower, upper, members, g_lo, g_hi, _ = case
+    n = len(mu)
+    if n > 3:  # 2^(2n+3) active sets: keep the brute force small
+        mu, cov, lower, upper, members = mu[:3], cov[:3, :3], lower[:3], upper[:3], members[:3]
+        n = 3
+        if lower.sum() > 1 or upper.sum() < 1:
+            return
+    rf = float(np.min(mu)) - 0.01 * float(np.abs(mu).max())  # some asset beats it
+    ref = max_sharpe_by_enumeration(cov, mu - rf, lower, upper, members, g_lo, g_hi)
+    if ref is None:
+        return  # infeasible draw
+    tickers = [f"A{i}" for i in range(n)]
+    cs = ConstraintSet(tickers, lower, upper,
+                       groups=(GroupBound("g", "asset_class", members, g_lo, g_hi),))
+    r = OPT.optimize(pd.Series(mu, tickers), pd.DataFrame(cov, tickers, tickers), cs,
+                     objective="max_sharpe", risk_free_rate=rf)
+    sharpe = lambda x: (mu @ x - rf) / np.sqrt(x @ cov @ x)
+    w = r.weights.to_numpy()
+    assert abs(sharpe(w) - sharpe(ref)) <= EXACT_RTOL * abs(sharpe(ref))
+    assert r.kkt.polished and r.kkt.satisfied
