@@ -14,6 +14,15 @@ from tailorfolio.optimize import ConstraintSet, GroupBound, PortfolioOptimizer, 
 OPT = PortfolioOptimizer()
 
 
+def _build(**kw):
+    from tailorfolio.market import default_market
+    from tailorfolio.optimize import constraints_from_preferences
+    from tailorfolio.profile import Preferences
+
+    args = {"universe": default_market().universe, "preferences": Preferences()} | kw
+    return constraints_from_preferences(args.pop("universe"), args.pop("preferences"), **args)
+
+
 @pytest.fixture(scope="module")
 def est(market):
     a = market.assumptions
@@ -67,9 +76,28 @@ CASES = [
                                                                     risk_aversion=3),
      DataError, "covariance",
      r"not positive semidefinite: its smallest eigenvalue is -\d.*repair_covariance"),
-    ("empty universe", lambda mu, cov, cs, t: OPT.optimize(mu, cov, unconstrained([]),
-                                                             risk_aversion=3),
+    ("empty universe", lambda mu, cov, cs, t: OPT.optimize(
+        mu, cov, ConstraintSet([], np.zeros(0), np.zeros(0)), risk_aversion=3),
      DataError, "constraints.tickers", r"universe is empty"),
+    ("unconstrained([])", lambda mu, cov, cs, t: unconstrained([]),
+     DataError, "universe", r"universe is empty"),
+    ("unconstrained(a string)", lambda mu, cov, cs, t: unconstrained("VTI"),
+     ParameterError, "universe", r"Universe or a list of tickers\. Got 'VTI' \(str\)"),
+    ("unconstrained with duplicates", lambda mu, cov, cs, t: unconstrained(["VTI", "VTI"]),
+     DataError, "universe", r"more than once: \['VTI'\]"),
+    ("negative volatility ceiling", lambda mu, cov, cs, t: cs.with_volatility_cap(-0.1),
+     ParameterError, "max_volatility", r"> 0\. Got -0\.1"),
+    ("builder: a dict for preferences", lambda mu, cov, cs, t: _build(preferences={}),
+     ParameterError, "preferences", r"must be a Preferences\. Got \{\} \(dict\)"),
+    ("builder: a list for the universe", lambda mu, cov, cs, t: _build(universe=t),
+     ParameterError, "universe", r"must be a Universe"),
+    ("builder: cash reserve above 1", lambda mu, cov, cs, t: _build(cash_reserve_weight=1.5),
+     ParameterError, "cash_reserve_weight", r"at most 1"),
+    ("builder: NaN ceiling", lambda mu, cov, cs, t: _build(max_volatility=float("nan")),
+     ParameterError, "max_volatility", r"Got nan"),
+    ("builder: negative class cap", lambda mu, cov, cs, t: _build(
+        default_class_caps={"real_estate": -0.1}),
+     ParameterError, "default_class_caps['real_estate']", r">= 0\. Got -0\.1"),
     ("negative risk aversion", lambda mu, cov, cs, t: OPT.optimize(mu, cov, cs,
                                                                      risk_aversion=-1),
      ParameterError, "risk_aversion", r"finite number >= 0\. Got -1"),
@@ -117,8 +145,8 @@ CASES = [
      ParameterError, "expected_return", r"pandas Series"),
     ("frontier: indefinite covariance", lambda mu, cov, cs, t: OPT.frontier(
         mu, _indefinite(cov), cs), DataError, "covariance", r"positive semidefinite"),
-    ("frontier: empty universe", lambda mu, cov, cs, t: OPT.frontier(mu, cov,
-                                                                       unconstrained([])),
+    ("frontier: empty universe", lambda mu, cov, cs, t: OPT.frontier(
+        mu, cov, ConstraintSet([], np.zeros(0), np.zeros(0))),
      DataError, "constraints.tickers", r"empty"),
     ("kkt tolerance <= 0", lambda mu, cov, cs, t: PortfolioOptimizer(kkt_tolerance=0),
      ParameterError, "kkt_tolerance", r"> 0\. Got 0"),
