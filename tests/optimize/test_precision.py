@@ -180,6 +180,10 @@ def test_frontier_points_are_exact_in_daily_units(daily) -> None:
     ref = _references(mu, cov, 3.0)["min_variance"]
     np.testing.assert_allclose(fr.weights.iloc[0].to_numpy(), ref, rtol=0, atol=1e-9)
     assert np.array_equal(fr.weights.iloc[0].to_numpy() == 0, ref == 0)
+    assert len(fr.kkt) == 5 and all(k is not None and k.satisfied for k in fr.kkt)
+    capped = OPT.frontier(mu, cov, cs.with_volatility_cap(float(fr.volatility[2])), n_points=4)
+    assert all(k is not None and k.polished and k.satisfied for k in capped.kkt)
+    assert capped.volatility[-1] == pytest.approx(fr.volatility[2], rel=1e-12)
 
 
 # --------------------------------------------------------------------------- property

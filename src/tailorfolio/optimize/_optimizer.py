@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -351,48 +352,54 @@ class PortfolioOptimizer:
         risk_free_rate = check_number(risk_free_rate, "risk_free_rate",
                                       fix="pass an annual decimal, e.g. 0.03 for 3 %")
         n = len(tickers)
-        qp = LinearMeanVarianceQP(cov, constraints)
+        qp = LinearMeanVarianceQP(cov, constraints, kkt_tolerance=self.kkt_tolerance,
+                                  polish=self.polish)
 
         def check(status: str, objective: Objective) -> None:
             self._raise_for(SolveOutcome(status, "CLARABEL", ()), constraints, cov, objective)
 
-        status, w_min = qp.solve(gamma=1.0, linear=np.zeros(n))
-        check(status, Objective.MIN_VARIANCE)
-        assert w_min is not None
+        low = qp.solve_full(gamma=1.0, linear=np.zeros(n))
+        check(low.status, Objective.MIN_VARIANCE)
+        assert low.weights is not None
+        w_min = low.weights
         vol_min = float(np.sqrt(w_min @ cov @ w_min))
         if constraints.max_volatility is None:
             status, w_lp = qp.solve(gamma=0.0, linear=mu)
             check(status, Objective.TARGET_VOLATILITY)
             assert w_lp is not None
             # Among max-return portfolios, take the least risky one.
-            status, w_max = qp.solve(gamma=1.0, linear=np.zeros(n),
-                                     min_return=float(mu @ w_lp) - 1e-9, mu=mu)
-            w_max = w_lp if w_max is None else w_max
+            high = qp.solve_full(gamma=1.0, linear=np.zeros(n),
+                                 min_return=float(mu @ w_lp) - 1e-9, mu=mu)
+            w_max, kkt_max = ((w_lp, None) if high.weights is None
+                              else (high.weights, high.kkt))
         else:
-            factor = cholesky_factor(cov)
             if constraints.max_volatility < vol_min - 1e-9:
-                raise explain_infeasible(constraints, factor)
-            prob = self.mean_variance_problem(constraints)
-            prob.set_constraints(constraints)
-            prob.set_objective(mu, factor, risk_aversion=0.0)
-            out = solve_with_fallback(prob.problem, self.solvers)
-            self._raise_for(out, constraints, cov, Objective.TARGET_VOLATILITY)
-            w_max = prob.weights()
+                raise explain_infeasible(constraints, cholesky_factor(cov))
+            # The top is the best return at the ceiling: the optimizer's own (scaled,
+            # polished) target-volatility solve, without the ESG tilt.
+            top = self.optimize(pd.Series(mu, index=tickers),
+                                pd.DataFrame(cov, index=tickers, columns=tickers),
+                                replace(constraints, esg_tilt=0.0),
+                                objective=Objective.TARGET_VOLATILITY,
+                                target=constraints.max_volatility)
+            w_max, kkt_max = top.weights.to_numpy(dtype=float), top.kkt
         r_lo, r_hi = float(mu @ w_min), float(mu @ w_max)
         targets = np.linspace(r_lo, max(r_hi, r_lo), n_points)
         weights = np.empty((n_points, n))
         statuses = ["optimal"] + [""] * (n_points - 2) + ["optimal"]
+        kkts: list[KKTResiduals | None] = [low.kkt] + [None] * (n_points - 2) + [kkt_max]
         weights[0], weights[-1] = w_min, w_max
         for k in range(1, n_points - 1):
-            status, w = qp.solve(gamma=1.0, linear=np.zeros(n), min_return=float(targets[k]),
-                                 mu=mu)
-            statuses[k] = status
-            weights[k] = weights[k - 1] if w is None else w
+            point = qp.solve_full(gamma=1.0, linear=np.zeros(n), min_return=float(targets[k]),
+                                  mu=mu)
+            statuses[k] = point.status
+            kkts[k] = point.kkt
+            weights[k] = weights[k - 1] if point.weights is None else point.weights
         rets = weights @ mu
         vols = np.sqrt(np.einsum("ij,jk,ik->i", weights, cov, weights))
         sharpe = (rets - risk_free_rate) / vols
         return Frontier(vols, rets, sharpe, pd.DataFrame(weights, columns=tickers),
-                        risk_free_rate, statuses)
+                        risk_free_rate, statuses, tuple(kkts))
 
     # ------------------------------------------------------------------ helpers
 

@@ -100,6 +100,8 @@ class Frontier:
     weights : DataFrame of shape (n_points, n_assets)
     risk_free_rate : float
     statuses : list of str
+    kkt : tuple of KKTResiduals or None
+        Per point, the KKT residuals of its (polished) solve.
     """
 
     volatility: np.ndarray
@@ -108,6 +110,7 @@ class Frontier:
     weights: pd.DataFrame
     risk_free_rate: float
     statuses: list[str] = field(default_factory=list)
+    kkt: tuple[KKTResiduals | None, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
         """One row per point: volatility, expected_return, sharpe, then the weights."""
