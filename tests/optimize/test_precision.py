@@ -17,11 +17,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tailorfolio.optimize import ConstraintSet, GroupBound, PortfolioOptimizer, unconstrained
+from tests.conftest import shared_data
 from tests.optimize._exact import enumerate_faces, max_sharpe_by_enumeration, primal_active_set
 
 EXACT_RTOL = 1e-9
 """Relative agreement of objectives with an exact solution (the issue's requirement)."""
-ETF_PRICES = Path("/work/shared/data/etf_asset_class_adjclose_daily_2020_2025.csv")
+ETF_PRICES = shared_data("etf_asset_class_adjclose_daily_2020_2025.csv")
 OPT = PortfolioOptimizer()
 
 

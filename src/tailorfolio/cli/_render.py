@@ -84,8 +84,7 @@ def sleeves_table(plan: Plan) -> Table:
               "intensity is the Monte Carlo's choice (1 = the template path)",
               caption_justify="left")
     for col, just in (("sleeve", "left"), (f"money ({plan.currency})", "right"),
-                      ("share", "right"), ("stocks", "right"), ("glide path", "left"),
-                      ("why", "left")):
+                      ("share", "right"), ("stocks", "right"), ("glide path", "left")):
         t.add_column(col, justify=just)
     for s in plan.sleeves:
         if s.amount <= 0 and s.kind in ("reserve", "long_term"):
@@ -100,16 +99,24 @@ def sleeves_table(plan: Plan) -> Table:
             path = "flat"
         name = s.name + (f" [dim]({s.priority[:3]}.)[/dim]" if s.priority else "")
         t.add_row(name, f"{s.amount:,.0f}", _pct(s.share_of_wealth, 0),
-                  _pct(s.equity_share_now, 0), path, s.reason)
+                  _pct(s.equity_share_now, 0), path)
     return t
+
+
+def sleeve_reasons(plan: Plan) -> Text:
+    """Why each sleeve holds what it holds."""
+    lines = [f"• {s.name}: {s.reason}" for s in plan.sleeves
+             if s.amount > 0 or s.kind not in ("reserve", "long_term")]
+    if plan.funding is not None:
+        lines.append(f"• {plan.funding.reason}")
+    return Text("\n".join(lines), style="dim")
 
 
 def print_plan(console: Console, plan: Plan) -> None:
     """The full plan: risk, allocation, metrics, binding constraints, rationale, warnings."""
     console.print(risk_panel(plan))
     console.print(sleeves_table(plan))
-    if plan.funding is not None:
-        console.print(Text(plan.funding.reason, style="dim"))
+    console.print(sleeve_reasons(plan))
     console.print(allocation_table(plan))
     console.print(Panel(metrics_table(plan), title="Under the stated assumptions",
                         border_style="green"))
