@@ -454,7 +454,7 @@ def transition_account(ledger: Ledger, account: str, target: pd.Series,
     cash_after = ledger_cash(ledger, account) + proceeds - float(bought.sum())
     skipped = _skipped(assets, lots, lot_asset, lot_lt, lot_gps, rem, order, x_acc, tgt, p,
                        blocked, value, year, model, lt_rate, defer, A, sigma_x(), delta_ce,
-                       budget_bound, gains_budget, cost_rate)
+                       budget_bound, gains_budget, cost_rate, set(reserve_assets))
     st = sum(x.gain for x in sales if not x.long_term)
     lt = sum(x.gain for x in sales if x.long_term)
     d0 = (held - tgt) / value
@@ -496,7 +496,7 @@ def _within_max_tax(d: float, gain_per_dollar: float, long_term: bool, year: Yea
 
 def _skipped(assets, lots, lot_asset, lot_lt, lot_gps, rem, order, x_acc, tgt, p, blocked,
              value, year, model, lt_rate, defer, A, sx, delta_ce, budget_bound, gains_budget,
-             cost_rate) -> list[SkippedTrade]:
+             cost_rate, reserve_assets) -> list[SkippedTrade]:
     """The gaps left, each with the benefit of closing it and the tax that was compared."""
     out: list[SkippedTrade] = []
     band = max(0.01 * value, 1.0)
@@ -511,6 +511,10 @@ def _skipped(assets, lots, lot_asset, lot_lt, lot_gps, rem, order, x_acc, tgt, p
             if blocked[i]:
                 reason = ("buying it now would wash a loss sold in the last 30 days "
                           "(IRC §1091); buy a substitute or wait")
+            elif a in reserve_assets:
+                reason = ("emergency reserve not yet funded: no cash left, and the sales that "
+                          "would fund it cost more tax than their modelled benefit; direct new "
+                          "deposits to it")
             else:
                 reason = ("no cash to buy it: the sales that would fund it cost more tax "
                           "than their modelled benefit (see the sales not made)")
