@@ -210,6 +210,10 @@ class RebalanceSettings:
         target portfolio's expected return.
     transition_step : float
         Size of one chunk of the transition, share of the account value.
+    fund_reserve_by_selling : bool
+        The transition funds an emergency-reserve shortfall from taxed sales too (cheapest
+        lots first, marked as required by the reserve); default False: only from cash and
+        sales that cost no tax, and a warning names the shortfall.
     transition : bool
         Use the tax-aware transition (benefit vs tax) for taxable accounts; False, or any of
         ``max_drift``, ``max_turnover``, ``whole_shares``, selects the tracking program below.
@@ -229,6 +233,7 @@ class RebalanceSettings:
     step_up: bool = False
     discount_rate: float | None = None
     transition_step: float = 0.005
+    fund_reserve_by_selling: bool = False
     transition: bool = True
 
     @property

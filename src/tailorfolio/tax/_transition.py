@@ -387,10 +387,39 @@ def transition_account(ledger: Ledger, account: str, target: pd.Series,
 
     avail = spend_cash(cash - s.min_cash)
     cash = s.min_cash + avail if cash >= s.min_cash else cash
-
-    # 3. Sales where the benefit beats the tax.
     order = sorted(range(len(lots)), key=lambda k: _lot_order_key(
         lots[k], p[lot_asset[k]], on, lots[k].asset in worthless_losses))
+
+    # 2b. The reserve's shortfall, from sales in the same lot order: those that cost no tax
+    # (losses, lots without gain) always; taxed ones only with ``fund_reserve_by_selling``,
+    # which makes the reserve a hard constraint.
+    res_idx = [i for i in range(n) if assets[i] in reserve_assets and not blocked[i]]
+    for k in order:
+        short = {i: tgt[i] - x_acc[i] for i in res_idx if tgt[i] - x_acc[i] > tol}
+        if not short:
+            break
+        i = lot_asset[k]
+        if i in res_idx or rem[k] <= 1e-12 or x_acc[i] - tgt[i] <= tol:
+            continue
+        while rem[k] > 1e-12 and x_acc[i] - tgt[i] > tol and short:
+            j = max(short, key=short.get)
+            d = min(rem[k] * p[i], x_acc[i] - tgt[i], short[j])
+            gain = d / p[i] * lot_gps[k]
+            tax_cost = year.marginal(gain, bool(lot_lt[k])) - gain * lt_rate * defer
+            if tax_cost > 1e-9 and not s.fund_reserve_by_selling:
+                break
+            if gains_budget is not None and gain > 0 and year.net + gain > gains_budget:
+                if not s.fund_reserve_by_selling:
+                    break
+            benefit = A * delta_ce(i, j, d, sigma_x()) - 2 * cost_rate * d
+            why = "" if benefit >= tax_cost else \
+                "the emergency reserve (preferences.cash_reserve_months)"
+            sell_lot(k, d / p[i], benefit, why)
+            x_acc[j] += d
+            bought[j] += d
+            short = {i2: tgt[i2] - x_acc[i2] for i2 in res_idx if tgt[i2] - x_acc[i2] > tol}
+
+    # 3. Sales where the benefit beats the tax.
     step = max(s.transition_step * value, 50.0)
     for _ in range(MAX_CHUNKS):
         over = x_acc - tgt
