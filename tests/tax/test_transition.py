@@ -281,7 +281,7 @@ def test_budget_counts_gains_already_realized():
                                    gains_budget=2_000.0)
     assert res.realized_long_term == pytest.approx(500.0, abs=MONEY_ATOL)
     assert year.net == pytest.approx(2_000.0, abs=MONEY_ATOL)
-    assert "VTI" in diag["budget_bound"]
+    assert "VTI" in diag.budget_bound
 
 
 # --------------------------------------------------------------------------- reserve
@@ -422,3 +422,22 @@ def test_no_tax_blind_sale(lots, weights, mu, gamma, horizon, cash, prior, budge
         required_gain = sum(s.gain for s in res.sales if s.required_by)
         limit = max(budget, net_before + required_gain)
         assert net_before + required_gain + unrequired <= limit + 1e-6 or unrequired <= 1e-6
+
+
+def test_a_loss_sale_never_funds_a_substantially_identical_purchase():
+    from tailorfolio.tax import Security, SubstituteTable
+
+    subs = SubstituteTable((Security("VTI", "", "us_equity", "CRSP US Total Market", 1),
+                            Security("VTIX", "", "us_equity", "CRSP US Total Market", 2),
+                            Security("VEA", "", "intl_equity", "FTSE Developed", 1)))
+    led = book([("VTI", 100, 120.0, date(2024, 1, 5))])            # a 2,000 loss
+    mu = {"VTI": 0.05, "VTIX": 0.09, "VEA": 0.09, "BND": 0.04}
+    prices = {**PRICES, "VTIX": 100.0}
+    tgt = pd.Series({"VTI": 4_000.0, "VTIX": 3_000.0, "VEA": 3_000.0})
+    free, _ = transition_account(led, "Brokerage", tgt, prices, ON, model(mu),
+                                 YearGains(0, 0, RATES))
+    assert {p.asset for p in free.purchases} == {"VTIX", "VEA"}
+    res, _ = transition_account(led, "Brokerage", tgt, prices, ON, model(mu),
+                                YearGains(0, 0, RATES), substitutes=subs)
+    assert res.sales and {p.asset for p in res.purchases} == {"VEA"}
+    assert [k.asset for k in res.skipped if k.amount > 0] == ["VTIX"]

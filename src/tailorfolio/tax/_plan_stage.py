@@ -356,11 +356,11 @@ def plan_accounts(profile: InvestorProfile, market: Market, weights: dict[str, f
                 ledger, acc.name, tgt, prices, as_of, model, year, other_holdings=others,
                 other_cash=other_cash, settings=settings, gains_budget=settings.gains_budget,
                 required=required, reserve_assets=cash_class, blocked_buys=blocked,
-                worthless_losses=worthless)
+                worthless_losses=worthless, substitutes=subs)
             used_transition = True
-            for k, v in diag["budget_bound"].items():
+            for k, v in diag.budget_bound.items():
                 budget_binding[k] = budget_binding.get(k, 0.0) + v
-            over_budget += diag["over_budget_required"]["amount"]
+            over_budget += diag.over_budget_required
         else:
             acc_settings = settings if taxable else dataclasses.replace(
                 settings, cash_flow_first=False, max_tax=None)

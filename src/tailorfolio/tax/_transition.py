@@ -78,6 +78,7 @@ from tailorfolio.tax._rebalance import (
     SkippedTrade,
     ledger_cash,
 )
+from tailorfolio.tax._substitutes import SubstituteTable
 from tailorfolio.tax._tables import MarginalRates
 
 MAX_CHUNKS = 20_000
@@ -171,6 +172,22 @@ class YearGains:
             self.short_term += gain
 
 
+@dataclass(frozen=True)
+class TransitionNotes:
+    """What the transition of one account reports beyond its trades.
+
+    Attributes
+    ----------
+    budget_bound : dict of str to float
+        Assets whose sale the realized-gains budget stopped → dollars still overweight.
+    over_budget_required : float
+        Gains above the budget realized by required sales, dollars.
+    """
+
+    budget_bound: dict[str, float]
+    over_budget_required: float
+
+
 @dataclass
 class _Sold:
     quantity: float = 0.0
@@ -202,7 +219,8 @@ def transition_account(ledger: Ledger, account: str, target: pd.Series,
                        reserve_assets: frozenset[str] | set[str] = frozenset(),
                        blocked_buys: frozenset[str] | set[str] = frozenset(),
                        worthless_losses: frozenset[str] | set[str] = frozenset(),
-                       ) -> tuple[RebalanceResult, dict[str, dict[str, float]]]:
+                       substitutes: SubstituteTable | None = None,
+                       ) -> tuple[RebalanceResult, TransitionNotes]:
     """Move one taxable account toward ``target`` where the benefit beats the tax.
 
     Parameters
@@ -234,13 +252,15 @@ def transition_account(ledger: Ledger, account: str, target: pd.Series,
         Assets that must not be bought (a purchase would wash a recent loss).
     worthless_losses : set of str
         Assets whose losses a recent or planned purchase would wash: their losses count as 0.
+    substitutes : SubstituteTable, optional
+        When given, a loss sale never funds a purchase of a substantially identical security
+        (it would wash the loss, IRC §1091).
 
     Returns
     -------
     RebalanceResult
         ``stage`` is ``transition``.
-    dict
-        ``{"budget_bound": {asset: dollars}, "totals": {...}}``: diagnostics for the summary.
+    TransitionNotes
 
     Raises
     ------
@@ -269,7 +289,7 @@ def transition_account(ledger: Ledger, account: str, target: pd.Series,
     tgt = target.reindex(assets).fillna(0.0).to_numpy(dtype=float)
     mu = model.expected_return.reindex(assets).fillna(model.risk_free_rate).to_numpy(float)
     cov_df = model.covariance.reindex(index=assets, columns=assets)
-    cov = cov_df.fillna(0.0).to_numpy(float)
+    cov = np.array(cov_df.fillna(0.0).to_numpy(float), dtype=float, copy=True)
     for i, a in enumerate(assets):
         if a not in model.covariance.index:
             cov[i, i] = float(np.nanmax(np.diag(model.covariance.to_numpy()))) \
@@ -433,7 +453,12 @@ def transition_account(ledger: Ledger, account: str, target: pd.Series,
             if over[i] <= tol:
                 continue
             k = next(k for k in order if lot_asset[k] == i and rem[k] > 1e-12)
-            j = max(dests, key=lambda j: delta_ce(i, j, 1.0, sx))
+            ok = dests
+            if substitutes is not None and lot_gps[k] < 0:
+                ok = [j for j in dests if not substitutes.identical(assets[i], assets[j])]
+                if not ok:
+                    continue
+            j = max(ok, key=lambda j: delta_ce(i, j, 1.0, sx))
             d = min(step, rem[k] * p[i], over[i], under[j])
             if gains_budget is not None and lot_gps[k] > 0:
                 room = gains_budget - year.net
@@ -503,9 +528,7 @@ def transition_account(ledger: Ledger, account: str, target: pd.Series,
         float(tax_now_total), float(np.max(np.abs(d0))) if n else 0.0,
         float(np.max(np.abs(d1))) if n else 0.0, te(d0), te(d1), tuple(skipped),
         "transition", 0.0, 0.0, notes)
-    diag = {"budget_bound": budget_bound,
-            "over_budget_required": {"amount": float(over_budget_required)}}
-    return result, diag
+    return result, TransitionNotes(budget_bound, float(over_budget_required))
 
 
 def _within_max_tax(d: float, gain_per_dollar: float, long_term: bool, year: YearGains,
