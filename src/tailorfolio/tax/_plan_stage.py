@@ -13,6 +13,7 @@ import pandas as pd
 
 from tailorfolio.errors import InfeasibleError, SolverError, TaxError
 from tailorfolio.market._market import Market
+from tailorfolio.profile._account import Account
 from tailorfolio.profile._enums import AccountType
 from tailorfolio.profile._investor import InvestorProfile
 from tailorfolio.risk._scoring import assess_risk
@@ -224,6 +225,14 @@ class TaxSummary:
         return plain(self)  # type: ignore[return-value]
 
 
+def _lot_dollars(account: Account, prices: dict[str, float]) -> pd.Series:
+    """Dollars per asset the account holds now."""
+    out: dict[str, float] = {}
+    for lot in account.lots:
+        out[lot.asset] = out.get(lot.asset, 0.0) + lot.quantity * prices[lot.asset]
+    return pd.Series(out, dtype=float)
+
+
 def default_reserve_amount(profile: InvestorProfile) -> float:
     """The emergency reserve the profile asks for: ``cash_reserve_months`` of expenses,
     dollars (as the optimizer's cash floor)."""
@@ -323,7 +332,6 @@ def plan_accounts(profile: InvestorProfile, market: Market, weights: dict[str, f
     planned: list[tuple[str, str]] = []
     loss_sold: set[str] = set()
     after: dict[str, pd.Series] = {}
-    cash_after: dict[str, float] = {}
     plans: list[AccountPlan] = []
     budget_binding: dict[str, float] = {}
     over_budget = 0.0
@@ -338,23 +346,13 @@ def plan_accounts(profile: InvestorProfile, market: Market, weights: dict[str, f
         taxable = acc.type is AccountType.TAXABLE
         if taxable and settings.uses_transition:
             others = pd.Series(0.0, index=list(dict.fromkeys([*tickers, *prices])))
-            other_cash = 0.0
             for x in profile.accounts:
-                if x.name == acc.name:
-                    continue
-                if x.name in after:
-                    held = after[x.name]
-                    other_cash += cash_after[x.name]
-                else:
-                    held = pd.Series({t: sum(lo.quantity * prices[t] for lo in x.lots
-                                             if lo.asset == t) for t in {lo.asset
-                                                                         for lo in x.lots}},
-                                     dtype=float)
-                    other_cash += x.cash
-                others = others.add(held, fill_value=0.0)
+                if x.name != acc.name:
+                    others = others.add(after.get(x.name, _lot_dollars(x, prices)),
+                                        fill_value=0.0)
             res, diag = transition_account(
                 ledger, acc.name, tgt, prices, as_of, model, year, other_holdings=others,
-                other_cash=other_cash, settings=settings, gains_budget=settings.gains_budget,
+                settings=settings, gains_budget=settings.gains_budget,
                 required=required, reserve_assets=cash_class, blocked_buys=blocked,
                 worthless_losses=worthless, substitutes=subs)
             used_transition = True
@@ -373,7 +371,6 @@ def plan_accounts(profile: InvestorProfile, market: Market, weights: dict[str, f
         planned += [(acc.name, p.asset) for p in res.purchases]
         loss_sold |= {x.asset for x in res.sales if x.gain < 0 and taxable}
         after[acc.name] = res.holdings_after
-        cash_after[acc.name] = res.cash_after
         plans.append(AccountPlan(
             acc.name, acc.type.value, values[acc.name],
             {t: float(v) for t, v in res.target.items() if abs(v) > 0.005},

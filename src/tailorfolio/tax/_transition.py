@@ -191,6 +191,7 @@ class TransitionNotes:
 @dataclass
 class _Sold:
     quantity: float = 0.0
+    allowed_gain: float = 0.0
     tax: float = 0.0
     tax_cost: float = 0.0
     benefit: float = 0.0
@@ -213,7 +214,7 @@ def _lot_order_key(lot: Lot, price: float, on: date, worthless: bool) -> tuple:
 def transition_account(ledger: Ledger, account: str, target: pd.Series,
                        prices: dict[str, float], on: date, model: BenefitModel,
                        year: YearGains, *, other_holdings: pd.Series | None = None,
-                       other_cash: float = 0.0, settings: RebalanceSettings | None = None,
+                       settings: RebalanceSettings | None = None,
                        gains_budget: float | None = None,
                        required: dict[str, str] | None = None,
                        reserve_assets: frozenset[str] | set[str] = frozenset(),
@@ -236,9 +237,8 @@ def transition_account(ledger: Ledger, account: str, target: pd.Series,
     year : YearGains
         The year's realized gains so far; updated in place with this account's sales.
     other_holdings : pandas.Series, optional
-        Dollars per asset held in the household's other accounts (after their trades).
-    other_cash : float
-        Uninvested cash in the other accounts, dollars.
+        Dollars per asset held in the household's other accounts (after their trades); their
+        uninvested cash does not change ΔCE (it has no covariance) and is not needed.
     settings : RebalanceSettings, optional
         ``min_cash``, ``max_tax``, ``trade_cost_bps`` and ``transition_step`` are used.
     gains_budget : float, optional
@@ -352,6 +352,7 @@ def transition_account(ledger: Ledger, account: str, target: pd.Series,
         gain = q * lot_gps[k]
         tax_now = year.marginal(gain, bool(lot_lt[k]))
         sold[k].quantity += q
+        sold[k].allowed_gain += gain
         sold[k].tax += tax_now
         sold[k].tax_cost += tax_now - gain * lt_rate * defer
         sold[k].benefit += benefit
@@ -509,8 +510,9 @@ def transition_account(ledger: Ledger, account: str, target: pd.Series,
     skipped = _skipped(assets, lots, lot_asset, lot_lt, lot_gps, rem, order, x_acc, tgt, p,
                        blocked, value, year, model, lt_rate, defer, A, sigma_x(), delta_ce,
                        budget_bound, gains_budget, cost_rate, set(reserve_assets))
-    st = sum(x.gain for x in sales if not x.long_term)
-    lt = sum(x.gain for x in sales if x.long_term)
+    # Realized for the year: a loss that a recent or planned purchase washes is disallowed.
+    st = sum(sold[k].allowed_gain for k in range(len(lots)) if not lot_lt[k])
+    lt = sum(sold[k].allowed_gain for k in range(len(lots)) if lot_lt[k])
     d0 = (held - tgt) / value
     d1 = (x_acc - tgt) / value
 
