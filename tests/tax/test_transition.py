@@ -441,3 +441,17 @@ def test_a_loss_sale_never_funds_a_substantially_identical_purchase():
                                 YearGains(0, 0, RATES), substitutes=subs)
     assert res.sales and {p.asset for p in res.purchases} == {"VEA"}
     assert [k.asset for k in res.skipped if k.amount > 0] == ["VTIX"]
+
+
+def test_long_term_gains_fill_the_underweights_before_short_term_ones():
+    led = book([("VTI", 30, 95.0, date(2025, 3, 3)),     # short-term, 5 a share
+                ("BND", 50, 50.0, date(2015, 3, 3))])    # long-term, 20 a share
+    mu = {"VTI": 0.04, "VEA": 0.12, "BND": 0.04}
+    # Both are 1,000 over target; VEA can take only 1,000 (the rest of the target is cash).
+    tgt = pd.Series({"VTI": 2_000.0, "VEA": 1_000.0, "BND": 2_500.0})
+    res, _ = transition_account(led, "Brokerage", tgt, PRICES, ON, model(mu, wealth=6_500.0),
+                                YearGains(0, 0, RATES))
+    assert {x.asset for x in res.sales} == {"BND"}
+    assert {p.asset: p.amount for p in res.purchases} == {"VEA": pytest.approx(1_000.0)}
+    (vti,) = [k for k in res.skipped if k.asset == "VTI"]
+    assert "no underweight asset left" in vti.reason

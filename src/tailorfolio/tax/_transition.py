@@ -440,51 +440,55 @@ def transition_account(ledger: Ledger, account: str, target: pd.Series,
             bought[j] += d
             short = {i2: tgt[i2] - x_acc[i2] for i2 in res_idx if tgt[i2] - x_acc[i2] > tol}
 
-    # 3. Sales where the benefit beats the tax.
+    # 3. Sales where the benefit beats the tax: losses (and lots without gain) fill the
+    # underweights first, then long-term gains, then short-term ones.
     step = max(s.transition_step * value, 50.0)
-    for _ in range(MAX_CHUNKS):
-        over = x_acc - tgt
-        under = tgt - x_acc
-        dests = [j for j in range(n) if under[j] > tol and not blocked[j]]
-        if not dests:
-            break
-        sx = sigma_x()
-        best = None
-        for i in {lot_asset[k] for k in order if rem[k] > 1e-12}:
-            if over[i] <= tol:
-                continue
-            k = next(k for k in order if lot_asset[k] == i and rem[k] > 1e-12)
-            ok = dests
-            if substitutes is not None and lot_gps[k] < 0:
-                ok = [j for j in dests if not substitutes.identical(assets[i], assets[j])]
-                if not ok:
+    for phase in range(3):
+        for _ in range(MAX_CHUNKS):
+            over = x_acc - tgt
+            under = tgt - x_acc
+            dests = [j for j in range(n) if under[j] > tol and not blocked[j]]
+            if not dests:
+                break
+            sx = sigma_x()
+            best = None
+            for i in {lot_asset[k] for k in order if rem[k] > 1e-12}:
+                if over[i] <= tol:
                     continue
-            j = max(ok, key=lambda j: delta_ce(i, j, 1.0, sx))
-            d = min(step, rem[k] * p[i], over[i], under[j])
-            if gains_budget is not None and lot_gps[k] > 0:
-                room = gains_budget - year.net
-                d = min(d, max(room, 0.0) / (lot_gps[k] / p[i]))
-                if d <= tol:
-                    budget_bound[assets[i]] = float(over[i])
+                k = next(k for k in order if lot_asset[k] == i and rem[k] > 1e-12)
+                if _phase_of(lot_gps[k], bool(lot_lt[k])) > phase:
                     continue
-            if s.max_tax is not None and lot_gps[k] > 0:
-                d = _within_max_tax(d, lot_gps[k] / p[i], bool(lot_lt[k]), year,
-                                    s.max_tax - tax_now_total)
-                if d <= tol:
-                    continue
-            q = d / p[i]
-            gain = q * lot_gps[k]
-            tax_cost = year.marginal(gain, bool(lot_lt[k])) - gain * lt_rate * defer
-            benefit = A * delta_ce(i, j, d, sx) - 2 * cost_rate * d
-            net = benefit - tax_cost
-            if net > 1e-9 and (best is None or net / d > best[0]):
-                best = (net / d, k, i, j, d, benefit)
-        if best is None:
-            break
-        _, k, i, j, d, benefit = best
-        sell_lot(k, d / p[i], benefit)
-        x_acc[j] += d
-        bought[j] += d
+                ok = dests
+                if substitutes is not None and lot_gps[k] < 0:
+                    ok = [j for j in dests if not substitutes.identical(assets[i], assets[j])]
+                    if not ok:
+                        continue
+                j = max(ok, key=lambda j: delta_ce(i, j, 1.0, sx))
+                d = min(step, rem[k] * p[i], over[i], under[j])
+                if gains_budget is not None and lot_gps[k] > 0:
+                    room = gains_budget - year.net
+                    d = min(d, max(room, 0.0) / (lot_gps[k] / p[i]))
+                    if d <= tol:
+                        budget_bound[assets[i]] = float(over[i])
+                        continue
+                if s.max_tax is not None and lot_gps[k] > 0:
+                    d = _within_max_tax(d, lot_gps[k] / p[i], bool(lot_lt[k]), year,
+                                        s.max_tax - tax_now_total)
+                    if d <= tol:
+                        continue
+                q = d / p[i]
+                gain = q * lot_gps[k]
+                tax_cost = year.marginal(gain, bool(lot_lt[k])) - gain * lt_rate * defer
+                benefit = A * delta_ce(i, j, d, sx) - 2 * cost_rate * d
+                net = benefit - tax_cost
+                if net > 1e-9 and (best is None or net / d > best[0]):
+                    best = (net / d, k, i, j, d, benefit)
+            if best is None:
+                break
+            _, k, i, j, d, benefit = best
+            sell_lot(k, d / p[i], benefit)
+            x_acc[j] += d
+            bought[j] += d
     # Record every overweight the budget stopped (even if a loss lot later sold there).
     if gains_budget is not None:
         room = gains_budget - year.net
@@ -531,6 +535,13 @@ def transition_account(ledger: Ledger, account: str, target: pd.Series,
         float(np.max(np.abs(d1))) if n else 0.0, te(d0), te(d1), tuple(skipped),
         "transition", 0.0, 0.0, notes)
     return result, TransitionNotes(budget_bound, float(over_budget_required))
+
+
+def _phase_of(gain_per_share: float, long_term: bool) -> int:
+    """0 for losses and lots without gain, 1 for long-term gains, 2 for short-term gains."""
+    if gain_per_share <= 0:
+        return 0
+    return 1 if long_term else 2
 
 
 def _within_max_tax(d: float, gain_per_dollar: float, long_term: bool, year: YearGains,
