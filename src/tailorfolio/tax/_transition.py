@@ -513,7 +513,8 @@ def transition_account(ledger: Ledger, account: str, target: pd.Series,
     cash_after = ledger_cash(ledger, account) + proceeds - float(bought.sum())
     skipped = _skipped(assets, lots, lot_asset, lot_lt, lot_gps, rem, order, x_acc, tgt, p,
                        blocked, value, year, model, lt_rate, defer, A, sigma_x(), delta_ce,
-                       budget_bound, gains_budget, cost_rate, set(reserve_assets))
+                       budget_bound, gains_budget, cost_rate, set(reserve_assets),
+                       None if s.max_tax is None else (s.max_tax, tax_now_total))
     # Realized for the year: a loss that a recent or planned purchase washes is disallowed.
     st = sum(sold[k].allowed_gain for k in range(len(lots)) if not lot_lt[k])
     lt = sum(sold[k].allowed_gain for k in range(len(lots)) if lot_lt[k])
@@ -561,7 +562,7 @@ def _within_max_tax(d: float, gain_per_dollar: float, long_term: bool, year: Yea
 
 def _skipped(assets, lots, lot_asset, lot_lt, lot_gps, rem, order, x_acc, tgt, p, blocked,
              value, year, model, lt_rate, defer, A, sx, delta_ce, budget_bound, gains_budget,
-             cost_rate, reserve_assets) -> list[SkippedTrade]:
+             cost_rate, reserve_assets, tax_cap) -> list[SkippedTrade]:
     """The gaps left, each with the benefit of closing it and the tax that was compared."""
     out: list[SkippedTrade] = []
     band = max(0.01 * value, 1.0)
@@ -578,11 +579,11 @@ def _skipped(assets, lots, lot_asset, lot_lt, lot_gps, rem, order, x_acc, tgt, p
                           "(IRC §1091); buy a substitute or wait")
             elif a in reserve_assets:
                 reason = ("emergency reserve not yet funded: no cash left, and the sales that "
-                          "would fund it cost more tax than their modelled benefit; direct new "
-                          "deposits to it")
+                          "would fund it were not made (see the sales not made and why); "
+                          "direct new deposits to it")
             else:
-                reason = ("no cash to buy it: the sales that would fund it cost more tax "
-                          "than their modelled benefit (see the sales not made)")
+                reason = ("no cash left to buy it: the sales that would fund it were not made "
+                          "(see the sales not made and why)")
             out.append(SkippedTrade(a, float(gap), reason))
             continue
         excess = -gap
@@ -617,6 +618,10 @@ def _skipped(assets, lots, lot_asset, lot_lt, lot_gps, rem, order, x_acc, tgt, p
                       f"(net realized {year.net:,.0f}); selling it would cost {tax_now:,.0f} in "
                       f"tax ({tax_cost:,.0f} net of deferral) for a modelled benefit of "
                       f"{benefit:,.0f} over {horizon}")
+        elif tax_cap is not None and benefit > tax_cost and tax_cap[1] >= tax_cap[0] - 0.01:
+            reason = (f"the tax cap max_tax={tax_cap[0]:,.0f} is reached; selling it would cost "
+                      f"{tax_now:,.0f} in tax ({tax_cost:,.0f} net of deferral) for a modelled "
+                      f"benefit of {benefit:,.0f} over {horizon}")
         elif under.sum() <= 0:
             reason = ("no underweight asset left to buy with the proceeds; selling it would "
                       f"cost {tax_now:,.0f} in tax")
