@@ -336,11 +336,22 @@ def test_recent_purchase_even_partial_blocks_a_harvest():
     assert not h.actionable and "2025-06-20" in h.reason and "Rev. Rul. 2008-5" in h.reason
 
 
-def test_plan_passes_taxable_purchases_to_the_harvest_check(template):
+def test_plan_purchases_in_any_account_block_the_plans_harvests(template):
+    from tailorfolio.profile import TaxLot
+
     prof, market, plan = template
-    plans, summary, _ = plan_accounts(prof, market, plan.weights, prof.as_of)
+    accounts = list(prof.accounts)
+    loss_lot = TaxLot(asset="VEA", quantity=50, cost_basis_per_share=70.0,
+                      acquired=date(2024, 1, 10))            # VEA at 58: a 600 loss
+    accounts[0] = accounts[0].model_copy(update={"lots": (*accounts[0].lots, loss_lot)})
+    with_loss = prof.model_copy(update={"accounts": tuple(accounts)})
+    plans, summary, _ = plan_accounts(with_loss, market, plan.weights, prof.as_of,
+                                      risk_aversion=plan.risk_aversion)
     bought = {(p.account, b.asset) for p in plans for b in p.purchases}
-    assert ("Brokerage", "VEA") in bought
+    assert ("Roth IRA", "VEA") in bought
+    (vea,) = [h for h in summary.harvests if h.asset == "VEA"]
+    assert not vea.actionable
+    assert "'Roth IRA'" in vea.reason and "Rev. Rul. 2008-5" in vea.reason
     assert summary.to_dict()["harvests"] == [h.to_dict() for h in summary.harvests]
 
 
