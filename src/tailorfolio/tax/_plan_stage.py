@@ -7,11 +7,9 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from tailorfolio.errors import InfeasibleError, SolverError, TaxError
 from tailorfolio.market._market import Market
 from tailorfolio.profile._account import Account
 from tailorfolio.profile._enums import AccountType
@@ -32,10 +30,6 @@ from tailorfolio.tax._rebalance import (
 from tailorfolio.tax._transition import BenefitModel, YearGains, transition_account
 from tailorfolio.tax._substitutes import substitute_table
 from tailorfolio.tax._tables import MarginalRates, marginal_rates
-
-if TYPE_CHECKING:
-    from tailorfolio.planning._build import PlanContext
-    from tailorfolio.planning._plan import Plan
 
 MIN_LOCATION_HORIZON_YEARS = 5
 """Shortest horizon used to value placements (years)."""
@@ -417,26 +411,3 @@ def plan_accounts(profile: InvestorProfile, market: Market, weights: dict[str, f
                          transition, float(sum(loc.reserve_placed.values())),
                          dict(loc.reserve_placed), warnings)
     return tuple(plans), summary, loc
-
-
-def tax_stage(ctx: PlanContext, plan: Plan) -> Plan:
-    """Plan stage: fill ``plan.account_plans`` and ``plan.extras['tax']``.
-
-    A household with nothing invested is left as is. When the account trades cannot be
-    computed (an infeasible or failed solve) the plan keeps its allocation and says why in
-    its warnings rather than failing as a whole.
-    """
-    if plan.investable_wealth <= 0:
-        return plan
-    try:
-        plans, summary, _ = plan_accounts(
-            ctx.profile, ctx.market, plan.weights, ctx.as_of,
-            risk_aversion=plan.risk_aversion,
-            excluded={e.ticker: e.reason for e in plan.excluded})
-    except (InfeasibleError, SolverError, TaxError) as exc:
-        return dataclasses.replace(plan, warnings=(*plan.warnings, (
-            f"Per-account trades were not computed: {exc}")))
-    extras: dict[str, Any] = {**plan.extras, "tax": summary}
-    return dataclasses.replace(plan, account_plans=plans, extras=extras,
-                               warnings=tuple(dict.fromkeys((*plan.warnings,
-                                                             *summary.warnings))))
