@@ -595,6 +595,8 @@ def _skipped(assets, lots, lot_asset, lot_lt, lot_gps, rem, order, x_acc, tgt, p
             dest = [(j, mix[j] * amt) for j in range(n) if mix[j] > 0]
             for j, d in dest:
                 benefit += A * delta_ce(i, j, d, sx) - 2 * cost_rate * d
+        else:  # nothing left to buy: the proceeds would stay in cash
+            benefit = A * delta_ce(i, None, excess, sx) - cost_rate * excess
         # Tax of selling it lot by lot, in the procedure's order.
         tax_now = tax_cost = 0.0
         left = excess
@@ -623,8 +625,9 @@ def _skipped(assets, lots, lot_asset, lot_lt, lot_gps, rem, order, x_acc, tgt, p
                       f"{tax_now:,.0f} in tax ({tax_cost:,.0f} net of deferral) for a modelled "
                       f"benefit of {benefit:,.0f} over {horizon}")
         elif under.sum() <= 0:
-            reason = ("no underweight asset left to buy with the proceeds; selling it would "
-                      f"cost {tax_now:,.0f} in tax")
+            reason = ("no underweight asset left to buy with the proceeds; selling it into "
+                      f"cash would cost {tax_now:,.0f} in tax ({tax_cost:,.0f} net of deferral) "
+                      f"for a modelled benefit of {benefit:,.0f} over {horizon}")
         else:
             reason = (f"selling it would cost {tax_now:,.0f} in tax now ({tax_cost:,.0f} net of "
                       f"the value of deferring it to the horizon) for a modelled benefit of "
