@@ -387,7 +387,7 @@ def test_realized_gains_input_is_validated_and_defaults_to_zero():
 
 
 lot_st = st.tuples(st.sampled_from(ASSETS), st.integers(1, 60),
-                   st.floats(20.0, 150.0, allow_nan=False),
+                   st.floats(0.3, 1.3, allow_nan=False),       # basis / price: mostly gains
                    st.dates(date(2015, 1, 1), date(2025, 6, 29)))
 
 
@@ -402,6 +402,7 @@ lot_st = st.tuples(st.sampled_from(ASSETS), st.integers(1, 60),
        step_up=st.booleans(), required=st.sampled_from([None, "VTI", "BND"]))
 def test_no_tax_blind_sale(lots, weights, mu, gamma, horizon, cash, prior, budget, step_up,
                            required):
+    lots = [(a, q, f * PRICES[a], when) for a, q, f, when in lots]
     led = book(lots, cash=cash)
     value = sum(q * PRICES[a] for a, q, _, _ in lots) + cash
     w = np.array(weights) + 1e-3
