@@ -406,8 +406,7 @@ def transition_account(ledger: Ledger, account: str, target: pd.Series,
             avail -= amt
         return avail
 
-    avail = spend_cash(cash - s.min_cash)
-    cash = s.min_cash + avail if cash >= s.min_cash else cash
+    spend_cash(cash - s.min_cash)
     order = sorted(range(len(lots)), key=lambda k: _lot_order_key(
         lots[k], p[lot_asset[k]], on, lots[k].asset in worthless_losses))
 
@@ -429,13 +428,17 @@ def transition_account(ledger: Ledger, account: str, target: pd.Series,
             tax_cost = year.marginal(gain, bool(lot_lt[k])) - gain * lt_rate * defer
             if tax_cost > 1e-9 and not s.fund_reserve_by_selling:
                 break
-            if gains_budget is not None and gain > 0 and year.net + gain > gains_budget:
-                if not s.fund_reserve_by_selling:
-                    break
+            over_budget = gains_budget is not None and gain > 0 and \
+                year.net + gain > gains_budget
+            if over_budget and not s.fund_reserve_by_selling:
+                break
             benefit = A * delta_ce(i, j, d, sigma_x()) - 2 * cost_rate * d
-            why = "" if benefit >= tax_cost else \
+            why = "" if benefit >= tax_cost and not over_budget else \
                 "the emergency reserve (preferences.cash_reserve_months)"
+            before = year.net
             sell_lot(k, d / p[i], benefit, why)
+            if over_budget:
+                over_budget_required += year.net - max(before, gains_budget)
             x_acc[j] += d
             bought[j] += d
             short = {i2: tgt[i2] - x_acc[i2] for i2 in res_idx if tgt[i2] - x_acc[i2] > tol}
