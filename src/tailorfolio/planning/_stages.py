@@ -290,9 +290,14 @@ def accounts_stage(draft: PlanDraft) -> PlanDraft:
     ctx = draft.ctx
     if ctx.wealth <= 0 or draft.household is None:
         return draft
+    excluded = {t: f"excluded by {ex.rule} ({ex.field})"
+                for ex in ctx.constraints.exclusions for t in ex.tickers}
     try:
-        plans, summary, _ = plan_accounts(ctx.profile, ctx.market, draft.household.weights,
-                                          ctx.as_of)
+        plans, summary, _ = plan_accounts(
+            ctx.profile, ctx.market, draft.household.weights, ctx.as_of,
+            reserve_amount=ctx.reserve_amount,
+            expected_return=ctx.market.assumptions.expected_return,
+            risk_aversion=ctx.risk.risk_aversion, excluded=excluded)
     except (InfeasibleError, SolverError, TaxError) as exc:
         return draft.warn(f"Per-account trades were not computed: {exc}")
     return dataclasses.replace(draft, accounts=AccountsSection(plans, summary))
