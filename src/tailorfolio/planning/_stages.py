@@ -300,7 +300,8 @@ def accounts_stage(draft: PlanDraft) -> PlanDraft:
             risk_aversion=ctx.risk.risk_aversion, excluded=excluded)
     except (InfeasibleError, SolverError, TaxError) as exc:
         return draft.warn(f"Per-account trades were not computed: {exc}")
-    return dataclasses.replace(draft, accounts=AccountsSection(plans, summary))
+    return dataclasses.replace(draft, accounts=AccountsSection(plans, summary)).warn(
+        *summary.warnings)
 
 
 def _model_label(ctx: PlanContext, n_paths: int) -> str:
