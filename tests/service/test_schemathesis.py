@@ -27,20 +27,20 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from .svc_helpers import ACCOUNT, PROFILE, sign_up
+from .svc_helpers import ACCOUNT, PROFILE, make_plan, sign_up
 
 from tailorfolio.service import ServiceSettings, create_app
 
 _DIR = Path(tempfile.mkdtemp(prefix="tf-schemathesis-"))
 atexit.register(shutil.rmtree, _DIR, True)
-APP = create_app(ServiceSettings.from_env(data_dir=_DIR, secret_key="s" * 40, goal_paths=0,
+APP = create_app(ServiceSettings.from_env(data_dir=_DIR, secret_key="s" * 40, goal_paths=0, plan_executor="thread",
                                           database_url=f"sqlite:///{_DIR / 'fuzz.db'}"))
 with TestClient(APP) as _c:  # runs the migrations and seeds one client with an account and plan
     HEADERS = sign_up(_c, "fuzz@f.example")
     _cid = _c.post("/api/v1/clients", headers=HEADERS, json={"name": "F", "profile": PROFILE}
                    ).json()["id"]
     _c.post(f"/api/v1/clients/{_cid}/accounts", headers=HEADERS, json=ACCOUNT)
-    _c.post(f"/api/v1/clients/{_cid}/plans", headers=HEADERS, json={})
+    make_plan(_c, HEADERS, _cid)
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,

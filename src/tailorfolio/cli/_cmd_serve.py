@@ -50,7 +50,8 @@ def register(app: typer.Typer) -> None:
                                                 "advisor as its admin.")],
         password: Annotated[str, typer.Option(prompt=True, hide_input=True,
                                               confirmation_prompt=True,
-                                              help="At least 10 characters (prompted).")],
+                                              help="At least 12 characters, not the e-mail, not a common "
+                                                   "password (prompted).")],
         data_dir: Annotated[Optional[Path], typer.Option(help="As for serve.")] = None,
         database_url: Annotated[Optional[str], typer.Option(help="As for serve.")] = None,
     ) -> None:
@@ -76,6 +77,6 @@ def register(app: typer.Typer) -> None:
         engine = make_engine(settings.database_url)
         run_migrations(engine)
         with session_factory(engine)() as db:
-            adv = signup(db, body)
+            adv = signup(db, body, reveal=True)
         engine.dispose()
         typer.echo(f"Advisor {adv.email} (id {adv.id}) created as admin of firm {firm!r}.")
