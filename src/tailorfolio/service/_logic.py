@@ -235,6 +235,7 @@ def update_advisor(db: Session, me: Advisor, advisor_id: int, body: s.AdvisorUpd
 THROTTLE_FREE = {"acct": 5, "addr": 20}
 THROTTLE_CAP = {"acct": 15 * 60, "addr": 60 * 60}
 THROTTLE_FORGET = timedelta(hours=1)
+_NEVER = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def _throttle_keys(email: str, address: str) -> dict[str, str]:
@@ -260,7 +261,7 @@ def _throttle_fail(db: Session, keys: dict[str, str], now: datetime) -> None:
     for kind, key in keys.items():
         row = db.scalar(sa.select(SignInThrottle).where(SignInThrottle.key == key))
         if row is None:
-            row = SignInThrottle(key=key, failures=0, last_failure_at=now, blocked_until=now)
+            row = SignInThrottle(key=key, failures=0, last_failure_at=now, blocked_until=_NEVER)
             db.add(row)
         elif now - row.last_failure_at > THROTTLE_FORGET:
             row.failures = 0
@@ -268,7 +269,7 @@ def _throttle_fail(db: Session, keys: dict[str, str], now: datetime) -> None:
         row.last_failure_at = now
         over = row.failures - THROTTLE_FREE[kind]
         row.blocked_until = now + timedelta(
-            seconds=min(THROTTLE_CAP[kind], 2 ** min(over - 1, 30))) if over > 0 else now
+            seconds=min(THROTTLE_CAP[kind], 2 ** min(over - 1, 30))) if over > 0 else _NEVER
     db.execute(sa.delete(SignInThrottle).where(
         SignInThrottle.last_failure_at < now - THROTTLE_FORGET))
 

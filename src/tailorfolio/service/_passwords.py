@@ -30,6 +30,11 @@ tailorfolio
 """.split())
 
 
+_SEQUENCES = ("0123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiop", "asdfghjkl",
+              "zxcvbnm", "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p")
+_RUNS = tuple(run for seq in _SEQUENCES for run in (seq * 4, seq[::-1] * 4))
+
+
 def _core(password: str) -> str:
     return re.sub(r"[\d\W_]+$", "", password.lower())
 
@@ -52,8 +57,7 @@ def password_problem(password: str, email: str | None = None) -> str | None:
     for unit in range(1, len(low) // 2 + 1):
         if len(low) % unit == 0 and low[:unit] * (len(low) // unit) == low:
             return "must not be a short string repeated"
-    steps = {ord(b) - ord(a) for a, b in zip(low, low[1:])}
-    if steps <= {1} or steps <= {-1}:
+    if any(low in run for run in _RUNS):
         return "must not be a run of consecutive characters"
     compact = re.sub(r"\s+", "", low)
     if low in COMMON or compact in COMMON or _core(low) in COMMON or _core(compact) in COMMON:
