@@ -105,10 +105,11 @@ class ServerProcess:
     """``python -m tailorfolio serve`` in a subprocess with its own data directory."""
 
     def __init__(self, data_dir: Path, database_url: str | None = None,
-                 goal_paths: int = 0) -> None:
+                 goal_paths: int = 0, env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
         self.database_url = database_url
         self.goal_paths = goal_paths
+        self.extra_env = env or {}
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
         self.base = f"http://127.0.0.1:{self.port}"
@@ -116,7 +117,7 @@ class ServerProcess:
     def start(self, timeout: float = 60) -> ServerProcess:
         env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", ""),
                "TAILORFOLIO_DATA_DIR": str(self.data_dir),
-               "TAILORFOLIO_GOAL_PATHS": str(self.goal_paths)}
+               "TAILORFOLIO_GOAL_PATHS": str(self.goal_paths), **self.extra_env}
         if self.database_url:
             env["TAILORFOLIO_DATABASE_URL"] = self.database_url
         self.log = open(self.data_dir / f"server-{self.port}.log", "ab")
