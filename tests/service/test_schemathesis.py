@@ -45,7 +45,8 @@ with TestClient(APP) as _c:  # runs the migrations and seeds one client with an 
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
-SKIP = {("POST", "/api/v1/auth/logout")}  # would revoke the token the other cases use
+# would revoke the token the other cases use (sent without credentials instead)
+SKIP = {("POST", "/api/v1/auth/logout"), ("DELETE", "/api/v1/advisors/{advisor_id}/sessions")}
 SEEN: Counter[int] = Counter()
 OPERATIONS: set[str] = set()
 
