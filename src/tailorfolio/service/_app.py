@@ -191,6 +191,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         recovered = runner.recover()
         if recovered:
             log.warning("%d plan job(s) of a previous run marked failed", recovered)
+        runner.start()
         yield
         runner.stop()
         engine.dispose()

@@ -126,10 +126,18 @@ class _ProcessWorker:
         self.proc.start()
         child.close()
         self.conn = parent
-        if not parent.poll(WORKER_START_SECONDS):
+        try:
+            if not parent.poll(WORKER_START_SECONDS):
+                raise EOFError
+            parent.recv()  # ("ready", None)
+        except (EOFError, OSError):
             self.kill()
-            raise WorkerDied("the worker process did not start")
-        parent.recv()  # ("ready", None)
+            raise WorkerDied("the worker process did not start (see its error above)") from None
+
+    def warm(self) -> None:
+        """Start the process now, so that the first plan does not wait for its imports."""
+        if self.proc is None or not self.proc.is_alive():
+            self._start()
 
     def compute(self, kwargs: dict[str, Any], budget: float, progress: Any) -> dict[str, Any]:
         if self.proc is None or not self.proc.is_alive():
@@ -186,6 +194,9 @@ class _ThreadWorker:
         return result
 
     def kill(self) -> None:
+        pass
+
+    def warm(self) -> None:
         pass
 
 
@@ -280,6 +291,10 @@ class JobRunner:
         return self._pending
 
     # -------------------------------------------------------------- lifecycle
+    def start(self) -> None:
+        """Start the workers now (at application start-up) rather than at the first plan."""
+        self._ensure_started()
+
     def _ensure_started(self) -> None:
         with self._lock:
             if self._threads:
@@ -334,6 +349,10 @@ class JobRunner:
 
     # -------------------------------------------------------------- work
     def _loop(self, worker: Any) -> None:
+        try:
+            worker.warm()
+        except Exception:  # retried at the first plan; the job then fails if it cannot start
+            log.exception("a plan worker could not start")
         while True:
             spec = self._queue.get()
             if spec is None:
