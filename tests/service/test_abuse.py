@@ -118,7 +118,7 @@ def _token(c, email, password):
 
 
 def test_guessing_from_one_address_does_not_lock_out_the_owner(app, client):
-    """Rule: per (e-mail, address) 5 free failures, then 1 s, 2 s, 4 s ... (429 with
+    """Rule: per (e-mail, address) 5 free failures, then waits of 1 s, 2 s, 4 s ... (429 with
     Retry-After); the owner from another address signs in at once."""
     from tailorfolio.service._logic import THROTTLE_FREE
 
@@ -151,7 +151,7 @@ def test_spraying_many_emails_from_one_address_is_throttled(app, client):
 
     sprayer = TestClient(app, client=("192.0.2.50", 40002))
     statuses = [_token(sprayer, f"user{i}@spray.example", "Spring2024!!").status_code
-                for i in range(THROTTLE_FREE["addr"] + 1)]
+                for i in range(THROTTLE_FREE["addr"])]
     assert statuses[:THROTTLE_FREE["addr"]] == [401] * THROTTLE_FREE["addr"]
     r = _token(sprayer, "user999@spray.example", "Spring2024!!")
     assert r.status_code == 429 and r.json()["field"] == "address"
@@ -554,3 +554,18 @@ def test_concurrent_sign_in_failures_count_exactly(app, client):
         n = db.execute(sa.text("SELECT failures FROM signin_throttle WHERE key = "
                                "'acct:race@r.example|203.0.113.77'")).scalar()
     assert statuses == [401] * 4 and n == 4
+
+
+def test_signups_from_one_address_are_throttled(app, client):
+    """Each sign-up costs an argon2 hash: 10 per address and hour, then 429 + Retry-After."""
+    from tailorfolio.service._logic import THROTTLE_FREE
+
+    c = TestClient(app, client=("192.0.2.99", 1))
+    for i in range(THROTTLE_FREE["signup"]):
+        r = c.post("/api/v1/auth/signup", json={"firm_name": "S", "name": "S",
+                                                "email": f"s{i}@s.example", "password": PASSWORD})
+        assert r.status_code == 202
+    r = c.post("/api/v1/auth/signup", json={"firm_name": "S", "name": "S",
+                                            "email": "late@s.example", "password": PASSWORD})
+    assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+    assert sign_up(client, "other@address.example")  # another address signs up

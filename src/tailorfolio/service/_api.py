@@ -48,6 +48,7 @@ def signup(body: s.SignupCreate, request: Request, db: DB) -> s.Accepted:
     if not request.app.state.settings.allow_signup:
         raise PermissionDeniedError("Sign-up is disabled on this server.", field="signup",
                                     fix="ask an admin of your firm to add you")
+    L.throttle_signup(db, client_address(request))
     L.signup(db, body)
     return s.Accepted(message=SIGNUP_ACCEPTED)
 

@@ -225,15 +225,16 @@ def update_advisor(db: Session, me: Advisor, advisor_id: int, body: s.AdvisorUpd
 #
 # Rule: failed sign-ins are counted in the database under two keys, the (e-mail, client
 # address) pair and the client address alone. Each key has a number of free failures
-# (THROTTLE_FREE); every failure beyond it doubles a waiting time (1 s, 2 s, 4 s, ... capped at
-# THROTTLE_CAP) during which sign-ins under that key are refused with 429 and Retry-After,
+# (THROTTLE_FREE); from the last free failure on, each failure doubles a waiting time (1 s, 2 s,
+# 4 s, ... capped at THROTTLE_CAP) during which sign-ins under that key are refused with 429
+# and Retry-After,
 # before any password is checked. A key is forgotten THROTTLE_FORGET after its last failure; a
 # successful sign-in clears its (e-mail, address) pair. So a guesser is slowed on the accounts
 # it tries and, from one address, across all accounts (spraying), while the owner signing in
 # from another address is never blocked by it: there is no per-e-mail lockout.
 
-THROTTLE_FREE = {"acct": 5, "addr": 20}
-THROTTLE_CAP = {"acct": 15 * 60, "addr": 60 * 60}
+THROTTLE_FREE = {"acct": 5, "addr": 20, "signup": 10}
+THROTTLE_CAP = {"acct": 15 * 60, "addr": 60 * 60, "signup": 60 * 60}
 THROTTLE_FORGET = timedelta(hours=1)
 _NEVER = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -249,6 +250,10 @@ def _throttle_check(db: Session, keys: dict[str, str], now: datetime) -> None:
         if now - row.last_failure_at > THROTTLE_FORGET or row.blocked_until <= now:
             continue
         wait = max(1, math.ceil((row.blocked_until - now).total_seconds()))
+        if row.key.startswith("signup:"):
+            raise TooManyAttemptsError(
+                f"Too many sign-ups from your address; try again in {wait} s.",
+                field="address", value=None, fix=f"wait {wait} seconds", retry_after=wait)
         whom = "this e-mail from your address" if row.key.startswith("acct:") else \
             "your address"
         raise TooManyAttemptsError(
@@ -267,11 +272,27 @@ def _throttle_fail(db: Session, keys: dict[str, str], now: datetime) -> None:
             row.failures = 0
         row.failures += 1
         row.last_failure_at = now
-        over = row.failures - THROTTLE_FREE[kind]
+        over = row.failures - THROTTLE_FREE[kind] + 1  # > 0: the free attempts are used up
         row.blocked_until = now + timedelta(
             seconds=min(THROTTLE_CAP[kind], 2 ** min(over - 1, 30))) if over > 0 else _NEVER
     db.execute(sa.delete(SignInThrottle).where(
         SignInThrottle.last_failure_at < now - THROTTLE_FORGET))
+
+
+def throttle_signup(db: Session, address: str) -> None:
+    """Count a sign-up attempt from ``address`` (new or taken e-mail alike, so the count is no
+    oracle): 10 free per hour, then the same doubling wait as sign-ins (429, Retry-After).
+    Each sign-up costs an argon2 hash; this bounds what one address can make the server do."""
+    keys = {"signup": f"signup:{(address or 'unknown')[:100]}"}
+    now = utcnow()
+    _throttle_check(db, keys, now)
+    for _ in range(3):
+        try:
+            _throttle_fail(db, keys, now)
+            db.commit()
+            return
+        except IntegrityError:
+            db.rollback()
 
 
 def authenticate(db: Session, email: str, password: str, address: str = "unknown") -> Advisor:

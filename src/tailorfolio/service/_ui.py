@@ -248,6 +248,14 @@ async def signup(request: Request) -> Response:
         values.pop("password")
         return render(request, "signup.html.j2", status=422, me=None, errors=errors,
                       values=values)
+    try:
+        L.throttle_signup(request.state.db, request.client.host if request.client else "")
+    except TooManyAttemptsError as exc:
+        values.pop("password")
+        resp = render(request, "signup.html.j2", status=429, me=None,
+                      errors={"email": exc.message}, values=values)
+        resp.headers.update(exc.headers())
+        return resp
     L.signup(request.state.db, body)  # the same answer whether or not the e-mail was taken
     return _redirect("/signin?welcome=1")
 
