@@ -227,8 +227,7 @@ def update_advisor(db: Session, me: Advisor, advisor_id: int, body: s.AdvisorUpd
 # address) pair and the client address alone. Each key has a number of free failures
 # (THROTTLE_FREE); from the last free failure on, each failure doubles a waiting time (1 s, 2 s,
 # 4 s, ... capped at THROTTLE_CAP) during which sign-ins under that key are refused with 429
-# and Retry-After,
-# before any password is checked. A key is forgotten THROTTLE_FORGET after its last failure; a
+# and Retry-After, before any password is checked. A key is forgotten THROTTLE_FORGET after its last failure; a
 # successful sign-in clears its (e-mail, address) pair. So a guesser is slowed on the accounts
 # it tries and, from one address, across all accounts (spraying), while the owner signing in
 # from another address is never blocked by it: there is no per-e-mail lockout.
