@@ -311,7 +311,8 @@ def test_password_policy(client, password, why):
 def test_csv_with_a_bare_carriage_return_and_a_lot_in_9999_are_field_level_4xx(client):
     h, cid, aid = _client_with_account(client)
     url = f"/api/v1/clients/{cid}/accounts/{aid}/lots/upload"
-    bare_cr = b"asset,quantity,cost_basis_per_share,acquired\nVTI,1,1,2020-01-01\nBND,1\r,1,2020-01-01\n"
+    bare_cr = (b"asset,quantity,cost_basis_per_share,acquired\nVTI,1,1,2020-01-01\n"
+               b"BND,1\r,1,2020-01-01\n")
     r = client.post(url, headers=h, files={"file": ("h.csv", bare_cr, "text/csv")})
     assert r.status_code == 422 and r.json()["field"].startswith("file line"), r.text
     far = b"asset,quantity,cost_basis_per_share,acquired\nVTI,1,1,9999-12-31\n"

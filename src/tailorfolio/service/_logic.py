@@ -178,8 +178,8 @@ def revoke_sessions(db: Session, me: Advisor, advisor_id: int) -> int:
     return int(n or 0)
 
 
-def list_advisor_api_keys(db: Session, me: Advisor, advisor_id: int, limit: int, offset: int
-                          ) -> tuple[list[ApiKey], int]:
+def list_advisor_api_keys(db: Session, me: Advisor, advisor_id: int, limit: int,
+                          offset: int) -> tuple[list[ApiKey], int]:
     adv = _firm_advisor(db, me, advisor_id, admin_only=False)
     return list_api_keys(db, adv, limit, offset)
 
@@ -225,12 +225,13 @@ def update_advisor(db: Session, me: Advisor, advisor_id: int, body: s.AdvisorUpd
 #
 # Rule: failed sign-ins are counted in the database under two keys, the (e-mail, client
 # address) pair and the client address alone. Each key has a number of free failures
-# (THROTTLE_FREE); from the last free failure on, each failure doubles a waiting time (1 s, 2 s,
-# 4 s, ... capped at THROTTLE_CAP) during which sign-ins under that key are refused with 429
-# and Retry-After, before any password is checked. A key is forgotten THROTTLE_FORGET after its last failure; a
-# successful sign-in clears its (e-mail, address) pair. So a guesser is slowed on the accounts
-# it tries and, from one address, across all accounts (spraying), while the owner signing in
-# from another address is never blocked by it: there is no per-e-mail lockout.
+# (THROTTLE_FREE); from the last free failure on, each failure doubles a waiting time (1 s,
+# 2 s, 4 s, ... capped at THROTTLE_CAP) during which sign-ins under that key are refused with
+# 429 and Retry-After, before any password is checked. A key is forgotten THROTTLE_FORGET
+# after its last failure; a successful sign-in clears its (e-mail, address) pair. So a guesser
+# is slowed on the accounts it tries and, from one address, across all accounts (spraying),
+# while the owner signing in from another address is never blocked by it: there is no
+# per-e-mail lockout. Sign-ups count under a third key, the address (THROTTLE_FREE["signup"]).
 
 THROTTLE_FREE = {"acct": 5, "addr": 20, "signup": 10}
 THROTTLE_CAP = {"acct": 15 * 60, "addr": 60 * 60, "signup": 60 * 60}
