@@ -150,7 +150,8 @@ def audit_log(me: Me, db: DB, pg: Pg) -> dict:
 # ------------------------------------------------------------------ clients and profiles
 
 @router.get("/clients", response_model=s.Page[s.ClientRead], tags=["clients"])
-def clients(me: Me, db: DB, pg: Pg, q: Annotated[str | None, Query(max_length=120, description="name contains")] = None) -> dict:
+def clients(me: Me, db: DB, pg: Pg, q: Annotated[str | None, Query(
+        max_length=120, description="name contains")] = None) -> dict:
     rows, total = L.list_clients(db, me, pg.limit, pg.offset, q)
     return {"items": [L.client_read(db, c) for c in rows], "total": total, "limit": pg.limit,
             "offset": pg.offset}
