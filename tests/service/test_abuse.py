@@ -325,7 +325,7 @@ def test_csv_with_a_bare_carriage_return_and_a_lot_in_9999_are_field_level_4xx(c
     assert r.status_code == 422
     # nothing was stored and the client's plans still work
     plan = make_plan(client, h, cid)
-    assert abs(sum(plan["plan"]["weights"].values()) - 1) < 1e-6
+    assert abs(sum(plan["plan"]["household"]["weights"].values()) - 1) < 1e-6
 
 
 def test_a_stored_lot_from_before_the_limits_gives_a_field_error_not_a_broken_plan(app, client):
@@ -342,7 +342,7 @@ def test_a_stored_lot_from_before_the_limits_gives_a_field_error_not_a_broken_pl
 @pytest.mark.parametrize("body,field", [
     ({"as_of": "0001-01-01"}, "as_of"),
     ({"as_of": "9999-12-31"}, "as_of"),
-    ({"objective": "max_everything"}, "objective"),
+    ({"return_model": "max_everything"}, "return_model"),
 ])
 def test_plan_request_bounds(client, body, field):
     h, cid, _ = _client_with_account(client)

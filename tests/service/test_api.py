@@ -207,7 +207,7 @@ def test_owner_gets_every_route(client, world):
     assert up["created"] == 2 and [lot["asset"] for lot in up["lots"]] == ["VEA", "VWO"]
     plan = bodies[("GET", "/api/v1/clients/{client_id}/plans/{plan_id}")].json()
     assert plan["id"] == pid and 1 <= plan["risk_level"] <= 10
-    assert abs(sum(plan["plan"]["weights"].values()) - 1) < 1e-6
+    assert abs(sum(plan["plan"]["household"]["weights"].values()) - 1) < 1e-6
     assert plan["inputs"]["profile"]["accounts"][0]["name"] == "Brokerage"
     assert plan["assumptions"]["sources"]["VTI"].startswith("Vanguard")
     report = bodies[("GET", "/api/v1/clients/{client_id}/plans/{plan_id}/report")]

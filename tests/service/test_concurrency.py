@@ -87,10 +87,10 @@ def test_simultaneous_plans_and_profile_updates(server):
     assert incomes == sorted(landed)  # no lost update, no duplicate
     assert plans["total"] == N_PLANS
     for d in details:
-        assert abs(sum(d["plan"]["weights"].values()) - 1) < 1e-6
+        assert abs(sum(d["plan"]["household"]["weights"].values()) - 1) < 1e-6
         assert d["plan"]["provenance"]["input_hash"] == d["input_hash"]
         assert d["frontier"] and len(d["frontier"]["volatility"]) > 2
-        assert d["plan"]["goal_outcomes"] and "fan_chart_real" in d["plan"]["extras"]["goals"]
+        assert d["plan"]["goals"]["outcomes"] and d["plan"]["goals"]["fan_chart_real"]
     backend = sa.make_url(url).get_backend_name()
     print(f"\n[concurrency/{backend}] {N_PLANS} simultaneous plan requests -> "
           f"{statuses.count('done')} jobs done, {plans['total']} complete plans stored; "
@@ -160,7 +160,7 @@ def test_killing_the_server_during_writes_leaves_a_consistent_database(tmp_path)
         for pid, report, inputs in plans:
             report = json.loads(report) if isinstance(report, str) else report
             inputs = json.loads(inputs) if isinstance(inputs, str) else inputs
-            assert abs(sum(report["plan"]["weights"].values()) - 1) < 1e-6
+            assert abs(sum(report["plan"]["household"]["weights"].values()) - 1) < 1e-6
             assert inputs["profile"]["accounts"]
         audited = {r[0] for r in q("SELECT entity_id FROM audit_log WHERE entity = 'plan'")}
         assert {p[0] for p in plans} == audited

@@ -108,7 +108,7 @@ def test_100_concurrent_plan_requests(server):
             r = c.get(j["links"]["plan"], headers=h)
             assert r.status_code == 200
             plan = r.json()
-            assert abs(sum(plan["plan"]["weights"].values()) - 1) < 1e-6
+            assert abs(sum(plan["plan"]["household"]["weights"].values()) - 1) < 1e-6
             assert plan["plan"]["provenance"]["input_hash"] == plan["input_hash"]
             assert plan["inputs"]["profile"]["accounts"][0]["lots"]
         total_plans = sum(c.get(f"/api/v1/clients/{cid}/plans", headers=h).json()["total"]

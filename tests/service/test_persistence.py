@@ -71,11 +71,11 @@ def test_full_flow_persists_with_provenance(database_url, tmp_path):
 
     from tailorfolio.planning import PlanSettings
 
-    assert old["plan"]["goal_outcomes"][0]["name"] == "Retirement"
+    assert old["plan"]["goals"]["outcomes"][0]["name"] == "Retirement"
     again = build_plan(parse_profile(old["inputs"]["profile"]),
                        settings=PlanSettings(**old["inputs"]["settings"]))
     assert again.provenance.input_hash == old["input_hash"]
-    assert again.weights == old["plan"]["weights"]
+    assert again.weights == old["plan"]["household"]["weights"]
 
 
 def test_profile_versions_are_kept(database_url, tmp_path):

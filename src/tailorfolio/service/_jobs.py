@@ -51,7 +51,7 @@ class JobSpec:
     client_id: int
     profile_version: int
     inputs: dict[str, Any]
-    objective: str
+    return_model: str
     as_of: date | None
     goal_paths: int | None
 
@@ -376,7 +376,7 @@ class JobRunner:
         def progress(fraction: float, stage: str) -> None:
             self._progress[spec.job_id] = (float(fraction), str(stage))
 
-        kwargs = dict(inputs=spec.inputs, objective=spec.objective, as_of=spec.as_of,
+        kwargs = dict(inputs=spec.inputs, return_model=spec.return_model, as_of=spec.as_of,
                       goal_paths=spec.goal_paths)
         t0 = time.monotonic()
         try:

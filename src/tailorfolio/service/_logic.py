@@ -906,7 +906,7 @@ def submit_plan(db: Session, me: Advisor, client_id: int, body: s.PlanCreate,
         raise
     runner.enqueue(JobSpec(job_id=job.id, firm_id=me.firm_id, advisor_id=me.id,
                            client_id=client.id, profile_version=version, inputs=inputs,
-                           objective=body.objective.value, as_of=body.as_of,
+                           return_model=body.return_model.value, as_of=body.as_of,
                            goal_paths=goal_paths))
     return job
 

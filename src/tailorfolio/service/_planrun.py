@@ -25,7 +25,7 @@ def assumptions_record(market: Any) -> dict[str, Any]:
             "last_prices": dict(market.last_prices)}
 
 
-def compute_plan(inputs: dict[str, Any], objective: str, as_of: date | None,
+def compute_plan(inputs: dict[str, Any], return_model: str, as_of: date | None,
                  goal_paths: int | None, progress: Any = None) -> dict[str, Any]:
     """The :class:`PlanRecord` fields (but the ids) of a plan for ``inputs``.
 
@@ -33,8 +33,8 @@ def compute_plan(inputs: dict[str, Any], objective: str, as_of: date | None,
     ----------
     inputs : dict
         The complete profile (facts, accounts, lots) as plain data.
-    objective : str
-        An :class:`~tailorfolio.optimize.Objective` value.
+    return_model : str
+        A :class:`~tailorfolio.market.ReturnModel` value.
     as_of : date, optional
         Date the plan is made for.
     goal_paths : int, optional
@@ -55,20 +55,20 @@ def compute_plan(inputs: dict[str, Any], objective: str, as_of: date | None,
 
     profile = parse_profile(inputs)
     market = default_market()
-    settings = PlanSettings(objective=objective) if goal_paths is None else \
-        PlanSettings(objective=objective, goal_paths=goal_paths)
+    settings = PlanSettings(return_model=return_model) if goal_paths is None else \
+        PlanSettings(return_model=return_model, goal_paths=goal_paths)
     if progress:
         progress(0.2, "optimizing")
     plan = build_plan(profile, market, settings=settings, as_of=as_of)
     if progress:
         progress(0.7, "writing the report")
-    report = report_data(plan, profile, market, settings=settings)
-    equity = sum(line.weight for line in plan.allocation if line.broad_class == "equity")
+    report = report_data(plan)
+    equity = plan.household.equity_share
     return dict(
         library_version=__version__, input_hash=plan.provenance.input_hash,
         inputs={"profile": inputs, "settings": settings.model_dump(mode="json"),
                 "as_of": plan.provenance.as_of, "market": "default"},
-        assumptions=assumptions_record(market), report=report,
+        assumptions=assumptions_record(plan.resolved_market or market), report=report,
         risk_level=int(plan.risk.level), expected_return=float(plan.expected_return),
         volatility=float(plan.volatility), sharpe=float(plan.sharpe),
         equity_share=float(equity), investable_wealth=float(plan.investable_wealth))

@@ -7,7 +7,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from tailorfolio.optimize._result import Objective
+from tailorfolio.market._equilibrium import ReturnModel
 from tailorfolio.profile._enums import AccountType
 from tailorfolio.service import _config as limits
 from tailorfolio.service._passwords import password_problem
@@ -263,7 +263,11 @@ class LotUpload(BaseModel):
 
 class PlanCreate(BaseModel):
     model_config = _STRICT
-    objective: Objective = Objective.MAX_UTILITY
+    return_model: ReturnModel = Field(
+        default=ReturnModel.EQUILIBRIUM_VIEWS,
+        description="Where expected returns come from: market equilibrium with the "
+                    "capital-market forecasts as views (default), equilibrium alone, or the "
+                    "raw forecasts.")
     as_of: date | None = Field(default=None, description="Date the plan is made for; defaults "
                                f"to the profile's as_of, then today. From {limits.MIN_DATE} "
                                f"to {limits.MAX_AS_OF_FUTURE_DAYS} days after today.")
