@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from tailorfolio.errors import DataError, FieldIssue, PriceDataError, ProfileValidationError
+from tailorfolio.limits import MAX_PROFILE_BYTES, MAX_TABLE_BYTES, clip_text
 from tailorfolio.market._defaults import asset_from_row
 from tailorfolio.market._from_prices import market_from_prices
 from tailorfolio.market._market import Market
@@ -33,6 +34,17 @@ def load_profile(path: str | Path) -> InvestorProfile:
     """
     p = Path(path)
     try:
+        size = p.stat().st_size
+    except OSError:
+        size = 0
+    if size > MAX_PROFILE_BYTES:
+        raise ProfileValidationError(
+            [FieldIssue("(file)", f"{size:,} bytes",
+                        f"a profile file is at most {MAX_PROFILE_BYTES:,} bytes",
+                        "check that this is the profile, not a data file")],
+            source=str(p),
+        )
+    try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ProfileValidationError(
@@ -42,7 +54,8 @@ def load_profile(path: str | Path) -> InvestorProfile:
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileValidationError(
-            [FieldIssue("(file)", str(p), f"cannot read the file: {exc}", "save it as UTF-8")],
+            [FieldIssue("(file)", str(p), f"cannot read the file: {clip_text(str(exc), 120)}",
+                        "save it as UTF-8")],
             source=str(p),
         ) from None
     return profile_from_yaml(text, source=str(p))
@@ -60,15 +73,24 @@ def read_table(path: str | Path) -> pd.DataFrame:
     if not p.exists():
         raise DataError(f"File {p} does not exist.", field="path", value=str(p),
                         fix="check the path")
+    if p.is_dir():
+        raise DataError(f"{p} is a directory, not a file.", field="path", value=str(p),
+                        fix="give the path of a .csv or .parquet file")
+    size = p.stat().st_size
+    if size > MAX_TABLE_BYTES:
+        raise DataError(f"{p} is {size:,} bytes; files up to {MAX_TABLE_BYTES:,} bytes are read.",
+                        field="path", value=str(p), expected=f"<= {MAX_TABLE_BYTES:,} bytes",
+                        fix="split or resample the file")
     suffix = p.suffix.lower()
     try:
         if suffix in (".parquet", ".pq"):
             return pd.read_parquet(p)
         if suffix in (".csv", ".txt"):
             return pd.read_csv(p)
-    except (ValueError, OSError) as exc:
-        raise DataError(f"Cannot read {p}: {exc}", field="path", value=str(p),
-                        fix="check the file's format") from None
+    except (ValueError, OSError, ImportError) as exc:
+        raise DataError(f"Cannot read {p}: {clip_text(str(exc), 160)}", field="path",
+                        value=str(p), fix="check the file's format (CSV with a header row, "
+                        "or Parquet)") from None
     raise DataError(f"Unsupported file type {suffix!r} for {p}.", field="path", value=str(p),
                     expected=".csv or .parquet", fix="convert the file to CSV or Parquet")
 
