@@ -299,7 +299,8 @@ def batch_from_table(model: FleetModel, table: pa.Table
             bad.add(np.array([r]), f"excluded_sectors: {v!r} matches no asset or tag")
         batch.upper[r, hit] = 0.0
 
-    if "class_bounds" in table.column_names:
+    if "class_bounds" in table.column_names and pa.types.is_list(
+            table.column("class_bounds").type):
         col = table.column("class_bounds").combine_chunks()
         rows = pc.list_parent_indices(col).to_numpy(zero_copy_only=False)
         flat = pc.list_flatten(col)
