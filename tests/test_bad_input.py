@@ -159,6 +159,7 @@ DATE_ERRORS = [
     ("goals.0.target_year", 2020, "goals[0].target_year"),
     ("goals.0.target_year", 1800, "goals[0].target_year"),
     ("goals.0.target_year", 9999, "goals[0].target_year"),
+    ("goals.0.target_year", 2130, "goals[0].target_year"),
 ]
 
 
@@ -306,6 +307,11 @@ API: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
      "as_of"),
     ("as_of before lots", lambda: tf.plan(_PROFILE, as_of="2020-01-01"), ParameterError,
      "as_of"),
+    ("as_of 1900 (goals too far)", lambda: tf.plan(tf.parse_profile(_set(
+        BASE, "accounts", [{"name": "Cash", "type": "taxable", "cash": 1000}])),
+        as_of="1900-01-01"), ParameterError, "as_of"),
+    ("as_of after a goal", lambda: tf.plan(_PROFILE, as_of="2040-01-01"), ParameterError,
+     "as_of"),
     ("market list", lambda: tf.plan(_PROFILE, market=[1, 2]), DataError, "market"),
     ("market frame", lambda: tf.plan(_PROFILE, market=pd.DataFrame({"A": [1.0]})), DataError,
      "market"),
@@ -449,6 +455,35 @@ def test_price_file_paths(name: str, path: str, profile_path: Path, tmp_path: Pa
         target.write_bytes(b"PK\x03\x04")
     res = _cli(["plan", str(profile_path), "--market", str(target)])
     assert res.exit_code == DataError.exit_code and "path" in res.output, res.output
+
+
+UNIVERSE_FILES: list[tuple[str, str, str]] = [
+    ("esg score 500", "ticker,esg_score\nVTI,500\nBND,50\nVEA,50\n", "universe.esg_score"),
+    ("esg score text", "ticker,esg_score\nVTI,good\nBND,50\nVEA,50\n", "universe.esg_score"),
+    ("expense ratio inf", "ticker,expense_ratio\nVTI,inf\nBND,0\nVEA,0\n",
+     "universe.expense_ratio"),
+    ("negative yield", "ticker,yield\nVTI,-0.5\nBND,0\nVEA,0\n", "universe.yield"),
+    ("duplicate ticker", "ticker\nVTI\nVTI\nBND\nVEA\n", "universe.ticker"),
+    ("blank ticker", "ticker,name\n,nameless\nVTI,x\nBND,y\nVEA,z\n", "ticker"),
+    ("no ticker column", "symbol\nVTI\n", "universe.ticker"),
+]
+
+
+@pytest.mark.parametrize("name,text,field", UNIVERSE_FILES, ids=[n for n, *_ in UNIVERSE_FILES])
+def test_universe_files(name: str, text: str, field: str, profile_path: Path,
+                        tmp_path: Path) -> None:
+    prices = tmp_path / "prices.csv"
+    _prices().to_csv(prices, index_label="date")
+    uni = tmp_path / "universe.csv"
+    uni.write_text(text)
+    res = _cli(["plan", str(profile_path), "--market", str(prices), "--universe", str(uni)])
+    assert res.exit_code == DataError.exit_code, res.output
+    assert field in res.output, res.output
+
+
+def test_json_profile_with_duplicate_keys() -> None:
+    text = json.dumps(BASE, default=str)[:-1] + ', "age": 40}'
+    assert "age" in _fields(_profile_error(text))
 
 
 # --------------------------------------------------------------------------- transaction files

@@ -16,7 +16,8 @@ from datetime import date, datetime
 from typing import Any
 
 from tailorfolio.errors import DataError, ParameterError, ProfileError
-from tailorfolio.limits import MAX_AS_OF, MIN_DATE, clip_text
+from tailorfolio.limits import MAX_AS_OF, MAX_GOAL_YEARS, MIN_DATE, clip_text
+from tailorfolio.profile._enums import GoalKind
 
 __all__ = ["check_plan_inputs", "check_as_of"]
 
@@ -143,6 +144,18 @@ def check_plan_inputs(profile: Any, market: Any = None, settings: Any = None,
             expected="cash > 0 or at least one lot in some account",
             fix="enter the accounts' current cash and holdings")
     if day is not None:
+        for i, g in enumerate(prof.goals):
+            if g.target_year is None:
+                continue
+            if g.target_year > day.year + MAX_GOAL_YEARS or (
+                    g.target_year < day.year and g.kind is GoalKind.LUMP_SUM):
+                raise ParameterError(
+                    f"as_of {day} puts goals[{i}].target_year ({g.target_year}) "
+                    f"{'in the past' if g.target_year < day.year else 'too far ahead'}: goals "
+                    f"fall due from the as_of year to {MAX_GOAL_YEARS} years after it.",
+                    field="as_of", value=day.isoformat(),
+                    expected=f"a date from {g.target_year - MAX_GOAL_YEARS} to the end of "
+                    f"{g.target_year}", fix="use the profile's as_of, or update the goal")
         for i, acc in enumerate(prof.accounts):
             for j, lot in enumerate(acc.lots):
                 if lot.acquired > day:

@@ -37,6 +37,8 @@ __all__ = [
     "MAX_FLEET_INVESTORS",
     "MIN_DATE",
     "MAX_YEAR",
+    "MAX_AS_OF",
+    "MAX_GOAL_YEARS",
     "MAX_ECHO_CHARS",
     "clip_text",
     "check_number",
@@ -112,6 +114,9 @@ MAX_YEAR = 2200
 
 MAX_AS_OF = date(2100, 12, 31)
 """Latest ``as_of`` date of a plan."""
+
+MAX_GOAL_YEARS = 100
+"""Furthest a goal may fall due after ``as_of``, years (``years`` or ``target_year``)."""
 
 # --------------------------------------------------------------------------- messages
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from tailorfolio.limits import (
     MAX_ACCOUNTS,
     MAX_AS_OF,
+    MAX_GOAL_YEARS,
     MAX_GOALS,
     MAX_LOTS,
     MAX_MONEY,
@@ -153,6 +154,11 @@ class InvestorProfile(BaseModel):
                         f"profile's as_of date {on}; a lot held today was bought on or "
                         "before it (fix the date, or set as_of)")
         for i, g in enumerate(self.goals):
+            if g.target_year is not None and g.target_year > on.year + MAX_GOAL_YEARS:
+                raise ValueError(
+                    f"goals[{i}].target_year: {g.target_year} is more than {MAX_GOAL_YEARS} "
+                    f"years after the as_of year {on.year}; plans look at most "
+                    f"{MAX_GOAL_YEARS} years ahead")
             if (g.target_year is not None and g.target_year < on.year
                     and g.kind is GoalKind.LUMP_SUM):
                 raise ValueError(
