@@ -298,6 +298,9 @@ API: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
      ParameterError, "settings.goal_paths"),
     ("settings huge paths", lambda: tf.plan(_PROFILE, settings={"goal_paths": 10**9}),
      ParameterError, "settings.goal_paths"),
+    ("settings paths above the limit", lambda: tf.plan(
+        _PROFILE, settings=tf.PlanSettings(goal_paths=limits.MAX_PATHS + 1)), ParameterError,
+     "settings.goal_paths"),
     ("as_of text", lambda: tf.plan(_PROFILE, as_of="last-tuesday"), ParameterError, "as_of"),
     ("as_of int", lambda: tf.plan(_PROFILE, as_of=20250101), ParameterError, "as_of"),
     ("as_of impossible", lambda: tf.plan(_PROFILE, as_of="2025-02-30"), ParameterError,
@@ -713,6 +716,7 @@ CLI_OPTIONS: list[tuple[list[str], str]] = [
     (["simulate", P, "--paths", "0"], "--paths"),
     (["simulate", P, "--paths", "-5"], "--paths"),
     (["simulate", P, "--paths", "1000000000"], "--paths"),
+    (["simulate", P, "--paths", "100001"], "--paths"),
     (["simulate", P, "--every", "0"], "--every"),
     (["simulate", P, "--rebalance-months", "-1"], "--rebalance-months"),
     (["simulate", P, "--fee-bps", "-1"], "--fee-bps"),

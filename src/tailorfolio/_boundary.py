@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from tailorfolio.errors import DataError, ParameterError, ProfileError
-from tailorfolio.limits import MAX_AS_OF, MAX_GOAL_YEARS, MIN_DATE, clip_text
+from tailorfolio.limits import MAX_AS_OF, MAX_GOAL_YEARS, MAX_PATHS, MIN_DATE, clip_text
 from tailorfolio.profile._enums import GoalKind
 
 __all__ = ["check_plan_inputs", "check_as_of"]
@@ -90,11 +90,13 @@ def _check_settings(settings: Any) -> Any:
 
     from tailorfolio.planning._settings import PlanSettings
 
-    if settings is None or isinstance(settings, PlanSettings):
+    if settings is None:
         return settings
+    if isinstance(settings, PlanSettings):
+        return _within_limits(settings)
     if isinstance(settings, Mapping):
         try:
-            return PlanSettings.model_validate(dict(settings))
+            return _within_limits(PlanSettings.model_validate(dict(settings)))
         except ValidationError as exc:
             err = exc.errors(include_url=False)[0]
             loc = ".".join(str(p) for p in err.get("loc", ())) or "settings"
@@ -108,6 +110,15 @@ def _check_settings(settings: Any) -> Any:
         f"{type(settings).__name__} {clip_text(settings)}.", field="settings",
         value=clip_text(settings), expected="PlanSettings, a mapping or None",
         fix="tf.PlanSettings(goal_paths=2000)")
+
+
+def _within_limits(settings: Any) -> Any:
+    if settings.goal_paths > MAX_PATHS:
+        raise ParameterError(
+            f"settings.goal_paths must be at most {MAX_PATHS:,}; got {settings.goal_paths:,}.",
+            field="settings.goal_paths", value=settings.goal_paths,
+            expected=f"an integer in [0, {MAX_PATHS:,}]", fix="2,000 paths are the default")
+    return settings
 
 
 def check_plan_inputs(profile: Any, market: Any = None, settings: Any = None,

@@ -95,8 +95,10 @@ MAX_FLEET_INVESTORS = 100_000_000
 
 # --------------------------------------------------------------------------- engine settings
 
-MAX_PATHS = 1_000_000
-"""Most Monte Carlo paths in one simulation (``--paths``, ``goal_paths``)."""
+MAX_PATHS = 100_000
+"""Most Monte Carlo paths in one simulation (``--paths``, ``goal_paths``): 100,000 paths of a
+67-year plan take about two minutes on one core; the standard error of a probability is then
+below 0.2 percentage points."""
 
 MAX_FRONTIER_POINTS = 500
 """Most points on a frontier (``--points``)."""
