@@ -192,6 +192,19 @@ def test_plausibility_warnings(path: str, value: Any, field: str) -> None:
     assert any(w.startswith(field) for w in prof.validation_warnings)
 
 
+def test_plan_command_shows_profile_warnings(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import tailorfolio.cli._cmd_core as core
+
+    # goals' Monte Carlo off: only the printing of the warning is under test
+    monkeypatch.setattr(core, "PlanSettings", lambda **kw: tf.PlanSettings(**kw, goal_paths=0))
+    path = tmp_path / "me.yaml"
+    path.write_text(_dump(_set(BASE, "accounts.0.lots.0.acquired", date(1950, 3, 1))))
+    res = _cli(["plan", str(path)])
+    assert res.exit_code == 0, res.output
+    assert "accounts[0].lots[0].acquired" in res.output.replace("\n", "")
+
+
 def test_income_goal_begun_in_the_past_is_a_warning() -> None:
     prof = profile_from_yaml(_dump(_set(BASE, "goals.1.target_year", 2020)))
     assert any(w.startswith("goals[1].target_year") for w in prof.validation_warnings)
@@ -255,6 +268,25 @@ def test_structure(name: str, make: Callable[[], str], field: str) -> None:
     exc = _profile_error(make())
     assert time.perf_counter() - start < 10
     assert any(f == field or f.startswith(field) for f in _fields(exc)), str(exc)
+
+
+PROFILE_FILES: list[tuple[str, Callable[[Path], Path]]] = [
+    ("missing file", lambda d: d / "nope.yaml"),
+    ("directory", lambda d: d),
+    ("not UTF-8", lambda d: (d / "latin.yaml", (d / "latin.yaml").write_bytes(
+        b"name: Ren\xe9\nage: 40\n"))[0]),
+    ("binary", lambda d: (d / "bin.yaml", (d / "bin.yaml").write_bytes(bytes(range(256))))[0]),
+    ("oversized", lambda d: (d / "big.yaml", (d / "big.yaml").write_text(
+        "# " + "x" * (limits.MAX_PROFILE_BYTES + 10)))[0]),
+]
+
+
+@pytest.mark.parametrize("name,make", PROFILE_FILES, ids=[n for n, _ in PROFILE_FILES])
+def test_profile_files_on_the_command_line(name: str, make: Callable[[Path], Path],
+                                           tmp_path: Path) -> None:
+    res = _cli(["plan", str(make(tmp_path))])
+    assert res.exit_code == ProfileError.exit_code, res.output
+    assert "(file)" in res.output, res.output
 
 
 def test_duplicate_goal_name_does_not_dump_the_profile() -> None:
