@@ -762,7 +762,7 @@ CLI_OPTIONS: list[tuple[list[str], str]] = [
     (["plan", P, "--as-of", "0001-01-01"], "--as-of"),
     (["plan", P, "--as-of", "9999-12-31"], "--as-of"),
     (["plan", P, "--as-of", "2020-01-01"], "as_of"),
-    (["plan", P, "--objective", "moon"], "--objective"),
+    (["plan", P, "--returns", "moon"], "--returns"),
     (["plan", P, "--universe", "u.csv"], "--universe"),
     (["harvest", P, "--min-loss-pct", "-10"], "--min-loss-pct"),
     (["harvest", P, "--min-loss-pct", "500"], "--min-loss-pct"),

@@ -18,12 +18,13 @@ from tailorfolio.profile import InvestorProfile, parse_profile, profile_from_yam
 
 
 
-def plan(profile, market=None, *, settings=None, as_of=None, optimizer=None) -> Plan:  # type: ignore[no-untyped-def]
+def plan(profile, market=None, *, settings=None, as_of=None, **options) -> Plan:  # type: ignore[no-untyped-def]
     """Make the plan for ``profile`` (see :func:`tailorfolio.planning.build_plan`).
 
     The public boundary: ``profile`` may be an :class:`InvestorProfile` or a mapping of its
     fields, ``settings`` a :class:`PlanSettings` or a mapping, ``as_of`` a date or an ISO
-    string; anything else raises a typed tailorfolio error saying what was expected (see
+    string; other keyword ``options`` (``optimizer``, ...) go to ``build_plan`` as they are;
+    anything else raises a typed tailorfolio error saying what was expected (see
     :func:`tailorfolio._boundary.check_plan_inputs`).
 
     Raises
@@ -33,7 +34,7 @@ def plan(profile, market=None, *, settings=None, as_of=None, optimizer=None) -> 
     from tailorfolio._boundary import check_plan_inputs
 
     profile, market, settings, as_of = check_plan_inputs(profile, market, settings, as_of)
-    return build_plan(profile, market, settings=settings, as_of=as_of, optimizer=optimizer)
+    return build_plan(profile, market, settings=settings, as_of=as_of, **options)
 
 
 __all__ = [

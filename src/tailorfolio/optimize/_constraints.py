@@ -14,6 +14,7 @@ import numpy as np
 
 from tailorfolio.errors import ProfileError
 from tailorfolio.market._universe import Universe
+from tailorfolio.optimize._esg_presets import resolve_esg_preferences
 from tailorfolio.profile._preferences import Preferences
 from tailorfolio.typing import FloatArray
 
@@ -203,7 +204,6 @@ def constraints_from_preferences(
     ProfileError
         When the preferences name an asset class or ticker the universe does not have.
     """
-    from tailorfolio.esg._presets import resolve_esg_preferences  # lazy: esg builds on optimize
 
     own_sectors = set(preferences.excluded_sectors)
     resolved = resolve_esg_preferences(preferences, universe)
