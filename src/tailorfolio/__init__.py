@@ -16,8 +16,26 @@ from tailorfolio.market import Market, default_market
 from tailorfolio.planning import Plan, PlanSettings, build_plan
 from tailorfolio.profile import InvestorProfile, parse_profile, profile_from_yaml
 
-plan = build_plan
-"""``tailorfolio.plan(profile, market=None, *, settings=None, as_of=None) -> Plan``."""
+
+
+def plan(profile, market=None, *, settings=None, as_of=None, **options) -> Plan:  # type: ignore[no-untyped-def]
+    """Make the plan for ``profile`` (see :func:`tailorfolio.planning.build_plan`).
+
+    The public boundary: ``profile`` may be an :class:`InvestorProfile` or a mapping of its
+    fields, ``settings`` a :class:`PlanSettings` or a mapping, ``as_of`` a date or an ISO
+    string; other keyword ``options`` (``optimizer``, ...) go to ``build_plan`` as they are;
+    anything else raises a typed tailorfolio error saying what was expected (see
+    :func:`tailorfolio._boundary.check_plan_inputs`).
+
+    Raises
+    ------
+    ProfileError, DataError, ParameterError, InfeasibleError, SolverError
+    """
+    from tailorfolio._boundary import check_plan_inputs
+
+    profile, market, settings, as_of = check_plan_inputs(profile, market, settings, as_of)
+    return build_plan(profile, market, settings=settings, as_of=as_of, **options)
+
 
 __all__ = [
     "EXAMPLE_PROFILES",

@@ -100,14 +100,30 @@ class TailorfolioError(Exception):
         return text
 
 
-def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, (bool, int, float, str)):
+MAX_LISTED_ISSUES = 20
+"""Most profile problems listed in one message (the rest are counted)."""
+
+
+def _clip(value: Any, limit: int | None = None) -> str:
+    """A bounded repr of a user's value (see :func:`tailorfolio.limits.clip_text`)."""
+    from tailorfolio.limits import MAX_ECHO_CHARS, clip_text
+
+    if isinstance(value, str) and limit is not None:
+        return value if len(value) <= limit else value[: limit - 1] + "…"
+    return clip_text(value, limit or MAX_ECHO_CHARS)
+
+
+def _jsonable(value: Any, depth: int = 0) -> Any:
+    """Plain data for JSON; bounded: long strings are cut, containers summarised."""
+    if value is None or isinstance(value, (bool, int, float)):
         return value
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    return repr(value)
+    if isinstance(value, str):
+        return value if len(value) <= 200 else value[:199] + "…"
+    if depth < 2 and isinstance(value, (list, tuple)) and len(value) <= 20:
+        return [_jsonable(v, depth + 1) for v in value]
+    if depth < 2 and isinstance(value, dict) and len(value) <= 20:
+        return {str(k)[:80]: _jsonable(v, depth + 1) for k, v in value.items()}
+    return _clip(value)
 
 
 class ParameterError(TailorfolioError, ValueError):
@@ -142,11 +158,13 @@ class ProfileValidationError(ProfileError):
         self.issues = issues
         where = f" in {source}" if source else ""
         lines = [f"The investor profile{where} has {len(issues)} problem(s):"]
-        for issue in issues:
-            line = f"  - {issue.field}: {issue.message} (got {issue.value!r})"
+        for issue in issues[:MAX_LISTED_ISSUES]:
+            line = f"  - {issue.field}: {_clip(issue.message, 400)} (got {_clip(issue.value)})"
             if issue.fix:
                 line += f". Fix: {issue.fix}"
             lines.append(line)
+        if len(issues) > MAX_LISTED_ISSUES:
+            lines.append(f"  … and {len(issues) - MAX_LISTED_ISSUES} more.")
         first = issues[0] if issues else None
         super().__init__(
             "\n".join(lines),
@@ -162,7 +180,7 @@ class ProfileValidationError(ProfileError):
         data = super().to_dict()
         data["issues"] = [
             {"field": i.field, "value": _jsonable(i.value), "message": i.message, "fix": i.fix}
-            for i in self.issues
+            for i in self.issues[:MAX_LISTED_ISSUES]
         ]
         return data
 

@@ -11,7 +11,9 @@ from rich.console import Console
 from rich.table import Table
 
 from tailorfolio.cli._errors import guarded
+from tailorfolio.cli._options import money, number, parse_month, whole
 from tailorfolio.errors import ParameterError
+from tailorfolio.limits import MAX_FEE_BPS, MAX_MONEY, clip_text
 
 console = Console()
 
@@ -25,13 +27,20 @@ def _policy(text: str):
     from tailorfolio.backtest import CalendarPolicy, DriftBandPolicy
 
     calendar = {"monthly": 1, "quarterly": 3, "annual": 12, "annually": 12, "never": None}
+    text = text.strip().lower()
     if text in calendar:
         return CalendarPolicy(calendar[text])
-    if text.startswith("drift"):
+    if text == "drift" or text.startswith("drift:"):
         _, _, band = text.partition(":")
-        return DriftBandPolicy(abs_band=float(band or 0.05))
-    raise ParameterError(f"Unknown rebalancing policy {text!r}.", field="--rebalance",
-                         value=text, expected="monthly, quarterly, annual, never or drift[:BAND]")
+        value = number(band or 0.05, "--rebalance drift:BAND", 0.0, 1.0, lo_open=True,
+                       fix="the band is a decimal weight: drift:0.05 for 5 percentage points")
+        if value == 1.0:
+            raise ParameterError("--rebalance drift:1 never rebalances; use never.",
+                                 field="--rebalance", value=text, expected="a band in (0, 1)")
+        return DriftBandPolicy(abs_band=value)
+    raise ParameterError(f"Unknown rebalancing policy {clip_text(text)}.", field="--rebalance",
+                         value=clip_text(text),
+                         expected="monthly, quarterly, annual, never or drift[:BAND]")
 
 
 def _pct(x: float, digits: int = 2) -> str:
@@ -67,6 +76,19 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
     ) -> None:
         """Walk-forward backtest of STRATEGIES against 1/N, net of costs."""
+        start, end = parse_month(start, "--from"), parse_month(end, "--to")
+        if start and end and start > end:
+            raise ParameterError(f"--from {start} is after --to {end}.", field="--from",
+                                 value=start, expected=f"a month on or before {end}")
+        number(cost_bps, "--cost-bps", 0.0, MAX_FEE_BPS, unit=" bp")
+        money(fixed_cost, "--fixed-cost")
+        number(initial, "--initial", 0.0, MAX_MONEY, lo_open=True)
+        whole(window, "--window", 12, 1200, fix="e.g. --window 120 (ten years of months)")
+        whole(resamples, "--resamples", 1, 100_000)
+        whole(seed, "--seed", 0, 2**32 - 1)
+        if goal_date is not None:
+            goal_date = parse_month(goal_date, "--goal-date")
+        policy = _policy(rebalance)
         from tailorfolio.backtest import (
             TransactionCosts,
             comparison_table,
@@ -89,7 +111,7 @@ def register(app: typer.Typer) -> None:
         if not any(b.name == "1/N" for b in built):
             built.insert(0, EqualWeight())
         with console.status("running walk-forward backtests…"):
-            results = run_many(built, ds, policy=_policy(rebalance),
+            results = run_many(built, ds, policy=policy,
                                costs=TransactionCosts(cost_bps, fixed_cost),
                                initial_value=initial)
         table = comparison_table(results, n_resamples=resamples, seed=seed)
@@ -130,6 +152,8 @@ def register(app: typer.Typer) -> None:
                                                         "probabilities as CSV.")] = None,
     ) -> None:
         """Market regimes (Gaussian HMM): moments per regime, timeline, current probability."""
+        start, end = parse_month(start, "--from"), parse_month(end, "--to")
+        whole(n_regimes, "--regimes", 2, 6)
         from tailorfolio.datasets import load_dataset
         from tailorfolio.dynamic import RegimeModel, regime_conditional_moments
 
@@ -191,6 +215,7 @@ def register(app: typer.Typer) -> None:
         quick: Annotated[bool, typer.Option(help="Short smoke version.")] = False,
     ) -> None:
         """Run the standard out-of-sample comparison on bundled data; write a Markdown report."""
+        number(cost_bps, "--cost-bps", 0.0, MAX_FEE_BPS, unit=" bp")
         from tailorfolio.backtest import standard_evaluation
         from tailorfolio.io import write_text_atomic
 

@@ -16,7 +16,10 @@ from tailorfolio.cli._options import (
     UniverseOpt,
     market_from_options,
     parse_date,
+    whole,
 )
+from tailorfolio._boundary import check_plan_inputs
+from tailorfolio.limits import MAX_FRONTIER_POINTS
 from tailorfolio.cli._render import demo_table, frontier_chart, frontier_table, print_plan
 from tailorfolio.cli._template import profile_template
 from tailorfolio.examples import EXAMPLE_PROFILES, load_example_profile
@@ -57,11 +60,16 @@ def register(app: typer.Typer) -> None:
         """Risk level, goal sleeves, household target, trades and taxes, goal odds, reasons."""
         from tailorfolio.io import load_profile, write_text_atomic
 
+        day = parse_date(as_of)
         prof = load_profile(profile)
         mkt = market_from_options(market, universe)
-        plan = build_plan(prof, mkt, settings=PlanSettings(return_model=returns),
-                          as_of=parse_date(as_of))
+        prof, mkt, _, day = check_plan_inputs(prof, mkt, None, day)
+        plan = build_plan(prof, mkt, settings=PlanSettings(return_model=returns), as_of=day)
         print_plan(console, plan)
+        # The profile's plausibility warnings (until the plan carries them itself).
+        for w in prof.validation_warnings:
+            if w not in plan.warnings:
+                console.print(f"[yellow]Profile warning: {w}[/yellow]")
         if json_out is not None:
             write_text_atomic(json_out, plan.to_json())
             console.print(f"[green]Plan written to {json_out}[/green]")
@@ -85,11 +93,14 @@ def register(app: typer.Typer) -> None:
         """The efficient frontier under the investor's constraints, and where the plan sits."""
         from tailorfolio.io import load_profile, write_text_atomic
 
+        whole(points, "--points", 2, MAX_FRONTIER_POINTS, fix="e.g. --points 50")
+        day = parse_date(as_of)
         prof = load_profile(profile)
         mkt = market_from_options(market, universe)
+        prof, mkt, _, day = check_plan_inputs(prof, mkt, None, day)
         settings = PlanSettings(frontier_points=points, goal_paths=0)  # goals not shown here
         opt = PortfolioOptimizer(solvers=settings.solvers)
-        plan = build_plan(prof, mkt, settings=settings, as_of=parse_date(as_of), optimizer=opt)
+        plan = build_plan(prof, mkt, settings=settings, as_of=day, optimizer=opt)
         # The plan's own market (screened funds, its expected returns) and constraints; the
         # frontier drops the volatility guard so the whole curve shows.
         assert plan.resolved_market is not None and plan.resolved_constraints is not None

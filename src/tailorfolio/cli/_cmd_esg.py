@@ -18,8 +18,12 @@ from tailorfolio.cli._options import (
     MarketOpt,
     UniverseOpt,
     market_from_options,
+    number,
     parse_date,
+    whole,
 )
+from tailorfolio._boundary import check_plan_inputs
+from tailorfolio.limits import MAX_PATHS
 from tailorfolio.errors import InfeasibleError, MissingDependencyError, ParameterError
 from tailorfolio.market._market import Market
 
@@ -134,13 +138,21 @@ def register(app: typer.Typer) -> None:
                                  field="--esg-direction", value=direction,
                                  expected="higher_is_better or higher_is_worse",
                                  fix="use higher_is_worse for risk ratings")
+        whole(points, "--points", 2, 100)
+        whole(goal_paths, "--goal-paths", 0, MAX_PATHS, fix="0 skips the goals")
+        lo = number(scale_min, "--esg-scale-min", -1e9, 1e9)
+        hi = number(scale_max, "--esg-scale-max", -1e9, 1e9)
+        if not lo < hi:
+            raise ParameterError(f"--esg-scale-min {lo:g} must be below --esg-scale-max {hi:g}.",
+                                 field="--esg-scale-min", value=lo, expected=f"< {hi:g}")
         if sample is not None and (market is not None or universe is not None):
             raise ParameterError("Use either --sample or --market/--universe, not both.",
                                  field="--sample", fix="drop one of them")
-        prof = load_profile(profile)
         when = parse_date(as_of)
+        prof = load_profile(profile)
         mkt = sp500_sample_market() if sample is not None else market_from_options(market,
                                                                                    universe)
+        prof, mkt, _, when = check_plan_inputs(prof, mkt, None, when)
         mkt = market_for_profile(prof, mkt)
         if esg_scores is not None:
             mkt = with_user_scores(mkt, esg_scores, scale_min, scale_max, direction, source)

@@ -21,7 +21,9 @@ from rich.table import Table
 
 from tailorfolio.cli._errors import guarded
 from tailorfolio.cli._options import MarketOpt, UniverseOpt, market_from_options
+from tailorfolio.cli._options import whole
 from tailorfolio.errors import ParameterError
+from tailorfolio.limits import MAX_FLEET_INVESTORS
 
 console = Console(stderr=True)
 
@@ -87,8 +89,14 @@ def register(app: typer.Typer) -> None:
         from tailorfolio.fleet._model import FleetModel
         from tailorfolio.fleet._synthetic import factor_model_universe
 
+        whole(seed, "--seed", 0, 2**32 - 1)
+        whole(chunk_size, "--chunk-size", 1, 1_000_000)
+        if workers is not None:
+            whole(workers, "--workers", 0, 1024)
         if generate is not None:
+            whole(generate, "--generate", 1, MAX_FLEET_INVESTORS)
             if assets is not None:
+                whole(assets, "--assets", 3, 5_000)
                 model = factor_model_universe(assets, seed=seed)
                 tag = f"factor:{assets}:{seed}"
             else:

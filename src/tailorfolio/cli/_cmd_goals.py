@@ -16,8 +16,12 @@ from tailorfolio.cli._options import (
     MarketOpt,
     UniverseOpt,
     market_from_options,
+    number,
     parse_date,
+    whole,
 )
+from tailorfolio._boundary import check_plan_inputs
+from tailorfolio.limits import MAX_FEE_BPS, MAX_PATHS
 from tailorfolio.cli._render_goals import fan_table, outcomes_table
 from tailorfolio.errors import ParameterError
 
@@ -84,15 +88,18 @@ def register(app: typer.Typer) -> None:
             us_historical_model,
         )
 
-        if paths <= 0 or every <= 0 or rebalance_months < 0:
-            raise ParameterError("--paths and --every must be positive and --rebalance-months "
-                                 ">= 0.", field="--paths", value=paths)
+        whole(paths, "--paths", 1, MAX_PATHS, fix="10,000 paths give odds to about ±0.5 %")
+        whole(seed, "--seed", 0, 2**32 - 1)
+        whole(every, "--every", 1, 100)
+        whole(rebalance_months, "--rebalance-months", 0, 1200, fix="0 = never, 12 = yearly")
+        number(fee_bps, "--fee-bps", 0.0, MAX_FEE_BPS, unit=" bps")
         if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
             raise ParameterError(f"--out must end in .csv or .parquet; got {out.name!r}.",
                                  field="--out", value=str(out), fix="e.g. --out paths.parquet")
+        when = parse_date(as_of)
         prof = load_profile(profile)
         mkt = market_from_options(market, universe)
-        when = parse_date(as_of)
+        prof, mkt, _, when = check_plan_inputs(prof, mkt, None, when)
         plan = build_plan(prof, mkt, settings=PlanSettings(goal_paths=0), as_of=when)
         assert plan.resolved_market is not None
         mkt = plan.resolved_market  # the plan's own market (screened funds, its returns)

@@ -9,8 +9,16 @@ import typer
 from rich.console import Console
 
 from tailorfolio.cli._errors import guarded
-from tailorfolio.cli._options import AsOfOpt, MarketOpt, UniverseOpt, market_from_options, \
-    parse_date
+from tailorfolio._boundary import check_plan_inputs
+from tailorfolio.cli._options import (
+    AsOfOpt,
+    MarketOpt,
+    UniverseOpt,
+    market_from_options,
+    money,
+    parse_date,
+    percent,
+)
 
 
 
@@ -41,6 +49,11 @@ def register(app: typer.Typer) -> None:
         = 3_000.0,
     ) -> None:
         """Replay a transaction history; print realized gains as Form 8949 rows."""
+        # Rates in % within the ranges the profile's tax_rates accept (TaxRates).
+        percent(ordinary, "--ordinary", 60.0)
+        percent(long_term, "--long-term", 40.0)
+        percent(state, "--state", 20.0)
+        money(loss_limit, "--loss-limit")
         console = _console()
         from tailorfolio.io import read_table
         from tailorfolio.cli._render_tax import form_8949_table, lots_table
@@ -92,6 +105,10 @@ def register(app: typer.Typer) -> None:
         100.0,
     ) -> None:
         """Tax-loss-harvesting opportunities, substitutes and wash-sale conflicts."""
+        money(min_loss, "--min-loss")
+        percent(min_loss_pct, "--min-loss-pct")
+        money(min_benefit, "--min-benefit")
+        day = parse_date(as_of)
         console = _console()
         from datetime import date
 
@@ -102,7 +119,8 @@ def register(app: typer.Typer) -> None:
 
         prof = load_profile(profile)
         mkt = market_from_options(market, universe)
-        on = parse_date(as_of) or prof.as_of or date.today()
+        prof, mkt, _, day = check_plan_inputs(prof, mkt, None, day)
+        on = day or prof.as_of or date.today()
         rates = marginal_rates(prof, on.year)
         led = Ledger.from_profile(prof, substitutes=substitute_table(mkt.universe),
                                   rates=rates)
@@ -140,6 +158,9 @@ def register(app: typer.Typer) -> None:
         as_of: AsOfOpt = None,
     ) -> None:
         """Tax-aware rebalance of the household's accounts toward the plan."""
+        money(max_tax, "--max-tax")
+        percent(max_drift, "--max-drift")
+        day = parse_date(as_of)
         console = _console()
         from dataclasses import replace
         from datetime import date
@@ -153,7 +174,8 @@ def register(app: typer.Typer) -> None:
 
         prof = load_profile(profile)
         mkt = market_from_options(market, universe)
-        on = parse_date(as_of) or prof.as_of or date.today()
+        prof, mkt, _, day = check_plan_inputs(prof, mkt, None, day)
+        on = day or prof.as_of or date.today()
         plan = build_plan(prof, mkt, as_of=on)
         settings = RebalanceSettings(max_tax=max_tax,
                                      max_drift=None if max_drift is None else max_drift / 100,

@@ -33,11 +33,29 @@ def _check_returns(returns: pd.DataFrame, min_rows: int = 3) -> np.ndarray:
             f"returns must be a pandas DataFrame (dates × assets); got {type(returns).__name__}.",
             field="returns", value=type(returns).__name__,
         )
-    x = returns.to_numpy(dtype=float)
+    from tailorfolio.limits import MAX_PRICE_COLUMNS
+
+    if returns.shape[1] == 0:
+        raise InsufficientDataError("returns has no asset columns.", field="returns",
+                                    value=0, expected=">= 1 asset")
+    if returns.shape[1] > MAX_PRICE_COLUMNS:
+        raise ParameterError(
+            f"returns has {returns.shape[1]:,} assets; at most {MAX_PRICE_COLUMNS:,} are "
+            "supported.", field="returns", value=returns.shape[1],
+            expected=f"<= {MAX_PRICE_COLUMNS:,} columns",
+            fix="pre-select the assets, or use the fleet engine for large universes")
+    try:
+        x = returns.to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        raise ParameterError("returns must hold numbers only.", field="returns",
+                             expected="float returns", fix="convert the columns to numbers"
+                             ) from None
     if not np.isfinite(x).all():
-        cols = [c for c in returns.columns if not np.isfinite(returns[c].to_numpy(float)).all()]
+        bad = ~np.isfinite(x).all(axis=0)
+        cols = [str(c) for c in returns.columns[bad][:10]]
         raise InsufficientDataError(
-            f"returns contain NaN or infinite values for {cols}.", field="returns", value=cols,
+            f"returns contain NaN or infinite values for {cols}"
+            f"{' and more' if bad.sum() > 10 else ''}.", field="returns", value=cols,
             fix="validate prices with tailorfolio.market.validate_prices first",
         )
     if len(x) < min_rows:

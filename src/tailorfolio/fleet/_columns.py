@@ -39,6 +39,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tailorfolio.fleet._model import FleetModel, InvestorBatch
+from tailorfolio.limits import MAX_FEE_BPS, clip_text
 from tailorfolio.fleet._solver import BatchResult
 from tailorfolio.risk._scoring import LEVEL_TABLE
 from tailorfolio.typing import FloatArray
@@ -46,6 +47,8 @@ from tailorfolio.typing import FloatArray
 TICKERS_KEY = b"tailorfolio.tickers"
 MODEL_KEY = b"tailorfolio.model"
 STATUS_INVALID = "invalid"
+MAX_RISK_AVERSION = 1e4
+"""Largest risk aversion γ accepted in a book (γ = 1e4 is already all minimum variance)."""
 _KNOWN_TAGS = frozenset(
     {"fossil_fuels", "tobacco", "weapons", "gambling", "alcohol", "nuclear", "coal",
      "adult_entertainment", "controversial_weapons", "energy", "utilities"})
@@ -97,11 +100,36 @@ class _Invalid:
                 self.message[r] = text(int(r)) if callable(text) else text
 
 
-def _scalar(table: pa.Table, name: str, default: float) -> FloatArray:
+_CAST_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError)
+
+
+def _scalar(table: pa.Table, name: str, default: float, bad: _Invalid | None = None
+            ) -> FloatArray:
+    """A numeric column as floats (nulls → ``default``). Values that are not numbers (a
+    string column, text in a cell) make their row invalid, naming the column and value."""
+    b = table.num_rows
     if name not in table.column_names:
-        return np.full(table.num_rows, default, dtype=float)
-    col = table.column(name).cast(pa.float64())
-    return col.fill_null(default).to_numpy(zero_copy_only=False).astype(float)
+        return np.full(b, default, dtype=float)
+    col = table.column(name).combine_chunks()
+    if pa.types.is_null(col.type):  # an all-null column (pandas writes its type as null)
+        return np.full(b, default, dtype=float)
+    try:
+        arr = col.cast(pa.float64()).fill_null(default).to_numpy(
+            zero_copy_only=False).astype(float)
+        arr[np.isnan(arr)] = default  # NaN means "not given", as null does
+        return arr
+    except _CAST_ERRORS:
+        pass
+    out = np.full(b, default, dtype=float)
+    for r, v in enumerate(col.to_pylist()):  # slow path, only for a malformed column
+        if v is None:
+            continue
+        try:
+            out[r] = float(v)
+        except (TypeError, ValueError):
+            if bad is not None:
+                bad.add(np.array([r]), f"{name}: {clip_text(v, 40)} is not a number")
+    return out
 
 
 def _per_asset(table: pa.Table, name: str, n: int, default: float, perm: np.ndarray | None,
@@ -111,9 +139,16 @@ def _per_asset(table: pa.Table, name: str, n: int, default: float, perm: np.ndar
     if name not in table.column_names:
         return out
     col = table.column(name).combine_chunks()
+    if pa.types.is_null(col.type):
+        return out
     if pa.types.is_floating(col.type) or pa.types.is_integer(col.type):
         vals = col.cast(pa.float64()).fill_null(default).to_numpy(zero_copy_only=False)
         out[:] = vals[:, None]
+        return out
+    if not (pa.types.is_list(col.type) or pa.types.is_large_list(col.type)):
+        rows = np.flatnonzero(col.is_valid().to_numpy(zero_copy_only=False))
+        bad.add(rows, lambda r: f"{name}: {clip_text(col[r].as_py(), 40)} is not a list of "
+                f"{n} numbers")
         return out
     lengths = pc.list_value_length(col).fill_null(0).to_numpy(zero_copy_only=False)
     present = col.is_valid().to_numpy(zero_copy_only=False)
@@ -124,7 +159,32 @@ def _per_asset(table: pa.Table, name: str, n: int, default: float, perm: np.ndar
                 f"(expected one value per ticker in the order of the schema metadata)")
     ok = present & ~wrong
     if ok.any():
-        flat = pc.list_flatten(col.filter(pa.array(ok))).cast(pa.float64())
+        sub = col.filter(pa.array(ok))
+        flat = pc.list_flatten(sub)
+        try:
+            flat = flat.cast(pa.float64())
+        except _CAST_ERRORS:
+            parsed = []
+            for v in flat.to_pylist():
+                try:
+                    parsed.append(None if v is None else float(v))
+                except (TypeError, ValueError):
+                    parsed.append(float("nan"))
+            flat = pa.array(parsed, pa.float64())
+            nonnum = np.asarray([isinstance(v, float) and np.isnan(v) for v in parsed])
+            rows_ok = np.flatnonzero(ok)
+            bad.add(rows_ok[np.unique(np.flatnonzero(nonnum) // n)],
+                    f"{name}: a value is not a number")
+        nulls = ~flat.is_valid().to_numpy(zero_copy_only=False)
+        if nulls.any():
+            rows_ok = np.flatnonzero(ok)
+            pos = np.flatnonzero(nulls)
+            first = {}
+            for p in pos:
+                first.setdefault(int(rows_ok[p // n]), int(p % n))
+            bad.add(np.fromiter(first, dtype=np.int64),
+                    lambda r: f"{name}: null at position {first[r]} of the list (give every "
+                    f"ticker a value, or leave the whole list null for the default)")
         vals = flat.fill_null(default).to_numpy(zero_copy_only=False).reshape(-1, n)
         if perm is not None:
             vals = vals[:, perm]
@@ -137,6 +197,8 @@ def _list_of_strings(table: pa.Table, name: str) -> tuple[np.ndarray, np.ndarray
     if name not in table.column_names:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
     col = table.column(name).combine_chunks()
+    if pa.types.is_null(col.type) or not pa.types.is_list(col.type):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
     rows = pc.list_parent_indices(col).to_numpy(zero_copy_only=False)
     vals = np.asarray(pc.list_flatten(col).to_pylist(), dtype=object)
     return rows, vals
@@ -158,38 +220,69 @@ def batch_from_table(model: FleetModel, table: pa.Table
     b, n = table.num_rows, model.n_assets
     bad = _Invalid(b)
     if "investor_id" in table.column_names:
-        ids = np.asarray(table.column("investor_id").cast(pa.string()).to_pylist(), dtype=object)
+        raw = table.column("investor_id").to_pylist()
+        ids = np.asarray(["" if v is None else str(v) for v in raw], dtype=object)
+        empty = np.flatnonzero([v is None or str(v).strip() == "" for v in raw])
+        bad.add(empty, "investor_id: empty (every investor needs a unique id)")
+        seen: set[str] = set()
+        dup = []
+        for r, v in enumerate(ids):
+            if v and v in seen:
+                dup.append(r)
+            seen.add(v)
+        bad.add(np.asarray(dup, dtype=np.int64),
+                lambda r: f"investor_id: {clip_text(ids[r], 40)} repeats an earlier row's id")
     else:
         ids = np.asarray([str(i) for i in range(b)], dtype=object)
     perm = _ticker_permutation(model, table.schema)
     batch = InvestorBatch.uniform(model, b)
-    gamma = _scalar(table, "risk_aversion", np.nan)
-    level = _scalar(table, "risk_level", np.nan)
+    gamma = _scalar(table, "risk_aversion", np.nan, bad)
+    level = _scalar(table, "risk_level", np.nan, bad)
+    huge = np.isinf(gamma) | (np.isfinite(gamma) & (gamma > MAX_RISK_AVERSION))
+    bad.add(np.flatnonzero(huge), lambda r: f"risk_aversion: {float(gamma[r]):g} is outside (0, "
+            f"{MAX_RISK_AVERSION:g}]")
     from_level = np.isnan(gamma) & np.isfinite(level)
     lv_ok = from_level & np.isin(level, np.arange(1, 11))
     bad.add(np.flatnonzero(from_level & ~lv_ok),
-            lambda r: f"risk_level: {level[r]!r} is not an integer 1–10")
+            lambda r: f"risk_level: {float(level[r]):g} is not an integer 1–10")
     table_g = np.array([LEVEL_TABLE[k][0] for k in range(1, 11)])
     gamma[lv_ok] = table_g[level[lv_ok].astype(int) - 1]
     missing = np.isnan(gamma) & ~from_level
     bad.add(np.flatnonzero(missing), "risk_aversion and risk_level are both empty "
             "(give γ > 0 or a level 1–10)")
     nonpos = np.isfinite(gamma) & (gamma <= 0)
-    bad.add(np.flatnonzero(nonpos), lambda r: f"risk_aversion: {gamma[r]!r} must be > 0")
+    bad.add(np.flatnonzero(nonpos), lambda r: f"risk_aversion: {float(gamma[r]):g} must be > 0")
     batch.risk_aversion = np.where(np.isfinite(gamma) & (gamma > 0), gamma, 3.0)
 
     batch.lower = _per_asset(table, "lower", n, 0.0, perm, bad)
     batch.upper = _per_asset(table, "upper", n, 1.0, perm, bad)
-    cap = _scalar(table, "max_weight_per_asset", 1.0)
-    batch.upper = np.minimum(batch.upper, cap[:, None])
+    over = np.isfinite(batch.upper) & (batch.upper > 1)
+    bad.add(np.flatnonzero(over.any(axis=1)), lambda r: f"upper: "
+            f"{batch.upper[r][over[r]][0]:g} is too large; weights are decimals <= 1 (0.25 "
+            "for 25 %)")
+    cap = _scalar(table, "max_weight_per_asset", 1.0, bad)
+    bad.add(np.flatnonzero(~((cap > 0) & (cap <= 1))),
+            lambda r: f"max_weight_per_asset: {float(cap[r]):g} is outside (0, 1]")
+    batch.upper = np.minimum(batch.upper, np.where(np.isfinite(cap), cap, 1.0)[:, None])
     batch.current_weights = _per_asset(table, "current_weights", n, 0.0, perm, bad)
     batch.cost_rate = _per_asset(table, "cost_bps", n, 0.0, perm, bad) / 1e4
     for name, arr in (("lower", batch.lower), ("upper", batch.upper),
                       ("current_weights", batch.current_weights), ("cost_bps", batch.cost_rate)):
         rows = np.flatnonzero(~np.isfinite(arr).all(axis=1) | (arr < 0).any(axis=1))
         bad.add(rows, f"{name}: values must be finite and >= 0")
-    rows = np.flatnonzero((batch.upper > 1).any(axis=1))
-    bad.add(rows, "upper: weights are decimals <= 1 (0.25 for 25 %)")
+    for name, arr, hi, what in (
+            ("lower", batch.lower, 1.0, "weights are decimals <= 1 (0.25 for 25 %)"),
+            ("upper", batch.upper, 1.0, "weights are decimals <= 1 (0.25 for 25 %)"),
+            ("current_weights", batch.current_weights, 1.0, "weights are decimals <= 1"),
+            ("cost_bps", batch.cost_rate * 1e4, MAX_FEE_BPS, f"costs are bps <= {MAX_FEE_BPS:g}")):
+        over = np.isfinite(arr) & (arr > hi)
+        rows = np.flatnonzero(over.any(axis=1))
+        bad.add(rows, lambda r, a=arr, o=over, nm=name, w=what:
+                f"{nm}: {a[r][o[r]][0]:g} is too large; {w}")
+    total = batch.current_weights.sum(axis=1)
+    bad.add(np.flatnonzero(np.isfinite(total) & (total > 1 + 1e-6)),
+            lambda r: f"current_weights: they sum to {total[r]:g}; holdings as weights sum "
+            "to at most 1 (the rest is cash)")
 
     ticker_index = {t: j for j, t in enumerate(model.tickers)}
     r_idx, vals = _list_of_strings(table, "excluded_assets")
@@ -206,31 +299,49 @@ def batch_from_table(model: FleetModel, table: pa.Table
             bad.add(np.array([r]), f"excluded_sectors: {v!r} matches no asset or tag")
         batch.upper[r, hit] = 0.0
 
-    if "class_bounds" in table.column_names:
+    if "class_bounds" in table.column_names and pa.types.is_list(
+            table.column("class_bounds").type):
         col = table.column("class_bounds").combine_chunks()
         rows = pc.list_parent_indices(col).to_numpy(zero_copy_only=False)
         flat = pc.list_flatten(col)
         names = flat.field("name").to_pylist()
-        mins = flat.field("min").fill_null(0.0).to_numpy(zero_copy_only=False)
-        maxs = flat.field("max").fill_null(1.0).to_numpy(zero_copy_only=False)
+        mins = flat.field("min").cast(pa.float64()).fill_null(0.0).to_numpy(
+            zero_copy_only=False)
+        maxs = flat.field("max").cast(pa.float64()).fill_null(1.0).to_numpy(
+            zero_copy_only=False)
         gi = {g: k for k, g in enumerate(model.group_names)}
         for r, name, lo, hi in zip(rows, names, mins, maxs):
+            if not (0 <= lo <= 1 and 0 <= hi <= 1 and lo <= hi):
+                bad.add(np.array([r]), f"class_bounds: {clip_text(name, 30)} has min {float(lo):g} "
+                        f"and max {float(hi):g}; expected 0 <= min <= max <= 1")
+                continue
             k = gi.get(name)
             if k is None:
-                bad.add(np.array([r]), f"class_bounds: {name!r} is not an asset class of "
+                bad.add(np.array([r]), f"class_bounds: {clip_text(name, 30)} is not an asset class of "
                         f"the universe (one of {list(model.group_names)})")
                 continue
             batch.group_min[r, k] = max(batch.group_min[r, k], float(lo))
             batch.group_max[r, k] = min(batch.group_max[r, k], float(hi))
 
-    batch.min_esg_score = _scalar(table, "min_esg_score", np.nan)
+    batch.min_esg_score = _scalar(table, "min_esg_score", np.nan, bad)
+    es = batch.min_esg_score
+    bad.add(np.flatnonzero(np.isinf(es) | (np.isfinite(es) & ((es < 0) | (es > 100)))),
+            lambda r: f"min_esg_score: {float(es[r]):g} is outside [0, 100]")
     if not model.has_esg_scores:
         bad.add(np.flatnonzero(np.isfinite(batch.min_esg_score)),
                 "min_esg_score: the universe has no ESG scores")
-    batch.esg_tilt = _scalar(table, "esg_tilt", 0.0)
-    batch.max_turnover = _scalar(table, "max_turnover", np.inf)
-    bad.add(np.flatnonzero(batch.max_turnover < 0), "max_turnover: must be >= 0")
-    batch.max_volatility = _scalar(table, "max_volatility", np.nan)
+    batch.esg_tilt = _scalar(table, "esg_tilt", 0.0, bad)
+    tilt = batch.esg_tilt
+    bad.add(np.flatnonzero(~((tilt >= 0) & (tilt <= 1))),
+            lambda r: f"esg_tilt: {float(tilt[r]):g} is outside [0, 1]")
+    batch.max_turnover = _scalar(table, "max_turnover", np.inf, bad)
+    bad.add(np.flatnonzero(~(batch.max_turnover >= 0)),
+            lambda r: f"max_turnover: {float(batch.max_turnover[r]):g} must be >= 0")
+    batch.max_volatility = _scalar(table, "max_volatility", np.nan, bad)
+    mv = batch.max_volatility
+    bad.add(np.flatnonzero(np.isinf(mv) | (np.isfinite(mv) & ((mv <= 0) | (mv > 2)))),
+            lambda r: f"max_volatility: {float(mv[r]):g} is outside (0, 2] (annual, decimal: 0.15 "
+            "for 15 %)")
     # neutralise invalid rows so the batch validates; they are not solved
     if bad.mask.any():
         neutral = InvestorBatch.uniform(model, int(bad.mask.sum()))

@@ -84,8 +84,19 @@ def model_for_book(path: str | Path, default: FleetModel | None = None) -> Fleet
     meta = _open(path).schema_arrow.metadata or {}
     tag = meta.get(MODEL_KEY, b"").decode()
     if tag.startswith("factor:"):
-        _, n, seed = tag.split(":")
-        return factor_model_universe(int(n), seed=int(seed))
+        try:
+            _, n, seed = tag.split(":")
+            n_assets, seed_value = int(n), int(seed)
+        except ValueError:
+            raise DataError(f"The book's model tag {tag[:60]!r} is not factor:N:SEED.",
+                            field="tailorfolio.model", value=tag[:60],
+                            expected="factor:N:SEED", fix="regenerate the book") from None
+        if not 3 <= n_assets <= 5_000 or seed_value < 0:
+            raise DataError(f"The book's model tag {tag[:60]!r} is out of range.",
+                            field="tailorfolio.model", value=tag[:60],
+                            expected="factor:N:SEED with 3 <= N <= 5000, SEED >= 0",
+                            fix="regenerate the book")
+        return factor_model_universe(n_assets, seed=seed_value)
     if default is None:
         raise ParameterError("The book does not name its universe; pass a market.",
                              field="market", fix="use --market or the default universe")

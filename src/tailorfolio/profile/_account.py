@@ -6,6 +6,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from tailorfolio.limits import MAX_LOTS, MAX_MONEY, MAX_PRICE, MAX_QUANTITY, MIN_DATE
 from tailorfolio.profile._enums import AccountType
 
 
@@ -24,12 +25,12 @@ class TaxLot(BaseModel):
         Trade date of the purchase (starts the holding period).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     asset: str = Field(min_length=1, max_length=20)
-    quantity: float = Field(gt=0)
-    cost_basis_per_share: float = Field(ge=0)
-    acquired: date
+    quantity: float = Field(gt=0, le=MAX_QUANTITY)
+    cost_basis_per_share: float = Field(ge=0, le=MAX_PRICE)
+    acquired: date = Field(ge=MIN_DATE)
 
     @field_validator("asset")
     @classmethod
@@ -60,13 +61,13 @@ class Account(BaseModel):
         simulation.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str = Field(min_length=1, max_length=80)
     type: AccountType
-    cash: float = Field(default=0.0, ge=0)
-    lots: tuple[TaxLot, ...] = ()
-    annual_contribution: float = Field(default=0.0, ge=0)
+    cash: float = Field(default=0.0, ge=0, le=MAX_MONEY)
+    lots: tuple[TaxLot, ...] = Field(default=(), max_length=MAX_LOTS)
+    annual_contribution: float = Field(default=0.0, ge=0, le=MAX_MONEY)
 
     def value(self, prices: dict[str, float]) -> float:
         """Market value of the account (cash plus lots at ``prices``), currency units."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from tailorfolio.limits import MAX_MONEY, MAX_YEAR
 from tailorfolio.profile._enums import GoalKind, GoalPriority
 
 
@@ -41,17 +42,17 @@ class Goal(BaseModel):
         Whether ``amount`` is in today's money (True) or nominal (False).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str = Field(min_length=1, max_length=120)
-    amount: float = Field(gt=0)
-    target_year: int | None = Field(default=None, ge=1900, le=2200)
+    amount: float = Field(gt=0, le=MAX_MONEY)
+    target_year: int | None = Field(default=None, ge=1900, le=MAX_YEAR)
     years: float | None = Field(default=None, gt=0, le=100)
     priority: GoalPriority = GoalPriority.IMPORTANT
     kind: GoalKind = GoalKind.LUMP_SUM
     duration_years: int = Field(default=1, ge=1, le=60)
-    current_savings: float = Field(default=0.0, ge=0)
-    annual_contribution: float = Field(default=0.0, ge=0)
+    current_savings: float = Field(default=0.0, ge=0, le=MAX_MONEY)
+    annual_contribution: float = Field(default=0.0, ge=0, le=MAX_MONEY)
     contribution_growth: float = Field(default=0.0, ge=-0.5, le=0.5)
     inflation_adjusted: bool = True
 

@@ -7,8 +7,18 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from tailorfolio.limits import (
+    MAX_ACCOUNTS,
+    MAX_AS_OF,
+    MAX_GOAL_YEARS,
+    MAX_GOALS,
+    MAX_LOTS,
+    MAX_MONEY,
+    MIN_DATE,
+    clip_text,
+)
 from tailorfolio.profile._account import Account
-from tailorfolio.profile._enums import EmploymentStability, FilingStatus
+from tailorfolio.profile._enums import EmploymentStability, FilingStatus, GoalKind
 from tailorfolio.profile._goal import Goal
 from tailorfolio.profile._preferences import Preferences
 from tailorfolio.profile._realized import RealizedGains
@@ -29,7 +39,7 @@ class TaxRates(BaseModel):
         Flat state income-tax rate applied to all income and gains.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     ordinary: float = Field(default=0.24, ge=0, le=0.6)
     long_term_gains: float = Field(default=0.15, ge=0, le=0.4)
@@ -73,33 +83,34 @@ class InvestorProfile(BaseModel):
     currency : str
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str = Field(default="Investor", min_length=1, max_length=120)
     age: int = Field(ge=18, le=110)
-    as_of: date | None = None
-    annual_income: float = Field(ge=0)
-    annual_expenses: float | None = Field(default=None, ge=0)
-    liquid_net_worth: float = Field(default=0.0, ge=0)
+    as_of: date | None = Field(default=None, ge=MIN_DATE, le=MAX_AS_OF)
+    annual_income: float = Field(ge=0, le=MAX_MONEY)
+    annual_expenses: float | None = Field(default=None, ge=0, le=MAX_MONEY)
+    liquid_net_worth: float = Field(default=0.0, ge=0, le=MAX_MONEY)
     employment_stability: EmploymentStability = EmploymentStability.STABLE
     filing_status: FilingStatus = FilingStatus.SINGLE
     tax_rates: TaxRates | None = None
     realized_gains_this_year: RealizedGains = Field(default_factory=RealizedGains)
     dependants: int = Field(default=0, ge=0, le=20)
     retirement_age: int = Field(default=65, ge=30, le=100)
-    risk_questionnaire: dict[str, str | int]
-    goals: tuple[Goal, ...] = Field(min_length=1)
-    accounts: tuple[Account, ...] = Field(min_length=1)
+    risk_questionnaire: dict[str, str | int] = Field(max_length=100)
+    goals: tuple[Goal, ...] = Field(min_length=1, max_length=MAX_GOALS)
+    accounts: tuple[Account, ...] = Field(min_length=1, max_length=MAX_ACCOUNTS)
     preferences: Preferences = Field(default_factory=Preferences)
     currency: str = Field(default="USD", pattern="^[A-Z]{3}$")
 
     @field_validator("risk_questionnaire")
     @classmethod
     def _answers_valid(cls, answers: dict[str, str | int]) -> dict[str, str | int]:
-        unknown = sorted(set(answers) - set(QUESTIONS_BY_KEY))
+        unknown = sorted(str(k) for k in set(answers) - set(QUESTIONS_BY_KEY))
         if unknown:
             raise ValueError(
-                f"unknown question(s) {unknown}; the questions are {[q.key for q in QUESTIONS]}"
+                f"unknown question(s) {clip_text(unknown)}; the questions are "
+                f"{[q.key for q in QUESTIONS]}"
             )
         missing = [q.key for q in QUESTIONS if q.key not in answers]
         if missing:
@@ -113,21 +124,83 @@ class InvestorProfile(BaseModel):
             try:
                 idx = question.index_of(answer)
             except ValueError as exc:
-                raise ValueError(f"answer to '{key}' is {answer!r}: {exc}") from None
+                raise ValueError(f"answer to '{key}' is {clip_text(answer)}: {exc}") from None
             normalised[key] = question.option_keys[idx]
         return normalised
 
+    @field_validator("accounts")
+    @classmethod
+    def _unique_accounts(cls, accounts: tuple[Account, ...]) -> tuple[Account, ...]:
+        _check_unique([a.name for a in accounts], "account")
+        n_lots = sum(len(a.lots) for a in accounts)
+        if n_lots > MAX_LOTS:
+            raise ValueError(f"the accounts hold {n_lots:,} lots; at most {MAX_LOTS:,} are "
+                             "supported (merge lots of the same asset and year)")
+        return accounts
+
+    @field_validator("goals")
+    @classmethod
+    def _unique_goals(cls, goals: tuple[Goal, ...]) -> tuple[Goal, ...]:
+        _check_unique([g.name for g in goals], "goal")
+        return goals
+
     @model_validator(mode="after")
-    def _unique_names(self) -> InvestorProfile:
-        names = [a.name for a in self.accounts]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"account names must be unique; repeated: {dupes}")
-        gnames = [g.name for g in self.goals]
-        gdupes = sorted({n for n in gnames if gnames.count(n) > 1})
-        if gdupes:
-            raise ValueError(f"goal names must be unique; repeated: {gdupes}")
+    def _dates_consistent(self) -> InvestorProfile:
+        # Hard date rules (README "Errors"): nothing is bought after the day the profile
+        # describes, and a one-off goal cannot fall due before it. Softer oddities are
+        # ``validation_warnings``.
+        on = self.as_of or date.today()
+        for i, acc in enumerate(self.accounts):
+            for j, lot in enumerate(acc.lots):
+                if lot.acquired > on:
+                    raise ValueError(
+                        f"accounts[{i}].lots[{j}].acquired: {lot.acquired} is after the "
+                        f"profile's as_of date {on}; a lot held today was bought on or "
+                        "before it (fix the date, or set as_of)")
+        for i, g in enumerate(self.goals):
+            if g.target_year is not None and g.target_year > on.year + MAX_GOAL_YEARS:
+                raise ValueError(
+                    f"goals[{i}].target_year: {g.target_year} is more than {MAX_GOAL_YEARS} "
+                    f"years after the as_of year {on.year}; plans look at most "
+                    f"{MAX_GOAL_YEARS} years ahead")
+            if (g.target_year is not None and g.target_year < on.year
+                    and g.kind is GoalKind.LUMP_SUM):
+                raise ValueError(
+                    f"goals[{i}].target_year: {g.target_year} is before the as_of year "
+                    f"{on.year}; a goal in the past cannot be planned for (update or remove "
+                    f"the goal {clip_text(g.name, 40)})")
         return self
+
+    @property
+    def validation_warnings(self) -> tuple[str, ...]:
+        """Plausibility warnings: accepted, but worth showing beside the plan.
+
+        Each names the field. Computed from the profile alone (``as_of`` or today).
+        """
+        on = self.as_of or date.today()
+        out: list[str] = []
+        born = on.year - self.age
+        for i, acc in enumerate(self.accounts):
+            early = [j for j, lot in enumerate(acc.lots) if lot.acquired.year < born]
+            if early:
+                out.append(
+                    f"accounts[{i}].lots[{early[0]}].acquired: "
+                    f"{acc.lots[early[0]].acquired} is before the investor was born (about "
+                    f"{born}){f' ({len(early)} lots)' if len(early) > 1 else ''}; right only "
+                    "for gifted shares, which keep the donor's date")
+        for i, g in enumerate(self.goals):
+            if g.target_year is not None and g.target_year < on.year:
+                out.append(
+                    f"goals[{i}].target_year: the income goal {clip_text(g.name, 40)} began "
+                    f"in {g.target_year}, before {on.year}; it is planned as starting now "
+                    f"for {g.duration_years} year(s)")
+        if (self.retirement_age < self.age and self.employment_stability
+                not in (EmploymentStability.RETIRED, EmploymentStability.NOT_EMPLOYED)):
+            out.append(
+                f"retirement_age: {self.retirement_age} is below age {self.age} but "
+                f"employment_stability is {self.employment_stability.value}; set it to "
+                "'retired' if the investor has retired, or correct the retirement age")
+        return tuple(out)
 
     # ------------------------------------------------------------------ derived facts
 
@@ -151,3 +224,17 @@ class InvestorProfile(BaseModel):
         """A copy with some questionnaire answers replaced (used by what-if analysis)."""
         merged = {**self.risk_questionnaire, **answers}
         return self.model_copy(update={"risk_questionnaire": merged})
+
+
+def _check_unique(names: list[str], what: str) -> None:
+    """Raise naming the repeated names (linear; the message is bounded)."""
+    seen: set[str] = set()
+    dupes: list[str] = []
+    for n in names:
+        if n in seen and n not in dupes:
+            dupes.append(n)
+        seen.add(n)
+    if dupes:
+        shown = ", ".join(clip_text(d, 40) for d in dupes[:5])
+        more = f" and {len(dupes) - 5} more" if len(dupes) > 5 else ""
+        raise ValueError(f"{what} names must be unique; repeated: {shown}{more}")

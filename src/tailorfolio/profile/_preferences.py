@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 class Bounds(BaseModel):
     """A [min, max] range of portfolio weight, decimals (0.4 = 40 %)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     min: float = Field(default=0.0, ge=0, le=1)
     max: float = Field(default=1.0, ge=0, le=1)
@@ -58,10 +58,10 @@ class Preferences(BaseModel):
         Months of expenses to keep in cash-like assets (0 = none).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    excluded_assets: tuple[str, ...] = ()
-    excluded_sectors: tuple[str, ...] = ()
+    excluded_assets: tuple[str, ...] = Field(default=(), max_length=1_000)
+    excluded_sectors: tuple[str, ...] = Field(default=(), max_length=1_000)
     min_esg_score: float | None = Field(default=None, ge=0, le=100)
     esg_tilt: float = Field(default=0.0, ge=0, le=1)
     esg_missing_score_policy: str = Field(default="worst", pattern="^(exclude|worst|ignore)$")
@@ -69,8 +69,8 @@ class Preferences(BaseModel):
         default=None, pattern="^(none|exclusions_only|best_in_class|strong)$")
     esg_fund_alternatives: bool = False
     max_weight_per_asset: float = Field(default=1.0, gt=0, le=1)
-    asset_class_bounds: dict[str, Bounds] = Field(default_factory=dict)
-    asset_bounds: dict[str, Bounds] = Field(default_factory=dict)
+    asset_class_bounds: dict[str, Bounds] = Field(default_factory=dict, max_length=1_000)
+    asset_bounds: dict[str, Bounds] = Field(default_factory=dict, max_length=1_000)
     cash_reserve_months: float = Field(default=0.0, ge=0, le=120)
 
     @field_validator("excluded_assets")

@@ -232,6 +232,7 @@ class Ledger:
         self._pending: list[_PendingLoss] = []
         self._last_date: date | None = None
         self._counter = 0
+        self._lot_ids: set[str] = set()  # O(1) uniqueness check (60,000 lots stay linear)
         self.cash: dict[str, float] = {}
         """Uninvested cash per account, dollars (used by the rebalancer)."""
         self.purchases: list[tuple[date, str, str, float]] = []
@@ -268,6 +269,7 @@ class Ledger:
                         for p in self._pending]
         new._last_date = self._last_date
         new._counter = self._counter
+        new._lot_ids = set(self._lot_ids)
         new.cash = dict(self.cash)
         new.purchases = list(self.purchases)
         return new
@@ -440,12 +442,16 @@ class Ledger:
             raise TaxError(f"Unknown account {account!r}.", field="account", value=account,
                            expected=f"one of {sorted(self.accounts)}",
                            fix="declare the account (account_type column or the profile)")
-        if not quantity > 0:
-            raise TaxError(f"Quantity must be positive, got {quantity!r}.", field="quantity",
-                           value=quantity, expected="> 0", fix="give a positive share count")
-        if not price >= 0:
-            raise TaxError(f"Price must be >= 0, got {price!r}.", field="price", value=price,
-                           expected=">= 0", fix="give the per-share price")
+        from tailorfolio.limits import MAX_PRICE, MAX_QUANTITY
+
+        if not 0 < quantity <= MAX_QUANTITY:
+            raise TaxError(f"Quantity must be in (0, {MAX_QUANTITY:g}], got {quantity!r}.",
+                           field="quantity", value=quantity, expected=f"(0, {MAX_QUANTITY:g}]",
+                           fix="give a positive, finite share count")
+        if not 0 <= price <= MAX_PRICE:
+            raise TaxError(f"Price must be in [0, {MAX_PRICE:g}], got {price!r}.", field="price",
+                           value=price, expected=f"[0, {MAX_PRICE:g}]",
+                           fix="give the finite per-share price")
         if self._last_date is not None and on < self._last_date:
             raise TaxError(f"Transaction dated {on} comes after one dated {self._last_date}.",
                            field="date", value=on.isoformat(),
@@ -461,12 +467,13 @@ class Ledger:
                  *, lot_id: str | None = None, reinvested: bool = False) -> Lot:
         self._counter += 1
         lid = lot_id or f"{account}:{asset}:{self._counter}"
-        if any(x.lot_id == lid for x in self._lots):
-            raise TaxError(f"Lot id {lid!r} is used twice.", field="lot_id", value=lid,
-                           expected="unique lot ids", fix="rename the lot")
+        if lid in self._lot_ids:
+            raise TaxError(f"Lot id {lid[:80]!r} is used twice.", field="lot_id",
+                           value=lid[:80], expected="unique lot ids", fix="rename the lot")
         lot = Lot(lid, account, self.accounts[account], asset, quantity, price, acquired,
                   acquired, 0.0, quantity, reinvested)
         self._lots.append(lot)
+        self._lot_ids.add(lid)
         return lot
 
     def _lookback(self, on: date, asset: str, exclude: set[str]) -> list[Lot]:
@@ -497,6 +504,7 @@ class Ledger:
             lot.quantity -= q
             lot.replacement_capacity -= q
             self._lots.insert(self._lots.index(lot) + 1, target)
+            self._lot_ids.add(target.lot_id)
             extra.append(target)
         target.basis_per_share += pend.loss_per_share
         target.wash_adjustment_per_share += pend.loss_per_share

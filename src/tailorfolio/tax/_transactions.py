@@ -7,6 +7,14 @@ from datetime import date
 import pandas as pd
 
 from tailorfolio.errors import TaxError
+from tailorfolio.limits import (
+    MAX_PRICE,
+    MAX_QUANTITY,
+    MAX_TRANSACTIONS,
+    MIN_DATE,
+    check_number,
+    clip_text,
+)
 from tailorfolio.profile._enums import AccountType
 from tailorfolio.tax._ledger import LotMethod, Transaction
 
@@ -40,6 +48,11 @@ def transactions_from_frame(df: pd.DataFrame) -> tuple[list[Transaction], dict[s
         raise TaxError(f"The transactions table lacks column(s) {missing}.", field="columns",
                        value=list(df.columns), expected=f"columns {list(REQUIRED_COLUMNS)}",
                        fix="add the missing columns (see the bundled example_transactions.csv)")
+    if len(df) > MAX_TRANSACTIONS:
+        raise TaxError(f"The transactions table has {len(df):,} rows; at most "
+                       f"{MAX_TRANSACTIONS:,} are supported.", field="rows", value=len(df),
+                       expected=f"<= {MAX_TRANSACTIONS:,} rows", fix="split the history by year")
+    today = date.today()
     out: list[Transaction] = []
     accounts: dict[str, AccountType] = {}
     for i, row in enumerate(df.to_dict(orient="records"), start=2):
@@ -48,43 +61,62 @@ def transactions_from_frame(df: pd.DataFrame) -> tuple[list[Transaction], dict[s
             return default if v is None or (isinstance(v, float) and pd.isna(v)) else v
 
         where = f"row {i}"
+        raw_date = str(get("date")).strip()
         try:
-            when = date.fromisoformat(str(get("date")).strip()[:10])
+            if len(raw_date) > 10 and raw_date[10] not in " T":
+                raise ValueError(raw_date)
+            when = date.fromisoformat(raw_date[:10])
         except ValueError:
-            raise TaxError(f"{where}: date {get('date')!r} is not a date.", field=f"{where}.date",
-                           value=get("date"), expected="YYYY-MM-DD", fix="fix the date") from None
-        account = str(get("account")).strip()
+            raise TaxError(f"{where}: date {clip_text(get('date'))} is not a real YYYY-MM-DD "
+                           "date.", field=f"{where}.date", value=clip_text(get("date")),
+                           expected="YYYY-MM-DD", fix="fix the date") from None
+        if when < MIN_DATE or when > today:
+            raise TaxError(f"{where}: date {when} is "
+                           f"{'in the future' if when > today else f'before {MIN_DATE}'}; the "
+                           "ledger records trades that happened.", field=f"{where}.date",
+                           value=when.isoformat(), expected=f"a date in [{MIN_DATE}, {today}]",
+                           fix="fix the year")
+        if get("account") is None or not str(get("account")).strip():
+            raise TaxError(f"{where}: account is empty.", field=f"{where}.account",
+                           value=None, expected="the account's name", fix="name the account")
+        if get("asset") is None or not str(get("asset")).strip():
+            raise TaxError(f"{where}: asset is empty.", field=f"{where}.asset",
+                           value=None, expected="a ticker", fix="give the ticker")
+        account = str(get("account")).strip()[:80]
         acc_type = str(get("account_type", "taxable")).strip().lower()
         try:
             t = AccountType(acc_type)
         except ValueError:
-            raise TaxError(f"{where}: account_type {acc_type!r} is unknown.",
-                           field=f"{where}.account_type", value=acc_type,
+            raise TaxError(f"{where}: account_type {clip_text(acc_type)} is unknown.",
+                           field=f"{where}.account_type", value=clip_text(acc_type),
                            expected="taxable, traditional or roth", fix="fix the type") from None
         if accounts.setdefault(account, t) is not t:
-            raise TaxError(f"{where}: account {account!r} is given two types.",
+            raise TaxError(f"{where}: account {clip_text(account)} is given two types.",
                            field=f"{where}.account_type", value=acc_type,
                            expected=accounts[account].value, fix="use one type per account")
         action = str(get("action")).strip().lower()
         if action not in ("buy", "sell", "reinvest"):
-            raise TaxError(f"{where}: action {action!r} is unknown.", field=f"{where}.action",
-                           value=action, expected="buy, sell or reinvest", fix="fix the action")
-        try:
-            qty = float(get("quantity"))
-            price = float(get("price"))
-        except (TypeError, ValueError):
-            raise TaxError(f"{where}: quantity and price must be numbers.",
-                           field=f"{where}.quantity", value=(get("quantity"), get("price")),
-                           expected="numbers", fix="fix the row") from None
+            raise TaxError(f"{where}: action {clip_text(action)} is unknown.",
+                           field=f"{where}.action", value=clip_text(action),
+                           expected="buy, sell or reinvest", fix="fix the action")
+        qty = check_number(get("quantity"), f"{where}.quantity", lo=0.0, hi=MAX_QUANTITY,
+                           lo_open=True, error=TaxError, fix="give the number of shares (> 0)")
+        price = check_number(get("price"), f"{where}.price", lo=0.0, hi=MAX_PRICE,
+                             error=TaxError, fix="give the price per share")
         try:
             method = LotMethod(str(get("method", "fifo")).strip().lower())
         except ValueError:
-            raise TaxError(f"{where}: method {get('method')!r} is unknown.",
-                           field=f"{where}.method", value=get("method"),
+            raise TaxError(f"{where}: method {clip_text(get('method'))} is unknown.",
+                           field=f"{where}.method", value=clip_text(get("method")),
                            expected=str([m.value for m in LotMethod]),
                            fix="use fifo, hifo, specific or min_tax") from None
         ids = tuple(s.strip() for s in str(get("lot_ids", "")).split(";") if s.strip())
         lot_id = get("lot_id")
-        out.append(Transaction(when, account, action, str(get("asset")).strip().upper(), qty,
+        asset = str(get("asset")).strip().upper()
+        if len(asset) > 20:
+            raise TaxError(f"{where}: asset {clip_text(asset)} is not a ticker (at most 20 "
+                           "characters).", field=f"{where}.asset", value=clip_text(asset),
+                           expected="a ticker", fix="fix the asset column")
+        out.append(Transaction(when, account, action, asset, qty,
                                price, method, ids, None if lot_id is None else str(lot_id)))
     return out, accounts
