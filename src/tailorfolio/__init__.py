@@ -10,6 +10,8 @@ values) and a market (universe, prices, capital-market assumptions) to an explai
 1.0
 """
 
+from typing import Any
+
 from tailorfolio._version import __version__
 from tailorfolio.examples import EXAMPLE_PROFILES, example_profile_text, load_example_profile
 from tailorfolio.market import Market, default_market
@@ -17,8 +19,8 @@ from tailorfolio.planning import Plan, PlanSettings, build_plan
 from tailorfolio.profile import InvestorProfile, parse_profile, profile_from_yaml
 
 
-
-def plan(profile, market=None, *, settings=None, as_of=None, **options) -> Plan:  # type: ignore[no-untyped-def]
+def plan(profile: object, market: object = None, *, settings: object = None,
+         as_of: object = None, **options: Any) -> Plan:
     """Make the plan for ``profile`` (see :func:`tailorfolio.planning.build_plan`).
 
     The public boundary: ``profile`` may be an :class:`InvestorProfile` or a mapping of its

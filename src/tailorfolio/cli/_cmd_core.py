@@ -65,11 +65,7 @@ def register(app: typer.Typer) -> None:
         mkt = market_from_options(market, universe)
         prof, mkt, _, day = check_plan_inputs(prof, mkt, None, day)
         plan = build_plan(prof, mkt, settings=PlanSettings(return_model=returns), as_of=day)
-        print_plan(console, plan)
-        # The profile's plausibility warnings (until the plan carries them itself).
-        for w in prof.validation_warnings:
-            if w not in plan.warnings:
-                console.print(f"[yellow]Profile warning: {w}[/yellow]")
+        print_plan(console, plan)  # the profile's plausibility warnings are among its warnings
         if json_out is not None:
             write_text_atomic(json_out, plan.to_json())
             console.print(f"[green]Plan written to {json_out}[/green]")

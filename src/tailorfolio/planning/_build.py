@@ -149,7 +149,7 @@ def prepare(profile: InvestorProfile, market: Market, settings: PlanSettings,
     prices = _prices_for(profile, plan_market)
     wealth = household_wealth(profile, prices)
     risk = assess_risk(profile, as_of=as_of, prices=prices)
-    warnings: list[str] = list(returns.warnings)
+    warnings: list[str] = [*profile.validation_warnings, *returns.warnings]
     if profile.annual_expenses is None:
         warnings.append("annual_expenses was not given; 70 % of income was assumed for the "
                         "emergency reserve and capacity.")
