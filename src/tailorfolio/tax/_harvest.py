@@ -91,7 +91,7 @@ class HarvestOpportunity:
         """Plain data (JSON-ready)."""
         from tailorfolio.tax._rebalance import plain
 
-        return plain(self)  # type: ignore[return-value]
+        return plain(self)
 
 
 def find_harvests(ledger: Ledger, prices: dict[str, float], on: date, rates: MarginalRates,

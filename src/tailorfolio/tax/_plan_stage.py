@@ -86,7 +86,7 @@ class AccountPlan:
 
     def to_dict(self) -> dict[str, object]:
         """Plain data (JSON-ready), recursively."""
-        return plain(self)  # type: ignore[return-value]
+        return plain(self)
 
 
 @dataclass(frozen=True)
@@ -216,7 +216,7 @@ class TaxSummary:
 
     def to_dict(self) -> dict[str, object]:
         """Plain data (JSON-ready), recursively."""
-        return plain(self)  # type: ignore[return-value]
+        return plain(self)
 
 
 def _lot_dollars(account: Account, prices: dict[str, float]) -> pd.Series:

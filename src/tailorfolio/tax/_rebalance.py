@@ -26,6 +26,7 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
+from typing import Any
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -42,7 +43,7 @@ ENUMERATE_LIMIT = 8
 """Up to this many ambiguous assets, buy/sell directions are enumerated exactly."""
 
 
-def plain(obj: object) -> object:
+def plain(obj: Any) -> Any:
     """JSON-ready plain data of a (nested) frozen dataclass value: dataclasses become dicts,
     tuples lists, dates ISO strings, enums their values, pandas Series dicts."""
     import dataclasses
@@ -107,7 +108,7 @@ class LotSale:
 
     def to_dict(self) -> dict[str, object]:
         """Plain data (JSON-ready), with ``proceeds`` and ``gain``."""
-        return plain(self)  # type: ignore[return-value]
+        return plain(self)
 
     @property
     def proceeds(self) -> float:
@@ -134,7 +135,7 @@ class Purchase:
 
     def to_dict(self) -> dict[str, object]:
         """Plain data (JSON-ready), with ``amount``."""
-        return plain(self)  # type: ignore[return-value]
+        return plain(self)
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ class SkippedTrade:
 
     def to_dict(self) -> dict[str, object]:
         """Plain data (JSON-ready)."""
-        return plain(self)  # type: ignore[return-value]
+        return plain(self)
 
 
 @dataclass(frozen=True)
