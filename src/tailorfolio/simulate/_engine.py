@@ -9,8 +9,15 @@ reproducible for a given ``(seed, chunk_size)``.
 Order of events in month ``t`` (start of month): record the yearly snapshot (when ``t`` is a
 multiple of 12), deposits (bought at the month's target weights), goal withdrawals in priority
 order (sold pro rata across assets; tax buckets in the order of :class:`TaxTreatment`),
-rebalancing (every ``rebalance_every_months``), then the month's returns net of fees and the
-month's inflation.
+rebalancing (every ``rebalance_every_months``, and on the paths whose weights left the drift
+band when the spec has one), then the month's returns net of fees and the month's inflation.
+
+Accounting per path: taxes on withdrawals and (when the spec's tax treatment says so) on the
+gains realized by rebalancing sales; turnover, the sum over rebalancing trades of
+``sum |trade| / household wealth`` (buys and sells both counted, so switching 10 % of a
+portfolio from one fund to another is 0.2); and the after-tax liquidation value at the end
+(taxable money less capital-gains tax on its gain, traditional money less ordinary tax, Roth
+as is). None of it is computed in a month without a trade, so it costs nothing measurable.
 """
 
 from __future__ import annotations
@@ -45,6 +52,11 @@ class _ChunkOut:
     taxes_real: FloatArray  # (p,)
     final_nominal: FloatArray  # (p,)
     final_price_level: FloatArray  # (p,)
+    gains_taxes_real: FloatArray  # (p,)
+    turnover: FloatArray  # (p,)
+    rebalances: FloatArray  # (p,) pot-rebalancing events
+    final_after_tax_real: FloatArray  # (p,)
+    final_balance_real: FloatArray  # (3, p)
 
 
 def _withdraw(vals: FloatArray, basis: FloatArray, need: FloatArray, spec: SimulationSpec,
@@ -107,7 +119,8 @@ def _run_chunk(spec: SimulationSpec, model: ReturnModel, rng: np.random.Generato
     price = np.ones(p)
     out = _ChunkOut(np.empty((spec.n_years + 1, p)), np.zeros((n_goals, p)),
                     np.ones((n_goals, p), dtype=bool), np.zeros((n_goals, p)), np.zeros(p),
-                    np.empty(p), np.empty(p))
+                    np.empty(p), np.empty(p), np.zeros(p), np.zeros(p), np.zeros(p),
+                    np.empty(p), np.zeros((3, p)))
     # Which goals withdraw in which month, in funding order.
     order = sorted(range(n_goals), key=lambda j: (spec.goals[j].priority_rank,
                                                   spec.goals[j].due_step))
@@ -118,6 +131,9 @@ def _run_chunk(spec: SimulationSpec, model: ReturnModel, rng: np.random.Generato
     split = [np.asarray(pot.contribution_split, float) for pot in spec.pots]
     k_reb = spec.rebalance_every_months
     nominal = [g.nominal for g in spec.goals]
+    band = spec.rebalance_band
+    thresholds = ([band.thresholds(w) for w in weights] if band is not None else None)
+    cg_rate = spec.tax.capital_gains_rate if spec.tax.tax_rebalancing_gains else 0.0
 
     def sync(k: int) -> FloatArray:
         """Bring the tax-bucket values of pot k up to the current pot value."""
@@ -127,6 +143,53 @@ def _run_chunk(spec: SimulationSpec, model: ReturnModel, rng: np.random.Generato
         vals[k] *= growth
         vlast[k] = v
         return v
+
+    def _rebalance(t: int, calendar: bool) -> None:
+        """Trade every pot back to month ``t``'s target on the paths due for it."""
+        household = None
+        for k in range(len(spec.pots)):
+            h = holdings[k]
+            v = h.sum(axis=1)
+            target = v[:, None] * weights[k][t]
+            trade = target - h
+            if calendar:
+                due_paths = None
+            else:
+                assert thresholds is not None
+                drift = np.abs(trade) > thresholds[k][t] * v[:, None]
+                due_paths = drift.any(axis=1)
+                if not due_paths.any():
+                    continue
+                trade[~due_paths] = 0.0
+            if household is None:
+                household = sum(hh.sum(axis=1) for hh in holdings)
+            traded = np.abs(trade).sum(axis=1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out.turnover += np.where(household > 0, traded / household, 0.0)
+            out.rebalances += (v > 0) if due_paths is None else (due_paths & (v > 0))
+            h += trade
+            if cg_rate > 0:
+                _tax_rebalancing_sales(k, v, 0.5 * traded)
+
+    def _tax_rebalancing_sales(k: int, v: FloatArray, sold: FloatArray) -> None:
+        """Capital-gains tax on the taxable share of ``sold`` (sales = half the |trades|),
+        paid out of pot ``k``."""
+        sync(k)
+        v_tx = vals[k][0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(v > 0, v_tx / v, 0.0)
+            gain_frac = np.where(v_tx > 0, np.clip(1.0 - basis[k] / v_tx, 0.0, 1.0), 0.0)
+        sold_tx = np.minimum(sold * share, v_tx)
+        tax = cg_rate * gain_frac * sold_tx
+        with np.errstate(divide="ignore", invalid="ignore"):
+            basis[k] *= np.where(v_tx > 0, 1.0 - sold_tx / v_tx, 1.0)
+        basis[k] += sold_tx - tax
+        vals[k][0] -= tax
+        with np.errstate(divide="ignore", invalid="ignore"):
+            holdings[k] *= np.where(v > 0, 1.0 - tax / v, 1.0)[:, None]
+        vlast[k] = v - tax
+        out.gains_taxes_real += tax / price
+        out.taxes_real += tax / price
 
     for t0 in range(0, n_steps, BLOCK_MONTHS):
         nb = min(BLOCK_MONTHS, n_steps - t0)
@@ -178,16 +241,25 @@ def _run_chunk(spec: SimulationSpec, model: ReturnModel, rng: np.random.Generato
                         scale = np.where(v_old > 0, v_new / v_old, 0.0)
                     holdings[kk] *= scale[:, None]
                     vlast[kk] = v_new
-            if k_reb and t % k_reb == 0 and t > 0:
-                for k in range(len(spec.pots)):
-                    v = holdings[k].sum(axis=1)
-                    np.multiply(v[:, None], weights[k][t], out=holdings[k])
+            calendar = bool(k_reb) and t % k_reb == 0 and t > 0
+            if calendar or (thresholds is not None and t > 0):
+                _rebalance(t, calendar)
             g = gross[s]
             for k in range(len(spec.pots)):
                 holdings[k] *= g
             price *= infl[s]
     total = sum(h.sum(axis=1) for h in holdings)
     out.real_wealth_by_year[-1] = total / price
+    keep_tr = 1.0 - spec.tax.liquidation_rate_traditional(n_steps)
+    after_tax = np.zeros(p)
+    for k in range(len(spec.pots)):
+        sync(k)
+        gain = np.maximum(vals[k][0] - basis[k], 0.0)
+        after_tax += (vals[k][0] - spec.tax.capital_gains_rate * gain + keep_tr * vals[k][1]
+                      + vals[k][2])
+        out.final_balance_real += vals[k]
+    out.final_after_tax_real[:] = after_tax / price
+    out.final_balance_real /= price
     out.final_nominal[:] = total
     out.final_price_level[:] = price
     return out
@@ -249,4 +321,9 @@ def simulate(spec: SimulationSpec, model: ReturnModel, n_paths: int = 10_000, se
         taxes_paid_real=cat("taxes_real", 0),
         final_nominal_wealth=cat("final_nominal", 0),
         final_price_level=cat("final_price_level", 0),
+        gains_taxes_real=cat("gains_taxes_real", 0),
+        turnover=cat("turnover", 0),
+        rebalance_count=cat("rebalances", 0),
+        final_after_tax_real=cat("final_after_tax_real", 0),
+        final_balance_real=cat("final_balance_real", 1),
     )
