@@ -168,6 +168,16 @@ def test_accounting_invariants(seed, abs_band, rel, every, cg, basis) -> None:
         np.testing.assert_array_equal(res.gains_taxes_real, 0.0)
 
 
+def test_transition_tax_is_counted_once_in_every_path() -> None:
+    sp = dataclasses.replace(spec(1, 12, initial=(900.0, 0, 0), basis=900.0),
+                             transition_tax=100.0)
+    res = simulate(sp, constant_model([0.0], 12))
+    np.testing.assert_allclose(res.taxes_paid_real, 100.0)
+    np.testing.assert_allclose(res.final_real_wealth, 900.0)
+    with pytest.raises(ParameterError, match="transition_tax"):
+        dataclasses.replace(sp, transition_tax=-1.0)
+
+
 def test_bad_bands_raise_typed_errors() -> None:
     with pytest.raises(ParameterError, match="abs_band"):
         RebalanceBand(0.0)

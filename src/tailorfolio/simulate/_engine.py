@@ -121,6 +121,7 @@ def _run_chunk(spec: SimulationSpec, model: ReturnModel, rng: np.random.Generato
                     np.ones((n_goals, p), dtype=bool), np.zeros((n_goals, p)), np.zeros(p),
                     np.empty(p), np.empty(p), np.zeros(p), np.zeros(p), np.zeros(p),
                     np.empty(p), np.zeros((3, p)))
+    out.taxes_real += spec.transition_tax
     # Which goals withdraw in which month, in funding order.
     order = sorted(range(n_goals), key=lambda j: (spec.goals[j].priority_rank,
                                                   spec.goals[j].due_step))

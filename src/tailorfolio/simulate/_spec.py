@@ -200,6 +200,10 @@ class SimulationSpec:
     rebalance_band : RebalanceBand, optional
         Drift bands checked every month per path, in addition to the calendar (set
         ``rebalance_every_months=0`` for bands only). None (default): calendar only.
+    transition_tax : float
+        Tax paid today on the sales that moved the household from its current holdings to the
+        pots' starting weights, currency units (already deducted from the pots' balances);
+        counted in every path's taxes. 0 by default.
     """
 
     tickers: tuple[str, ...]
@@ -211,6 +215,7 @@ class SimulationSpec:
     rebalance_every_months: int = 12
     tax: TaxTreatment = field(default_factory=TaxTreatment)
     rebalance_band: RebalanceBand | None = None
+    transition_tax: float = 0.0
 
     def __post_init__(self) -> None:
         n, s = len(self.tickers), self.n_steps
@@ -251,6 +256,9 @@ class SimulationSpec:
                                  f"{self.rebalance_every_months}.",
                                  field="rebalance_every_months",
                                  value=self.rebalance_every_months)
+        if not self.transition_tax >= 0:
+            raise ParameterError(f"transition_tax must be >= 0. Got {self.transition_tax}.",
+                                 field="transition_tax", value=self.transition_tax)
         if self.expense_ratio is not None and np.shape(self.expense_ratio) != (n,):
             raise ParameterError(f"expense_ratio must have shape ({n},).",
                                  field="expense_ratio")
