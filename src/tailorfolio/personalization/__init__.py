@@ -1,0 +1,1 @@
+"""Personalized plan versus baselines."""
