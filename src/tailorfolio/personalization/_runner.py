@@ -195,9 +195,10 @@ def _mean_se(x: np.ndarray) -> tuple[float, float]:
     return float(x.mean()), float(x.std(ddof=1) / np.sqrt(len(x))) if len(x) > 1 else 0.0
 
 
-def household_seed(seed: int, index: int) -> int:
-    """Seed of household ``index``'s frozen paths (independent of the population size)."""
-    return int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
+def household_seed(seed: int, index: int, stream: int = 0) -> int:
+    """Seed of household ``index``'s frozen paths (independent of the population size);
+    ``stream`` 0 is the synthetic population, 1 the bundled investors."""
+    return int(np.random.SeedSequence([seed, stream, index]).generate_state(1)[0])
 
 
 def _one(args: tuple[InvestorProfile, Market, int, int, float]
