@@ -22,6 +22,7 @@ simulation spec.
 from __future__ import annotations
 
 import dataclasses
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
 
@@ -169,10 +170,25 @@ def apply_frame(spec: SimulationSpec, profile: InvestorProfile, market: Market,
     return dataclasses.replace(spec, pots=tuple(pots), transition_tax=tax)
 
 
+_PLAN_MEMO: OrderedDict[tuple[object, ...], dict[str, float]] = OrderedDict()
+_PLAN_MEMO_SIZE = 4
+
+
 def _today_plan_weights(profile: InvestorProfile, market: Market, as_of: date
                         ) -> dict[str, float]:
+    """``tailorfolio.plan(profile)``'s weights (without its goals section). The placeholder
+    adapter and the risk-only baseline both need them for the same household, and a plan
+    costs more than the four simulations, so the last few are memoised (a pure cache: same
+    inputs, same weights)."""
+    key = (profile.model_dump_json(), id(market), tuple(market.universe.tickers), as_of)
+    if key in _PLAN_MEMO:
+        _PLAN_MEMO.move_to_end(key)
+        return dict(_PLAN_MEMO[key])
     plan = build_plan(profile, market, settings=PlanSettings(goal_paths=0), as_of=as_of)
-    return plan.weights
+    _PLAN_MEMO[key] = dict(plan.weights)
+    while len(_PLAN_MEMO) > _PLAN_MEMO_SIZE:
+        _PLAN_MEMO.popitem(last=False)
+    return dict(plan.weights)
 
 
 def _household(profile: InvestorProfile, market: Market, as_of: date,

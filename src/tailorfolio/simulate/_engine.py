@@ -135,6 +135,7 @@ def _run_chunk(spec: SimulationSpec, model: ReturnModel, rng: np.random.Generato
     band = spec.rebalance_band
     thresholds = ([band.thresholds(w) for w in weights] if band is not None else None)
     cg_rate = spec.tax.capital_gains_rate if spec.tax.tax_rebalancing_gains else 0.0
+    scratch = [np.empty((p, n_assets)) for _ in spec.pots] if band is not None else []
 
     def sync(k: int) -> FloatArray:
         """Bring the tax-bucket values of pot k up to the current pot value."""
@@ -146,31 +147,43 @@ def _run_chunk(spec: SimulationSpec, model: ReturnModel, rng: np.random.Generato
         return v
 
     def _rebalance(t: int, calendar: bool) -> None:
-        """Trade every pot back to month ``t``'s target on the paths due for it."""
+        """Trade every pot back to month ``t``'s target on the paths due for it (all paths on
+        a calendar date, else those whose weights left the band)."""
         household = None
         for k in range(len(spec.pots)):
             h = holdings[k]
             v = h.sum(axis=1)
-            target = v[:, None] * weights[k][t]
-            trade = target - h
-            if calendar:
-                due_paths = None
-            else:
+            idx = None
+            if not calendar:
                 assert thresholds is not None
-                drift = np.abs(trade) > thresholds[k][t] * v[:, None]
-                due_paths = drift.any(axis=1)
-                if not due_paths.any():
+                buf = scratch[k]
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    np.divide(h, v[:, None], out=buf)  # an empty pot gives NaN: never due
+                buf -= weights[k][t]
+                np.abs(buf, out=buf)
+                idx = np.flatnonzero((buf > thresholds[k][t]).any(axis=1))
+                if idx.size == 0:
                     continue
-                trade[~due_paths] = 0.0
             if household is None:
                 household = sum(hh.sum(axis=1) for hh in holdings)
-            traded = np.abs(trade).sum(axis=1)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                out.turnover += np.where(household > 0, traded / household, 0.0)
-            out.rebalances += (v > 0) if due_paths is None else (due_paths & (v > 0))
-            h += trade
+            if idx is None:
+                trade = v[:, None] * weights[k][t] - h
+                traded = np.abs(trade).sum(axis=1)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    out.turnover += np.where(household > 0, traded / household, 0.0)
+                out.rebalances += v > 0
+                h += trade
+                sold = 0.5 * traded
+            else:
+                trade = v[idx, None] * weights[k][t] - h[idx]
+                traded = np.abs(trade).sum(axis=1)
+                out.turnover[idx] += traded / household[idx]  # due paths hold money
+                out.rebalances[idx] += 1
+                h[idx] += trade
+                sold = np.zeros(p)
+                sold[idx] = 0.5 * traded
             if cg_rate > 0:
-                _tax_rebalancing_sales(k, v, 0.5 * traded)
+                _tax_rebalancing_sales(k, v, sold)
 
     def _tax_rebalancing_sales(k: int, v: FloatArray, sold: FloatArray) -> None:
         """Capital-gains tax on the taxable share of ``sold`` (sales = half the |trades|),
