@@ -185,3 +185,35 @@ def test_bad_bands_raise_typed_errors() -> None:
         RebalanceBand(0.05, -0.1)
     with pytest.raises(ParameterError, match="rebalance_every_months"):
         spec(1, 12, rebalance=-1)
+
+
+def test_sweep_moves_a_finished_sleeve_into_its_receiving_pot() -> None:
+    """Zero returns: the car pot pays its goal, the rest joins the retirement pot at the sweep
+    month without a trade; the band then trades it to the receiving pot's target."""
+    from tailorfolio.simulate import GoalSchedule, Pot, SimulationSpec
+
+    n_steps = 24
+    zero = np.zeros(n_steps)
+    car = Pot("car", np.array([0.0, 1.0]), np.array([100.0, 0, 0]), 80.0, zero, sweep_to=1,
+              sweep_step=7)
+    ret = Pot("retirement", np.array([1.0, 0.0]), np.array([0.0, 0, 500.0]), 0.0, zero)
+    wd = np.zeros(n_steps)
+    wd[6] = 60.0
+    sp = SimulationSpec(("A0", "A1"), n_steps, (car, ret),
+                        (GoalSchedule("car", 0, 0, wd, nominal=True),), None, 0.0, 0,
+                        TaxTreatment(capital_gains_rate=0.2, tax_rebalancing_gains=True),
+                        RebalanceBand(0.05, 0.25))
+    res = simulate(sp, constant_model([0.0, 0.0], n_steps))
+    gross = 60 / (1 - 0.2 * 0.2)  # 20 % of the car pot's value is gain
+    left = 100 - gross
+    assert res.goal_success.all()
+    # The receiving pot held 500 of A0; the swept A1 (left) is sold back to its target.
+    total = 500 + left
+    np.testing.assert_allclose(res.turnover, 2 * left / total, rtol=1e-9)
+    # A pot sells from its buckets pro rata: the taxable share of the sale is left / total,
+    # and 20 % of the taxable money is gain (basis 80 × left / 100).
+    gain_tax = 0.2 * 0.2 * left * left / total
+    np.testing.assert_allclose(res.gains_taxes_real, gain_tax, rtol=1e-9)
+    np.testing.assert_allclose(res.final_real_wealth, total - gain_tax, rtol=1e-9)
+    with pytest.raises(ParameterError, match="sweep_to"):
+        SimulationSpec(("A0", "A1"), n_steps, (dataclasses.replace(car, sweep_to=0), ret))

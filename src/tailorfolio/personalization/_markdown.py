@@ -171,7 +171,8 @@ def personalization_markdown(bundled: dict[str, HouseholdEvaluation],
         "or retirement template scaled to the plan's growth share), today's money divided "
         "among the goals by need (each dated goal gets at least its earmarked savings and up "
         "to its remaining need in today's money, taxable then Roth money first; retirement "
-        "keeps the rest), 5/25 drift bands. When the plan rework lands, that one function "
+        "keeps the rest; what is left of a sleeve after its goal is swept into the retirement "
+        "sleeve), 5/25 drift bands. When the plan rework lands, that one function "
         "returns the new plan's own simulation spec and this file is regenerated; the numbers "
         "below are those of the placeholder, not of the new plan.",
         "",
@@ -249,8 +250,8 @@ def personalization_markdown(bundled: dict[str, HouseholdEvaluation],
         "coordination is not modelled), no tax-loss harvesting, no dividends taxed yearly; "
         "the transition is pro rata, not tax-aware. These are exactly the levers the plan "
         "rework adds, so today they cannot show up as value.",
-        "- Pots do not pass money to each other: what is left in a dated goal's pot after the "
-        "goal stays there (counted in terminal wealth).",
+        "- Sleeves pass money only when a goal is over (the sweep); a sleeve in trouble is not "
+        "topped up from another one during its life.",
         "- Fixed spending: no dynamic withdrawal rules, annuities or Social Security timing (part "
         "of Blanchett & Kaplan's gamma).",
         "",

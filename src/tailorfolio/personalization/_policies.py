@@ -15,7 +15,8 @@ assets) and a safe sleeve (bonds and cash), and funds each dated goal from its o
 ("dedicated" mode) that follows the plan's own glide path for that goal
 (``dynamic.personal_glide_path``: the Betterment-style lump-sum or target-date-style retirement
 template scaled to the plan's growth share), with today's money divided among the pots by need
-(:func:`fund_sleeves_by_need`). The new pipeline will replace its body with the new plan's own
+(:func:`fund_sleeves_by_need`), and what is left of a sleeve after its goal swept into the
+retirement sleeve. The new pipeline will replace its body with the new plan's own
 simulation spec.
 """
 
@@ -281,7 +282,8 @@ def fund_sleeves_by_need(spec: SimulationSpec, market: Market) -> SimulationSpec
     growth assets must cover). The pot of the highest-priority, latest
     goal (usually retirement) keeps the rest. Dated goals take taxable money first, then Roth,
     then traditional, and their deposits go to taxable accounts; taxable basis follows the
-    taxable money.
+    taxable money. The month after a dated goal's last withdrawal, what is left of its pot is
+    swept into the residual pot (``Pot.sweep_to``).
     """
     a = market.assumptions
     total = sum(p.initial_total for p in spec.pots)
@@ -328,10 +330,22 @@ def fund_sleeves_by_need(spec: SimulationSpec, market: Market) -> SimulationSpec
             want -= take
         balances[k] = b
     taxable_only = np.array([1.0, 0.0, 0.0])
+    last = {}
+    for g in spec.goals:
+        paid = np.flatnonzero(g.real_withdrawal > 0)
+        last[g.pot] = max(last.get(g.pot, 0), int(paid[-1]) if len(paid) else 0)
+
+    def sweep(k: int) -> dict[str, object]:
+        step = last.get(k, spec.n_steps) + 1
+        if k == residual or step >= spec.n_steps:
+            return {}
+        return {"sweep_to": residual, "sweep_step": step}
+
     pots = tuple(dataclasses.replace(
         p, initial_balance=balances[k],
         taxable_basis=basis * balances[k][0] / bal[0] if bal[0] > 0 else 0.0,
-        contribution_split=p.contribution_split if k == residual else taxable_only)
+        contribution_split=p.contribution_split if k == residual else taxable_only,
+        **sweep(k))
         for k, p in enumerate(spec.pots))
     return dataclasses.replace(spec, pots=pots)
 

@@ -8,8 +8,8 @@ reproducible for a given ``(seed, chunk_size)``.
 
 Order of events in month ``t`` (start of month): record the yearly snapshot (when ``t`` is a
 multiple of 12), deposits (bought at the month's target weights), goal withdrawals in priority
-order (sold pro rata across assets; tax buckets in the order of :class:`TaxTreatment`),
-rebalancing (every ``rebalance_every_months``, and on the paths whose weights left the drift
+order (sold pro rata across assets; tax buckets in the order of :class:`TaxTreatment`), sweeps
+of finished sleeves into their receiving pots (``Pot.sweep_to``), rebalancing (every ``rebalance_every_months``, and on the paths whose weights left the drift
 band when the spec has one), then the month's returns net of fees and the month's inflation.
 
 Accounting per path: taxes on withdrawals and (when the spec's tax treatment says so) on the
@@ -136,6 +136,10 @@ def _run_chunk(spec: SimulationSpec, model: ReturnModel, rng: np.random.Generato
     thresholds = ([band.thresholds(w) for w in weights] if band is not None else None)
     cg_rate = spec.tax.capital_gains_rate if spec.tax.tax_rebalancing_gains else 0.0
     scratch = [np.empty((p, n_assets)) for _ in spec.pots] if band is not None else []
+    sweeps: dict[int, list[tuple[int, int]]] = {}
+    for k, pot in enumerate(spec.pots):
+        if pot.sweep_to is not None:
+            sweeps.setdefault(pot.sweep_step, []).append((k, pot.sweep_to))
 
     def sync(k: int) -> FloatArray:
         """Bring the tax-bucket values of pot k up to the current pot value."""
@@ -255,6 +259,17 @@ def _run_chunk(spec: SimulationSpec, model: ReturnModel, rng: np.random.Generato
                         scale = np.where(v_old > 0, v_new / v_old, 0.0)
                     holdings[kk] *= scale[:, None]
                     vlast[kk] = v_new
+            for k, dst in sweeps.get(t, ()):
+                sync(k)
+                sync(dst)
+                holdings[dst] += holdings[k]
+                vals[dst] += vals[k]
+                basis[dst] += basis[k]
+                vlast[dst] = vlast[dst] + vlast[k]
+                holdings[k][:] = 0.0
+                vals[k][:] = 0.0
+                basis[k][:] = 0.0
+                vlast[k] = np.zeros(p)
             calendar = bool(k_reb) and t % k_reb == 0 and t > 0
             if calendar or (thresholds is not None and t > 0):
                 _rebalance(t, calendar)

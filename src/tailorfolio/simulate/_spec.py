@@ -39,6 +39,14 @@ class Pot:
         Nominal deposit at the start of each month, currency units (>= 0).
     contribution_split : ndarray (3,)
         Share of each deposit going to taxable / traditional / Roth (sums to 1).
+    sweep_to : int, optional
+        Index of the pot that takes over this pot's money (positions, tax buckets and basis,
+        without trading) at the start of month ``sweep_step``, after that month's withdrawals:
+        what is left of a goal's sleeve once the goal is paid goes back to the household
+        (e.g. to the retirement sleeve). The receiving pot trades the positions to its own
+        target at its next rebalancing (counted in turnover and taxes). None: never.
+    sweep_step : int
+        Month of the sweep (ignored without ``sweep_to``).
     """
 
     name: str
@@ -48,6 +56,8 @@ class Pot:
     monthly_contribution: FloatArray
     contribution_split: FloatArray = field(
         default_factory=lambda: np.array([1.0, 0.0, 0.0]))
+    sweep_to: int | None = None
+    sweep_step: int = 0
 
     @property
     def initial_total(self) -> float:
@@ -247,6 +257,14 @@ class SimulationSpec:
                 raise ParameterError(f"pots[{i}].contribution_split must sum to 1.",
                                      field=f"pots[{i}].contribution_split",
                                      value=list(p.contribution_split))
+        for i, p in enumerate(self.pots):
+            if p.sweep_to is not None and (not 0 <= p.sweep_to < len(self.pots)
+                                           or p.sweep_to == i
+                                           or not 0 <= p.sweep_step < s):
+                raise ParameterError(
+                    f"pots[{i}].sweep_to must name another pot (0..{len(self.pots) - 1}) and "
+                    f"sweep_step a month in 0..{s - 1}; got {p.sweep_to}, {p.sweep_step}.",
+                    field=f"pots[{i}].sweep_to", value=(p.sweep_to, p.sweep_step))
         for j, g in enumerate(self.goals):
             if g.real_withdrawal.shape != (s,) or not 0 <= g.pot < len(self.pots):
                 raise ParameterError(f"goals[{j}] ({g.name!r}) needs real_withdrawal of shape "
