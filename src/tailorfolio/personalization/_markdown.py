@@ -74,6 +74,30 @@ def _diff_table(diffs: dict[str, dict[str, tuple[float, float]]]) -> list[str]:
     return rows
 
 
+def _reading(pop: PopulationEvaluation, diffs: dict[str, dict[str, tuple[float, float]]]
+             ) -> list[str]:
+    """Plain sentences generated from the verdicts (so they stay true when re-run)."""
+    out = ["### Reading the results", ""]
+    for b, d in diffs.items():
+        parts = []
+        for m in METRICS:
+            v = _verdict(m, *d[m])
+            if v and v != "no clear difference":
+                parts.append(f"{'better' if 'better' in v else 'worse'} on "
+                             f"{METRIC_LABELS[m].split(' (')[0]} "
+                             f"({_pm(m, *d[m], diff=True)})")
+            else:
+                parts.append(f"no clear difference on {METRIC_LABELS[m].split(' (')[0]}")
+        out.append(f"- Against the **{b}**, the personalized policy is " + "; ".join(parts)
+                   + ".")
+    out += ["", "A policy can lose on goal success and win on the certainty equivalent (or the "
+            "reverse): success counts goals met in full, while the CE of terminal wealth is "
+            "driven by the paths that end with little (γ = 3), i.e. by how much is left when "
+            "retirement money runs short. Both are reported because a plan should be judged "
+            "on both."]
+    return out
+
+
 def _population_section(pop: PopulationEvaluation) -> list[str]:
     out = [f"## Synthetic population: {pop.n:,} households × {pop.n_paths} paths", ""]
     if pop.n == 0:
@@ -98,6 +122,17 @@ def _population_section(pop: PopulationEvaluation) -> list[str]:
                     f" | {100 * g['per_year']:+.2f} %/yr ± {100 * g['per_year_se']:.2f}"
                     f" | {100 * g['share_better']:.0f} % |")
     out += [*rows, ""]
+    out += ["Diagnostics (mean over households ± SE across households): how often a policy "
+            "ends the horizon with less than one year of spending after tax — the paths that "
+            "dominate a CRRA certainty equivalent — and the median after-tax terminal wealth.",
+            "", "| policy | P(after-tax terminal wealth < one year of spending) | median "
+            "after-tax terminal wealth |", "|---|---:|---:|"]
+    for p in pop.policies:
+        dep, dep_se = pop.policy_mean(p, "depleted")
+        med, med_se = pop.policy_mean(p, "median_wealth")
+        out.append(f"| {p} | {100 * dep:.1f} % ± {100 * dep_se:.1f} pp | ${med:,.0f} ± "
+                   f"${med_se:,.0f} |")
+    out += ["", *_reading(pop, diffs), ""]
     out += ["### Against the published anchors", "",
             "| source | estimate | this evaluation (personalized vs risk-level-only plan) |",
             "|---|---|---|"]

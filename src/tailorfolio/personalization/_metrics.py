@@ -139,12 +139,16 @@ def _mean_se(x: FloatArray) -> tuple[float, float]:
 
 def policy_summary(o: PathOutcomes, shift: float, gamma: float = GAMMA
                    ) -> dict[str, tuple[float, float]]:
-    """Each metric's value and its SE across paths."""
+    """Each metric's value and its SE across paths; also two diagnostics: ``depleted``, the
+    share of paths ending with less than ``shift`` (one year of spending) after tax, and
+    ``median_wealth`` (SE not computed, NaN)."""
     return {
         "goal_success": _mean_se(o.goal_success),
         "ce_wealth": certainty_equivalent(o.after_tax_wealth, shift, gamma),
         "lifetime_taxes": _mean_se(o.lifetime_taxes),
         "turnover": _mean_se(o.turnover),
+        "depleted": _mean_se((o.after_tax_wealth < shift).astype(float)),
+        "median_wealth": (float(np.median(o.after_tax_wealth)), float("nan")),
     }
 
 

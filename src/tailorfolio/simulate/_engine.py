@@ -144,8 +144,8 @@ def _run_chunk(spec: SimulationSpec, model: ReturnModel, rng: np.random.Generato
     def sync(k: int) -> FloatArray:
         """Bring the tax-bucket values of pot k up to the current pot value."""
         v = holdings[k].sum(axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            growth = np.where(vlast[k] > 0, v / vlast[k], 0.0)
+        last = vlast[k]
+        growth = np.where(last > 0, v / np.where(last > 0, last, 1.0), 0.0)
         vals[k] *= growth
         vlast[k] = v
         return v
@@ -161,11 +161,11 @@ def _run_chunk(spec: SimulationSpec, model: ReturnModel, rng: np.random.Generato
             if not calendar:
                 assert thresholds is not None
                 buf = scratch[k]
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    np.divide(h, v[:, None], out=buf)  # an empty pot gives NaN: never due
+                held = v > 0
+                np.divide(h, np.where(held, v, 1.0)[:, None], out=buf)
                 buf -= weights[k][t]
                 np.abs(buf, out=buf)
-                idx = np.flatnonzero((buf > thresholds[k][t]).any(axis=1))
+                idx = np.flatnonzero((buf > thresholds[k][t]).any(axis=1) & held)
                 if idx.size == 0:
                     continue
             if household is None:
@@ -173,8 +173,7 @@ def _run_chunk(spec: SimulationSpec, model: ReturnModel, rng: np.random.Generato
             if idx is None:
                 trade = v[:, None] * weights[k][t] - h
                 traded = np.abs(trade).sum(axis=1)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    out.turnover += np.where(household > 0, traded / household, 0.0)
+                out.turnover += traded / np.where(household > 0, household, 1.0)
                 out.rebalances += v > 0
                 h += trade
                 sold = 0.5 * traded
@@ -191,23 +190,25 @@ def _run_chunk(spec: SimulationSpec, model: ReturnModel, rng: np.random.Generato
 
     def _tax_rebalancing_sales(k: int, v: FloatArray, sold: FloatArray) -> None:
         """Capital-gains tax on the taxable share of ``sold`` (sales = half the |trades|),
-        paid out of pot ``k``."""
+        paid out of pot ``k``. Safe denominators instead of ``np.errstate``: this runs in most
+        months of a banded glide path, where the context manager's cost shows."""
+        if not vals[k][0].any():  # no taxable money in this pot (growth keeps zero at zero)
+            return
         sync(k)
         v_tx = vals[k][0]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            share = np.where(v > 0, v_tx / v, 0.0)
-            gain_frac = np.where(v_tx > 0, np.clip(1.0 - basis[k] / v_tx, 0.0, 1.0), 0.0)
-        sold_tx = np.minimum(sold * share, v_tx)
+        v_safe = np.where(v > 0, v, 1.0)
+        tx_safe = np.where(v_tx > 0, v_tx, 1.0)
+        gain_frac = np.clip(1.0 - basis[k] / tx_safe, 0.0, 1.0)
+        sold_tx = np.minimum(sold * (v_tx / v_safe), v_tx)
         tax = cg_rate * gain_frac * sold_tx
-        with np.errstate(divide="ignore", invalid="ignore"):
-            basis[k] *= np.where(v_tx > 0, 1.0 - sold_tx / v_tx, 1.0)
+        basis[k] *= 1.0 - sold_tx / tx_safe
         basis[k] += sold_tx - tax
-        vals[k][0] -= tax
-        with np.errstate(divide="ignore", invalid="ignore"):
-            holdings[k] *= np.where(v > 0, 1.0 - tax / v, 1.0)[:, None]
+        v_tx -= tax
+        holdings[k] *= (1.0 - tax / v_safe)[:, None]
         vlast[k] = v - tax
-        out.gains_taxes_real += tax / price
-        out.taxes_real += tax / price
+        tax_real = tax / price
+        out.gains_taxes_real += tax_real
+        out.taxes_real += tax_real
 
     for t0 in range(0, n_steps, BLOCK_MONTHS):
         nb = min(BLOCK_MONTHS, n_steps - t0)
