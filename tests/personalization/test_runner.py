@@ -41,7 +41,8 @@ def test_structure_and_invariants(population) -> None:
             v = h.values[policy]
             assert 0.0 <= v["goal_success"][0] <= 1.0
             assert v["lifetime_taxes"][0] >= 0 and v["turnover"][0] >= 0
-            assert all(se >= 0 for _, se in v.values())
+            assert all(v[m][1] >= 0 for m in METRICS)
+            assert 0.0 <= v["depleted"][0] <= 1.0
         for base in BASELINES:
             d = h.differences[base]
             for m in ("goal_success", "lifetime_taxes", "turnover"):
