@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -40,3 +41,13 @@ def example_profile(request) -> InvestorProfile:
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(42)
+
+
+def shared_data(name: str) -> Path:
+    """A file of the project's reference data (``shared/data``, beside the repository; test and
+    benchmark data only, never shipped)."""
+    here = Path(__file__).resolve().parents[1]
+    for root in (here.parent / "shared" / "data", Path("/work/shared/data")):
+        if (root / name).exists():
+            return root / name
+    return here.parent / "shared" / "data" / name

@@ -34,11 +34,14 @@ def test_plan_prints_everything_and_writes_json(profile_file: Path, tmp_path: Pa
     out = tmp_path / "plan.json"
     res = runner.invoke(app, ["plan", str(profile_file), "--json", str(out)])
     assert res.exit_code == 0, res.stdout
-    for text in ("Risk level", "Recommended allocation", "Sharpe", "Why this plan",
-                 "volatility"):
-        assert text in res.stdout
+    for text in ("Risk level", "Goal sleeves", "Household target today", "Sharpe",
+                 "Why this plan", "volatility", "Accounts, trades and taxes",
+                 "How the probabilities were computed"):
+        assert text in res.stdout, text
     data = json.loads(out.read_text())
     assert data["investor"].startswith("The Garcias")
+    assert {s["name"] for s in data["sleeves"]} >= {g["name"] for g in
+                                                     data["goals"]["outcomes"]}
 
 
 def test_frontier_command(profile_file: Path) -> None:

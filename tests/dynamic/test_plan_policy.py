@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 
 from tailorfolio.dynamic import GlidePath, dynamic_policy, personal_glide_path
-from tailorfolio.planning import build_plan
+from tailorfolio.planning import PlanSettings, build_plan
 
 
 def test_plan_has_dynamic_policy(example_profile):
-    plan = build_plan(example_profile)
-    dyn = plan.extras["dynamic_policy"]
+    plan = build_plan(example_profile, settings=PlanSettings(goal_paths=0))
+    dyn = plan.dynamic.to_dict()
     assert dyn["regime_overlay"] is False
     assert dyn["rebalancing"]["abs_band"] == 0.05
     assert len(dyn["glide_paths"]) == len(example_profile.goals)

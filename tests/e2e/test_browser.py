@@ -20,7 +20,7 @@ def test_advisor_session_end_to_end(live_server, browser):
     r = httpx.post(live_server + "/api/v1/auth/signup", json={
         "firm_name": "E2E Advisors", "name": "Erin", "email": "erin@e2e.example",
         "password": PASSWORD})
-    assert r.status_code == 201
+    assert r.status_code == 202
     SHOTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     errors: list[str] = []
@@ -72,7 +72,8 @@ def test_advisor_session_end_to_end(live_server, browser):
         page.get_by_role("cell", name=ticker, exact=True).wait_for()
 
     page.get_by_role("button", name="Run a plan").click()
-    page.wait_for_url("**/plans/*")
+    page.wait_for_url("**/jobs/*")  # the job page refreshes itself until the plan is ready
+    page.wait_for_url("**/plans/*", timeout=120_000)
     page.locator("#chart-frontier .main-svg").first.wait_for(timeout=30_000)
     page.locator("#chart-by-class .main-svg").first.wait_for()
     assert page.get_by_text("Your plan").first.is_visible()

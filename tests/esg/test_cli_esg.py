@@ -11,9 +11,10 @@ from typer.testing import CliRunner
 
 from tailorfolio.cli.app import app
 from tailorfolio.examples import example_profile_text
+from tests.conftest import shared_data
 
 runner = CliRunner()
-SUSTAINALYTICS = "/work/shared/data/sp500_esg_risk_ratings_sustainalytics_2023.csv"
+SUSTAINALYTICS = str(shared_data("sp500_esg_risk_ratings_sustainalytics_2023.csv"))
 
 
 @pytest.fixture(scope="module")

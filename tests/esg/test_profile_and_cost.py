@@ -123,22 +123,35 @@ def test_esg_example_plan_has_profile_and_cost():
     assert d["esg"]["profile"]["coverage"] == pytest.approx(1.0)
 
 
-def test_plans_without_esg_preferences_get_a_profile_but_no_cost(example_profile):
+def test_esg_section_only_when_the_investor_has_esg_preferences(example_profile):
+    """No ESG preferences, no ESG section (family, young_saver); the retiree's tobacco
+    exclusion and the ESG-minded investor's values get one, with the cost of values."""
     plan = build_plan(example_profile, settings=NO_GOALS)
-    assert isinstance(plan.esg, EsgReport)
-    if not has_esg_preferences(example_profile.preferences):
-        assert plan.esg.cost is None
+    if has_esg_preferences(example_profile.preferences):
+        assert isinstance(plan.esg, EsgReport)
+        assert plan.esg.cost is not None
         assert "illustrative" in plan.esg.profile.score_source
+        assert json.loads(json.dumps(plan.esg.to_dict()))["profile"]["floor"] == (
+            plan.esg.profile.floor)
+    else:
+        assert plan.esg is None
+        assert json.loads(plan.to_json())["esg"] is None
 
 
-def test_exclusions_that_empty_the_equity_side_are_warned():
+def test_exclusions_that_empty_the_equity_side_bring_in_screened_funds():
+    """Without the opt-in, the ESG-minded investor's exclusions (fossil fuels, the preset's
+    tobacco and weapons) remove every equity fund; the screened equity funds enter with a
+    reason, and the plan holds equity again."""
     prof = load_example_profile("esg_minded")
     prefs = prof.preferences.model_copy(update={"esg_fund_alternatives": False,
                                                 "min_esg_score": None})
     plan = build_plan(prof.model_copy(update={"preferences": prefs}), settings=NO_GOALS)
-    assert any("remove every equity asset" in w and "esg_fund_alternatives" in w
-               for w in plan.warnings)
-    assert plan.class_weights().get("equity", 0.0) == 0.0
+    added = {f.ticker: f for f in plan.esg.added_funds}
+    assert set(added) == {"ESGV", "VSGX"} and "VCEB" not in plan.weights
+    for f in added.values():
+        assert f.fills == ("equity",) and "every equity fund" in f.reason
+        assert f.reason in plan.warnings
+    assert plan.class_weights().get("equity", 0.0) > 0.05
     assert np.isfinite(plan.esg.cost.delta("sharpe"))
 
 

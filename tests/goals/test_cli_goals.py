@@ -49,4 +49,4 @@ def test_plan_shows_goal_table(saver_file: Path) -> None:
     res = runner.invoke(app, ["plan", str(saver_file)])
     assert res.exit_code == 0, res.stdout
     assert "probability of reaching each" in res.stdout
-    assert "Dynamic policy" in res.stdout and "Withdrawal rate" in res.stdout
+    assert "Alternative, not the plan" in res.stdout and "Withdrawal rate" in res.stdout

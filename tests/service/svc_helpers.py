@@ -105,10 +105,11 @@ class ServerProcess:
     """``python -m tailorfolio serve`` in a subprocess with its own data directory."""
 
     def __init__(self, data_dir: Path, database_url: str | None = None,
-                 goal_paths: int = 0) -> None:
+                 goal_paths: int = 0, env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
         self.database_url = database_url
         self.goal_paths = goal_paths
+        self.extra_env = env or {}
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
         self.base = f"http://127.0.0.1:{self.port}"
@@ -116,7 +117,7 @@ class ServerProcess:
     def start(self, timeout: float = 60) -> ServerProcess:
         env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", ""),
                "TAILORFOLIO_DATA_DIR": str(self.data_dir),
-               "TAILORFOLIO_GOAL_PATHS": str(self.goal_paths)}
+               "TAILORFOLIO_GOAL_PATHS": str(self.goal_paths), **self.extra_env}
         if self.database_url:
             env["TAILORFOLIO_DATABASE_URL"] = self.database_url
         self.log = open(self.data_dir / f"server-{self.port}.log", "ab")
@@ -159,8 +160,34 @@ def sign_up(client, email: str, firm: str = "Firm") -> dict[str, str]:
     httpx.Client)."""
     r = client.post("/api/v1/auth/signup", json={"firm_name": firm, "name": email.split("@")[0],
                                                  "email": email, "password": PASSWORD})
-    assert r.status_code == 201, r.text
+    assert r.status_code == 202, r.text
     return sign_in(client, email)
+
+
+def wait_job(client, headers: dict[str, str], job: dict, timeout: float = 120) -> dict:
+    """Poll a plan job until it is done or failed; returns its last state."""
+    deadline = time.monotonic() + timeout
+    while job["status"] in ("queued", "running"):
+        assert time.monotonic() < deadline, f"job {job['id']} still {job['status']}"
+        time.sleep(0.05)
+        r = client.get(f"/api/v1/jobs/{job['id']}", headers=headers)
+        assert r.status_code == 200, r.text
+        job = r.json()
+    return job
+
+
+def make_plan(client, headers: dict[str, str], cid: int, body: dict | None = None) -> dict:
+    """Submit a plan job, wait for it, and return the stored plan (``GET .../plans/{id}``).
+
+    A failed job's error body is returned instead, with ``status_code`` added."""
+    r = client.post(f"/api/v1/clients/{cid}/plans", headers=headers, json=body or {})
+    assert r.status_code == 202, r.text
+    job = wait_job(client, headers, r.json())
+    if job["status"] == "failed":
+        return {**job["error"], "status_code": job["error_status"]}
+    r = client.get(job["links"]["plan"], headers=headers)
+    assert r.status_code == 200, r.text
+    return r.json()
 
 
 def sign_in(client, email: str) -> dict[str, str]:
@@ -175,6 +202,7 @@ def make_settings(tmp_path, database_url=None, **kw):
     from tailorfolio.service import ServiceSettings
 
     kw.setdefault("goal_paths", 0)
+    kw.setdefault("plan_executor", "thread")  # no worker processes to spawn in each test
     return ServiceSettings.from_env(data_dir=tmp_path, secret_key="test-secret-" + "x" * 32,
                                     database_url=database_url
                                     or f"sqlite:///{tmp_path / 'tf.db'}", **kw)

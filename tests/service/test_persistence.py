@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from .svc_helpers import ACCOUNT, PROFILE, make_settings, sign_up
+from .svc_helpers import ACCOUNT, PROFILE, make_plan, make_settings, sign_up
 
 from tailorfolio.service import create_app
 from tailorfolio.service._db import make_engine, run_migrations
@@ -23,7 +23,7 @@ def test_migrations_build_exactly_the_models_schema(database_url):
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
     engine.dispose()
     assert diff == []
-    assert version == "0001"
+    assert version == "0002"
 
 
 def test_sqlite_runs_in_wal_mode(tmp_path):
@@ -43,13 +43,13 @@ def test_full_flow_persists_with_provenance(database_url, tmp_path):
         cid = c.post("/api/v1/clients", headers=a, json={"name": "P", "profile": PROFILE}
                      ).json()["id"]
         c.post(f"/api/v1/clients/{cid}/accounts", headers=a, json=ACCOUNT)
-        first = c.post(f"/api/v1/clients/{cid}/plans", headers=a, json={}).json()
+        first = make_plan(c, a, cid)
         r = c.put(f"/api/v1/clients/{cid}/profile", headers=a, json={
             "base_version": 1, "profile": {**PROFILE, "risk_questionnaire": {
                 **PROFILE["risk_questionnaire"], "drop_reaction": "sell_all",
                 "max_annual_loss": "under_5"}}})
         assert r.status_code == 201
-        second = c.post(f"/api/v1/clients/{cid}/plans", headers=a, json={}).json()
+        second = make_plan(c, a, cid)
     with TestClient(create_app(settings)) as c:  # a new process would see the same
         a = {"Authorization": a["Authorization"]}
         plans = c.get(f"/api/v1/clients/{cid}/plans", headers=a).json()

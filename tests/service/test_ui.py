@@ -7,10 +7,24 @@ import re
 import stat
 
 from fastapi.testclient import TestClient
-from .svc_helpers import ACCOUNT, PASSWORD, PROFILE, make_settings, sign_up
+from .svc_helpers import ACCOUNT, PASSWORD, PROFILE, make_plan, make_settings, sign_up
 
 from tailorfolio.profile import QUESTIONS
 from tailorfolio.service import create_app
+
+
+def follow_job(c, job_url: str, timeout: float = 120) -> str:
+    """Poll a job page (as the browser's refresh does) until it redirects to the plan."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        r = c.get(job_url, follow_redirects=False)
+        if r.status_code == 303:
+            return r.headers["location"]
+        assert r.status_code == 200 and "could not be made" not in r.text, r.text[-2000:]
+        time.sleep(0.05)
+    raise AssertionError("the plan job did not finish")
 
 
 def csrf(page_html: str) -> str:
@@ -113,14 +127,20 @@ def test_full_ui_flow_with_upload_plan_compare_and_download(client):
                     files={"file": ("h.csv", csv, "text/csv")}, follow_redirects=False)
     assert r.status_code == 303
     r = client.post(f"{loc}/plans", data={"csrf_token": token}, follow_redirects=False)
-    assert r.status_code == 303
-    plan_page = client.get(r.headers["location"]).text
+    assert r.status_code == 303 and "/jobs/" in r.headers["location"]
+    job_page = client.get(r.headers["location"], follow_redirects=False)
+    assert job_page.status_code in (200, 303)
+    if job_page.status_code == 200:
+        assert '<meta http-equiv="refresh" content="1">' in job_page.text
+    plan_url = follow_job(client, r.headers["location"])
+    plan_page = client.get(plan_url).text
     assert "/assets/plotly.min.js" in plan_page and 'id="chart-frontier"' in plan_page
     assert "cdn" not in plan_page.lower()
-    client.post(f"{loc}/plans", data={"csrf_token": token})
+    r2 = client.post(f"{loc}/plans", data={"csrf_token": token}, follow_redirects=False)
+    follow_job(client, r2.headers["location"])
     compare = client.get(f"{loc}/compare").text
     assert 'id="chart-compare"' in compare and compare.count("<tr>") >= 3
-    dl = client.get(r.headers["location"] + "/report.html")
+    dl = client.get(plan_url + "/report.html")
     assert "attachment" in dl.headers["content-disposition"] and len(dl.text) > 1_000_000
     js = client.get("/assets/plotly.min.js")
     assert js.status_code == 200 and "plotly" in js.text[:2000].lower()
@@ -135,7 +155,7 @@ def test_other_advisors_pages_are_not_found(client, tmp_path):
                                                              "profile": PROFILE}).json()["id"]
     aid = client.post(f"/api/v1/clients/{cid}/accounts", headers=alice, json=ACCOUNT
                       ).json()["id"]
-    pid = client.post(f"/api/v1/clients/{cid}/plans", headers=alice, json={}).json()["id"]
+    pid = make_plan(client, alice, cid)["id"]
     sign_up(client, "m@m.example", "M")
     ui_sign_in(client, "m@m.example")
     token = csrf(client.get("/clients").text)

@@ -50,7 +50,7 @@ def test_family_plan_has_account_plans_with_taxes(market):
         sold = {s.asset for s in ap.sales}
         bought = {p.asset for p in ap.purchases}
         assert not sold & bought
-    tax = plan.extras["tax"]
+    tax = plan.accounts.tax
     assert tax.location_after_tax_value >= tax.pro_rata_after_tax_value
     assert plan.to_json()  # serialisable
 

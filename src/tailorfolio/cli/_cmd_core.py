@@ -21,8 +21,8 @@ from tailorfolio.cli._render import demo_table, frontier_chart, frontier_table, 
 from tailorfolio.cli._template import profile_template
 from tailorfolio.examples import EXAMPLE_PROFILES, load_example_profile
 from tailorfolio.optimize._optimizer import PortfolioOptimizer
-from tailorfolio.optimize._result import Objective
-from tailorfolio.planning._build import build_plan, prepare
+from tailorfolio.market._equilibrium import ReturnModel
+from tailorfolio.planning._build import build_plan
 from tailorfolio.planning._settings import PlanSettings
 
 console = Console()
@@ -45,19 +45,21 @@ def register(app: typer.Typer) -> None:
         universe: UniverseOpt = None,
         json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the whole plan "
                                                          "as JSON to this file.")] = None,
-        objective: Annotated[Objective, typer.Option(help="Portfolio objective.")] =
-        Objective.MAX_UTILITY,
+        returns: Annotated[ReturnModel, typer.Option(
+            help="Where expected returns come from: market equilibrium with the forecasts as "
+                 "views (default), equilibrium alone, or the raw forecasts.")] =
+        ReturnModel.EQUILIBRIUM_VIEWS,
         as_of: AsOfOpt = None,
         html_out: Annotated[Optional[Path], typer.Option("--html", help="Write a self-contained "
                                                          "HTML report (charts; opens offline) to "
                                                          "this file.")] = None,
     ) -> None:
-        """Risk level, recommended allocation, metrics, binding constraints and reasons."""
+        """Risk level, goal sleeves, household target, trades and taxes, goal odds, reasons."""
         from tailorfolio.io import load_profile, write_text_atomic
 
         prof = load_profile(profile)
         mkt = market_from_options(market, universe)
-        plan = build_plan(prof, mkt, settings=PlanSettings(objective=objective),
+        plan = build_plan(prof, mkt, settings=PlanSettings(return_model=returns),
                           as_of=parse_date(as_of))
         print_plan(console, plan)
         if json_out is not None:
@@ -66,7 +68,7 @@ def register(app: typer.Typer) -> None:
         if html_out is not None:
             from tailorfolio.cli._report import write_html_report
 
-            write_html_report(html_out, plan, prof, mkt)
+            write_html_report(html_out, plan)
             console.print(f"[green]Report written to {html_out}[/green]")
 
     @app.command("frontier")
@@ -88,10 +90,11 @@ def register(app: typer.Typer) -> None:
         settings = PlanSettings(frontier_points=points, goal_paths=0)  # goals not shown here
         opt = PortfolioOptimizer(solvers=settings.solvers)
         plan = build_plan(prof, mkt, settings=settings, as_of=parse_date(as_of), optimizer=opt)
-        ctx = prepare(prof, mkt, settings, parse_date(as_of))
-        a = mkt.assumptions
-        # The frontier drops the risk level's volatility ceiling so the whole curve shows.
-        cs = ctx.constraints.with_volatility_cap(None)
+        # The plan's own market (screened funds, its expected returns) and constraints; the
+        # frontier drops the volatility guard so the whole curve shows.
+        assert plan.resolved_market is not None and plan.resolved_constraints is not None
+        a = plan.resolved_market.assumptions
+        cs = plan.resolved_constraints.with_volatility_cap(None)
         fr = opt.frontier(a.expected_return, a.covariance, cs, n_points=points,
                           risk_free_rate=a.risk_free_rate)
         console.print(frontier_table(fr))
@@ -102,7 +105,8 @@ def register(app: typer.Typer) -> None:
             f"Your plan: volatility {plan.volatility:.1%}, expected return "
             f"{plan.expected_return:.1%}, Sharpe {plan.sharpe:.2f}. The frontier's best Sharpe "
             f"is {fr.sharpe[best]:.2f} at volatility {fr.volatility[best]:.1%}; your risk level "
-            f"{plan.risk.level} caps volatility at {plan.max_volatility:.1%}."
+            f"{plan.risk.level} holds at most {plan.constraints.max_equity_share:.0%} stocks "
+            "(long-horizon money), and the sleeves near their goals hold less."
         )
         if csv_out is not None:
             write_text_atomic(csv_out, fr.to_frame().to_csv(index=False))

@@ -121,23 +121,10 @@ def register(app: typer.Typer) -> None:
         )
         from tailorfolio.esg._cost import has_esg_preferences, without_esg
         from tailorfolio.esg._frontier import esg_frontier, floor_measure
-        from tailorfolio.esg._stage import (
-            as_sleeve,
-            baseline_plan,
-            compare_plans,
-            esg_stage,
-            market_for_profile,
-            risk_matched_return,
-        )
+        from tailorfolio.esg._stage import compare_plans, market_for_profile, risk_matched_return
         from tailorfolio.io import load_profile, write_text_atomic
         from tailorfolio.optimize._optimizer import PortfolioOptimizer
-        from tailorfolio.planning._build import (
-            PlanContext,
-            assemble,
-            build_plan,
-            optimize_stage,
-            prepare,
-        )
+        from tailorfolio.planning._build import baseline_without_esg, build_plan
         from tailorfolio.planning._plan import Plan
         from tailorfolio.planning._settings import PlanSettings
         from tailorfolio.profile._investor import InvestorProfile
@@ -163,18 +150,17 @@ def register(app: typer.Typer) -> None:
         settings = PlanSettings(goal_paths=goal_paths)
         opt = PortfolioOptimizer(solvers=settings.solvers)
 
-        def context(p: InvestorProfile) -> PlanContext:
-            ctx = prepare(p, mkt, settings, when)
-            if sleeve:
-                ctx.constraints = as_sleeve(ctx.constraints)
-            return ctx
+        def as_sleeve(p: InvestorProfile) -> InvestorProfile:
+            # One sleeve of a wider portfolio (e.g. all stocks): no cash reserve of its own.
+            if not sleeve:
+                return p
+            prefs = p.preferences.model_copy(update={"cash_reserve_months": 0})
+            return p.model_copy(update={"preferences": prefs})
 
         def make_plan(p: InvestorProfile) -> Plan:
-            if not sleeve:
-                return build_plan(p, mkt, settings=settings, as_of=when, optimizer=opt)
-            ctx = context(p)
-            optimize_stage(ctx, opt)
-            return esg_stage(ctx, assemble(ctx), with_cost=False)
+            # this command shows the ESG section even to an investor without ESG preferences
+            return build_plan(as_sleeve(p), mkt, settings=settings, as_of=when, optimizer=opt,
+                              esg_always=True)
 
         try:
             plan = make_plan(prof)
@@ -183,35 +169,37 @@ def register(app: typer.Typer) -> None:
                 exc.add_note("This universe has no bond or cash asset; if it is one sleeve of "
                              "a wider portfolio, add --sleeve.")
             raise
+        assert plan.esg is not None and plan.resolved_constraints is not None
+        base = baseline_without_esg(as_sleeve(prof), mkt, settings, when, opt)
+        assert base.resolved_constraints is not None
         cost = plan.esg.cost
-        if sleeve and has_esg_preferences(prof.preferences):
-            base, base_cs0 = baseline_plan(without_esg(prof), mkt, settings, when, opt,
-                                           sleeve=True)
+        if cost is None and has_esg_preferences(prof.preferences):
             cost = compare_plans(plan, base, risk_matched=risk_matched_return(
-                base_cs0, mkt, float(plan.volatility), opt))
+                base.resolved_constraints, mkt, float(plan.volatility), opt))
         console.print(f"[bold]{plan.investor}[/bold] — universe: {mkt.universe.name} "
                       f"({len(mkt.universe)} assets); risk level {plan.risk.level}/10"
-                      + (" — as a sleeve (no volatility ceiling, no cash reserve)"
+                      + (" — as a sleeve (no cash reserve)"
                          if sleeve else ""))
         console.print(esg_panel(plan, show_warnings=True))
 
-        a = mkt.assumptions
-        ctx = context(prof)
-        w_plan = np.array([plan.weights[t] for t in ctx.constraints.tickers])
-        plan_score = floor_measure(ctx.constraints, w_plan)
-        if ctx.constraints.esg_scores is None or np.isnan(ctx.constraints.esg_scores).all():
+        assert plan.resolved_market is not None
+        a = plan.resolved_market.assumptions
+        plan_cs = plan.resolved_constraints
+        w_plan = np.array([plan.weights[t] for t in plan_cs.tickers])
+        plan_score = floor_measure(plan_cs, w_plan)
+        if plan_cs.esg_scores is None or np.isnan(plan_cs.esg_scores).all():
             console.print(Panel("This universe has no ESG scores, so there is no ESG-efficient "
                                 "frontier; exclusions still apply. Load scores with "
                                 "--esg-scores FILE.", border_style="yellow"))
         else:
             # The frontier is drawn under the investor's non-ESG constraints (PFP: the best
             # Sharpe at each ESG level); the exclusions' curve is shown beside it.
-            base_cs = context(without_esg(prof)).constraints
+            base_cs = base.resolved_constraints
             fr = esg_frontier(a.expected_return, a.covariance, base_cs, n_points=points,
                               risk_free_rate=a.risk_free_rate, optimizer=opt)
             fr_ex = None
-            if ctx.constraints.exclusions:
-                fr_ex = esg_frontier(a.expected_return, a.covariance, ctx.constraints,
+            if plan_cs.exclusions:
+                fr_ex = esg_frontier(a.expected_return, a.covariance, plan_cs,
                                      risk_free_rate=a.risk_free_rate, optimizer=opt,
                                      floors=fr.floors)
             console.print(esg_frontier_table(fr, plan_score, fr_ex))
@@ -230,7 +218,8 @@ def register(app: typer.Typer) -> None:
                     f"{fr_ex.tangency_sharpe - fr.tangency_sharpe:+.3f}.")
             lines.append(
                 f"Your plan: ESG score {plan_score:.1f}, Sharpe {plan.sharpe:.3f}. It maximises "
-                "utility at your risk level (not the Sharpe ratio), so it sits below the curve.")
+                "its goals' sleeves at your risk level (not the Sharpe ratio), so it sits below "
+                "the curve.")
             console.print("\n".join(lines))
             if cost is not None:
                 at_plan = esg_frontier(a.expected_return, a.covariance, base_cs,
@@ -243,8 +232,9 @@ def register(app: typer.Typer) -> None:
                 console.print(f"[green]ESG frontier written to {csv_out}[/green]")
         if presets:
             quick = settings.model_copy(update={"goal_paths": 0})
-            console.print(preset_table(prof, lambda p: baseline_plan(
-                p, mkt, quick, when, opt, sleeve=sleeve)[0]))
+            console.print(preset_table(prof, lambda p: build_plan(
+                as_sleeve(p), mkt, settings=quick, as_of=when, optimizer=opt,
+                esg_always=True)))
         if cost is not None:
             console.print(cost_panel(cost))
         else:

@@ -94,6 +94,8 @@ def register(app: typer.Typer) -> None:
         mkt = market_from_options(market, universe)
         when = parse_date(as_of)
         plan = build_plan(prof, mkt, settings=PlanSettings(goal_paths=0), as_of=when)
+        assert plan.resolved_market is not None
+        mkt = plan.resolved_market  # the plan's own market (screened funds, its returns)
         day = when or prof.as_of or date.today()
         uni = mkt.universe
         if model is ModelChoice.lognormal:
@@ -105,7 +107,10 @@ def register(app: typer.Typer) -> None:
         else:
             ret_model = RegimeSwitchingModel(
                 RegimeParameters.stylised_two_state(mkt.assumptions, uni))
-        weights = np.array([plan.weights[t] for t in uni.tickers])
+        # The plan's own policy (its sleeves over time) in household mode; in dedicated mode
+        # every goal holds today's household target.
+        weights = (plan.resolved_policy if mode.value == "household" and plan.resolved_policy
+                   is not None else np.array([plan.weights[t] for t in uni.tickers]))
         opts = SimulationOptions(mode=mode.value, advisory_fee_bps=fee_bps,
                                  rebalance_every_months=rebalance_months,
                                  priority_reserve=strict_priority)

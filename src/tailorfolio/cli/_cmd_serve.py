@@ -28,7 +28,8 @@ def register(app: typer.Typer) -> None:
         proxy_headers: Annotated[bool, typer.Option(
             help="Trust X-Forwarded-* from the proxy in front (HTTPS detection).")] = False,
     ) -> None:
-        """Start the web service: browser UI at /, REST API at /api/v1, OpenAPI at /docs."""
+        """Start the web service: browser UI at /, REST API at /api/v1, OpenAPI at /openapi.json
+        (interactive docs at /docs with TAILORFOLIO_ENABLE_DOCS=1)."""
         try:
             import uvicorn
 
@@ -48,9 +49,9 @@ def register(app: typer.Typer) -> None:
         name: Annotated[str, typer.Option(help="The advisor's name.")],
         firm: Annotated[str, typer.Option(help="Firm name: a new firm is created, with this "
                                                 "advisor as its admin.")],
-        password: Annotated[str, typer.Option(prompt=True, hide_input=True,
-                                              confirmation_prompt=True,
-                                              help="At least 10 characters (prompted).")],
+        password: Annotated[str, typer.Option(
+            prompt=True, hide_input=True, confirmation_prompt=True,
+            help="At least 12 characters, not the e-mail, not a common password (prompted).")],
         data_dir: Annotated[Optional[Path], typer.Option(help="As for serve.")] = None,
         database_url: Annotated[Optional[str], typer.Option(help="As for serve.")] = None,
     ) -> None:
@@ -76,6 +77,6 @@ def register(app: typer.Typer) -> None:
         engine = make_engine(settings.database_url)
         run_migrations(engine)
         with session_factory(engine)() as db:
-            adv = signup(db, body)
+            adv = signup(db, body, reveal=True)
         engine.dispose()
         typer.echo(f"Advisor {adv.email} (id {adv.id}) created as admin of firm {firm!r}.")

@@ -147,6 +147,7 @@ def register(app: typer.Typer) -> None:
         from tailorfolio.cli._render_tax import account_plan_panel
         from tailorfolio.io import load_profile
         from tailorfolio.planning._build import build_plan
+        from tailorfolio.planning._sections import AccountsSection
         from tailorfolio.tax._plan_stage import plan_accounts
         from tailorfolio.tax._rebalance import RebalanceSettings
 
@@ -158,5 +159,5 @@ def register(app: typer.Typer) -> None:
                                      max_drift=None if max_drift is None else max_drift / 100,
                                      cash_flow_first=cash_flow_first, whole_shares=whole_shares)
         plans, summary, _ = plan_accounts(prof, mkt, plan.weights, on, settings=settings)
-        view = replace(plan, account_plans=plans, extras={**plan.extras, "tax": summary})
+        view = replace(plan, accounts=AccountsSection(plans, summary))
         console.print(account_plan_panel(view))

@@ -32,7 +32,8 @@ def risk_panel(plan: Plan) -> Panel:
         ("Risk level ", "bold"), (f"{r.level}/10", "bold cyan"),
         f"   willingness {r.willingness:.0%} · capacity {r.capacity:.0%} · combined "
         f"{r.combined:.0%} (leans to {r.binding_component})\n",
-        f"risk aversion γ = {r.risk_aversion:g} · volatility ceiling {_pct(r.max_volatility)}",
+        f"long-horizon money {_pct(r.equity_share, 0)} stocks · risk aversion γ = "
+        f"{r.risk_aversion:g} · volatility guard {_pct(r.max_volatility)}",
     )
     parts: list[object] = [head, t]
     for c in r.contradictions:
@@ -41,7 +42,7 @@ def risk_panel(plan: Plan) -> Panel:
 
 
 def allocation_table(plan: Plan) -> Table:
-    t = Table(title=f"Recommended allocation — {plan.investor}", title_justify="left")
+    t = Table(title=f"Household target today — {plan.investor}", title_justify="left")
     t.add_column("asset")
     t.add_column("name")
     t.add_column("asset class")
@@ -67,15 +68,55 @@ def metrics_table(plan: Plan) -> Table:
     t.add_row("Sharpe ratio", f"{plan.sharpe:.2f} (risk-free {_pct(plan.risk_free_rate)})")
     mix = " · ".join(f"{k} {_pct(v)}" for k, v in plan.class_weights().items())
     t.add_row("mix", mix)
+    t.add_row("stocks", f"{_pct(plan.household.equity_share)} (effective holdings "
+              f"{plan.household.effective_holdings:.1f})")
+    t.add_row("returns", plan.market.return_model.description)
     t.add_row("assumptions", plan.provenance.assumptions)
-    t.add_row("solver", f"{plan.provenance.solver} ({plan.provenance.status})")
     t.add_row("input hash", plan.provenance.input_hash[:16] + "…")
     return t
+
+
+def sleeves_table(plan: Plan) -> Table:
+    """Each goal's sleeve: its money, its stock share today and along its glide path."""
+    t = Table(title="Goal sleeves — the household target is their money-weighted sum",
+              title_justify="left",
+              caption="stocks along the glide path: now → 10 y → 5 y → at the goal; the "
+              "intensity is the Monte Carlo's choice (1 = the template path)",
+              caption_justify="left")
+    for col, just in (("sleeve", "left"), (f"money ({plan.currency})", "right"),
+                      ("share", "right"), ("stocks", "right"), ("glide path", "left")):
+        t.add_column(col, justify=just)
+    for s in plan.sleeves:
+        if s.amount <= 0 and s.kind in ("reserve", "long_term"):
+            continue
+        if s.years_to_goal is not None and len(s.glide) > 1:
+            pts = dict(s.glide)
+            y = s.years_to_goal
+            marks = [0.0] + [y - k for k in (10, 5) if y - k > 0] + [round(y)]
+            path = " → ".join(_pct(pts.get(float(round(m)), s.equity_share_now), 0)
+                              for m in marks)
+        else:
+            path = "flat"
+        name = s.name + (f" [dim]({s.priority[:3]}.)[/dim]" if s.priority else "")
+        t.add_row(name, f"{s.amount:,.0f}", _pct(s.share_of_wealth, 0),
+                  _pct(s.equity_share_now, 0), path)
+    return t
+
+
+def sleeve_reasons(plan: Plan) -> Text:
+    """Why each sleeve holds what it holds."""
+    lines = [f"• {s.name}: {s.reason}" for s in plan.sleeves
+             if s.amount > 0 or s.kind not in ("reserve", "long_term")]
+    if plan.funding is not None:
+        lines.append(f"• {plan.funding.reason}")
+    return Text("\n".join(lines), style="dim")
 
 
 def print_plan(console: Console, plan: Plan) -> None:
     """The full plan: risk, allocation, metrics, binding constraints, rationale, warnings."""
     console.print(risk_panel(plan))
+    console.print(sleeves_table(plan))
+    console.print(sleeve_reasons(plan))
     console.print(allocation_table(plan))
     console.print(Panel(metrics_table(plan), title="Under the stated assumptions",
                         border_style="green"))
@@ -83,7 +124,7 @@ def print_plan(console: Console, plan: Plan) -> None:
         console.print(Panel("\n".join(f"• {b.description}  [dim]({b.field})[/dim]"
                                       for b in plan.binding),
                             title="Binding constraints", border_style="magenta"))
-    if plan.esg is not None and (plan.esg.profile.score is not None or plan.esg.profile.excluded):
+    if plan.esg is not None:
         from tailorfolio.cli._render_esg import esg_panel
 
         console.print(esg_panel(plan))

@@ -163,7 +163,7 @@ def preset_table(profile: InvestorProfile, make_plan: Callable[[InvestorProfile]
     """Each ESG preset on its own (the profile's own ESG fields cleared), planned and compared."""
     from tailorfolio.errors import TailorfolioError
     from tailorfolio.esg._cost import without_esg
-    from tailorfolio.esg._presets import EsgPreset
+    from tailorfolio.optimize._esg_presets import EsgPreset
 
     base = without_esg(profile)
     t = Table(title="ESG presets compared (each alone, your other preferences kept)",

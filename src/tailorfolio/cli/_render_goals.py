@@ -68,59 +68,38 @@ def levers_table(plan: Plan) -> Table | None:
     return t
 
 
-def _analysis_lines(g: dict[str, Any]) -> list[str]:
+def _analysis_lines(plan: Plan) -> list[str]:
+    g = plan.goals
+    assert g is not None
     lines = []
-    a = g.get("allocation")
-    if a:
-        bp, bq = a["by_probability"], a["by_percentiles"]
+    for a in g.alternatives:
         lines.append(
-            f"Goal-based risk choice ({a['n_candidates']} frontier portfolios within your "
-            f"ceiling, {a['n_paths']} common paths): highest weighted goal success "
-            f"{bp['weighted_success']:.1%} at volatility {bp['volatility']:.1%} (your plan: "
-            f"{a['plan_weighted_success']:.1%}); best 5th–50th percentile average at "
-            f"volatility {bq['volatility']:.1%}.")
-    d = g.get("dynamic")
-    if d:
+            f"Alternative, not the plan — {a.name}: {a.description} On {a.model}: "
+            f"{a.probability:.1%} for {a.goal} versus the plan's {a.plan_probability:.1%}.")
+    w = g.withdrawal
+    if w is not None:
         lines.append(
-            f"Dynamic policy for '{d['goal']}' (Das et al. 2019 DP over {d['years']} years, "
-            f"{d['n_portfolios']} frontier portfolios): {d['dp_simulated_probability']:.1%} ± "
-            f"{d['dp_simulated_standard_error']:.1%} by forward simulation (grid value "
-            f"{d['dp_probability']:.1%}) versus {d['best_static_simulated_probability']:.1%} "
-            f"for the best static portfolio (volatility {d['best_static_volatility']:.1%}); "
-            "pre-tax, real terms.")
-    w = g.get("withdrawal")
-    if w:
-        lines.append(
-            f"Withdrawal rate for '{w['goal']}' over {w['years']} years: sustainable at 90 % "
-            f"{w['mc_sustainable_rate']:.2%} (Monte Carlo) and "
-            f"{w['historical_sustainable_rate']:.2%} "
-            f"(US history, {w['historical_windows']} rolling windows "
-            f"{w['historical_first_start']}–{w['historical_last_start']}; worst start "
-            f"{w['historical_worst_start']} at {w['historical_worst_rate']:.2%}). "
-            + (f"Your planned rate on today's wealth is {w['planned_rate_today']:.2%}: success "
-               f"{w['mc_success_at_planned']:.0%} (MC), {w['historical_success_at_planned']:.0%} "
-               "(historical)." if w.get("planned_rate_today") is not None else
-               f"At 90 % that income needs about {w['wealth_needed_at_start_mc']:,.0f} (MC) or "
-               f"{w['wealth_needed_at_start_historical']:,.0f} (historical) in today's money "
-               "when it starts."))
+            f"Withdrawal rate for '{w.goal}' over {w.years} years: sustainable at 90 % "
+            f"{w.mc_sustainable_rate:.2%} (Monte Carlo) and {w.historical_sustainable_rate:.2%} "
+            f"(US history, {w.historical_windows} rolling windows {w.historical_first_start}–"
+            f"{w.historical_last_start}; worst start {w.historical_worst_start} at "
+            f"{w.historical_worst_rate:.2%}).")
     return lines
 
 
 def print_goals(console: Console, plan: Plan) -> None:
     """The goals section of a plan (nothing when the plan has none)."""
-    if not plan.goal_outcomes:
+    if plan.goals is None:
         return
-    g = plan.extras.get("goals", {})
     console.print(goals_table(plan))
     lv = levers_table(plan)
     if lv is not None:
         console.print(lv)
-    lines = _analysis_lines(g)
-    head = (f"{g.get('n_paths', 0):,} paths, {g.get('model', '')} model, {g.get('mode', '')} "
-            f"mode, advisory fee {g.get('advisory_fee_bps', 0):g} bps, rebalanced every "
-            f"{g.get('rebalance_every_months', 12)} months; taxes on withdrawals included.")
-    console.print(Panel(Group(Text(head, style="dim"), *[Text("• " + x) for x in lines]),
-                        title="Goal analysis", border_style="cyan"))
+    head = plan.goals.model + "."
+    console.print(Panel(Group(Text(head, style="dim"),
+                              *[Text("• " + x) for x in _analysis_lines(plan)]),
+                        title="How the probabilities were computed, and alternatives",
+                        border_style="cyan"))
 
 
 def fan_table(fan: pd.DataFrame, every: int = 5, currency: str = "USD") -> Table:

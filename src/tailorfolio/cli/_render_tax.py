@@ -23,7 +23,8 @@ def _m(x: float) -> str:
 def account_plan_panel(plan: object) -> Panel:
     """Per-account targets, lot-level trades, realized gains, tax and trades not made."""
     parts: list[object] = []
-    summary = getattr(plan, "extras", {}).get("tax")
+    accounts = getattr(plan, "accounts", None)
+    summary = accounts.tax if accounts is not None else None
     for ap in plan.account_plans:
         t = Table(title=f"{ap.account} ({ap.account_type}) — value {ap.value:,.0f}, "
                   f"{ap.stage} rebalance", title_justify="left", show_lines=False)

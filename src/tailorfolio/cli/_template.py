@@ -19,6 +19,9 @@ tax_rates:                   # marginal rates (optional)
   ordinary: 0.24             # federal rate on wages and short-term gains
   long_term_gains: 0.15      # federal rate on long-term gains and qualified dividends
   state: 0.05                # flat state rate
+realized_gains_this_year:    # net gains already realized this tax year (losses negative)
+  short_term: 0              # held one year or less
+  long_term: 0               # held more than one year
 dependants: 0
 retirement_age: 65
 

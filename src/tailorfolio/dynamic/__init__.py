@@ -6,7 +6,6 @@ from tailorfolio.dynamic._plan_policy import (
     DynamicPolicy,
     GoalGlide,
     dynamic_policy,
-    dynamic_stage,
     personal_glide_path,
 )
 from tailorfolio.dynamic._regimes import (
@@ -21,7 +20,6 @@ __all__ = [
     "DynamicPolicy",
     "GoalGlide",
     "dynamic_policy",
-    "dynamic_stage",
     "personal_glide_path",
     "GlidePath",
     "RegimeModel",

@@ -127,21 +127,3 @@ def dynamic_policy(goals: list[tuple[str, str, float]], equity_share: float, *,
         "allocations after costs (docs/evaluation.md).",
     )
     return DynamicPolicy(tuple(glides), DRIFT_ABS_BAND, DRIFT_REL_BAND, regime_overlay, reasons)
-
-
-def dynamic_stage(ctx: Any, plan: Any) -> Any:
-    """Planning stage: add ``extras["dynamic_policy"]`` to ``plan``.
-
-    Parameters
-    ----------
-    ctx : PlanContext
-    plan : Plan
-    """
-    as_of = ctx.as_of
-    year = as_of.year + (as_of.timetuple().tm_yday - 1) / 365.25
-    goals = [(g.name, str(getattr(g.kind, "value", g.kind)), g.years_until(year))
-             for g in ctx.profile.goals]
-    classes = plan.class_weights()
-    equity = classes.get("equity", 0.0) + classes.get("real_asset", 0.0)
-    policy = dynamic_policy(goals, equity)
-    return dataclasses.replace(plan, extras={**plan.extras, "dynamic_policy": policy.to_dict()})

@@ -3,7 +3,7 @@ the ESG-efficient frontier (Pedersen–Fitzgibbons–Pomorski 2021) and the cost
 
 Exclusions, the score floor and the tilt themselves live in the optimizer's one compiled
 problem (:mod:`tailorfolio.optimize`); this package prepares their inputs and explains their
-effect.
+effect, and makes sure they never silently empty an asset class (:func:`resolve_market`).
 """
 
 from tailorfolio.esg._cost import CostOfValues, goal_probabilities, has_esg_preferences, without_esg
@@ -18,7 +18,7 @@ from tailorfolio.esg._data import (
 from tailorfolio.esg._frontier import EsgFrontier, esg_frontier, floor_measure
 from tailorfolio.esg._funds import screened_funds_table, with_esg_funds
 from tailorfolio.esg._illustrative import ILLUSTRATIVE_SOURCE, illustrative_pillar_scores
-from tailorfolio.esg._presets import (
+from tailorfolio.optimize._esg_presets import (
     PRESETS,
     EsgPreset,
     ResolvedEsg,
@@ -27,17 +27,26 @@ from tailorfolio.esg._presets import (
 )
 from tailorfolio.esg._profile import EsgProfile, ExcludedHolding, portfolio_esg_profile
 from tailorfolio.esg._sample import sp500_sample_universe
+from tailorfolio.esg._screen import (
+    AddedFund,
+    EmptiedClass,
+    ValuesConflictError,
+    added_funds,
+    resolve_market,
+)
 from tailorfolio.esg._stage import (
     EsgReport,
     as_sleeve,
     compare_plans,
-    cost_of_values,
-    esg_stage,
+    baseline_notes,
+    esg_report,
     market_for_profile,
 )
 
 __all__ = [
+    "AddedFund",
     "CostOfValues",
+    "EmptiedClass",
     "EsgFrontier",
     "EsgPreset",
     "EsgProfile",
@@ -49,15 +58,17 @@ __all__ = [
     "PRESETS",
     "ResolvedEsg",
     "ScoreDirection",
+    "ValuesConflictError",
+    "added_funds",
     "apply_esg_scores",
     "as_sleeve",
     "best_in_class_drops",
     "compare_plans",
-    "cost_of_values",
+    "baseline_notes",
     "coverage",
     "esg_frontier",
     "esg_scores_from_frame",
-    "esg_stage",
+    "esg_report",
     "floor_measure",
     "goal_probabilities",
     "has_esg_preferences",
@@ -65,6 +76,7 @@ __all__ = [
     "market_for_profile",
     "portfolio_esg_profile",
     "resolve_esg_preferences",
+    "resolve_market",
     "screened_funds_table",
     "sp500_sample_universe",
     "with_esg_funds",

@@ -31,9 +31,12 @@ from tailorfolio.esg._illustrative import ILLUSTRATIVE_SOURCE, illustrative_pill
 from tailorfolio.market._assumptions import CapitalMarketAssumptions
 from tailorfolio.market._defaults import asset_from_row
 from tailorfolio.market._market import Market
-from tailorfolio.market._universe import Universe
+from tailorfolio.market._universe import Asset, Universe
 
 SCREENED_FUNDS_FILE = "screened_funds.csv"
+PARENT_MIX_SOURCE = "tailorfolio assumption: parent mix"
+"""Start of the assumption source :func:`with_esg_funds` records for each fund it adds (so a
+market says which of its funds tailorfolio added)."""
 
 
 @lru_cache(maxsize=1)
@@ -56,13 +59,51 @@ def _parent_mix(text: str) -> dict[str, float]:
     return out
 
 
-def with_esg_funds(market: Market) -> Market:
+def _asset(row: pd.Series) -> Asset:
+    e, s, g, total = illustrative_pillar_scores(
+        tuple(x for x in str(row.get("activities") or "").split(";") if x),
+        float(row["emerging_share"]))
+    r = row.copy()
+    r["esg_e"], r["esg_s"], r["esg_g"], r["esg_score"] = e, s, g, total
+    return asset_from_row(r)
+
+
+@lru_cache(maxsize=1)
+def screened_assets() -> tuple[Asset, ...]:
+    """The screened funds as assets (metadata and illustrative ESG scores, no market data):
+    enough to test exclusions against them without building a market."""
+    return tuple(_asset(row) for _, row in _table().iterrows())
+
+
+def screened_tickers() -> tuple[str, ...]:
+    """Tickers of the bundled screened funds, in table order."""
+    return tuple(str(t) for t in _table()["ticker"])
+
+
+def parent_mix(ticker: str) -> dict[str, float]:
+    """The default-universe funds (ticker → weight) a screened fund is modelled on."""
+    table = _table()
+    row = table[table["ticker"] == ticker]
+    return _parent_mix(str(row["parent_mix"].iloc[0])) if len(row) else {}
+
+
+def added_by_tailorfolio(market: Market) -> tuple[str, ...]:
+    """The screened funds in ``market`` that :func:`with_esg_funds` added (by their recorded
+    assumption source; a user's own universe listing ESGV is not among them)."""
+    src = market.assumptions.sources
+    return tuple(t for t in screened_tickers()
+                 if t in market.universe and str(src.get(t, "")).startswith(PARENT_MIX_SOURCE))
+
+
+def with_esg_funds(market: Market, tickers: tuple[str, ...] | None = None) -> Market:
     """``market`` plus the screened funds (already present ones are left as they are).
 
     Parameters
     ----------
     market : Market
         Must contain every parent fund of the screened funds (the bundled default does).
+    tickers : tuple of str, optional
+        Only these screened funds (default: all of them).
 
     Raises
     ------
@@ -71,6 +112,8 @@ def with_esg_funds(market: Market) -> Market:
     """
     table = _table()
     new_rows = table[~table["ticker"].isin(market.tickers)]
+    if tickers is not None:
+        new_rows = new_rows[new_rows["ticker"].isin(tickers)]
     if new_rows.empty:
         return market
     a = market.assumptions
@@ -93,14 +136,9 @@ def with_esg_funds(market: Market) -> Market:
             b[pos[t]] = w
         b_rows.append(b)
         te.append(float(row["tracking_error"]))
-        e, s, g, total = illustrative_pillar_scores(
-            tuple(x for x in str(row.get("activities") or "").split(";") if x),
-            float(row["emerging_share"]))
-        r = row.copy()
-        r["esg_e"], r["esg_s"], r["esg_g"], r["esg_score"] = e, s, g, total
-        assets.append(asset_from_row(r))
+        assets.append(_asset(row))
         sources[str(row["ticker"])] = (
-            f"tailorfolio assumption: parent mix {row['parent_mix']} + tracking error "
+            f"{PARENT_MIX_SOURCE} {row['parent_mix']} + tracking error "
             f"{float(row['tracking_error']):.1%} (see tailorfolio.esg._funds)")
     bmat = np.vstack(b_rows)
     k = len(b_rows)

@@ -1,14 +1,15 @@
-"""The ESG plan stage: fill ``Plan.esg`` with the portfolio's ESG profile and the cost of values.
+"""The ESG plan stage: fill ``Plan.esg`` with the portfolio's ESG profile and the cost of values
+when the investor expressed ESG preferences (:func:`has_esg_preferences`), else leave it None.
 
-Also :func:`market_for_profile`, which adds the opt-in ESG-screened funds to the bundled
-default market when the profile asks for them.
+Also :func:`market_for_profile`, the market a profile's plan is made in (screened funds added
+where exclusions would empty a class; the rule is in :mod:`tailorfolio.esg._screen`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -17,37 +18,51 @@ from tailorfolio.esg._cost import (
     CostOfValues,
     goal_probabilities,
     has_esg_preferences,
-    without_esg,
 )
-from tailorfolio.esg._funds import screened_funds_table, with_esg_funds
-from tailorfolio.esg._presets import resolve_esg_preferences
+from tailorfolio.esg._funds import screened_funds_table
+from tailorfolio.optimize._esg_presets import resolve_esg_preferences
 from tailorfolio.esg._profile import EsgProfile, portfolio_esg_profile
+from tailorfolio.esg._screen import AddedFund, added_funds, resolve_market
 from tailorfolio.market._market import Market
 from tailorfolio.optimize._constraints import ConstraintSet
 from tailorfolio.profile._investor import InvestorProfile
 
 if TYPE_CHECKING:
     from tailorfolio.optimize._optimizer import PortfolioOptimizer
-    from tailorfolio.planning._build import PlanContext
-    from tailorfolio.planning._plan import Plan
-    from tailorfolio.planning._settings import PlanSettings
 
 
 @dataclass(frozen=True)
 class EsgReport:
-    """The ``Plan.esg`` section.
+    """The ``Plan.esg`` section (present only when the investor has ESG preferences).
 
     Attributes
     ----------
     profile : EsgProfile
     cost : CostOfValues or None
-        Present when the profile has ESG preferences.
+        Present when the profile has ESG preferences and the stage was asked for it.
     warnings : tuple of str
+    added_funds : tuple of AddedFund
+        The screened funds that entered the market for this profile, with their reasons.
     """
 
     profile: EsgProfile
     cost: CostOfValues | None = None
     warnings: tuple[str, ...] = ()
+    added_funds: tuple[AddedFund, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data, JSON-ready (NaN becomes None)."""
+        return _plain(dataclasses.asdict(self))
+
+
+def _plain(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, float) and math.isnan(obj):
+        return None
+    return obj
 
 
 def as_sleeve(constraints: ConstraintSet) -> ConstraintSet:
@@ -60,18 +75,16 @@ def as_sleeve(constraints: ConstraintSet) -> ConstraintSet:
     return dataclasses.replace(constraints.with_volatility_cap(None), groups=groups)
 
 
-def _is_bundled_default(market: Market) -> bool:
-    from tailorfolio.market._defaults import default_market
-
-    return market is default_market() or market.universe.name == default_market().universe.name
-
-
 def market_for_profile(profile: InvestorProfile, market: Market) -> Market:
-    """``market``, plus the ESG-screened funds when the profile opts in and ``market`` is the
-    bundled default (a user's own market is never changed)."""
-    if profile.preferences.esg_fund_alternatives and _is_bundled_default(market):
-        return with_esg_funds(market)
-    return market
+    """``market`` with the screened funds the profile needs (see
+    :func:`~tailorfolio.esg.resolve_market`, which also returns why each was added).
+
+    Raises
+    ------
+    ValuesConflictError
+        When the exclusions empty a class the plan needs and no screened fund can fill it.
+    """
+    return resolve_market(profile, market)[0]
 
 
 def score_source(market: Market) -> str:
@@ -124,66 +137,17 @@ def risk_matched_return(constraints: ConstraintSet, market: Market, volatility: 
     return float(res.expected_return)
 
 
-def baseline_plan(profile: InvestorProfile, market: Market, settings: PlanSettings,
-                  as_of: date | None, optimizer: PortfolioOptimizer | None = None,
-                  *, sleeve: bool = False) -> tuple[Plan, ConstraintSet]:
-    """The plan for ``profile`` (already stripped of ESG preferences) with only what the
-    comparison needs: the optimal portfolio and, when the goals engine is present and the
-    profile has goals, goal-success probabilities from the same simulated paths (seed and path
-    count) as the full plan, without the goals section's other analyses; and its ESG profile.
-
-    Returns the plan and its constraint set.
-    """
-    from tailorfolio.planning._build import assemble, optimize_stage, prepare
-
-    ctx = prepare(profile, market, settings, as_of)
-    if sleeve:
-        ctx.constraints = as_sleeve(ctx.constraints)
-    optimize_stage(ctx, optimizer)
-    plan = assemble(ctx)
-    if settings.goal_paths > 0 and not sleeve:
-        try:
-            from tailorfolio.goals._stage import GoalsSettings, goals_stage
-        except ImportError:  # a build without the goals engine
-            goals_stage = None
-        if goals_stage is not None:
-            plan = goals_stage(ctx, plan, GoalsSettings(
-                n_paths=settings.goal_paths, levers=False, allocation=False, dynamic=False,
-                withdrawal=False))
-    return esg_stage(ctx, plan, with_cost=False), ctx.constraints
-
-
-def _baseline_notes(profile: InvestorProfile) -> tuple[str, ...]:
+def baseline_notes(profile: InvestorProfile) -> tuple[str, ...]:
+    """Notes on what the plan without ESG preferences keeps (for :func:`compare_plans`)."""
     if profile.preferences.excluded_assets:
         return ("Both plans keep your excluded_assets (ticker exclusions are treated as rules, "
                 "not values).",)
     return ()
 
 
-def cost_of_values(plan: Plan, profile: InvestorProfile, market: Market,
-                   settings: PlanSettings, as_of: date | None,
-                   optimizer: PortfolioOptimizer | None = None) -> CostOfValues:
-    """Compare ``plan`` with the plan the same profile gets without ESG preferences.
-
-    The baseline (see :func:`baseline_plan`) uses the same market and settings, and the same
-    goal simulation paths, so goal-success probabilities differ only through the portfolio.
-    """
-    base, base_cs = baseline_plan(without_esg(profile), market, settings, as_of, optimizer)
-    matched = risk_matched_return(base_cs, market, float(plan.volatility), optimizer)
-    return compare_plans(plan, base, notes=_baseline_notes(profile), risk_matched=matched)
-
-
-def _warnings(ctx: PlanContext, prof: EsgProfile) -> list[str]:
+def _warnings(ctx: Any, prof: EsgProfile) -> list[str]:
     out = []
     uni = ctx.market.universe
-    excluded = {e.ticker for e in prof.excluded}
-    for cls in ("equity", "bond"):
-        members = [a.ticker for a in uni if a.broad_class == cls]
-        if members and all(t in excluded for t in members):
-            tip = ("; set preferences.esg_fund_alternatives: true to add ESG-screened funds"
-                   if _is_bundled_default(ctx.market) else "")
-            out.append(f"Your ESG exclusions remove every {cls} asset of the universe "
-                       f"({', '.join(members)}){tip}.")
     if ctx.profile.preferences.esg_fund_alternatives and not any(
             t in uni for t in screened_funds_table()["ticker"]):
         out.append("preferences.esg_fund_alternatives only extends the bundled default "
@@ -198,17 +162,25 @@ def _warnings(ctx: PlanContext, prof: EsgProfile) -> list[str]:
     return out
 
 
-def esg_stage(ctx: PlanContext, plan: Plan, *, with_cost: bool = True) -> Plan:
-    """Plan stage: attach the :class:`EsgReport` (and the cost of values when the profile has
-    ESG preferences) to ``plan``."""
+def esg_report(ctx: Any, plan: Any, *, added: tuple[AddedFund, ...] | None = None
+               ) -> EsgReport:
+    """The :class:`EsgReport` of ``plan``'s weights (always built; the plan pipeline decides
+    whether the plan carries it, and adds the cost of values from its baseline run).
+
+    Parameters
+    ----------
+    ctx
+        Anything with ``profile``, ``market`` (the one :func:`resolve_market` returned) and
+        ``constraints`` (the plan's :class:`ConstraintSet`).
+    plan
+        Anything with ``weights`` (ticker → weight).
+    added : tuple of AddedFund, optional
+        Re-derived from ``ctx.market`` when omitted.
+    """
+    if added is None:
+        added = added_funds(ctx.profile, ctx.market)
     notes = resolve_esg_preferences(ctx.profile.preferences, ctx.market.universe).notes
     w = pd.Series(plan.weights)
     prof = portfolio_esg_profile(w, ctx.market.universe, ctx.constraints,
                                  score_source=score_source(ctx.market), notes=notes)
-    warnings = tuple(_warnings(ctx, prof))
-    plan = dataclasses.replace(plan, esg=EsgReport(prof, None, warnings),
-                               warnings=tuple(dict.fromkeys(plan.warnings + warnings)))
-    if with_cost and has_esg_preferences(ctx.profile.preferences):
-        cost = cost_of_values(plan, ctx.profile, ctx.market, ctx.settings, ctx.as_of)
-        plan = dataclasses.replace(plan, esg=EsgReport(prof, cost, warnings))
-    return plan
+    return EsgReport(prof, None, tuple(_warnings(ctx, prof)), tuple(added))

@@ -41,16 +41,15 @@ from tailorfolio.goals._outcomes import (
     weighted_success,
 )
 from tailorfolio.goals._raise import raise_levers
-from tailorfolio.goals._stage import GoalsSettings, goals_stage
 from tailorfolio.goals._withdrawal import WithdrawalAnalysis, withdrawal_analysis
 
 __all__ = [
     "AllocationCandidate", "DAS_BASE_CASE_ASSETS", "DEFAULT_ADVISORY_FEE_BPS", "DPComparison",
-    "GoalBasedAllocation", "GoalDPPolicy", "GoalDPProblem", "GoalOutcome", "GoalsSettings",
+    "GoalBasedAllocation", "GoalDPPolicy", "GoalDPProblem", "GoalOutcome", 
     "RaiseLevers", "SimulationOptions", "TARGET_PROBABILITY", "WithdrawalAnalysis",
     "band_mean", "browne_upper_bound", "choose_goal_based_allocation", "compare_dp_static",
     "das_base_case", "dp_problem_for_profile", "efficient_frontier_coefficients",
-    "goal_outcome", "goals_stage", "horizon_months", "household_total", "raise_levers",
+    "goal_outcome", "horizon_months", "household_total", "raise_levers",
     "simulate_policy", "solve_goal_dp", "spec_from_profile", "static_probability",
     "static_probability_closed_form", "target_goal_index", "weighted_success",
     "withdrawal_analysis",

@@ -13,28 +13,50 @@ Conventions (stated in the README):
   when none is given).
 * Household mode (default): one pot holds every account and funds every goal, goals falling
   due in the same month are paid in priority order (essential, important, aspirational, then
-  by date). Dedicated mode: each goal has its own sub-portfolio holding its
-  ``current_savings`` (unearmarked wealth goes to the highest-priority, latest goal).
+  by date). Dedicated mode: each goal has its own sub-portfolio (a sleeve) holding its
+  ``current_savings`` (unearmarked wealth goes to the highest-priority, latest goal), or the
+  amounts the plan funded (``SimulationOptions.sleeve_amounts``); pots that fund no goal
+  (the plan's reserve and long-term money) come from ``SimulationOptions.extra_pots``.
 * Fees: each fund's expense ratio plus an advisory fee (default 25 bps a year, the usual robo-
   adviser fee).
-* Taxes on withdrawals: long-term gains + state on the gain share of taxable sales, ordinary +
-  state on traditional withdrawals (+10 % before age 59½), Roth free; missing ``tax_rates`` use
-  the profile defaults (24 % / 15 %).
+* Taxes on withdrawals: long-term gains (+ NIIT) + state on the gain share of taxable sales,
+  ordinary + state on traditional withdrawals (+10 % before age 59½), Roth free, at the
+  household's marginal rates from the tax tables and filing status
+  (:func:`tailorfolio.tax.marginal_rates`, the same rates the tax stage uses).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 import numpy as np
 
 from tailorfolio.market._market import Market
 from tailorfolio.profile._enums import PRIORITY_WEIGHT, AccountType, GoalKind, GoalPriority
 from tailorfolio.profile._goal import Goal
-from tailorfolio.profile._investor import InvestorProfile, TaxRates
+from tailorfolio.profile._investor import InvestorProfile
 from tailorfolio.simulate._spec import GoalSchedule, Pot, SimulationSpec, TaxTreatment
+from tailorfolio.tax._tables import MarginalRates, marginal_rates
 from tailorfolio.typing import FloatArray
+
+
+class WeightsSchedule(Protocol):
+    """A goal's allocation over time that adapts to the simulated horizon (a plan's sleeve)."""
+
+    def weights_for(self, goal: Goal, as_of: date, n_steps: int) -> FloatArray:
+        """Target weights for each month, ndarray (n_steps, n_assets)."""
+        ...
+
+
+class HouseholdSchedule(Protocol):
+    """The household's allocation over time, recomputed for a (possibly changed) profile."""
+
+    def household_weights(self, profile: InvestorProfile, as_of: date, n_steps: int
+                          ) -> FloatArray:
+        """Target weights for each month, ndarray (n_steps, n_assets)."""
+        ...
 
 DEFAULT_ADVISORY_FEE_BPS = 25.0
 """Advisory fee assumed when none is given: 0.25 % a year (Betterment's and Wealthfront's
@@ -64,6 +86,12 @@ class SimulationOptions:
         value (at the allocation's expected real return) of the later withdrawals of
         higher-priority goals. Off by default: goals are paid as they fall due, higher priority
         first within a month.
+    sleeve_amounts : tuple of (goal name, amount), optional
+        Dedicated mode: today's money in each goal's sleeve (the plan's funding); goals not
+        named start empty. Default: each goal's ``current_savings``, the rest to one goal.
+    extra_pots : tuple of (name, amount, weights)
+        Dedicated mode: pots that fund no goal (a cash reserve, long-term money), with a
+        constant allocation (one weight per asset).
     """
 
     mode: str = "household"
@@ -71,6 +99,8 @@ class SimulationOptions:
     rebalance_every_months: int = 12
     extra_years: int = 0
     priority_reserve: bool = False
+    sleeve_amounts: tuple[tuple[str, float], ...] | None = None
+    extra_pots: tuple[tuple[str, float, tuple[float, ...]], ...] = ()
 
 
 def as_of_year(as_of: date) -> float:
@@ -133,17 +163,21 @@ def contribution_split(profile: InvestorProfile) -> FloatArray:
     return split / split.sum() if split.sum() > 0 else np.array([1.0, 0.0, 0.0])
 
 
-def tax_treatment(profile: InvestorProfile, as_of: date) -> TaxTreatment:
-    """Withdrawal tax rates of ``profile`` (state tax included)."""
-    rates = profile.tax_rates or TaxRates()
+def tax_treatment(profile: InvestorProfile, as_of: date,
+                  rates: MarginalRates | None = None) -> TaxTreatment:
+    """Withdrawal tax rates of ``profile``: the household's marginal rates (the tax stage's,
+    from the tax tables and filing status, or ``profile.tax_rates``), state tax included and
+    NIIT on gains."""
+    r = rates or marginal_rates(profile, as_of.year)
     months_to_59_5 = max(0, int(round(12 * (59.5 - profile.age))))
-    return TaxTreatment(ordinary_rate=rates.ordinary + rates.state,
-                        capital_gains_rate=rates.long_term_gains + rates.state,
+    return TaxTreatment(ordinary_rate=r.ordinary + r.state,
+                        capital_gains_rate=r.long_term + r.niit + r.state,
                         penalty_before_step=months_to_59_5)
 
 
 def spec_from_profile(profile: InvestorProfile, market: Market,
-                      weights: FloatArray | dict[str, FloatArray], as_of: date,
+                      weights: FloatArray | dict[str, FloatArray | WeightsSchedule]
+                      | HouseholdSchedule, as_of: date,
                       options: SimulationOptions | None = None) -> SimulationSpec:
     """The simulation of ``profile`` holding ``weights``.
 
@@ -164,6 +198,9 @@ def spec_from_profile(profile: InvestorProfile, market: Market,
     """
     opts = options or SimulationOptions()
     n_steps = horizon_months(profile, as_of, opts.extra_years)
+    if hasattr(weights, "household_weights"):
+        # A plan's policy: the household target over time, recomputed for this profile.
+        weights = np.asarray(weights.household_weights(profile, as_of, n_steps), float)
     tickers = tuple(market.universe.tickers)
     goals = list(profile.goals)
     bal, basis = account_balances(profile, market)
@@ -172,7 +209,11 @@ def spec_from_profile(profile: InvestorProfile, market: Market,
 
     def w_for(name: str) -> FloatArray:
         if isinstance(weights, dict):
-            return np.asarray(weights.get(name, weights.get("")), float)
+            w = weights.get(name, weights.get(""))
+            goal = next((g for g in goals if g.name == name), None)
+            if goal is not None and hasattr(w, "weights_for"):
+                return np.asarray(w.weights_for(goal, as_of, n_steps), float)
+            return np.asarray(w, float)
         return np.asarray(weights, float)
 
     schedules = []
@@ -202,22 +243,35 @@ def spec_from_profile(profile: InvestorProfile, market: Market,
                                           reserve_real=reserves[j]))
     else:
         total = float(bal.sum())
-        saved = np.array([g.current_savings for g in goals], float)
-        if saved.sum() > total > 0:
-            saved *= total / saved.sum()
-        residual_goal = min(range(len(goals)), key=lambda j: (
-            PRIORITY_RANK[goals[j].priority], -goal_end_step(goals[j], as_of)))
-        saved[residual_goal] += max(0.0, total - saved.sum())
+        if opts.sleeve_amounts is not None:
+            funded = dict(opts.sleeve_amounts)
+            saved = np.array([funded.get(g.name, 0.0) for g in goals], float)
+        else:
+            saved = np.array([g.current_savings for g in goals], float)
+            if saved.sum() > total > 0:
+                saved *= total / saved.sum()
+            residual_goal = min(range(len(goals)), key=lambda j: (
+                PRIORITY_RANK[goals[j].priority], -goal_end_step(goals[j], as_of)))
+            saved[residual_goal] += max(0.0, total - saved.sum())
         share = bal / total if total > 0 else np.array([1.0, 0.0, 0.0])
+
+        def balance_of(name: str, amount: float) -> tuple[FloatArray, float]:
+            frac = amount / total if total > 0 else 0.0
+            return share * amount, basis * frac
+
         pots_list = []
         for j, g in enumerate(goals):
-            frac = saved[j] / total if total > 0 else 0.0
-            pots_list.append(Pot(g.name, w_for(g.name), share * saved[j], basis * frac,
+            b, pot_basis = balance_of(g.name, float(saved[j]))
+            pots_list.append(Pot(g.name, w_for(g.name), b, pot_basis,
                                  _contributions(g, as_of, n_steps), split))
             schedules.append(GoalSchedule(g.name, j, PRIORITY_RANK[g.priority],
                                           _withdrawals(g, as_of, n_steps), g.kind.value,
                                           PRIORITY_WEIGHT[g.priority],
                                           nominal=not g.inflation_adjusted))
+        for name, amount, w_extra in opts.extra_pots:
+            b, pot_basis = balance_of(name, amount)
+            pots_list.append(Pot(name, np.asarray(w_extra, float), b, pot_basis,
+                                 np.zeros(n_steps), split))
         pots = tuple(pots_list)
     return SimulationSpec(tickers, n_steps, pots, tuple(schedules), expense,
                           opts.advisory_fee_bps, opts.rebalance_every_months,

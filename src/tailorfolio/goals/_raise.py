@@ -11,7 +11,9 @@ from collections.abc import Callable
 from datetime import date
 
 from tailorfolio.goals._from_profile import (
+    HouseholdSchedule,
     SimulationOptions,
+    WeightsSchedule,
     goal_due_step,
     spec_from_profile,
 )
@@ -37,7 +39,9 @@ def _with_goal(profile: InvestorProfile, j: int, goal: Goal) -> InvestorProfile:
     return profile.model_copy(update={"goals": tuple(goals)})
 
 
-def raise_levers(profile: InvestorProfile, market: Market, weights: FloatArray, as_of: date,
+def raise_levers(profile: InvestorProfile, market: Market,
+                 weights: FloatArray | dict[str, FloatArray | WeightsSchedule]
+                 | HouseholdSchedule, as_of: date,
                  goal_index: int, target_probability: float, model: ReturnModel, *,
                  n_paths: int = 1000, seed: int = 0,
                  options: SimulationOptions | None = None) -> RaiseLevers:

@@ -9,6 +9,7 @@ from tailorfolio.optimize._constraints import (
     unconstrained,
 )
 from tailorfolio.optimize._diagnose import explain_infeasible, find_conflicts
+from tailorfolio.optimize._kkt import DEFAULT_KKT_TOLERANCE, KKTResiduals
 from tailorfolio.optimize._optimizer import PortfolioOptimizer, binding_constraints
 from tailorfolio.optimize._problem import MaxSharpeProblem, MeanVarianceProblem, cholesky_factor
 from tailorfolio.optimize._result import BindingConstraint, Frontier, Objective, PortfolioResult
@@ -17,10 +18,12 @@ from tailorfolio.optimize._solve import DEFAULT_SOLVERS, SolveAttempt, SolveOutc
 __all__ = [
     "BindingConstraint",
     "ConstraintSet",
+    "DEFAULT_KKT_TOLERANCE",
     "DEFAULT_SOLVERS",
     "Exclusion",
     "Frontier",
     "GroupBound",
+    "KKTResiduals",
     "MaxSharpeProblem",
     "MeanVarianceProblem",
     "MissingScorePolicy",

@@ -14,6 +14,7 @@ import numpy as np
 
 from tailorfolio.errors import ProfileError
 from tailorfolio.market._universe import Universe
+from tailorfolio.optimize._esg_presets import resolve_esg_preferences
 from tailorfolio.profile._preferences import Preferences
 from tailorfolio.typing import FloatArray
 
@@ -158,7 +159,17 @@ class ConstraintSet:
 
     def with_volatility_cap(self, cap: float | None, field_name: str | None = None
                             ) -> ConstraintSet:
-        """A copy with a different volatility ceiling."""
+        """A copy with a different volatility ceiling (None for none; else finite, > 0).
+
+        Raises
+        ------
+        ParameterError
+            For a ceiling that is not a finite positive number.
+        """
+        from tailorfolio.optimize._validate import check_number  # lazy: it imports this
+
+        check_number(cap, "max_volatility", minimum=0.0, strictly=True, allow_none=True,
+                     fix="pass the ceiling as a decimal, e.g. 0.12 for 12 %, or None")
         return replace(self, max_volatility=cap,
                        volatility_field=field_name or self.volatility_field)
 
@@ -203,8 +214,9 @@ def constraints_from_preferences(
     ProfileError
         When the preferences name an asset class or ticker the universe does not have.
     """
-    from tailorfolio.esg._presets import resolve_esg_preferences  # lazy: esg builds on optimize
 
+    _check_builder_arguments(universe, preferences, cash_reserve_weight, max_volatility,
+                             default_max_weight, default_class_caps)
     own_sectors = set(preferences.excluded_sectors)
     resolved = resolve_esg_preferences(preferences, universe)
     preferences = resolved.preferences
@@ -315,9 +327,90 @@ def constraints_from_preferences(
     )
 
 
+def _check_builder_arguments(universe: object, preferences: object, cash_reserve_weight: object,
+                             max_volatility: object, default_max_weight: object,
+                             default_class_caps: object) -> None:
+    from tailorfolio.errors import ParameterError
+    from tailorfolio.optimize._validate import check_number, short
+
+    if not isinstance(universe, Universe):
+        raise ParameterError(
+            f"The 'universe' parameter must be a Universe. Got {short(universe)} "
+            f"({type(universe).__name__}) instead.", field="universe", value=short(universe),
+            expected="a tailorfolio.market.Universe",
+            fix="use market.universe (e.g. default_market().universe)")
+    if not isinstance(preferences, Preferences):
+        raise ParameterError(
+            f"The 'preferences' parameter must be a Preferences. Got {short(preferences)} "
+            f"({type(preferences).__name__}) instead.", field="preferences",
+            value=short(preferences), expected="a tailorfolio.profile.Preferences",
+            fix="use profile.preferences or Preferences(**fields)")
+    weight = "pass a decimal weight in [0, 1], e.g. 0.05 for 5 %"
+    check_number(cash_reserve_weight, "cash_reserve_weight", minimum=0.0, fix=weight)
+    check_number(max_volatility, "max_volatility", minimum=0.0, strictly=True, allow_none=True,
+                 fix="pass the ceiling as a decimal, e.g. 0.12 for 12 %, or None")
+    check_number(default_max_weight, "default_max_weight", minimum=0.0, strictly=True,
+                 fix=weight)
+    for name, v in (("cash_reserve_weight", cash_reserve_weight),
+                    ("default_max_weight", default_max_weight)):
+        if float(v) > 1:
+            raise ParameterError(
+                f"The '{name}' parameter must be at most 1 (100 %). Got {short(v)}.",
+                field=name, value=short(v), expected="a decimal weight in [0, 1]", fix=weight)
+    if default_class_caps is not None:
+        if not isinstance(default_class_caps, dict):
+            raise ParameterError(
+                "The 'default_class_caps' parameter must be a dict of class name to cap. Got "
+                f"{short(default_class_caps)}.", field="default_class_caps",
+                value=short(default_class_caps), expected="dict[str, float] of caps in [0, 1]",
+                fix="pass e.g. {'real_estate': 0.1}")
+        for k, v in default_class_caps.items():
+            check_number(v, f"default_class_caps[{k!r}]", minimum=0.0, fix=weight)
+            if float(v) > 1:
+                raise ParameterError(
+                    f"default_class_caps[{k!r}] must be at most 1. Got {short(v)}.",
+                    field=f"default_class_caps[{k!r}]", value=short(v),
+                    expected="a decimal weight in [0, 1]", fix=weight)
+
+
 def unconstrained(universe: Universe | list[str]) -> ConstraintSet:
-    """Long-only, fully invested, nothing else (for estimators and benchmarks)."""
-    tickers = universe.tickers if isinstance(universe, Universe) else list(universe)
+    """Long-only, fully invested, nothing else (for estimators and benchmarks).
+
+    Raises
+    ------
+    ParameterError
+        When ``universe`` is neither a Universe nor a list of ticker strings.
+    DataError
+        For an empty universe or duplicate tickers.
+    """
+    from tailorfolio.errors import DataError, ParameterError
+    from tailorfolio.optimize._validate import short
+
+    tickers: list[str] | None = None
+    if isinstance(universe, Universe):
+        tickers = universe.tickers
+    elif not isinstance(universe, (str, bytes)):
+        try:
+            tickers = [str(t) for t in universe if isinstance(t, str)]
+            tickers = tickers if len(tickers) == len(list(universe)) else None
+        except TypeError:
+            tickers = None
+    if tickers is None:
+        raise ParameterError(
+            f"The 'universe' parameter must be a Universe or a list of tickers. Got "
+            f"{short(universe)} ({type(universe).__name__}) instead.", field="universe",
+            value=short(universe), expected="a Universe or a list of str",
+            fix="pass market.universe or e.g. ['VTI', 'BND']")
+    if not tickers:
+        raise DataError(
+            "The universe is empty: there is nothing to invest in.", field="universe",
+            value="[]", expected="at least one ticker",
+            fix="pass the assets to invest in, e.g. unconstrained(['VTI', 'BND'])")
+    if len(set(tickers)) != len(tickers):
+        dup = sorted({t for t in tickers if tickers.count(t) > 1})
+        raise DataError(f"The universe lists tickers more than once: {short(dup)}.",
+                        field="universe", value=short(dup), expected="unique tickers",
+                        fix="remove the duplicates")
     n = len(tickers)
     return ConstraintSet(tickers=tickers, lower=np.zeros(n), upper=np.ones(n))
 

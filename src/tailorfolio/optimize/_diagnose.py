@@ -47,6 +47,8 @@ class Item:
 def _fmt(value: float, unit: str) -> str:
     if unit == "score":
         return f"{value:.1f}"
+    if 0 < abs(value) < 1e-3:  # e.g. a daily-unit volatility: keep three significant digits
+        return f"{100 * value:.3g} %"
     return f"{100 * value:.1f} %"
 
 
@@ -75,6 +77,7 @@ def items_from_constraints(cs: ConstraintSet, factor: np.ndarray | None = None) 
             (lambda w, c=caps: cp.max(w - c) + cs.max_weight_per_asset), "<=",
             cs.max_weight_per_asset, "weight", "the largest single weight (relative to its cap)",
         ))
+    items.extend(_api_bound_items(cs, caps))
     for t, fld in cs.asset_bound_fields.items():
         i = tickers.index(t)
         lo, hi = float(cs.lower[i]), float(cs.upper[i])
@@ -89,13 +92,14 @@ def items_from_constraints(cs: ConstraintSet, factor: np.ndarray | None = None) 
         if g.min > 0:
             items.append(Item(
                 f"class_min:{g.name}", f"minimum {g.name} allocation {_fmt(g.min, 'weight')}",
-                g.field_min, (lambda w, m=m: m @ w), ">=", g.min, "weight",
-                f"the {g.name} allocation",
+                g.field_min or f"constraints.groups['{g.name}'].min", (lambda w, m=m: m @ w),
+                ">=", g.min, "weight", f"the {g.name} allocation",
             ))
         if g.max < 1:
             items.append(Item(
                 f"class_max:{g.name}", f"maximum {g.name} allocation {_fmt(g.max, 'weight')}",
-                g.field_max, (lambda w, m=m: m @ w), "<=", g.max, "weight",
+                g.field_max or f"constraints.groups['{g.name}'].max", (lambda w, m=m: m @ w),
+                "<=", g.max, "weight",
                 f"the {g.name} allocation",
             ))
     if cs.min_esg_score is not None and cs.esg_scores is not None:
@@ -125,6 +129,26 @@ def items_from_constraints(cs: ConstraintSet, factor: np.ndarray | None = None) 
             "volatility", "the portfolio volatility",
         ))
     return items
+
+
+def _api_bound_items(cs: ConstraintSet, caps: np.ndarray) -> list[Item]:
+    """Per-asset bounds set on the constraint set directly (no profile field or rule explains
+    them): ``constraints.lower`` / ``constraints.upper``."""
+    out: list[Item] = []
+    excluded = set(cs.excluded_tickers())
+    for i, t in enumerate(cs.tickers):
+        if t in cs.asset_bound_fields or t in excluded:
+            continue
+        lo, hi = float(cs.lower[i]), float(cs.upper[i])
+        if lo > 0:
+            out.append(Item(f"lower:{t}", f"at least {_fmt(lo, 'weight')} in {t}",
+                            "constraints.lower", (lambda w, i=i: w[i]), ">=", lo, "weight",
+                            f"the weight of {t}"))
+        if hi < min(1.0, float(caps[i])) - 1e-12:
+            out.append(Item(f"upper:{t}", f"at most {_fmt(hi, 'weight')} in {t}",
+                            "constraints.upper", (lambda w, i=i: w[i]), "<=", hi, "weight",
+                            f"the weight of {t}"))
+    return out
 
 
 def _base(w: cp.Variable, cs: ConstraintSet) -> list[cp.Constraint]:
@@ -234,9 +258,10 @@ def explain_infeasible(cs: ConstraintSet, factor: np.ndarray | None = None,
     conflicts = find_conflicts(cs, factor)
     if not conflicts:
         return InfeasibleError(
-            f"The problem is infeasible{context}, although the profile's constraints can all "
-            "hold together; the objective's own requirement (e.g. a return target, or no "
-            "asset beating the risk-free rate) cannot be met.",
+            f"The problem is infeasible{context}, although its constraints (weight bounds, "
+            "class limits, exclusions, ESG floor, volatility ceiling) can all hold together; "
+            "the objective's own requirement (e.g. a return target, or no asset beating the "
+            "risk-free rate) cannot be met.",
             fix="lower the target or change the assumptions",
         )
     lines = [f"These constraints cannot all hold{context}:"]

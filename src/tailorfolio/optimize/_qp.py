@@ -10,6 +10,11 @@ constraints need none of that, and re-solving through cvxpy costs more than the 
 
 and updates only the vectors (q, b) between solves (Clarabel's data-update interface), so a
 50-point frontier is 50 interior-point solves with no modelling overhead.
+
+Clarabel sees a *scaled* problem (Σ and the linear term divided by Σ's mean variance, the
+return-floor row by its largest entry), which leaves the weights unchanged but makes its
+absolute tolerances mean the same on daily and annual data; its point is then polished on the
+active set and its KKT conditions checked (:mod:`tailorfolio.optimize._kkt`).
 """
 
 from __future__ import annotations
@@ -18,7 +23,19 @@ import clarabel
 import numpy as np
 import scipy.sparse as sp
 
+from dataclasses import dataclass
+
 from tailorfolio.optimize._constraints import ConstraintSet
+from tailorfolio.optimize._kkt import (
+    DEFAULT_KKT_TOLERANCE,
+    KKTResiduals,
+    ScaledQP,
+    evaluate,
+    max_sharpe_homogeneous_qp,
+    mean_variance_qp,
+    polish,
+    problem_scale,
+)
 from tailorfolio.optimize._problem import INACTIVE_RETURN, _group_matrix
 from tailorfolio.typing import FloatArray
 
@@ -32,6 +49,27 @@ _STATUS = {
 }
 
 
+@dataclass(frozen=True)
+class QPSolution:
+    """A solve's status, weights (None unless optimal) and KKT residuals (None likewise)."""
+
+    status: str
+    weights: FloatArray | None
+    kkt: KKTResiduals | None = None
+
+
+def finish(qp: ScaledQP, x: FloatArray, tolerance: float, do_polish: bool = True,
+           at_lower: np.ndarray | None = None, at_upper: np.ndarray | None = None
+           ) -> tuple[FloatArray, KKTResiduals]:
+    """Polish the solver's point ``x`` of ``qp``; the raw point (clipped) when no face passes."""
+    done = (polish(qp, x, tolerance, at_lower=at_lower, at_upper=at_upper) if do_polish
+            else None)
+    if done is not None:
+        return done.x, done.residuals
+    x = np.clip(x, qp.lower, qp.upper)
+    return x, evaluate(qp, x, tolerance)
+
+
 class LinearMeanVarianceQP:
     """Clarabel QP for one covariance and one linear constraint set, re-solvable.
 
@@ -41,13 +79,23 @@ class LinearMeanVarianceQP:
         Annual covariance, positive definite.
     constraints : ConstraintSet
         Its volatility ceiling, if any, is ignored (linear constraints only).
+    kkt_tolerance : float
+        KKT residual the polished answer must meet (see :mod:`tailorfolio.optimize._kkt`).
+    polish : bool
+        Polish Clarabel's point on its active set (the default); off, the raw point is
+        returned with its residuals.
     """
 
-    def __init__(self, covariance: FloatArray, constraints: ConstraintSet):
+    def __init__(self, covariance: FloatArray, constraints: ConstraintSet, *,
+                 kkt_tolerance: float = DEFAULT_KKT_TOLERANCE, polish: bool = True):
         n = constraints.n_assets
         self.n = n
         self.cs = constraints
         self.cov = np.asarray(covariance, dtype=float)
+        self.scale = problem_scale(self.cov)
+        self.cov_scaled = self.cov / self.scale
+        self.kkt_tolerance = kkt_tolerance
+        self.polish = polish
         g, glo, ghi = _group_matrix(constraints)
         e = constraints.esg_coefficients()
         rows = [
@@ -70,17 +118,28 @@ class LinearMeanVarianceQP:
         self._mu_row: FloatArray | None = None
 
     def _build(self, gamma: float, mu_row: FloatArray) -> None:
-        p = sp.triu(sp.csc_matrix(gamma * self.cov)).tocsc() if gamma > 0 else sp.csc_matrix(
-            (self.n, self.n))
+        p = (sp.triu(sp.csc_matrix(gamma * self.cov_scaled)).tocsc() if gamma > 0
+             else sp.csc_matrix((self.n, self.n)))
         a = self._a_dense.copy()
-        a[-1] = -mu_row
+        a[-1] = -mu_row / self._row_norm(mu_row)
         self._solver = clarabel.DefaultSolver(p, np.zeros(self.n), sp.csc_matrix(a), self._b,
                                               self._cones, self._settings)
         self._gamma = gamma
         self._mu_row = mu_row.copy()
 
+    @staticmethod
+    def _row_norm(row: FloatArray) -> float:
+        m = float(np.abs(row).max(initial=0.0))
+        return m if m > 0 else 1.0
+
     def solve(self, *, gamma: float, linear: FloatArray, min_return: float | None = None,
               mu: FloatArray | None = None) -> tuple[str, FloatArray | None]:
+        """:meth:`solve_full` without the residuals: ``(status, weights)``."""
+        out = self.solve_full(gamma=gamma, linear=linear, min_return=min_return, mu=mu)
+        return out.status, out.weights
+
+    def solve_full(self, *, gamma: float, linear: FloatArray, min_return: float | None = None,
+                   mu: FloatArray | None = None) -> QPSolution:
         """Minimise ½γ wᵀΣw − linearᵀw under the constraints (and μᵀw ≥ ``min_return``).
 
         Parameters
@@ -94,9 +153,9 @@ class LinearMeanVarianceQP:
 
         Returns
         -------
-        status : str
-            ``optimal``, ``optimal_inaccurate``, ``infeasible``, ``unbounded`` or ``failed``.
-        weights : ndarray of shape (n,) or None
+        QPSolution
+            ``status`` is ``optimal``, ``optimal_inaccurate``, ``infeasible``, ``unbounded``
+            or ``failed``; ``weights`` (shape (n,)) and ``kkt`` are None unless optimal.
         """
         mu_row = np.zeros(self.n) if mu is None else np.asarray(mu, dtype=float)
         if (self._solver is None or self._gamma != gamma
@@ -104,18 +163,39 @@ class LinearMeanVarianceQP:
             self._build(gamma, mu_row)
         assert self._solver is not None
         b = self._b.copy()
-        b[-1] = -(INACTIVE_RETURN if min_return is None else float(min_return))
-        self._solver.update(q=-np.asarray(linear, dtype=float), b=b)
+        norm = self._row_norm(mu_row)
+        b[-1] = -(INACTIVE_RETURN if min_return is None else float(min_return) / norm)
+        linear_s = np.asarray(linear, dtype=float) / self.scale
+        self._solver.update(q=-linear_s, b=b)
         sol = self._solver.solve()
         status = _STATUS.get(str(sol.status), "failed")
         if status not in ("optimal", "optimal_inaccurate"):
-            return status, None
-        w = np.clip(np.asarray(sol.x, dtype=float), self.cs.lower, self.cs.upper)
-        return status, w / w.sum()
+            return QPSolution(status, None)
+        qp = mean_variance_qp(
+            self.cov_scaled, linear_s, gamma, self.cs, return_row=mu_row / norm,
+            min_return=None if min_return is None else float(min_return) / norm,
+            scale=self.scale)
+        z, sl = np.asarray(sol.z, dtype=float), np.asarray(sol.s, dtype=float)
+        n = self.n
+        w, kkt = finish(qp, np.asarray(sol.x, dtype=float), self.kkt_tolerance, self.polish,
+                        at_lower=z[1:n + 1] > sl[1:n + 1],
+                        at_upper=z[n + 1:2 * n + 1] > sl[n + 1:2 * n + 1])
+        if kkt.polished and status == "optimal_inaccurate" and kkt.satisfied:
+            status = "optimal"  # the exact face solve supersedes the solver's accuracy
+        return QPSolution(status, w / w.sum(), kkt)
 
 
 def max_sharpe_qp(covariance: FloatArray, constraints: ConstraintSet, excess_return: FloatArray
                   ) -> tuple[str, FloatArray | None]:
+    """:func:`max_sharpe_qp_full` without the residuals: ``(status, weights)``."""
+    out = max_sharpe_qp_full(covariance, constraints, excess_return)
+    return out.status, out.weights
+
+
+def max_sharpe_qp_full(covariance: FloatArray, constraints: ConstraintSet,
+                       excess_return: FloatArray, *,
+                       kkt_tolerance: float = DEFAULT_KKT_TOLERANCE, polish: bool = True
+                       ) -> QPSolution:
     """Maximum Sharpe ratio under linear constraints as one Clarabel QP.
 
     The homogenised form (variables y and κ ≥ 0, w = y/κ):
@@ -132,18 +212,22 @@ def max_sharpe_qp(covariance: FloatArray, constraints: ConstraintSet, excess_ret
 
     Returns
     -------
-    status : str
-    weights : ndarray of shape (n,) or None
+    QPSolution
+        Σ is divided by its mean variance and the excess return by its largest magnitude
+        before solving (w = y/κ is unchanged); the point is polished in (y, κ).
     """
     n = constraints.n_assets
-    cov = np.asarray(covariance, dtype=float)
+    scale = problem_scale(np.asarray(covariance, dtype=float))
+    cov = np.asarray(covariance, dtype=float) / scale
+    excess = np.asarray(excess_return, float)
+    excess = excess / max(float(np.abs(excess).max(initial=0.0)), 1e-300)
     g, glo, ghi = _group_matrix(constraints)
     e = constraints.esg_coefficients()
     lo = np.asarray(constraints.lower, float)[:, None]
     hi = np.asarray(constraints.upper, float)[:, None]
     k = g.shape[0]
     eq = np.vstack([
-        np.concatenate([np.asarray(excess_return, float), [0.0]])[None, :],
+        np.concatenate([excess, [0.0]])[None, :],
         np.concatenate([np.ones(n), [-1.0]])[None, :],
     ])
     ineq = np.vstack([
@@ -163,9 +247,16 @@ def max_sharpe_qp(covariance: FloatArray, constraints: ConstraintSet, excess_ret
     sol = clarabel.DefaultSolver(p, np.zeros(n + 1), a, b, cones, settings).solve()
     status = _STATUS.get(str(sol.status), "failed")
     if status not in ("optimal", "optimal_inaccurate"):
-        return status, None
-    x = np.asarray(sol.x, dtype=float)
+        return QPSolution(status, None)
+    qp = max_sharpe_homogeneous_qp(cov, excess, constraints, scale=scale)
+    z, sl = np.asarray(sol.z, dtype=float), np.asarray(sol.s, dtype=float)
+    zero_floor = np.asarray(constraints.lower, float) <= 0  # κl − y ≤ 0 is then y ≥ 0
+    at_lower = np.concatenate([(z[2:n + 2] > sl[2:n + 2]) & zero_floor, [False]])
+    x, kkt = finish(qp, np.asarray(sol.x, dtype=float), kkt_tolerance, polish,
+                    at_lower=at_lower)
     if x[-1] <= 0:
-        return "failed", None
+        return QPSolution("failed", None)
+    if kkt.polished and status == "optimal_inaccurate" and kkt.satisfied:
+        status = "optimal"
     w = np.clip(x[:n] / x[-1], constraints.lower, constraints.upper)
-    return status, w / w.sum()
+    return QPSolution(status, w / w.sum(), kkt)

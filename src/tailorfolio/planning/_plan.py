@@ -1,42 +1,36 @@
-"""The Plan: one immutable, serialisable result with its provenance."""
+"""The Plan: one immutable, serialisable result of typed sections, with its provenance."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 from dataclasses import dataclass, field
-from enum import Enum
+from functools import cache
 from typing import Any
 
-import numpy as np
-
+from tailorfolio.allocation._household import HouseholdPolicy
+from tailorfolio.dynamic._plan_policy import DynamicPolicy
+from tailorfolio.goals._outcomes import GoalOutcome
+from tailorfolio.market._market import Market
+from tailorfolio.optimize._constraints import ConstraintSet
 from tailorfolio.optimize._result import BindingConstraint
+from tailorfolio.planning._sections import (
+    AccountsSection,
+    AllocationLine,
+    ConstraintsSection,
+    EsgSection,
+    FundingSection,
+    GoalsSection,
+    HouseholdSection,
+    LadderRung,
+    MarketSection,
+    SleeveSection,
+    plain,
+)
 from tailorfolio.risk._scoring import RiskAssessment
+from tailorfolio.tax._plan_stage import AccountPlan
 
-
-@dataclass(frozen=True)
-class AllocationLine:
-    """One row of the recommended allocation.
-
-    Attributes
-    ----------
-    ticker, name, asset_class, broad_class : str
-    weight : float
-        Decimal share of the household's investable wealth.
-    amount : float
-        ``weight`` × investable wealth, currency units.
-    expected_return, volatility : float
-        The asset's own annual assumptions, decimals.
-    """
-
-    ticker: str
-    name: str
-    asset_class: str
-    broad_class: str
-    weight: float
-    amount: float
-    expected_return: float
-    volatility: float
+__all__ = ["AllocationLine", "ExcludedAsset", "Plan", "Provenance", "plan_json_schema"]
 
 
 @dataclass(frozen=True)
@@ -63,8 +57,8 @@ class Provenance:
         Name of the capital-market assumptions used.
     assumption_sources : dict of str to str
     settings : dict
-    solver, status : str
-    attempts : list of dict
+    seed : int
+        Seed of the plan's simulations.
     """
 
     input_hash: str
@@ -73,9 +67,11 @@ class Provenance:
     assumptions: str
     assumption_sources: dict[str, str]
     settings: dict[str, Any]
-    solver: str
-    status: str
-    attempts: tuple[dict[str, Any], ...] = ()
+    seed: int = 0
+
+
+_LIVE = {"serialize": False}
+"""Field metadata: a live object for in-process callers, left out of the plan's JSON."""
 
 
 @dataclass(frozen=True)
@@ -84,57 +80,109 @@ class Plan:
 
     Attributes
     ----------
-    investor : str
-    currency : str
+    investor, currency : str
     investable_wealth : float
         Sum of all accounts at current prices, currency units.
     risk : RiskAssessment
-    allocation : tuple of AllocationLine
-        Household target weights, largest first; zero weights omitted.
-    weights : dict of str to float
-        Every universe asset's target weight (zeros included), universe order.
-    expected_return, volatility, sharpe : float
-        Annual, decimals, under the stated assumptions.
-    risk_free_rate : float
-    objective : str
-    risk_aversion : float
-    max_volatility : float
-    binding : tuple of BindingConstraint
+        Willingness, capacity and the risk level (a rung of the risk ladder).
+    household : HouseholdSection
+        The household target today: the money-weighted sum of the sleeves.
+    sleeves : tuple of SleeveSection
+        One per goal, plus the emergency reserve and long-term money.
+    funding : FundingSection or None
+        How today's money was split across the goals.
+    ladder : tuple of LadderRung
+        What each of the ten risk levels would hold for long-horizon money.
+    accounts : AccountsSection or None
+        Per-account targets and the tax-aware transition (None without investable wealth).
+    goals : GoalsSection or None
+        One probability per goal from the simulation of this plan's policy.
+    esg : EsgSection or None
+        Present only when the investor expressed ESG preferences.
+    dynamic : DynamicPolicy or None
+    market : MarketSection
+        The resolved market (screened funds, the plan's expected returns).
+    constraints : ConstraintsSection
     excluded : tuple of ExcludedAsset
     warnings : tuple of str
     rationale : tuple of str
         Plain-language paragraphs.
     provenance : Provenance
-    goal_outcomes : tuple
-        Per-goal probabilities (filled by the goals engine when present).
-    account_plans : tuple
-        Per-account targets and trades (filled by the tax engine when present).
-    esg : object or None
-        ESG profile of the plan (filled by the ESG module when present).
+    resolved_market, resolved_constraints, resolved_policy
+        The live market, constraint set and household policy (the sleeves over time, what the
+        Monte Carlo simulates) behind the sections (not serialised; for in-process callers
+        such as the report and ``tailorfolio simulate``).
     """
 
     investor: str
     currency: str
     investable_wealth: float
     risk: RiskAssessment
-    allocation: tuple[AllocationLine, ...]
-    weights: dict[str, float]
-    expected_return: float
-    volatility: float
-    sharpe: float
-    risk_free_rate: float
-    objective: str
-    risk_aversion: float
-    max_volatility: float
-    binding: tuple[BindingConstraint, ...]
+    household: HouseholdSection
+    sleeves: tuple[SleeveSection, ...]
+    funding: FundingSection | None
+    ladder: tuple[LadderRung, ...]
+    accounts: AccountsSection | None
+    goals: GoalsSection | None
+    esg: EsgSection | None
+    dynamic: DynamicPolicy | None
+    market: MarketSection
+    constraints: ConstraintsSection
     excluded: tuple[ExcludedAsset, ...]
     warnings: tuple[str, ...]
     rationale: tuple[str, ...]
     provenance: Provenance
-    goal_outcomes: tuple[Any, ...] = ()
-    account_plans: tuple[Any, ...] = ()
-    esg: Any = None
-    extras: dict[str, Any] = field(default_factory=dict)
+    resolved_market: Market | None = field(default=None, repr=False, compare=False,
+                                           metadata=_LIVE)
+    resolved_constraints: ConstraintSet | None = field(default=None, repr=False,
+                                                       compare=False, metadata=_LIVE)
+    resolved_policy: HouseholdPolicy | None = field(default=None, repr=False, compare=False,
+                                                    metadata=_LIVE)
+
+    # Shortcuts to the household section (what most callers want).
+    @property
+    def allocation(self) -> tuple[AllocationLine, ...]:
+        return self.household.allocation
+
+    @property
+    def weights(self) -> dict[str, float]:
+        return self.household.weights
+
+    @property
+    def expected_return(self) -> float:
+        return self.household.expected_return
+
+    @property
+    def volatility(self) -> float:
+        return self.household.volatility
+
+    @property
+    def sharpe(self) -> float:
+        return self.household.sharpe
+
+    @property
+    def binding(self) -> tuple[BindingConstraint, ...]:
+        return self.household.binding
+
+    @property
+    def risk_free_rate(self) -> float:
+        return self.market.risk_free_rate
+
+    @property
+    def max_volatility(self) -> float:
+        return self.risk.max_volatility
+
+    @property
+    def risk_aversion(self) -> float:
+        return self.risk.risk_aversion
+
+    @property
+    def goal_outcomes(self) -> tuple[GoalOutcome, ...]:
+        return () if self.goals is None else self.goals.outcomes
+
+    @property
+    def account_plans(self) -> tuple[AccountPlan, ...]:
+        return () if self.accounts is None else self.accounts.plans
 
     def class_weights(self, level: str = "broad_class") -> dict[str, float]:
         """Total weight per ``broad_class`` or ``asset_class``, largest first."""
@@ -145,33 +193,28 @@ class Plan:
         return dict(sorted(out.items(), key=lambda kv: -kv[1]))
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data (JSON-ready): every field, recursively."""
-        return _plain(dataclasses.asdict(self))
+        """Plain data (JSON-ready): every serialised field, recursively (see
+        :func:`plan_json_schema`)."""
+        out = plain(self)
+        assert isinstance(out, dict)
+        return out
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """The plan as JSON text."""
         return json.dumps(self.to_dict(), indent=indent, sort_keys=False)
 
 
-def _plain(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
-    if isinstance(obj, Enum):
-        return obj.value
-    if isinstance(obj, (np.floating,)):
-        return float(obj)
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return _plain(dataclasses.asdict(obj))
-    if hasattr(obj, "model_dump"):
-        return obj.model_dump(mode="json")
-    if isinstance(obj, float) and not np.isfinite(obj):
-        return None
-    if hasattr(obj, "isoformat"):
-        return obj.isoformat()
-    return obj
+@cache
+def plan_json_schema() -> dict[str, Any]:
+    """The JSON schema of :meth:`Plan.to_dict` (draft 2020-12), generated from the typed
+    sections; the report and the service validate against it."""
+    from pydantic import TypeAdapter
+
+    serialised = [f for f in dataclasses.fields(Plan) if f.metadata.get("serialize", True)]
+    namespace = {f.name: f.type for f in serialised}
+    shape = dataclasses.make_dataclass("Plan", [(f.name, f.type) for f in serialised],
+                                       frozen=True, namespace={"__module__": __name__})
+    del namespace
+    schema = TypeAdapter(shape).json_schema(mode="serialization")
+    schema["title"] = "tailorfolio Plan"
+    return schema

@@ -14,6 +14,7 @@ from tailorfolio.profile._investor import InvestorProfile, TaxRates
 from tailorfolio.profile._parse import parse_profile, profile_from_yaml
 from tailorfolio.profile._preferences import Bounds, Preferences
 from tailorfolio.profile._questionnaire import CONSISTENCY_PAIRS, QUESTIONS, QUESTIONS_BY_KEY, Question
+from tailorfolio.profile._realized import RealizedGains
 
 __all__ = [
     "Account",
@@ -31,6 +32,7 @@ __all__ = [
     "QUESTIONS",
     "QUESTIONS_BY_KEY",
     "Question",
+    "RealizedGains",
     "TaxLot",
     "TaxRates",
     "parse_profile",

@@ -11,6 +11,7 @@ from tailorfolio.profile._account import Account
 from tailorfolio.profile._enums import EmploymentStability, FilingStatus
 from tailorfolio.profile._goal import Goal
 from tailorfolio.profile._preferences import Preferences
+from tailorfolio.profile._realized import RealizedGains
 from tailorfolio.profile._questionnaire import QUESTIONS, QUESTIONS_BY_KEY
 
 
@@ -59,6 +60,8 @@ class InvestorProfile(BaseModel):
     employment_stability : EmploymentStability
     filing_status : FilingStatus
     tax_rates : TaxRates, optional
+    realized_gains_this_year : RealizedGains
+        Net short- and long-term gains already realized this tax year (default 0).
     dependants : int
     retirement_age : int
     risk_questionnaire : dict of str to str or int
@@ -81,6 +84,7 @@ class InvestorProfile(BaseModel):
     employment_stability: EmploymentStability = EmploymentStability.STABLE
     filing_status: FilingStatus = FilingStatus.SINGLE
     tax_rates: TaxRates | None = None
+    realized_gains_this_year: RealizedGains = Field(default_factory=RealizedGains)
     dependants: int = Field(default=0, ge=0, le=20)
     retirement_age: int = Field(default=65, ge=30, le=100)
     risk_questionnaire: dict[str, str | int]

@@ -40,7 +40,7 @@ class Preferences(BaseModel):
         How assets without an ESG score are treated when a floor or tilt is set:
         ``exclude``, ``worst`` (count as 0) or ``ignore`` (leave out of the floor's average).
     esg_preset : str, optional
-        A ready-made ESG stance (see :mod:`tailorfolio.esg._presets`): ``none``,
+        A ready-made ESG stance (see :mod:`tailorfolio.optimize._esg_presets`): ``none``,
         ``exclusions_only``, ``best_in_class`` or ``strong``. It adds exclusions to
         ``excluded_sectors`` and sets ``min_esg_score`` / ``esg_tilt`` only where this profile
         does not set them itself. None (the default) means no preset.

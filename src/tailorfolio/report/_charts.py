@@ -10,19 +10,31 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from tailorfolio.report._sections import account_targets, esg_view, fan_series, goal_rows
+from tailorfolio.report._sections import (
+    asset_classes,
+    asset_names,
+    esg_view,
+    fan_series,
+    goal_rows,
+    humanize,
+)
 
 _LAYOUT = dict(margin=dict(l=50, r=20, t=40, b=40), height=380, template="plotly_white",
                font=dict(family="system-ui, sans-serif", size=13))
 _CLASS_COLOURS = {"equity": "#1f77b4", "bond": "#2ca02c", "real_asset": "#ff7f0e",
                   "cash": "#7f7f7f"}
 
+_ACCOUNT_PALETTE = ("#1f77b4", "#aec7e8", "#ff7f0e", "#ffbb78", "#2ca02c", "#98df8a", "#d62728",
+                    "#ff9896", "#9467bd", "#c5b0d5", "#8c564b", "#c49c94", "#e377c2", "#f7b6d2",
+                    "#7f7f7f", "#c7c7c7", "#bcbd22", "#dbdb8d", "#17becf", "#9edae5")
+"""20 distinct colours (d3 category20), so no two asset classes share one."""
+
 
 def allocation_by_class(plan: dict[str, Any]) -> go.Figure:
-    """Donut of the target weight per asset class, coloured by broad class."""
+    """Donut of the household target weight per asset class, coloured by broad class."""
     totals: dict[tuple[str, str], float] = {}
-    for line in plan["allocation"]:
-        key = (line["asset_class"], line["broad_class"])
+    for line in plan["household"]["allocation"]:
+        key = (humanize(line["asset_class"]), line["broad_class"])
         totals[key] = totals.get(key, 0.0) + line["weight"]
     items = sorted(totals.items(), key=lambda kv: -kv[1])
     fig = go.Figure(go.Pie(
@@ -37,64 +49,95 @@ def allocation_by_class(plan: dict[str, Any]) -> go.Figure:
 
 def allocation_by_account(holdings: list[dict[str, Any]], plan: dict[str, Any]
                           ) -> go.Figure | None:
-    """Stacked bars per account by asset class: the tax engine's targets (asset location)
-    next to today's holdings when present, else today's holdings alone."""
-    classes = {line["ticker"]: line["asset_class"] for line in plan["allocation"]}
+    """Stacked bars per account by asset class: today's holdings next to the target (asset
+    location), from the plan's ``accounts`` section."""
+    classes = asset_classes(plan)
     rows: list[tuple[str, dict[str, float]]] = []
-    targets = account_targets(plan)
-    for name, amounts in targets:
-        by_class: dict[str, float] = {}
-        for t, v in amounts.items():
-            key = classes.get(t, t)
-            by_class[key] = by_class.get(key, 0.0) + v
-        rows.append((f"{name} (target)", by_class))
-    title = "Holdings by account: today and the target" if targets else \
-        "Current holdings by account (market value)"
-    today = [(f"{h['account']} (today)" if targets else h["account"], h["by_class"])
-             for h in holdings if h["value"] > 0]
-    if targets:
-        order = {n: i for i, (n, _) in enumerate(targets)}
-        merged = []
-        for label, d in today + rows:
-            base = label.rsplit(" (", 1)[0]
-            merged.append((order.get(base, len(order)), label.endswith("(target)"), label, d))
-        rows = [(label, d) for _, _, label, d in sorted(merged)]
-    else:
-        rows = today
+    for h in holdings:
+        for label, amounts, cash in (("today", h["today"], h["cash_today"]),
+                                     ("target", h["target"], 0.0)):
+            by_class: dict[str, float] = {}
+            for t, v in amounts.items():
+                key = classes.get(t, t)
+                by_class[key] = by_class.get(key, 0.0) + v
+            if cash > 0.5:
+                by_class["Uninvested cash"] = by_class.get("Uninvested cash", 0.0) + cash
+            rows.append((f"{h['account']} ({label})", by_class))
     if not rows:
         return None
     keys = sorted({k for _, d in rows for k in d})
+    palette = _ACCOUNT_PALETTE
     fig = go.Figure([go.Bar(name=k, x=[n for n, _ in rows], y=[d.get(k, 0.0) for _, d in rows],
-                            hovertemplate=f"{k}: %{{y:,.0f}}<extra></extra>") for k in keys])
-    fig.update_layout(barmode="stack", title=title, yaxis_title=plan["currency"], **_LAYOUT)
+                            marker_color=palette[i % len(palette)],
+                            hovertemplate=f"{k}: %{{y:,.0f}}<extra></extra>")
+                     for i, k in enumerate(keys)])
+    fig.update_layout(barmode="stack", title="Holdings by account: today and the target",
+                      yaxis_title=plan["currency"], **_LAYOUT)
     return fig
 
 
 def efficient_frontier(frontier: dict[str, Any] | None, plan: dict[str, Any]) -> go.Figure | None:
-    """The frontier curve, each asset's own point, and the investor's portfolio marked."""
+    """The frontier curve, each asset's own point, the risk ladder's rungs and the plan."""
     if not frontier or "volatility" not in frontier:
         return None
+    household = plan["household"]
     fig = go.Figure()
     fig.add_trace(go.Scatter(
         x=frontier["volatility"], y=frontier["expected_return"], mode="lines",
         name="Efficient frontier (your constraints)", line=dict(width=3, color="#1f77b4"),
         hovertemplate="volatility %{x:.1%}<br>expected return %{y:.2%}<extra></extra>"))
     assets = frontier.get("assets", [])
+    names = asset_names(plan)
     fig.add_trace(go.Scatter(
         x=[a["volatility"] for a in assets], y=[a["expected_return"] for a in assets],
         mode="markers+text", text=[a["ticker"] for a in assets], textposition="top center",
-        name="Single assets", marker=dict(size=7, color="#aaaaaa"),
-        hovertemplate="%{text}: volatility %{x:.1%}, return %{y:.2%}<extra></extra>"))
+        customdata=[names.get(a["ticker"], a["ticker"]) for a in assets],
+        name="Single funds", marker=dict(size=7, color="#aaaaaa"),
+        hovertemplate="%{customdata}: volatility %{x:.1%}, return %{y:.2%}<extra></extra>"))
+    ladder = plan["ladder"]
+    if ladder:
+        fig.add_trace(go.Scatter(
+            x=[r["volatility"] for r in ladder], y=[r["expected_return"] for r in ladder],
+            mode="markers+text", text=[str(r["level"]) for r in ladder],
+            textposition="bottom right", name="Risk levels 1–10 (long-term money)",
+            marker=dict(size=9, symbol="diamond", color="#ff7f0e"),
+            hovertemplate="risk level %{text}: volatility %{x:.1%}, return %{y:.2%}"
+            "<extra></extra>"))
     fig.add_trace(go.Scatter(
-        x=[plan["volatility"]], y=[plan["expected_return"]], mode="markers", name="Your plan",
-        marker=dict(size=16, symbol="star", color="#d62728", line=dict(color="black", width=1)),
+        x=[household["volatility"]], y=[household["expected_return"]], mode="markers",
+        name="Your plan today", marker=dict(size=16, symbol="star", color="#d62728",
+                                            line=dict(color="black", width=1)),
         hovertemplate="Your plan: volatility %{x:.1%}, return %{y:.2%}<extra></extra>"))
-    fig.add_vline(x=plan["max_volatility"], line_dash="dot", line_color="#d62728",
-                  annotation_text=f"risk level {plan['risk']['level']} ceiling",
-                  annotation_position="top left")
+    guard = plan["constraints"]["max_volatility"]
+    if guard:
+        fig.add_vline(x=guard, line_dash="dot", line_color="#d62728",
+                      annotation_text=f"risk level {plan['risk']['level']} volatility guard",
+                      annotation_position="top left")
     fig.update_layout(title="Efficient frontier", xaxis_title="Volatility (annual)",
                       yaxis_title="Expected return (annual, arithmetic)",
                       xaxis_tickformat=".0%", yaxis_tickformat=".1%", **_LAYOUT)
+    return fig
+
+
+def sleeve_glide_paths(plan: dict[str, Any]) -> go.Figure | None:
+    """Each funded sleeve's share in stocks by year (its glide path); sleeves without a path
+    (the reserve, long-term money) are in the sleeves table only."""
+    sleeves = [s for s in plan["sleeves"] if s["amount"] > 0 and len(s["glide"]) > 1]
+    if not sleeves:
+        return None
+    start = int(str(plan["provenance"]["as_of"])[:4])
+    fig = go.Figure()
+    dashes = ("solid", "dash", "dot", "dashdot", "longdash")
+    for i, s in enumerate(sleeves):  # dashes keep sleeves on the same share apart
+        pts = s["glide"]
+        fig.add_trace(go.Scatter(
+            x=[start + p[0] for p in pts], y=[p[1] for p in pts], mode="lines+markers",
+            name=s["name"], line=dict(shape="linear", width=3 if i == 0 else 2,
+                                      dash=dashes[i % len(dashes)]), marker=dict(size=4),
+            hovertemplate=f"{s['name']}: %{{y:.0%}} stocks in %{{x}}<extra></extra>"))
+    fig.update_layout(title="Share in stocks of each goal's money over time", xaxis_title="Year",
+                      yaxis_title="Share in stocks", yaxis_tickformat=".0%",
+                      yaxis_range=[0, 1], **_LAYOUT)
     return fig
 
 
@@ -125,7 +168,7 @@ def monte_carlo_fan(plan: dict[str, Any]) -> go.Figure | None:
 
 def goal_probabilities(plan: dict[str, Any]) -> go.Figure | None:
     """Horizontal bars: each goal's probability of success."""
-    rows = [r for r in goal_rows(plan) if r.get("probability") is not None]
+    rows = [r for r in goal_rows(plan) if r["probability"] is not None]
     if not rows:
         return None
     fig = go.Figure(go.Bar(

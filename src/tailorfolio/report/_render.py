@@ -50,36 +50,40 @@ def _fig_html(fig: Any, div_id: str) -> str | None:
 
 def _context(data: dict[str, Any]) -> dict[str, Any]:
     plan = data["plan"]
+    holdings = data.get("holdings") or []
     charts = {
         "by_class": _fig_html(_charts.allocation_by_class(plan), "chart-by-class"),
-        "by_account": _fig_html(_charts.allocation_by_account(data.get("holdings") or [], plan),
+        "by_account": _fig_html(_charts.allocation_by_account(holdings, plan),
                                 "chart-by-account"),
         "frontier": _fig_html(_charts.efficient_frontier(data.get("frontier"), plan),
                               "chart-frontier"),
+        "sleeves": _fig_html(_charts.sleeve_glide_paths(plan), "chart-sleeves"),
         "fan": _fig_html(_charts.monte_carlo_fan(plan), "chart-fan"),
         "goals": _fig_html(_charts.goal_probabilities(plan), "chart-goals"),
         "esg": _fig_html(_charts.esg_profile(plan), "chart-esg"),
     }
     frontier = data.get("frontier") or {}
     return {
-        "plan": plan, "charts": charts, "holdings": data.get("holdings") or [],
+        "plan": plan, "household": plan["household"], "charts": charts,
         "generated_at": data.get("generated_at", ""),
-        "frontier_error": frontier.get("error"),
-        "class_weights": _class_weights(plan),
+        "frontier_error": frontier.get("error"), "frontier_note": frontier.get("note"),
+        "class_weights": _sections.class_weights(plan),
+        "allocation_rows": _sections.allocation_rows(plan),
+        "sleeve_rows": _sections.sleeve_rows(plan),
         "goal_rows": _sections.goal_rows(plan),
+        "alternative_rows": _sections.alternative_rows(plan),
+        "withdrawal_rows": _sections.withdrawal_rows(plan),
+        "account_rows": _sections.account_rows(plan),
         "trade_rows": _sections.trade_rows(plan),
-        "tax_summary": _sections.tax_summary(plan),
-        "esg": _sections.esg_view(plan),
         "skipped_rows": _sections.skipped_rows(plan),
+        "tax_summary": _sections.tax_summary(plan),
         "harvest_rows": _sections.harvest_rows(plan),
+        "ladder_rows": _sections.ladder_rows(plan),
+        "excluded_rows": _sections.excluded_rows(plan),
+        "esg": _sections.esg_view(plan),
+        "asset_label": lambda t: _sections.asset_label(plan, t),
+        "humanize": _sections.humanize,
     }
-
-
-def _class_weights(plan: dict[str, Any]) -> list[tuple[str, float]]:
-    out: dict[str, float] = {}
-    for line in plan["allocation"]:
-        out[line["broad_class"]] = out.get(line["broad_class"], 0.0) + line["weight"]
-    return sorted(out.items(), key=lambda kv: -kv[1])
 
 
 def render_report_body(data: dict[str, Any]) -> str:

@@ -1,13 +1,8 @@
-"""Read the optional sections of a plan (goals, taxes, ESG) from its plain data.
+"""Read the report's tables from the plan's typed sections (``Plan.to_dict()``).
 
-The goals engine fills ``goal_outcomes`` (one record per goal: ``name``, ``probability``,
-``standard_error``, ``levers`` …) and ``extras['goals']['fan_chart_real']`` (wealth
-percentiles ``p5`` … by year from today, today's money); the tax engine fills
-``account_plans`` (``account``, ``target``, ``sales``, ``purchases``, ``estimated_tax`` …) and
-``extras['tax']``; the ESG module fills ``esg`` (``profile`` with score, pillars, coverage,
-carbon intensity, exclusions; ``cost`` with the plan's metrics with and without the ESG
-preferences). The readers also accept common synonyms, and return ``None`` or an empty list
-when a section is absent, so every section of the report is optional.
+Every reader takes the plan dict, reads the keys :func:`tailorfolio.planning.plan_json_schema`
+defines (no synonyms), and returns rows ready for the template. Optional sections (``goals``,
+``accounts``, ``esg``) give ``None`` or empty lists when the plan has none.
 """
 
 from __future__ import annotations
@@ -15,57 +10,94 @@ from __future__ import annotations
 import math
 from typing import Any
 
-_NAME_KEYS = ("name", "goal", "goal_name")
-_PROB_KEYS = ("probability", "success_probability", "probability_of_success", "p_success")
-_GOAL_DETAIL_LABELS = {
-    "priority": "priority", "due_year": "due", "amount": "amount (today's money)",
-    "median_outcome_real": "median funded (today's money)",
-    "expected_shortfall_real": "expected shortfall when it fails",
-    "mean_funded_ratio": "mean funded ratio", "n_paths": "paths",
-    "p10_outcome_real": "10th-percentile funded (today's money)",
-}
+_ACRONYMS = {"us": "US", "esg": "ESG", "reit": "REIT", "tips": "TIPS", "em": "EM", "ig": "IG",
+             "ex": "ex"}
 
 
 def _num(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
-def _first(d: dict[str, Any], keys: tuple[str, ...]) -> Any:
-    for k in keys:
-        if k in d and d[k] is not None:
-            return d[k]
-    return None
+def humanize(identifier: str) -> str:
+    """``us_small_cap_equity`` → ``US small cap equity``."""
+    words = [_ACRONYMS.get(w, w) for w in str(identifier).replace("-", "_").split("_") if w]
+    if not words:
+        return ""
+    text = " ".join(words)
+    return text[0].upper() + text[1:]
+
+
+def asset_names(plan: dict[str, Any]) -> dict[str, str]:
+    """Ticker → the fund's name in the plan's market."""
+    return {a["ticker"]: a["name"] for a in plan["market"]["assets"]}
+
+
+def asset_classes(plan: dict[str, Any]) -> dict[str, str]:
+    """Ticker → readable asset class (``US large cap equity``)."""
+    return {a["ticker"]: humanize(a["asset_class"]) for a in plan["market"]["assets"]}
+
+
+def asset_label(plan: dict[str, Any], ticker: str) -> str:
+    """``Vanguard Total Stock Market ETF (VTI)``, or the ticker when the plan has no name."""
+    name = asset_names(plan).get(ticker)
+    return f"{name} ({ticker})" if name and name != ticker else str(ticker)
+
+
+def allocation_rows(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """The household target: one row per held fund, largest first."""
+    return [{**line, "class_label": humanize(line["asset_class"]),
+             "broad_label": humanize(line["broad_class"])}
+            for line in plan["household"]["allocation"]]
+
+
+def class_weights(plan: dict[str, Any]) -> list[tuple[str, float]]:
+    """(readable broad class, total weight), largest first."""
+    out: dict[str, float] = {}
+    for line in plan["household"]["allocation"]:
+        key = humanize(line["broad_class"])
+        out[key] = out.get(key, 0.0) + line["weight"]
+    return sorted(out.items(), key=lambda kv: -kv[1])
+
+
+# ------------------------------------------------------------------------------- goals
+
+_GOAL_DETAIL_LABELS = (
+    ("priority", "priority"), ("due_year", "due"), ("amount", "amount (today's money)"),
+    ("median_outcome_real", "median funded (today's money)"),
+    ("p10_outcome_real", "10th-percentile funded (today's money)"),
+    ("expected_shortfall_real", "expected shortfall when it fails"),
+    ("mean_funded_ratio", "mean funded ratio"),
+)
 
 
 def goal_rows(plan: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per goal: ``goal``, ``probability``, ``margin`` (95 % half-width or None),
-    ``details`` (label → value) and ``levers`` (sentences: what would raise the probability)."""
+    """One row per goal of ``plan['goals']['outcomes']``: ``goal``, ``probability``,
+    ``margin`` (95 % half-width), ``details`` (label → value) and ``levers`` (sentences)."""
+    goals = plan.get("goals")
+    if not goals:
+        return []
     rows = []
-    for item in plan.get("goal_outcomes") or []:
-        if not isinstance(item, dict):
-            continue
-        prob = _first(item, _PROB_KEYS)
-        se = item.get("standard_error")
-        details = {}
-        for k, v in item.items():
-            if k in _NAME_KEYS + _PROB_KEYS + ("standard_error", "levers", "need_real", "kind"):
-                continue
-            if _num(v) or isinstance(v, str):
-                label = _GOAL_DETAIL_LABELS.get(k, k.replace("_", " "))
-                details[label] = str(int(round(v))) if k == "due_year" and _num(v) else v
-        rows.append({"goal": str(_first(item, _NAME_KEYS) or "goal"),
-                     "probability": float(prob) if _num(prob) else None,
-                     "margin": 1.96 * float(se) if _num(se) else None,
-                     "details": details, "levers": lever_sentences(item.get("levers"),
-                                                                    plan.get("currency", ""))})
+    for o in goals["outcomes"]:
+        details: dict[str, Any] = {}
+        for key, label in _GOAL_DETAIL_LABELS:
+            v = o.get(key)
+            if key == "due_year" and _num(v):
+                v = str(int(v))
+            if v is not None and v != "":
+                details[label] = v
+        se = o.get("standard_error")
+        rows.append({"goal": o["name"], "kind": humanize(o["kind"]),
+                     "probability": o["probability"],
+                     "margin": 1.96 * se if _num(se) and se > 0 else None,
+                     "details": details,
+                     "levers": lever_sentences(o.get("levers"), plan["currency"])})
     return rows
 
 
-def lever_sentences(levers: Any, currency: str) -> list[str]:
+def lever_sentences(levers: dict[str, Any] | None, currency: str) -> list[str]:
     """What would raise a goal's probability to its target, in words."""
-    if not isinstance(levers, dict):
+    if not levers:
         return []
-    target = levers.get("target_probability")
     out = []
     if _num(levers.get("extra_monthly_saving")):
         out.append(f"save {levers['extra_monthly_saving']:,.0f} {currency} more a month")
@@ -73,153 +105,237 @@ def lever_sentences(levers: Any, currency: str) -> list[str]:
         out.append(f"delay the goal by {int(levers['delay_years'])} year(s)")
     if _num(levers.get("affordable_amount")):
         out.append(f"aim for {levers['affordable_amount']:,.0f} {currency} instead")
-    if out and _num(target):
-        out[0] = f"to reach {target:.0%}: {out[0]}"
+    if out and _num(levers.get("target_probability")):
+        out[0] = f"to reach {levers['target_probability']:.0%}: {out[0]}"
         out[1:] = [f"or {x}" for x in out[1:]]
     return out
 
 
-def _is_fan(d: Any) -> bool:
-    return isinstance(d, dict) and isinstance(d.get("years"), list) and isinstance(
-        d.get("percentiles"), dict) and bool(d["percentiles"])
+def alternative_rows(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """Policies the plan did not choose, each with the plan's own figure beside it."""
+    goals = plan.get("goals")
+    return list(goals["alternatives"]) if goals else []
 
 
-def fan_series(plan: dict[str, Any]) -> tuple[list[Any], dict[float, list[float]]] | None:
-    """Years and wealth percentiles ``{5.0: [...], 50.0: [...], ...}`` if the plan has a fan.
+def withdrawal_rows(plan: dict[str, Any]) -> list[tuple[str, Any, bool]]:
+    """(label, value, is_percent) of the income goal's sustainable-withdrawal figures."""
+    w = (plan.get("goals") or {}).get("withdrawal")
+    if not w:
+        return []
+    rows: list[tuple[str, Any, bool]] = [
+        ("Sustainable rate, simulated markets "
+         f"({w['success_level']:.0%} of paths last {w['years']} years)",
+         w["mc_sustainable_rate"], True),
+        ("Simulated paths on which 4 % a year lasts", w["mc_success_at_4pct"], True),
+        (f"Sustainable rate, history ({w['historical_windows']} US windows "
+         f"{w['historical_first_start']}–{w['historical_last_start']})",
+         w["historical_sustainable_rate"], True),
+        ("Historical windows on which 4 % a year lasts", w["historical_success_at_4pct"], True),
+    ]
+    if w.get("historical_worst_start"):
+        rows.append((f"Worst historical start ({w['historical_worst_start']}): sustainable rate",
+                     w["historical_worst_rate"], True))
+    if _num(w.get("planned_rate_today")):
+        rows.append(("Your planned withdrawal rate", w["planned_rate_today"], True))
+        if _num(w.get("mc_success_at_planned")):
+            rows.append(("Simulated paths on which your rate lasts", w["mc_success_at_planned"],
+                         True))
+    return rows
 
-    Read from ``extras['goals']['fan_chart_real']`` (``{"0": {"p5": …}, "1": …}``, years from
-    the plan's as-of year), or a mapping ``{"years": [...], "percentiles": {"5": [...]}}`` in
-    ``extras['fan']``.
-    """
-    extras = plan.get("extras") or {}
-    goals = extras.get("goals") if isinstance(extras.get("goals"), dict) else {}
-    table = goals.get("fan_chart_real")
-    if isinstance(table, dict) and table:
-        start = int(str(plan.get("provenance", {}).get("as_of", "0"))[:4] or 0)
-        steps = sorted(table, key=lambda k: int(k))
-        cols = sorted({c for k in steps for c in table[k]}, key=lambda c: float(c.lstrip("p")))
-        bands = {float(c.lstrip("p")): [float(table[k][c]) for k in steps] for c in cols}
-        return [start + int(k) for k in steps], bands
-    for c in (extras.get("fan"), extras.get("wealth_fan")):
-        if _is_fan(c):
-            bands = {float(str(k).lstrip("p")): [float(x) for x in v]
-                     for k, v in c["percentiles"].items()}
-            return list(c["years"]), bands
-    return None
+
+def fan_series(plan: dict[str, Any]) -> tuple[list[int], dict[float, list[float]]] | None:
+    """Calendar years and wealth percentiles ``{5.0: [...], 50.0: [...]}`` (today's money)
+    from ``plan['goals']['fan_chart_real']`` (``year`` counts years from the as-of date)."""
+    points = (plan.get("goals") or {}).get("fan_chart_real") or []
+    if not points:
+        return None
+    start = int(str(plan["provenance"]["as_of"])[:4])
+    cols = sorted((k for k in points[0] if k.startswith("p")), key=lambda c: float(c[1:]))
+    bands = {float(c[1:]): [float(p[c]) for p in points] for c in cols}
+    return [start + int(p["year"]) for p in points], bands
 
 
-def account_targets(plan: dict[str, Any]) -> list[tuple[str, dict[str, float]]]:
-    """(account, {asset: target amount}) from the tax engine's account plans."""
-    out = []
-    for ap in plan.get("account_plans") or []:
-        if not isinstance(ap, dict):
-            continue
-        name = ap.get("account") or ap.get("name")
-        amounts = ap.get("target") or ap.get("target_amounts")
-        if name and isinstance(amounts, dict):
-            out.append((str(name), {str(k): float(v) for k, v in amounts.items() if _num(v)}))
-    return out
+# ----------------------------------------------------------------------------- sleeves
 
+def _glide_text(glide: list[list[float]]) -> str:
+    """Glide path points, in words: the start, each change of direction, and the end."""
+    if not glide:
+        return ""
+    if len(glide) == 1:
+        return "no glide path (held as it is)"
+    if all(abs(g[1] - glide[0][1]) < 1e-9 for g in glide):
+        return f"flat at {glide[0][1]:.0%}"
+    keep = [glide[0]]
+    for prev, cur in zip(glide, glide[1:], strict=False):
+        if abs(cur[1] - prev[1]) > 1e-9 and abs(prev[1] - keep[-1][1]) < 1e-9 and \
+                prev is not keep[-1]:
+            keep.append(prev)  # the last year before the share starts to move
+    if keep[-1] is not glide[-1]:
+        keep.append(glide[-1])
+    return " → ".join(f"year {int(t)}: {s:.0%}" for t, s in keep)
+
+
+def sleeve_rows(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per sleeve: name, kind, money, share of wealth, stocks now, glide in words."""
+    rows = []
+    for s in plan["sleeves"]:
+        rows.append({"name": s["name"], "kind": humanize(s["kind"]),
+                     "priority": s["priority"], "years_to_goal": s["years_to_goal"],
+                     "amount": s["amount"], "share_of_wealth": s["share_of_wealth"],
+                     "equity_share_now": s["equity_share_now"],
+                     "max_equity_share": s["max_equity_share"], "intensity": s["intensity"],
+                     "glide": _glide_text(s["glide"]), "reason": s["reason"]})
+    return rows
+
+
+# -------------------------------------------------------------------- accounts and tax
 
 def trade_rows(plan: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every proposed trade: account, side, asset, quantity, price, amount, holding period and
-    tax (sales carry their estimated tax; purchases none)."""
+    """Every proposed trade: account, side, asset (readable), quantity, price, amount,
+    holding period and tax (sales carry their estimated tax; a negative tax is a saving)."""
     out = []
-    for ap in plan.get("account_plans") or []:
-        if not isinstance(ap, dict):
-            continue
-        account = ap.get("account") or ap.get("name") or ""
-        for side, key in (("sell", "sales"), ("buy", "purchases")):
-            for t in ap.get(key) or []:
-                if not isinstance(t, dict):
-                    continue
-                qty, price = t.get("quantity"), t.get("price")
-                amount = qty * price if _num(qty) and _num(price) else t.get("amount")
-                term = t.get("long_term")
-                out.append({"account": account, "side": side, "asset": t.get("asset", ""),
-                            "quantity": qty, "price": price, "amount": amount,
-                            "term": "" if term is None else ("long" if term else "short"),
-                            "tax": t.get("tax") if side == "sell" else None})
-        for t in ap.get("trades") or []:  # a generic trade list
-            if isinstance(t, dict):
-                out.append({"account": account, "side": t.get("side", ""),
-                            "asset": t.get("asset", ""), "quantity": t.get("quantity"),
-                            "price": t.get("price"), "amount": t.get("amount"), "term": "",
-                            "tax": t.get("tax")})
+    for ap in (plan.get("accounts") or {}).get("plans", []):
+        for s in ap["sales"]:
+            out.append({"account": ap["account"], "side": "sell", "ticker": s["asset"],
+                        "asset": asset_label(plan, s["asset"]), "quantity": s["quantity"],
+                        "price": s["price"], "amount": s["quantity"] * s["price"],
+                        "term": "long" if s["long_term"] else "short", "tax": s["tax"]})
+        for p in ap["purchases"]:
+            out.append({"account": ap["account"], "side": "buy", "ticker": p["asset"],
+                        "asset": asset_label(plan, p["asset"]), "quantity": p["quantity"],
+                        "price": p["price"], "amount": p["quantity"] * p["price"],
+                        "term": "", "tax": None})
     return out
 
 
 def skipped_rows(plan: dict[str, Any]) -> list[dict[str, Any]]:
-    """Trades the tax engine chose not to make, and why."""
-    out = []
-    for ap in plan.get("account_plans") or []:
-        if isinstance(ap, dict):
-            for s in ap.get("skipped") or []:
-                if isinstance(s, dict):
-                    out.append({"account": ap.get("account", ""), **s})
-    return out
+    """Trades toward the target deliberately not made, and why."""
+    return [{"account": ap["account"], "ticker": s["asset"],
+             "asset": asset_label(plan, s["asset"]), "amount": s["amount"],
+             "reason": s["reason"], "tax_cost": s.get("tax_cost", 0.0)}
+            for ap in (plan.get("accounts") or {}).get("plans", []) for s in ap["skipped"]]
 
 
-def tax_summary(plan: dict[str, Any]) -> list[tuple[str, Any]]:
-    """Household and per-account tax figures (realized gains, estimated tax, location benefit)."""
-    out: list[tuple[str, Any]] = []
-    tax = (plan.get("extras") or {}).get("tax")
-    if isinstance(tax, dict):
-        for key, label in (("estimated_tax", "Estimated tax on the proposed sales (household)"),
-                           ("realized_short_term", "Realized short-term gains"),
-                           ("realized_long_term", "Realized long-term gains"),
-                           ("location_annual_benefit",
-                            "Asset location benefit (after-tax return per year)")):
-            if _num(tax.get(key)):
-                out.append((label, tax[key]))
-        harvests = [h for h in tax.get("harvests") or [] if isinstance(h, dict)]
-        if harvests:
-            total = sum(h.get("net_benefit", 0.0) for h in harvests if _num(h.get("net_benefit")))
-            out.append((f"Tax-loss harvests available ({len(harvests)})", total))
-    for ap in plan.get("account_plans") or []:
-        if isinstance(ap, dict) and _num(ap.get("estimated_tax")):
-            out.append((f"{ap.get('account', '')}: estimated tax", ap["estimated_tax"]))
+def account_rows(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per account: type, value, estimated tax of its trades, realized gains, drift after."""
+    return [{"account": ap["account"], "type": humanize(ap["account_type"]),
+             "value": ap["value"], "estimated_tax": ap["estimated_tax"],
+             "realized_short_term": ap["realized_short_term"],
+             "realized_long_term": ap["realized_long_term"],
+             "max_drift_after": ap["max_drift_after"], "cash_after": ap["cash_after"],
+             "n_trades": len(ap["sales"]) + len(ap["purchases"]),
+             "n_skipped": len(ap["skipped"])}
+            for ap in (plan.get("accounts") or {}).get("plans", [])]
+
+
+def tax_summary(plan: dict[str, Any]) -> list[tuple[str, Any, str]]:
+    """(label, value, format) of ``plan['accounts']['tax']``; format is ``money`` or ``pct``."""
+    accounts = plan.get("accounts")
+    if not accounts:
+        return []
+    tax = accounts["tax"]
+    out: list[tuple[str, Any, str]] = [
+        ("Estimated tax on the proposed sales (household; negative = a saving)",
+         tax["estimated_tax"], "money"),
+        ("Realized short-term gains", tax["realized_short_term"], "money"),
+        ("Realized long-term gains", tax["realized_long_term"], "money"),
+        ("Asset location benefit (after-tax return per year)",
+         tax["location_annual_benefit"], "pct"),
+        (f"After-tax value in {tax['horizon_years']} years: this placement",
+         tax["location_after_tax_value"], "money"),
+        (f"After-tax value in {tax['horizon_years']} years: same mix in every account",
+         tax["pro_rata_after_tax_value"], "money"),
+    ]
+    harvests = tax["harvests"]
+    if harvests:
+        out.append((f"Tax-loss harvests available ({len(harvests)}), net benefit",
+                    sum(h["net_benefit"] for h in harvests), "money"))
+    rates = tax.get("rates") or {}
+    if rates:
+        names = {"ordinary": "ordinary income", "long_term": "long-term gains",
+                 "niit": "net investment income tax", "state": "state"}
+        text = ", ".join(f"{label} {rates[k]:.1%}" for k, label in names.items()
+                         if _num(rates.get(k)))
+        out.append(("Marginal tax rates used", f"{text} ({rates.get('source', '')})", "text"))
     return out
 
 
 def harvest_rows(plan: dict[str, Any]) -> list[dict[str, Any]]:
-    tax = (plan.get("extras") or {}).get("tax")
-    if not isinstance(tax, dict):
+    """Tax-loss harvesting opportunities with the asset's readable name."""
+    accounts = plan.get("accounts")
+    if not accounts:
         return []
-    return [h for h in tax.get("harvests") or [] if isinstance(h, dict)]
+    return [{**h, "asset_label": asset_label(plan, h["asset"])}
+            for h in accounts["tax"]["harvests"]]
 
+
+def excluded_rows(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """``plan['excluded']`` grouped by fund: one row per fund with every rule that removed it
+    and the profile fields that set them."""
+    rows: dict[str, dict[str, Any]] = {}
+    for e in plan["excluded"]:
+        row = rows.setdefault(e["ticker"], {"ticker": e["ticker"],
+                                            "asset": asset_label(plan, e["ticker"]),
+                                            "reasons": [], "fields": []})
+        for key, value in (("reasons", e["reason"]), ("fields", e["field"])):
+            if value not in row[key]:
+                row[key].append(value)
+    return list(rows.values())
+
+
+# ------------------------------------------------------------------------ risk ladder
+
+def ladder_rows(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """Risk level → equity share, expected return, volatility; ``current`` marks the
+    investor's level."""
+    level = plan["risk"]["level"]
+    return [{"level": r["level"], "equity_share": r["equity_share"],
+             "expected_return": r["expected_return"], "volatility": r["volatility"],
+             "current": r["level"] == level} for r in plan["ladder"]]
+
+
+# --------------------------------------------------------------------------------- ESG
 
 def esg_view(plan: dict[str, Any]) -> dict[str, Any] | None:
-    """The ESG section normalised: ``score``, ``pillars``, ``coverage``, ``carbon_intensity``,
-    ``excluded``, ``cost`` (with/without rows), ``items`` (other scalars), ``warnings``."""
+    """The ESG section for the template (None unless the investor expressed preferences):
+    ``score``, ``pillars``, ``items`` (label, value), ``cost`` rows, ``excluded``,
+    ``added_funds``, ``warnings``."""
     esg = plan.get("esg")
-    if not isinstance(esg, dict):
+    if esg is None:
         return None
-    prof = esg.get("profile") if isinstance(esg.get("profile"), dict) else esg
-    pillars = prof.get("pillars") if isinstance(prof.get("pillars"), dict) else {
-        k.upper(): prof.get(k) for k in ("e", "s", "g") if _num(prof.get(k))}
-    cost = esg.get("cost") if isinstance(esg.get("cost"), dict) else None
+    prof = esg["profile"]
+    items: list[tuple[str, Any]] = [
+        ("Coverage (share of the portfolio with a score)", f"{prof['coverage']:.0%}")]
+    if _num(prof.get("score_missing_as_worst")):
+        items.append(("Score counting unscored holdings as 0", prof["score_missing_as_worst"]))
+    if _num(prof.get("carbon_intensity")):
+        items.append(("Carbon intensity (t CO₂e per $m revenue)", prof["carbon_intensity"]))
+    if _num(prof.get("floor")):
+        items.append(("Your minimum ESG score", prof["floor"]))
+    if _num(prof.get("tilt")) and prof["tilt"]:
+        items.append(("ESG tilt", prof["tilt"]))
+    if prof.get("score_source"):
+        items.append(("Scores", prof["score_source"]))
+    if prof.get("unscored_holdings"):
+        items.append(("Holdings without a score",
+                      ", ".join(asset_label(plan, t) for t in prof["unscored_holdings"])))
     cost_rows = []
-    if cost and isinstance(cost.get("with_esg"), dict):
+    cost = esg.get("cost")
+    if cost:
         for key, label in (("expected_return", "Expected return"), ("volatility", "Volatility"),
                            ("sharpe", "Sharpe ratio"), ("esg_score", "ESG score")):
-            a, b = cost["with_esg"].get(key), cost.get("without_esg", {}).get(key)
-            cost_rows.append({"metric": label, "with": a, "without": b,
+            cost_rows.append({"metric": label, "with": cost["with_esg"].get(key),
+                              "without": cost["without_esg"].get(key),
                               "pct": key in ("expected_return", "volatility")})
-    skip = {"profile", "cost", "warnings", "pillars", "excluded", "notes", "unscored_holdings"}
-    items = [(k.replace("_", " "), f"{100 * v:.0f} %" if k.endswith("coverage") and _num(v)
-              else v) for k, v in prof.items()
-             if k not in skip and (_num(v) or isinstance(v, str))]
-    items += [(k.replace("_", " "), v) for k, v in esg.items()
-              if prof is not esg and k not in skip and (_num(v) or isinstance(v, str))]
-    excluded = [e for e in prof.get("excluded") or [] if isinstance(e, dict)]
-    return {"score": prof.get("score") if _num(prof.get("score")) else prof.get("esg_score"),
-            "pillars": {k: v for k, v in pillars.items() if _num(v)},
-            "cost": cost_rows, "cost_raw": cost or {}, "items": items, "excluded": excluded,
-            "warnings": list(esg.get("warnings") or []) + list(prof.get("notes") or [])}
-
-
-def esg_items(plan: dict[str, Any]) -> list[tuple[str, Any]]:
-    """Scalar figures of the ESG section."""
-    view = esg_view(plan)
-    return view["items"] if view else []
+        for goal, p in (cost.get("goals_with") or {}).items():
+            cost_rows.append({"metric": f"Probability: {goal}", "with": p,
+                              "without": (cost.get("goals_without") or {}).get(goal),
+                              "pct": True})
+    return {"score": prof.get("score"),
+            "pillars": {k: v for k, v in (prof.get("pillars") or {}).items() if _num(v)},
+            "items": items, "cost": cost_rows,
+            "excluded": [{"ticker": e["ticker"], "asset": asset_label(plan, e["ticker"]),
+                          "reasons": e["reasons"]} for e in prof.get("excluded") or []],
+            "added_funds": list(esg.get("added_funds") or []),
+            "warnings": list(esg.get("warnings") or []) + list(prof.get("notes") or [])
+            + list((cost or {}).get("notes") or [])}

@@ -10,14 +10,18 @@ The method, in the words of the robo-advisors it follows (``shared/reference/pla
   answers lower the score (Wealthfront: inconsistent answers give "a score below the weighted
   average") while the score stays monotone in every answer. Pairs of questions that measure the
   same attitude and sit far apart are reported by name.
-* **Capacity** scores the facts: horizon to the goals (weighted by priority and size), income
-  stability, liquid wealth relative to the present value of the goals, the emergency reserve,
-  and dependants; combined by the same kind of power mean.
+* **Capacity** scores the facts: income stability, liquid wealth relative to the present value
+  of the goals, the emergency reserve, and dependants; combined by the same kind of power mean.
+  The horizon is *not* part of the level: the level is the ceiling for long-horizon money, and
+  each goal's own horizon acts through its sleeve's glide path (:mod:`tailorfolio.allocation`),
+  as Betterment's per-goal horizons do. Counting it here as well would lower a near goal's
+  risk twice.
 * **Combined** risk score = power mean of willingness and capacity with p = −4, which weights
   the more conservative of the two much more heavily (Wealthfront: "heavier weighting to
   whichever component is more risk averse").
-* **Risk level** = ceil(10 × combined), in 1..10, mapped to a risk aversion γ and a volatility
-  ceiling by :data:`LEVEL_TABLE`.
+* **Risk level** = ceil(10 × combined), in 1..10: a rung of the risk ladder
+  (:data:`tailorfolio.risk.RISK_LADDER`: equity share of long-horizon money, γ, volatility
+  guard), the one meaning of "risk level" in the plan, the fleet and the backtester.
 
 Every score is a pure function of the profile; the plan reports each factor, and for each, how
 many levels the investor would gain if that factor were at its best (the inputs that moved the
@@ -34,6 +38,7 @@ import numpy as np
 
 from tailorfolio.profile._enums import PRIORITY_WEIGHT, AccountType, EmploymentStability, GoalKind
 from tailorfolio.profile._investor import InvestorProfile
+from tailorfolio.risk._ladder import RISK_LADDER
 from tailorfolio.profile._questionnaire import CONSISTENCY_PAIRS, QUESTIONS, QUESTIONS_BY_KEY
 
 WILLINGNESS_POWER = -1.0
@@ -47,22 +52,10 @@ REAL_DISCOUNT_RATE = 0.02
 """Real rate used to take the present value of goals for the funded ratio."""
 
 LEVEL_TABLE: dict[int, tuple[float, float]] = {
-    1: (12.0, 0.040),
-    2: (7.0, 0.055),
-    3: (5.0, 0.070),
-    4: (3.8, 0.085),
-    5: (3.0, 0.100),
-    6: (2.4, 0.115),
-    7: (2.0, 0.130),
-    8: (1.7, 0.145),
-    9: (1.45, 0.160),
-    10: (1.25, 0.180),
+    k: (r.risk_aversion, r.max_volatility) for k, r in RISK_LADDER.items()
 }
-"""Risk level → (risk aversion γ, annual volatility ceiling). γ is set so that the Merton
-share (μ − r_f)/(γσ²) of a total-US-stock fund under the default assumptions (μ − r_f = 2.9 %,
-σ = 15.1 %) rises roughly evenly from about 10 % at level 1 to 100 % at level 10, the span of
-robo-advisor risk scales (Schwab's profiles run from about 20 % to 95 % stocks); the ceilings
-run from a short-bond portfolio (4 %) to an all-equity one (18 %)."""
+"""Risk level → (risk aversion γ, annual volatility guard), read from :data:`RISK_LADDER`
+(kept for callers that need only these two numbers)."""
 
 INCOME_STABILITY_SCORE: dict[EmploymentStability, float] = {
     EmploymentStability.STABLE: 1.0,
@@ -112,7 +105,9 @@ class RiskAssessment:
     risk_aversion : float
         γ used by the optimizer.
     max_volatility : float
-        Annual volatility ceiling, decimal.
+        Annual volatility guard, decimal.
+    equity_share : float
+        Stocks' share of long-horizon money at this level (the ladder), decimal.
     factors : tuple of RiskFactor
     contradictions : tuple of str
         Plain-language descriptions of contradictory answer pairs.
@@ -132,6 +127,7 @@ class RiskAssessment:
     contradictions: tuple[str, ...]
     consistency_penalty: float
     binding_component: str
+    equity_share: float = 0.0
 
     def reasons(self) -> list[str]:
         """Sentences naming every input that moved the level, largest effect first."""
@@ -201,9 +197,6 @@ def household_wealth(profile: InvestorProfile, prices: dict[str, float]) -> floa
 
 def _capacity_factors(profile: InvestorProfile, as_of: date, prices: dict[str, float]
                       ) -> list[tuple[str, str, float, float, str]]:
-    horizon = goal_horizon_years(profile, as_of)
-    # Schwab-style horizon scale: under 3 years is short, 15+ years is long.
-    h_score = float(np.clip((horizon - 1.0) / 14.0, 0.05, 1.0))
     stability = INCOME_STABILITY_SCORE[profile.employment_stability]
     wealth = household_wealth(profile, prices) + profile.liquid_net_worth
     pv_goals = goals_present_value(profile, as_of)
@@ -215,8 +208,6 @@ def _capacity_factors(profile: InvestorProfile, as_of: date, prices: dict[str, f
     r_score = float(np.clip(reserve / 6.0, 0.3, 1.0))
     d_score = float(max(0.6, 1.0 - 0.08 * profile.dependants))
     return [
-        ("capacity.horizon", f"{horizon:.1f} years", h_score, 0.45,
-         f"Weighted horizon to your goals is {horizon:.1f} years"),
         ("capacity.income_stability", profile.employment_stability.value, stability, 0.20,
          f"Income stability '{profile.employment_stability.value}'"),
         ("capacity.funded_ratio", f"{funded:.0%}", f_score, 0.15,
@@ -309,4 +300,5 @@ def assess_risk(profile: InvestorProfile, *, as_of: date | None = None,
         contradictions=tuple(contradictions),
         consistency_penalty=penalty,
         binding_component="willingness" if will <= capa else "capacity",
+        equity_share=RISK_LADDER[level].equity_share,
     )

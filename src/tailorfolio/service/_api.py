@@ -9,11 +9,24 @@ from fastapi.responses import HTMLResponse
 
 from tailorfolio.service import _logic as L
 from tailorfolio.service import _schemas as s
+from tailorfolio.service._config import MAX_ID
 from tailorfolio.service._deps import DB, Me, Pg, bearer_token
 from tailorfolio.service._errors import PermissionDeniedError
 
-Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
-ERRORS = {code: {"model": s.ErrorBody} for code in (400, 401, 403, 404, 409, 413, 422, 429)}
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+ERRORS = {code: {"model": s.ErrorBody} for code in (400, 401, 403, 404, 409, 413, 422, 429,
+                                                     503)}
+SIGNUP_ACCEPTED = ("If this e-mail address was not registered yet, the firm and its admin "
+                   "account now exist: sign in with them. (For privacy the answer is the same "
+                   "when the address is already in use.)")
+ADVISOR_ACCEPTED = ("If this e-mail address was not registered yet, the advisor now exists in "
+                    "your firm (see GET /api/v1/advisors). (For privacy the answer is the same "
+                    "when the address is used outside your firm.)")
+
+
+def client_address(request: Request) -> str:
+    """The client's address as the server sees it (behind a proxy: with --proxy-headers)."""
+    return request.client.host if request.client else "unknown"
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
 
@@ -25,26 +38,37 @@ def _page(rows: list, total: int, pg: Pg, model: type) -> dict:
 
 # ------------------------------------------------------------------ auth
 
-@router.post("/auth/signup", response_model=s.AdvisorRead, status_code=201, tags=["auth"])
-def signup(body: s.SignupCreate, request: Request, db: DB) -> s.AdvisorRead:
-    """Create a firm and its first advisor (a firm admin)."""
+@router.post("/auth/signup", response_model=s.Accepted, status_code=202, tags=["auth"])
+def signup(body: s.SignupCreate, request: Request, db: DB) -> s.Accepted:
+    """Create a firm and its first advisor (a firm admin).
+
+    The answer is the same whether or not the e-mail address is already registered (in any
+    firm), and takes the same time: sign in to use the new account.
+    """
     if not request.app.state.settings.allow_signup:
         raise PermissionDeniedError("Sign-up is disabled on this server.", field="signup",
                                     fix="ask an admin of your firm to add you")
-    return s.AdvisorRead.model_validate(L.signup(db, body))
+    L.throttle_signup(db, client_address(request))
+    L.signup(db, body)
+    return s.Accepted(message=SIGNUP_ACCEPTED)
 
 
 @router.post("/auth/token", response_model=s.TokenRead, status_code=201, tags=["auth"])
 def token(body: s.TokenCreate, request: Request, db: DB) -> s.TokenRead:
-    """Exchange e-mail and password for a bearer token that expires."""
-    adv = L.authenticate(db, body.email, body.password)
+    """Exchange e-mail and password for a bearer token that expires.
+
+    Failed attempts are throttled per (e-mail, client address) and per client address with
+    an exponential backoff (429 with Retry-After); see the README's Security section.
+    """
+    adv = L.authenticate(db, body.email, body.password, client_address(request))
     tok, expires = L.issue_token(db, adv, "api", request.app.state.settings.session_minutes)
     return s.TokenRead(access_token=tok, expires_at=expires)
 
 
 @router.post("/auth/logout", status_code=204, tags=["auth"])
 def logout(request: Request, me: Me, db: DB) -> Response:
-    """Revoke the bearer token used for this request."""
+    """Sign out with the credential of this request: a bearer token ends; an API key is
+    revoked for good (like DELETE /api-keys/{id})."""
     L.revoke_token(db, me, bearer_token(request) or "")
     return Response(status_code=204)
 
@@ -60,10 +84,44 @@ def advisors(me: Me, db: DB, pg: Pg) -> dict:
     return _page(*L.list_advisors(db, me, pg.limit, pg.offset), pg, s.AdvisorRead)
 
 
-@router.post("/advisors", response_model=s.AdvisorRead, status_code=201, tags=["advisors"])
-def add_advisor(body: s.AdvisorCreate, me: Me, db: DB) -> s.AdvisorRead:
-    """Add an advisor to your firm (firm admins only)."""
-    return s.AdvisorRead.model_validate(L.create_advisor(db, me, body))
+@router.post("/advisors", response_model=s.Accepted, status_code=202, tags=["advisors"])
+def add_advisor(body: s.AdvisorCreate, me: Me, db: DB) -> s.Accepted:
+    """Add an advisor to your firm (firm admins only).
+
+    The answer does not say whether the address is registered in another firm; the new
+    advisor appears in GET /advisors. (An address of your own firm: 409.)
+    """
+    L.create_advisor(db, me, body)
+    return s.Accepted(message=ADVISOR_ACCEPTED)
+
+
+@router.patch("/advisors/{advisor_id}", response_model=s.AdvisorRead, tags=["advisors"])
+def update_advisor(advisor_id: Id, body: s.AdvisorUpdate, me: Me, db: DB) -> s.AdvisorRead:
+    """Deactivate or reactivate an advisor of your firm, or change their admin right (firm
+    admins). Deactivating ends the advisor's sessions and revokes their API keys."""
+    return s.AdvisorRead.model_validate(L.update_advisor(db, me, advisor_id, body))
+
+
+@router.delete("/advisors/{advisor_id}/sessions", status_code=204, tags=["advisors"])
+def revoke_sessions(advisor_id: Id, me: Me, db: DB) -> Response:
+    """End every session and bearer token of an advisor of your firm (admins; or yourself)."""
+    L.revoke_sessions(db, me, advisor_id)
+    return Response(status_code=204)
+
+
+@router.get("/advisors/{advisor_id}/api-keys", response_model=s.Page[s.ApiKeyRead],
+            tags=["advisors"])
+def advisor_api_keys(advisor_id: Id, me: Me, db: DB, pg: Pg) -> dict:
+    """The API keys of an advisor of your firm (admins; or yourself)."""
+    return _page(*L.list_advisor_api_keys(db, me, advisor_id, pg.limit, pg.offset), pg,
+                 s.ApiKeyRead)
+
+
+@router.delete("/advisors/{advisor_id}/api-keys/{key_id}", response_model=s.ApiKeyRead,
+               tags=["advisors"])
+def revoke_advisor_api_key(advisor_id: Id, key_id: Id, me: Me, db: DB) -> s.ApiKeyRead:
+    """Revoke an API key of an advisor of your firm (admins; or yourself)."""
+    return s.ApiKeyRead.model_validate(L.revoke_advisor_api_key(db, me, advisor_id, key_id))
 
 
 @router.get("/api-keys", response_model=s.Page[s.ApiKeyRead], tags=["auth"])
@@ -92,7 +150,8 @@ def audit_log(me: Me, db: DB, pg: Pg) -> dict:
 # ------------------------------------------------------------------ clients and profiles
 
 @router.get("/clients", response_model=s.Page[s.ClientRead], tags=["clients"])
-def clients(me: Me, db: DB, pg: Pg, q: Annotated[str | None, Query(max_length=120, description="name contains")] = None) -> dict:
+def clients(me: Me, db: DB, pg: Pg, q: Annotated[str | None, Query(
+        max_length=120, description="name contains")] = None) -> dict:
     rows, total = L.list_clients(db, me, pg.limit, pg.offset, q)
     return {"items": [L.client_read(db, c) for c in rows], "total": total, "limit": pg.limit,
             "offset": pg.offset}
@@ -200,13 +259,30 @@ def delete_lot(client_id: Id, account_id: Id, lot_id: Id, me: Me, db: DB) -> Res
 
 # ------------------------------------------------------------------ plans
 
-@router.post("/clients/{client_id}/plans", response_model=s.PlanRead, status_code=201,
+@router.post("/clients/{client_id}/plans", response_model=s.JobRead, status_code=202,
              tags=["plans"])
-def create_plan(client_id: Id, body: s.PlanCreate, request: Request, me: Me, db: DB
-                ) -> s.PlanRead:
-    """Make and store a plan from the client's current profile and accounts (immutable)."""
-    paths = request.app.state.settings.goal_paths
-    return L.plan_read(L.run_plan(db, me, client_id, body, goal_paths=paths))
+def create_plan(client_id: Id, body: s.PlanCreate, request: Request, response: Response,
+                me: Me, db: DB) -> s.JobRead:
+    """Queue a plan from the client's current profile and accounts; answers with its job.
+
+    Poll ``GET /api/v1/jobs/{job_id}`` (the ``Location``) until it is ``done`` (the stored,
+    immutable plan is at ``links.plan``) or ``failed``. When the server's queue is full the
+    answer is 503, when you already have too many plans running 429, both with Retry-After.
+    """
+    state = request.app.state
+    job = L.submit_plan(db, me, client_id, body, state.jobs, goal_paths=state.settings.goal_paths)
+    response.headers["Location"] = f"/api/v1/jobs/{job.id}"
+    response.headers["Retry-After"] = "1"
+    return L.job_read(job, state.jobs)
+
+
+@router.get("/jobs/{job_id}", response_model=s.JobRead, tags=["plans"])
+def get_job(job_id: Id, request: Request, response: Response, me: Me, db: DB) -> s.JobRead:
+    """A plan job's status and progress (``Retry-After`` suggests when to poll again)."""
+    job = L.get_job(db, me, job_id)
+    if job.status in ("queued", "running"):
+        response.headers["Retry-After"] = "1"
+    return L.job_read(job, request.app.state.jobs)
 
 
 @router.get("/clients/{client_id}/plans", response_model=s.Page[s.PlanSummary], tags=["plans"])

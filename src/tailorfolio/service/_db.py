@@ -1,8 +1,11 @@
 """Engine, sessions and start-up migrations.
 
-SQLite runs in WAL mode with ``synchronous=FULL`` and foreign keys on, and every transaction
-starts with ``BEGIN IMMEDIATE`` so concurrent writers queue on the busy timeout instead of
-failing on a stale snapshot. PostgreSQL uses its defaults (READ COMMITTED); lost updates are
+SQLite runs in WAL mode with ``synchronous=FULL``, a busy timeout and foreign keys on. A
+session that may write starts its transaction with ``BEGIN IMMEDIATE``, so concurrent writers
+queue on the busy timeout instead of failing on a stale snapshot; a read-only session (every
+GET) starts a plain deferred ``BEGIN``, which in WAL mode never takes the write lock and is
+never blocked by a writer, and it refuses to flush (no write in a GET path). PostgreSQL uses
+its defaults (READ COMMITTED; read-only sessions run READ ONLY transactions); lost updates are
 prevented by unique constraints (profile versions) and single-statement writes.
 """
 
@@ -15,6 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+POOL_TIMEOUT_SECONDS = 10
+READONLY_OPTION = "tailorfolio_readonly"
 
 
 def make_engine(url: str) -> sa.Engine:
@@ -38,15 +43,32 @@ def make_engine(url: str) -> sa.Engine:
 
         @sa.event.listens_for(engine, "begin")
         def _on_begin(conn: sa.Connection) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            readonly = conn.get_execution_options().get(READONLY_OPTION)
+            conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                            pool_timeout=POOL_TIMEOUT_SECONDS)
 
 
 def session_factory(engine: sa.Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded values after commit (responses are built after it)."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def read_session_factory(engine: sa.Engine) -> sessionmaker[Session]:
+    """Read-only sessions: no SQLite write lock, READ ONLY on PostgreSQL, and no flush."""
+    options: dict[str, Any] = {READONLY_OPTION: True}
+    if engine.dialect.name == "postgresql":
+        options["postgresql_readonly"] = True
+    return sessionmaker(engine.execution_options(**options), expire_on_commit=False,
+                        info={"readonly": True})
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _no_write_in_read_session(session: Session, _ctx: Any, _instances: Any) -> None:
+    if session.info.get("readonly") and (session.new or session.dirty or session.deleted):
+        raise RuntimeError("a read-only (GET) session tried to write")
 
 
 def run_migrations(engine: sa.Engine) -> None:

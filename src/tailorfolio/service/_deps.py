@@ -16,8 +16,17 @@ SESSION_COOKIE = "tf_session"
 CSRF_COOKIE = "tf_csrf"
 
 
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def open_session(request: Request) -> Session:
+    """A read-only session for GET/HEAD (no SQLite write lock), a write session otherwise."""
+    state = request.app.state
+    return (state.read_sessions if request.method in READ_METHODS else state.sessions)()
+
+
 def get_db(request: Request) -> Iterator[Session]:
-    db = request.app.state.sessions()
+    db = open_session(request)
     try:
         yield db
     finally:
@@ -39,6 +48,7 @@ def api_advisor(request: Request, db: DB) -> Advisor:
     """The advisor of the ``Authorization: Bearer`` token or API key (401 otherwise)."""
     token = bearer_token(request)
     adv = advisor_for_token(db, token, ("api", "api_key")) if token else None
+    db.commit()  # end the look-up's transaction: no lock is held while the route waits
     if adv is None:
         raise AuthenticationError(
             "Sign-in required: send 'Authorization: Bearer <token or API key>'.",

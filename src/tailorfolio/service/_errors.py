@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tailorfolio.errors import (
     DataError,
     MissingDependencyError,
@@ -14,9 +16,19 @@ from tailorfolio.errors import (
 
 
 class ServiceError(TailorfolioError):
-    """An error of the web service itself; ``status`` is its HTTP status code."""
+    """An error of the web service itself; ``status`` is its HTTP status code.
+
+    ``retry_after`` (seconds), when set, is sent as the ``Retry-After`` header.
+    """
 
     status = 400
+
+    def __init__(self, message: str, *, retry_after: int | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)} if self.retry_after else {}
 
 
 class NotFoundError(ServiceError):
@@ -50,9 +62,27 @@ class PayloadTooLargeError(ServiceError):
 
 
 class TooManyAttemptsError(ServiceError):
-    """Too many failed sign-ins for one e-mail address in the throttling window."""
+    """Too many failed sign-ins from this address (for this e-mail or in all)."""
 
     status = 429
+
+
+class TooManyJobsError(ServiceError):
+    """This advisor already has the most plan jobs one advisor may have at once."""
+
+    status = 429
+
+
+class ServiceBusyError(ServiceError):
+    """The server cannot take more work now (plan queue full, database busy)."""
+
+    status = 503
+
+
+class LimitError(ServiceError):
+    """A documented input limit of the service is exceeded (counts, dates)."""
+
+    status = 422
 
 
 class CsrfError(ServiceError):

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
-import time
+import math
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -22,18 +21,19 @@ from sqlalchemy.orm import Session
 from tailorfolio._version import __version__
 from tailorfolio.errors import DataError, FieldIssue, ProfileValidationError
 from tailorfolio.market._defaults import default_market
-from tailorfolio.planning._build import build_plan
-from tailorfolio.planning._settings import PlanSettings
 from tailorfolio.profile._parse import parse_profile
+from tailorfolio.service import _config as limits
 from tailorfolio.service import _security as sec
 from tailorfolio.service._errors import (
     AuthenticationError,
     ConflictError,
+    LimitError,
     NotFoundError,
     PayloadTooLargeError,
     PermissionDeniedError,
     TooManyAttemptsError,
 )
+from tailorfolio.service._jobs import JobRunner, JobSpec
 from tailorfolio.service._models import (
     Account,
     Advisor,
@@ -43,13 +43,15 @@ from tailorfolio.service._models import (
     Client,
     Firm,
     Lot,
+    PlanJob,
     PlanRecord,
     ProfileVersion,
+    SignInThrottle,
     utcnow,
 )
 from tailorfolio.service import _schemas as s
 
-MAX_CSV_ROWS = 5000
+MAX_CSV_ROWS = limits.MAX_LOTS_PER_ACCOUNT
 CSV_COLUMNS = ("account", "asset", "quantity", "cost_basis_per_share", "acquired")
 
 
@@ -74,39 +76,77 @@ def page(db: Session, stmt: sa.Select[Any], limit: int, offset: int) -> tuple[li
 
 # ------------------------------------------------------------------ advisors and auth
 
-def _new_advisor(db: Session, firm_id: int, name: str, email: str, password: str,
-                 is_admin: bool) -> Advisor:
-    email = email.strip().lower()
+def _normal_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def signup(db: Session, body: s.SignupCreate, reveal: bool = False) -> Advisor | None:
+    """A new firm and its first advisor (a firm admin), or ``None`` if the e-mail is taken.
+
+    Both outcomes do the same work (the password is hashed either way) and the routes give the
+    same answer, so sign-up is not an oracle for which e-mail addresses have accounts.
+    ``reveal=True`` (the operator's command line) raises :class:`ConflictError` instead.
+    """
+    email = _normal_email(body.email)
+    password_hash = sec.hash_password(body.password)
     if db.scalar(sa.select(Advisor.id).where(Advisor.email == email)) is not None:
-        raise ConflictError(f"An advisor with e-mail {email!r} already exists.", field="email",
-                            value=email, fix="sign in, or use another e-mail address")
-    adv = Advisor(firm_id=firm_id, name=name, email=email, is_admin=is_admin,
-                  password_hash=sec.hash_password(password))
-    db.add(adv)
-    return adv
-
-
-def signup(db: Session, body: s.SignupCreate) -> Advisor:
-    """A new firm and its first advisor (a firm admin)."""
+        db.rollback()
+        if reveal:
+            raise ConflictError(f"An advisor with e-mail {email!r} already exists.",
+                                field="email", value=email, fix="use another e-mail address")
+        return None
     firm = Firm(name=body.firm_name)
     db.add(firm)
     db.flush()
-    adv = _new_advisor(db, firm.id, body.name, body.email, body.password, True)
+    adv = Advisor(firm_id=firm.id, name=body.name, email=email, is_admin=True,
+                  password_hash=password_hash)
+    db.add(adv)
     db.flush()
     audit(db, adv, "signup", "firm", firm.id, email=adv.email)
-    _commit(db, "email", body.email)
+    try:
+        db.commit()
+    except IntegrityError:  # the same e-mail signed up at the same moment
+        db.rollback()
+        return None
     return adv
 
 
-def create_advisor(db: Session, me: Advisor, body: s.AdvisorCreate) -> Advisor:
-    """Another advisor in the signed-in admin's firm."""
+def create_advisor(db: Session, me: Advisor, body: s.AdvisorCreate) -> Advisor | None:
+    """Another advisor in the signed-in admin's firm; ``None`` if the e-mail is taken by
+    another firm (the route answers the same as on success: no cross-firm oracle).
+
+    Raises
+    ------
+    PermissionDeniedError
+        The caller is not a firm admin.
+    ConflictError
+        The e-mail already belongs to an advisor of the caller's own firm (whom the admin can
+        list anyway).
+    """
     if not me.is_admin:
         raise PermissionDeniedError("Only a firm admin can add advisors.", field="is_admin",
                                     value=False, fix="ask your firm's admin to add the advisor")
-    adv = _new_advisor(db, me.firm_id, body.name, body.email, body.password, body.is_admin)
+    email = _normal_email(body.email)
+    password_hash = sec.hash_password(body.password)
+    owner = db.scalar(sa.select(Advisor.firm_id).where(Advisor.email == email))
+    if owner == me.firm_id:
+        db.rollback()
+        raise ConflictError(f"Your firm already has an advisor with e-mail {email!r}.",
+                            field="email", value=email, fix="list your firm's advisors")
+    if owner is not None:
+        audit(db, me, "create_refused", "advisor", None)
+        db.commit()
+        return None
+    adv = Advisor(firm_id=me.firm_id, name=body.name, email=email, is_admin=body.is_admin,
+                  password_hash=password_hash)
+    db.add(adv)
     db.flush()
     audit(db, me, "create", "advisor", adv.id, email=adv.email)
-    _commit(db, "email", body.email)
+    try:
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        return None
     return adv
 
 
@@ -115,62 +155,177 @@ def list_advisors(db: Session, me: Advisor, limit: int, offset: int) -> tuple[li
     return page(db, stmt, limit, offset)
 
 
-class SignInThrottle:
-    """At most ``max_failures`` failed sign-ins per e-mail address in ``window_seconds``
-    (per server process; a brake on online password guessing, not a lockout)."""
-
-    def __init__(self, max_failures: int = 10, window_seconds: float = 900.0) -> None:
-        self.max_failures = max_failures
-        self.window = window_seconds
-        self._failures: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
-
-    def check(self, email: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            recent = [t for t in self._failures.get(email, []) if now - t < self.window]
-            self._failures[email] = recent
-            if len(recent) >= self.max_failures:
-                wait = int(self.window - (now - recent[0])) + 1
-                raise TooManyAttemptsError(
-                    f"Too many failed sign-ins for this e-mail; try again in {wait} s.",
-                    field="email", value=email, fix=f"wait {wait} seconds")
-
-    def failed(self, email: str) -> None:
-        with self._lock:
-            self._failures.setdefault(email, []).append(time.monotonic())
-            if len(self._failures) > 100_000:  # bound memory under a spray of addresses
-                self._failures.clear()
-
-    def succeeded(self, email: str) -> None:
-        with self._lock:
-            self._failures.pop(email, None)
+def _firm_advisor(db: Session, me: Advisor, advisor_id: int, admin_only: bool) -> Advisor:
+    """An advisor of the caller's firm the caller may manage (an admin: anyone; else self)."""
+    adv = db.scalar(sa.select(Advisor).where(Advisor.id == advisor_id,
+                                             Advisor.firm_id == me.firm_id))
+    if adv is None:
+        raise NotFoundError(f"No advisor {advisor_id} in your firm.", field="advisor_id",
+                            value=advisor_id, fix="list your firm's advisors")
+    if not me.is_admin and (admin_only or adv.id != me.id):
+        raise PermissionDeniedError("Only a firm admin can manage other advisors.",
+                                    field="is_admin", value=False,
+                                    fix="ask your firm's admin")
+    return adv
 
 
-THROTTLE = SignInThrottle()
+def revoke_sessions(db: Session, me: Advisor, advisor_id: int) -> int:
+    """End every sign-in session and bearer token of an advisor of the firm (not API keys)."""
+    adv = _firm_advisor(db, me, advisor_id, admin_only=False)
+    n = db.execute(sa.delete(AuthToken).where(AuthToken.advisor_id == adv.id)).rowcount
+    audit(db, me, "revoke_sessions", "advisor", adv.id, count=int(n or 0))
+    db.commit()
+    return int(n or 0)
 
 
-def authenticate(db: Session, email: str, password: str,
-                 throttle: SignInThrottle | None = THROTTLE) -> Advisor:
-    """The advisor with these credentials; the same error whether e-mail or password is wrong.
+def list_advisor_api_keys(db: Session, me: Advisor, advisor_id: int, limit: int,
+                          offset: int) -> tuple[list[ApiKey], int]:
+    adv = _firm_advisor(db, me, advisor_id, admin_only=False)
+    return list_api_keys(db, adv, limit, offset)
+
+
+def revoke_advisor_api_key(db: Session, me: Advisor, advisor_id: int, key_id: int) -> ApiKey:
+    adv = _firm_advisor(db, me, advisor_id, admin_only=False)
+    row = db.scalar(sa.select(ApiKey).where(ApiKey.id == key_id, ApiKey.advisor_id == adv.id))
+    if row is None:
+        raise NotFoundError(f"Advisor {advisor_id} has no API key {key_id}.", field="key_id",
+                            value=key_id)
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        audit(db, me, "revoke", "api_key", row.id, advisor_id=adv.id)
+        db.commit()
+    return row
+
+
+def update_advisor(db: Session, me: Advisor, advisor_id: int, body: s.AdvisorUpdate) -> Advisor:
+    """Deactivate (or reactivate) an advisor of the admin's firm, or change their admin right.
+
+    Deactivating ends the advisor's sessions and tokens and revokes their API keys at once;
+    a deactivated advisor cannot sign in (the same answer as a wrong password).
+    """
+    adv = _firm_advisor(db, me, advisor_id, admin_only=True)
+    if adv.id == me.id and (body.is_active is False or body.is_admin is False):
+        raise ConflictError("You cannot deactivate yourself or drop your own admin right.",
+                            field="is_active" if body.is_active is False else "is_admin",
+                            value=False, fix="ask another admin of your firm")
+    changes = body.model_dump(exclude_none=True)
+    for k, v in changes.items():
+        setattr(adv, k, v)
+    if body.is_active is False:
+        db.execute(sa.delete(AuthToken).where(AuthToken.advisor_id == adv.id))
+        db.execute(sa.update(ApiKey).where(ApiKey.advisor_id == adv.id,
+                                           ApiKey.revoked_at.is_(None))
+                   .values(revoked_at=utcnow()))
+    audit(db, me, "update", "advisor", adv.id, **changes)
+    db.commit()
+    return adv
+
+
+# ------------------------------------------------------------------ sign-in throttling
+#
+# Rule: failed sign-ins are counted in the database under two keys, the (e-mail, client
+# address) pair and the client address alone. Each key has a number of free failures
+# (THROTTLE_FREE); from the last free failure on, each failure doubles a waiting time (1 s,
+# 2 s, 4 s, ... capped at THROTTLE_CAP) during which sign-ins under that key are refused with
+# 429 and Retry-After, before any password is checked. A key is forgotten THROTTLE_FORGET
+# after its last failure; a successful sign-in clears its (e-mail, address) pair. So a guesser
+# is slowed on the accounts it tries and, from one address, across all accounts (spraying),
+# while the owner signing in from another address is never blocked by it: there is no
+# per-e-mail lockout. Sign-ups count under a third key, the address (THROTTLE_FREE["signup"]).
+
+THROTTLE_FREE = {"acct": 5, "addr": 20, "signup": 10}
+THROTTLE_CAP = {"acct": 15 * 60, "addr": 60 * 60, "signup": 60 * 60}
+THROTTLE_FORGET = timedelta(hours=1)
+_NEVER = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _throttle_keys(email: str, address: str) -> dict[str, str]:
+    address = (address or "unknown")[:100]
+    return {"acct": f"acct:{email[:254]}|{address}", "addr": f"addr:{address}"}
+
+
+def _throttle_check(db: Session, keys: dict[str, str], now: datetime) -> None:
+    rows = db.scalars(sa.select(SignInThrottle).where(SignInThrottle.key.in_(keys.values())))
+    for row in rows:
+        if now - row.last_failure_at > THROTTLE_FORGET or row.blocked_until <= now:
+            continue
+        wait = max(1, math.ceil((row.blocked_until - now).total_seconds()))
+        if row.key.startswith("signup:"):
+            raise TooManyAttemptsError(
+                f"Too many sign-ups from your address; try again in {wait} s.",
+                field="address", value=None, fix=f"wait {wait} seconds", retry_after=wait)
+        whom = "this e-mail from your address" if row.key.startswith("acct:") else \
+            "your address"
+        raise TooManyAttemptsError(
+            f"Too many failed sign-ins for {whom}; try again in {wait} s.",
+            field="email" if row.key.startswith("acct:") else "address", value=None,
+            fix=f"wait {wait} seconds", retry_after=wait)
+
+
+def _throttle_fail(db: Session, keys: dict[str, str], now: datetime) -> None:
+    for kind, key in keys.items():
+        row = db.scalar(sa.select(SignInThrottle).where(SignInThrottle.key == key))
+        if row is None:
+            row = SignInThrottle(key=key, failures=0, last_failure_at=now, blocked_until=_NEVER)
+            db.add(row)
+        elif now - row.last_failure_at > THROTTLE_FORGET:
+            row.failures = 0
+        row.failures += 1
+        row.last_failure_at = now
+        over = row.failures - THROTTLE_FREE[kind] + 1  # > 0: the free attempts are used up
+        row.blocked_until = now + timedelta(
+            seconds=min(THROTTLE_CAP[kind], 2 ** min(over - 1, 30))) if over > 0 else _NEVER
+    db.execute(sa.delete(SignInThrottle).where(
+        SignInThrottle.last_failure_at < now - THROTTLE_FORGET))
+
+
+def throttle_signup(db: Session, address: str) -> None:
+    """Count a sign-up attempt from ``address`` (new or taken e-mail alike, so the count is no
+    oracle): 10 free per hour, then the same doubling wait as sign-ins (429, Retry-After).
+    Each sign-up costs an argon2 hash; this bounds what one address can make the server do."""
+    keys = {"signup": f"signup:{(address or 'unknown')[:100]}"}
+    now = utcnow()
+    _throttle_check(db, keys, now)
+    for _ in range(3):
+        try:
+            _throttle_fail(db, keys, now)
+            db.commit()
+            return
+        except IntegrityError:
+            db.rollback()
+
+
+def authenticate(db: Session, email: str, password: str, address: str = "unknown") -> Advisor:
+    """The active advisor with these credentials; the same error whether the e-mail, the
+    password or the account's state is wrong.
+
+    Throttled per (e-mail, address) and per address, in the database (see the rule above);
+    the password is verified outside any transaction.
 
     Raises
     ------
     AuthenticationError, TooManyAttemptsError
     """
-    email = email.strip().lower()
-    if throttle is not None:
-        throttle.check(email)
+    email = _normal_email(email)
+    keys = _throttle_keys(email, address)
+    now = utcnow()
+    _throttle_check(db, keys, now)
     adv = db.scalar(sa.select(Advisor).where(Advisor.email == email))
+    db.commit()  # no lock held while argon2 runs
     if adv is None:
         sec.burn_verify_time(password)
-    if adv is None or not sec.verify_password(adv.password_hash, password):
-        if throttle is not None:
-            throttle.failed(email)
+    if adv is None or not sec.verify_password(adv.password_hash, password) \
+            or not adv.is_active:
+        for attempt in range(3):
+            try:
+                _throttle_fail(db, keys, utcnow())
+                db.commit()
+                break
+            except IntegrityError:  # a concurrent first failure for the same key
+                db.rollback()
         raise AuthenticationError("E-mail or password is wrong.", field="password",
                                   fix="check both and try again")
-    if throttle is not None:
-        throttle.succeeded(email)
+    db.execute(sa.delete(SignInThrottle).where(SignInThrottle.key == keys["acct"]))
     return adv
 
 
@@ -191,22 +346,36 @@ def issue_token(db: Session, adv: Advisor, kind: str, minutes: int) -> tuple[str
 def advisor_for_token(db: Session, token: str, kinds: tuple[str, ...]) -> Advisor | None:
     """The advisor a bearer token, session token or API key belongs to, if valid now."""
     digest = sec.token_hash(token)
-    if token.startswith(sec.API_KEY_PREFIX) and "api_key" in kinds:
+    if token.startswith(sec.API_KEY_PREFIX):
+        if "api_key" not in kinds:
+            return None
         key = db.scalar(sa.select(ApiKey).where(ApiKey.key_hash == digest,
                                                 ApiKey.revoked_at.is_(None)))
-        return db.get(Advisor, key.advisor_id) if key else None
-    row = db.scalar(sa.select(AuthToken).where(AuthToken.token_hash == digest,
-                                               AuthToken.kind.in_(kinds)))
-    if row is None or _aware(row.expires_at) <= utcnow():
-        return None
-    return db.get(Advisor, row.advisor_id)
+        adv = db.get(Advisor, key.advisor_id) if key else None
+    else:
+        row = db.scalar(sa.select(AuthToken).where(AuthToken.token_hash == digest,
+                                                   AuthToken.kind.in_(kinds)))
+        if row is None or _aware(row.expires_at) <= utcnow():
+            return None
+        adv = db.get(Advisor, row.advisor_id)
+    return adv if adv is not None and adv.is_active else None
 
 
-def revoke_token(db: Session, me: Advisor, token: str) -> None:
-    """End a session or token (sign out)."""
+def revoke_token(db: Session, me: Advisor, token: str) -> str:
+    """Sign out with this credential: a session or bearer token ends; an API key is revoked
+    (it stops working for good). Returns ``"api_key"`` or ``"session"``."""
+    if token.startswith(sec.API_KEY_PREFIX):
+        key = db.scalar(sa.select(ApiKey).where(ApiKey.key_hash == sec.token_hash(token),
+                                                ApiKey.advisor_id == me.id))
+        if key is not None and key.revoked_at is None:
+            key.revoked_at = utcnow()
+            audit(db, me, "revoke", "api_key", key.id, via="logout")
+        db.commit()
+        return "api_key"
     db.execute(sa.delete(AuthToken).where(AuthToken.token_hash == sec.token_hash(token)))
     audit(db, me, "sign_out", "session", None)
     db.commit()
+    return "session"
 
 
 def create_api_key(db: Session, me: Advisor, body: s.ApiKeyCreate) -> tuple[ApiKey, str]:
@@ -282,6 +451,7 @@ def validate_profile_facts(facts: dict[str, Any], default_name: str) -> dict[str
         raise ProfileValidationError([FieldIssue(
             "profile.accounts", "(given)", "accounts are not part of the profile facts",
             "add accounts with POST /api/v1/clients/{id}/accounts")])
+    check_fact_limits(facts)
     data = {"name": default_name, **facts,
             "accounts": [{"name": "__placeholder__", "type": "taxable"}]}
     try:
@@ -292,6 +462,92 @@ def validate_profile_facts(facts: dict[str, Any], default_name: str) -> dict[str
     out = prof.model_dump(mode="json", exclude_none=True)
     out.pop("accounts")
     return out
+
+
+def _today() -> date:
+    return utcnow().date()
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def check_fact_limits(facts: dict[str, Any], prefix: str = "profile.") -> None:
+    """The service's bounds on profile facts (before the library parses them).
+
+    ``as_of`` between :data:`~tailorfolio.service._config.MIN_DATE` and a year after today,
+    at most ``MAX_GOALS`` goals, each ``target_year`` from 1900 to ``MAX_GOAL_YEARS_AHEAD``
+    years ahead. Anything else is the library's to judge.
+
+    Raises
+    ------
+    ProfileValidationError
+        One issue per violated bound, with the field path.
+    """
+    issues: list[FieldIssue] = []
+    today = _today()
+    latest = today + timedelta(days=limits.MAX_AS_OF_FUTURE_DAYS)
+    as_of = _as_date(facts.get("as_of"))
+    if as_of is not None and not limits.MIN_DATE <= as_of <= latest:
+        issues.append(FieldIssue(f"{prefix}as_of", as_of.isoformat(),
+                                 f"must be between {limits.MIN_DATE} and {latest}",
+                                 "use the date the plan is made for (e.g. today)"))
+    goals = facts.get("goals")
+    if isinstance(goals, list):
+        if len(goals) > limits.MAX_GOALS:
+            issues.append(FieldIssue(f"{prefix}goals", f"{len(goals)} goals",
+                                     f"at most {limits.MAX_GOALS} goals are accepted",
+                                     "merge or drop goals"))
+        top = today.year + limits.MAX_GOAL_YEARS_AHEAD
+        for i, goal in enumerate(goals[: limits.MAX_GOALS]):
+            year = goal.get("target_year") if isinstance(goal, dict) else None
+            try:
+                y = int(year) if year is not None and not isinstance(year, bool) else None
+            except (TypeError, ValueError):
+                y = None
+            if y is not None and not limits.MIN_DATE.year <= y <= top:
+                issues.append(FieldIssue(f"{prefix}goals[{i}].target_year", y,
+                                         f"must be between {limits.MIN_DATE.year} and {top}",
+                                         "give the goal's year as four digits"))
+    if issues:
+        raise ProfileValidationError(issues)
+
+
+def check_lot_date(acquired: date, field: str) -> None:
+    """A lot's acquisition date lies between ``MIN_DATE`` and today."""
+    today = _today()
+    if not limits.MIN_DATE <= acquired <= today:
+        raise LimitError(f"The acquisition date {acquired} is outside {limits.MIN_DATE} .. "
+                         f"{today} (a lot cannot be bought in the future).", field=field,
+                         value=acquired.isoformat(),
+                         expected=f"a date from {limits.MIN_DATE} to {today}",
+                         fix="enter the date the shares were bought")
+
+
+def _check_counts(db: Session, acct: Account, new_lots: int) -> None:
+    """At most ``MAX_LOTS_PER_ACCOUNT`` lots in the account, ``MAX_LOTS_PER_CLIENT`` in all."""
+    in_acct = db.scalar(sa.select(sa.func.count(Lot.id)).where(Lot.account_id == acct.id)) or 0
+    if in_acct + new_lots > limits.MAX_LOTS_PER_ACCOUNT:
+        raise LimitError(f"The account would hold {in_acct + new_lots} lots; at most "
+                         f"{limits.MAX_LOTS_PER_ACCOUNT} are accepted.", field="lots",
+                         value=in_acct + new_lots,
+                         expected=f"<= {limits.MAX_LOTS_PER_ACCOUNT} lots per account",
+                         fix="merge lots of the same asset, or delete old ones")
+    in_client = db.scalar(sa.select(sa.func.count(Lot.id)).join(Account).where(
+        Account.client_id == acct.client_id)) or 0
+    if in_client + new_lots > limits.MAX_LOTS_PER_CLIENT:
+        raise LimitError(f"The client would hold {in_client + new_lots} lots; at most "
+                         f"{limits.MAX_LOTS_PER_CLIENT} are accepted.", field="lots",
+                         value=in_client + new_lots,
+                         expected=f"<= {limits.MAX_LOTS_PER_CLIENT} lots per client",
+                         fix="merge lots of the same asset, or delete old ones")
 
 
 def latest_profile(db: Session, client: Client) -> ProfileVersion:
@@ -410,6 +666,20 @@ def _commit(db: Session, field: str, value: Any) -> None:
 def create_account(db: Session, me: Advisor, client_id: int, body: s.AccountCreate) -> Account:
     client = get_client(db, me, client_id)
     _name_free(db, client.id, body.name)
+    n = db.scalar(sa.select(sa.func.count(Account.id)).where(Account.client_id == client.id))
+    if (n or 0) >= limits.MAX_ACCOUNTS_PER_CLIENT:
+        raise LimitError(f"The client already has {n} accounts; at most "
+                         f"{limits.MAX_ACCOUNTS_PER_CLIENT} are accepted.", field="accounts",
+                         value=n, expected=f"<= {limits.MAX_ACCOUNTS_PER_CLIENT} accounts",
+                         fix="delete an account that is no longer used")
+    lots_total = db.scalar(sa.select(sa.func.count(Lot.id)).join(Account).where(
+        Account.client_id == client.id)) or 0
+    if lots_total + len(body.lots) > limits.MAX_LOTS_PER_CLIENT:
+        raise LimitError(f"The client would hold {lots_total + len(body.lots)} lots; at most "
+                         f"{limits.MAX_LOTS_PER_CLIENT} are accepted.", field="lots",
+                         value=lots_total + len(body.lots),
+                         expected=f"<= {limits.MAX_LOTS_PER_CLIENT} lots per client",
+                         fix="merge lots of the same asset")
     acct = Account(client_id=client.id, name=body.name, type=body.type.value, cash=body.cash,
                    annual_contribution=body.annual_contribution)
     for i, lot in enumerate(body.lots):
@@ -455,6 +725,7 @@ def delete_account(db: Session, me: Advisor, client_id: int, account_id: int) ->
 
 def add_lot(db: Session, me: Advisor, client_id: int, account_id: int, body: s.LotCreate) -> Lot:
     acct = get_account(db, me, client_id, account_id)
+    _check_counts(db, acct, 1)
     lot = Lot(asset=_check_asset(body.asset, "asset"), quantity=body.quantity,
               cost_basis_per_share=body.cost_basis_per_share, acquired=body.acquired)
     acct.lots.append(lot)
@@ -494,6 +765,16 @@ def parse_lots_csv(raw: bytes, max_bytes: int) -> list[s.LotCreate]:
         raise DataError("The upload is not UTF-8 text.", field="file",
                         fix="save the file as CSV (UTF-8)") from None
     reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _read_lots(reader)
+    except csv.Error as exc:  # bare carriage return, NUL byte, oversized field, ...
+        line = reader.line_num or 1
+        raise DataError(f"CSV line {line} cannot be read: {exc}.", field=f"file line {line}",
+                        expected="one lot per line, lines ending in \\n or \\r\\n, no NUL bytes",
+                        fix="save the file again as CSV (UTF-8) and upload it") from None
+
+
+def _read_lots(reader: csv.DictReader[str]) -> list[s.LotCreate]:
     need = {"asset", "quantity", "cost_basis_per_share", "acquired"}
     header = {h.strip().lower() for h in reader.fieldnames or []}
     if not need <= header:
@@ -512,9 +793,13 @@ def parse_lots_csv(raw: bytes, max_bytes: int) -> list[s.LotCreate]:
             out.append(s.LotCreate(asset=row["asset"], quantity=float(row["quantity"]),
                                    cost_basis_per_share=float(row["cost_basis_per_share"]),
                                    acquired=date.fromisoformat(row["acquired"])))
-        except Exception as exc:  # pydantic or float/date parsing: name the line
-            raise DataError(f"CSV line {n} is invalid: {str(exc).splitlines()[0]}",
-                            field=f"file line {n}", value=row,
+        except Exception as exc:  # pydantic or float/date parsing: name the line and column
+            column = _bad_column(exc)
+            detail = str(exc).splitlines()[0] if column is None else \
+                f"{column}: {_pydantic_msg(exc)}"
+            raise DataError(f"CSV line {n} is invalid: {detail}",
+                            field=f"file line {n}" + (f".{column}" if column else ""),
+                            value={k: v[:40] for k, v in list(row.items())[:8]},
                             expected="asset,quantity>0,cost_basis_per_share>=0,YYYY-MM-DD",
                             fix="correct that line") from None
     if not out:
@@ -522,11 +807,29 @@ def parse_lots_csv(raw: bytes, max_bytes: int) -> list[s.LotCreate]:
     return out
 
 
+def _bad_column(exc: Exception) -> str | None:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        try:
+            return str(errors()[0]["loc"][0])
+        except (IndexError, KeyError, TypeError):
+            return None
+    return None
+
+
+def _pydantic_msg(exc: Exception) -> str:
+    try:
+        return str(exc.errors()[0]["msg"])  # type: ignore[attr-defined]
+    except Exception:
+        return str(exc).splitlines()[0]
+
+
 def upload_lots(db: Session, me: Advisor, client_id: int, account_id: int, raw: bytes,
                 max_bytes: int) -> list[Lot]:
     """Add every lot of a CSV upload, all or nothing."""
     acct = get_account(db, me, client_id, account_id)
     lots = parse_lots_csv(raw, max_bytes)
+    _check_counts(db, acct, len(lots))
     rows = [Lot(asset=_check_asset(lot.asset, f"file line {i + 2}.asset"),
                 quantity=lot.quantity, cost_basis_per_share=lot.cost_basis_per_share,
                 acquired=lot.acquired) for i, lot in enumerate(lots)]
@@ -555,52 +858,83 @@ def profile_inputs(db: Session, client: Client) -> tuple[dict[str, Any], int]:
     return data, version.version
 
 
-def assumptions_record(market: Any) -> dict[str, Any]:
-    a = market.assumptions
-    return {"name": a.name, "expected_return": {k: float(v) for k, v in a.expected_return.items()},
-            "volatility": {k: float(v) for k, v in a.volatility.items()},
-            "correlation": {"tickers": list(a.correlation.index),
-                            "matrix": a.correlation.to_numpy().round(12).tolist()},
-            "risk_free_rate": a.risk_free_rate, "inflation": a.inflation,
-            "inflation_volatility": a.inflation_volatility, "sources": dict(a.sources),
-            "last_prices": dict(market.last_prices)}
+def check_plan_inputs(inputs: dict[str, Any]) -> None:
+    """Re-check stored inputs against today's limits before queueing a plan (rows written
+    before a limit existed, e.g. a lot dated 9999-12-31, fail here with their field, not in
+    the optimizer)."""
+    check_fact_limits(inputs, prefix="")
+    accounts = inputs.get("accounts", [])
+    if len(accounts) > limits.MAX_ACCOUNTS_PER_CLIENT:
+        raise LimitError(f"The client has {len(accounts)} accounts; at most "
+                         f"{limits.MAX_ACCOUNTS_PER_CLIENT} are planned.", field="accounts",
+                         value=len(accounts), fix="delete accounts that are no longer used")
+    n_lots = 0
+    for acct in accounts:
+        for i, lot in enumerate(acct["lots"]):
+            check_lot_date(date.fromisoformat(lot["acquired"]),
+                           f"accounts[{acct['name']}].lots[{i}].acquired")
+        n_lots += len(acct["lots"])
+    if n_lots > limits.MAX_LOTS_PER_CLIENT:
+        raise LimitError(f"The client has {n_lots} lots; at most {limits.MAX_LOTS_PER_CLIENT} "
+                         "are planned.", field="lots", value=n_lots,
+                         fix="merge lots of the same asset")
 
 
-def run_plan(db: Session, me: Advisor, client_id: int, body: s.PlanCreate,
-             goal_paths: int | None = None) -> PlanRecord:
-    """Make a plan from the client's current profile and accounts and store it with provenance.
+def submit_plan(db: Session, me: Advisor, client_id: int, body: s.PlanCreate,
+                runner: JobRunner, goal_paths: int | None = None) -> PlanJob:
+    """Queue a plan of the client's current profile and accounts; returns its job.
 
-    The inputs are read in one short transaction, the plan is computed outside any
-    transaction, and the plan and its audit entry are written in one transaction: a plan row
-    is either complete or absent.
+    The inputs are read and checked now (what the advisor sees is what is planned), a queue
+    slot is reserved (503/429 with Retry-After when there is none) and the job row written in
+    one short transaction; a worker makes and stores the plan.
     """
-    from tailorfolio.report import report_data
-
     client = get_client(db, me, client_id)
     inputs, version = profile_inputs(db, client)
-    db.rollback()  # release the read transaction while the optimizer runs
-    profile = parse_profile(inputs)
-    market = default_market()
-    settings = PlanSettings(objective=body.objective) if goal_paths is None else \
-        PlanSettings(objective=body.objective, goal_paths=goal_paths)
-    plan = build_plan(profile, market, settings=settings, as_of=body.as_of)
-    report = report_data(plan, profile, market, settings=settings)
-    equity = sum(line.weight for line in plan.allocation if line.broad_class == "equity")
-    row = PlanRecord(
-        client_id=client.id, profile_version=version, created_by=me.id,
-        library_version=__version__, input_hash=plan.provenance.input_hash,
-        inputs={"profile": inputs, "settings": settings.model_dump(mode="json"),
-                "as_of": plan.provenance.as_of, "market": "default"},
-        assumptions=assumptions_record(market), report=report,
-        risk_level=plan.risk.level, expected_return=plan.expected_return,
-        volatility=plan.volatility, sharpe=plan.sharpe, equity_share=float(equity),
-        investable_wealth=plan.investable_wealth)
-    db.add(row)
-    db.flush()
-    audit(db, me, "create", "plan", row.id, client_id=client.id, profile_version=version,
-          input_hash=row.input_hash)
     db.commit()
-    return row
+    check_plan_inputs(inputs)
+    runner.reserve(me.id)
+    try:
+        job = PlanJob(firm_id=me.firm_id, client_id=client.id, created_by=me.id,
+                      status="queued", progress=0.0, stage="queued", profile_version=version)
+        db.add(job)
+        db.flush()
+        audit(db, me, "submit", "plan_job", job.id, client_id=client.id,
+              profile_version=version)
+        db.commit()
+    except BaseException:
+        runner.release(me.id)
+        raise
+    runner.enqueue(JobSpec(job_id=job.id, firm_id=me.firm_id, advisor_id=me.id,
+                           client_id=client.id, profile_version=version, inputs=inputs,
+                           objective=body.objective.value, as_of=body.as_of,
+                           goal_paths=goal_paths))
+    return job
+
+
+def get_job(db: Session, me: Advisor, job_id: int) -> PlanJob:
+    """A job of a client the advisor may see; :class:`NotFoundError` otherwise."""
+    job = db.scalar(sa.select(PlanJob).where(PlanJob.id == job_id,
+                                             PlanJob.firm_id == me.firm_id))
+    if job is None or db.scalar(_scoped_clients(me).where(Client.id == job.client_id)) is None:
+        raise NotFoundError(f"No plan job {job_id} among your clients' jobs.", field="job_id",
+                            value=job_id, fix="use the job link the plan request returned")
+    return job
+
+
+def job_read(job: PlanJob, runner: JobRunner | None = None) -> s.JobRead:
+    progress, stage = job.progress, job.stage
+    live = runner.progress(job.id) if runner is not None and job.status in (
+        "queued", "running") else None
+    if live is not None:
+        progress, stage = live
+    err = job.error or {}
+    return s.JobRead(
+        id=job.id, client_id=job.client_id, status=job.status, progress=progress, stage=stage,
+        plan_id=job.plan_id, created_at=job.created_at, started_at=job.started_at,
+        finished_at=job.finished_at, error=err.get("body"), error_status=err.get("status"),
+        links={"self": f"/api/v1/jobs/{job.id}",
+               **({"plan": f"/api/v1/clients/{job.client_id}/plans/{job.plan_id}"}
+                  if job.plan_id else {})})
 
 
 def list_plans(db: Session, me: Advisor, client_id: int, limit: int, offset: int

@@ -52,6 +52,7 @@ class Advisor(Base):
     name: Mapped[str] = mapped_column(sa.String(120))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     is_admin: Mapped[bool] = mapped_column(default=False)
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
     firm: Mapped[Firm] = relationship()
 
@@ -149,6 +150,41 @@ class PlanRecord(Base):
     sharpe: Mapped[float]
     equity_share: Mapped[float]
     investable_wealth: Mapped[float]
+
+
+class PlanJob(Base):
+    """One requested plan: queued, running, done (``plan_id`` set) or failed (``error`` set).
+
+    A job is written only at its transitions (queued, running, done/failed), each in one short
+    transaction; ``done`` and the plan row are one transaction, so a done job always has its
+    complete plan.
+    """
+
+    __tablename__ = "plan_jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(sa.ForeignKey("firms.id"))
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id"), index=True)
+    created_by: Mapped[int] = mapped_column(sa.ForeignKey("advisors.id"))
+    status: Mapped[str] = mapped_column(sa.String(16), index=True)
+    progress: Mapped[float] = mapped_column(default=0.0)
+    stage: Mapped[str] = mapped_column(sa.String(40), default="queued")
+    profile_version: Mapped[int]
+    plan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("plans.id"), default=None)
+    error: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, default=None)
+    created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(_TS, default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(_TS, default=None)
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins per key (``acct:<e-mail>|<address>`` or ``addr:<address>``)."""
+
+    __tablename__ = "signin_throttle"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(400), unique=True)
+    failures: Mapped[int]
+    last_failure_at: Mapped[datetime] = mapped_column(_TS, index=True)
+    blocked_until: Mapped[datetime] = mapped_column(_TS)
 
 
 class AuditEntry(Base):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from tailorfolio.optimize._result import Objective
 from tailorfolio.profile._enums import AccountType
+from tailorfolio.service import _config as limits
+from tailorfolio.service._passwords import password_problem
 
 T = TypeVar("T")
 
@@ -57,22 +59,60 @@ class Health(BaseModel):
     version: str
 
 
+def _today() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+PASSWORD_DESCRIPTION = (f"At least {limits.MIN_PASSWORD_LENGTH} characters; not the e-mail "
+                        "address, not a repeated or consecutive run, not a common password.")
+
 # ------------------------------------------------------------------ auth and advisors
 
-class SignupCreate(BaseModel):
+
+class _PasswordPolicy(BaseModel):
+    @field_validator("password", check_fields=False)
+    @classmethod
+    def _policy(cls, value: str, info: ValidationInfo) -> str:
+        problem = password_problem(value, info.data.get("email"))
+        if problem:
+            raise ValueError(f"The password {problem}")
+        return value
+
+
+class SignupCreate(_PasswordPolicy):
     model_config = _STRICT
     firm_name: str = Field(min_length=1, max_length=120)
     name: str = Field(min_length=1, max_length=120)
     email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
-    password: str = Field(min_length=10, max_length=1024)
+    password: str = Field(min_length=limits.MIN_PASSWORD_LENGTH,
+                          max_length=limits.MAX_PASSWORD_LENGTH,
+                          description=PASSWORD_DESCRIPTION)
 
 
-class AdvisorCreate(BaseModel):
+class AdvisorCreate(_PasswordPolicy):
     model_config = _STRICT
     name: str = Field(min_length=1, max_length=120)
     email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
-    password: str = Field(min_length=10, max_length=1024)
+    password: str = Field(min_length=limits.MIN_PASSWORD_LENGTH,
+                          max_length=limits.MAX_PASSWORD_LENGTH,
+                          description=PASSWORD_DESCRIPTION)
     is_admin: bool = False
+
+
+class Accepted(BaseModel):
+    """The answer to sign-up and advisor creation, the same whether or not the e-mail was
+    already registered (no enumeration oracle)."""
+
+    status: Literal["accepted"] = "accepted"
+    message: str
+
+
+class AdvisorUpdate(BaseModel):
+    model_config = _STRICT
+    is_active: bool | None = Field(default=None, description="false deactivates the advisor: "
+                                   "sessions and tokens end, API keys are revoked, sign-in "
+                                   "is refused.")
+    is_admin: bool | None = None
 
 
 class AdvisorRead(BaseModel):
@@ -82,6 +122,7 @@ class AdvisorRead(BaseModel):
     name: str
     email: str
     is_admin: bool
+    is_active: bool
     created_at: datetime
 
 
@@ -162,9 +203,18 @@ class ProfileRead(BaseModel):
 class LotCreate(BaseModel):
     model_config = _STRICT
     asset: str = Field(min_length=1, max_length=20)
-    quantity: float = Field(gt=0, le=1e12)
-    cost_basis_per_share: float = Field(ge=0, le=1e9)
-    acquired: date
+    quantity: float = Field(gt=0, le=1e12, allow_inf_nan=False)
+    cost_basis_per_share: float = Field(ge=0, le=1e9, allow_inf_nan=False)
+    acquired: date = Field(description=f"From {limits.MIN_DATE} to today.")
+
+    @field_validator("acquired")
+    @classmethod
+    def _acquired_in_range(cls, value: date) -> date:
+        today = _today()
+        if not limits.MIN_DATE <= value <= today:
+            raise ValueError(f"The acquisition date must be from {limits.MIN_DATE} to today "
+                             f"({today}); a lot cannot be bought in the future")
+        return value
 
 
 class LotRead(BaseModel):
@@ -180,17 +230,17 @@ class AccountCreate(BaseModel):
     model_config = _STRICT
     name: str = Field(min_length=1, max_length=80)
     type: AccountType
-    cash: float = Field(default=0.0, ge=0, le=1e12)
-    annual_contribution: float = Field(default=0.0, ge=0, le=1e10)
-    lots: list[LotCreate] = Field(default_factory=list, max_length=1000)
+    cash: float = Field(default=0.0, ge=0, le=1e12, allow_inf_nan=False)
+    annual_contribution: float = Field(default=0.0, ge=0, le=1e10, allow_inf_nan=False)
+    lots: list[LotCreate] = Field(default_factory=list, max_length=limits.MAX_LOTS_PER_ACCOUNT)
 
 
 class AccountUpdate(BaseModel):
     model_config = _STRICT
     name: str | None = Field(default=None, min_length=1, max_length=80)
     type: AccountType | None = None
-    cash: float | None = Field(default=None, ge=0, le=1e12)
-    annual_contribution: float | None = Field(default=None, ge=0, le=1e10)
+    cash: float | None = Field(default=None, ge=0, le=1e12, allow_inf_nan=False)
+    annual_contribution: float | None = Field(default=None, ge=0, le=1e10, allow_inf_nan=False)
 
 
 class AccountRead(BaseModel):
@@ -215,7 +265,38 @@ class PlanCreate(BaseModel):
     model_config = _STRICT
     objective: Objective = Objective.MAX_UTILITY
     as_of: date | None = Field(default=None, description="Date the plan is made for; defaults "
-                               "to the profile's as_of, then today.")
+                               f"to the profile's as_of, then today. From {limits.MIN_DATE} "
+                               f"to {limits.MAX_AS_OF_FUTURE_DAYS} days after today.")
+
+    @field_validator("as_of")
+    @classmethod
+    def _as_of_in_range(cls, value: date | None) -> date | None:
+        latest = _today() + timedelta(days=limits.MAX_AS_OF_FUTURE_DAYS)
+        if value is not None and not limits.MIN_DATE <= value <= latest:
+            raise ValueError(f"as_of must be from {limits.MIN_DATE} to {latest}")
+        return value
+
+
+JobStatus = Literal["queued", "running", "done", "failed"]
+
+
+class JobRead(BaseModel):
+    """A plan job: poll ``links.self`` until ``status`` is ``done`` (then follow
+    ``links.plan``) or ``failed`` (then ``error`` says why, as an error body)."""
+
+    id: int
+    client_id: int
+    status: JobStatus
+    progress: float = Field(ge=0, le=1)
+    stage: str
+    plan_id: int | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    error: dict[str, Any] | None = None
+    error_status: int | None = Field(default=None, description="The HTTP status the error "
+                                     "would have had (422: the inputs; 500: the server).")
+    links: dict[str, str]
 
 
 class PlanSummary(BaseModel):

@@ -30,7 +30,7 @@ def _hasher() -> PasswordHasher:
 
 _HASHER = _hasher()
 API_KEY_PREFIX = "tfk_"
-MIN_PASSWORD_LENGTH = 10
+from tailorfolio.service._config import MIN_PASSWORD_LENGTH  # noqa: E402,F401  (policy: _passwords)
 
 
 def hash_password(password: str) -> str:
@@ -70,13 +70,18 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def csrf_token(secret: str, nonce: str) -> str:
-    """The form token for the browser's CSRF ``nonce`` cookie (HMAC-SHA-256 with the secret)."""
-    return hmac.new(secret.encode(), f"csrf|{nonce}".encode(), hashlib.sha256).hexdigest()
+def csrf_token(secret: str, nonce: str, session: str | None = None) -> str:
+    """The form token for the browser's CSRF ``nonce`` cookie and its sign-in ``session``
+    (HMAC-SHA-256 under the instance secret): a token is valid only with the session it was
+    issued for, so it dies at sign-out and a token from another session is refused."""
+    bound = token_hash(session) if session else "-"
+    return hmac.new(secret.encode(), f"csrf|{nonce}|{bound}".encode(),
+                    hashlib.sha256).hexdigest()
 
 
-def csrf_valid(secret: str, nonce: str | None, submitted: str | None) -> bool:
-    """Whether the submitted form token belongs to the cookie ``nonce``."""
+def csrf_valid(secret: str, nonce: str | None, submitted: str | None,
+               session: str | None = None) -> bool:
+    """Whether the submitted form token belongs to the cookie ``nonce`` and ``session``."""
     if not nonce or not submitted:
         return False
-    return hmac.compare_digest(csrf_token(secret, nonce), submitted)
+    return hmac.compare_digest(csrf_token(secret, nonce, session), submitted)

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from fastapi import APIRouter, Depends, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path as PathParam, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
@@ -30,18 +32,23 @@ from tailorfolio.profile._questionnaire import QUESTIONS
 from tailorfolio.service import _logic as L
 from tailorfolio.service import _schemas as s
 from tailorfolio.service import _security as sec
-from tailorfolio.service._deps import CSRF_COOKIE, SESSION_COOKIE
+from tailorfolio.service._deps import CSRF_COOKIE, SESSION_COOKIE, open_session
 from tailorfolio.service._errors import (
     AuthenticationError,
     CsrfError,
+    ServiceError,
     TooManyAttemptsError,
     http_status,
 )
+from tailorfolio.service._config import MAX_ID
 from tailorfolio.service._models import Advisor
+
+Id = Annotated[int, PathParam(ge=1, le=MAX_ID)]
+"""Ids in page URLs: out of range (or not a number) is a 404 page, never an overflow."""
 
 def _open_db(request: Request):
     """One database session per page request, closed afterwards."""
-    request.state.db = request.app.state.sessions()
+    request.state.db = open_session(request)
     try:
         yield
     finally:
@@ -93,7 +100,8 @@ def render(request: Request, template: str, status: int = 200, **ctx: Any) -> HT
     """Render a page with the CSRF token; sets the nonce cookie on first visit."""
     nonce, fresh = _nonce(request)
     html = _env().get_template(template).render(
-        request=request, csrf=sec.csrf_token(request.app.state.settings.secret_key, nonce),
+        request=request, csrf=sec.csrf_token(request.app.state.settings.secret_key, nonce,
+                                             request.cookies.get(SESSION_COOKIE)),
         questions=QUESTIONS, choices=CHOICES, **ctx)
     resp = HTMLResponse(html, status_code=status)
     if fresh:
@@ -112,7 +120,8 @@ async def _form(request: Request) -> FormData:
     nonce = request.cookies.get(CSRF_COOKIE)
     submitted = form.get("csrf_token")
     if not sec.csrf_valid(request.app.state.settings.secret_key, nonce,
-                          submitted if isinstance(submitted, str) else None):
+                          submitted if isinstance(submitted, str) else None,
+                          request.cookies.get(SESSION_COOKIE)):
         raise CsrfError("The form's security token is missing or wrong.", field="csrf_token",
                         fix="reload the page and submit the form again")
     return form
@@ -124,6 +133,7 @@ def _me(request: Request) -> Advisor:
         raise SignInRequired()
     db = request.state.db
     adv = L.advisor_for_token(db, token, ("session",))
+    db.commit()  # end the look-up's transaction before the page's own work
     if adv is None:
         raise SignInRequired()
     return adv
@@ -182,9 +192,14 @@ def home(request: Request) -> Response:
     return _redirect("/clients")
 
 
+SIGNED_UP = ("If this e-mail address was not registered yet, your firm's account now exists: "
+             "sign in with it.")
+
+
 @router.get("/signin", response_class=HTMLResponse)
-def signin_page(request: Request) -> Response:
-    return render(request, "signin.html.j2", me=None, errors={}, values={})
+def signin_page(request: Request, welcome: int = 0) -> Response:
+    return render(request, "signin.html.j2", me=None, errors={}, values={},
+                  notice=SIGNED_UP if welcome else None)
 
 
 @router.post("/signin", response_class=HTMLResponse)
@@ -192,16 +207,23 @@ async def signin(request: Request) -> Response:
     form = await _form(request)
     db = request.state.db
     email, password = str(form.get("email") or ""), str(form.get("password") or "")
+    address = request.client.host if request.client else "unknown"
     try:
-        adv = L.authenticate(db, email, password)
+        adv = L.authenticate(db, email, password, address)
     except (AuthenticationError, TooManyAttemptsError) as exc:
-        return render(request, "signin.html.j2", status=http_status(exc), me=None,
-                      errors={exc.field or "password": exc.message}, values={"email": email})
+        field = exc.field if exc.field in ("email", "password") else "password"
+        resp = render(request, "signin.html.j2", status=http_status(exc), me=None,
+                      errors={field: exc.message}, values={"email": email})
+        resp.headers.update(exc.headers())
+        return resp
     settings = request.app.state.settings
     token, _ = L.issue_token(db, adv, "session", settings.session_minutes)
     resp = _redirect("/clients")
     resp.set_cookie(SESSION_COOKIE, token, max_age=settings.session_minutes * 60, httponly=True,
                     samesite="lax", secure=_secure(request), path="/")
+    # a fresh CSRF nonce for the new session (forms are bound to nonce and session)
+    resp.set_cookie(CSRF_COOKIE, sec.new_token(), httponly=True, samesite="strict",
+                    secure=_secure(request), path="/")
     return resp
 
 
@@ -227,11 +249,15 @@ async def signup(request: Request) -> Response:
         return render(request, "signup.html.j2", status=422, me=None, errors=errors,
                       values=values)
     try:
-        L.signup(request.state.db, body)
-    except TailorfolioError as exc:
-        return render(request, "signup.html.j2", status=http_status(exc), me=None,
-                      errors={exc.field or "email": exc.message}, values=values)
-    return _redirect("/signin")
+        L.throttle_signup(request.state.db, request.client.host if request.client else "")
+    except TooManyAttemptsError as exc:
+        values.pop("password")
+        resp = render(request, "signup.html.j2", status=429, me=None,
+                      errors={"email": exc.message}, values=values)
+        resp.headers.update(exc.headers())
+        return resp
+    L.signup(request.state.db, body)  # the same answer whether or not the e-mail was taken
+    return _redirect("/signin?welcome=1")
 
 
 @router.post("/signout")
@@ -291,7 +317,7 @@ def _form_values(facts: dict[str, Any], name: str) -> dict[str, str]:
 
 
 @router.get("/clients/{client_id}/profile", response_class=HTMLResponse)
-def edit_profile_page(request: Request, client_id: int) -> Response:
+def edit_profile_page(request: Request, client_id: Id) -> Response:
     me = _me(request)
     db = request.state.db
     client = L.get_client(db, me, _id(client_id))
@@ -301,17 +327,20 @@ def edit_profile_page(request: Request, client_id: int) -> Response:
 
 
 @router.post("/clients/{client_id}/profile", response_class=HTMLResponse)
-async def edit_profile(request: Request, client_id: int) -> Response:
+async def edit_profile(request: Request, client_id: Id) -> Response:
     form = await _form(request)
     me = _me(request)
     db = request.state.db
     client = L.get_client(db, me, _id(client_id))
     current = L.latest_profile(db, client)
     values = {k: v for k, v in form.items() if isinstance(v, str)}
-    try:
-        base = int(str(form.get("base_version") or "0"))
-    except ValueError:
-        base = 0
+    raw_base = str(form.get("base_version") or "")
+    base = int(raw_base) if raw_base.isdigit() and len(raw_base) <= 10 else 0
+    if not 1 <= base <= MAX_ID:
+        return render(request, "client_form.html.j2", status=422, me=me, client=client,
+                      errors={"base_version": "The form's version number is missing or "
+                              "invalid; reload the page."}, base_version=current.version,
+                      values={k: v for k, v in form.items() if isinstance(v, str)})
     facts = _profile_from_form(form)
     facts["goals"] = facts["goals"] + list(current.data.get("goals", [])[1:])
     kept = {k: v for k, v in current.data.items() if k not in PROFILE_FIELDS and k not in (
@@ -319,8 +348,7 @@ async def edit_profile(request: Request, client_id: int) -> Response:
     facts = {**kept, **facts}
     errors: dict[str, str] = {}
     try:
-        L.update_profile(db, me, client.id, s.ProfileUpdate(base_version=max(base, 1),
-                                                             profile=facts))
+        L.update_profile(db, me, client.id, s.ProfileUpdate(base_version=base, profile=facts))
     except ProfileValidationError as exc:
         errors = _field_errors(exc)
     except TailorfolioError as exc:
@@ -346,7 +374,7 @@ def _client_page(request: Request, me: Advisor, client_id: int, status: int = 20
 
 
 @router.get("/clients/{client_id}", response_class=HTMLResponse)
-def client_page(request: Request, client_id: int) -> Response:
+def client_page(request: Request, client_id: Id) -> Response:
     return _client_page(request, _me(request), _id(client_id))
 
 
@@ -359,7 +387,7 @@ def _id(value: int) -> int:
 
 
 @router.post("/clients/{client_id}/accounts", response_class=HTMLResponse)
-async def add_account(request: Request, client_id: int) -> Response:
+async def add_account(request: Request, client_id: Id) -> Response:
     form = await _form(request)
     me = _me(request)
     values = {k: v for k, v in form.items() if isinstance(v, str)}
@@ -378,7 +406,7 @@ async def add_account(request: Request, client_id: int) -> Response:
 
 
 @router.post("/clients/{client_id}/accounts/{account_id}/lots", response_class=HTMLResponse)
-async def add_lot(request: Request, client_id: int, account_id: int) -> Response:
+async def add_lot(request: Request, client_id: Id, account_id: Id) -> Response:
     form = await _form(request)
     me = _me(request)
     values = {k: v for k, v in form.items() if isinstance(v, str)}
@@ -398,7 +426,7 @@ async def add_lot(request: Request, client_id: int, account_id: int) -> Response
 
 
 @router.post("/clients/{client_id}/accounts/{account_id}/upload", response_class=HTMLResponse)
-async def upload_lots(request: Request, client_id: int, account_id: int) -> Response:
+async def upload_lots(request: Request, client_id: Id, account_id: Id) -> Response:
     form = await _form(request)
     me = _me(request)
     upload = form.get("file")
@@ -413,22 +441,48 @@ async def upload_lots(request: Request, client_id: int, account_id: int) -> Resp
 
 
 @router.post("/clients/{client_id}/plans", response_class=HTMLResponse)
-async def run_plan(request: Request, client_id: int) -> Response:
+async def run_plan(request: Request, client_id: Id) -> Response:
     await _form(request)
     me = _me(request)
+    state = request.app.state
     try:
-        row = L.run_plan(request.state.db, me, _id(client_id), s.PlanCreate(),
-                         goal_paths=request.app.state.settings.goal_paths)
+        job = L.submit_plan(request.state.db, me, client_id, s.PlanCreate(), state.jobs,
+                            goal_paths=state.settings.goal_paths)
     except TailorfolioError as exc:
         if http_status(exc) == 404:
             raise
-        return _client_page(request, me, client_id, http_status(exc),
+        resp = _client_page(request, me, client_id, http_status(exc),
                             errors={"plan": str(exc)})
-    return _redirect(f"/clients/{client_id}/plans/{row.id}")
+        if isinstance(exc, ServiceError):
+            resp.headers.update(exc.headers())
+        return resp
+    return _redirect(f"/clients/{client_id}/jobs/{job.id}")
+
+
+@router.get("/clients/{client_id}/jobs/{job_id}", response_class=HTMLResponse)
+def job_page(request: Request, client_id: Id, job_id: Id) -> Response:
+    """A plan job: refreshes itself while it runs, opens the plan when it is done."""
+    me = _me(request)
+    db = request.state.db
+    client = L.get_client(db, me, client_id)
+    job = L.get_job(db, me, job_id)
+    if job.client_id != client.id:
+        from tailorfolio.service._errors import NotFoundError
+
+        raise NotFoundError(f"Client {client_id} has no plan job {job_id}.", field="job_id",
+                            value=job_id)
+    if job.status == "done":
+        return _redirect(f"/clients/{client_id}/plans/{job.plan_id}")
+    view = L.job_read(job, request.app.state.jobs)
+    error = view.error or {}
+    return render(request, "job.html.j2", me=me, client=client, job=view,
+                  progress=view.progress, stage=view.stage,
+                  error=type("E", (), {"message": error.get("message"),
+                                       "field": error.get("field"), "fix": error.get("fix")}))
 
 
 @router.get("/clients/{client_id}/plans/{plan_id}", response_class=HTMLResponse)
-def plan_page(request: Request, client_id: int, plan_id: int) -> Response:
+def plan_page(request: Request, client_id: Id, plan_id: Id) -> Response:
     from tailorfolio.report import render_report_body
 
     me = _me(request)
@@ -440,7 +494,7 @@ def plan_page(request: Request, client_id: int, plan_id: int) -> Response:
 
 
 @router.get("/clients/{client_id}/plans/{plan_id}/report.html")
-def plan_download(request: Request, client_id: int, plan_id: int) -> Response:
+def plan_download(request: Request, client_id: Id, plan_id: Id) -> Response:
     from tailorfolio.report import render_report
 
     me = _me(request)
@@ -450,7 +504,7 @@ def plan_download(request: Request, client_id: int, plan_id: int) -> Response:
 
 
 @router.get("/clients/{client_id}/compare", response_class=HTMLResponse)
-def compare_page(request: Request, client_id: int) -> Response:
+def compare_page(request: Request, client_id: Id) -> Response:
     from tailorfolio.report._charts import plans_over_time
 
     me = _me(request)

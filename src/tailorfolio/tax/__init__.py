@@ -14,10 +14,17 @@ from tailorfolio.tax._tables import (
     tax_table,
 )
 from tailorfolio.tax._transactions import transactions_from_frame
+from tailorfolio.tax._transition import (
+    BenefitModel,
+    TransitionNotes,
+    YearGains,
+    transition_account,
+)
 
 __all__ = [
     "Ledger", "Lot", "LotMethod", "RealizedLot", "Transaction", "YearTax", "net_capital_gains",
     "Security", "SubstituteTable", "substitute_table", "NIIT_RATE", "TABLES", "MarginalRates",
     "TaxYearTable", "marginal_rates", "tax_table", "transactions_from_frame", "is_long_term",
-    "long_term_date", "safe_repurchase_date",
+    "long_term_date", "safe_repurchase_date", "BenefitModel", "TransitionNotes", "YearGains",
+    "transition_account",
 ]

@@ -87,6 +87,12 @@ class HarvestOpportunity:
     actionable: bool
     reason: str
 
+    def to_dict(self) -> dict[str, object]:
+        """Plain data (JSON-ready)."""
+        from tailorfolio.tax._rebalance import plain
+
+        return plain(self)  # type: ignore[return-value]
+
 
 def find_harvests(ledger: Ledger, prices: dict[str, float], on: date, rates: MarginalRates,
                   policy: HarvestPolicy | None = None, *,
@@ -108,7 +114,15 @@ def find_harvests(ledger: Ledger, prices: dict[str, float], on: date, rates: Mar
         substantially identical security within 30 days would wash the loss, so it is listed
         as a conflict.
     planned_purchases : tuple of (account, asset)
-        Purchases planned within the next 30 days (e.g. a rebalance in another account).
+        Purchases planned within the next 30 days in any account (e.g. this plan's buys,
+        taxable ones included).
+
+    Notes
+    -----
+    A harvest is not actionable while a purchase of the same or a substantially identical
+    security was made in the last 30 days or is planned, in any account of the household: in
+    a taxable account the loss would be deferred (IRC §1091(d)); in an IRA or Roth it would be
+    lost for good (Rev. Rul. 2008-5). The reason names the purchase.
     """
     policy = policy or HarvestPolicy()
     subs = ledger.substitutes
@@ -126,6 +140,7 @@ def find_harvests(ledger: Ledger, prices: dict[str, float], on: date, rates: Mar
         if loss < policy.min_loss or loss < policy.min_loss_fraction * lot.cost_basis:
             continue
         conflicts: list[str] = []
+        blockers: list[str] = []
         washed = 0.0
         lo = on - timedelta(days=WASH_WINDOW_DAYS)
         for other in ledger.lots():
@@ -133,21 +148,28 @@ def find_harvests(ledger: Ledger, prices: dict[str, float], on: date, rates: Mar
                     and subs.identical(other.asset, lot.asset)
                     and other.replacement_capacity > SHARE_EPS):
                 washed += other.replacement_capacity
-                conflicts.append(
-                    f"{other.quantity:g} sh {other.asset} bought {other.acquired} in "
-                    f"{other.account!r} ({other.account_type.value}) are within 30 days"
-                    + (": the loss would be lost for good (Rev. Rul. 2008-5)"
-                       if other.account_type is not AccountType.TAXABLE else ""))
+                ira = other.account_type is not AccountType.TAXABLE
+                msg = (f"{other.quantity:g} sh {other.asset} bought {other.acquired} in "
+                       f"{other.account!r} ({other.account_type.value}) are within 30 days"
+                       + (": the loss would be lost for good (Rev. Rul. 2008-5)" if ira
+                          else ": the loss would be deferred into their basis (IRC §1091(d))"))
+                conflicts.append(msg)
+                blockers.append(f"a purchase of {other.asset} on {other.acquired} in "
+                                f"{other.account!r} is within 30 days"
+                                + (" (an IRA purchase makes the loss permanent, Rev. Rul. "
+                                   "2008-5)" if ira else ""))
         for acc, asset in planned_purchases:
             if subs.identical(asset, lot.asset):
-                conflicts.append(f"a planned purchase of {asset} in {acc!r} would wash it; "
-                                 "buy a substitute there instead")
-        for acc, amount in contributing_accounts.items():
-            if amount > 0 and ledger.lots(acc) and any(
-                    subs.identical(x.asset, lot.asset) for x in ledger.lots(acc)):
-                conflicts.append(f"{acc!r} receives deposits ({amount:,.0f}/yr) and holds "
-                                 f"{lot.asset}: direct its deposits elsewhere until "
-                                 f"{safe_repurchase_date(on)}")
+                acc_type = ledger.accounts.get(acc)
+                ira = acc_type is not None and acc_type is not AccountType.TAXABLE
+                conflicts.append(f"a planned purchase of {asset} in {acc!r} would wash it"
+                                 + (" for good (Rev. Rul. 2008-5)" if ira else "")
+                                 + "; buy a substitute there instead")
+                blockers.append(f"this plan buys {asset} in {acc!r}"
+                                + (", which would make the loss permanent (Rev. Rul. 2008-5)"
+                                   if ira else ", which would wash the loss (IRC §1091)")
+                                + "; buy a substitute there or harvest after the purchase "
+                                "window")
         washed = min(washed, lot.quantity)
         avoid = recent_loss_assets | {lot.asset}
         reps = [s for s in subs.replacements(lot.asset, avoid)
@@ -159,7 +181,9 @@ def find_harvests(ledger: Ledger, prices: dict[str, float], on: date, rates: Mar
         benefit = allowed * rate
         cost = 2 * lot.quantity * price * policy.trade_cost_bps / 1e4
         net = benefit - cost
-        if rep is None:
+        if blockers:
+            actionable, reason = False, "not now: " + "; ".join(blockers)
+        elif rep is None:
             actionable, reason = False, "no substitute tracking a different index is free"
         elif washed >= lot.quantity - SHARE_EPS:
             actionable, reason = False, "the whole loss would be washed"

@@ -17,11 +17,17 @@ placement maximizing ``Σ x[a,k] f[a,k]`` is a transportation linear program (Re
 after-tax asset allocation; the "0.1–0.8 %/yr" location estimates in
 ``shared/reference/planning-methods.md`` §1). A tiny L1 pull towards the current placement
 breaks ties in favour of fewer trades.
+
+The emergency reserve (``reserve_amount``) is placed first, outside the program: in the
+household's cash-class assets, in taxable accounts (liquid without tax or penalty), largest
+balance first. Only what the taxable balances cannot hold goes to Roth accounts (contributions
+come out tax- and penalty-free), then to traditional ones, and a warning says so.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -90,6 +96,9 @@ class LocationResult:
     horizon_years : int
     annual_benefit : float
         ``(after_tax_value / pro_rata_value) ** (1 / horizon) - 1``, decimal per year.
+    reserve_placed : dict of str to float
+        Dollars of the emergency reserve placed in each account (cash-class assets).
+    warnings : tuple of str
     """
 
     amounts: pd.DataFrame
@@ -99,6 +108,8 @@ class LocationResult:
     pro_rata_value: float
     horizon_years: int
     annual_benefit: float
+    reserve_placed: dict[str, float] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
 
     def account_weights(self, account: str) -> pd.Series:
         """Target weights inside ``account`` (sum to 1 when it has a balance)."""
@@ -113,7 +124,8 @@ def locate_assets(target: pd.Series, accounts: dict[str, tuple[AccountType, floa
                   exempt: frozenset[str] | set[str] = frozenset(),
                   current: pd.DataFrame | None = None,
                   retirement_rates: MarginalRates | None = None,
-                  stickiness: float = 1e-6) -> LocationResult:
+                  stickiness: float = 1e-6, reserve_amount: float = 0.0,
+                  reserve_assets: Sequence[str] = ()) -> LocationResult:
     """Place ``target`` dollars per asset into accounts to maximize after-tax wealth.
 
     Parameters
@@ -133,6 +145,11 @@ def locate_assets(target: pd.Series, accounts: dict[str, tuple[AccountType, floa
     retirement_rates : MarginalRates, optional
     stickiness : float
         Weight of the L1 pull to ``current`` relative to after-tax value (tie-breaking only).
+    reserve_amount : float
+        Emergency reserve, dollars: placed in ``reserve_assets`` of taxable accounts first
+        (see the module docstring).
+    reserve_assets : sequence of str
+        Cash-class tickers of ``target`` that may hold the reserve.
 
     Raises
     ------
@@ -148,6 +165,9 @@ def locate_assets(target: pd.Series, accounts: dict[str, tuple[AccountType, floa
             f"Account balances total {bal.sum():,.2f} but the allocation totals "
             f"{tgt.sum():,.2f}.", field="accounts", value=float(bal.sum()),
             expected=f"{tgt.sum():,.2f}", fix="value the accounts and the plan at the same prices")
+    fixed, placed, notes = _place_reserve(target, accounts, reserve_amount, reserve_assets)
+    tgt = tgt - fixed.sum(axis=1)
+    bal = bal - fixed.sum(axis=0)
     f = np.array([[after_tax_growth(float(growth[t]), float(yields[t]),
                                     float(qualified_share[t]), accounts[n][0], rates,
                                     horizon_years, federally_exempt=t in exempt,
@@ -159,14 +179,15 @@ def locate_assets(target: pd.Series, accounts: dict[str, tuple[AccountType, floa
     nm = n * m
     # Variables: x (n·m, row-major, fractions of total) then u ≥ |x − current| (tie-breaking).
     cur = (np.zeros((n, m)) if current is None else
-           current.reindex(index=tickers, columns=names).fillna(0.0).to_numpy() / scale)
+           np.clip(current.reindex(index=tickers, columns=names).fillna(0.0).to_numpy()
+                   - fixed, 0.0, None) / scale)
     c = np.concatenate([-f.ravel(), np.full(nm, stickiness if current is not None else 0.0)])
     a_eq = np.zeros((n + m, 2 * nm))
     for i in range(n):
         a_eq[i, i * m:(i + 1) * m] = 1.0
     for j in range(m):
         a_eq[n + j, j:nm:m] = 1.0
-    b_eq = np.concatenate([tgt, bal]) / scale
+    b_eq = np.clip(np.concatenate([tgt, bal]), 0.0, None) / scale
     eye = np.eye(nm)
     a_ub = np.block([[eye, -eye], [-eye, -eye]])
     b_ub = np.concatenate([cur.ravel(), -cur.ravel()])
@@ -175,12 +196,61 @@ def locate_assets(target: pd.Series, accounts: dict[str, tuple[AccountType, floa
     if res.status != 0:
         raise SolverError(f"The asset-location linear program failed: {res.message}",
                           field="solver", value=res.status, fix="check the inputs are finite")
-    xv = np.clip(res.x[:nm].reshape(n, m), 0.0, None) * scale
-    pro = np.outer(tgt, bal) / scale
+    xv = np.clip(res.x[:nm].reshape(n, m), 0.0, None) * scale + fixed
+    tgt = target.to_numpy(dtype=float)
+    bal = np.array([accounts[k][1] for k in names], dtype=float)
+    pro = np.outer(tgt, bal) / tgt.sum() if tgt.sum() > 0 else np.zeros_like(xv)
     opt_value = float((f * xv).sum())
     pro_value = float((f * pro).sum())
     benefit = (opt_value / pro_value) ** (1 / horizon_years) - 1 if pro_value > 0 else 0.0
     return LocationResult(pd.DataFrame(xv, index=tickers, columns=names),
                           pd.DataFrame(pro, index=tickers, columns=names),
                           pd.DataFrame(f, index=tickers, columns=names),
-                          opt_value, pro_value, horizon_years, float(benefit))
+                          opt_value, pro_value, horizon_years, float(benefit), placed, notes)
+
+
+def _place_reserve(target: pd.Series, accounts: dict[str, tuple[AccountType, float]],
+                   reserve_amount: float, reserve_assets: Sequence[str]
+                   ) -> tuple[np.ndarray, dict[str, float], tuple[str, ...]]:
+    """The reserve's fixed placement (assets × accounts dollars), per account, and warnings."""
+    tickers = list(target.index)
+    names = list(accounts)
+    fixed = np.zeros((len(tickers), len(names)))
+    if reserve_amount <= 0:
+        return fixed, {}, ()
+    notes: list[str] = []
+    cash_rows = [i for i, t in enumerate(tickers) if t in set(reserve_assets) and target[t] > 0]
+    available = float(sum(target.iloc[i] for i in cash_rows))
+    amount = reserve_amount
+    if available < reserve_amount - 0.5:
+        notes.append(f"The emergency reserve is {reserve_amount:,.0f} but the allocation holds "
+                     f"only {available:,.0f} in cash-class assets; {available:,.0f} is placed "
+                     "as the reserve.")
+        amount = available
+    rank = {AccountType.TAXABLE: 0, AccountType.ROTH: 1, AccountType.TRADITIONAL: 2}
+    order = sorted(range(len(names)), key=lambda j: (rank[accounts[names[j]][0]],
+                                                      -accounts[names[j]][1]))
+    left_per_asset = np.array([target.iloc[i] for i in cash_rows], dtype=float)
+    left_per_asset *= amount / left_per_asset.sum() if left_per_asset.sum() > 0 else 0.0
+    room = np.array([accounts[n][1] for n in names], dtype=float)
+    placed: dict[str, float] = {}
+    for j in order:
+        for r, i in enumerate(cash_rows):
+            put = min(left_per_asset[r], room[j])
+            if put <= 0:
+                continue
+            fixed[i, j] += put
+            room[j] -= put
+            left_per_asset[r] -= put
+            placed[names[j]] = placed.get(names[j], 0.0) + put
+    in_taxable = sum(v for k, v in placed.items() if accounts[k][0] is AccountType.TAXABLE)
+    if in_taxable < amount - 0.5:
+        elsewhere = ", ".join(f"{v:,.0f} in {k!r}" for k, v in placed.items()
+                              if accounts[k][0] is not AccountType.TAXABLE)
+        notes.append(
+            f"Only {in_taxable:,.0f} of the {amount:,.0f} emergency reserve fits in taxable "
+            f"accounts; the rest is held in cash-class assets of {elsewhere or 'no account'} "
+            "(Roth contributions can be withdrawn tax- and penalty-free; earnings and "
+            "traditional-account withdrawals may be taxed and penalised before age 59½). "
+            "Building the reserve in a taxable account keeps it liquid.")
+    return fixed, placed, tuple(notes)

@@ -42,9 +42,57 @@ ENUMERATE_LIMIT = 8
 """Up to this many ambiguous assets, buy/sell directions are enumerated exactly."""
 
 
+def plain(obj: object) -> object:
+    """JSON-ready plain data of a (nested) frozen dataclass value: dataclasses become dicts,
+    tuples lists, dates ISO strings, enums their values, pandas Series dicts."""
+    import dataclasses
+    import enum
+
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        out = {f.name: plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        for name in getattr(type(obj), "_derived", ()):
+            out[name] = plain(getattr(obj, name))
+        return out
+    if isinstance(obj, enum.Enum):
+        return obj.value
+    if isinstance(obj, dict):
+        return {str(k): plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        return [plain(v) for v in obj]
+    if isinstance(obj, pd.Series):
+        return {str(k): float(v) for k, v in obj.items()}
+    if isinstance(obj, date):
+        return obj.isoformat()
+    if isinstance(obj, (np.floating, np.integer)):
+        return obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
 @dataclass(frozen=True)
 class LotSale:
-    """Shares sold from one lot."""
+    """Shares sold from one lot.
+
+    Attributes
+    ----------
+    lot_id, asset : str
+    quantity, price, cost_basis : float
+    long_term : bool
+    tax : float
+        Tax now of the sale, dollars (negative = saving). The tax-aware transition reports the
+        marginal tax after netting with the year's other gains.
+    benefit : float
+        Modelled benefit of the move this sale funded, present value over the horizon,
+        dollars (0 when not modelled: tax-advantaged accounts, the tracking program).
+    tax_cost : float
+        The tax the benefit was compared with: ``tax`` net of the value of deferral, dollars.
+    required_by : str
+        Non-empty when a hard constraint (e.g. an exclusion) required the sale whatever its
+        tax: which one.
+    """
+
+    _derived = ("proceeds", "gain")
 
     lot_id: str
     asset: str
@@ -53,6 +101,13 @@ class LotSale:
     cost_basis: float
     long_term: bool
     tax: float
+    benefit: float = 0.0
+    tax_cost: float = 0.0
+    required_by: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data (JSON-ready), with ``proceeds`` and ``gain``."""
+        return plain(self)  # type: ignore[return-value]
 
     @property
     def proceeds(self) -> float:
@@ -67,6 +122,8 @@ class LotSale:
 class Purchase:
     """Shares bought of one asset."""
 
+    _derived = ("amount",)
+
     asset: str
     quantity: float
     price: float
@@ -75,15 +132,40 @@ class Purchase:
     def amount(self) -> float:
         return self.quantity * self.price
 
+    def to_dict(self) -> dict[str, object]:
+        """Plain data (JSON-ready), with ``amount``."""
+        return plain(self)  # type: ignore[return-value]
+
 
 @dataclass(frozen=True)
 class SkippedTrade:
-    """A trade toward the target that was deliberately not made, and why."""
+    """A trade toward the target that was deliberately not made, and why.
+
+    Attributes
+    ----------
+    asset : str
+    amount : float
+        Dollars still to buy (> 0) or to sell (< 0) to reach the target.
+    reason : str
+    tax_cost : float
+        Tax now the sale would have cost, dollars (0 for purchases).
+    benefit : float
+        Modelled benefit of making it, present value over the horizon, dollars (0 when not
+        modelled).
+    tax_compared : float
+        The tax the benefit was compared with (net of the value of deferral), dollars.
+    """
 
     asset: str
     amount: float
     reason: str
     tax_cost: float = 0.0
+    benefit: float = 0.0
+    tax_compared: float = 0.0
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data (JSON-ready)."""
+        return plain(self)  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -115,6 +197,26 @@ class RebalanceSettings:
         leaves some asset further than ``drift_tolerance`` from its target.
     drift_tolerance : float
         Band used by ``cash_flow_first`` when ``max_drift`` is not given.
+    gains_budget : float or None
+        Net realized gains allowed this tax year, dollars, counting gains already realized
+        (``realized_gains_this_year``); None = no budget (the benefit test still applies).
+        Used by the tax-aware transition (``plan_accounts``).
+    step_up : bool
+        The transition assumes taxable lots are held until death (basis step-up, IRC §1014),
+        so deferring a gain saves its whole tax; default False: the gain would be taxed at
+        the horizon anyway.
+    discount_rate : float or None
+        Annual rate discounting the transition's benefits and deferred taxes; None = the
+        target portfolio's expected return.
+    transition_step : float
+        Size of one chunk of the transition, share of the account value.
+    fund_reserve_by_selling : bool
+        The transition funds an emergency-reserve shortfall from taxed sales too (cheapest
+        lots first, marked as required by the reserve); default False: only from cash and
+        sales that cost no tax, and a warning names the shortfall.
+    transition : bool
+        Use the tax-aware transition (benefit vs tax) for taxable accounts; False, or any of
+        ``max_drift``, ``max_turnover``, ``whole_shares``, selects the tracking program below.
     """
 
     tracking_aversion: float = 20.0
@@ -127,6 +229,18 @@ class RebalanceSettings:
     whole_shares: bool = False
     cash_flow_first: bool = True
     drift_tolerance: float = 0.05
+    gains_budget: float | None = None
+    step_up: bool = False
+    discount_rate: float | None = None
+    transition_step: float = 0.005
+    fund_reserve_by_selling: bool = False
+    transition: bool = True
+
+    @property
+    def uses_transition(self) -> bool:
+        """True when taxable accounts get the benefit-vs-tax transition."""
+        return (self.transition and self.max_drift is None and self.max_turnover is None
+                and not self.whole_shares)
 
 
 @dataclass(frozen=True)

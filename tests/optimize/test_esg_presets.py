@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tailorfolio.esg import PRESETS, EsgPreset, best_in_class_drops, resolve_esg_preferences
-from tailorfolio.esg._presets import MIN_PEER_GROUP, STRONG_FLOOR_PERCENTILE
+from tailorfolio.optimize._esg_presets import MIN_PEER_GROUP, STRONG_FLOOR_PERCENTILE
 from tailorfolio.market import Asset, Universe, default_market
 from tailorfolio.optimize import constraints_from_preferences
 from tailorfolio.profile import Preferences

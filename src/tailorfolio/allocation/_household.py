@@ -1,0 +1,114 @@
+"""The household policy: the sleeves, added up, month by month.
+
+A household does not keep one brokerage account per goal: money is fungible, and what a goal
+does not use (a college fund that did well) serves the goals after it. So the plan's policy is
+the household target over time, the **money-weighted sum of the sleeves**: each sleeve's value
+is projected at its own expected return with its contributions and withdrawals (today's money);
+when a goal's last withdrawal is paid, what is left of its sleeve joins the long-term money.
+Month ``t``'s target is ``Σ_j V_j(t) · w_j(t) / Σ_j V_j(t)``, where ``w_j(t)`` is sleeve ``j`` on
+its glide path.
+
+The Monte Carlo simulates exactly this: one household pot following this target path, paying
+each goal when it falls due (higher priority first within a month), with the contributions,
+fees, rebalancing and the household's tax rates. Today's row is the plan's household target.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from tailorfolio.allocation._sleeves import LONG_TERM, RESERVE, SleevePolicy, as_of_year
+from tailorfolio.profile._enums import GoalKind
+from tailorfolio.profile._investor import InvestorProfile
+from tailorfolio.typing import FloatArray
+
+
+@dataclass(frozen=True)
+class HouseholdPolicy:
+    """The plan's allocation over time.
+
+    Attributes
+    ----------
+    policies : dict of str to SleevePolicy
+        One per goal name, plus ``emergency reserve`` and ``long-term money``.
+    amounts : dict of str to float
+        Today's money in each sleeve, currency units.
+    expected_return : ndarray of shape (n_assets,)
+        Annual arithmetic expected returns, decimals (the plan's).
+    inflation : float
+        Annual, decimal.
+    """
+
+    policies: dict[str, SleevePolicy]
+    amounts: dict[str, float]
+    expected_return: FloatArray
+    inflation: float
+
+    def sleeve_values(self, profile: InvestorProfile, as_of: date, n_steps: int
+                      ) -> tuple[list[str], FloatArray, FloatArray]:
+        """Projected sleeve values and weights.
+
+        Returns
+        -------
+        names : list of str
+        values : ndarray (n_sleeves, n_steps)
+            Start-of-month value of each sleeve, today's money.
+        weights : ndarray (n_sleeves, n_steps, n_assets)
+        """
+        y0 = as_of_year(as_of)
+        goals = list(profile.goals)
+        names = [g.name for g in goals] + [RESERVE, LONG_TERM]
+        t = np.arange(n_steps)
+        weights = np.empty((len(names), n_steps, len(self.expected_return)))
+        for i, g in enumerate(goals):
+            weights[i] = self.policies[g.name].schedule(g.years_until(y0), n_steps)
+        for i, name in enumerate((RESERVE, LONG_TERM), start=len(goals)):
+            weights[i] = np.broadcast_to(self.policies[name].weights_at_years(0.0),
+                                         weights[i].shape)
+        real_monthly = (1 + weights @ self.expected_return) ** (1 / 12) / (
+            1 + self.inflation) ** (1 / 12) - 1
+        deflator = (1 + self.inflation) ** (-t / 12)
+        values = np.zeros((len(names), n_steps))
+        v = np.array([self.amounts.get(n, 0.0) for n in names], float)
+        flows_in = np.zeros((len(names), n_steps))
+        flows_out = np.zeros((len(names), n_steps))
+        last = np.full(len(names), n_steps, int)
+        for i, g in enumerate(goals):
+            due = int(round(12 * g.years_until(y0)))
+            c = g.annual_contribution / 12 * (1 + g.contribution_growth) ** (t // 12)
+            c[min(due, n_steps):] = 0.0
+            flows_in[i] = c * deflator
+            if g.kind is GoalKind.INCOME:
+                idx = np.arange(due, due + 12 * g.duration_years, 12)
+                idx = idx[idx < n_steps]
+                flows_out[i, idx] = g.amount
+                last[i] = int(idx[-1]) + 1 if len(idx) else due + 1
+            elif due < n_steps:
+                flows_out[i, due] = g.amount
+                last[i] = due + 1
+        long_term = len(names) - 1
+        for k in range(n_steps):
+            for i in range(len(goals)):
+                if k == last[i] and v[i] > 0:
+                    v[long_term] += v[i]
+                    v[i] = 0.0
+            v = v + flows_in[:, k]
+            values[:, k] = v
+            v = np.maximum(v - flows_out[:, k], 0.0) * (1 + real_monthly[:, k])
+        return names, values, weights
+
+    def household_weights(self, profile: InvestorProfile, as_of: date, n_steps: int
+                          ) -> FloatArray:
+        """The household target for each month, ndarray (n_steps, n_assets)."""
+        _, values, weights = self.sleeve_values(profile, as_of, n_steps)
+        total = values.sum(axis=0)
+        fallback = self.policies[LONG_TERM].weights_at_years(0.0)
+        out = np.einsum("sk,ska->ka", values, weights)
+        empty = total <= 1e-9
+        out[~empty] /= total[~empty, None]
+        out[empty] = fallback
+        out = np.clip(out, 0.0, None)
+        return out / out.sum(axis=1, keepdims=True)

@@ -1,0 +1,291 @@
+"""Checks of the optimizer's public arguments, at the boundary.
+
+Every check raises a typed error (:class:`~tailorfolio.errors.ParameterError` for a wrong
+argument, :class:`~tailorfolio.errors.DataError` for bad estimates,
+:class:`~tailorfolio.errors.InfeasibleError` for bounds that conflict by arithmetic alone)
+naming the argument, the value (truncated), what was expected and the fix, so nothing reaches
+the solver as a list, a NaN, an asymmetric or indefinite matrix or an empty universe.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tailorfolio.errors import (
+    ConstraintConflict,
+    DataError,
+    InfeasibleError,
+    MissingAssetsError,
+    ParameterError,
+)
+from tailorfolio.optimize._constraints import ConstraintSet
+from tailorfolio.typing import FloatArray
+
+SYMMETRY_RTOL = 1e-10
+"""Largest |Σ − Σᵀ| accepted, relative to max |Σ| (floating-point noise of a sample estimate)."""
+PSD_RTOL = 1e-10
+"""Smallest eigenvalue accepted, as a fraction of the largest (negative: noise of a singular Σ)."""
+BOUND_SLACK = 1e-12
+REPAIR_FIX = ("repair it with tailorfolio.estimate.repair_covariance(cov) (nearest positive "
+              "definite matrix with the same variances), or use a shrinkage estimator")
+
+
+def short(value: Any, limit: int = 80) -> str:
+    """``repr(value)`` cut to ``limit`` characters (never echo an unbounded value)."""
+    try:
+        text = repr(value)
+    except Exception:  # a broken __repr__ must not hide the real error
+        text = f"<{type(value).__name__}>"
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _kind(value: Any) -> str:
+    return type(value).__name__
+
+
+def check_number(value: Any, name: str, *, minimum: float | None = None,
+                 strictly: bool = False, fix: str, allow_none: bool = False) -> float | None:
+    """A finite real number (not a bool), at least ``minimum`` (strictly if asked)."""
+    if value is None and allow_none:
+        return None
+    ok_type = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_))
+    bound = "" if minimum is None else f" {'>' if strictly else '>='} {minimum:g}"
+    if not ok_type or not np.isfinite(float(value)) or (
+            minimum is not None and (float(value) <= minimum if strictly
+                                     else float(value) < minimum)):
+        raise ParameterError(
+            f"The '{name}' parameter must be a finite number{bound}. Got {short(value)} "
+            f"({_kind(value)}) instead.",
+            field=name, value=short(value), expected=f"a finite number{bound}", fix=fix,
+        )
+    return float(value)
+
+
+def check_constraint_set(cs: Any) -> ConstraintSet:
+    """The constraint set is a :class:`ConstraintSet` whose arrays fit its universe."""
+    if not isinstance(cs, ConstraintSet):
+        raise ParameterError(
+            f"The 'constraints' parameter must be a ConstraintSet. Got {short(cs)} "
+            f"({_kind(cs)}) instead.", field="constraints", value=short(cs),
+            expected="a tailorfolio.optimize.ConstraintSet",
+            fix="build one with unconstrained(tickers) or constraints_from_preferences(...)",
+        )
+    tickers = cs.tickers
+    if len(tickers) == 0:
+        raise DataError(
+            "The universe is empty: the constraint set has no tickers, so there is nothing to "
+            "invest in.", field="constraints.tickers", value="[]",
+            expected="at least one ticker",
+            fix="pass the assets to invest in, e.g. unconstrained(['VTI', 'BND'])",
+        )
+    dup = sorted({t for t in tickers if list(tickers).count(t) > 1}) if len(
+        set(tickers)) != len(tickers) else []
+    if dup:
+        raise DataError(
+            f"The constraint set lists tickers more than once: {short(dup)}.",
+            field="constraints.tickers", value=short(dup), expected="unique tickers",
+            fix="remove the duplicates",
+        )
+    n = len(tickers)
+    for name in ("lower", "upper"):
+        arr = np.asarray(getattr(cs, name), dtype=float) if _numeric(getattr(cs, name)) else None
+        if arr is None or arr.shape != (n,) or not np.isfinite(arr).all():
+            raise ParameterError(
+                f"constraints.{name} must be {n} finite weights (one per ticker). Got "
+                f"{short(getattr(cs, name))}.", field=f"constraints.{name}",
+                value=short(getattr(cs, name)), expected=f"an array of shape ({n},)",
+                fix="give one decimal weight per ticker, in the tickers' order",
+            )
+    lower, upper = np.asarray(cs.lower, float), np.asarray(cs.upper, float)
+    if (lower < 0).any():
+        i = int(np.argmin(lower))
+        raise ParameterError(
+            f"constraints.lower for {tickers[i]} is {lower[i]:.4g}; portfolios are long-only, "
+            "so a minimum weight must be >= 0.", field="constraints.lower",
+            value=float(lower[i]), expected="weights in [0, 1]", fix="use 0 for no minimum",
+        )
+    _check_bound_arithmetic(cs, lower, upper)
+    return cs
+
+
+def _numeric(value: Any) -> bool:
+    try:
+        np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _fmt(x: float) -> str:
+    return f"{100 * x:.4g} %"
+
+
+def _check_bound_arithmetic(cs: ConstraintSet, lower: FloatArray, upper: FloatArray) -> None:
+    """Bounds that conflict by arithmetic alone, said in those terms and with the amount."""
+    tickers = cs.tickers
+    fields = {t: cs.asset_bound_fields.get(t, "") for t in tickers}
+    excluded = set(cs.excluded_tickers())
+    for i, t in enumerate(tickers):
+        if lower[i] > upper[i] + BOUND_SLACK and not fields[t] and t not in excluded:
+            raise InfeasibleError(
+                f"The bounds of {t} conflict: its minimum weight (constraints.lower) is "
+                f"{_fmt(lower[i])} but its maximum (constraints.upper) is {_fmt(upper[i])}, "
+                f"{_fmt(lower[i] - upper[i])} lower.",
+                conflicts=[ConstraintConflict(f"lower:{t}", f"at least {_fmt(lower[i])} in {t}",
+                                              "constraints.lower", float(lower[i] - upper[i])),
+                           ConstraintConflict(f"upper:{t}", f"at most {_fmt(upper[i])} in {t}",
+                                              "constraints.upper", float(lower[i] - upper[i]))],
+                field="constraints.lower", value=float(lower[i]),
+                fix=f"lower the minimum of {t} or raise its maximum",
+            )
+    total = float(lower.sum())
+    if total > 1 + BOUND_SLACK:
+        named = [t for t in tickers if lower[tickers.index(t)] > 0]
+        srcs = sorted({fields[t] or "constraints.lower" for t in named})
+        raise InfeasibleError(
+            f"The minimum weights conflict: they sum to {_fmt(total)} ({short(named, 120)}), "
+            f"above the 100 % a fully invested portfolio holds, by {_fmt(total - 1)}.",
+            conflicts=[ConstraintConflict("lower_sum", f"minimum weights summing to "
+                                          f"{_fmt(total)}", s, total - 1) for s in srcs],
+            field=srcs[0], value=total,
+            fix=f"lower the minimum weights by {_fmt(total - 1)} in total ({', '.join(srcs)})",
+        )
+    pure_api = not cs.exclusions and cs.asset_caps is None and not cs.asset_bound_fields
+    total_up = float(np.minimum(upper, 1.0).sum())
+    if pure_api and total_up < 1 - BOUND_SLACK:
+        raise InfeasibleError(
+            f"The maximum weights conflict: they sum to {_fmt(total_up)}, below the 100 % a "
+            f"fully invested portfolio must hold, by {_fmt(1 - total_up)}.",
+            conflicts=[ConstraintConflict("upper_sum", f"maximum weights summing to "
+                                          f"{_fmt(total_up)}", "constraints.upper",
+                                          1 - total_up)],
+            field="constraints.upper", value=total_up,
+            fix=f"raise the maximum weights by {_fmt(1 - total_up)} in total or add assets",
+        )
+    for g in cs.groups:
+        if g.min > g.max + BOUND_SLACK:
+            fld = g.field_min or f"constraints.groups[{g.name}]"
+            raise InfeasibleError(
+                f"The bounds of the {g.name} allocation conflict: its minimum {_fmt(g.min)} is "
+                f"above its maximum {_fmt(g.max)}, by {_fmt(g.min - g.max)}.",
+                conflicts=[ConstraintConflict(f"class_min:{g.name}", f"minimum {g.name} "
+                                              f"allocation {_fmt(g.min)}", fld,
+                                              g.min - g.max)],
+                field=fld, value=g.min, fix=f"make the {g.name} minimum at most its maximum",
+            )
+
+
+def _series(value: Any, name: str, what: str) -> pd.Series:
+    if not isinstance(value, pd.Series):
+        raise ParameterError(
+            f"The '{name}' parameter must be a pandas Series of {what} indexed by ticker. Got "
+            f"{short(value)} ({_kind(value)}) instead.", field=name, value=short(value),
+            expected="pandas.Series indexed by ticker",
+            fix=f"pass pd.Series(values, index=tickers) (a bare {_kind(value)} carries no "
+                "tickers, so it cannot be matched with the constraints)",
+        )
+    return value
+
+
+def check_estimates(expected_return: Any, covariance: Any, cs: ConstraintSet
+                    ) -> tuple[FloatArray, FloatArray]:
+    """μ and Σ aligned with ``cs.tickers``, finite, Σ symmetric positive semidefinite.
+
+    Raises
+    ------
+    ParameterError
+        Wrong types (a list, an array without tickers).
+    MissingAssetsError
+        A ticker of the constraint set has no estimate.
+    DataError
+        NaN/inf, a non-square or mislabelled covariance, asymmetry or a negative eigenvalue
+        (with its size and the repair function in the fix).
+    """
+    tickers = cs.tickers
+    mu_s = _series(expected_return, "expected_return", "expected returns")
+    if not isinstance(covariance, pd.DataFrame):
+        raise ParameterError(
+            "The 'covariance' parameter must be a pandas DataFrame indexed and labelled by "
+            f"ticker. Got {short(covariance)} ({_kind(covariance)}) instead.",
+            field="covariance", value=short(covariance),
+            expected="pandas.DataFrame with tickers as index and columns",
+            fix="pass pd.DataFrame(matrix, index=tickers, columns=tickers)",
+        )
+    for label, idx in (("expected_return", mu_s.index), ("covariance index", covariance.index),
+                       ("covariance columns", covariance.columns)):
+        if idx.has_duplicates:
+            dup = sorted(map(str, idx[idx.duplicated()].unique()))
+            raise DataError(f"The {label} lists tickers more than once: {short(dup)}.",
+                            field=label.split()[0], value=short(dup),
+                            expected="unique tickers", fix="remove the duplicate rows")
+    want = pd.Index(tickers)
+    pos_mu = mu_s.index.get_indexer(want)
+    pos_row = covariance.index.get_indexer(want)
+    pos_col = covariance.columns.get_indexer(want)
+    missing = [t for t, k in zip(tickers, pos_mu) if k < 0]
+    missing_cov = [t for t, a, b in zip(tickers, pos_row, pos_col) if a < 0 or b < 0]
+    if missing or missing_cov:
+        which = "expected_return" if missing else "covariance"
+        gone = missing or missing_cov
+        raise MissingAssetsError(
+            f"No {'expected return' if missing else 'covariance row and column'} for "
+            f"{short(gone)} (tickers of the constraint set).", missing=gone, field=which,
+            expected=f"an estimate for each of the {len(tickers)} tickers of the constraints",
+            fix="estimate every asset of the universe, or drop the asset from the constraints",
+        )
+    try:
+        mu = np.asarray(mu_s.to_numpy(dtype=float)[pos_mu])
+        cov = np.asarray(covariance.to_numpy(dtype=float)[np.ix_(pos_row, pos_col)])
+    except (TypeError, ValueError):
+        raise DataError(
+            "expected_return and covariance must hold numbers.", field="estimates",
+            value=short(mu_s.head(3).tolist()), expected="floats",
+            fix="convert the estimates with .astype(float)",
+        ) from None
+    for name, arr in (("expected_return", mu), ("covariance", cov)):
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            rows = sorted({tickers[i] for i in np.argwhere(bad)[:, 0]})
+            raise DataError(
+                f"{name} contains NaN or infinite values (for {short(rows)}).", field=name,
+                value=short(rows), expected="finite numbers",
+                fix="re-estimate with enough overlapping history, or drop those assets",
+            )
+    big = float(np.abs(cov).max(initial=0.0))
+    asym = float(np.abs(cov - cov.T).max(initial=0.0))
+    if asym > SYMMETRY_RTOL * max(big, 1e-300):
+        i, j = np.unravel_index(int(np.argmax(np.abs(cov - cov.T))), cov.shape)
+        raise DataError(
+            f"The covariance is not symmetric: cov[{tickers[i]}, {tickers[j]}] = "
+            f"{cov[i, j]:.6g} but cov[{tickers[j]}, {tickers[i]}] = {cov[j, i]:.6g} (largest "
+            f"asymmetry {asym:.3g}, {asym / max(big, 1e-300):.2g} of the largest entry).",
+            field="covariance", value=f"max |cov - cov.T| = {asym:.3g}",
+            expected="a symmetric matrix", fix="symmetrise it with (cov + cov.T) / 2, or "
+            + REPAIR_FIX,
+        )
+    diag = np.diag(cov)
+    if (diag < 0).any():
+        i = int(np.argmin(diag))
+        raise DataError(
+            f"The covariance has a negative variance for {tickers[i]} ({diag[i]:.6g}).",
+            field="covariance", value=float(diag[i]), expected="variances >= 0",
+            fix="re-estimate the covariance; " + REPAIR_FIX,
+        )
+    try:
+        np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError:
+        vals = np.linalg.eigvalsh((cov + cov.T) / 2)
+        if vals[0] < -PSD_RTOL * max(float(vals[-1]), 1e-300):
+            raise DataError(
+                f"The covariance is not positive semidefinite: its smallest eigenvalue is "
+                f"{vals[0]:.4g} ({abs(vals[0]) / vals[-1]:.2g} of the largest, "
+                f"{int((vals < 0).sum())} negative), so some portfolios would have a negative "
+                "variance.", field="covariance", value=f"min eigenvalue {vals[0]:.4g}",
+                expected="a positive semidefinite matrix", fix=REPAIR_FIX,
+            ) from None
+    return mu, cov

@@ -1,0 +1,468 @@
+"""The plan's stages, in the order the orchestrator (:mod:`._build`) runs them.
+
+Each stage is a function ``PlanDraft -> PlanDraft`` that fills one typed section. They read the
+shared :class:`~._context.PlanContext` and earlier sections; none imports the orchestrator.
+
+1. :func:`sleeves_stage` — fund each goal's sleeve, give it its glide path within the risk
+   level, let the Monte Carlo pick each path's intensity; the household target is the
+   money-weighted sum of the sleeves.
+2. :func:`household_stage` — the household allocation and its metrics.
+3. :func:`accounts_stage` — asset location per account and the tax-aware transition from
+   today's lots.
+4. :func:`goals_stage` — simulate the policy the plan recommends (the sleeves' glide paths,
+   rebalancing, cash flows, the tax stage's rates); one probability per goal, alternatives
+   beside it.
+5. :func:`dynamic_stage` — the dynamic policy (the sleeves' glide paths, rebalancing bands).
+6. :func:`esg_stage` — the ESG section, when the investor expressed ESG preferences.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import numpy as np
+import pandas as pd
+
+from tailorfolio.allocation._choice import MIN_GAIN, choose_intensities
+from tailorfolio.allocation._household import HouseholdPolicy
+from tailorfolio.allocation._sleeves import (
+    FUNDING_RULES,
+    LONG_TERM,
+    RESERVE,
+    SleeveFunding,
+    SleevePolicy,
+    as_of_year,
+    fund_sleeves,
+    sleeve_glide_path,
+)
+from tailorfolio.dynamic._plan_policy import (
+    DRIFT_ABS_BAND,
+    DRIFT_REL_BAND,
+    REGIME_OVERLAY_DEFAULT,
+    DynamicPolicy,
+    GoalGlide,
+)
+from tailorfolio.errors import InfeasibleError, OptimizationError, SolverError, TaxError
+from tailorfolio.esg._cost import has_esg_preferences
+from tailorfolio.esg._stage import esg_report
+from tailorfolio.goals._dp_profile import compare_dp_static, dp_problem_for_profile
+from tailorfolio.goals._from_profile import (
+    SimulationOptions,
+    goal_due_step,
+    horizon_months,
+    spec_from_profile,
+    tax_treatment,
+)
+from tailorfolio.goals._outcomes import TARGET_PROBABILITY, goal_outcome, weighted_success
+from tailorfolio.goals._raise import MAX_DELAY_YEARS, raise_levers
+from tailorfolio.goals._withdrawal import withdrawal_analysis
+from tailorfolio.optimize._optimizer import binding_constraints
+from tailorfolio.planning._context import PlanContext, PlanDraft
+from tailorfolio.planning._sections import (
+    AccountsSection,
+    AllocationLine,
+    Alternative,
+    FanPoint,
+    FundingSection,
+    GoalsSection,
+    HouseholdSection,
+    SleeveSection,
+    WithdrawalSection,
+)
+from tailorfolio.profile._enums import GoalKind
+from tailorfolio.simulate._engine import simulate
+from tailorfolio.simulate._history import us_historical_model
+from tailorfolio.simulate._result import FAN_PERCENTILES
+from tailorfolio.simulate._returns import LognormalModel, ReturnModel, freeze
+from tailorfolio.simulate._spec import SimulationSpec
+from tailorfolio.tax._plan_stage import plan_accounts
+from tailorfolio.tax._tables import marginal_rates
+from tailorfolio.typing import FloatArray
+
+WEIGHT_DISPLAY_THRESHOLD = 1e-4
+"""Weights below this are shown as zero (solver noise)."""
+
+
+SIMULATION_SEED = 0
+
+FALLBACK_STORED_PATHS = 500
+"""Stored paths for the what-would-raise search when the settings make no choice paths."""
+
+
+# ---------------------------------------------------------------------------------- helpers
+
+def reserve_weights(ctx: PlanContext) -> FloatArray:
+    """The reserve's allocation: the least volatile allowed cash fund (the family's safest
+    portfolio when the universe has no cash fund)."""
+    uni = ctx.market.universe
+    cs = ctx.constraints
+    vol = ctx.market.assumptions.volatility
+    cash = [i for i, t in enumerate(cs.tickers)
+            if uni[t].broad_class == "cash" and cs.upper[i] > 0]
+    w = np.zeros(len(cs.tickers))
+    if cash:
+        w[min(cash, key=lambda i: float(vol[cs.tickers[i]]))] = 1.0
+        return w
+    return ctx.family.weights_at(ctx.family.min_share)
+
+
+def household_policy(draft: PlanDraft, policies: dict[str, SleevePolicy] | None = None
+                     ) -> HouseholdPolicy:
+    """The plan's policy over time from its sleeves (see :mod:`tailorfolio.allocation`)."""
+    ctx = draft.ctx
+    a = ctx.market.assumptions
+    mu = a.expected_return.reindex(list(ctx.family.tickers)).to_numpy(float)
+    return HouseholdPolicy(policies if policies is not None else draft.policies,
+                           {s.name: s.amount for s in draft.sleeves}, mu, float(a.inflation))
+
+
+def policy_spec(draft: PlanDraft, policies: dict[str, SleevePolicy] | None = None
+                ) -> SimulationSpec:
+    """The simulation of what the plan recommends: one household pot following the sum of
+    the sleeves over time, every goal paid from it, the tax stage's marginal rates."""
+    ctx = draft.ctx
+    spec = spec_from_profile(ctx.profile, ctx.market, household_policy(draft, policies),
+                             ctx.as_of, SimulationOptions())
+    rates = marginal_rates(ctx.profile, ctx.as_of.year)
+    return dataclasses.replace(spec, tax=tax_treatment(ctx.profile, ctx.as_of, rates))
+
+
+def stored_paths(ctx: PlanContext) -> ReturnModel | None:
+    """The stored return paths every comparison of this plan replays (common random
+    numbers), made once in :func:`~tailorfolio.planning.prepare`."""
+    return ctx.stored_paths
+
+
+def _n_stored(ctx: PlanContext) -> int:
+    return ctx.settings.choice_paths or FALLBACK_STORED_PATHS
+
+
+def _score(draft: PlanDraft, policies: dict[str, SleevePolicy], replay: ReturnModel
+           ) -> tuple[float, FloatArray]:
+    res = simulate(policy_spec(draft, policies), replay, _n_stored(draft.ctx))
+    return weighted_success(res), res.goal_success.mean(axis=1)
+
+
+def _nonzero(w: FloatArray, tickers: tuple[str, ...] | list[str]) -> dict[str, float]:
+    return {t: float(x) for t, x in zip(tickers, w, strict=True)
+            if x >= WEIGHT_DISPLAY_THRESHOLD}
+
+
+def _glide_points(policy: SleevePolicy, years: float, kind: str) -> tuple[tuple[float, float],
+                                                                             ...]:
+    if policy.glide is None:
+        return ((0.0, float(policy.equity_share(0.0))),)
+    end = years + (policy.glide.post_goal_years if policy.glide.post_goal_equity is not None
+                   else 0.0)
+    return tuple((float(t), float(policy.equity_share(years - t)))
+                 for t in range(0, int(np.ceil(end)) + 1))
+
+
+# ----------------------------------------------------------------------------------- stages
+
+def sleeves_stage(draft: PlanDraft) -> PlanDraft:
+    """Fund the sleeves and choose each one's path (see :mod:`tailorfolio.allocation`)."""
+    ctx = draft.ctx
+    prof = ctx.profile
+    fam = ctx.family
+    tickers = fam.tickers
+    wealth = ctx.wealth
+    investable = max(0.0, wealth - ctx.reserve_amount)
+    y0 = as_of_year(ctx.as_of)
+    cap = ctx.max_equity_share
+    policies: dict[str, SleevePolicy] = {}
+    years: dict[str, float] = {}
+    for g in prof.goals:
+        policies[g.name] = SleevePolicy(fam, sleeve_glide_path(g.kind, g.priority), 1.0, cap)
+        years[g.name] = g.years_until(y0)
+    policies[LONG_TERM] = SleevePolicy(fam, None, 1.0, cap)
+    policies[RESERVE] = SleevePolicy(fam, None, 1.0, cap, fixed_weights=reserve_weights(ctx))
+    draft = dataclasses.replace(draft, policies=policies)
+
+    def provisional(rule: str) -> tuple[PlanDraft, tuple[SleeveFunding, ...], float]:
+        """The draft with each sleeve's money under funding ``rule``."""
+        fundings, surplus = fund_sleeves(prof, investable, ctx.as_of, rule)
+        rows = [SleeveSection(f.goal, "goal", "", None, f.amount, 0.0, None, cap, 0.0, 1.0,
+                              {}, (), (), "") for f in fundings]
+        rows += [SleeveSection(RESERVE, "reserve", "", None, ctx.reserve_amount, 0.0, None,
+                               0.0, 0.0, 1.0, {}, (), (), ""),
+                 SleeveSection(LONG_TERM, "long_term", "", None, surplus, 0.0, None, cap,
+                               cap, 1.0, {}, (), (), "")]
+        return dataclasses.replace(draft, sleeves=tuple(rows)), fundings, surplus
+
+    choices = {}
+    rule = FUNDING_RULES[0]
+    funding = FundingSection(rule, {}, "Today's money goes to the goals that fall due soonest "
+                             "first (no simulation was run to compare the funding rules).")
+    draft, fundings, surplus = provisional(rule)
+    if prof.goals and ctx.settings.choice_paths > 0:
+        replay = stored_paths(ctx)
+        assert replay is not None
+        scores = {r: _score(provisional(r)[0], policies, replay)[0] for r in FUNDING_RULES}
+        best = max(FUNDING_RULES, key=scores.__getitem__)
+        rule = best if scores[best] > scores[FUNDING_RULES[0]] + MIN_GAIN else FUNDING_RULES[0]
+        funding = FundingSection(rule, scores, (
+            f"Of the ways to split today's money across the goals, '{rule.replace('_', ' ')}' "
+            "gives the highest priority-weighted chance of success on the same simulated "
+            "markets (" + "; ".join(f"{r.replace('_', ' ')} {scores[r]:.0%}"
+                                     for r in FUNDING_RULES) + ")."))
+        draft, fundings, surplus = provisional(rule)
+        scored = draft
+        choices = choose_intensities([g.name for g in prof.goals], policies, years,
+                                     lambda pols: _score(scored, pols, replay))
+        for name, ch in choices.items():
+            policies[name] = dataclasses.replace(policies[name], intensity=ch.intensity)
+    sections: list[SleeveSection] = []
+    total = np.zeros(len(tickers))
+    for g, f in zip(prof.goals, fundings, strict=True):
+        pol = policies[g.name]
+        y = years[g.name]
+        w = pol.weights_at_years(y)
+        total += f.amount * w
+        ch = choices.get(g.name)
+        reason = (f"{g.priority.value} {g.kind.value.replace('_', ' ')} goal in {y:.1f} years: "
+                  + ("glide path for its kind and priority, capped at your risk level's "
+                     f"{cap:.0%} stocks" if ch is None else ch.reason))
+        sections.append(SleeveSection(
+            g.name, g.kind.value, g.priority.value, y, f.amount,
+            f.amount / wealth if wealth > 0 else 0.0, f.need_present_value, cap,
+            float(pol.equity_share(y)), pol.intensity, _nonzero(w, tickers),
+            _glide_points(pol, y, g.kind.value), ch.trials if ch else (), reason))
+    for name, kind, amount, reason in (
+            (RESERVE, "reserve", ctx.reserve_amount,
+             f"{prof.preferences.cash_reserve_months:g} months of expenses in cash, held in "
+             "a taxable account so it can be spent without tax or penalty"),
+            (LONG_TERM, "long_term", surplus,
+             "money no goal needs yet: your risk level's long-horizon portfolio")):
+        pol = policies[name]
+        w = pol.weights_at_years(0.0)
+        total += amount * w
+        share = float(np.sum(w[[i for i, t in enumerate(tickers)
+                                if ctx.market.universe[t].broad_class == "equity"]]))
+        sections.append(SleeveSection(name, kind, "", None, amount,
+                                      amount / wealth if wealth > 0 else 0.0, None,
+                                      cap if kind == "long_term" else 0.0, share, 1.0,
+                                      _nonzero(w, tickers), ((0.0, share),), (), reason))
+    if total.sum() <= 0:
+        total = policies[LONG_TERM].weights_at_years(0.0)
+    draft = dataclasses.replace(draft, sleeves=tuple(sections), policies=policies,
+                                choices=choices, funding=funding)
+    return dataclasses.replace(draft, household=_household(ctx, total / total.sum()))
+
+
+
+def _household(ctx: PlanContext, w: FloatArray) -> HouseholdSection:
+    uni = ctx.market.universe
+    a = ctx.market.assumptions
+    tickers = list(ctx.family.tickers)
+    w = np.where(w >= WEIGHT_DISPLAY_THRESHOLD, w, 0.0)
+    w = w / w.sum()
+    mu = a.expected_return.reindex(tickers).to_numpy(float)
+    cov = a.covariance.reindex(index=tickers, columns=tickers).to_numpy(float)
+    er = float(w @ mu)
+    vol = float(np.sqrt(max(w @ cov @ w, 0.0)))
+    sharpe = (er - a.risk_free_rate) / vol if vol > 0 else 0.0
+    lines = tuple(
+        AllocationLine(t, uni[t].name, uni[t].asset_class, uni[t].broad_class, float(w[i]),
+                       float(w[i] * ctx.wealth), float(mu[i]), float(a.volatility[t]))
+        for i, t in sorted(enumerate(tickers), key=lambda it: -w[it[0]]) if w[i] > 0)
+    equity = float(sum(w[i] for i, t in enumerate(tickers) if uni[t].broad_class == "equity"))
+    binding = tuple(binding_constraints(w, cov, ctx.constraints))
+    return HouseholdSection(lines, {t: float(w[i]) for i, t in enumerate(tickers)}, er, vol,
+                            float(sharpe), equity, float(1.0 / np.sum(w ** 2)), binding)
+
+
+def household_stage(draft: PlanDraft) -> PlanDraft:
+    """The household section is formed with the sleeves; this stage checks it is there and
+    warns when the constraints kept the level's stocks share out of reach."""
+    ctx = draft.ctx
+    assert draft.household is not None, "sleeves_stage must run first"
+    out = draft
+    if ctx.max_equity_share + 1e-6 < ctx.risk.equity_share:
+        out = out.warn(
+            f"Your risk level {ctx.risk.level} would hold {ctx.risk.equity_share:.0%} stocks "
+            f"in long-horizon money; your constraints and the level's volatility guard allow "
+            f"at most {ctx.max_equity_share:.0%}.")
+    return out
+
+
+def accounts_stage(draft: PlanDraft) -> PlanDraft:
+    """Asset location and the tax-aware transition from today's lots."""
+    ctx = draft.ctx
+    if ctx.wealth <= 0 or draft.household is None:
+        return draft
+    excluded = {t: f"excluded by {ex.rule} ({ex.field})"
+                for ex in ctx.constraints.exclusions for t in ex.tickers}
+    try:
+        plans, summary, _ = plan_accounts(
+            ctx.profile, ctx.market, draft.household.weights, ctx.as_of,
+            reserve_amount=ctx.reserve_amount,
+            expected_return=ctx.market.assumptions.expected_return,
+            risk_aversion=ctx.risk.risk_aversion, excluded=excluded)
+    except (InfeasibleError, SolverError, TaxError) as exc:
+        return draft.warn(f"Per-account trades were not computed: {exc}")
+    return dataclasses.replace(draft, accounts=AccountsSection(plans, summary)).warn(
+        *summary.warnings)
+
+
+def _model_label(ctx: PlanContext, n_paths: int) -> str:
+    rates = marginal_rates(ctx.profile, ctx.as_of.year)
+    return (f"Monte Carlo of the plan's own policy: {n_paths:,} lognormal paths of the plan's "
+            "expected returns and covariance; each goal's sleeve follows its glide path, "
+            "rebalanced yearly, with its contributions and withdrawals, fund expenses and a "
+            f"{SimulationOptions().advisory_fee_bps:g} bp advisory fee; withdrawals taxed at "
+            f"{rates.ordinary + rates.state:.0%} ordinary / "
+            f"{rates.long_term + rates.niit + rates.state:.0%} capital gains ({rates.source})")
+
+
+def _withdrawal(ctx: PlanContext, draft: PlanDraft, n_paths: int) -> WithdrawalSection | None:
+    goal = next((g for g in sorted(ctx.profile.goals, key=lambda g: g.priority != "essential")
+                 if g.kind is GoalKind.INCOME), None)
+    if goal is None:
+        return None
+    uni = ctx.market.universe
+    er = np.array([uni[t].expense_ratio for t in uni.tickers])
+    fee = SimulationOptions().advisory_fee_bps
+    y = goal.years_until(as_of_year(ctx.as_of))
+    weights = draft.policies[goal.name].weights_at_years(0.0)
+    mc = withdrawal_analysis(weights, LognormalModel.from_assumptions(ctx.market.assumptions,
+                                                                      uni),
+                             goal.duration_years, expense_ratio=er, advisory_fee_bps=fee,
+                             n_paths=n_paths, seed=SIMULATION_SEED)
+    hist = withdrawal_analysis(weights, us_historical_model(uni), goal.duration_years,
+                               expense_ratio=er, advisory_fee_bps=fee)
+    sleeve = next(s for s in draft.sleeves if s.name == goal.name)
+    planned = goal.amount / sleeve.amount if sleeve.amount > 0 and y <= 1.0 else None
+    worst_year, worst_rate = hist.worst()
+    return WithdrawalSection(
+        goal.name, goal.duration_years, 0.90, y, planned, mc.sustainable_rate(0.90),
+        mc.success_rate(0.04), None if planned is None else mc.success_rate(planned),
+        hist.sustainable_rate(0.90), hist.success_rate(0.04),
+        None if planned is None else hist.success_rate(planned), len(hist.max_rates),
+        str(hist.labels[0]) if hist.labels else None,
+        str(hist.labels[-1]) if hist.labels else None,
+        None if worst_year is None else str(worst_year), float(worst_rate),
+        "pre-tax, inflation-adjusted withdrawals at the start of each year from the sleeve's "
+        "allocation at the start of the income, fees deducted; historical = every overlapping "
+        "window of US 1928-2024 (Damodaran) mapped to the universe by asset class")
+
+
+def goals_stage(draft: PlanDraft) -> PlanDraft:
+    """Simulate the policy the plan recommends; one probability per goal."""
+    ctx = draft.ctx
+    prof = ctx.profile
+    n = ctx.settings.goal_paths
+    if n <= 0 or not prof.goals:
+        return draft
+    model = LognormalModel.from_assumptions(ctx.market.assumptions, ctx.market.universe)
+    spec = policy_spec(draft)
+    result = simulate(spec, model, n, SIMULATION_SEED)
+    y0 = as_of_year(ctx.as_of)
+    replay = stored_paths(ctx)
+    assert replay is not None
+    policy = household_policy(draft)
+    opts = SimulationOptions()
+    outcomes = []
+    for j, g in enumerate(prof.goals):
+        out = goal_outcome(result, j, priority=g.priority.value,
+                           due_year=y0 + goal_due_step(g, ctx.as_of) / 12, amount=g.amount)
+        target = TARGET_PROBABILITY[g.priority.value]
+        if out.probability < target:
+            levers = raise_levers(prof, ctx.market, policy, ctx.as_of, j, target, replay,
+                                  n_paths=_n_stored(ctx), options=opts)
+            out = dataclasses.replace(out, levers=levers)
+        outcomes.append(out)
+    fan = result.fan_chart()
+    fan_points = tuple(FanPoint(int(y), *(float(fan.loc[y, f'p{p}']) for p in FAN_PERCENTILES))
+                       for y in fan.index)
+    alternatives = list(_alternatives(draft, replay, spec))
+    section = GoalsSection(tuple(outcomes), _model_label(ctx, n), result.n_paths,
+                           SIMULATION_SEED, weighted_success(result), fan_points,
+                           tuple(alternatives), _withdrawal(ctx, draft, n))
+    return dataclasses.replace(draft, goals=section)
+
+
+def _alternatives(draft: PlanDraft, replay: ReturnModel, spec: SimulationSpec
+                  ) -> list[Alternative]:
+    """Policies the plan did not choose, each next to the plan on the same stored paths."""
+    ctx = draft.ctx
+    prof = ctx.profile
+    out: list[Alternative] = []
+    plan_result = simulate(spec, replay, _n_stored(ctx))
+    plan_weighted = weighted_success(plan_result)
+    level_w = ctx.family.weights_at(ctx.max_equity_share)
+    one_pot = spec_from_profile(prof, ctx.market, level_w, ctx.as_of, SimulationOptions())
+    res = simulate(one_pot, replay, _n_stored(ctx))
+    out.append(Alternative(
+        "risk level only", f"One portfolio for every goal at your risk level "
+        f"({ctx.max_equity_share:.0%} stocks), no sleeves or glide paths: it would change "
+        "how much risk each goal takes as its date nears.",
+        f"the plan's Monte Carlo on {_n_stored(ctx)} stored paths, both policies",
+        "all goals (priority-weighted)", weighted_success(res), plan_weighted))
+    if len(ctx.family.shares) >= 2:
+        try:
+            fam = ctx.family
+            er = np.array([ctx.market.universe[t].expense_ratio for t in fam.tickers])
+            problem, tgt = dp_problem_for_profile(prof, ctx.market, ctx.as_of,
+                                                  fam.expected_return, fam.volatility,
+                                                  fam.weights @ er)
+            cmp_ = compare_dp_static(problem, prof.goals[tgt].name, fam.expected_return,
+                                     fam.volatility, n_paths=2_000, seed=SIMULATION_SEED,
+                                     n_grid=200)
+            j = tgt
+            out.append(Alternative(
+                "wealth-dependent policy (dynamic programming)",
+                f"Re-choose the household's stock share every year from its wealth to "
+                f"maximise the chance of '{cmp_.goal}' alone (Das et al. 2020), ignoring the "
+                "other goals' sleeves and your risk level's cap: it would take more risk when "
+                "behind and less when ahead.",
+                "annual lognormal DP on the household's whole wealth",
+                cmp_.goal, float(cmp_.dp_simulated[0]),
+                float(plan_result.goal_success[j].mean())))
+        except (OptimizationError, ValueError):
+            pass  # the DP needs a solvable problem; the plan itself does not depend on it
+    return out
+
+
+def dynamic_stage(draft: PlanDraft) -> PlanDraft:
+    """The dynamic policy: each sleeve's glide path and the rebalancing rule."""
+    ctx = draft.ctx
+    glides = []
+    for s in draft.sleeves:
+        pol = draft.policies[s.name]
+        if pol.glide is None or s.years_to_goal is None:
+            continue
+        glides.append(GoalGlide(s.name, s.kind, float(s.years_to_goal), pol.glide,
+                                s.equity_share_now, s.glide))
+    reasons = (
+        "Each goal has its own sleeve whose stock share falls as the goal nears (never above "
+        f"your risk level's {ctx.max_equity_share:.0%}), so a late market fall cannot wreck a "
+        "goal with no time to recover.",
+        "The sleeves are rebalanced to their glide paths once a year (the Monte Carlo models "
+        f"this); between reviews, rebalance when any weight drifts more than "
+        f"{DRIFT_ABS_BAND:.0%} points or {DRIFT_REL_BAND:.0%} of its target.",
+        "The market-regime overlay is off: out of sample, after costs, it did not beat simple "
+        "allocations (docs/evaluation.md).",
+    )
+    policy = DynamicPolicy(tuple(glides), DRIFT_ABS_BAND, DRIFT_REL_BAND, REGIME_OVERLAY_DEFAULT,
+                           reasons)
+    return dataclasses.replace(draft, dynamic=policy)
+
+
+def household_frame(draft: PlanDraft) -> pd.DataFrame:
+    """Sleeves × assets, today's money (for tests and the report)."""
+    rows = {s.name: {t: w * s.amount for t, w in s.weights.items()} for s in draft.sleeves}
+    return pd.DataFrame(rows).T.fillna(0.0)
+
+
+
+def esg_stage(draft: PlanDraft) -> PlanDraft:
+    """The ESG section, only when the investor expressed ESG preferences; the reasons of any
+    screened fund the plan added are warnings either way (the cost of values comes from the
+    orchestrator's baseline run)."""
+    ctx = draft.ctx
+    draft = draft.warn(*(f.reason for f in ctx.added_funds))
+    if not (ctx.esg_always or has_esg_preferences(ctx.profile.preferences)):
+        return draft
+    assert draft.household is not None
+    rep = esg_report(ctx, draft.household, added=ctx.added_funds)
+    return dataclasses.replace(draft, esg=rep).warn(*rep.warnings)
