@@ -11,7 +11,9 @@ every account type, gains and losses in taxable lots), not to be a census of US 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TypeVar
 
 import numpy as np
 
@@ -62,15 +64,25 @@ RETIREMENT_SPENDING_SHARE = (0.5, 0.8)
 by Social Security or a pension."""
 LIFE_END_AGE = 95
 """Retirement income is planned to this age (a longevity planning age)."""
-HOME_GOAL = {"p_if_under_45": 0.5, "years": (2, 10), "income_multiple": (0.4, 1.2)}
-"""House deposit: important lump sum."""
+@dataclass(frozen=True)
+class LumpGoalDraw:
+    """A lump-sum goal drawn with ``probability``, due in ``years`` (uniform), costing
+    ``income_multiple`` (uniform) × income."""
+
+    probability: float
+    years: tuple[float, float]
+    income_multiple: tuple[float, float]
+
+
+HOME_GOAL = LumpGoalDraw(0.5, (2, 10), (0.4, 1.2))
+"""House deposit (working households under 45): important lump sum."""
 CHILDREN = ((0, 0.45), (1, 0.2), (2, 0.25), (3, 0.1))
 """Dependants of households under 55; each child's age is uniform 0–17 and college (important,
 four years of income from age 18) costs uniform $15k–$35k a year."""
 COLLEGE_COST = (15_000.0, 35_000.0)
-NEAR_ESSENTIAL = {"p": 0.15, "years": (1, 3), "income_multiple": (0.2, 0.6)}
+NEAR_ESSENTIAL = LumpGoalDraw(0.15, (1, 3), (0.2, 0.6))
 """A near essential lump sum (medical, a car the job needs)."""
-ASPIRATIONAL = {"p": 0.5, "years": (1, 8), "income_multiple": (0.1, 0.5)}
+ASPIRATIONAL = LumpGoalDraw(0.5, (1, 8), (0.1, 0.5))
 """Travel, sabbatical: aspirational lump sum."""
 EARMARKED_SHARE = (0.0, 0.5)
 """Savings already set aside for each non-retirement goal as a share of its amount."""
@@ -103,7 +115,10 @@ def _bracket(table: tuple[tuple[float, float], ...], x: float) -> float:
     return next(rate for top, rate in table if x <= top)
 
 
-def _choice(rng: np.random.Generator, table: tuple[tuple[object, float], ...]) -> object:
+T = TypeVar("T")
+
+
+def _choice(rng: np.random.Generator, table: tuple[tuple[T, float], ...]) -> T:
     values, probs = zip(*table, strict=True)
     return values[int(rng.choice(len(values), p=np.asarray(probs) / sum(probs)))]
 
@@ -112,7 +127,8 @@ def _uniform(rng: np.random.Generator, bounds: tuple[float, float]) -> float:
     return float(rng.uniform(*bounds))
 
 
-def _lots(rng: np.random.Generator, value: float, market: Market, as_of: date) -> list[dict]:
+def _lots(rng: np.random.Generator, value: float, market: Market, as_of: date
+          ) -> list[dict[str, object]]:
     k = int(rng.integers(2, 5))
     funds = rng.choice(HELD_FUNDS, size=k, replace=False)
     shares = rng.dirichlet(np.ones(k))
@@ -145,7 +161,7 @@ def synthetic_household(rng: np.random.Generator, market: Market, index: int = 0
     InvestorProfile
     """
     age = int(rng.integers(AGE_RANGE[0], AGE_RANGE[1] + 1))
-    retirement_age = int(_choice(rng, RETIREMENT_AGES))  # type: ignore[call-overload]
+    retirement_age = _choice(rng, RETIREMENT_AGES)
     retired = age >= retirement_age
     work_income = float(np.clip(INCOME_MEDIAN * np.exp(rng.normal(0, INCOME_LOG_SD)),
                                 *INCOME_BOUNDS))
@@ -160,7 +176,7 @@ def synthetic_household(rng: np.random.Generator, market: Market, index: int = 0
     taxable_income = max(0.0, income - _STD_DEDUCTION[filing])
     rates = {"ordinary": _bracket(_ORDINARY[filing], taxable_income),
              "long_term_gains": _bracket(_LTCG[filing], taxable_income),
-             "state": float(_choice(rng, STATE_RATES))}  # type: ignore[arg-type]
+             "state": _choice(rng, STATE_RATES)}
 
     # Accounts: split of wealth, lots, contributions.
     split = rng.dirichlet(ACCOUNT_DIRICHLET)
@@ -182,21 +198,21 @@ def synthetic_household(rng: np.random.Generator, market: Market, index: int = 0
                          "lots": _lots(rng, value - cash, market, as_of) if value > 0 else []})
 
     # Goals.
-    goals: list[dict] = []
+    goals: list[dict[str, object]] = []
     goal_savings = 0.0
 
     def earmark(amount: float) -> float:
         return round(amount * _uniform(rng, EARMARKED_SHARE), 2)
 
-    if not retired and age < 45 and rng.random() < HOME_GOAL["p_if_under_45"]:
+    if not retired and age < 45 and rng.random() < HOME_GOAL.probability:
         c = savings * GOAL_SAVINGS_SHARE["home"]
-        amount = work_income * _uniform(rng, HOME_GOAL["income_multiple"])  # type: ignore[arg-type]
+        amount = work_income * _uniform(rng, HOME_GOAL.income_multiple)
         goals.append({"name": "Home deposit", "amount": round(amount, 2),
-                      "years": round(_uniform(rng, HOME_GOAL["years"]), 1),  # type: ignore[arg-type]
+                      "years": round(_uniform(rng, HOME_GOAL.years), 1),
                       "priority": "important", "current_savings": earmark(amount),
                       "annual_contribution": round(c, 2)})
         goal_savings += c
-    children = int(_choice(rng, CHILDREN)) if age < 55 else 0  # type: ignore[call-overload]
+    children = _choice(rng, CHILDREN) if age < 55 else 0
     for child in range(children):
         child_age = int(rng.integers(0, 18))
         cost = _uniform(rng, COLLEGE_COST)
@@ -206,19 +222,19 @@ def synthetic_household(rng: np.random.Generator, market: Market, index: int = 0
                       "priority": "important", "current_savings": earmark(cost * 4),
                       "annual_contribution": round(c, 2)})
         goal_savings += c
-    if rng.random() < NEAR_ESSENTIAL["p"]:
-        amount = work_income * _uniform(rng, NEAR_ESSENTIAL["income_multiple"])  # type: ignore[arg-type]
+    if rng.random() < NEAR_ESSENTIAL.probability:
+        amount = work_income * _uniform(rng, NEAR_ESSENTIAL.income_multiple)
         c = savings * GOAL_SAVINGS_SHARE["near"]
         goals.append({"name": "Essential purchase", "amount": round(amount, 2),
-                      "years": round(_uniform(rng, NEAR_ESSENTIAL["years"]), 1),  # type: ignore[arg-type]
+                      "years": round(_uniform(rng, NEAR_ESSENTIAL.years), 1),
                       "priority": "essential", "current_savings": earmark(amount),
                       "annual_contribution": round(c, 2)})
         goal_savings += c
-    if rng.random() < ASPIRATIONAL["p"]:
-        amount = work_income * _uniform(rng, ASPIRATIONAL["income_multiple"])  # type: ignore[arg-type]
+    if rng.random() < ASPIRATIONAL.probability:
+        amount = work_income * _uniform(rng, ASPIRATIONAL.income_multiple)
         c = savings * GOAL_SAVINGS_SHARE["aspirational"]
         goals.append({"name": "Travel", "amount": round(amount, 2),
-                      "years": round(_uniform(rng, ASPIRATIONAL["years"]), 1),  # type: ignore[arg-type]
+                      "years": round(_uniform(rng, ASPIRATIONAL.years), 1),
                       "priority": "aspirational", "current_savings": earmark(amount),
                       "annual_contribution": round(c, 2)})
         goal_savings += c
@@ -238,7 +254,7 @@ def synthetic_household(rng: np.random.Generator, market: Market, index: int = 0
         raw = (n - 1) / 2 + RISK_ITEM_SCALE * (z + rng.normal(0, RISK_ITEM_NOISE))
         answers[q.key] = int(np.clip(round(raw), 0, n - 1))
 
-    employment = "retired" if retired else str(_choice(rng, EMPLOYMENT))  # type: ignore[arg-type]
+    employment = "retired" if retired else _choice(rng, EMPLOYMENT)
     data = {
         "name": f"Synthetic household {index}", "age": age, "as_of": as_of.isoformat(),
         "annual_income": round(income, 2), "annual_expenses": round(expenses, 2),
@@ -293,13 +309,13 @@ def population_assumptions() -> list[tuple[str, str]]:
                             f"{RETIREMENT_SPENDING_SHARE[0]:.0%}–{RETIREMENT_SPENDING_SHARE[1]:.0%} "
                             "of spending a year (today's money), funded by the savings not "
                             "directed elsewhere (growing 2 %/yr)"),
-        ("house deposit", f"under 45 and working: probability {HOME_GOAL['p_if_under_45']:.0%}, "
+        ("house deposit", f"under 45 and working: probability {HOME_GOAL.probability:.0%}, "
                           "important, in 2–10 years, 0.4–1.2 × income"),
         ("college", f"households under 55: children {kids}; each child aged 0–17, four years "
                     f"of ${COLLEGE_COST[0]:,.0f}–${COLLEGE_COST[1]:,.0f} a year from 18, important"),
-        ("near essential goal", f"probability {NEAR_ESSENTIAL['p']:.0%}, in 1–3 years, "
+        ("near essential goal", f"probability {NEAR_ESSENTIAL.probability:.0%}, in 1–3 years, "
                                 "0.2–0.6 × income"),
-        ("aspirational goal", f"probability {ASPIRATIONAL['p']:.0%}, in 1–8 years, "
+        ("aspirational goal", f"probability {ASPIRATIONAL.probability:.0%}, in 1–8 years, "
                               "0.1–0.5 × income"),
         ("earmarked savings", f"uniform {EARMARKED_SHARE[0]:.0%}–{EARMARKED_SHARE[1]:.0%} of each "
                               "non-retirement goal's amount; savings shares per goal "
