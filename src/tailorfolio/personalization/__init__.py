@@ -1,7 +1,7 @@
 """The value of personalization, measured (issue 11, item 8).
 
-The personalized plan's own simulation (:func:`personalized_spec`, one adapter — a placeholder
-until the plan rework lands) is compared on common random numbers with a 60/40 fund, a
+The personalized plan's own simulation (:func:`personalized_spec`, one adapter: the plan
+rework's simulation of its recommendation) is compared on common random numbers with a 60/40 fund, a
 target-date fund and today's risk-level-only plan, on the bundled investors and a seeded
 synthetic population (:func:`synthetic_population`): priority-weighted goal success,
 certainty-equivalent after-tax terminal wealth, lifetime taxes and turnover, each with standard
@@ -20,6 +20,7 @@ from tailorfolio.personalization._metrics import (
     policy_summary,
 )
 from tailorfolio.personalization._policies import (
+    ADAPTERS,
     BASELINES,
     EVALUATION_FRAME,
     PERSONALIZED,
@@ -29,6 +30,8 @@ from tailorfolio.personalization._policies import (
     fund_sleeves_by_need,
     naive_transition,
     personalized_spec,
+    pipeline_spec,
+    placeholder_spec,
     risk_only_spec,
     sixty_forty_spec,
     target_date_spec,
@@ -49,11 +52,11 @@ from tailorfolio.personalization._runner import (
 )
 
 __all__ = [
-    "ANCHORS", "AS_OF", "BASELINES", "DEFAULT_PATHS", "EVALUATION_FRAME", "GAMMA", "METRICS",
+    "ADAPTERS", "ANCHORS", "AS_OF", "BASELINES", "DEFAULT_PATHS", "EVALUATION_FRAME", "GAMMA", "METRICS",
     "PERSONALIZED", "EvaluationFrame", "HouseholdEvaluation", "PathOutcomes", "PolicySpec",
     "PopulationEvaluation", "apply_frame", "certainty_equivalent", "evaluate_household",
     "evaluate_population", "fund_sleeves_by_need", "household_seed", "naive_transition",
     "paired_ce_difference", "paired_summary", "path_outcomes", "personalization_markdown",
-    "personalized_spec", "policy_summary", "population_assumptions", "risk_only_spec",
+    "personalized_spec", "pipeline_spec", "placeholder_spec", "policy_summary", "population_assumptions", "risk_only_spec",
     "sixty_forty_spec", "synthetic_household", "synthetic_population", "target_date_spec",
 ]

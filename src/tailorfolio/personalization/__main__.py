@@ -11,6 +11,7 @@ from pathlib import Path
 from tailorfolio.examples import EXAMPLE_PROFILES, load_example_profile
 from tailorfolio.market import default_market
 from tailorfolio.personalization._markdown import personalization_markdown
+from tailorfolio.personalization._policies import ADAPTERS
 from tailorfolio.personalization._runner import (
     DEFAULT_PATHS,
     evaluate_household,
@@ -27,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--paths", type=int, default=DEFAULT_PATHS)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--jobs", type=int, default=1, help="worker processes")
+    ap.add_argument("--adapter", choices=sorted(ADAPTERS), default="plan",
+                    help="personalized policy: the plan's own simulation, or the stand-in")
     ap.add_argument("--out", type=Path, default=Path("docs/personalization.md"))
     args = ap.parse_args(argv)
 
@@ -35,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     bundled = {}
     for i, name in enumerate(sorted(EXAMPLE_PROFILES)):
         bundled[name] = evaluate_household(load_example_profile(name), market,
+                                           personalized=ADAPTERS[args.adapter],
                                            n_paths=args.paths,
                                            seed=household_seed(args.seed, i, stream=1))
         print(f"{name}: {bundled[name].seconds:.2f} s", file=sys.stderr)
@@ -47,13 +51,16 @@ def main(argv: list[str] | None = None) -> int:
                 el = time.perf_counter() - t0
                 print(f"{done}/{total} households, {el:,.0f} s", file=sys.stderr)
 
-        population = evaluate_population(profiles, market, n_paths=args.paths, seed=args.seed,
+        population = evaluate_population(profiles, market,
+                                         personalized=ADAPTERS[args.adapter],
+                                         n_paths=args.paths, seed=args.seed,
                                          jobs=args.jobs, progress=progress)
-    command = ("make evaluate-plans" if (args.households, args.paths, args.seed) == (
-        1000, DEFAULT_PATHS, 0) else
-        f"python -m tailorfolio.personalization --households {args.households} --paths "
-        f"{args.paths} --seed {args.seed}")
-    text = personalization_markdown(bundled, population, command=command)
+    command = ("make evaluate-plans" if (args.households, args.paths, args.seed, args.adapter)
+               == (1000, DEFAULT_PATHS, 0, "plan") else
+               f"python -m tailorfolio.personalization --households {args.households} --paths "
+               f"{args.paths} --seed {args.seed} --adapter {args.adapter}")
+    text = personalization_markdown(bundled, population, command=command,
+                                    adapter=args.adapter)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     print(f"wrote {args.out} in {time.perf_counter() - t0:,.0f} s", file=sys.stderr)

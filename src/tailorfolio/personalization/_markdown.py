@@ -173,6 +173,27 @@ def _population_section(pop: PopulationEvaluation) -> list[str]:
     return out
 
 
+def _adapter_note(adapter: str) -> list[str]:
+    if adapter == "placeholder":
+        return ["> **Status: the personalized policy is the PLACEHOLDER** "
+                "(`personalization.placeholder_spec`, written before the plan rework landed): "
+                "`tailorfolio.plan(profile)`'s weights split into a growth sleeve (equity and "
+                "real assets) and a safe sleeve (bonds and cash), one pot per dated goal "
+                "following the plan's glide path for that goal, today's money divided among "
+                "the goals by need (each dated goal gets at least its earmarked savings and up "
+                "to its remaining need in today's money, taxable then Roth money first; "
+                "retirement keeps the rest; what is left of a sleeve after its goal is swept "
+                "into the retirement sleeve). Its numbers are not the plan's.", ""]
+    return ["> **The personalized policy** is `personalization.personalized_spec`, the one "
+            "adapter the evaluation calls; it returns the plan pipeline's own simulation of "
+            "what the plan recommends (`planning` sleeves and household stages, then "
+            "`policy_spec`: each goal's sleeve funded and given its glide path, one household "
+            "pot following the sum of the sleeves, the tax stage's marginal rates), with the "
+            "same rebalancing, rebalancing-tax and transition frame as the baselines (below). "
+            "The plan's tax-aware transition and asset location are not part of that "
+            "simulation, so they cannot show up here yet.", ""]
+
+
 FULL_POPULATION = 1000
 """Households the issue asks for (``make evaluate-plans``)."""
 
@@ -188,7 +209,8 @@ def _check_run_note(population: PopulationEvaluation | None) -> list[str]:
 
 def personalization_markdown(bundled: dict[str, HouseholdEvaluation],
                              population: PopulationEvaluation | None,
-                             *, command: str = "make evaluate-plans") -> str:
+                             *, command: str = "make evaluate-plans",
+                             adapter: str = "plan") -> str:
     """The report.
 
     Parameters
@@ -197,6 +219,8 @@ def personalization_markdown(bundled: dict[str, HouseholdEvaluation],
     population : PopulationEvaluation, optional
     command : str
         How the file was produced (quoted at the top).
+    adapter : str
+        ``plan`` (the plan's own simulation) or ``placeholder`` (the stand-in).
 
     Returns
     -------
@@ -212,19 +236,7 @@ def personalization_markdown(bundled: dict[str, HouseholdEvaluation],
         + ("" if command.startswith("python -m") else " (`python -m tailorfolio.personalization`)")
         + "; do not edit by hand. Issue 11, item 8.",
         "",
-        "> **Status: the personalized policy is a PLACEHOLDER.** It is "
-        "`tailorfolio.personalization.personalized_spec`, which today builds the plan's "
-        "simulation from what exists: `tailorfolio.plan(profile)`'s weights split into a growth "
-        "sleeve (equity and real assets) and a safe sleeve (bonds and cash), one pot per dated "
-        "goal (\"dedicated\" mode) following the plan's glide path for that goal (the lump-sum "
-        "or retirement template scaled to the plan's growth share), today's money divided "
-        "among the goals by need (each dated goal gets at least its earmarked savings and up "
-        "to its remaining need in today's money, taxable then Roth money first; retirement "
-        "keeps the rest; what is left of a sleeve after its goal is swept into the retirement "
-        "sleeve), 5/25 drift bands. When the plan rework lands, that one function "
-        "returns the new plan's own simulation spec and this file is regenerated; the numbers "
-        "below are those of the placeholder, not of the new plan.",
-        "",
+        *_adapter_note(adapter),
         *_check_run_note(population),
         "## Method",
         "",
@@ -236,8 +248,9 @@ def personalization_markdown(bundled: dict[str, HouseholdEvaluation],
         "| target-date fund | the same stocks and bonds along a Vanguard-style glide path by "
         "age (90 % stocks until 25 years before 65, 50 % at 65, 30 % at 72 and after; "
         "`GlidePath.retirement()`), one household pot |",
-        "| risk-level-only plan | today's plan: `tailorfolio.plan(profile)`'s mean-variance "
-        "weights at the questionnaire risk level, held static as one household pot |",
+        "| risk-level-only plan | one portfolio for every goal: the plan's own portfolio "
+        "family at the questionnaire risk level's equity ceiling (the plan's \"risk level "
+        "only\" alternative), held static as one household pot — no sleeves, no glide path |",
         "",
         "Everything except the allocation is the same for every policy: the profile's goals "
         "(amounts in today's money, dates, priorities), deposits and account types "

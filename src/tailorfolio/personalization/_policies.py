@@ -8,16 +8,13 @@ drift-band rebalancing (Vanguard's 5/25 rule, reviewed monthly) with the capital
 rebalancing sales realize in taxable money, and a one-off transition from the current lots to the
 policy's starting weights (:func:`naive_transition`).
 
-The personalized policy lives in ONE function, :func:`personalized_spec`. It is a
-**placeholder** until the plan rework (issue 11, items 3–4) lands: today it takes
-``tailorfolio.plan(profile)``'s weights, splits them into a growth sleeve (equity and real
-assets) and a safe sleeve (bonds and cash), and funds each dated goal from its own pot
-("dedicated" mode) that follows the plan's own glide path for that goal
-(``dynamic.personal_glide_path``: the Betterment-style lump-sum or target-date-style retirement
-template scaled to the plan's growth share), with today's money divided among the pots by need
-(:func:`fund_sleeves_by_need`), and what is left of a sleeve after its goal swept into the
-retirement sleeve. The new pipeline will replace its body with the new plan's own
-simulation spec.
+The personalized policy lives in ONE function, :func:`personalized_spec`. It now returns the
+plan rework's own simulation of what the plan recommends (:func:`pipeline_spec`: the sleeves
+funded and given their glide paths, one household pot following their sum), with the same
+frame as the baselines. :func:`placeholder_spec` is the stand-in written before the rework
+landed (``tailorfolio.plan(profile)``'s weights split into a growth and a safe sleeve, one pot
+per goal on the plan's glide path for it, money divided by need, finished sleeves swept into
+retirement), kept so that the two can be compared.
 """
 
 from __future__ import annotations
@@ -33,7 +30,11 @@ from tailorfolio.dynamic import GlidePath, personal_glide_path
 from tailorfolio.goals import SimulationOptions, spec_from_profile
 from tailorfolio.goals._from_profile import goal_due_step
 from tailorfolio.market._market import Market
-from tailorfolio.planning import PlanSettings, build_plan
+from tailorfolio.errors import DataError
+from tailorfolio.optimize import PortfolioOptimizer
+from tailorfolio.planning import PlanContext, PlanSettings, build_plan
+from tailorfolio.planning._build import prepare, run_stages
+from tailorfolio.planning._stages import household_stage, policy_spec, sleeves_stage
 from tailorfolio.profile import InvestorProfile
 from tailorfolio.profile._enums import AccountType, GoalKind
 from tailorfolio.profile._investor import TaxRates
@@ -217,22 +218,80 @@ def target_date_spec(profile: InvestorProfile, market: Market, as_of: date) -> S
     return apply_frame(dataclasses.replace(base, pots=pots), profile, market)
 
 
+_CONTEXT_MEMO: OrderedDict[tuple[object, ...], PlanContext] = OrderedDict()
+
+
+def _context(profile: InvestorProfile, market: Market, as_of: date) -> PlanContext:
+    """The plan pipeline's resolved inputs (risk level, portfolio family) for ``profile``.
+
+    The adapter and the risk-only baseline both need them for the same household and they
+    cost most of a household's time, so the last few are memoised (the stages read the
+    context and never change it)."""
+    key = (profile.model_dump_json(), id(market), tuple(market.universe.tickers), as_of)
+    if key in _CONTEXT_MEMO:
+        _CONTEXT_MEMO.move_to_end(key)
+        return _CONTEXT_MEMO[key]
+    settings = PlanSettings(goal_paths=0)
+    ctx = prepare(profile, market, settings, as_of, PortfolioOptimizer(solvers=settings.solvers))
+    _CONTEXT_MEMO[key] = ctx
+    while len(_CONTEXT_MEMO) > _PLAN_MEMO_SIZE:
+        _CONTEXT_MEMO.popitem(last=False)
+    return ctx
+
+
 def risk_only_spec(profile: InvestorProfile, market: Market, as_of: date) -> SimulationSpec:
-    """(c) Today's plan: ``tailorfolio.plan(profile)``'s mean-variance weights at the
-    questionnaire risk level, held static as one household pot."""
+    """(c) The risk-level-only plan: one portfolio for every goal, the plan's own portfolio
+    family at the questionnaire risk level's equity ceiling (what the plan calls its "risk
+    level only" alternative), held static as one household pot: no sleeves, no glide path."""
+    ctx = _context(profile, market, as_of)
     tickers = tuple(market.universe.tickers)
-    w = _vector(_today_plan_weights(profile, market, as_of), tickers)
+    w_fam = ctx.family.weights_at(ctx.max_equity_share)
+    w = _vector(dict(zip(ctx.family.tickers, w_fam, strict=True)), tickers)
     return apply_frame(_household(profile, market, as_of, w), profile, market)
+
+
+def pipeline_spec(profile: InvestorProfile, market: Market, as_of: date) -> SimulationSpec:
+    """The plan rework's own simulation of what it recommends (``planning`` stages: sleeves
+    funded and given their glide paths, the household pot following the sum of the sleeves,
+    the tax stage's marginal rates), with the evaluation frame's rebalancing bands, taxes on
+    rebalancing gains and pro-rata transition applied like every baseline's."""
+    ctx = _context(profile, market, as_of)
+    draft = run_stages(ctx, (sleeves_stage, household_stage))
+    spec = policy_spec(draft)
+    if tuple(spec.tickers) != tuple(market.universe.tickers):
+        raise DataError(
+            f"The plan was simulated on {list(spec.tickers)} but the evaluation market has "
+            f"{list(market.universe.tickers)}.", field="market",
+            fix="evaluate in the market the plan resolves (esg.resolve_market)")
+    return apply_frame(spec, profile, market)
 
 
 def personalized_spec(profile: InvestorProfile, market: Market, as_of: date) -> SimulationSpec:
     """The personalized plan's own simulation — THE adapter the evaluation calls.
 
-    PLACEHOLDER until the plan rework lands (see the module docstring): today's plan weights,
-    a growth and a safe sleeve, one pot per goal following the plan's glide path for that goal
-    (scaled to the plan's growth share), 5/25 drift bands, the evaluation frame's taxes and
-    transition. Replace the body with the new plan's simulation spec; nothing else in the
-    evaluation needs to change.
+    Now the plan rework's simulation of what it recommends (:func:`pipeline_spec`). Swap the
+    body to evaluate anything else (e.g. :func:`placeholder_spec`, the stand-in used before
+    the rework landed); nothing else in the evaluation needs to change.
+
+    Parameters
+    ----------
+    profile : InvestorProfile
+    market : Market
+        Its universe fixes the asset order of the returned spec.
+    as_of : date
+
+    Returns
+    -------
+    SimulationSpec
+    """
+    return pipeline_spec(profile, market, as_of)
+
+
+def placeholder_spec(profile: InvestorProfile, market: Market, as_of: date) -> SimulationSpec:
+    """The stand-in written before the plan rework landed (kept for comparison): the plan's
+    weights, a growth and a safe sleeve, one pot per goal following the plan's glide path for
+    that goal (scaled to the plan's growth share), today's money divided by need, 5/25 drift
+    bands, the evaluation frame's taxes and transition.
 
     Parameters
     ----------
@@ -357,3 +416,6 @@ BASELINES: dict[str, PolicySpec] = {
 }
 """The baselines, in the order the report shows them."""
 PERSONALIZED = "personalized plan"
+
+ADAPTERS: dict[str, PolicySpec] = {"plan": personalized_spec, "placeholder": placeholder_spec}
+"""Adapters selectable from the command line (``--adapter``)."""

@@ -22,7 +22,7 @@ from datetime import date
 import numpy as np
 
 from tailorfolio.errors import TailorfolioError
-from tailorfolio.esg import market_for_profile
+from tailorfolio.esg import resolve_market
 from tailorfolio.market._market import Market
 from tailorfolio.personalization._metrics import (
     GAMMA,
@@ -92,7 +92,8 @@ def evaluate_household(profile: InvestorProfile, market: Market, *,
     ----------
     profile : InvestorProfile
     market : Market
-        The ESG-screened funds are added when the profile opts in (as the plan does).
+        Resolved as the plan resolves it (``esg.resolve_market``: screened funds added where
+        the profile's exclusions empty a class), and used by every policy.
     personalized : callable
         ``(profile, market, as_of) -> SimulationSpec``; the default is the package's adapter.
     baselines : mapping of name to such callables
@@ -113,7 +114,7 @@ def evaluate_household(profile: InvestorProfile, market: Market, *,
         When a policy cannot be built for the profile (e.g. an infeasible plan).
     """
     t0 = time.perf_counter()
-    market = market_for_profile(profile, market)
+    market = resolve_market(profile, market)[0]  # the market the plan itself is made in
     as_of = as_of or profile.as_of or AS_OF
     policies: dict[str, PolicySpec] = {PERSONALIZED: personalized, **baselines}
     specs = {name: fn(profile, market, as_of) for name, fn in policies.items()}
@@ -201,27 +202,31 @@ def household_seed(seed: int, index: int, stream: int = 0) -> int:
     return int(np.random.SeedSequence([seed, stream, index]).generate_state(1)[0])
 
 
-def _one(args: tuple[InvestorProfile, Market, int, int, float]
+def _one(args: tuple[InvestorProfile, Market, int, int, float, PolicySpec]
          ) -> HouseholdEvaluation | tuple[str, str]:
-    profile, market, n_paths, seed, gamma = args
+    profile, market, n_paths, seed, gamma, personalized = args
     try:
         with single_threaded_blas():
-            return evaluate_household(profile, market, n_paths=n_paths, seed=seed, gamma=gamma)
+            return evaluate_household(profile, market, personalized=personalized,
+                                      n_paths=n_paths, seed=seed, gamma=gamma)
     except TailorfolioError as exc:
         return (profile.name, f"{type(exc).__name__}: {exc}")
 
 
 def evaluate_population(profiles: Iterable[InvestorProfile], market: Market, *,
+                        personalized: PolicySpec = personalized_spec,
                         n_paths: int = DEFAULT_PATHS, seed: int = 0, gamma: float = GAMMA,
                         jobs: int = 1,
                         progress: Callable[[int, int], None] | None = None
                         ) -> PopulationEvaluation:
-    """Evaluate the default adapter and baselines on every profile.
+    """Evaluate the adapter and the baselines on every profile.
 
     Parameters
     ----------
     profiles : iterable of InvestorProfile
     market : Market
+    personalized : callable
+        The adapter (a module-level function, so that worker processes can receive it).
     n_paths : int
     seed : int
         Household ``i`` replays the paths seeded by :func:`household_seed` (seed, i).
@@ -237,7 +242,7 @@ def evaluate_population(profiles: Iterable[InvestorProfile], market: Market, *,
     """
     t0 = time.perf_counter()
     profiles = list(profiles)
-    tasks = [(p, market, n_paths, household_seed(seed, i), gamma)
+    tasks = [(p, market, n_paths, household_seed(seed, i), gamma, personalized)
              for i, p in enumerate(profiles)]
     done: list[HouseholdEvaluation | tuple[str, str]] = []
     if jobs > 1:
