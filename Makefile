@@ -50,7 +50,8 @@ evaluate: $(STAMP)
 
 # The value of personalization: the plan vs a 60/40 fund, a target-date fund and the
 # risk-level-only plan on the bundled investors and 1,000 synthetic households, 200 paths each,
-# on common random numbers (docs/personalization.md; about 1 s per household per core).
+# on common random numbers (docs/personalization.md; about 1.5 s per household per core,
+# so ~25 min on one core, ~13 min with EVALUATE_JOBS=2).
 # EVALUATE_JOBS=2 uses both cores of a quiet machine.
 EVALUATE_JOBS ?= 1
 evaluate-plans: $(STAMP)

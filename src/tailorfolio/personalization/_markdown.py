@@ -87,8 +87,9 @@ def _reading(pop: PopulationEvaluation, diffs: dict[str, dict[str, tuple[float, 
                              f"{METRIC_LABELS[m].split(' (')[0]} "
                              f"({_pm(m, *d[m], diff=True)})")
             else:
-                parts.append(f"no clear difference on {METRIC_LABELS[m].split(' (')[0]}")
-        out.append(f"- Against the **{b}**, the personalized policy is " + "; ".join(parts)
+                parts.append(f"no differently, within 2 SE, on "
+                             f"{METRIC_LABELS[m].split(' (')[0]}")
+        out.append(f"- Against the **{b}**, the personalized policy does " + "; ".join(parts)
                    + ".")
     out += ["", "A policy can lose on goal success and win on the certainty equivalent (or the "
             "reverse): success counts goals met in full, while the CE of terminal wealth is "
