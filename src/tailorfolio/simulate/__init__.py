@@ -27,6 +27,7 @@ from tailorfolio.simulate._spec import (
     ACCOUNT_TYPES,
     GoalSchedule,
     Pot,
+    RebalanceBand,
     SimulationSpec,
     TaxTreatment,
 )
@@ -34,7 +35,7 @@ from tailorfolio.simulate._spec import (
 __all__ = [
     "ACCOUNT_TYPES", "DEFAULT_CHUNK_SIZE", "FAN_PERCENTILES", "HISTORY_PROXY",
     "BootstrapModel", "GoalSchedule", "HistoricalWindowsModel", "LognormalModel", "Pot",
-    "RegimeParameters", "RegimeSwitchingModel", "ReplayModel", "ReturnModel", "SimulationResult",
+    "RebalanceBand", "RegimeParameters", "RegimeSwitchingModel", "ReplayModel", "ReturnModel", "SimulationResult",
     "SimulationSpec", "TaxTreatment", "simulate", "us_bootstrap_model", "us_historical_model",
     "us_history_for", "freeze",
 ]

@@ -8,9 +8,16 @@ reproducible for a given ``(seed, chunk_size)``.
 
 Order of events in month ``t`` (start of month): record the yearly snapshot (when ``t`` is a
 multiple of 12), deposits (bought at the month's target weights), goal withdrawals in priority
-order (sold pro rata across assets; tax buckets in the order of :class:`TaxTreatment`),
-rebalancing (every ``rebalance_every_months``), then the month's returns net of fees and the
-month's inflation.
+order (sold pro rata across assets; tax buckets in the order of :class:`TaxTreatment`), sweeps
+of finished sleeves into their receiving pots (``Pot.sweep_to``), rebalancing (every ``rebalance_every_months``, and on the paths whose weights left the drift
+band when the spec has one), then the month's returns net of fees and the month's inflation.
+
+Accounting per path: taxes on withdrawals and (when the spec's tax treatment says so) on the
+gains realized by rebalancing sales; turnover, the sum over rebalancing trades of
+``sum |trade| / household wealth`` (buys and sells both counted, so switching 10 % of a
+portfolio from one fund to another is 0.2); and the after-tax liquidation value at the end
+(taxable money less capital-gains tax on its gain, traditional money less ordinary tax, Roth
+as is). None of it is computed in a month without a trade, so it costs nothing measurable.
 """
 
 from __future__ import annotations
@@ -45,6 +52,11 @@ class _ChunkOut:
     taxes_real: FloatArray  # (p,)
     final_nominal: FloatArray  # (p,)
     final_price_level: FloatArray  # (p,)
+    gains_taxes_real: FloatArray  # (p,)
+    turnover: FloatArray  # (p,)
+    rebalances: FloatArray  # (p,) pot-rebalancing events
+    final_after_tax_real: FloatArray  # (p,)
+    final_balance_real: FloatArray  # (3, p)
 
 
 def _withdraw(vals: FloatArray, basis: FloatArray, need: FloatArray, spec: SimulationSpec,
@@ -107,7 +119,9 @@ def _run_chunk(spec: SimulationSpec, model: ReturnModel, rng: np.random.Generato
     price = np.ones(p)
     out = _ChunkOut(np.empty((spec.n_years + 1, p)), np.zeros((n_goals, p)),
                     np.ones((n_goals, p), dtype=bool), np.zeros((n_goals, p)), np.zeros(p),
-                    np.empty(p), np.empty(p))
+                    np.empty(p), np.empty(p), np.zeros(p), np.zeros(p), np.zeros(p),
+                    np.empty(p), np.zeros((3, p)))
+    out.taxes_real += spec.transition_tax
     # Which goals withdraw in which month, in funding order.
     order = sorted(range(n_goals), key=lambda j: (spec.goals[j].priority_rank,
                                                   spec.goals[j].due_step))
@@ -118,15 +132,83 @@ def _run_chunk(spec: SimulationSpec, model: ReturnModel, rng: np.random.Generato
     split = [np.asarray(pot.contribution_split, float) for pot in spec.pots]
     k_reb = spec.rebalance_every_months
     nominal = [g.nominal for g in spec.goals]
+    band = spec.rebalance_band
+    thresholds = ([band.thresholds(w) for w in weights] if band is not None else None)
+    cg_rate = spec.tax.capital_gains_rate if spec.tax.tax_rebalancing_gains else 0.0
+    scratch = [np.empty((p, n_assets)) for _ in spec.pots] if band is not None else []
+    sweeps: dict[int, list[tuple[int, int]]] = {}
+    for k, pot in enumerate(spec.pots):
+        if pot.sweep_to is not None:
+            sweeps.setdefault(pot.sweep_step, []).append((k, pot.sweep_to))
 
     def sync(k: int) -> FloatArray:
         """Bring the tax-bucket values of pot k up to the current pot value."""
         v = holdings[k].sum(axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            growth = np.where(vlast[k] > 0, v / vlast[k], 0.0)
+        last = vlast[k]
+        growth = np.where(last > 0, v / np.where(last > 0, last, 1.0), 0.0)
         vals[k] *= growth
         vlast[k] = v
         return v
+
+    def _rebalance(t: int, calendar: bool) -> None:
+        """Trade every pot back to month ``t``'s target on the paths due for it (all paths on
+        a calendar date, else those whose weights left the band)."""
+        household = None
+        for k in range(len(spec.pots)):
+            h = holdings[k]
+            v = h.sum(axis=1)
+            idx = None
+            if not calendar:
+                assert thresholds is not None
+                buf = scratch[k]
+                held = v > 0
+                np.divide(h, np.where(held, v, 1.0)[:, None], out=buf)
+                buf -= weights[k][t]
+                np.abs(buf, out=buf)
+                idx = np.flatnonzero((buf > thresholds[k][t]).any(axis=1) & held)
+                if idx.size == 0:
+                    continue
+            if household is None:
+                household = sum(hh.sum(axis=1) for hh in holdings)
+            if idx is None:
+                trade = v[:, None] * weights[k][t] - h
+                traded = np.abs(trade).sum(axis=1)
+                out.turnover += traded / np.where(household > 0, household, 1.0)
+                out.rebalances += v > 0
+                h += trade
+                sold = 0.5 * traded
+            else:
+                trade = v[idx, None] * weights[k][t] - h[idx]
+                traded = np.abs(trade).sum(axis=1)
+                out.turnover[idx] += traded / household[idx]  # due paths hold money
+                out.rebalances[idx] += 1
+                h[idx] += trade
+                sold = np.zeros(p)
+                sold[idx] = 0.5 * traded
+            if cg_rate > 0:
+                _tax_rebalancing_sales(k, v, sold)
+
+    def _tax_rebalancing_sales(k: int, v: FloatArray, sold: FloatArray) -> None:
+        """Capital-gains tax on the taxable share of ``sold`` (sales = half the |trades|),
+        paid out of pot ``k``. Safe denominators instead of ``np.errstate``: this runs in most
+        months of a banded glide path, where the context manager's cost shows."""
+        if not vals[k][0].any():  # no taxable money in this pot (growth keeps zero at zero)
+            return
+        sync(k)
+        v_tx = vals[k][0]
+        v_safe = np.where(v > 0, v, 1.0)
+        tx_safe = np.where(v_tx > 0, v_tx, 1.0)
+        gain_frac = np.clip(1.0 - basis[k] / tx_safe, 0.0, 1.0)
+        sold_tx = np.minimum(sold * (v_tx / v_safe), v_tx)
+        tax = cg_rate * gain_frac * sold_tx
+        basis[k] *= 1.0 - sold_tx / tx_safe
+        basis[k] += sold_tx - tax
+        v_tx -= tax
+        holdings[k] *= (1.0 - tax / v_safe)[:, None]
+        vlast[k] = v - tax
+        tax_real = tax / price
+        out.gains_taxes_real += tax_real
+        out.taxes_real += tax_real
 
     for t0 in range(0, n_steps, BLOCK_MONTHS):
         nb = min(BLOCK_MONTHS, n_steps - t0)
@@ -178,16 +260,36 @@ def _run_chunk(spec: SimulationSpec, model: ReturnModel, rng: np.random.Generato
                         scale = np.where(v_old > 0, v_new / v_old, 0.0)
                     holdings[kk] *= scale[:, None]
                     vlast[kk] = v_new
-            if k_reb and t % k_reb == 0 and t > 0:
-                for k in range(len(spec.pots)):
-                    v = holdings[k].sum(axis=1)
-                    np.multiply(v[:, None], weights[k][t], out=holdings[k])
+            for k, dst in sweeps.get(t, ()):
+                sync(k)
+                sync(dst)
+                holdings[dst] += holdings[k]
+                vals[dst] += vals[k]
+                basis[dst] += basis[k]
+                vlast[dst] = vlast[dst] + vlast[k]
+                holdings[k][:] = 0.0
+                vals[k][:] = 0.0
+                basis[k][:] = 0.0
+                vlast[k] = np.zeros(p)
+            calendar = bool(k_reb) and t % k_reb == 0 and t > 0
+            if calendar or (thresholds is not None and t > 0):
+                _rebalance(t, calendar)
             g = gross[s]
             for k in range(len(spec.pots)):
                 holdings[k] *= g
             price *= infl[s]
     total = sum(h.sum(axis=1) for h in holdings)
     out.real_wealth_by_year[-1] = total / price
+    keep_tr = 1.0 - spec.tax.liquidation_rate_traditional(n_steps)
+    after_tax = np.zeros(p)
+    for k in range(len(spec.pots)):
+        sync(k)
+        gain = np.maximum(vals[k][0] - basis[k], 0.0)
+        after_tax += (vals[k][0] - spec.tax.capital_gains_rate * gain + keep_tr * vals[k][1]
+                      + vals[k][2])
+        out.final_balance_real += vals[k]
+    out.final_after_tax_real[:] = after_tax / price
+    out.final_balance_real /= price
     out.final_nominal[:] = total
     out.final_price_level[:] = price
     return out
@@ -249,4 +351,9 @@ def simulate(spec: SimulationSpec, model: ReturnModel, n_paths: int = 10_000, se
         taxes_paid_real=cat("taxes_real", 0),
         final_nominal_wealth=cat("final_nominal", 0),
         final_price_level=cat("final_price_level", 0),
+        gains_taxes_real=cat("gains_taxes_real", 0),
+        turnover=cat("turnover", 0),
+        rebalance_count=cat("rebalances", 0),
+        final_after_tax_real=cat("final_after_tax_real", 0),
+        final_balance_real=cat("final_balance_real", 1),
     )

@@ -38,8 +38,23 @@ class SimulationResult:
         Wealth of the goal's pot when the goal fell due (before its first withdrawal), today's
         money.
     taxes_paid_real : ndarray (n_paths,)
-        Taxes (and penalties) paid on withdrawals, today's money.
+        Taxes (and penalties) paid during the horizon, today's money (each payment deflated by
+        the price level when paid): on withdrawals, plus ``gains_taxes_real``.
     final_nominal_wealth, final_price_level : ndarray (n_paths,)
+    gains_taxes_real : ndarray (n_paths,)
+        Capital-gains tax on rebalancing sales, today's money (zero unless the spec's
+        ``TaxTreatment.tax_rebalancing_gains`` is set).
+    turnover : ndarray (n_paths,)
+        Sum over every rebalancing trade of ``sum |trade| / household wealth`` (buys and sells
+        both counted), over the whole horizon; deposits and withdrawals are not trades.
+    rebalance_count : ndarray (n_paths,)
+        Number of pot rebalancings (calendar or drift band) on each path.
+    final_after_tax_real : ndarray (n_paths,)
+        Liquidation value at the end, today's money: taxable money less capital-gains tax on
+        its gain over basis, traditional money less ordinary tax (and the early-withdrawal
+        penalty if the horizon ends before 59½), Roth as is.
+    final_balance_real : ndarray (3, n_paths)
+        Taxable, traditional and Roth money at the end, today's money (before tax).
     """
 
     spec: SimulationSpec
@@ -53,6 +68,11 @@ class SimulationResult:
     taxes_paid_real: FloatArray
     final_nominal_wealth: FloatArray
     final_price_level: FloatArray
+    gains_taxes_real: FloatArray
+    turnover: FloatArray
+    rebalance_count: FloatArray
+    final_after_tax_real: FloatArray
+    final_balance_real: FloatArray
 
     @property
     def goal_names(self) -> list[str]:
@@ -62,6 +82,11 @@ class SimulationResult:
     def final_real_wealth(self) -> FloatArray:
         """Wealth at the end of the horizon in today's money, ndarray (n_paths,)."""
         return self.real_wealth_by_year[-1]
+
+    @property
+    def annual_turnover(self) -> FloatArray:
+        """Turnover per year of the horizon, ndarray (n_paths,)."""
+        return self.turnover / self.spec.n_years
 
     def success_probability(self, goal: int) -> tuple[float, float]:
         """Probability that goal ``goal`` is met in full, and its Monte Carlo standard error
@@ -86,7 +111,7 @@ class SimulationResult:
         """One row per path: final real wealth, taxes, each goal's outcome, yearly wealth.
 
         Columns: ``path``, ``final_real_wealth``, ``min_real_wealth``, ``taxes_paid_real``,
-        then per goal ``<name>: success``, ``<name>: funded_real``,
+        ``gains_taxes_real``, ``turnover``, ``final_after_tax_real``, then per goal ``<name>: success``, ``<name>: funded_real``,
         ``<name>: wealth_at_due_real``, then ``wealth_year_<k>`` for every year (today's
         money).
         """
@@ -95,6 +120,9 @@ class SimulationResult:
             "final_real_wealth": self.final_real_wealth,
             "min_real_wealth": self.real_wealth_by_year.min(axis=0),
             "taxes_paid_real": self.taxes_paid_real,
+            "gains_taxes_real": self.gains_taxes_real,
+            "turnover": self.turnover,
+            "final_after_tax_real": self.final_after_tax_real,
         }
         for j, name in enumerate(self.goal_names):
             cols[f"{name}: success"] = self.goal_success[j]

@@ -16,6 +16,9 @@ from tailorfolio.typing import FloatArray
 ACCOUNT_TYPES = ("taxable", "traditional", "roth")
 """Tax buckets of a pot, in the order used by every (3,) array here."""
 
+BAND_FLOOR = 1e-12
+"""Smallest drift band: a zero target with a zero holding is not a drift (rounding noise)."""
+
 
 @dataclass(frozen=True)
 class Pot:
@@ -36,6 +39,14 @@ class Pot:
         Nominal deposit at the start of each month, currency units (>= 0).
     contribution_split : ndarray (3,)
         Share of each deposit going to taxable / traditional / Roth (sums to 1).
+    sweep_to : int, optional
+        Index of the pot that takes over this pot's money (positions, tax buckets and basis,
+        without trading) at the start of month ``sweep_step``, after that month's withdrawals:
+        what is left of a goal's sleeve once the goal is paid goes back to the household
+        (e.g. to the retirement sleeve). The receiving pot trades the positions to its own
+        target at its next rebalancing (counted in turnover and taxes). None: never.
+    sweep_step : int
+        Month of the sweep (ignored without ``sweep_to``).
     """
 
     name: str
@@ -45,6 +56,8 @@ class Pot:
     monthly_contribution: FloatArray
     contribution_split: FloatArray = field(
         default_factory=lambda: np.array([1.0, 0.0, 0.0]))
+    sweep_to: int | None = None
+    sweep_step: int = 0
 
     @property
     def initial_total(self) -> float:
@@ -117,12 +130,61 @@ class TaxTreatment:
         IRC §72(t) additional tax on traditional withdrawals before age 59½ (0.10).
     penalty_before_step : int
         Month at which the investor reaches 59½ (0 = never penalised).
+    tax_rebalancing_gains : bool
+        When true, rebalancing sales realize capital gains on the taxable share of a pot and
+        the tax (``capital_gains_rate`` on the gain, average cost, losses not credited) is paid
+        out of the pot. A pot holds one mix across its tax buckets, so its sales are taken
+        from the buckets in proportion to their value. Off by default (rebalancing is tax
+        free, as before).
     """
 
     ordinary_rate: float = 0.0
     capital_gains_rate: float = 0.0
     early_penalty_rate: float = 0.10
     penalty_before_step: int = 0
+    tax_rebalancing_gains: bool = False
+
+    def liquidation_rate_traditional(self, step: int) -> float:
+        """Tax (and penalty) rate on traditional money withdrawn in month ``step``."""
+        return self.ordinary_rate + (self.early_penalty_rate if step < self.penalty_before_step
+                                     else 0.0)
+
+
+@dataclass(frozen=True)
+class RebalanceBand:
+    """Drift bands: a pot is rebalanced (all the way back to its target) in any month in which
+    an asset's weight is more than ``abs_band`` away from its target or, when ``rel_band`` is
+    given, more than ``rel_band`` × its target away — the smaller band applies, so Vanguard's
+    "5/25" rule is ``RebalanceBand(0.05, 0.25)`` (Jaconetti, Kinniry & Zilbering, *Best
+    practices for portfolio rebalancing*, Vanguard 2010). Checked every month, per path.
+
+    Attributes
+    ----------
+    abs_band : float
+        Absolute band, decimal weight, in (0, 1).
+    rel_band : float, optional
+        Relative band, fraction of the target weight (> 0).
+    """
+
+    abs_band: float = 0.05
+    rel_band: float | None = 0.25
+
+    def __post_init__(self) -> None:
+        if not 0 < self.abs_band < 1:
+            raise ParameterError(f"RebalanceBand.abs_band must be in (0, 1). Got "
+                                 f"{self.abs_band}.", field="abs_band", value=self.abs_band,
+                                 fix="give the band as a decimal weight, e.g. 0.05")
+        if self.rel_band is not None and self.rel_band <= 0:
+            raise ParameterError(f"RebalanceBand.rel_band must be > 0. Got {self.rel_band}.",
+                                 field="rel_band", value=self.rel_band,
+                                 fix="give the band as a fraction of the target, e.g. 0.25")
+
+    def thresholds(self, target: FloatArray) -> FloatArray:
+        """Allowed absolute deviation of each weight from ``target`` (same shape)."""
+        band = np.full(np.shape(target), self.abs_band)
+        if self.rel_band is not None:
+            band = np.minimum(band, self.rel_band * np.abs(target))
+        return np.maximum(band, BAND_FLOOR)
 
 
 @dataclass(frozen=True)
@@ -145,6 +207,13 @@ class SimulationSpec:
         Rebalance to the target (or glide-path row) every this many months; 0 never (deposits
         still buy the target weights).
     tax : TaxTreatment
+    rebalance_band : RebalanceBand, optional
+        Drift bands checked every month per path, in addition to the calendar (set
+        ``rebalance_every_months=0`` for bands only). None (default): calendar only.
+    transition_tax : float
+        Tax paid today on the sales that moved the household from its current holdings to the
+        pots' starting weights, currency units (already deducted from the pots' balances);
+        counted in every path's taxes. 0 by default.
     """
 
     tickers: tuple[str, ...]
@@ -155,6 +224,8 @@ class SimulationSpec:
     advisory_fee_bps: float = 0.0
     rebalance_every_months: int = 12
     tax: TaxTreatment = field(default_factory=TaxTreatment)
+    rebalance_band: RebalanceBand | None = None
+    transition_tax: float = 0.0
 
     def __post_init__(self) -> None:
         n, s = len(self.tickers), self.n_steps
@@ -186,10 +257,26 @@ class SimulationSpec:
                 raise ParameterError(f"pots[{i}].contribution_split must sum to 1.",
                                      field=f"pots[{i}].contribution_split",
                                      value=list(p.contribution_split))
+        for i, p in enumerate(self.pots):
+            if p.sweep_to is not None and (not 0 <= p.sweep_to < len(self.pots)
+                                           or p.sweep_to == i
+                                           or not 0 <= p.sweep_step < s):
+                raise ParameterError(
+                    f"pots[{i}].sweep_to must name another pot (0..{len(self.pots) - 1}) and "
+                    f"sweep_step a month in 0..{s - 1}; got {p.sweep_to}, {p.sweep_step}.",
+                    field=f"pots[{i}].sweep_to", value=(p.sweep_to, p.sweep_step))
         for j, g in enumerate(self.goals):
             if g.real_withdrawal.shape != (s,) or not 0 <= g.pot < len(self.pots):
                 raise ParameterError(f"goals[{j}] ({g.name!r}) needs real_withdrawal of shape "
                                      f"({s},) and a valid pot index.", field=f"goals[{j}]")
+        if self.rebalance_every_months < 0:
+            raise ParameterError("rebalance_every_months must be >= 0 (0 = never). Got "
+                                 f"{self.rebalance_every_months}.",
+                                 field="rebalance_every_months",
+                                 value=self.rebalance_every_months)
+        if not self.transition_tax >= 0:
+            raise ParameterError(f"transition_tax must be >= 0. Got {self.transition_tax}.",
+                                 field="transition_tax", value=self.transition_tax)
         if self.expense_ratio is not None and np.shape(self.expense_ratio) != (n,):
             raise ParameterError(f"expense_ratio must have shape ({n},).",
                                  field="expense_ratio")
