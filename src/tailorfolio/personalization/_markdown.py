@@ -252,6 +252,10 @@ def personalization_markdown(bundled: dict[str, HouseholdEvaluation],
         "| risk-level-only plan | one portfolio for every goal: the plan's own portfolio "
         "family at the questionnaire risk level's equity ceiling (the plan's \"risk level "
         "only\" alternative), held static as one household pot — no sleeves, no glide path |",
+        "| pre-rework plan | the engine before the plan rework: maximum utility at the risk "
+        "level's γ on the raw capital-market forecasts, under the level's old volatility "
+        "ceiling (4–18 %), a 35 % cap per risky fund, the old satellite caps and the cash "
+        "reserve as a minimum cash weight, one household pot |",
         "",
         "Everything except the allocation is the same for every policy: the profile's goals "
         "(amounts in today's money, dates, priorities), deposits and account types "

@@ -250,6 +250,41 @@ def risk_only_spec(profile: InvestorProfile, market: Market, as_of: date) -> Sim
     return apply_frame(_household(profile, market, as_of, w), profile, market)
 
 
+PRE_REWORK_CEILINGS = {1: 0.040, 2: 0.055, 3: 0.070, 4: 0.085, 5: 0.100, 6: 0.115, 7: 0.130,
+                       8: 0.145, 9: 0.160, 10: 0.180}
+"""The volatility ceilings of the engine before the plan rework (risk level → decimal)."""
+PRE_REWORK_MAX_WEIGHT = 0.35
+PRE_REWORK_CLASS_CAPS = {"emerging_equity": 0.15, "em_sovereign_bond": 0.10,
+                         "us_high_yield": 0.10, "us_reit": 0.15, "commodities": 0.10}
+
+
+def pre_rework_spec(profile: InvestorProfile, market: Market, as_of: date) -> SimulationSpec:
+    """(d) The plan as it was before the rework ("today's risk-level-only mean-variance plan"
+    of the issue): maximum utility at the risk level's γ on the *raw* capital-market forecasts,
+    under the level's old volatility ceiling, a 35 % cap per risky fund, the old satellite-class
+    caps and the cash reserve as a minimum cash weight, held static as one household pot."""
+    from tailorfolio.optimize import constraints_from_preferences
+    from tailorfolio.optimize._result import Objective
+
+    ctx = _context(profile, market, as_of)
+    fm = ctx.forecast_market
+    a = fm.assumptions
+    reserve = ctx.reserve_amount / ctx.wealth if ctx.wealth > 0 else 0.0
+    ceiling = PRE_REWORK_CEILINGS[ctx.risk.level]
+    cs = constraints_from_preferences(
+        fm.universe, profile.preferences, cash_reserve_weight=min(reserve, 1.0),
+        max_volatility=ceiling, default_max_weight=PRE_REWORK_MAX_WEIGHT,
+        default_class_caps=PRE_REWORK_CLASS_CAPS)
+    res = PortfolioOptimizer().optimize(a.expected_return, a.covariance, cs,
+                                        objective=Objective.MAX_UTILITY,
+                                        risk_aversion=ctx.risk.risk_aversion,
+                                        risk_free_rate=a.risk_free_rate)
+    w = _vector({t: float(x) for t, x in res.weights.items() if x > 0},
+                tuple(market.universe.tickers))
+    w = np.clip(w, 0.0, None)
+    return apply_frame(_household(profile, market, as_of, w / w.sum()), profile, market)
+
+
 def pipeline_spec(profile: InvestorProfile, market: Market, as_of: date) -> SimulationSpec:
     """The plan rework's own simulation of what it recommends (``planning`` stages: sleeves
     funded and given their glide paths, the household pot following the sum of the sleeves,
@@ -413,6 +448,7 @@ BASELINES: dict[str, PolicySpec] = {
     "60/40 fund": sixty_forty_spec,
     "target-date fund": target_date_spec,
     "risk-level-only plan": risk_only_spec,
+    "pre-rework plan": pre_rework_spec,
 }
 """The baselines, in the order the report shows them."""
 PERSONALIZED = "personalized plan"
