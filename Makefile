@@ -57,6 +57,8 @@ EVALUATE_JOBS ?= 1
 evaluate-plans: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) -m tailorfolio.personalization --households 1000 --paths 200 \
 		--jobs $(EVALUATE_JOBS) --out docs/personalization.md
+	OMP_NUM_THREADS=1 $(PY) -m tailorfolio.personalization --households 1000 --paths 200 \
+		--jobs $(EVALUATE_JOBS) --forecast-error --out docs/personalization-forecast-error.md
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

@@ -84,7 +84,8 @@ def sleeves_table(plan: Plan) -> Table:
               "intensity is the Monte Carlo's choice (1 = the template path)",
               caption_justify="left")
     for col, just in (("sleeve", "left"), (f"money ({plan.currency})", "right"),
-                      ("share", "right"), ("stocks", "right"), ("glide path", "left")):
+                      ("share", "right"), ("stocks", "right"), ("glide path", "left"),
+                      ("holds today", "left")):
         t.add_column(col, justify=just)
     for s in plan.sleeves:
         if s.amount <= 0 and s.kind in ("reserve", "long_term"):
@@ -98,8 +99,10 @@ def sleeves_table(plan: Plan) -> Table:
         else:
             path = "flat"
         name = s.name + (f" [dim]({s.priority[:3]}.)[/dim]" if s.priority else "")
+        top = sorted(s.weights.items(), key=lambda kv: -kv[1])[:4]
+        holds = " · ".join(f"{k} {_pct(v, 0)}" for k, v in top)
         t.add_row(name, f"{s.amount:,.0f}", _pct(s.share_of_wealth, 0),
-                  _pct(s.equity_share_now, 0), path)
+                  _pct(s.equity_share_now, 0), path, holds)
     return t
 
 

@@ -81,11 +81,33 @@ class HouseholdEvaluation:
     seconds: float
 
 
+FORECAST_ERROR_SD = {"equity": 0.010, "real_asset": 0.010, "bond": 0.005, "cash": 0.0025}
+"""Standard deviation of a forecast's error by broad class (annual, decimal): half the width of
+Vanguard's published VCMM ranges (2 points for stocks, 1 point for bonds; cash half a bond's).
+Used by the "forecasts are wrong" world (``forecast_error=True``)."""
+
+
+def true_market(market: Market, seed: int) -> Market:
+    """``market`` with each asset's expected return replaced by a draw around its forecast
+    (independent normal errors, :data:`FORECAST_ERROR_SD` by broad class): the market a
+    household meets when the forecasts its policies were built on are off by as much as their
+    publisher says they may be. Volatilities, correlations and inflation are unchanged."""
+    import dataclasses as dc
+
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 7919]))
+    a = market.assumptions
+    sd = np.array([FORECAST_ERROR_SD.get(market.universe[t].broad_class, 0.01)
+                   for t in a.expected_return.index])
+    mu = a.expected_return + rng.standard_normal(len(sd)) * sd
+    return dc.replace(market, assumptions=dc.replace(a, expected_return=mu))
+
+
 def evaluate_household(profile: InvestorProfile, market: Market, *,
                        personalized: PolicySpec = personalized_spec,
                        baselines: Mapping[str, PolicySpec] = BASELINES,
                        n_paths: int = DEFAULT_PATHS, seed: int = 0, gamma: float = GAMMA,
-                       as_of: date | None = None) -> HouseholdEvaluation:
+                       as_of: date | None = None,
+                       forecast_error: bool = False) -> HouseholdEvaluation:
     """Evaluate the personalized policy and the baselines on one household.
 
     Parameters
@@ -103,6 +125,10 @@ def evaluate_household(profile: InvestorProfile, market: Market, *,
     gamma : float
     as_of : date, optional
         Defaults to the profile's own date, then the population's date.
+    forecast_error : bool
+        Simulate in :func:`true_market` (the forecasts the policies used are off) instead of
+        in the forecasts themselves; a policy optimized on the raw forecasts then pays for
+        trusting them, as it would out of sample.
 
     Returns
     -------
@@ -119,7 +145,8 @@ def evaluate_household(profile: InvestorProfile, market: Market, *,
     policies: dict[str, PolicySpec] = {PERSONALIZED: personalized, **baselines}
     specs = {name: fn(profile, market, as_of) for name, fn in policies.items()}
     n_steps = max(s.n_steps for s in specs.values())
-    model = LognormalModel.from_assumptions(market.assumptions, market.universe)
+    world = true_market(market, seed) if forecast_error else market
+    model = LognormalModel.from_assumptions(world.assumptions, world.universe)
     replay = freeze(model, n_steps, n_paths, seed)
     outcomes = {name: path_outcomes(simulate(s, replay, seed=seed))
                 for name, s in specs.items()}
@@ -202,13 +229,14 @@ def household_seed(seed: int, index: int, stream: int = 0) -> int:
     return int(np.random.SeedSequence([seed, stream, index]).generate_state(1)[0])
 
 
-def _one(args: tuple[InvestorProfile, Market, int, int, float, PolicySpec]
+def _one(args: tuple[InvestorProfile, Market, int, int, float, PolicySpec, bool]
          ) -> HouseholdEvaluation | tuple[str, str]:
-    profile, market, n_paths, seed, gamma, personalized = args
+    profile, market, n_paths, seed, gamma, personalized, forecast_error = args
     try:
         with single_threaded_blas():
             return evaluate_household(profile, market, personalized=personalized,
-                                      n_paths=n_paths, seed=seed, gamma=gamma)
+                                      n_paths=n_paths, seed=seed, gamma=gamma,
+                                      forecast_error=forecast_error)
     except TailorfolioError as exc:
         return (profile.name, f"{type(exc).__name__}: {exc}")
 
@@ -217,8 +245,8 @@ def evaluate_population(profiles: Iterable[InvestorProfile], market: Market, *,
                         personalized: PolicySpec = personalized_spec,
                         n_paths: int = DEFAULT_PATHS, seed: int = 0, gamma: float = GAMMA,
                         jobs: int = 1,
-                        progress: Callable[[int, int], None] | None = None
-                        ) -> PopulationEvaluation:
+                        progress: Callable[[int, int], None] | None = None,
+                        forecast_error: bool = False) -> PopulationEvaluation:
     """Evaluate the adapter and the baselines on every profile.
 
     Parameters
@@ -235,6 +263,8 @@ def evaluate_population(profiles: Iterable[InvestorProfile], market: Market, *,
         Worker processes (1: in this process).
     progress : callable, optional
         Called with (done, total) after each household.
+    forecast_error : bool
+        See :func:`evaluate_household`.
 
     Returns
     -------
@@ -242,8 +272,8 @@ def evaluate_population(profiles: Iterable[InvestorProfile], market: Market, *,
     """
     t0 = time.perf_counter()
     profiles = list(profiles)
-    tasks = [(p, market, n_paths, household_seed(seed, i), gamma, personalized)
-             for i, p in enumerate(profiles)]
+    tasks = [(p, market, n_paths, household_seed(seed, i), gamma, personalized,
+              forecast_error) for i, p in enumerate(profiles)]
     done: list[HouseholdEvaluation | tuple[str, str]] = []
     if jobs > 1:
         with ProcessPoolExecutor(jobs) as pool:
