@@ -151,6 +151,14 @@ def test_a_lump_sum_sleeve_reaches_no_stocks_at_its_date() -> None:
     assert max(shares.values()) <= car.max_equity_share + 1e-9
 
 
+def test_college_tuition_de_risks_like_a_lump_sum() -> None:
+    college = Goal(name="College", amount=25_000, years=8, kind="income", duration_years=4,
+                   priority="important")
+    plan = build_plan(_saver((_retirement(), college)), settings=FAST)
+    sleeve = next(s for s in plan.sleeves if s.name == "College")
+    assert dict(sleeve.glide)[8.0] <= 0.01
+
+
 def test_retirement_keeps_growth_assets_into_retirement() -> None:
     plan = build_plan(_saver((_retirement(10),)), settings=FAST)
     ret = next(s for s in plan.sleeves if s.name == "Retirement")
@@ -160,12 +168,13 @@ def test_retirement_keeps_growth_assets_into_retirement() -> None:
 
 @settings(max_examples=20, deadline=None, derandomize=True)
 @given(st.integers(1, 35), st.sampled_from(["essential", "important", "aspirational"]),
-       st.sampled_from(["lump_sum", "income"]))
-def test_each_sleeve_de_risks_toward_its_date(years: int, priority: str, kind: str) -> None:
+       st.sampled_from(["lump_sum", "income"]), st.integers(1, 40))
+def test_each_sleeve_de_risks_toward_its_date(years: int, priority: str, kind: str,
+                                              duration: int) -> None:
     from tailorfolio.allocation._sleeves import SleevePolicy, sleeve_glide_path
     from tailorfolio.profile._enums import GoalKind, GoalPriority
 
-    glide = sleeve_glide_path(GoalKind(kind), GoalPriority(priority))
+    glide = sleeve_glide_path(GoalKind(kind), GoalPriority(priority), duration)
     for cap in (0.3, 0.6, 1.0):
         pol = SleevePolicy(_FAMILY, glide, 1.0, cap)
         y = np.arange(years, -1, -1, dtype=float)  # from today to the goal's date

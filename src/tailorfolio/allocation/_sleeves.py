@@ -10,9 +10,11 @@ Markowitz, Scheid & Statman 2010; Brunel's goals-based wealth management).
 * **Glide path.** A sleeve's equity share follows a template by goal kind and priority,
   capped by the investor's risk level (never riskier than the level allows):
 
-  - a lump sum (a home, education, a major purchase) falls from all-stock 30 years out to 0 %
-    stocks at its date, as Betterment's major-purchase path does (90 % at 33+ years → 0 %);
-  - retirement income keeps growth assets into retirement, as target-date funds do: all-stock
+  - a lump sum (a home, a major purchase) — or an income spent within ten years of its start
+    (college tuition) — falls from all-stock 30 years out to 0 % stocks at its date, as
+    Betterment's major-purchase and education paths do (90 % at 33+ years → 0 %);
+  - retirement income (a stream over more than ten years) keeps growth assets into
+    retirement, as target-date funds do: all-stock
     until 25 years out, then a straight decline to 50 % at the start of the income (40 %
     essential, 60 % aspirational), and on to 30 % (25 %, 40 %) seven years in;
   - the priority bends the decline: essential goals de-risk earlier (exponent 1.5 on the
@@ -58,10 +60,18 @@ RESERVE = "emergency reserve"
 """Name of the sleeve holding the cash reserve."""
 
 
-def sleeve_glide_path(kind: GoalKind, priority: GoalPriority) -> GlidePath:
-    """The equity-share template of a goal of ``kind`` and ``priority`` (uncapped)."""
+SHORT_INCOME_YEARS = 10
+"""An income goal spending over at most this many years (college, a sabbatical) is spent soon
+after it starts, so it follows the lump-sum path (Betterment's education path reaches 0 %
+stocks at the target date); longer streams (retirement) keep growth assets."""
+
+
+def sleeve_glide_path(kind: GoalKind, priority: GoalPriority, duration_years: int = 1
+                      ) -> GlidePath:
+    """The equity-share template of a goal of ``kind``, ``priority`` and (for income goals)
+    ``duration_years`` (uncapped)."""
     c = PRIORITY_CURVATURE[priority]
-    if kind is GoalKind.INCOME:
+    if kind is GoalKind.INCOME and duration_years > SHORT_INCOME_YEARS:
         return GlidePath(start_equity=1.0, end_equity=RETIREMENT_END_EQUITY[priority],
                          decline_years=25.0, curvature=c,
                          post_goal_equity=RETIREMENT_POST_EQUITY[priority], post_goal_years=7.0)

@@ -172,7 +172,8 @@ def sleeves_stage(draft: PlanDraft) -> PlanDraft:
     policies: dict[str, SleevePolicy] = {}
     years: dict[str, float] = {}
     for g in prof.goals:
-        policies[g.name] = SleevePolicy(fam, sleeve_glide_path(g.kind, g.priority), 1.0, cap)
+        glide = sleeve_glide_path(g.kind, g.priority, g.duration_years)
+        policies[g.name] = SleevePolicy(fam, glide, 1.0, cap)
         years[g.name] = g.years_until(y0)
     policies[LONG_TERM] = SleevePolicy(fam, None, 1.0, cap)
     policies[RESERVE] = SleevePolicy(fam, None, 1.0, cap, fixed_weights=reserve_weights(ctx))
