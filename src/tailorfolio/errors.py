@@ -104,10 +104,34 @@ MAX_LISTED_ISSUES = 20
 """Most profile problems listed in one message (the rest are counted)."""
 
 
-def _clip(value: Any, limit: int | None = None) -> str:
-    """A bounded repr of a user's value (see :func:`tailorfolio.limits.clip_text`)."""
-    from tailorfolio.limits import MAX_ECHO_CHARS, clip_text
+MAX_ECHO_CHARS = 80
+"""Longest echo of a user's value in an error message (longer values are cut with '…')."""
 
+
+def clip_text(value: Any, limit: int = MAX_ECHO_CHARS) -> str:
+    """``repr(value)``, cut to ``limit`` characters: error messages never echo unbounded input.
+
+    Containers are summarised before ``repr`` so a huge or self-referencing value costs
+    O(limit), not O(len(value)).
+    """
+    if isinstance(value, dict):
+        text = "{" + ", ".join(f"{k!r}: …" for k in list(value)[:5]) + (
+            ", …}" if len(value) > 5 else "}")
+        text = f"a mapping of {len(value)} field(s) {text}"
+    elif isinstance(value, (list, tuple)) and len(value) > 5:
+        text = f"a list of {len(value)} items"
+    else:
+        try:
+            text = repr(value)
+        except Exception:  # pragma: no cover - a broken __repr__ of user data
+            text = f"<{type(value).__name__}>"
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
+
+
+def _clip(value: Any, limit: int | None = None) -> str:
+    """A bounded repr of a user's value (see :func:`clip_text`)."""
     if isinstance(value, str) and limit is not None:
         return value if len(value) <= limit else value[: limit - 1] + "…"
     return clip_text(value, limit or MAX_ECHO_CHARS)

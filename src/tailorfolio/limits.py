@@ -15,7 +15,7 @@ import math
 from datetime import date
 from typing import Any
 
-from tailorfolio.errors import ParameterError, TailorfolioError
+from tailorfolio.errors import MAX_ECHO_CHARS, ParameterError, TailorfolioError, clip_text
 
 __all__ = [
     "MAX_MONEY",
@@ -121,32 +121,6 @@ MAX_GOAL_YEARS = 100
 """Furthest a goal may fall due after ``as_of``, years (``years`` or ``target_year``)."""
 
 # --------------------------------------------------------------------------- messages
-
-MAX_ECHO_CHARS = 80
-"""Longest echo of a user's value in an error message (longer values are cut with '…')."""
-
-
-def clip_text(value: Any, limit: int = MAX_ECHO_CHARS) -> str:
-    """``repr(value)``, cut to ``limit`` characters: error messages never echo unbounded input.
-
-    Containers are summarised before ``repr`` so a huge or self-referencing value costs
-    O(limit), not O(len(value)).
-    """
-    if isinstance(value, dict):
-        text = "{" + ", ".join(f"{k!r}: …" for k in list(value)[:5]) + (
-            ", …}" if len(value) > 5 else "}")
-        text = f"a mapping of {len(value)} field(s) {text}"
-    elif isinstance(value, (list, tuple)) and len(value) > 5:
-        text = f"a list of {len(value)} items"
-    else:
-        try:
-            text = repr(value)
-        except Exception:  # pragma: no cover - a broken __repr__ of user data
-            text = f"<{type(value).__name__}>"
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return text
-
 
 def check_number(value: Any, field: str, *, lo: float = -math.inf, hi: float = math.inf,
                  lo_open: bool = False, unit: str = "",
