@@ -34,7 +34,8 @@ def test_ce_closed_form_for_two_outcomes() -> None:
 
 def test_delta_method_se_matches_the_spread_of_ce_over_replications() -> None:
     rng = np.random.default_rng(42)
-    draws = lambda n: np.exp(rng.normal(11.5, 0.6, n))  # noqa: E731
+    def draws(n: int) -> np.ndarray:
+        return np.exp(rng.normal(11.5, 0.6, n))
     ses = [certainty_equivalent(draws(400), 50_000.0)[1] for _ in range(5)]
     spread = np.std([certainty_equivalent(draws(400), 50_000.0)[0] for _ in range(300)])
     assert np.mean(ses) == pytest.approx(spread, rel=0.25)

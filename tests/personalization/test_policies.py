@@ -100,6 +100,8 @@ def test_placeholder_funds_every_goal_pot_and_keeps_the_money(profile, market) -
     assert before == pytest.approx(20_000.0, rel=1e-9)
     # The car's sleeve de-risks toward its date; retirement keeps growth assets longer.
     w = np.asarray(car.weights)
-    growth = lambda row: sum(row[i] for i, t in enumerate(spec.tickers)  # noqa: E731
-                             if market.universe[t].broad_class in ("equity", "real_asset"))
+    def growth(row: np.ndarray) -> float:
+        return sum(row[i] for i, t in enumerate(spec.tickers)
+                   if market.universe[t].broad_class in ("equity", "real_asset"))
+
     assert growth(w[0]) > growth(w[35]) >= 0

@@ -190,7 +190,7 @@ def test_report_data_rejects_a_plan_without_typed_sections(family):
     with pytest.raises(DataError, match="'household'"):
         report_data(old)
     with pytest.raises(DataError, match="Plan or the dict"):
-        report_data([1, 2])  # type: ignore[arg-type]
+        report_data([1, 2])  # type: ignore[arg-type]  # the wrong type is the point of the test
 
 
 def test_optional_sections_are_left_out_when_absent(family):

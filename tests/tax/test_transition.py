@@ -266,7 +266,9 @@ def test_prior_losses_make_a_marginal_sale_worthwhile():
                                        YearGains(0.0, 0.0, RATES), settings=s)
     with_losses, _ = transition_account(book(lots), "Brokerage", tgt, PRICES, ON, model(mu),
                                         YearGains(0.0, -5_000.0, RATES), settings=s)
-    sold = lambda r: sum(x.proceeds for x in r.sales)  # noqa: E731
+    def sold(r: object) -> float:
+        return sum(x.proceeds for x in r.sales)
+
     assert sold(with_losses) > sold(plain_year) + 1_000
 
 

@@ -169,6 +169,7 @@ class _BoundedLoader(yaml.SafeLoader):
         super().__init__(stream)
         self._depth = 0
 
+    # PyYAML's own signature is untyped; the override keeps its arguments (ignore justified).
     def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
         self._depth += 1
         try:

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -818,10 +819,9 @@ def _bad_column(exc: Exception) -> str | None:
 
 
 def _pydantic_msg(exc: Exception) -> str:
-    try:
-        return str(exc.errors()[0]["msg"])  # type: ignore[attr-defined]
-    except Exception:
-        return str(exc).splitlines()[0]
+    if isinstance(exc, ValidationError) and exc.errors():
+        return str(exc.errors()[0]["msg"])
+    return str(exc).splitlines()[0]
 
 
 def upload_lots(db: Session, me: Advisor, client_id: int, account_id: int, raw: bytes,

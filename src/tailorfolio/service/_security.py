@@ -30,7 +30,6 @@ def _hasher() -> PasswordHasher:
 
 _HASHER = _hasher()
 API_KEY_PREFIX = "tfk_"
-from tailorfolio.service._config import MIN_PASSWORD_LENGTH  # noqa: E402,F401  (policy: _passwords)
 
 
 def hash_password(password: str) -> str:
