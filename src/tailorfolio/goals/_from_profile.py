@@ -17,6 +17,9 @@ Conventions (stated in the README):
   ``current_savings`` (unearmarked wealth goes to the highest-priority, latest goal), or the
   amounts the plan funded (``SimulationOptions.sleeve_amounts``); pots that fund no goal
   (the plan's reserve and long-term money) come from ``SimulationOptions.extra_pots``.
+* Income streams (Social Security, pensions, annuities, part-time work) pay income goals'
+  withdrawals in the years they pay, before the portfolio is drawn on (:mod:`tailorfolio.goals.
+  _income`): inflation-adjusted streams in today's money, nominal ones growing by their COLA.
 * Fees: each fund's expense ratio plus an advisory fee (default 25 bps a year, the usual robo-
   adviser fee).
 * Taxes on withdrawals: long-term gains (+ NIIT) + state on the gain share of taxable sales,
@@ -33,6 +36,7 @@ from typing import Protocol
 
 import numpy as np
 
+from tailorfolio.goals._income import income_flows
 from tailorfolio.market._market import Market
 from tailorfolio.profile._enums import PRIORITY_WEIGHT, AccountType, GoalKind, GoalPriority
 from tailorfolio.profile._goal import Goal
@@ -273,9 +277,15 @@ def spec_from_profile(profile: InvestorProfile, market: Market,
             pots_list.append(Pot(name, np.asarray(w_extra, float), b, pot_basis,
                                  np.zeros(n_steps), split))
         pots = tuple(pots_list)
+    income_months = np.flatnonzero(np.sum(
+        [_withdrawals(g, as_of, n_steps) for g in goals if g.kind is GoalKind.INCOME]
+        or [np.zeros(n_steps)], axis=0) > 0)
+    income = income_flows(profile, income_months, n_steps)
     return SimulationSpec(tickers, n_steps, pots, tuple(schedules), expense,
                           opts.advisory_fee_bps, opts.rebalance_every_months,
-                          tax_treatment(profile, as_of))
+                          tax_treatment(profile, as_of),
+                          income_real=income.real if income.any else None,
+                          income_nominal=income.nominal if income.any else None)
 
 
 def household_total(profile: InvestorProfile, market: Market) -> float:

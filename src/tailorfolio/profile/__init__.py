@@ -8,7 +8,10 @@ from tailorfolio.profile._enums import (
     FilingStatus,
     GoalKind,
     GoalPriority,
+    IncomeStreamKind,
+    StreamOwner,
 )
+from tailorfolio.profile._household import IncomeStream, Person
 from tailorfolio.profile._goal import Goal
 from tailorfolio.profile._investor import InvestorProfile, TaxRates
 from tailorfolio.profile._parse import parse_profile, profile_from_yaml
@@ -26,13 +29,17 @@ __all__ = [
     "Goal",
     "GoalKind",
     "GoalPriority",
+    "IncomeStream",
+    "IncomeStreamKind",
     "InvestorProfile",
     "PRIORITY_WEIGHT",
+    "Person",
     "Preferences",
     "QUESTIONS",
     "QUESTIONS_BY_KEY",
     "Question",
     "RealizedGains",
+    "StreamOwner",
     "TaxLot",
     "TaxRates",
     "parse_profile",

@@ -47,6 +47,22 @@ class GoalKind(str, Enum):
     INCOME = "income"
 
 
+class IncomeStreamKind(str, Enum):
+    """Where a household's retirement income comes from (besides the portfolio)."""
+
+    SOCIAL_SECURITY = "social_security"  # US Social Security retirement benefit
+    PENSION = "pension"  # defined-benefit pension
+    ANNUITY = "annuity"  # income annuity bought from an insurer
+    PART_TIME_WORK = "part_time_work"  # earnings while (semi-)retired
+
+
+class StreamOwner(str, Enum):
+    """Whose income stream it is: the profile's primary person or the partner."""
+
+    PRIMARY = "primary"
+    PARTNER = "partner"
+
+
 PRIORITY_WEIGHT: dict[GoalPriority, float] = {
     GoalPriority.ESSENTIAL: 1.0,
     GoalPriority.IMPORTANT: 0.6,

@@ -18,8 +18,15 @@ from tailorfolio.limits import (
     clip_text,
 )
 from tailorfolio.profile._account import Account
-from tailorfolio.profile._enums import EmploymentStability, FilingStatus, GoalKind
+from tailorfolio.profile._enums import (
+    EmploymentStability,
+    FilingStatus,
+    GoalKind,
+    IncomeStreamKind,
+    StreamOwner,
+)
 from tailorfolio.profile._goal import Goal
+from tailorfolio.profile._household import MAX_INCOME_STREAMS, IncomeStream, Person
 from tailorfolio.profile._preferences import Preferences
 from tailorfolio.profile._realized import RealizedGains
 from tailorfolio.profile._questionnaire import QUESTIONS, QUESTIONS_BY_KEY
@@ -74,6 +81,11 @@ class InvestorProfile(BaseModel):
         Net short- and long-term gains already realized this tax year (default 0).
     dependants : int
     retirement_age : int
+    partner : Person, optional
+        The second adult of a two-person household (age, income, retirement age).
+    income_streams : list of IncomeStream
+        Social Security, pensions, annuities, part-time work: income that pays retirement
+        spending (income goals) in the years it is received.
     risk_questionnaire : dict of str to str or int
         Answers keyed by question (see :data:`tailorfolio.profile.QUESTIONS`); every question
         must be answered.
@@ -97,6 +109,8 @@ class InvestorProfile(BaseModel):
     realized_gains_this_year: RealizedGains = Field(default_factory=RealizedGains)
     dependants: int = Field(default=0, ge=0, le=20)
     retirement_age: int = Field(default=65, ge=30, le=100)
+    partner: Person | None = None
+    income_streams: tuple[IncomeStream, ...] = Field(default=(), max_length=MAX_INCOME_STREAMS)
     risk_questionnaire: dict[str, str | int] = Field(max_length=100)
     goals: tuple[Goal, ...] = Field(min_length=1, max_length=MAX_GOALS)
     accounts: tuple[Account, ...] = Field(min_length=1, max_length=MAX_ACCOUNTS)
@@ -143,6 +157,25 @@ class InvestorProfile(BaseModel):
     def _unique_goals(cls, goals: tuple[Goal, ...]) -> tuple[Goal, ...]:
         _check_unique([g.name for g in goals], "goal")
         return goals
+
+    @model_validator(mode="after")
+    def _streams_have_owners(self) -> InvestorProfile:
+        # Each person has one Social Security record; a partner's stream needs a partner.
+        claimed: set[StreamOwner] = set()
+        for i, st in enumerate(self.income_streams):
+            if st.owner is StreamOwner.PARTNER and self.partner is None:
+                raise ValueError(
+                    f"income_streams[{i}].owner: 'partner' but the profile has no partner; "
+                    "add a 'partner' (name, age, annual_income, retirement_age) or set owner "
+                    "to 'primary'")
+            if st.kind is IncomeStreamKind.SOCIAL_SECURITY:
+                if st.owner in claimed:
+                    raise ValueError(
+                        f"income_streams[{i}].kind: a second Social Security benefit for the "
+                        f"{st.owner.value} person; each person has one (give the benefit at "
+                        "full retirement age once)")
+                claimed.add(st.owner)
+        return self
 
     @model_validator(mode="after")
     def _dates_consistent(self) -> InvestorProfile:
@@ -206,10 +239,32 @@ class InvestorProfile(BaseModel):
 
     @property
     def expenses_per_year(self) -> float:
-        """Household spending per year: ``annual_expenses`` or 70 % of income."""
+        """Household spending per year: ``annual_expenses`` or 70 % of the household's income
+        (both people's)."""
         if self.annual_expenses is not None:
             return self.annual_expenses
-        return 0.7 * self.annual_income
+        return 0.7 * self.household_income
+
+    @property
+    def household_income(self) -> float:
+        """Earned income of both people per year (the primary's alone without a partner)."""
+        return self.annual_income + (self.partner.annual_income if self.partner else 0.0)
+
+    @property
+    def years_to_retirement(self) -> int:
+        """Years until the last of the household's earners retires (>= 0): the younger
+        person's horizon when both work."""
+        years = self.retirement_age - self.age
+        if self.partner is not None:
+            years = max(years, self.partner.retirement_age - self.partner.age)
+        return max(years, 0)
+
+    def owner(self, owner: StreamOwner) -> tuple[int, int]:
+        """(age, birth year) of the stream owner ``owner``, birth year as ``as_of`` year −
+        age (the profile knows ages, not birthdays)."""
+        on = self.as_of or date.today()
+        age = self.partner.age if owner is StreamOwner.PARTNER and self.partner else self.age
+        return age, on.year - age
 
     @property
     def held_assets(self) -> list[str]:

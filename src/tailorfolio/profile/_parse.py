@@ -105,6 +105,10 @@ def parse_profile(data: Any, *, source: str | None = None) -> InvestorProfile:
                 # a cross-field rule names its own field ("goals[1].target_year: 2020 ...")
                 field, msg = m.group(1), m.group(2)
                 value = msg.split(" ", 1)[0]
+            elif m and re.fullmatch(r"[a-z_]+\[\d+\]", field):
+                # a rule of one list entry names its field ("start_age: 60 is ...")
+                field, msg = f"{field}.{m.group(1)}", m.group(2)
+                value = msg.split(" ", 1)[0]
             elif err.get("type") == "missing":
                 value = "(missing)"
             elif isinstance(value, (dict, list, tuple)):

@@ -8,7 +8,9 @@ reproducible for a given ``(seed, chunk_size)``.
 
 Order of events in month ``t`` (start of month): record the yearly snapshot (when ``t`` is a
 multiple of 12), deposits (bought at the month's target weights), goal withdrawals in priority
-order (sold pro rata across assets; tax buckets in the order of :class:`TaxTreatment`), sweeps
+order (income goals first take the month's household income, ``SimulationSpec.income_real`` /
+``income_nominal``; the rest is sold pro rata across assets; tax buckets in the order of
+:class:`TaxTreatment`), sweeps
 of finished sleeves into their receiving pots (``Pot.sweep_to``), rebalancing (every ``rebalance_every_months``, and on the paths whose weights left the drift
 band when the spec has one), then the month's returns net of fees and the month's inflation.
 
@@ -132,6 +134,9 @@ def _run_chunk(spec: SimulationSpec, model: ReturnModel, rng: np.random.Generato
     split = [np.asarray(pot.contribution_split, float) for pot in spec.pots]
     k_reb = spec.rebalance_every_months
     nominal = [g.nominal for g in spec.goals]
+    takes_income = [g.kind == "income" for g in spec.goals]
+    inc_real = spec.income_real if spec.income_real is not None else np.zeros(n_steps)
+    inc_nominal = spec.income_nominal if spec.income_nominal is not None else np.zeros(n_steps)
     band = spec.rebalance_band
     thresholds = ([band.thresholds(w) for w in weights] if band is not None else None)
     cg_rate = spec.tax.capital_gains_rate if spec.tax.tax_rebalancing_gains else 0.0
@@ -230,6 +235,8 @@ def _run_chunk(spec: SimulationSpec, model: ReturnModel, rng: np.random.Generato
                     vlast[k] = vlast[k] + c
             if t in active_months:
                 touched = set()
+                income = (inc_real[t] * price + inc_nominal[t]
+                          if inc_real[t] > 0 or inc_nominal[t] > 0 else None)
                 if t in due:
                     for j in order:
                         if spec.goals[j].due_step == t:
@@ -244,12 +251,17 @@ def _run_chunk(spec: SimulationSpec, model: ReturnModel, rng: np.random.Generato
                         sync(kk)
                         touched.add(kk)
                     need = np.full(p, amount) if nominal[j] else amount * price
-                    ask = need
+                    covered = 0.0
+                    if income is not None and takes_income[j]:
+                        covered = np.minimum(need, income)
+                        income = income - covered
+                    ask = need - covered
                     reserve = spec.goals[j].reserve_real
                     if reserve is not None and reserve[t] > 0:
                         free = np.maximum(vals[kk].sum(axis=0) - reserve[t] * price, 0.0)
-                        ask = np.minimum(need, free)
+                        ask = np.minimum(ask, free)
                     paid, taxes = _withdraw(vals[kk], basis[kk], ask, spec, t)
+                    paid = paid + covered
                     out.funded_real[j] += paid / price
                     out.success[j] &= paid >= need * (1 - FUNDED_RTOL)
                     out.taxes_real += taxes / price

@@ -214,6 +214,12 @@ class SimulationSpec:
         Tax paid today on the sales that moved the household from its current holdings to the
         pots' starting weights, currency units (already deducted from the pots' balances);
         counted in every path's taxes. 0 by default.
+    income_real, income_nominal : ndarray (n_steps,), optional
+        Household income (Social Security, pensions, ...) available in each month to pay
+        income goals' withdrawals before the pots are drawn on: ``income_real`` in today's
+        money (multiplied by the path's price level), ``income_nominal`` in currency units.
+        Goals withdrawing in the same month use it in funding order; what no income goal
+        needs that month is not saved. None (default): no such income.
     """
 
     tickers: tuple[str, ...]
@@ -226,6 +232,8 @@ class SimulationSpec:
     tax: TaxTreatment = field(default_factory=TaxTreatment)
     rebalance_band: RebalanceBand | None = None
     transition_tax: float = 0.0
+    income_real: FloatArray | None = None
+    income_nominal: FloatArray | None = None
 
     def __post_init__(self) -> None:
         n, s = len(self.tickers), self.n_steps
@@ -269,6 +277,11 @@ class SimulationSpec:
             if g.real_withdrawal.shape != (s,) or not 0 <= g.pot < len(self.pots):
                 raise ParameterError(f"goals[{j}] ({g.name!r}) needs real_withdrawal of shape "
                                      f"({s},) and a valid pot index.", field=f"goals[{j}]")
+        for name in ("income_real", "income_nominal"):
+            flow = getattr(self, name)
+            if flow is not None and (np.shape(flow) != (s,) or not np.all(np.asarray(flow) >= 0)):
+                raise ParameterError(f"{name} must be {s} monthly amounts >= 0.", field=name,
+                                     value=np.shape(flow))
         if self.rebalance_every_months < 0:
             raise ParameterError("rebalance_every_months must be >= 0 (0 = never). Got "
                                  f"{self.rebalance_every_months}.",

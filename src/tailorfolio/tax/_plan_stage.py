@@ -300,7 +300,7 @@ def plan_accounts(profile: InvestorProfile, market: Market, weights: dict[str, f
             if lot.asset in current.index:
                 current.loc[lot.asset, acc.name] += lot.quantity * prices[lot.asset]
     horizon = int(horizon_years if horizon_years is not None else
-                  max(profile.retirement_age - profile.age, MIN_LOCATION_HORIZON_YEARS))
+                  max(profile.years_to_retirement, MIN_LOCATION_HORIZON_YEARS))
     reserve = default_reserve_amount(profile) if reserve_amount is None else reserve_amount
     reserve = max(0.0, min(float(reserve), wealth))
     loc = locate_assets(target, {n: (types[n], v) for n, v in values.items()},

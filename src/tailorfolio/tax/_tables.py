@@ -184,15 +184,19 @@ class MarginalRates:
 def marginal_rates(profile: InvestorProfile, year: int) -> MarginalRates:
     """The household's marginal rates in ``year``.
 
-    Taxable income is ``annual_income`` less the standard deduction for the filing status.
+    Taxable income is the earned income less the standard deduction for the filing status:
+    both people's income (``household_income``) when filing jointly, the primary person's
+    otherwise (partners filing separately each have their own return).
     ``profile.tax_rates``, when given, overrides the federal ordinary and long-term rates and
     sets the state rate; NIIT is added from the table whenever income exceeds its threshold
     (profile rates are read as excluding NIIT).
     """
     table = tax_table(year)
     status = profile.filing_status
-    taxable = profile.annual_income - table.standard_deduction[status]
-    niit = NIIT_RATE if profile.annual_income > table.niit_threshold[status] else 0.0
+    income = (profile.household_income if status is FilingStatus.MARRIED_JOINT
+              else profile.annual_income)
+    taxable = income - table.standard_deduction[status]
+    niit = NIIT_RATE if income > table.niit_threshold[status] else 0.0
     source = table.source if year in TABLES else f"{table.source} (latest table, for {year})"
     if profile.tax_rates is not None:
         r = profile.tax_rates
