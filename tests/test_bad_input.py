@@ -145,6 +145,51 @@ def test_other_numbers_in_range(path: str, value: Any, field: str) -> None:
     assert field in _fields(_profile_error(_dump(_set(BASE, path, value))))
 
 
+# --------------------------------------------------------------------------- profile: household
+
+HOUSEHOLD: dict[str, Any] = {
+    **BASE, "filing_status": "married_joint",
+    "partner": {"name": "Sam", "age": 33, "annual_income": 70000, "retirement_age": 66},
+    "income_streams": [
+        {"kind": "social_security", "annual_amount": 26000, "start_age": 67},
+        {"kind": "pension", "owner": "partner", "annual_amount": 9000, "start_age": 65,
+         "inflation_adjusted": False, "cola": 0.01}]}
+HOUSEHOLD_ERRORS = [
+    ("partner.age", 5, "partner.age"), ("partner.age", math.nan, "partner.age"),
+    ("partner.annual_income", math.inf, "partner.annual_income"),
+    ("partner.annual_income", -1.0, "partner.annual_income"),
+    ("partner.annual_income", "1e400", "partner.annual_income"),
+    ("partner.retirement_age", 500, "partner.retirement_age"),
+    ("partner.name", "", "partner.name"), ("partner.nickname", "x", "partner.nickname"),
+    ("partner", "Sam", "partner"),
+    ("income_streams", "social security", "income_streams"),
+    ("income_streams", [{"kind": "pension", "annual_amount": 1, "start_age": 65}] * 21,
+     "income_streams"),
+    ("income_streams.0.kind", "inheritance", "income_streams[0].kind"),
+    ("income_streams.0.owner", "child", "income_streams[0].owner"),
+    ("income_streams.0.annual_amount", math.inf, "income_streams[0].annual_amount"),
+    ("income_streams.0.annual_amount", 0, "income_streams[0].annual_amount"),
+    ("income_streams.0.annual_amount", "$26,000", "income_streams[0].annual_amount"),
+    ("income_streams.0.start_age", 61, "income_streams[0].start_age"),
+    ("income_streams.0.start_age", 75, "income_streams[0].start_age"),
+    ("income_streams.0.start_age", 1e308, "income_streams[0].start_age"),
+    ("income_streams.1.end_age", 64, "income_streams[1].end_age"),
+    ("income_streams.1.cola", math.nan, "income_streams[1].cola"),
+    ("income_streams.1.cola", 0.5, "income_streams[1].cola"),
+    ("income_streams.1.inflation_adjusted", True, "income_streams[1].cola"),
+    ("partner", _DELETE, "income_streams[1].owner"),
+]
+
+
+@pytest.mark.parametrize("path,value,field", HOUSEHOLD_ERRORS,
+                         ids=[f"{p}={repr(v)[:20]}" for p, v, _ in HOUSEHOLD_ERRORS])
+def test_household_fields(path: str, value: Any, field: str) -> None:
+    profile_from_yaml(_dump(HOUSEHOLD))  # the base household is valid
+    exc = _profile_error(_dump(_set(HOUSEHOLD, path, value)))
+    assert field in _fields(exc), _fields(exc)
+    assert field in str(exc)
+
+
 # --------------------------------------------------------------------------- profile: dates
 
 DATE_ERRORS = [

@@ -24,6 +24,18 @@ realized_gains_this_year:    # net gains already realized this tax year (losses 
   long_term: 0               # held more than one year
 dependants: 0
 retirement_age: 65
+# partner:                   # a two-person household (optional; set filing_status to match)
+#   name: Alex Example
+#   age: 33
+#   annual_income: 70000
+#   retirement_age: 67
+income_streams:              # income besides the portfolio that pays income goals (optional)
+  - kind: social_security    # social_security | pension | annuity | part_time_work
+    owner: primary           # primary | partner
+    annual_amount: 24000     # Social Security: the benefit at full retirement age (SSA statement)
+    start_age: 67            # claiming age 62-70: early claiming reduces, delaying raises it
+#   end_age: 90              # optional; default: for life
+#   inflation_adjusted: true # false: a nominal amount, growing by `cola` (e.g. 0.02) a year
 
 # Risk questionnaire: answer every question with one option key (listed most cautious first).
 risk_questionnaire:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile
 from fastapi.responses import HTMLResponse
 
+from tailorfolio.service import _households as H
 from tailorfolio.service import _logic as L
 from tailorfolio.service import _schemas as s
 from tailorfolio.service._config import MAX_ID
@@ -171,7 +172,7 @@ def get_client(client_id: Id, me: Me, db: DB) -> s.ClientRead:
 
 @router.patch("/clients/{client_id}", response_model=s.ClientRead, tags=["clients"])
 def update_client(client_id: Id, body: s.ClientUpdate, me: Me, db: DB) -> s.ClientRead:
-    return L.client_read(db, L.update_client(db, me, client_id, body))
+    return L.client_read(db, H.update_client(db, me, client_id, body))
 
 
 @router.get("/clients/{client_id}/profile", response_model=s.ProfileRead, tags=["profiles"])
@@ -223,12 +224,12 @@ def get_account(client_id: Id, account_id: Id, me: Me, db: DB) -> s.AccountRead:
               tags=["accounts"])
 def update_account(client_id: Id, account_id: Id, body: s.AccountUpdate, me: Me, db: DB
                    ) -> s.AccountRead:
-    return s.AccountRead.model_validate(L.update_account(db, me, client_id, account_id, body))
+    return s.AccountRead.model_validate(H.update_account(db, me, client_id, account_id, body))
 
 
 @router.delete("/clients/{client_id}/accounts/{account_id}", status_code=204, tags=["accounts"])
 def delete_account(client_id: Id, account_id: Id, me: Me, db: DB) -> Response:
-    L.delete_account(db, me, client_id, account_id)
+    H.delete_account(db, me, client_id, account_id)
     return Response(status_code=204)
 
 
@@ -253,7 +254,7 @@ async def upload_lots(client_id: Id, account_id: Id, request: Request, me: Me, d
 @router.delete("/clients/{client_id}/accounts/{account_id}/lots/{lot_id}", status_code=204,
                tags=["accounts"])
 def delete_lot(client_id: Id, account_id: Id, lot_id: Id, me: Me, db: DB) -> Response:
-    L.delete_lot(db, me, client_id, account_id, lot_id)
+    H.delete_lot(db, me, client_id, account_id, lot_id)
     return Response(status_code=204)
 
 

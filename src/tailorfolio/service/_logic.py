@@ -417,7 +417,7 @@ def list_audit(db: Session, me: Advisor, limit: int, offset: int
 # ------------------------------------------------------------------ clients and profiles
 
 def _scoped_clients(me: Advisor) -> sa.Select[Any]:
-    stmt = sa.select(Client).where(Client.firm_id == me.firm_id)
+    stmt = sa.select(Client).where(Client.firm_id == me.firm_id, Client.deleted_at.is_(None))
     if not me.is_admin:
         stmt = stmt.where(Client.advisor_id == me.id)
     return stmt

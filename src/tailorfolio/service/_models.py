@@ -90,6 +90,10 @@ class Client(Base):
     name: Mapped[str] = mapped_column(sa.String(120))
     created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+    # Soft delete (households): a deleted client disappears from every list and look-up, its
+    # history (profile versions, plans, audit) stays.
+    deleted_at: Mapped[datetime | None] = mapped_column(_TS, default=None)
+    deleted_by: Mapped[int | None] = mapped_column(sa.ForeignKey("advisors.id"), default=None)
 
 
 class ProfileVersion(Base):
