@@ -13,10 +13,11 @@ never deleted). The audit entry keeps the client's name, its last profile versio
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -65,7 +66,14 @@ class LotUpdate(BaseModel):
     asset: str | None = Field(default=None, min_length=1, max_length=20)
     quantity: float | None = Field(default=None, gt=0, le=1e12, allow_inf_nan=False)
     cost_basis_per_share: float | None = Field(default=None, ge=0, le=1e9, allow_inf_nan=False)
-    acquired: Any = Field(default=None, description="YYYY-MM-DD, from 1900-01-01 to today.")
+    acquired: date | None = Field(default=None, description="From 1900-01-01 to today.")
+
+    @field_validator("acquired")
+    @classmethod
+    def _acquired_in_range(cls, value: date | None) -> date | None:
+        if value is not None:
+            s.LotCreate(asset="X", quantity=1, cost_basis_per_share=0, acquired=value)
+        return value
 
 
 class GoalsRead(BaseModel):
@@ -241,13 +249,6 @@ def update_lot(db: Session, me: Advisor, client_id: int, account_id: int, lot_id
     acct, lot = get_lot(db, me, client_id, account_id, lot_id)
     before = lot_summary(lot)
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
-    if "acquired" in changes:
-        merged = s.LotCreate(asset=changes.get("asset", lot.asset),
-                             quantity=changes.get("quantity", lot.quantity),
-                             cost_basis_per_share=changes.get("cost_basis_per_share",
-                                                              lot.cost_basis_per_share),
-                             acquired=changes["acquired"])
-        changes["acquired"] = merged.acquired
     if "asset" in changes:
         changes["asset"] = L._check_asset(changes["asset"], "asset")
     for k, v in changes.items():
