@@ -275,10 +275,12 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     from tailorfolio.service._api_households import router as households_router
     from tailorfolio.service._health import router as health_router
     from tailorfolio.service._ui import router as ui_router
+    from tailorfolio.service._ui_households import router as ui_households_router
 
     app.include_router(health_router)
     app.include_router(api_router)
     app.include_router(households_router)
+    app.include_router(ui_households_router)  # before ui_router: /clients/new
     app.include_router(ui_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Depends, Path as PathParam, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
-from tailorfolio.errors import ProfileValidationError, TailorfolioError
+from tailorfolio.errors import TailorfolioError
 from tailorfolio.profile._enums import (
     AccountType,
     EmploymentStability,
@@ -57,10 +57,6 @@ def _open_db(request: Request):
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(_open_db)])
 
-PROFILE_FIELDS = ("age", "annual_income", "annual_expenses", "liquid_net_worth",
-                  "employment_stability", "filing_status", "dependants", "retirement_age")
-GOAL_FIELDS = ("name", "amount", "target_year", "kind", "duration_years", "priority",
-               "current_savings", "annual_contribution")
 CHOICES = {
     "employment_stability": [e.value for e in EmploymentStability],
     "filing_status": [e.value for e in FilingStatus],
@@ -141,39 +137,6 @@ def _me(request: Request) -> Advisor:
 
 def _redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
-
-
-def _field_errors(exc: ProfileValidationError) -> dict[str, str]:
-    """Map library issue paths (``profile.goals[0].amount``) to form field names."""
-    out: dict[str, str] = {}
-    for issue in exc.issues:
-        f = issue.field.removeprefix("profile.")
-        m = re.match(r"goals\[0\]\.(\w+)", f)
-        if m:
-            key = f"goal_{m.group(1)}"
-        elif f.startswith("goals"):
-            key = "goal_name"
-        elif f.startswith("risk_questionnaire"):
-            key = "risk_questionnaire"
-        else:
-            key = f.split(".")[0].split("[")[0]
-        msg = issue.message + (f" — {issue.fix}" if issue.fix else "")
-        out.setdefault(key, msg)
-    return out
-
-
-def _profile_from_form(form: FormData) -> dict[str, Any]:
-    """Profile facts from the client form; empty fields are left out (the library decides)."""
-    def val(key: str) -> Any:
-        v = form.get(key)
-        return v.strip() if isinstance(v, str) and v.strip() != "" else None
-
-    facts: dict[str, Any] = {k: val(k) for k in PROFILE_FIELDS if val(k) is not None}
-    goal = {k: val(f"goal_{k}") for k in GOAL_FIELDS if val(f"goal_{k}") is not None}
-    facts["goals"] = [goal]
-    facts["risk_questionnaire"] = {q.key: val(f"q_{q.key}") for q in QUESTIONS
-                                   if val(f"q_{q.key}") is not None}
-    return facts
 
 
 # ------------------------------------------------------------------ pages
@@ -277,87 +240,6 @@ def clients_page(request: Request, offset: int = 0, q: str = "") -> Response:
     rows, total = L.list_clients(request.state.db, me, 50, offset, q[:120] or None)
     return render(request, "clients.html.j2", me=me, clients=rows, total=total, offset=offset,
                   q=q[:120])
-
-
-@router.get("/clients/new", response_class=HTMLResponse)
-def new_client_page(request: Request) -> Response:
-    me = _me(request)
-    return render(request, "client_form.html.j2", me=me, errors={}, values={}, client=None)
-
-
-@router.post("/clients/new", response_class=HTMLResponse)
-async def new_client(request: Request) -> Response:
-    form = await _form(request)
-    me = _me(request)
-    name = str(form.get("client_name") or "").strip()
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
-    errors: dict[str, str] = {}
-    if not name:
-        errors["client_name"] = "Enter the client's name."
-    facts = _profile_from_form(form)
-    try:
-        L.validate_profile_facts(facts, name or "Client")
-    except ProfileValidationError as exc:
-        errors.update(_field_errors(exc))
-    if errors:
-        return render(request, "client_form.html.j2", status=422, me=me, errors=errors,
-                      values=values, client=None)
-    client, _ = L.create_client(request.state.db, me, s.ClientCreate(name=name, profile=facts))
-    return _redirect(f"/clients/{client.id}")
-
-
-def _form_values(facts: dict[str, Any], name: str) -> dict[str, str]:
-    """Form fields pre-filled from stored profile facts (first goal; others are kept)."""
-    values = {k: str(facts[k]) for k in PROFILE_FIELDS if facts.get(k) is not None}
-    values["client_name"] = name
-    goal = (facts.get("goals") or [{}])[0]
-    values.update({f"goal_{k}": str(goal[k]) for k in GOAL_FIELDS if goal.get(k) is not None})
-    values.update({f"q_{k}": str(v) for k, v in facts.get("risk_questionnaire", {}).items()})
-    return values
-
-
-@router.get("/clients/{client_id}/profile", response_class=HTMLResponse)
-def edit_profile_page(request: Request, client_id: Id) -> Response:
-    me = _me(request)
-    db = request.state.db
-    client = L.get_client(db, me, _id(client_id))
-    version = L.latest_profile(db, client)
-    return render(request, "client_form.html.j2", me=me, errors={}, client=client,
-                  base_version=version.version, values=_form_values(version.data, client.name))
-
-
-@router.post("/clients/{client_id}/profile", response_class=HTMLResponse)
-async def edit_profile(request: Request, client_id: Id) -> Response:
-    form = await _form(request)
-    me = _me(request)
-    db = request.state.db
-    client = L.get_client(db, me, _id(client_id))
-    current = L.latest_profile(db, client)
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
-    raw_base = str(form.get("base_version") or "")
-    base = int(raw_base) if raw_base.isdigit() and len(raw_base) <= 10 else 0
-    if not 1 <= base <= MAX_ID:
-        return render(request, "client_form.html.j2", status=422, me=me, client=client,
-                      errors={"base_version": "The form's version number is missing or "
-                              "invalid; reload the page."}, base_version=current.version,
-                      values={k: v for k, v in form.items() if isinstance(v, str)})
-    facts = _profile_from_form(form)
-    facts["goals"] = facts["goals"] + list(current.data.get("goals", [])[1:])
-    kept = {k: v for k, v in current.data.items() if k not in PROFILE_FIELDS and k not in (
-        "goals", "risk_questionnaire", "name")}
-    facts = {**kept, **facts}
-    errors: dict[str, str] = {}
-    try:
-        L.update_profile(db, me, client.id, s.ProfileUpdate(base_version=base, profile=facts))
-    except ProfileValidationError as exc:
-        errors = _field_errors(exc)
-    except TailorfolioError as exc:
-        errors = {"base_version": exc.message}
-    if errors:
-        return render(request, "client_form.html.j2", status=422 if "base_version" not in errors
-                      else 409, me=me, errors=errors, client=client, base_version=base,
-                      values=values)
-    return _redirect(f"/clients/{client.id}")
 
 
 def _client_page(request: Request, me: Advisor, client_id: int, status: int = 200,
