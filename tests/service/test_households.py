@@ -3,7 +3,7 @@ goals, lots, accounts and clients, each change in the audit log with before and 
 
 from __future__ import annotations
 
-from .svc_helpers import ACCOUNT, PROFILE, make_plan, sign_up
+from .svc_helpers import ACCOUNT, PROFILE, make_plan, sign_in, sign_up
 
 HOUSEHOLD = {
     **PROFILE, "filing_status": "married_joint",
@@ -167,3 +167,169 @@ def test_a_plan_of_a_household_with_social_security(client) -> None:
     plan = make_plan(client, a, cid)
     assert plan["inputs"]["profile"]["partner"]["name"] == "Alex"
     assert len(plan["inputs"]["profile"]["income_streams"]) == 3
+
+
+# ------------------------------------------------------------------ the browser forms (no JS)
+
+def _form(token: str, **over) -> dict:
+    from tailorfolio.profile import QUESTIONS
+
+    data = {"csrf_token": token, "client_name": "Kim & Ali", "age": "45",
+            "annual_income": "110000", "filing_status": "married_joint",
+            "partner_name": "Ali", "partner_age": "43", "partner_annual_income": "70000",
+            "partner_retirement_age": "67",
+            "goal_name": ["Retirement", "College", "Car"],
+            "goal_amount": ["80000", "90000", "30000"],
+            "goal_target_year": ["2045", "2034", "2028"],
+            "goal_kind": ["income", "lump_sum", "lump_sum"],
+            "goal_duration_years": ["30", "", ""],
+            "goal_priority": ["essential", "important", "aspirational"],
+            "goal_current_savings": ["", "", ""],
+            "goal_annual_contribution": ["15000", "5000", ""],
+            "stream_kind": ["social_security", "pension"],
+            "stream_owner": ["primary", "partner"],
+            "stream_annual_amount": ["32000", "10000"],
+            "stream_start_age": ["67", "65"], "stream_end_age": ["", ""],
+            "stream_inflation_adjusted": ["true", "false"], "stream_cola": ["", "0.01"]}
+    data.update({f"q_{q.key}": q.option_keys[2] for q in QUESTIONS})
+    data.update(over)
+    return data
+
+
+def _ui(client, email: str) -> str:
+    from .test_ui import csrf, ui_sign_in
+
+    sign_up(client, email)
+    ui_sign_in(client, email)
+    return csrf(client.get("/clients/new").text)
+
+
+def test_household_form_creates_two_people_three_goals_and_streams(client) -> None:
+    import re
+
+    token = _ui(client, "ui1@x.example")
+    r = client.post("/clients/new", data=_form(token), follow_redirects=False)
+    assert r.status_code == 303, r.text
+    loc = r.headers["location"]
+    cid = int(loc.rsplit("/", 1)[1])
+    a = sign_in(client, "ui1@x.example")
+    data = client.get(f"/api/v1/clients/{cid}/profile", headers=a).json()["data"]
+    assert data["partner"] == {"name": "Ali", "age": 43, "annual_income": 70000.0,
+                               "retirement_age": 67}
+    assert [g["name"] for g in data["goals"]] == ["Retirement", "College", "Car"]
+    assert data["goals"][0]["annual_contribution"] == 15000
+    assert data["income_streams"][1] == {"kind": "pension", "owner": "partner",
+                                         "annual_amount": 10000.0, "start_age": 65,
+                                         "inflation_adjusted": False, "cola": 0.01}
+    page = client.get(loc).text
+    assert "Ali" in page and "social security" in page and "College" in page
+    # the edit form shows every goal and stream (nothing hidden, nothing lost on save)
+    form = client.get(loc + "/profile").text
+    assert form.count('name="goal_name"') == 3 + 1  # three rows and the JS row template
+    assert 'id="f-goal_name-3"' in form and 'value="Car"' in form
+    assert form.count('name="stream_kind"') == 2 + 1
+    edit = _form(token, base_version="1", goal_amount=["80000", "95000", "30000"])
+    del edit["client_name"]
+    assert client.post(loc + "/profile", data=edit, follow_redirects=False).status_code == 303
+    data = client.get(f"/api/v1/clients/{cid}/profile", headers=a).json()["data"]
+    assert data["goals"][1]["amount"] == 95000 and len(data["income_streams"]) == 2
+    entry = next(e for e in client.get("/api/v1/audit", headers=a).json()["items"]
+                 if e["entity"] == "profile")
+    assert entry["detail"]["changed"] == ["goals"]
+    assert entry["detail"]["before"] == {"goals[1].amount": 90000.0}
+    assert entry["detail"]["after"] == {"goals[1].amount": 95000.0}
+
+
+def test_household_form_errors_sit_next_to_their_row(client) -> None:
+    import re
+
+    token = _ui(client, "ui2@x.example")
+    bad = _form(token, goal_amount=["80000", "-5", "30000"], stream_start_age=["60", "65"],
+                partner_age="12")
+    r = client.post("/clients/new", data=bad)
+    assert r.status_code == 422
+    assert re.search(r'id="f-goal_amount-2"[^>]*aria-invalid="true"', r.text)
+    assert re.search(r'id="e-goal_amount-2"[^>]*>Input should be greater than 0', r.text)
+    assert re.search(r'id="e-stream_start_age"[^>]*>60 is not a Social Security claiming',
+                     r.text)
+    assert re.search(r'id="e-partner_age"[^>]*>Input should be greater than or equal to 18',
+                     r.text)
+    assert 'id="e-goal_amount"' not in r.text  # the first goal is fine
+    assert 'value="-5"' in r.text and 'value="Car"' in r.text  # what was typed is kept
+
+
+def test_add_and_remove_rows_without_javascript(client) -> None:
+    token = _ui(client, "ui3@x.example")
+    r = client.post("/clients/new", data=_form(token, action="add_goal"))
+    assert r.status_code == 200 and r.text.count('name="goal_name"') == 4 + 1
+    assert 'id="f-goal_name-4"' in r.text and "Goal 4</legend>" in r.text
+    r = client.post("/clients/new", data=_form(token, action="remove_goal_1"))
+    assert r.status_code == 200 and r.text.count('name="goal_name"') == 2 + 1
+    assert 'value="College"' not in r.text and 'value="Car"' in r.text
+    r = client.post("/clients/new", data=_form(token, action="add_stream"))
+    assert r.text.count('name="stream_kind"') == 3 + 1
+    # a blank row is ignored on save
+    r = client.post("/clients/new", data=_form(token, goal_name=["Retirement", "College",
+                                                                 "Car", ""]),
+                    follow_redirects=False)
+    assert r.status_code == 303
+
+
+def test_goal_lot_and_client_pages_edit_and_delete(client) -> None:
+    import re
+
+    token = _ui(client, "ui4@x.example")
+    loc = client.post("/clients/new", data=_form(token), follow_redirects=False
+                      ).headers["location"]
+    page = client.get(loc + "/goals/1").text
+    assert 'value="College"' in page and 'name="base_version" value="1"' in page
+    r = client.post(loc + "/goals/1", data={
+        "csrf_token": token, "base_version": "1", "goal_name": "College", "goal_amount": "-1",
+        "goal_target_year": "2034", "goal_kind": "lump_sum", "goal_priority": "important"})
+    assert r.status_code == 422 and re.search(r'id="e-goal_amount"[^>]*>Input should be', r.text)
+    r = client.post(loc + "/goals/1", data={
+        "csrf_token": token, "base_version": "1", "goal_name": "College fund",
+        "goal_amount": "100000", "goal_target_year": "2035", "goal_kind": "lump_sum",
+        "goal_priority": "important"}, follow_redirects=False)
+    assert r.status_code == 303
+    page = client.get(loc).text
+    assert "College fund" in page and "Profile version 2" in page
+    r = client.post(loc + "/goals/2/delete", data={"csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303 and "Car" not in client.get(loc).text.split('id="accounts"')[0]
+    assert client.get(loc + "/goals/40").status_code == 404
+    # accounts and lots
+    client.post(loc + "/accounts", data={"csrf_token": token, "account_name": "Joint",
+                                         "account_type": "taxable", "account_cash": "1000"})
+    aid = re.search(r'id="account-(\d+)"', client.get(loc).text).group(1)
+    client.post(f"{loc}/accounts/{aid}/lots", data={
+        "csrf_token": token, "asset": "VTI", "quantity": "10", "cost_basis_per_share": "200",
+        "acquired": "2021-01-04"})
+    lid = re.search(rf'/accounts/{aid}/lots/(\d+)"', client.get(loc).text).group(1)
+    r = client.post(f"{loc}/accounts/{aid}/lots/{lid}", data={
+        "csrf_token": token, "asset": "VTI", "quantity": "12", "cost_basis_per_share": "200",
+        "acquired": "2999-01-01"})
+    assert r.status_code == 422 and 'id="e-acquired"' in r.text
+    r = client.post(f"{loc}/accounts/{aid}/lots/{lid}", data={
+        "csrf_token": token, "asset": "VTI", "quantity": "12", "cost_basis_per_share": "200",
+        "acquired": "2021-01-04"}, follow_redirects=False)
+    assert r.status_code == 303 and ">12.0<" in client.get(loc).text
+    r = client.post(f"{loc}/accounts/{aid}/lots/{lid}/delete", data={"csrf_token": token},
+                    follow_redirects=False)
+    assert r.status_code == 303 and "No holdings yet." in client.get(loc).text
+    r = client.post(f"{loc}/accounts/{aid}/edit", data={
+        "csrf_token": token, "account_name": "Joint brokerage", "account_type": "taxable",
+        "account_cash": "500", "account_annual_contribution": "6000"}, follow_redirects=False)
+    assert r.status_code == 303 and "Joint brokerage" in client.get(loc).text
+    r = client.post(f"{loc}/accounts/{aid}/delete", data={"csrf_token": token},
+                    follow_redirects=False)
+    assert r.status_code == 303 and 'id="account-' not in client.get(loc).text
+    # the client: a confirmation page, then a soft delete
+    assert "Nothing is erased" in client.get(loc + "/delete").text
+    r = client.post(loc + "/delete", data={"csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/clients"
+    assert client.get(loc).status_code == 404
+    # without the form token nothing is deleted
+    loc2 = client.post("/clients/new", data=_form(token), follow_redirects=False
+                       ).headers["location"]
+    assert client.post(loc2 + "/delete", data={}).status_code == 403
+    assert client.get(loc2).status_code == 200

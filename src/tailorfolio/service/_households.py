@@ -102,11 +102,31 @@ def summary(obj: dict[str, Any] | None) -> dict[str, Any] | None:
     return out
 
 
+def _flatten(value: Any, path: str, out: dict[str, Any]) -> None:
+    """``{"goals": [{"amount": 1}]}`` as ``{"goals[0].amount": 1}`` (scalars at the leaves)."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _flatten(v, f"{path}.{k}" if path else str(k), out)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _flatten(v, f"{path}[{i}]", out)
+    else:
+        out[path] = value
+
+
 def _facts_diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The top-level facts that changed, and each changed leaf before and after
+    (``goals[1].amount``), at most :data:`MAX_SUMMARY_FIELDS` of them."""
     keys = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+    flat_old: dict[str, Any] = {}
+    flat_new: dict[str, Any] = {}
+    _flatten({k: old.get(k) for k in keys}, "", flat_old)
+    _flatten({k: new.get(k) for k in keys}, "", flat_new)
+    leaves = [k for k in dict.fromkeys([*flat_old, *flat_new])
+              if flat_old.get(k) != flat_new.get(k)]
     return {"changed": keys[:MAX_SUMMARY_FIELDS],
-            "before": summary({k: old.get(k) for k in keys}),
-            "after": summary({k: new.get(k) for k in keys})}
+            "before": summary({k: flat_old.get(k) for k in leaves}),
+            "after": summary({k: flat_new.get(k) for k in leaves})}
 
 
 def lot_summary(lot: Lot) -> dict[str, Any]:

@@ -178,14 +178,19 @@ def _edit_rows(form: FormData) -> tuple[list[dict[str, str]], list[dict[str, str
     return goals, streams, True
 
 
+def _page(request: Request, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+    """``render`` with what the household row macros need."""
+    return render(request, template, status=status, stream_choices=STREAM_CHOICES,
+                  suffix=suffix, **ctx)
+
+
 def _render_form(request: Request, me: Advisor, status: int = 200, **ctx: Any) -> HTMLResponse:
     ctx.setdefault("errors", {})
     ctx.setdefault("values", {})
     ctx.setdefault("goal_rows", [{}])
     ctx.setdefault("stream_rows", [])
     ctx.setdefault("client", None)
-    return render(request, "client_form.html.j2", status=status, me=me,
-                  stream_choices=STREAM_CHOICES, suffix=suffix, **ctx)
+    return _page(request, "client_form.html.j2", status, me=me, **ctx)
 
 
 def _typed(form: FormData) -> dict[str, str]:
@@ -278,7 +283,7 @@ def goal_page(request: Request, client_id: Id, goal_index: GoalIndex) -> Respons
     version = L.latest_profile(db, client)
     goal = H._goal_at(version, goal_index)
     _, rows, _ = form_values({"goals": [goal]}, client.name)
-    return render(request, "goal_form.html.j2", me=me, client=client, index=goal_index,
+    return _page(request, "goal_form.html.j2", me=me, client=client, index=goal_index,
                   base_version=version.version, row=rows[0], errors={})
 
 
@@ -304,11 +309,11 @@ async def edit_goal(request: Request, client_id: Id, goal_index: GoalIndex) -> R
         errors = {("goal_" + i.field.removeprefix("goal.")): i.message + (
             f" — {i.fix}" if i.fix else "") for i in exc.issues if i.field.startswith("goal")}
         errors = errors or {"goal_name": str(exc)}
-        return render(request, "goal_form.html.j2", status=422, me=me, client=client,
+        return _page(request, "goal_form.html.j2", status=422, me=me, client=client,
                       index=goal_index, base_version=base or current.version, row=row,
                       errors=errors)
     except TailorfolioError as exc:
-        return render(request, "goal_form.html.j2", status=http_status(exc), me=me,
+        return _page(request, "goal_form.html.j2", status=http_status(exc), me=me,
                       client=client, index=goal_index, base_version=current.version, row=row,
                       errors={"base_version": exc.message})
     return _redirect(f"/clients/{client.id}#goals")
