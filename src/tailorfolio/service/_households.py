@@ -199,11 +199,13 @@ def add_goal(db: Session, me: Advisor, client_id: int, body: GoalBody) -> Profil
     client = L.get_client(db, me, client_id)
     current = L.latest_profile(db, client)
     goals = _goals(current) + [body.goal]
+    facts = {**current.data, "goals": goals}
     try:
-        return save_facts(db, me, client, {**current.data, "goals": goals}, body.base_version,
-                          "goal", len(goals) - 1, "create", after=summary(body.goal))
+        clean = L.validate_profile_facts(facts, client.name)
     except ProfileValidationError as exc:
         raise _prefixed(exc, len(goals) - 1) from None
+    return save_facts(db, me, client, facts, body.base_version, "goal", len(goals) - 1,
+                      "create", after=summary(clean["goals"][-1]))
 
 
 def update_goal(db: Session, me: Advisor, client_id: int, index: int, body: GoalPatch
@@ -219,12 +221,13 @@ def update_goal(db: Session, me: Advisor, client_id: int, index: int, body: Goal
         after.pop("target_year", None)
     goals = _goals(current)
     goals[index] = after
+    facts = {**current.data, "goals": goals}
     try:
-        return save_facts(db, me, client, {**current.data, "goals": goals}, body.base_version,
-                          "goal", index, "update", name=after.get("name"),
-                          before=summary(before), after=summary(after))
+        clean = L.validate_profile_facts(facts, client.name)["goals"][index]
     except ProfileValidationError as exc:
         raise _prefixed(exc, index) from None
+    return save_facts(db, me, client, facts, body.base_version, "goal", index, "update",
+                      name=clean.get("name"), before=summary(before), after=summary(clean))
 
 
 def delete_goal(db: Session, me: Advisor, client_id: int, index: int,
