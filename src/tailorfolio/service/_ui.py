@@ -276,7 +276,8 @@ async def add_account(request: Request, client_id: Id) -> Response:
     try:
         body = s.AccountCreate(name=str(form.get("account_name") or ""),
                                type=str(form.get("account_type") or ""),
-                               cash=form.get("account_cash") or 0)
+                               cash=form.get("account_cash") or 0,
+                               annual_contribution=form.get("account_annual_contribution") or 0)
         L.create_account(request.state.db, me, _id(client_id), body)
     except TailorfolioError as exc:
         return _client_page(request, me, client_id, http_status(exc), values=values,
