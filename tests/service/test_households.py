@@ -333,3 +333,71 @@ def test_goal_lot_and_client_pages_edit_and_delete(client) -> None:
                        ).headers["location"]
     assert client.post(loc2 + "/delete", data={}).status_code == 403
     assert client.get(loc2).status_code == 200
+
+
+def _form_fields(html: str) -> list[tuple[str, str]]:
+    """What a browser submits for the page's household form as rendered (no button pressed):
+    inputs with their values, checked radios, selected options; the row template excluded."""
+    from html.parser import HTMLParser
+
+    class Fields(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.out: list[tuple[str, str]] = []
+            self.in_template = 0
+            self.select: str | None = None
+            self.first: tuple[str, str] | None = None
+            self.chosen = False
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "template":
+                self.in_template += 1
+            if self.in_template:
+                return
+            if tag == "input" and a.get("name"):
+                if a.get("type") == "radio" and "checked" not in a:
+                    return
+                self.out.append((a["name"], a.get("value") or ""))
+            elif tag == "select":
+                self.select, self.first, self.chosen = a["name"], None, False
+            elif tag == "option" and self.select:
+                if self.first is None:
+                    self.first = (self.select, a["value"])
+                if "selected" in a:
+                    self.out.append((self.select, a["value"]))
+                    self.chosen = True
+
+        def handle_endtag(self, tag):
+            if tag == "template":
+                self.in_template -= 1
+            elif tag == "select" and self.select and not self.in_template:
+                if not self.chosen and self.first:
+                    self.out.append(self.first)
+                self.select = None
+
+    p = Fields()
+    p.feed(html.split('id="household-form"', 1)[1].split("</form>", 1)[0])
+    return p.out
+
+
+def test_saving_the_edit_form_unchanged_keeps_every_fact(client) -> None:
+    token = _ui(client, "ui5@x.example")
+    a = sign_in(client, "ui5@x.example")
+    facts = {**HOUSEHOLD, "goals": [
+        {**HOUSEHOLD["goals"][0], "contribution_growth": 0.02},
+        {"name": "Gap year", "amount": 20000, "years": 6, "inflation_adjusted": False}],
+        "income_streams": [{**HOUSEHOLD["income_streams"][0], "name": "Kim's SSA"}],
+        "preferences": {"max_weight_per_asset": 0.35}}
+    cid = client.post("/api/v1/clients", headers=a, json={"name": "Kim", "profile": facts}
+                      ).json()["id"]
+    before = client.get(f"/api/v1/clients/{cid}/profile", headers=a).json()["data"]
+    fields = _form_fields(client.get(f"/clients/{cid}/profile").text)
+    assert ("csrf_token", token) in fields
+    data: dict[str, list[str]] = {}
+    for k, v in fields:
+        data.setdefault(k, []).append(v)
+    r = client.post(f"/clients/{cid}/profile", data=data, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    after = client.get(f"/api/v1/clients/{cid}/profile", headers=a).json()
+    assert after["version"] == 2 and after["data"] == before

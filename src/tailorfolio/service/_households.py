@@ -215,9 +215,10 @@ def update_goal(db: Session, me: Advisor, client_id: int, index: int, body: Goal
     before = _goal_at(current, index)
     after = {**before, **body.changes}
     after = {k: v for k, v in after.items() if v is not None}
-    if "target_year" in body.changes and body.changes["target_year"] is not None:
-        after.pop("years", None)  # a new date replaces the other form of the date
-    if "years" in body.changes and body.changes["years"] is not None:
+    # A new date replaces the other form of the date (both given: the library says so).
+    if body.changes.get("target_year") is not None and "years" not in body.changes:
+        after.pop("years", None)
+    elif body.changes.get("years") is not None and "target_year" not in body.changes:
         after.pop("target_year", None)
     goals = _goals(current)
     goals[index] = after

@@ -31,7 +31,16 @@ from tailorfolio.service import _schemas as s
 from tailorfolio.service._config import MAX_ID
 from tailorfolio.service._errors import http_status
 from tailorfolio.service._models import Advisor
-from tailorfolio.service._ui import Id, _form, _id, _me, _open_db, _redirect, render
+from tailorfolio.service._ui import (
+    Id,
+    _client_page,
+    _form,
+    _id,
+    _me,
+    _open_db,
+    _redirect,
+    render,
+)
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(_open_db)])
 
@@ -42,11 +51,14 @@ PROFILE_FIELDS = ("age", "annual_income", "annual_expenses", "liquid_net_worth",
                   "employment_stability", "filing_status", "dependants", "retirement_age")
 PARTNER_FIELDS = ("name", "age", "annual_income", "retirement_age")
 GOAL_FIELDS = ("name", "amount", "target_year", "kind", "duration_years", "priority",
-               "current_savings", "annual_contribution")
+               "current_savings", "annual_contribution", "years", "contribution_growth",
+               "inflation_adjusted")
+"""Goal fields of a form row; the last three are hidden inputs that carry what the API may
+have set, so saving the form loses nothing."""
 GOAL_TEXT = ("name", "amount", "target_year", "duration_years", "current_savings",
              "annual_contribution")
 STREAM_FIELDS = ("kind", "owner", "annual_amount", "start_age", "end_age",
-                 "inflation_adjusted", "cola")
+                 "inflation_adjusted", "cola", "name")
 STREAM_TEXT = ("annual_amount", "start_age", "end_age", "cola")
 FORM_OWNED = set(PROFILE_FIELDS) | {"goals", "risk_questionnaire", "name", "partner",
                                     "income_streams"}
@@ -95,7 +107,8 @@ def profile_from_form(form: FormData) -> dict[str, Any]:
     if partner:
         facts["partner"] = partner
     goals, streams = form_rows(form)
-    facts["goals"] = [{k: v for k, v in g.items() if v} for g in goals]
+    facts["goals"] = [{k: v for k, v in g.items() if v and not (
+        k == "years" and g.get("target_year"))} for g in goals]
     facts["income_streams"] = [
         {k: v for k, v in st.items() if v and not (k == "cola" and v in ("0", "0.0"))}
         for st in streams]
@@ -151,9 +164,6 @@ def form_values(facts: dict[str, Any], name: str) -> tuple[dict[str, str], list[
         return out
 
     goals = [row(g, GOAL_FIELDS) for g in facts.get("goals", [])]
-    for g, src in zip(goals, facts.get("goals", [])):
-        if not g["target_year"] and src.get("years") is not None:
-            g["target_year"] = ""  # a goal dated in years keeps its years (shown as a hint)
     streams = [row(st, STREAM_FIELDS) for st in facts.get("income_streams", [])]
     return values, goals, streams
 
@@ -298,10 +308,9 @@ async def edit_goal(request: Request, client_id: Id, goal_index: GoalIndex) -> R
     row = rows[0] if rows else {}
     raw_base = _text(form.get("base_version"))
     base = int(raw_base) if raw_base.isdigit() and len(raw_base) <= 10 else None
-    before = H._goal_at(current, goal_index)
     changes: dict[str, Any] = {k: (v or None) for k, v in row.items()}
-    if not row.get("target_year") and before.get("years") is not None:
-        changes.pop("target_year")
+    if changes.get("target_year"):
+        changes["years"] = None  # the year typed replaces a date given in years
     try:
         H.update_goal(db, me, client.id, goal_index, H.GoalPatch(changes=changes,
                                                                 base_version=base))
@@ -331,13 +340,6 @@ async def delete_goal(request: Request, client_id: Id, goal_index: GoalIndex) ->
         return _client_page(request, me, client_id, http_status(exc),
                             errors={"goals": exc.message})
     return _redirect(f"/clients/{client_id}#goals")
-
-
-def _client_page(request: Request, me: Advisor, client_id: int, status: int,
-                 **extra: Any) -> Response:
-    from tailorfolio.service._ui import _client_page as page
-
-    return page(request, me, client_id, status, **extra)
 
 
 # ------------------------------------------------------------------ accounts and lots
