@@ -114,3 +114,17 @@ def test_streams_lower_the_present_value_of_goals() -> None:
         _profile([{"kind": "pension", "annual_amount": 30_000, "start_age": 65}]), on)
     assert covered == pytest.approx(0.0, abs=1e-9)
     assert half == pytest.approx(base / 2, rel=CLOSED_FORM_RTOL)
+
+
+def test_the_goals_dp_counts_the_streams(market) -> None:
+    from tailorfolio.goals._dp_profile import dp_problem_for_profile
+
+    m = len(market.universe.tickers)
+    args = (np.array([0.05]), np.array([0.1]), np.array([0.001]))
+    base, _ = dp_problem_for_profile(_profile(), market, date(2025, 1, 1), *args)
+    covered, _ = dp_problem_for_profile(
+        _profile([{"kind": "pension", "annual_amount": 60_000, "start_age": 65}]), market,
+        date(2025, 1, 1), *args)
+    assert m > 0 and base.cash_flows[20] == pytest.approx(-60_000)
+    assert covered.cash_flows[20:] == pytest.approx(0.0)
+    assert covered.cash_flows[:20] == pytest.approx(base.cash_flows[:20])

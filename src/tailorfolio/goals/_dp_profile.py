@@ -7,6 +7,8 @@ fee), taxes ignored (the Monte Carlo engine handles them). The target is the hig
 goal (the latest one among equals); the other goals' withdrawals and every contribution are
 cash flows. A lump-sum target must be reached at its date; an income target succeeds when every
 yearly withdrawal is paid (the goal is then "wealth stays positive after the last one").
+Income streams pay income goals' withdrawals first, year by year, in today's money
+(:meth:`InvestorProfile.stream_income_real` at the market's expected inflation).
 """
 
 from __future__ import annotations
@@ -132,6 +134,7 @@ def dp_problem_for_profile(profile: InvestorProfile, market: Market, as_of: date
         goal_wealth = target.amount
     infl = market.assumptions.inflation
     flows = np.zeros(years)
+    income = [profile.stream_income_real(y, infl) for y in range(years)]
     for i, g in enumerate(profile.goals):
         due = int(round(g.years_until(y0)))
         for y in range(min(due, years)):
@@ -140,7 +143,9 @@ def dp_problem_for_profile(profile: InvestorProfile, market: Market, as_of: date
             continue
         if g.kind is GoalKind.INCOME:
             for y in range(due, min(due + g.duration_years, years)):
-                flows[y] -= g.amount
+                covered = min(g.amount, income[y])  # income streams pay first
+                income[y] -= covered
+                flows[y] -= g.amount - covered
         elif due < years:
             flows[due] -= g.amount
     fee = np.log1p(-np.asarray(portfolio_expense)) + np.log1p(-advisory_fee_bps / 1e4)

@@ -51,6 +51,10 @@ ANSWER_FLOOR = 0.1
 REAL_DISCOUNT_RATE = 0.02
 """Real rate used to take the present value of goals for the funded ratio."""
 
+STREAM_PV_INFLATION = 0.02
+"""Inflation used to put nominal income streams in today's money for the funded ratio (the
+default market's VCMM 10-year US inflation midpoint, ``market._defaults.DEFAULT_INFLATION``)."""
+
 LEVEL_TABLE: dict[int, tuple[float, float]] = {
     k: (r.risk_aversion, r.max_volatility) for k, r in RISK_LADDER.items()
 }
@@ -173,32 +177,6 @@ def goal_horizon_years(profile: InvestorProfile, as_of: date) -> float:
     return float(np.average(hs, weights=ws))
 
 
-STREAM_PV_INFLATION = 0.02
-"""Inflation used to put nominal income streams in today's money for the funded ratio (the
-default market's VCMM 10-year US inflation midpoint, ``market._defaults.DEFAULT_INFLATION``)."""
-
-
-def stream_income_real(profile: InvestorProfile, years_ahead: float) -> float:
-    """Income streams paying ``years_ahead`` years from now, per year, today's money.
-
-    A stream pays while its owner's age is in ``[start_age, end_age)``; Social Security at
-    the claiming-age-adjusted benefit; nominal streams grow by their COLA and are deflated at
-    :data:`STREAM_PV_INFLATION`.
-    """
-    total = 0.0
-    for st in profile.income_streams:
-        age, born = profile.owner(st.owner)
-        at = age + years_ahead
-        if at < st.start_age or (st.end_age is not None and at >= st.end_age):
-            continue
-        amount = st.first_year_amount(born)
-        if not st.inflation_adjusted:
-            paying = math.floor(years_ahead - max(0.0, st.start_age - age))
-            amount *= (1 + st.cola) ** max(paying, 0) / (1 + STREAM_PV_INFLATION) ** years_ahead
-        total += amount
-    return total
-
-
 def goals_present_value(profile: InvestorProfile, as_of: date) -> float:
     """Present value (today's money) of all goal amounts net of planned contributions and,
     for income goals, of the income streams paying in their years (each year's income counted
@@ -214,7 +192,8 @@ def goals_present_value(profile: InvestorProfile, as_of: date) -> float:
             need = 0.0
             for k in range(g.duration_years):
                 year = int(math.floor(start)) + k
-                free = stream_income_real(profile, start + k) - used.get(year, 0.0)
+                free = profile.stream_income_real(start + k, STREAM_PV_INFLATION) - used.get(
+                    year, 0.0)
                 covered = min(g.amount, max(free, 0.0))
                 used[year] = used.get(year, 0.0) + covered
                 need += (g.amount - covered) / (1 + r) ** (start + k)
