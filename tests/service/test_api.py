@@ -94,8 +94,17 @@ def requests_for(w) -> dict[tuple[str, str], dict]:
                                                       "acquired": "2024-01-02"}),
         ("POST", "/api/v1/clients/{client_id}/accounts/{account_id}/lots/upload"):
             dict(client_id=cid, account_id=aid, files={"file": ("h.csv", CSV, "text/csv")}),
+        ("PATCH", "/api/v1/clients/{client_id}/accounts/{account_id}/lots/{lot_id}"):
+            dict(client_id=cid, account_id=aid, lot_id=lid, json={"quantity": 7}),
         ("DELETE", "/api/v1/clients/{client_id}/accounts/{account_id}/lots/{lot_id}"):
             dict(client_id=cid, account_id=aid, lot_id=lid),
+        ("GET", "/api/v1/clients/{client_id}/goals"): dict(client_id=cid),
+        ("POST", "/api/v1/clients/{client_id}/goals"):
+            dict(client_id=cid, json={"goal": {"name": "Car", "amount": 20000, "years": 3}}),
+        ("PATCH", "/api/v1/clients/{client_id}/goals/{goal_index}"):
+            dict(client_id=cid, goal_index=0, json={"changes": {"amount": 1400000}}),
+        ("DELETE", "/api/v1/clients/{client_id}/goals/{goal_index}"):
+            dict(client_id=cid, goal_index=1),
         ("POST", "/api/v1/clients/{client_id}/plans"): dict(client_id=cid, json={}),
         ("GET", "/api/v1/clients/{client_id}/plans"): dict(client_id=cid),
         ("GET", "/api/v1/clients/{client_id}/plans/{plan_id}"): dict(client_id=cid, plan_id=pid),
@@ -108,6 +117,7 @@ def requests_for(w) -> dict[tuple[str, str], dict]:
         ("GET", "/api/v1/advisors/{advisor_id}/api-keys"): dict(advisor_id=w["bob_id"]),
         ("DELETE", "/api/v1/advisors/{advisor_id}/api-keys/{key_id}"):
             dict(advisor_id=w["bob_id"], key_id=w["bob_key"]["id"]),
+        ("DELETE", "/api/v1/clients/{client_id}"): dict(client_id=cid),  # last: soft delete
     }
 
 
@@ -201,6 +211,8 @@ def test_owner_gets_every_route(client, world):
               ("DELETE", "/api/v1/advisors/{advisor_id}/sessions"): 204,
               ("DELETE", "/api/v1/clients/{client_id}/accounts/{account_id}"): 204,
               ("DELETE", "/api/v1/clients/{client_id}/accounts/{account_id}/lots/{lot_id}"): 204,
+              ("POST", "/api/v1/clients/{client_id}/goals"): 201,
+              ("DELETE", "/api/v1/clients/{client_id}"): 204,
               ("POST", "/api/v1/auth/logout"): 204}
     order = sorted(reqs, key=lambda k: (k == ("POST", "/api/v1/auth/logout"),
                                         k[0] == "DELETE" and "lots" not in k[1]))
