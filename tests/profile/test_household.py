@@ -67,7 +67,7 @@ def test_two_person_household_facts() -> None:
     assert prof.household_income == 160_000
     assert prof.expenses_per_year == pytest.approx(0.7 * 160_000)
     assert prof.years_to_retirement == 23  # Alex: 67 - 44
-    assert prof.owner(prof.income_streams[1].owner) == (44, 1981)
+    assert prof.age_and_birth_year(prof.income_streams[1].owner) == (44, 1981)
     assert prof.income_streams[1].first_year_amount(1981) == pytest.approx(24_800)
     assert prof.income_streams[0].label == "social security"
     single = prof.model_copy(update={"partner": None, "income_streams": ()})

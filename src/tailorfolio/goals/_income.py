@@ -56,7 +56,7 @@ def stream_months(stream: IncomeStream, profile: InvestorProfile, n_steps: int
     real : bool
         Whether ``payments`` are in today's money.
     """
-    age, birth_year = profile.owner(stream.owner)
+    age, birth_year = profile.age_and_birth_year(stream.owner)
     t = np.arange(n_steps)
     start = max(0, 12 * (stream.start_age - age))
     end = n_steps if stream.end_age is None else max(0, 12 * (stream.end_age - age))

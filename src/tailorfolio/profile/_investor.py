@@ -260,7 +260,7 @@ class InvestorProfile(BaseModel):
             years = max(years, self.partner.retirement_age - self.partner.age)
         return max(years, 0)
 
-    def owner(self, owner: StreamOwner) -> tuple[int, int]:
+    def age_and_birth_year(self, owner: StreamOwner) -> tuple[int, int]:
         """(age, birth year) of the stream owner ``owner``, birth year as ``as_of`` year −
         age (the profile knows ages, not birthdays)."""
         on = self.as_of or date.today()
@@ -278,7 +278,7 @@ class InvestorProfile(BaseModel):
         """
         total = 0.0
         for st in self.income_streams:
-            age, born = self.owner(st.owner)
+            age, born = self.age_and_birth_year(st.owner)
             at = age + years_ahead
             if at < st.start_age or (st.end_age is not None and at >= st.end_age):
                 continue

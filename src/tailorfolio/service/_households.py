@@ -26,14 +26,18 @@ from tailorfolio.limits import clip_text
 from tailorfolio.service import _logic as L
 from tailorfolio.service import _schemas as s
 from tailorfolio.service._errors import ConflictError, NotFoundError
-from tailorfolio.service._models import Account, Advisor, Client, Lot, PlanRecord, ProfileVersion, utcnow
+from tailorfolio.service._models import (
+    Account,
+    Advisor,
+    Client,
+    Lot,
+    PlanRecord,
+    ProfileVersion,
+    utcnow,
+)
 
 MAX_SUMMARY_FIELDS = 20
 """Most fields listed in one audit summary (the rest are counted)."""
-
-GOAL_FIELDS = ("name", "amount", "target_year", "years", "priority", "kind", "duration_years",
-               "current_savings", "annual_contribution", "contribution_growth",
-               "inflation_adjusted")
 
 
 # ------------------------------------------------------------------ request bodies
