@@ -128,3 +128,16 @@ def test_the_goals_dp_counts_the_streams(market) -> None:
     assert m > 0 and base.cash_flows[20] == pytest.approx(-60_000)
     assert covered.cash_flows[20:] == pytest.approx(0.0)
     assert covered.cash_flows[:20] == pytest.approx(base.cash_flows[:20])
+
+
+def test_the_spec_refuses_malformed_income(market) -> None:
+    import dataclasses
+
+    from tailorfolio.errors import ParameterError
+
+    _, spec = _success(market, _profile([{"kind": "pension", "annual_amount": 1_000,
+                                          "start_age": 65}]), n_paths=10)
+    with pytest.raises(ParameterError, match="income_real"):
+        dataclasses.replace(spec, income_real=np.zeros(5))
+    with pytest.raises(ParameterError, match="income_nominal"):
+        dataclasses.replace(spec, income_nominal=-np.ones(spec.n_steps))
