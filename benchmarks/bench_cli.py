@@ -11,15 +11,17 @@ typing the command would see it), 5 runs, median reported:
 The commands run as ``python -m tailorfolio`` with this checkout's ``src`` first on
 ``PYTHONPATH`` and one BLAS/OpenMP thread (``OMP_NUM_THREADS=1``, as the tests run), so the
 figures are of this working tree, not of an installed copy. Wall times depend on the load of
-the machine: on a shared machine run it when it is quiet and read the spread (min–max) too.
+the machine: on a shared machine run it when it is quiet and read the spread (min–max) and
+the median CPU time (user + system of the process) too, which waiting for a core does not add.
 
-Usage: ``python benchmarks/bench_cli.py [--runs N]``.
+Usage: ``python benchmarks/bench_cli.py [--runs N] [--src OTHER_CHECKOUT/src]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -32,9 +34,9 @@ HELP_TARGET_S = 0.3
 PLAN_TARGET_S = 1.5
 
 
-def _env() -> dict[str, str]:
+def _env(src: Path = SRC) -> dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(SRC) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH")
+    env["PYTHONPATH"] = str(src) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH")
                                     else "")
     env.setdefault("OMP_NUM_THREADS", "1")
     env["COLUMNS"] = "100"  # a fixed terminal width, so the output is the same each run
@@ -45,42 +47,55 @@ def _command(*args: str) -> list[str]:
     return [sys.executable, "-m", "tailorfolio", *args]
 
 
-def _wall_times_s(args: list[str], runs: int) -> list[float]:
-    """Wall time of ``runs`` fresh processes of ``args``, seconds; fails loudly on an error."""
-    times = []
-    env = _env()
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _times_s(args: list[str], runs: int, src: Path) -> tuple[list[float], list[float]]:
+    """Wall and CPU (user + system) time of ``runs`` fresh processes of ``args``, seconds;
+    fails loudly on an error. CPU time is what the command itself costs: on a shared machine
+    the wall time also holds the time it waited for a core."""
+    wall, cpu = [], []
+    env = _env(src)
     for _ in range(runs):
-        start = time.perf_counter()
+        cpu0, start = _children_cpu_s(), time.perf_counter()
         done = subprocess.run(args, env=env, capture_output=True, text=True)
-        times.append(time.perf_counter() - start)
+        wall.append(time.perf_counter() - start)
+        cpu.append(_children_cpu_s() - cpu0)
         if done.returncode != 0:
             raise SystemExit(f"{' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
-    return times
+    return wall, cpu
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="fresh processes per command")
-    runs = parser.parse_args().runs
+    parser.add_argument("--src", type=Path, default=SRC,
+                        help="source tree to time (another checkout's src, for a before/after)")
+    args = parser.parse_args()
+    runs, src = args.runs, args.src.resolve()
 
-    template = subprocess.run(_command("profile-template"), env=_env(), capture_output=True,
+    template = subprocess.run(_command("profile-template"), env=_env(src), capture_output=True,
                               text=True, check=True).stdout
     with tempfile.TemporaryDirectory() as tmp:
         profile = Path(tmp) / "template.yaml"
         profile.write_text(template, encoding="utf-8")
         rows = [
-            ("tailorfolio --help", _wall_times_s(_command("--help"), runs), HELP_TARGET_S),
+            ("tailorfolio --help", *_times_s(_command("--help"), runs, src), HELP_TARGET_S),
             ("tailorfolio plan <template>",
-             _wall_times_s(_command("plan", str(profile)), runs), PLAN_TARGET_S),
+             *_times_s(_command("plan", str(profile)), runs, src), PLAN_TARGET_S),
         ]
 
-    print(f"CLI wall time, {runs} fresh processes each (python {sys.version.split()[0]}, "
-          f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.2f})")
-    print(f"{'command':<30} {'median s':>9} {'min s':>7} {'max s':>7} {'target s':>9}  met")
-    for name, times, target in rows:
-        median = statistics.median(times)
-        print(f"{name:<30} {median:>9.2f} {min(times):>7.2f} {max(times):>7.2f} "
-              f"{target:>9.2f}  {'yes' if median <= target else 'no'}")
+    print(f"CLI wall time of {src}, {runs} fresh processes each (python "
+          f"{sys.version.split()[0]}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f})")
+    print(f"{'command':<30} {'median s':>9} {'min s':>7} {'max s':>7} {'CPU s':>7} "
+          f"{'target s':>9}  met")
+    for name, wall, cpu, target in rows:
+        median = statistics.median(wall)
+        print(f"{name:<30} {median:>9.2f} {min(wall):>7.2f} {max(wall):>7.2f} "
+              f"{statistics.median(cpu):>7.2f} {target:>9.2f}  "
+              f"{'yes' if median <= target else 'no'}")
 
 
 if __name__ == "__main__":
