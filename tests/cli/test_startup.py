@@ -108,7 +108,8 @@ def test_import_tailorfolio_is_light_and_every_public_name_still_resolves() -> N
     assert set(tailorfolio.__all__) <= set(got["dir"])
 
 
-@pytest.mark.parametrize("package", ["tailorfolio", "tailorfolio.market", "tailorfolio.planning"])
+@pytest.mark.parametrize("package", ["tailorfolio", "tailorfolio.market", "tailorfolio.planning",
+                                     "tailorfolio.estimate", "tailorfolio.dynamic"])
 def test_lazy_package_exports_are_the_defining_objects(package: str) -> None:
     mod = importlib.import_module(package)
     for name in mod.__all__:
@@ -138,3 +139,22 @@ def test_version_flag_still_prints_the_version() -> None:
 
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"tailorfolio {tailorfolio.__version__}"
+
+
+def test_the_plan_path_does_not_load_what_only_other_commands_use() -> None:
+    """scikit-learn (covariance estimation from prices) and the regime model are not part of
+    a plan on the bundled market; the plan command's imports must not load them."""
+    code = textwrap.dedent("""
+        import json, sys
+        import tailorfolio.cli._render, tailorfolio.io, tailorfolio.planning._build
+        print(json.dumps(sorted(sys.modules)))
+    """)
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    loaded = set(json.loads(done.stdout))
+    assert "tailorfolio.planning._build" in loaded
+    unexpected = sorted(m for m in loaded if m.split(".")[0] in ("sklearn", "hmmlearn")
+                        or m == "tailorfolio.dynamic._regimes")
+    assert unexpected == []
