@@ -227,14 +227,14 @@ def _constraints_section(ctx: PlanContext) -> ConstraintsSection:
 def _ladder(ctx: PlanContext) -> tuple[LadderRung, ...]:
     fam = ctx.family
     out = []
+    mu = ctx.market.assumptions.expected_return.reindex(list(fam.tickers)).to_numpy(float)
+    cov = ctx.market.assumptions.covariance.reindex(
+        index=list(fam.tickers), columns=list(fam.tickers)).to_numpy(float)
     for level, r in RISK_LADDER.items():
         share = float(fam.clip(min(r.equity_share,
                                    max(fam.highest_share_within(r.max_volatility),
                                        fam.min_share))))
         w = fam.weights_at(share)
-        mu = ctx.market.assumptions.expected_return.reindex(list(fam.tickers)).to_numpy(float)
-        cov = ctx.market.assumptions.covariance.reindex(
-            index=list(fam.tickers), columns=list(fam.tickers)).to_numpy(float)
         out.append(LadderRung(level, share, float(w @ mu), float(np.sqrt(w @ cov @ w)),
                               {t: float(x) for t, x in zip(fam.tickers, w, strict=True)
                                if x >= 1e-4}))
