@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING
 from tailorfolio._lazy import lazy_exports
 
 if TYPE_CHECKING:  # for type checkers; at run time each name loads on first use (PEP 562)
-    from tailorfolio.planning._build import STAGES, assemble, build_plan, input_hash, prepare, run_stages
+    from tailorfolio.planning._build import (
+        STAGES,
+        assemble,
+        build_plan,
+        input_hash,
+        prepare,
+        run_stages,
+    )
     from tailorfolio.planning._context import PlanContext, PlanDraft
     from tailorfolio.planning._plan import ExcludedAsset, Plan, Provenance, plan_json_schema
     from tailorfolio.planning._sections import AllocationLine
