@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_esg_frontier.py
 	$(PY) benchmarks/bench_simulate.py
 	$(PY) benchmarks/bench_fleet.py
+	$(PY) benchmarks/bench_cli.py
 
 bench-tax: $(STAMP)
 	PYTHONPATH=src $(PY) benchmarks/tax_benefits.py

@@ -239,10 +239,12 @@ def test_plausibility_warnings(path: str, value: Any, field: str) -> None:
 
 def test_plan_command_shows_profile_warnings(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    import tailorfolio.cli._cmd_core as core
+    from tailorfolio.planning import _settings
 
-    # goals' Monte Carlo off: only the printing of the warning is under test
-    monkeypatch.setattr(core, "PlanSettings", lambda **kw: tf.PlanSettings(**kw, goal_paths=0))
+    # goals' Monte Carlo off: only the printing of the warning is under test (the command
+    # imports PlanSettings from its module when it runs)
+    real = _settings.PlanSettings
+    monkeypatch.setattr(_settings, "PlanSettings", lambda **kw: real(**kw, goal_paths=0))
     path = tmp_path / "me.yaml"
     path.write_text(_dump(_set(BASE, "accounts.0.lots.0.acquired", date(1950, 3, 1))))
     res = _cli(["plan", str(path)])

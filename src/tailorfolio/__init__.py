@@ -10,13 +10,37 @@ values) and a market (universe, prices, capital-market assumptions) to an explai
 1.0
 """
 
-from typing import Any
+from __future__ import annotations
 
-from tailorfolio._version import __version__
-from tailorfolio.examples import EXAMPLE_PROFILES, example_profile_text, load_example_profile
-from tailorfolio.market import Market, default_market
-from tailorfolio.planning import Plan, PlanSettings, build_plan
-from tailorfolio.profile import InvestorProfile, parse_profile, profile_from_yaml
+from typing import TYPE_CHECKING, Any
+
+from tailorfolio._lazy import lazy_exports
+
+if TYPE_CHECKING:  # for type checkers; at run time the names load on first use (PEP 562)
+    from tailorfolio._version import __version__
+    from tailorfolio.examples import EXAMPLE_PROFILES, example_profile_text, load_example_profile
+    from tailorfolio.market import Market, default_market
+    from tailorfolio.planning import Plan, PlanSettings, build_plan
+    from tailorfolio.profile import InvestorProfile, parse_profile, profile_from_yaml
+
+_EXPORTS = {
+    "__version__": "tailorfolio._version",  # reads the distribution metadata
+    "EXAMPLE_PROFILES": "tailorfolio.examples",
+    "example_profile_text": "tailorfolio.examples",
+    "load_example_profile": "tailorfolio.examples",
+    "Market": "tailorfolio.market._market",
+    "default_market": "tailorfolio.market._defaults",
+    "Plan": "tailorfolio.planning._plan",
+    "PlanSettings": "tailorfolio.planning._settings",
+    "build_plan": "tailorfolio.planning._build",
+    "InvestorProfile": "tailorfolio.profile._investor",
+    "parse_profile": "tailorfolio.profile._parse",
+    "profile_from_yaml": "tailorfolio.profile._parse",
+}
+"""Public name → the module defining it, imported on first use so that ``import tailorfolio``
+(and the command line's ``--help``) does not load the numeric stack."""
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
 
 
 def plan(profile: object, market: object = None, *, settings: object = None,
@@ -34,6 +58,7 @@ def plan(profile: object, market: object = None, *, settings: object = None,
     ProfileError, DataError, ParameterError, InfeasibleError, SolverError
     """
     from tailorfolio._boundary import check_plan_inputs
+    from tailorfolio.planning._build import build_plan
 
     profile, market, settings, as_of = check_plan_inputs(profile, market, settings, as_of)
     return build_plan(profile, market, settings=settings, as_of=as_of, **options)

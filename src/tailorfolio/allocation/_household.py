@@ -71,7 +71,6 @@ class HouseholdPolicy:
         real_monthly = (1 + weights @ self.expected_return) ** (1 / 12) / (
             1 + self.inflation) ** (1 / 12) - 1
         deflator = (1 + self.inflation) ** (-t / 12)
-        values = np.zeros((len(names), n_steps))
         v = np.array([self.amounts.get(n, 0.0) for n in names], float)
         flows_in = np.zeros((len(names), n_steps))
         flows_out = np.zeros((len(names), n_steps))
@@ -90,14 +89,26 @@ class HouseholdPolicy:
                 flows_out[i, due] = g.amount
                 last[i] = due + 1
         long_term = len(names) - 1
+        # The recursion runs on Python floats (a handful of sleeves: numpy's per-call overhead
+        # on arrays this small cost more than the arithmetic); the same IEEE operations in the
+        # same order, so the values are identical to the array form.
+        sweeps: dict[int, list[int]] = {}
+        for i in range(len(goals)):
+            sweeps.setdefault(int(last[i]), []).append(i)
+        vals = [float(x) for x in v]
+        ins, outs = flows_in.T.tolist(), flows_out.T.tolist()
+        growth = (1 + real_monthly).T.tolist()
+        rows = []
         for k in range(n_steps):
-            for i in range(len(goals)):
-                if k == last[i] and v[i] > 0:
-                    v[long_term] += v[i]
-                    v[i] = 0.0
-            v = v + flows_in[:, k]
-            values[:, k] = v
-            v = np.maximum(v - flows_out[:, k], 0.0) * (1 + real_monthly[:, k])
+            for i in sweeps.get(k, ()):
+                if vals[i] > 0:
+                    vals[long_term] += vals[i]
+                    vals[i] = 0.0
+            vals = [x + c for x, c in zip(vals, ins[k], strict=True)]
+            rows.append(vals)
+            vals = [max(x - o, 0.0) * g for x, o, g in zip(vals, outs[k], growth[k],
+                                                           strict=True)]
+        values = np.array(rows, float).T.reshape(len(names), n_steps)
         return names, values, weights
 
     def household_weights(self, profile: InvestorProfile, as_of: date, n_steps: int

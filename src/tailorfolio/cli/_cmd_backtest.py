@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Optional
 
-import numpy as np
+import math
+
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -44,7 +45,7 @@ def _policy(text: str):
 
 
 def _pct(x: float, digits: int = 2) -> str:
-    return "—" if not np.isfinite(x) else f"{100 * x:.{digits}f} %"
+    return "—" if not math.isfinite(x) else f"{100 * x:.{digits}f} %"
 
 
 def register(app: typer.Typer) -> None:
@@ -76,6 +77,8 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
     ) -> None:
         """Walk-forward backtest of STRATEGIES against 1/N, net of costs."""
+        import numpy as np
+
         start, end = parse_month(start, "--from"), parse_month(end, "--to")
         if start and end and start > end:
             raise ParameterError(f"--from {start} is after --to {end}.", field="--from",
@@ -152,6 +155,8 @@ def register(app: typer.Typer) -> None:
                                                         "probabilities as CSV.")] = None,
     ) -> None:
         """Market regimes (Gaussian HMM): moments per regime, timeline, current probability."""
+        import numpy as np
+
         start, end = parse_month(start, "--from"), parse_month(end, "--to")
         whole(n_regimes, "--regimes", 2, 6)
         from tailorfolio.datasets import load_dataset

@@ -7,7 +7,6 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.panel import Panel
 
 from tailorfolio.cli._errors import guarded
 from tailorfolio.cli._options import (
@@ -18,15 +17,11 @@ from tailorfolio.cli._options import (
     parse_date,
     whole,
 )
-from tailorfolio._boundary import check_plan_inputs
 from tailorfolio.limits import MAX_FRONTIER_POINTS
-from tailorfolio.cli._render import demo_table, frontier_chart, frontier_table, print_plan
-from tailorfolio.cli._template import profile_template
-from tailorfolio.examples import EXAMPLE_PROFILES, load_example_profile
-from tailorfolio.optimize._optimizer import PortfolioOptimizer
-from tailorfolio.market._equilibrium import ReturnModel
-from tailorfolio.planning._build import build_plan
-from tailorfolio.planning._settings import PlanSettings
+from tailorfolio.market._return_model import ReturnModel
+
+# The commands import what they compute with when they run, so ``tailorfolio --help`` does
+# not load the numeric stack (tests/cli/test_startup.py).
 
 console = Console()
 
@@ -38,6 +33,8 @@ def register(app: typer.Typer) -> None:
     @guarded
     def profile_template_cmd() -> None:
         """Print a commented example profile to edit (tailorfolio profile-template > me.yaml)."""
+        from tailorfolio.cli._template import profile_template
+
         typer.echo(profile_template(), nl=False)
 
     @app.command("plan")
@@ -58,7 +55,11 @@ def register(app: typer.Typer) -> None:
                                                          "this file.")] = None,
     ) -> None:
         """Risk level, goal sleeves, household target, trades and taxes, goal odds, reasons."""
+        from tailorfolio._boundary import check_plan_inputs
+        from tailorfolio.cli._render import print_plan
         from tailorfolio.io import load_profile, write_text_atomic
+        from tailorfolio.planning._build import build_plan
+        from tailorfolio.planning._settings import PlanSettings
 
         day = parse_date(as_of)
         prof = load_profile(profile)
@@ -87,7 +88,14 @@ def register(app: typer.Typer) -> None:
         as_of: AsOfOpt = None,
     ) -> None:
         """The efficient frontier under the investor's constraints, and where the plan sits."""
+        from rich.panel import Panel
+
+        from tailorfolio._boundary import check_plan_inputs
+        from tailorfolio.cli._render import frontier_chart, frontier_table
         from tailorfolio.io import load_profile, write_text_atomic
+        from tailorfolio.optimize._optimizer import PortfolioOptimizer
+        from tailorfolio.planning._build import build_plan
+        from tailorfolio.planning._settings import PlanSettings
 
         whole(points, "--points", 2, MAX_FRONTIER_POINTS, fix="e.g. --points 50")
         day = parse_date(as_of)
@@ -125,6 +133,14 @@ def register(app: typer.Typer) -> None:
         full: Annotated[bool, typer.Option(help="Print each plan in full as well.")] = False,
     ) -> None:
         """Plan the bundled example investors and show them side by side."""
+        from rich.panel import Panel
+
+        from tailorfolio.cli._render import demo_table, print_plan
+        from tailorfolio.examples import EXAMPLE_PROFILES, load_example_profile
+        from tailorfolio.optimize._optimizer import PortfolioOptimizer
+        from tailorfolio.planning._build import build_plan
+        from tailorfolio.planning._settings import PlanSettings
+
         opt = PortfolioOptimizer()
         settings = PlanSettings(goal_paths=2000 if full else 1000)
         plans = [build_plan(load_example_profile(name), optimizer=opt, settings=settings)

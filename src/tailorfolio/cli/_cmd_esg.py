@@ -5,9 +5,8 @@ from __future__ import annotations
 import dataclasses
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
-import numpy as np
 import typer
 from rich.console import Console
 from rich.panel import Panel
@@ -22,10 +21,11 @@ from tailorfolio.cli._options import (
     parse_date,
     whole,
 )
-from tailorfolio._boundary import check_plan_inputs
 from tailorfolio.limits import MAX_PATHS
 from tailorfolio.errors import InfeasibleError, MissingDependencyError, ParameterError
-from tailorfolio.market._market import Market
+
+if TYPE_CHECKING:
+    from tailorfolio.market._market import Market
 
 console = Console()
 
@@ -116,6 +116,9 @@ def register(app: typer.Typer) -> None:
         as_of: AsOfOpt = None,
     ) -> None:
         """ESG profile of your plan, the ESG-efficient frontier and the cost of your values."""
+        import numpy as np
+
+        from tailorfolio._boundary import check_plan_inputs
         from tailorfolio.cli._render_esg import (
             cost_panel,
             esg_frontier_chart,

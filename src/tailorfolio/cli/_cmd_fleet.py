@@ -5,18 +5,10 @@ from __future__ import annotations
 import json
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
 from tailorfolio.cli._errors import guarded
@@ -24,6 +16,9 @@ from tailorfolio.cli._options import MarketOpt, UniverseOpt, market_from_options
 from tailorfolio.cli._options import whole
 from tailorfolio.errors import ParameterError
 from tailorfolio.limits import MAX_FLEET_INVESTORS
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 console = Console(stderr=True)
 
@@ -34,6 +29,15 @@ class Engine(str, Enum):
 
 
 def _progress() -> Progress:
+    from rich.progress import (  # only when a fleet runs: not on the --help path
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     return Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
         TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(),

@@ -20,9 +20,7 @@ from tailorfolio.cli._options import (
     parse_date,
     whole,
 )
-from tailorfolio._boundary import check_plan_inputs
 from tailorfolio.limits import MAX_FEE_BPS, MAX_PATHS
-from tailorfolio.cli._render_goals import fan_table, outcomes_table
 from tailorfolio.errors import ParameterError
 
 console = Console()
@@ -74,6 +72,8 @@ def register(app: typer.Typer) -> None:
         """Simulate the plan's allocation: fan chart of wealth by year and every goal's odds."""
         import numpy as np
 
+        from tailorfolio._boundary import check_plan_inputs
+        from tailorfolio.cli._render_goals import fan_table, outcomes_table
         from tailorfolio.goals import SimulationOptions, goal_outcome, spec_from_profile
         from tailorfolio.goals._from_profile import as_of_year, goal_due_step
         from tailorfolio.io import load_profile, write_text_atomic

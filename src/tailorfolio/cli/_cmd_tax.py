@@ -9,7 +9,6 @@ import typer
 from rich.console import Console
 
 from tailorfolio.cli._errors import guarded
-from tailorfolio._boundary import check_plan_inputs
 from tailorfolio.cli._options import (
     AsOfOpt,
     MarketOpt,
@@ -112,6 +111,7 @@ def register(app: typer.Typer) -> None:
         console = _console()
         from datetime import date
 
+        from tailorfolio._boundary import check_plan_inputs
         from tailorfolio.cli._render_tax import harvest_table
         from tailorfolio.io import load_profile
         from tailorfolio.tax import Ledger, marginal_rates, substitute_table
@@ -165,6 +165,7 @@ def register(app: typer.Typer) -> None:
         from dataclasses import replace
         from datetime import date
 
+        from tailorfolio._boundary import check_plan_inputs
         from tailorfolio.cli._render_tax import account_plan_panel
         from tailorfolio.io import load_profile
         from tailorfolio.planning._build import build_plan

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from tailorfolio.errors import ParameterError
 from tailorfolio.limits import MAX_AS_OF, MAX_MONEY, MIN_DATE, check_int, check_number, clip_text
-from tailorfolio.market._defaults import default_market
-from tailorfolio.market._market import Market
+
+if TYPE_CHECKING:
+    from tailorfolio.market._market import Market
 
 MarketOpt = Annotated[
     Optional[Path],
@@ -30,6 +31,8 @@ AsOfOpt = Annotated[
 
 def market_from_options(market: Path | None, universe: Path | None) -> Market:
     """The bundled market, or one estimated from the user's files."""
+    from tailorfolio.market._defaults import default_market
+
     if market is None:
         if universe is not None:
             raise ParameterError("--universe needs --market (a price file).",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from tailorfolio._version import __version__
 from tailorfolio.cli import (
     _cmd_backtest,
     _cmd_core,
@@ -27,6 +26,8 @@ app = typer.Typer(
 
 def _version_callback(value: bool) -> None:
     if value:
+        from tailorfolio._version import __version__  # importlib.metadata: only when asked
+
         typer.echo(f"tailorfolio {__version__}")
         raise typer.Exit()
 

@@ -12,7 +12,6 @@ from typing import Self
 
 import numpy as np
 import pandas as pd
-from sklearn.covariance import OAS, LedoitWolf
 
 from tailorfolio.errors import InsufficientDataError, ParameterError
 from tailorfolio.estimate._psd import RepairReport, repair_covariance
@@ -130,9 +129,13 @@ class CovarianceEstimator:
             dev = x - mean
             cov = (dev * w[:, None]).T @ dev / (1.0 - np.sum(w**2))
         elif method is CovarianceMethod.LEDOIT_WOLF:
+            from sklearn.covariance import LedoitWolf  # scikit-learn loads in ~1 s: on use only
+
             est = LedoitWolf().fit(x)
             cov, self.shrinkage_ = est.covariance_, float(est.shrinkage_)
         else:
+            from sklearn.covariance import OAS
+
             est = OAS().fit(x)
             cov, self.shrinkage_ = est.covariance_, float(est.shrinkage_)
         cov = np.atleast_2d(cov) * self.periods_per_year

@@ -31,38 +31,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from tailorfolio.errors import MissingAssetsError, ParameterError
+# Defined in a module of its own so the command line can offer the choice without numpy.
+from tailorfolio.market._return_model import DEFAULT_VIEW_CONFIDENCE, ReturnModel
 from tailorfolio.estimate._black_litterman import View, black_litterman
 from tailorfolio.estimate._expected_returns import equilibrium_returns
 
 if TYPE_CHECKING:
     from tailorfolio.market._market import Market
-
-DEFAULT_VIEW_CONFIDENCE = 0.25
-"""Confidence of each forecast view, in (0, 1].
-
-c = 0.25 gives each forecast a third of the prior's precision (Ω_ii = 3 τ Σ_ii). Measured on
-the bundled market (16 ETFs, Vanguard VCMM 2025, γ = 3, budget + long-only):
-
-* the posterior stays within 0.36 points of π for every asset, and the max-utility portfolio
-  is 24 % (half-L1) away from the market weights, against 57 % for the raw forecasts, which
-  hold no VTI at all;
-* raising any one equity forecast by 0.5 points (δ recalibrated) moves at most 3.3 % of the
-  portfolio, half-L1 (raw forecasts: up to 10.5 %); a bond or real-asset forecast at most
-  9 % (raw: 32 %); the one outlier is short Treasuries (VGSH, 1.9 % volatility, a
-  near-substitute of cash): 25 %; the tracking error between the two portfolios is at most
-  1.1 % a year for any asset (raw: 1.9 %);
-* c = 0.5 (the forecast as strong as the prior) already moves 46 % away from the market
-  weights; c = 0.1 keeps within 11 % but lets the forecasts tilt by at most 0.2 points.
-
-See ``tests/estimate/test_equilibrium.py`` for the checks that keep this true.
-"""
 
 DEFAULT_TAU = 0.05
 """Scale of the prior's uncertainty τ (He & Litterman 1999 use 0.05)."""
@@ -75,20 +56,6 @@ USUAL_RISK_AVERSION = (1.0, 6.0)
 """A calibrated δ outside this range is reported with a warning."""
 
 _SHIFTS_REPORTED = 5
-
-
-class ReturnModel(str, Enum):
-    """Which expected returns a plan optimizes on.
-
-    * ``equilibrium_views`` (default): Black–Litterman posterior of the market-implied
-      returns and the forecasts as views.
-    * ``forecasts``: the capital-market assumptions as they are (the behaviour before).
-    * ``equilibrium``: the market-implied returns only.
-    """
-
-    EQUILIBRIUM_VIEWS = "equilibrium_views"
-    FORECASTS = "forecasts"
-    EQUILIBRIUM = "equilibrium"
 
 
 @dataclass(frozen=True)

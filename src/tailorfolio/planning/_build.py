@@ -140,9 +140,10 @@ def base_constraints(profile: InvestorProfile, market: Market, settings: PlanSet
 
 def prepare(profile: InvestorProfile, market: Market, settings: PlanSettings,
             as_of: date | None = None, optimizer: PortfolioOptimizer | None = None, *,
-            esg_always: bool = False) -> PlanContext:
+            esg_always: bool = False, probabilities_only: bool = False) -> PlanContext:
     """Resolve the inputs: prices and wealth, risk level, market (screened funds where the
-    investor's exclusions empty a class), constraints, the portfolio family."""
+    investor's exclusions empty a class), constraints, the portfolio family
+    (``probabilities_only``: see :class:`PlanContext`)."""
     as_of = as_of or profile.as_of or date.today()
     forecast_market, added = resolve_market(profile, market)
     plan_market, returns = resolve_returns(forecast_market, settings)
@@ -188,7 +189,8 @@ def prepare(profile: InvestorProfile, market: Market, settings: PlanSettings,
                         SIMULATION_SEED + 1)
     return PlanContext(profile, plan_market, forecast_market, settings, as_of, prices, wealth,
                        reserve, risk, cs, family, float(max(cap, family.min_share)), returns,
-                       opt, tuple(warnings), tuple(added), esg_always, stored)
+                       opt, tuple(warnings), tuple(added), esg_always, stored,
+                       probabilities_only)
 
 
 def _market_section(ctx: PlanContext) -> MarketSection:
@@ -225,14 +227,14 @@ def _constraints_section(ctx: PlanContext) -> ConstraintsSection:
 def _ladder(ctx: PlanContext) -> tuple[LadderRung, ...]:
     fam = ctx.family
     out = []
+    mu = ctx.market.assumptions.expected_return.reindex(list(fam.tickers)).to_numpy(float)
+    cov = ctx.market.assumptions.covariance.reindex(
+        index=list(fam.tickers), columns=list(fam.tickers)).to_numpy(float)
     for level, r in RISK_LADDER.items():
         share = float(fam.clip(min(r.equity_share,
                                    max(fam.highest_share_within(r.max_volatility),
                                        fam.min_share))))
         w = fam.weights_at(share)
-        mu = ctx.market.assumptions.expected_return.reindex(list(fam.tickers)).to_numpy(float)
-        cov = ctx.market.assumptions.covariance.reindex(
-            index=list(fam.tickers), columns=list(fam.tickers)).to_numpy(float)
         out.append(LadderRung(level, share, float(w @ mu), float(np.sqrt(w @ cov @ w)),
                               {t: float(x) for t, x in zip(fam.tickers, w, strict=True)
                                if x >= 1e-4}))
@@ -310,8 +312,13 @@ def baseline_without_esg(profile: InvestorProfile, market: Market, settings: Pla
                          as_of: date | None, optimizer: PortfolioOptimizer | None = None
                          ) -> Plan:
     """The same plan without the investor's ESG preferences (same market, settings and
-    simulated paths), with its ESG profile so the two can be compared."""
-    ctx = prepare(without_esg(profile), market, settings, as_of, optimizer, esg_always=True)
+    simulated paths), with its ESG profile so the two can be compared.
+
+    The comparison reads its return, risk, ESG score and goal probabilities, so its goals
+    section has those alone: no what-would-raise levers, alternatives or withdrawal rates
+    (two thirds of a plan's simulations)."""
+    ctx = prepare(without_esg(profile), market, settings, as_of, optimizer, esg_always=True,
+                  probabilities_only=True)
     return assemble(run_stages(ctx))
 
 

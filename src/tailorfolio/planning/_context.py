@@ -33,6 +33,7 @@ from tailorfolio.planning._settings import PlanSettings
 from tailorfolio.profile._investor import InvestorProfile
 from tailorfolio.risk._scoring import RiskAssessment
 from tailorfolio.simulate._returns import ReturnModel
+from tailorfolio.typing import FloatArray
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,11 @@ class PlanContext:
         Return paths generated once and replayed by every comparison the plan makes (the
         funding rule, each sleeve's path, the alternatives, the what-would-raise search):
         common random numbers. None when the profile has no goals.
+    probabilities_only : bool
+        A plan made only to be compared with another (the cost of values' plan without ESG
+        preferences reads its return, risk, ESG score and each goal's probability): the goals
+        stage simulates the probabilities and skips what only a person reading this plan
+        would use (what-would-raise levers, alternatives, withdrawal rates).
     """
 
     profile: InvestorProfile
@@ -95,6 +101,7 @@ class PlanContext:
     added_funds: tuple[AddedFund, ...] = ()
     esg_always: bool = False
     stored_paths: ReturnModel | None = None
+    probabilities_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -113,6 +120,10 @@ class PlanDraft:
     esg: EsgSection | None = None
     dynamic: DynamicPolicy | None = None
     warnings: tuple[str, ...] = ()
+    stored_score: tuple[float, FloatArray] | None = None
+    """The plan's own policy on the stored paths, as the sleeves stage scored it (priority-
+    weighted success, per-goal success ndarray (n_goals,)); None when no choice was simulated.
+    The goals stage compares the alternatives with it instead of simulating it again."""
 
     def warn(self, *messages: str) -> PlanDraft:
         """A copy with ``messages`` added to the warnings (duplicates dropped)."""

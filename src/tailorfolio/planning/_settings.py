@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tailorfolio.market._equilibrium import DEFAULT_VIEW_CONFIDENCE, ReturnModel
+from tailorfolio.market._return_model import DEFAULT_VIEW_CONFIDENCE, ReturnModel
 
 
 class PlanSettings(BaseModel):

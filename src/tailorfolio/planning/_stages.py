@@ -142,6 +142,16 @@ def _score(draft: PlanDraft, policies: dict[str, SleevePolicy], replay: ReturnMo
     return weighted_success(res), res.goal_success.mean(axis=1)
 
 
+Score = tuple[float, FloatArray]
+ScoreKey = tuple[str, tuple[tuple[str, float], ...]]
+
+
+def _score_key(rule: str, policies: dict[str, SleevePolicy]) -> ScoreKey:
+    """What distinguishes two scored policies within one sleeves stage: the funding rule
+    (today's money in each sleeve) and each sleeve's intensity (the rest is the same)."""
+    return rule, tuple(sorted((name, float(p.intensity)) for name, p in policies.items()))
+
+
 def _nonzero(w: FloatArray, tickers: tuple[str, ...] | list[str]) -> dict[str, float]:
     return {t: float(x) for t, x in zip(tickers, w, strict=True)
             if x >= WEIGHT_DISPLAY_THRESHOLD}
@@ -191,6 +201,19 @@ def sleeves_stage(draft: PlanDraft) -> PlanDraft:
         return dataclasses.replace(draft, sleeves=tuple(rows)), fundings, surplus
 
     choices = {}
+    # Scores on the stored paths are deterministic (common random numbers), so a policy
+    # scored once is not simulated again: the chosen funding rule at the template intensities
+    # is the search's first base trial, each later sleeve's base trial is the state the
+    # previous sleeve's choice left, and the final state is the plan the goals stage compares.
+    cache: dict[ScoreKey, Score] = {}
+
+    def cached_score(scored: PlanDraft, rule: str, pols: dict[str, SleevePolicy]) -> Score:
+        key = _score_key(rule, pols)
+        if key not in cache:
+            cache[key] = _score(scored, pols, replay)
+        return cache[key]
+
+    stored_score: Score | None = None
     rule = FUNDING_RULES[0]
     funding = FundingSection(rule, {}, "Today's money goes to the goals that fall due soonest "
                              "first (no simulation was run to compare the funding rules).")
@@ -198,7 +221,7 @@ def sleeves_stage(draft: PlanDraft) -> PlanDraft:
     if prof.goals and ctx.settings.choice_paths > 0:
         replay = stored_paths(ctx)
         assert replay is not None
-        scores = {r: _score(provisional(r)[0], policies, replay)[0] for r in FUNDING_RULES}
+        scores = {r: cached_score(provisional(r)[0], r, policies)[0] for r in FUNDING_RULES}
         best = max(FUNDING_RULES, key=scores.__getitem__)
         rule = best if scores[best] > scores[FUNDING_RULES[0]] + MIN_GAIN else FUNDING_RULES[0]
         funding = FundingSection(rule, scores, (
@@ -208,10 +231,12 @@ def sleeves_stage(draft: PlanDraft) -> PlanDraft:
                                      for r in FUNDING_RULES) + ")."))
         draft, fundings, surplus = provisional(rule)
         scored = draft
+        chosen_rule = rule
         choices = choose_intensities([g.name for g in prof.goals], policies, years,
-                                     lambda pols: _score(scored, pols, replay))
+                                     lambda pols: cached_score(scored, chosen_rule, pols))
         for name, ch in choices.items():
             policies[name] = dataclasses.replace(policies[name], intensity=ch.intensity)
+        stored_score = cached_score(scored, rule, policies)
     sections: list[SleeveSection] = []
     total = np.zeros(len(tickers))
     for g, f in zip(prof.goals, fundings, strict=True):
@@ -246,7 +271,7 @@ def sleeves_stage(draft: PlanDraft) -> PlanDraft:
     if total.sum() <= 0:
         total = policies[LONG_TERM].weights_at_years(0.0)
     draft = dataclasses.replace(draft, sleeves=tuple(sections), policies=policies,
-                                choices=choices, funding=funding)
+                                choices=choices, funding=funding, stored_score=stored_score)
     return dataclasses.replace(draft, household=_household(ctx, total / total.sum()))
 
 
@@ -367,7 +392,7 @@ def goals_stage(draft: PlanDraft) -> PlanDraft:
         out = goal_outcome(result, j, priority=g.priority.value,
                            due_year=y0 + goal_due_step(g, ctx.as_of) / 12, amount=g.amount)
         target = TARGET_PROBABILITY[g.priority.value]
-        if out.probability < target:
+        if out.probability < target and not ctx.probabilities_only:
             levers = raise_levers(prof, ctx.market, policy, ctx.as_of, j, target, replay,
                                   n_paths=_n_stored(ctx), options=opts)
             out = dataclasses.replace(out, levers=levers)
@@ -375,10 +400,11 @@ def goals_stage(draft: PlanDraft) -> PlanDraft:
     fan = result.fan_chart()
     fan_points = tuple(FanPoint(int(y), *(float(fan.loc[y, f'p{p}']) for p in FAN_PERCENTILES))
                        for y in fan.index)
-    alternatives = list(_alternatives(draft, replay, spec))
+    only = ctx.probabilities_only
+    alternatives = () if only else tuple(_alternatives(draft, replay, spec))
     section = GoalsSection(tuple(outcomes), _model_label(ctx, n), result.n_paths,
                            SIMULATION_SEED, weighted_success(result), fan_points,
-                           tuple(alternatives), _withdrawal(ctx, draft, n))
+                           alternatives, None if only else _withdrawal(ctx, draft, n))
     return dataclasses.replace(draft, goals=section)
 
 
@@ -388,8 +414,12 @@ def _alternatives(draft: PlanDraft, replay: ReturnModel, spec: SimulationSpec
     ctx = draft.ctx
     prof = ctx.profile
     out: list[Alternative] = []
-    plan_result = simulate(spec, replay, _n_stored(ctx))
-    plan_weighted = weighted_success(plan_result)
+    if draft.stored_score is not None:  # the sleeves stage simulated this very policy
+        plan_weighted, plan_by_goal = draft.stored_score
+    else:
+        plan_result = simulate(spec, replay, _n_stored(ctx))
+        plan_weighted, plan_by_goal = (weighted_success(plan_result),
+                                       plan_result.goal_success.mean(axis=1))
     level_w = ctx.family.weights_at(ctx.max_equity_share)
     one_pot = spec_from_profile(prof, ctx.market, level_w, ctx.as_of, SimulationOptions())
     res = simulate(one_pot, replay, _n_stored(ctx))
@@ -418,7 +448,7 @@ def _alternatives(draft: PlanDraft, replay: ReturnModel, spec: SimulationSpec
                 "behind and less when ahead.",
                 "annual lognormal DP on the household's whole wealth",
                 cmp_.goal, float(cmp_.dp_simulated[0]),
-                float(plan_result.goal_success[j].mean())))
+                float(plan_by_goal[j])))
         except (OptimizationError, ValueError):
             pass  # the DP needs a solvable problem; the plan itself does not depend on it
     return out
