@@ -136,8 +136,8 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream) -> _ChunkOut:
     def sync(k: int) -> FloatArray:
         """Bring the tax-bucket values of pot k up to the current pot value."""
         v = holdings[k].sum(axis=0)
-        last = vlast[k]
-        growth = np.where(last > 0, v / np.where(last > 0, last, 1.0), 0.0)
+        growth = np.zeros(p)
+        np.divide(v, vlast[k], out=growth, where=vlast[k] > 0)  # emptied pots stay at zero
         vals[k] *= growth
         vlast[k] = v
         return v
@@ -161,13 +161,15 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream) -> _ChunkOut:
                 if idx.size == 0:
                     continue
             if household is None:
-                household = sum(hh.sum(axis=0) for hh in holdings)
+                household = (v if len(holdings) == 1
+                             else sum(hh.sum(axis=0) for hh in holdings))
             if idx is None:
-                trade = columns[k][t] * v - h
-                traded = np.abs(trade).sum(axis=0)
+                trade = np.multiply(columns[k][t], v)
+                trade -= h
+                h += trade
+                traded = np.abs(trade, out=trade).sum(axis=0)
                 out.turnover += traded / np.where(household > 0, household, 1.0)
                 out.rebalances += v > 0
-                h += trade
                 sold = 0.5 * traded
             else:
                 trade = columns[k][t] * v[idx] - h[:, idx]
