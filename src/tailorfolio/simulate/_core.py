@@ -5,7 +5,8 @@ Every simulator of the project runs on this module: the Monte Carlo engine
 (:func:`tailorfolio.simulate.simulate`, which adds pots, goals and taxes), the withdrawal-rate
 analysis (:func:`tailorfolio.goals.withdrawal_analysis`), the goal DP's forward check
 (:func:`tailorfolio.goals.simulate_policy`) and the simulated tax-loss-harvest backtest
-(:func:`tailorfolio.tax.harvest_backtest_simulated`).
+(:func:`tailorfolio.tax._backtest.harvest_backtest_simulated`, which takes its price paths
+from :func:`price_paths`).
 
 Three pieces, each usable on its own:
 
@@ -501,3 +502,25 @@ def simulate_portfolio(model: ReturnModelLike, n_steps: int, *,
     return PortfolioPaths(*(np.concatenate([getattr(o, f) for o in parts], axis=-1)
                             for f in ("wealth_nominal", "price_level", "paid_nominal",
                                       "shortfall", "alive")))
+
+
+def price_paths(model: ReturnModelLike, n_steps: int, *, n_paths: int, seed: int = 0,
+                log_fee: FloatArray | None = None) -> FloatArray:
+    """Every step of a few paths, as price indices: for consumers that replay one path at a
+    time (the tax-loss-harvest backtest trades lots along each path).
+
+    Returns
+    -------
+    ndarray (n_steps + 1, n_assets + 1, n_paths)
+        Total-return price index of each asset (net of ``log_fee``), then the price level;
+        1 at step 0. The same common random numbers as every other run with ``seed``.
+        Memory is ``8 (n_steps + 1)(n_assets + 1) n_paths`` bytes: meant for tens of paths.
+    """
+    fixed = model.fixed_n_paths(n_steps)
+    n_paths = fixed if fixed is not None else n_paths
+    out = np.empty((n_steps + 1, len(model.tickers) + 1, n_paths))
+    out[0] = 1.0
+    for a, p in path_chunks(n_paths, DEFAULT_CHUNK_SIZE):
+        for t, growth in GrowthStream(model, n_steps, seed, a, p, n_paths, log_fee):
+            np.multiply(out[t, :, a:a + p], growth, out=out[t + 1, :, a:a + p])
+    return out
