@@ -223,12 +223,34 @@ class GrowthStream:
         return out
 
     def __iter__(self) -> Iterator[tuple[int, FloatArray]]:
-        if self.factors is not None:
-            return self._gaussian()
-        fixed = self.model.fixed_n_paths(self.n_steps)
-        return self._fixed() if fixed is not None else self._sampled()
+        """Every step: ``(t, growth)``."""
+        for t, _, growth in self.segments(None):
+            yield t, growth
 
-    def _gaussian(self) -> Iterator[tuple[int, FloatArray]]:
+    def segments(self, needed: np.ndarray | None
+                 ) -> Iterator[tuple[int, int, FloatArray]]:
+        """The growth from each needed step to the next: ``(t, span, growth)``, ``growth``
+        (n_assets + 1, n_paths) multiplying values from the start of step ``t`` to the start
+        of step ``t + span`` (the product of the per-step factors, computed as one ``exp`` of
+        the summed log changes).
+
+        A consumer with nothing to do at the start of most steps (no cash flow, no
+        rebalancing, no record) asks only for the steps it needs (``needed``, bool
+        (n_steps,); step 0 is always needed; None: every step): the steps in between cost
+        one addition of normals each instead of a matrix product and an ``exp``. The draws
+        are the same whatever is needed.
+        """
+        starts = (np.arange(self.n_steps) if needed is None
+                  else np.flatnonzero(np.asarray(needed, bool) | (np.arange(self.n_steps) == 0)))
+        spans = np.diff(np.append(starts, self.n_steps))
+        if self.factors is not None:
+            return self._gaussian(starts, spans)
+        fixed = self.model.fixed_n_paths(self.n_steps)
+        steps = self._fixed() if fixed is not None else self._sampled()
+        return self._aggregate(steps, starts, spans)
+
+    def _gaussian(self, starts: np.ndarray, spans: np.ndarray
+                  ) -> Iterator[tuple[int, int, FloatArray]]:
         fac = self.factors
         assert fac is not None
         p, f = self.n_paths, fac.n_factors
@@ -240,45 +262,69 @@ class GrowthStream:
         # (a tail kernel may round differently) and results are bitwise chunk-invariant.
         p_pad = -(-p // MATMUL_TILE) * MATMUL_TILE
         z = np.zeros((p_pad, f))
+        total = np.zeros((p_pad, f))
         growth_pad = np.empty((len(shift), p_pad))
         growth = growth_pad[:, :p]
         streams = self._streams()
         scratch = {n: np.empty((n, f)) for _, rows, n, _ in streams if rows.stop - rows.start
                    < n}
-        for t in range(self.n_steps):
+
+        def draw(into: FloatArray) -> None:
             for chunk_rows, rows, n, rng in streams:
                 if n in scratch and rows.stop - rows.start < n:
                     buf = scratch[n]
                     rng.standard_normal(out=buf)
-                    z[chunk_rows] = buf[rows]
+                    into[chunk_rows] = buf[rows]
                 else:
-                    rng.standard_normal(out=z[chunk_rows])
-            np.matmul(load_t, z.T, out=growth_pad)  # (k, f) @ (f, p): reads z in place
-            growth_pad += shift_col
-            np.exp(growth_pad, out=growth_pad)
-            yield t, growth
+                    rng.standard_normal(out=into[chunk_rows])
 
-    def _blocks(self, next_block: Callable[[int], tuple[FloatArray, FloatArray]]
-                ) -> Iterator[tuple[int, FloatArray]]:
+        for t, span in zip(starts.tolist(), spans.tolist()):
+            if span == 1:
+                draw(z)
+                acc = z
+            else:
+                draw(total)
+                for _ in range(span - 1):
+                    draw(z)
+                    total += z
+                acc = total
+            np.matmul(load_t, acc.T, out=growth_pad)  # (k, f) @ (f, p): reads z in place
+            growth_pad += shift_col if span == 1 else span * shift_col
+            np.exp(growth_pad, out=growth_pad)
+            yield t, span, growth
+
+    def _aggregate(self, steps: Iterator[tuple[FloatArray, FloatArray]], starts: np.ndarray,
+                   spans: np.ndarray) -> Iterator[tuple[int, int, FloatArray]]:
         n, p = self.n_assets, self.n_paths
         growth = np.empty((n + 1, p))
         fee_col = self.log_fee[:, None]
-        for t0 in range(0, self.n_steps, BLOCK_STEPS):
-            nb = min(BLOCK_STEPS, self.n_steps - t0)
-            log_r, log_i = next_block(nb)  # (nb, p, n), (nb, p)
-            for s in range(nb):
-                np.add(log_r[s].T, fee_col, out=growth[:n])
-                growth[n] = log_i[s]
-                np.exp(growth, out=growth)
-                yield t0 + s, growth
+        for t, span in zip(starts.tolist(), spans.tolist()):
+            log_r, log_i = next(steps)  # (p, n), (p,)
+            np.add(log_r.T, fee_col, out=growth[:n])
+            growth[n] = log_i
+            for _ in range(span - 1):
+                log_r, log_i = next(steps)
+                growth[:n] += log_r.T
+                growth[:n] += fee_col
+                growth[n] += log_i
+            np.exp(growth, out=growth)
+            yield t, span, growth
 
-    def _fixed(self) -> Iterator[tuple[int, FloatArray]]:
+    def _blocks(self, next_block: Callable[[int], tuple[FloatArray, FloatArray]]
+                ) -> Iterator[tuple[FloatArray, FloatArray]]:
+        """Per step: log returns (p, n) and log inflation (p,), drawn BLOCK_STEPS at a time."""
+        for t0 in range(0, self.n_steps, BLOCK_STEPS):
+            log_r, log_i = next_block(min(BLOCK_STEPS, self.n_steps - t0))
+            for s in range(log_r.shape[0]):
+                yield log_r[s], log_i[s]
+
+    def _fixed(self) -> Iterator[tuple[FloatArray, FloatArray]]:
         # Path k is historical window / stored path k: no randomness.
         make = getattr(self.model, "sampler")  # fixed-path models also take first_path
         sampler = make(np.random.default_rng(0), self.n_paths, first_path=self.first_path)
         return self._blocks(sampler.next)
 
-    def _sampled(self) -> Iterator[tuple[int, FloatArray]]:
+    def _sampled(self) -> Iterator[tuple[FloatArray, FloatArray]]:
         parts = self._streams()
         streams = [(chunk_rows, rows, self.model.sampler(rng, n))
                    for chunk_rows, rows, n, rng in parts]
@@ -389,7 +435,11 @@ def _portfolio_chunk(stream: GrowthStream, n_steps: int, weights: FloatArray | N
     target = target_at(0, np.full(p, float(initial)))
     hold = np.empty((n, p))
     hold[:] = target * initial
-    for t, growth in stream:
+    steps = np.arange(n_steps)
+    needed = (steps % record_every == 0) | (flows != 0)
+    if rebalance_every:
+        needed |= steps % rebalance_every == 0
+    for t, _, growth in stream.segments(needed):
         wealth = None
         if t % record_every == 0:
             wealth = hold.sum(axis=0)

@@ -204,7 +204,17 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream) -> _ChunkOut:
         out.gains_taxes_real += tax_real
         out.taxes_real += tax_real
 
-    for t, growth in stream:
+    # Months at whose start something happens; the growth of the months between comes in
+    # one piece from the core (GrowthStream.segments).
+    needed = np.arange(n_steps) % 12 == 0
+    for k in range(len(spec.pots)):
+        needed |= contrib[k] > 0
+    needed[sorted(active_months | set(sweeps))] = True
+    if k_reb:
+        needed |= np.arange(n_steps) % k_reb == 0
+    if thresholds is not None:
+        needed[:] = True
+    for t, _, growth in stream.segments(needed):
         if t % 12 == 0:
             out.real_wealth_by_year[t // 12] = sum(h.sum(axis=0) for h in holdings) / price
         for k in range(len(spec.pots)):
