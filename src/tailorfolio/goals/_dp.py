@@ -25,6 +25,11 @@ import pandas as pd
 from scipy.special import ndtr
 
 from tailorfolio.errors import ParameterError
+from tailorfolio.simulate._core import (
+    FactorModel,
+    GaussianFactors,
+    simulate_portfolio,
+)
 from tailorfolio.simulate._threads import single_threaded_blas
 from tailorfolio.typing import FloatArray, IntArray
 
@@ -293,27 +298,36 @@ def static_probability_closed_form(problem: GoalDPProblem, k: int) -> float:
 
 def simulate_policy(policy: GoalDPPolicy, n_paths: int = 100_000, seed: int = 0,
                     static: int | None = None) -> tuple[float, float]:
-    """Forward simulation of the DP policy (or of static portfolio ``static``).
+    """Forward simulation of the DP policy (or of static portfolio ``static``) on the
+    simulator core (:func:`tailorfolio.simulate._core.simulate_portfolio`, annual steps, the
+    policy as a callback holding one portfolio per path).
 
     Returns
     -------
     probability, standard_error : float
     """
     pr = policy.problem
-    rng = np.random.default_rng(seed)
-    w = np.full(n_paths, pr.initial_wealth)
-    alive = np.ones(n_paths, dtype=bool)
-    for t in range(pr.years):
-        w = w + pr.cash_flows[t]
-        alive &= w > 0
-        w = np.where(alive, w, 0.0)
-        k = np.full(n_paths, static) if static is not None else policy.action(
-            t, w - pr.cash_flows[t])
-        z = rng.standard_normal(n_paths)
-        w = w * np.exp(pr.log_mean[k] + pr.log_vol[k] * z)
-    hit = alive & (w >= pr.goal)
-    p = float(hit.mean())
-    return p, float(np.sqrt(p * (1 - p) / n_paths))
+    m = pr.n_portfolios
+    # The DP's world as a one-factor model with annual steps: portfolio k grows by
+    # exp(m_k + s_k Z), every portfolio driven by the same Z; no inflation (last entry).
+    world = FactorModel(tuple(f"portfolio {k}" for k in range(m)),
+                        GaussianFactors(np.append(pr.log_mean, 0.0),
+                                        np.append(pr.log_vol, 0.0)[None, :]),
+                        name="goal DP portfolios")
+
+    def hold_one(t: int, wealth: FloatArray) -> FloatArray:
+        k = (np.full(wealth.shape, static) if static is not None
+             else policy.action(t, wealth))
+        onehot = np.zeros((m, wealth.size))
+        onehot[k, np.arange(wealth.size)] = 1.0
+        return onehot
+
+    paths = simulate_portfolio(world, pr.years, policy=hold_one,
+                               initial_wealth=pr.initial_wealth,
+                               cash_flows=np.asarray(pr.cash_flows, float),
+                               cash_flows_real=False, rebalance_every=1,
+                               record_every=pr.years, n_paths=n_paths, seed=seed)
+    return paths.probability(paths.alive & (paths.final_wealth >= pr.goal))
 
 
 def browne_upper_bound(problem: GoalDPProblem) -> float:

@@ -9,7 +9,9 @@ pass; the rate sustained with probability ``s`` is the ``1 − s`` quantile over
 per-path rate over every overlapping historical window is the Bengen (1994) / Trinity
 (Cooley, Hubbard & Walz 1998) test: a fixed initial withdrawal, raised with inflation each
 year, success when the money lasts. Withdrawals are pre-tax, taken at the start of each year,
-and fees (expense ratios, advisory fee) are deducted monthly.
+and fees (expense ratios, advisory fee) are deducted monthly. The paths come from the
+simulator core (:func:`tailorfolio.simulate._core.simulate_portfolio`): one unit of wealth,
+no cash flows, the growth index and price level recorded at the start of every year.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tailorfolio.simulate._engine import BLOCK_MONTHS
-from tailorfolio.simulate._threads import single_threaded_blas
+from tailorfolio.simulate._core import log_fee_of, simulate_portfolio
 from tailorfolio.simulate._returns import HistoricalWindowsModel, ReturnModel
+from tailorfolio.simulate._threads import single_threaded_blas
 from tailorfolio.typing import FloatArray
 
 
@@ -82,37 +84,16 @@ def withdrawal_analysis(weights: FloatArray, model: ReturnModel, years: int, *,
     """
     w = np.asarray(weights, float)
     n_steps = 12 * years
-    fixed = model.fixed_n_paths(n_steps)
-    p = fixed if fixed is not None else n_paths
-    rng = np.random.default_rng(np.random.SeedSequence(seed))
-    sampler = (model.sampler(rng, p, first_path=0)
-               if fixed is not None else model.sampler(rng, p))
-    er = np.zeros(len(w)) if expense_ratio is None else np.asarray(expense_ratio, float)
-    fee = (1 - er / 12) * (1 - advisory_fee_bps / 1e4 / 12)
-    h = np.outer(np.ones(p), w)  # holdings of one unit of initial wealth
-    growth = np.ones(p)  # A_t: value of the unit, no withdrawals
-    owed = np.zeros(p)  # B_t: grown withdrawals per unit rate
-    price = np.ones(p)
-    best = np.full(p, np.inf)
     with single_threaded_blas():
-        for t0 in range(0, n_steps, BLOCK_MONTHS):
-            nb = min(BLOCK_MONTHS, n_steps - t0)
-            lr, li = sampler.next(nb)
-            gross = np.exp(lr) * fee
-            infl = np.exp(li)
-            for s in range(nb):
-                t = t0 + s
-                if t % 12 == 0:
-                    owed += price
-                    best = np.minimum(best, growth / owed)
-                if rebalance_every_months and t % rebalance_every_months == 0 and t > 0:
-                    h = h.sum(axis=1)[:, None] * w
-                v0 = h.sum(axis=1)
-                h *= gross[s]
-                g = h.sum(axis=1) / v0
-                growth *= g
-                owed *= g
-                price *= infl[s]
+        unit = simulate_portfolio(model, n_steps, weights=w, initial_wealth=1.0,
+                                  rebalance_every=rebalance_every_months,
+                                  log_fee=log_fee_of(expense_ratio, advisory_fee_bps, len(w)),
+                                  record_every=12, n_paths=n_paths, seed=seed)
+    # Growth index A_y and price level P_y at the start of each year y < years: the grown
+    # withdrawals per unit rate are B_y = A_y sum_{s<=y} P_s / A_s, so A_y / B_y falls every
+    # year and the binding check is the last withdrawal.
+    growth, price = unit.wealth_nominal[:years], unit.price_level[:years]
+    best = 1.0 / (price / growth).sum(axis=0)
     labels = (list(model.window_starts(n_steps)) if isinstance(model, HistoricalWindowsModel)
               else [])
     return WithdrawalAnalysis(years, best, model.name, labels)

@@ -1,10 +1,11 @@
 """The vectorised Monte Carlo engine: monthly steps, every path of a chunk at once.
 
 The only Python loop is over months (and over pots and goals inside a month); every operation
-inside is a numpy array operation over the paths of a chunk. Paths are processed in chunks
-of ``chunk_size`` so memory stays bounded whatever the number of paths; each chunk has its own
-random stream spawned from the seed (``numpy.random.SeedSequence``), so results are
-reproducible for a given ``(seed, chunk_size)``.
+inside is a numpy array operation over the paths of a chunk, in the simulator core's
+asset-major layout (holdings ``(n_assets, paths)``). The month's growth factors come from the
+core (:class:`tailorfolio.simulate._core.GrowthStream`): correlated returns and inflation on
+common random numbers, so results depend on the seed only — not on ``chunk_size``, which just
+bounds memory — and two specs simulated with the same seed see the same markets.
 
 Order of events in month ``t`` (start of month): record the yearly snapshot (when ``t`` is a
 multiple of 12), deposits (bought at the month's target weights), goal withdrawals in priority
@@ -29,17 +30,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from tailorfolio.errors import ParameterError
+from tailorfolio.simulate._core import DEFAULT_CHUNK_SIZE, GrowthStream, path_chunks
 from tailorfolio.simulate._result import SimulationResult
 from tailorfolio.simulate._returns import ReturnModel
 from tailorfolio.simulate._spec import SimulationSpec
 from tailorfolio.simulate._threads import single_threaded_blas
 from tailorfolio.typing import FloatArray
-
-DEFAULT_CHUNK_SIZE = 10_000
-"""Paths simulated together; working memory is about 3 kB per path per asset."""
-
-BLOCK_MONTHS = 12
-"""Months of returns drawn per call to the return model."""
 
 FUNDED_RTOL = 1e-9
 """A withdrawal counts as met when at least (1 - FUNDED_RTOL) of it was paid."""
@@ -101,23 +97,17 @@ def _withdraw(vals: FloatArray, basis: FloatArray, need: FloatArray, spec: Simul
     return need - rem, taxes
 
 
-def _run_chunk(spec: SimulationSpec, model: ReturnModel, rng: np.random.Generator, p: int,
-               first_path: int) -> _ChunkOut:
-    n_assets, n_steps = len(spec.tickers), spec.n_steps
+def _run_chunk(spec: SimulationSpec, stream: GrowthStream) -> _ChunkOut:
+    n_assets, n_steps, p = len(spec.tickers), spec.n_steps, stream.n_paths
     n_goals = len(spec.goals)
-    if model.fixed_n_paths(n_steps) is not None:  # path k = historical window / stored path k
-        sampler = model.sampler(rng, p, first_path=first_path)
-    else:
-        sampler = model.sampler(rng, p)
     weights = [np.ascontiguousarray(spec.weights_path(k)) for k in range(len(spec.pots))]
-    holdings, vals, basis, vlast = [], [], [], []
+    holdings, vals, basis, vlast = [], [], [], []  # holdings[k]: (n_assets, p)
     for k, pot in enumerate(spec.pots):
         total = pot.initial_total
-        holdings.append(np.outer(np.full(p, total), weights[k][0]))
+        holdings.append(np.outer(weights[k][0], np.full(p, total)))
         vals.append(np.repeat(np.asarray(pot.initial_balance, float)[:, None], p, axis=1))
         basis.append(np.full(p, float(min(pot.taxable_basis, pot.initial_balance[0]))))
         vlast.append(np.full(p, total))
-    fee = spec.monthly_fee_factor()
     price = np.ones(p)
     out = _ChunkOut(np.empty((spec.n_years + 1, p)), np.zeros((n_goals, p)),
                     np.ones((n_goals, p), dtype=bool), np.zeros((n_goals, p)), np.zeros(p),
@@ -138,9 +128,11 @@ def _run_chunk(spec: SimulationSpec, model: ReturnModel, rng: np.random.Generato
     inc_real = spec.income_real if spec.income_real is not None else np.zeros(n_steps)
     inc_nominal = spec.income_nominal if spec.income_nominal is not None else np.zeros(n_steps)
     band = spec.rebalance_band
-    thresholds = ([band.thresholds(w) for w in weights] if band is not None else None)
+    thresholds = ([band.thresholds(w)[:, :, None] for w in weights] if band is not None
+                  else None)  # each (n_steps, n_assets, 1)
     cg_rate = spec.tax.capital_gains_rate if spec.tax.tax_rebalancing_gains else 0.0
-    scratch = [np.empty((p, n_assets)) for _ in spec.pots] if band is not None else []
+    scratch = [np.empty((n_assets, p)) for _ in spec.pots] if band is not None else []
+    columns = [w[:, :, None] for w in weights]  # each (n_steps, n_assets, 1)
     sweeps: dict[int, list[tuple[int, int]]] = {}
     for k, pot in enumerate(spec.pots):
         if pot.sweep_to is not None:
@@ -148,9 +140,9 @@ def _run_chunk(spec: SimulationSpec, model: ReturnModel, rng: np.random.Generato
 
     def sync(k: int) -> FloatArray:
         """Bring the tax-bucket values of pot k up to the current pot value."""
-        v = holdings[k].sum(axis=1)
-        last = vlast[k]
-        growth = np.where(last > 0, v / np.where(last > 0, last, 1.0), 0.0)
+        v = holdings[k].sum(axis=0)
+        growth = np.zeros(p)
+        np.divide(v, vlast[k], out=growth, where=vlast[k] > 0)  # emptied pots stay at zero
         vals[k] *= growth
         vlast[k] = v
         return v
@@ -161,33 +153,35 @@ def _run_chunk(spec: SimulationSpec, model: ReturnModel, rng: np.random.Generato
         household = None
         for k in range(len(spec.pots)):
             h = holdings[k]
-            v = h.sum(axis=1)
+            v = h.sum(axis=0)
             idx = None
             if not calendar:
                 assert thresholds is not None
                 buf = scratch[k]
                 held = v > 0
-                np.divide(h, np.where(held, v, 1.0)[:, None], out=buf)
-                buf -= weights[k][t]
+                np.divide(h, np.where(held, v, 1.0), out=buf)
+                buf -= columns[k][t]
                 np.abs(buf, out=buf)
-                idx = np.flatnonzero((buf > thresholds[k][t]).any(axis=1) & held)
+                idx = np.flatnonzero((buf > thresholds[k][t]).any(axis=0) & held)
                 if idx.size == 0:
                     continue
             if household is None:
-                household = sum(hh.sum(axis=1) for hh in holdings)
+                household = (v if len(holdings) == 1
+                             else sum(hh.sum(axis=0) for hh in holdings))
             if idx is None:
-                trade = v[:, None] * weights[k][t] - h
-                traded = np.abs(trade).sum(axis=1)
+                trade = np.multiply(columns[k][t], v)
+                trade -= h
+                h += trade
+                traded = np.abs(trade, out=trade).sum(axis=0)
                 out.turnover += traded / np.where(household > 0, household, 1.0)
                 out.rebalances += v > 0
-                h += trade
                 sold = 0.5 * traded
             else:
-                trade = v[idx, None] * weights[k][t] - h[idx]
-                traded = np.abs(trade).sum(axis=1)
+                trade = columns[k][t] * v[idx] - h[:, idx]
+                traded = np.abs(trade).sum(axis=0)
                 out.turnover[idx] += traded / household[idx]  # due paths hold money
                 out.rebalances[idx] += 1
-                h[idx] += trade
+                h[:, idx] += trade
                 sold = np.zeros(p)
                 sold[idx] = 0.5 * traded
             if cg_rate > 0:
@@ -209,88 +203,91 @@ def _run_chunk(spec: SimulationSpec, model: ReturnModel, rng: np.random.Generato
         basis[k] *= 1.0 - sold_tx / tx_safe
         basis[k] += sold_tx - tax
         v_tx -= tax
-        holdings[k] *= (1.0 - tax / v_safe)[:, None]
+        holdings[k] *= 1.0 - tax / v_safe
         vlast[k] = v - tax
         tax_real = tax / price
         out.gains_taxes_real += tax_real
         out.taxes_real += tax_real
 
-    for t0 in range(0, n_steps, BLOCK_MONTHS):
-        nb = min(BLOCK_MONTHS, n_steps - t0)
-        log_r, log_i = sampler.next(nb)
-        gross = np.exp(log_r)
-        gross *= fee
-        infl = np.exp(log_i)
-        for s in range(nb):
-            t = t0 + s
-            if t % 12 == 0:
-                out.real_wealth_by_year[t // 12] = sum(h.sum(axis=1) for h in holdings) / price
-            for k in range(len(spec.pots)):
-                c = contrib[k][t]
-                if c > 0:
-                    sync(k)
-                    holdings[k] += c * weights[k][t]
-                    vals[k] += c * split[k][:, None]
-                    basis[k] += c * split[k][0]
-                    vlast[k] = vlast[k] + c
-            if t in active_months:
-                touched = set()
-                income = (inc_real[t] * price + inc_nominal[t]
-                          if inc_real[t] > 0 or inc_nominal[t] > 0 else None)
-                if t in due:
-                    for j in order:
-                        if spec.goals[j].due_step == t:
-                            kk = spec.goals[j].pot
-                            out.wealth_at_due_real[j] = holdings[kk].sum(axis=1) / price
-                for j in order:
-                    amount = wd[j, t]
-                    if amount <= 0:
-                        continue
-                    kk = spec.goals[j].pot
-                    if kk not in touched:
-                        sync(kk)
-                        touched.add(kk)
-                    need = np.full(p, amount) if nominal[j] else amount * price
-                    covered = 0.0
-                    if income is not None and takes_income[j]:
-                        covered = np.minimum(need, income)
-                        income = income - covered
-                    ask = need - covered
-                    reserve = spec.goals[j].reserve_real
-                    if reserve is not None and reserve[t] > 0:
-                        free = np.maximum(vals[kk].sum(axis=0) - reserve[t] * price, 0.0)
-                        ask = np.minimum(ask, free)
-                    paid, taxes = _withdraw(vals[kk], basis[kk], ask, spec, t)
-                    paid = paid + covered
-                    out.funded_real[j] += paid / price
-                    out.success[j] &= paid >= need * (1 - FUNDED_RTOL)
-                    out.taxes_real += taxes / price
-                for kk in touched:
-                    v_old = vlast[kk]
-                    v_new = vals[kk].sum(axis=0)
-                    with np.errstate(divide="ignore", invalid="ignore"):
-                        scale = np.where(v_old > 0, v_new / v_old, 0.0)
-                    holdings[kk] *= scale[:, None]
-                    vlast[kk] = v_new
-            for k, dst in sweeps.get(t, ()):
+    # Months at whose start something happens; the growth of the months between comes in
+    # one piece from the core (GrowthStream.segments).
+    needed = np.arange(n_steps) % 12 == 0
+    for k in range(len(spec.pots)):
+        needed |= contrib[k] > 0
+    needed[sorted(active_months | set(sweeps))] = True
+    if k_reb:
+        needed |= np.arange(n_steps) % k_reb == 0
+    if thresholds is not None:
+        needed[:] = True
+    for t, _, growth in stream.segments(needed):
+        if t % 12 == 0:
+            out.real_wealth_by_year[t // 12] = sum(h.sum(axis=0) for h in holdings) / price
+        for k in range(len(spec.pots)):
+            c = contrib[k][t]
+            if c > 0:
                 sync(k)
-                sync(dst)
-                holdings[dst] += holdings[k]
-                vals[dst] += vals[k]
-                basis[dst] += basis[k]
-                vlast[dst] = vlast[dst] + vlast[k]
-                holdings[k][:] = 0.0
-                vals[k][:] = 0.0
-                basis[k][:] = 0.0
-                vlast[k] = np.zeros(p)
-            calendar = bool(k_reb) and t % k_reb == 0 and t > 0
-            if calendar or (thresholds is not None and t > 0):
-                _rebalance(t, calendar)
-            g = gross[s]
-            for k in range(len(spec.pots)):
-                holdings[k] *= g
-            price *= infl[s]
-    total = sum(h.sum(axis=1) for h in holdings)
+                holdings[k] += c * columns[k][t]
+                vals[k] += c * split[k][:, None]
+                basis[k] += c * split[k][0]
+                vlast[k] = vlast[k] + c
+        if t in active_months:
+            touched = set()
+            income = (inc_real[t] * price + inc_nominal[t]
+                      if inc_real[t] > 0 or inc_nominal[t] > 0 else None)
+            if t in due:
+                for j in order:
+                    if spec.goals[j].due_step == t:
+                        kk = spec.goals[j].pot
+                        out.wealth_at_due_real[j] = holdings[kk].sum(axis=0) / price
+            for j in order:
+                amount = wd[j, t]
+                if amount <= 0:
+                    continue
+                kk = spec.goals[j].pot
+                if kk not in touched:
+                    sync(kk)
+                    touched.add(kk)
+                need = np.full(p, amount) if nominal[j] else amount * price
+                covered = 0.0
+                if income is not None and takes_income[j]:
+                    covered = np.minimum(need, income)
+                    income = income - covered
+                ask = need - covered
+                reserve = spec.goals[j].reserve_real
+                if reserve is not None and reserve[t] > 0:
+                    free = np.maximum(vals[kk].sum(axis=0) - reserve[t] * price, 0.0)
+                    ask = np.minimum(ask, free)
+                paid, taxes = _withdraw(vals[kk], basis[kk], ask, spec, t)
+                paid = paid + covered
+                out.funded_real[j] += paid / price
+                out.success[j] &= paid >= need * (1 - FUNDED_RTOL)
+                out.taxes_real += taxes / price
+            for kk in touched:
+                v_old = vlast[kk]
+                v_new = vals[kk].sum(axis=0)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    scale = np.where(v_old > 0, v_new / v_old, 0.0)
+                holdings[kk] *= scale
+                vlast[kk] = v_new
+        for k, dst in sweeps.get(t, ()):
+            sync(k)
+            sync(dst)
+            holdings[dst] += holdings[k]
+            vals[dst] += vals[k]
+            basis[dst] += basis[k]
+            vlast[dst] = vlast[dst] + vlast[k]
+            holdings[k][:] = 0.0
+            vals[k][:] = 0.0
+            basis[k][:] = 0.0
+            vlast[k] = np.zeros(p)
+        calendar = bool(k_reb) and t % k_reb == 0 and t > 0
+        if calendar or (thresholds is not None and t > 0):
+            _rebalance(t, calendar)
+        g = growth[:n_assets]
+        for k in range(len(spec.pots)):
+            holdings[k] *= g
+        price *= growth[n_assets]
+    total = sum(h.sum(axis=0) for h in holdings)
     out.real_wealth_by_year[-1] = total / price
     keep_tr = 1.0 - spec.tax.liquidation_rate_traditional(n_steps)
     after_tax = np.zeros(p)
@@ -319,9 +316,10 @@ def simulate(spec: SimulationSpec, model: ReturnModel, n_paths: int = 10_000, se
         (one per window) and ignore ``n_paths``.
     n_paths : int
     seed : int
-        Seed of ``numpy.random.SeedSequence``; each chunk gets a spawned child stream.
+        Seed of the common random numbers (:mod:`tailorfolio.simulate._core`): every block of
+        ``STREAM_PATHS`` paths has its own stream spawned from ``SeedSequence(seed)``.
     chunk_size : int
-        Paths per chunk (bounded memory).
+        Paths per chunk: bounds memory; the results do not depend on it.
 
     Returns
     -------
@@ -339,17 +337,12 @@ def simulate(spec: SimulationSpec, model: ReturnModel, n_paths: int = 10_000, se
             fix="build the model from the same universe, in the same order")
     fixed = model.fixed_n_paths(spec.n_steps)
     n_paths = fixed if fixed is not None else n_paths
-    if n_paths <= 0 or chunk_size <= 0:
-        raise ParameterError(f"n_paths and chunk_size must be positive; got {n_paths}, "
-                             f"{chunk_size}.", field="n_paths", value=n_paths)
-    n_chunks = -(-n_paths // chunk_size)
-    children = np.random.SeedSequence(seed).spawn(n_chunks)
-    parts = []
+    chunks = path_chunks(n_paths, chunk_size)
+    log_fee = np.log(spec.monthly_fee_factor())
     with single_threaded_blas():
-        for c in range(n_chunks):
-            p = min(chunk_size, n_paths - c * chunk_size)
-            parts.append(_run_chunk(spec, model, np.random.default_rng(children[c]), p,
-                                    c * chunk_size))
+        parts = [_run_chunk(spec, GrowthStream(model, spec.n_steps, seed, a, p, n_paths,
+                                               log_fee))
+                 for a, p in chunks]
 
     def cat(name: str, axis: int) -> np.ndarray:
         return np.concatenate([getattr(o, name) for o in parts], axis=axis)

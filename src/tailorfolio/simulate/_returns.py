@@ -31,6 +31,7 @@ from tailorfolio.errors import DataError, ParameterError
 from tailorfolio.estimate._psd import nearest_correlation, repair_covariance
 from tailorfolio.market._assumptions import CapitalMarketAssumptions
 from tailorfolio.market._universe import Universe
+from tailorfolio.simulate._core import GaussianFactors
 from tailorfolio.simulate._threads import single_threaded_blas
 from tailorfolio.typing import FloatArray, IntArray
 
@@ -177,6 +178,11 @@ class LognormalModel:
 
     def fixed_n_paths(self, n_steps: int) -> int | None:
         return None
+
+    def factors(self) -> GaussianFactors:
+        """The model as Gaussian factors: the upper Cholesky factor of the covariance (the
+        simulator core's fast path, :class:`tailorfolio.simulate._core.GrowthStream`)."""
+        return GaussianFactors(self.monthly_log_mean, self._upper)
 
     def sampler(self, rng: np.random.Generator, n_paths: int) -> _LognormalSampler:
         return _LognormalSampler(self, rng, n_paths)

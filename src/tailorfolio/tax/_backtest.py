@@ -7,6 +7,11 @@ reinvested untaxed in both strategies alike; each year's net realized result is 
 carryforwards (:func:`net_capital_gains`) and the tax saving is invested at year end (a
 refund from the $3,000 ordinary offset, the only use of losses when the investor has no other
 gains); at the end both portfolios are liquidated and taxed, so the deferral is given back.
+
+:func:`harvest_backtest` runs on one price history; :func:`harvest_backtest_simulated` runs
+the same lot logic along Monte Carlo paths taken from the simulator core
+(:func:`tailorfolio.simulate._core.price_paths`, common random numbers), one monthly price
+table per path, so the benefit comes with its spread and standard error.
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from tailorfolio.errors import ParameterError
 from tailorfolio.profile._enums import AccountType
+from tailorfolio.simulate._core import ReturnModelLike, price_paths
 from tailorfolio.tax._harvest import HarvestPolicy
 from tailorfolio.tax._holding import is_long_term
 from tailorfolio.tax._ledger import Ledger, LotMethod
@@ -208,3 +215,64 @@ def harvest_backtest(prices: pd.DataFrame, sleeves: list[tuple[float, list[str]]
         sum(r.wash_sale_disallowed for r in harv.realized), v_harv, v_hold, after_harv,
         after_hold, ann(after_harv, after_hold), ann(v_harv, v_hold), savings_total,
         n_harvests)
+
+
+@dataclass(frozen=True)
+class SimulatedHarvest:
+    """Outcome of :func:`harvest_backtest_simulated`.
+
+    Attributes
+    ----------
+    paths : list of BacktestResult
+        One backtest per simulated path.
+    annual_after_tax_gain : ndarray (n_paths,)
+        Each path's annualized after-tax return difference (harvest − hold), decimal.
+    """
+
+    paths: list[BacktestResult]
+    annual_after_tax_gain: np.ndarray
+
+    def mean_gain(self) -> tuple[float, float]:
+        """Mean annual after-tax gain over the paths and its standard error."""
+        g = self.annual_after_tax_gain
+        se = float(np.std(g, ddof=1) / np.sqrt(len(g))) if len(g) > 1 else float("nan")
+        return float(np.mean(g)), se
+
+
+def simulated_price_table(prices: np.ndarray, tickers: tuple[str, ...], start: date,
+                          scale: float = 100.0) -> pd.DataFrame:
+    """One path of :func:`price_paths` (``(n_steps + 1, n_assets)``, monthly steps) as a price
+    table: one row per month, dated the first of the month from ``start``."""
+    dates = pd.date_range(pd.Timestamp(start), periods=prices.shape[0], freq="MS")
+    return pd.DataFrame(scale * prices, index=dates, columns=list(tickers))
+
+
+def harvest_backtest_simulated(model: ReturnModelLike, sleeves: list[tuple[float, list[str]]],
+                               rates: MarginalRates, policy: HarvestPolicy | None = None, *,
+                               years: int = 10, n_paths: int = 20, seed: int = 0,
+                               initial: float = 100_000.0, monthly_deposit: float = 1_000.0,
+                               reinvest_savings: bool = True,
+                               start: date = date(2026, 1, 1)) -> SimulatedHarvest:
+    """:func:`harvest_backtest` along ``n_paths`` simulated monthly paths of ``model``.
+
+    The paths come from the simulator core (the same draws as any other run with ``seed``);
+    harvest scans happen every month (each row of a path's table is a month). Every ticker in
+    ``sleeves`` must be one of the model's.
+
+    Returns
+    -------
+    SimulatedHarvest
+    """
+    tickers = tuple(model.tickers)
+    missing = sorted({t for _, tick in sleeves for t in tick} - set(tickers))
+    if missing:
+        raise ParameterError(f"The sleeves hold {missing}, which the return model does not "
+                             f"cover ({list(tickers)}).", field="sleeves", value=missing,
+                             fix="build the model for the sleeves' tickers")
+    paths = price_paths(model, 12 * years, n_paths=n_paths, seed=seed)
+    results = [harvest_backtest(simulated_price_table(paths[:, :-1, k], tickers, start),
+                                sleeves, rates, policy, initial=initial,
+                                monthly_deposit=monthly_deposit, check_every_days=1,
+                                reinvest_savings=reinvest_savings)
+               for k in range(paths.shape[2])]
+    return SimulatedHarvest(results, np.array([r.annual_after_tax_gain for r in results]))
