@@ -41,9 +41,10 @@ def allocation_by_class(plan: dict[str, Any]) -> go.Figure:
         labels=[k[0] for k, _ in items], values=[v for _, v in items], hole=0.45, sort=False,
         marker=dict(colors=[_CLASS_COLOURS.get(k[1], "#9467bd") for k, _ in items],
                     line=dict(color="white", width=1)),
-        texttemplate="%{label}<br>%{percent:.1%}", hovertemplate="%{label}: %{percent:.1%}"
-        "<extra></extra>"))
-    fig.update_layout(title="Target allocation by asset class", showlegend=False, **_LAYOUT)
+        texttemplate="%{percent:.0%}", textposition="inside",
+        hovertemplate="%{label}: %{percent:.1%}<extra></extra>"))
+    fig.update_layout(title="Target allocation by asset class", showlegend=True,
+                      uniformtext=dict(minsize=10, mode="hide"), **_LAYOUT)
     return fig
 
 

@@ -208,6 +208,7 @@ def field_phrase(path: str) -> str:
 
 _FIELD_PATH = re.compile(r"\b(?:profile\.)?(?:preferences|willingness|capacity|dynamic|"
                          r"constraints|settings)\.([a-z][a-z0-9_]*)(?:\[\d+\])?")
+_PROFILE_FIELD = re.compile(r"\bprofile ([a-z][a-z0-9]*_[a-z0-9_]+)")
 _CSV = re.compile(r"\b([a-z][a-z0-9_]*\.csv)\b")
 _MODULE = re.compile(r"\btailorfolio(?:\.[a-z_][a-z0-9_]*)+")
 _CLI = re.compile(r"[;,]?\s*[^;,.()]*`tailorfolio [^`]*`[^;.()]*")
@@ -241,6 +242,7 @@ def plain(text: Any) -> str:
     s = str(text)
     s = _CLI.sub("", s)
     s = _FIELD_PATH.sub(lambda m: field_phrase(m.group(1)), s)
+    s = _PROFILE_FIELD.sub(lambda m: field_phrase(m.group(1)), s)
     s = _CSV.sub(lambda m: DATA_FILES.get(m.group(1), "a bundled data table"), s)
     s = _MODULE.sub("tailorfolio", s)
     return _SNAKE.sub(_snake_words, s)
