@@ -133,13 +133,13 @@ def ips_data(data: dict[str, Any], *, advisor: str | None = None, firm: str | No
         g = goal_rows.get(s["name"], {})
         objectives.append({"goal": s["name"], "kind": label(s["kind"]),
                            "priority": priority_label(s["priority"]),
-                           "years": s["years_to_goal"], "amount": s["need_present_value"],
+                           "years": s["years_to_goal"], "amount": None, "due_year": None,
                            "probability": g.get("probability")})
     outcomes = {o["name"]: o for o in (plan.get("goals") or {}).get("outcomes", [])}
     for o in objectives:
         out = outcomes.get(o["goal"])
         if out:
-            o["amount"] = out.get("amount") or o["amount"]
+            o["amount"] = out.get("amount")
             o["due_year"] = int(out["due_year"]) if out.get("due_year") else None
     by_class: dict[str, float] = {}
     for line in plan["household"]["allocation"]:

@@ -143,9 +143,17 @@ def _redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-def _field_errors(exc: ProfileValidationError) -> dict[str, str]:
-    """Map library issue paths (``profile.goals[0].amount``) to form field names."""
+def _field_errors(exc: ProfileValidationError, answers: dict[str, Any] | None = None
+                  ) -> dict[str, str]:
+    """Map library issue paths (``profile.goals[0].amount``) to form field names; unanswered
+    questionnaire items get a plain message listing their questions."""
+    from tailorfolio.service._messages import questionnaire_message
+
     out: dict[str, str] = {}
+    unanswered = questionnaire_message(answers) if answers is not None else None
+    if unanswered and any(i.field.removeprefix("profile.").startswith("risk_questionnaire")
+                          for i in exc.issues):
+        out["risk_questionnaire"] = unanswered
     for issue in exc.issues:
         f = issue.field.removeprefix("profile.")
         m = re.match(r"goals\[0\]\.(\w+)", f)
@@ -298,7 +306,7 @@ async def new_client(request: Request) -> Response:
     try:
         L.validate_profile_facts(facts, name or "Client")
     except ProfileValidationError as exc:
-        errors.update(_field_errors(exc))
+        errors.update(_field_errors(exc, facts["risk_questionnaire"]))
     if errors:
         return render(request, "client_form.html.j2", status=422, me=me, errors=errors,
                       values=values, client=None)
@@ -350,7 +358,7 @@ async def edit_profile(request: Request, client_id: Id) -> Response:
     try:
         L.update_profile(db, me, client.id, s.ProfileUpdate(base_version=base, profile=facts))
     except ProfileValidationError as exc:
-        errors = _field_errors(exc)
+        errors = _field_errors(exc, facts.get("risk_questionnaire"))
     except TailorfolioError as exc:
         errors = {"base_version": exc.message}
     if errors:
