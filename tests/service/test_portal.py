@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from starlette.routing import Route
 
-from .svc_helpers import PASSWORD, PROFILE, ACCOUNT, make_plan, sign_in, sign_up
+from .svc_helpers import ACCOUNT, PASSWORD, PROFILE, make_plan, make_settings, sign_up
 
 from tailorfolio.profile import QUESTIONS
 from tailorfolio.service._models import (
@@ -55,10 +55,22 @@ def grant(c: TestClient, cid: int, name: str, email: str) -> None:
     assert r.status_code == 200 and "can now sign in to the client portal" in r.text, r.text
 
 
-@pytest.fixture
-def world(app, client):
+@pytest.fixture(scope="module")
+def svc(tmp_path_factory):
+    """One service for the module (its plans take seconds to make): the app and the advisor
+    Alice's browser."""
+    from tailorfolio.service import create_app
+
+    app = create_app(make_settings(tmp_path_factory.mktemp("portal")))
+    with TestClient(app) as client:
+        yield app, client
+
+
+@pytest.fixture(scope="module")
+def world(svc):
     """Firm A (admin Alice): households Garcia (portal user Gabi) and Lee; firm B: Carol's
     household Novak. Each household has a plan."""
+    app, client = svc
     alice = sign_up(client, "alice@a.example", "Firm A")
     carol = sign_up(client, "carol@b.example", "Firm B")
     ids = {}
@@ -71,7 +83,7 @@ def world(app, client):
     grant(client, ids["Garcia"][0], "Gabi Garcia", "gabi@home.example")
     gabi = TestClient(app)  # a second browser (the app already runs in `client`)
     portal_sign_in(gabi, "gabi@home.example")
-    return dict(alice=alice, carol=carol, ids=ids, gabi=gabi, advisor=client)
+    return dict(app=app, alice=alice, carol=carol, ids=ids, gabi=gabi, advisor=client)
 
 
 def _counts(app) -> dict[str, int]:
@@ -128,7 +140,8 @@ def page_routes() -> list:
     return [*_ui.router.routes, *_ui_admin.router.routes, *_ui_portal.router.routes]
 
 
-def test_client_user_reaches_no_advisor_page_and_writes_nothing(app, world):
+def test_client_user_reaches_no_advisor_page_and_writes_nothing(world):
+    app = world["app"]
     """Every page route of the app that is not the portal's own or public, with the client
     user's cookies: a GET is sent to the sign-in page, a POST is refused; nothing changes."""
     gabi = world["gabi"]
@@ -154,7 +167,7 @@ def test_client_user_reaches_no_advisor_page_and_writes_nothing(app, world):
     assert _counts(app) == before
 
 
-def test_client_user_tokens_open_no_api_route(app, world):
+def test_client_user_tokens_open_no_api_route(world):
     gabi = world["gabi"]
     token = gabi.cookies.get("tf_portal")
     assert token
@@ -178,8 +191,9 @@ def test_portal_needs_a_portal_session_not_an_advisor_session(world):
     assert r.status_code == 405  # nothing to write in the portal
 
 
-def test_access_is_scoped_to_the_advisor_and_can_be_turned_off(app, world):
-    cid = world["ids"]["Garcia"][0]
+def test_access_is_scoped_to_the_advisor_and_can_be_turned_off(world):
+    app, advisor = world["app"], world["advisor"]
+    cid = world["ids"]["Lee"][0]
     carol = TestClient(app)
     ui_sign_in(carol, "carol@b.example")
     assert carol.get(f"/clients/{cid}/portal-access").status_code == 404
@@ -188,27 +202,32 @@ def test_access_is_scoped_to_the_advisor_and_can_be_turned_off(app, world):
         "csrf_token": csrf(page.text), "name": "X", "email": "x@x.example",
         "password": CLIENT_PASSWORD})
     assert r.status_code == 404
-    advisor = world["advisor"]
+    grant(advisor, cid, "Lou Lee", "lou@home.example")
+    lou = TestClient(app)
+    portal_sign_in(lou, "lou@home.example")
+    assert "Lee" in lou.get("/portal").text
     page = advisor.get(f"/clients/{cid}/portal-access")
-    assert "gabi@home.example" in page.text and "Turn off access" in page.text
+    assert "lou@home.example" in page.text and "Turn off access" in page.text
     with app.state.sessions() as db:
-        user_id = db.scalar(sa.select(ClientUser.id))
+        user_id = db.scalar(sa.select(ClientUser.id).where(ClientUser.email ==
+                                                           "lou@home.example"))
     r = advisor.post(f"/clients/{cid}/portal-access/{user_id}/active",
                      data={"csrf_token": csrf(page.text), "active": "0"},
                      follow_redirects=False)
     assert r.status_code == 303
-    gabi = world["gabi"]
-    r = gabi.get("/portal", follow_redirects=False)
+    r = lou.get("/portal", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/portal/signin"
-    r = gabi.post("/portal/signin", data={"csrf_token": csrf(gabi.get("/portal/signin").text),
-                                          "email": "gabi@home.example",
-                                          "password": CLIENT_PASSWORD})
+    r = lou.post("/portal/signin", data={"csrf_token": csrf(lou.get("/portal/signin").text),
+                                         "email": "lou@home.example",
+                                         "password": CLIENT_PASSWORD})
     assert r.status_code == 401 and "E-mail or password is wrong" in r.text
     with app.state.sessions() as db:
-        assert db.scalar(sa.select(sa.func.count()).select_from(ClientSession)) == 0
-        actions = set(db.scalars(sa.select(AuditEntry.action)
-                                 .where(AuditEntry.entity == "client_user")))
+        assert db.scalar(sa.select(sa.func.count()).select_from(ClientSession).where(
+            ClientSession.client_user_id == user_id)) == 0
+        actions = set(db.scalars(sa.select(AuditEntry.action).where(
+            AuditEntry.entity == "client_user", AuditEntry.entity_id == user_id)))
     assert {"create", "portal_sign_in", "update"} <= actions
+    assert world["gabi"].get("/portal").status_code == 200  # another user is unaffected
 
 
 def test_an_email_of_the_firm_cannot_become_a_client_user(world):
@@ -225,11 +244,13 @@ def test_an_email_of_the_firm_cannot_become_a_client_user(world):
 
 
 def test_signing_out_ends_the_portal_session(world):
-    gabi = world["gabi"]
-    r = gabi.post("/portal/signout", data={"csrf_token": csrf(gabi.get("/portal").text)},
-                  follow_redirects=False)
+    browser = TestClient(world["app"])
+    portal_sign_in(browser, "gabi@home.example")
+    r = browser.post("/portal/signout", data={"csrf_token": csrf(browser.get("/portal").text)},
+                     follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/portal/signin"
-    assert gabi.get("/portal", follow_redirects=False).status_code == 303
+    assert browser.get("/portal", follow_redirects=False).status_code == 303
+    assert world["gabi"].get("/portal").status_code == 200  # only that session ended
 
 
 @pytest.mark.slow
