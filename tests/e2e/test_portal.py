@@ -39,7 +39,7 @@ def _setup(base: str) -> dict:
 
 def _pdf_first_page_png(pdf_path: Path, png_path: Path) -> str:
     """Render the PDF's first page to PNG (PDFium); returns the whole document's text."""
-    pdfium = pytest.importorskip("pypdfium2")
+    pdfium = pytest.importorskip("pypdfium2")  # a dev dependency; absent only outside `dev`
     doc = pdfium.PdfDocument(str(pdf_path))
     doc[0].render(scale=1.5).to_pil().save(png_path)
     return " ".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))

@@ -10,8 +10,8 @@ import re
 import pandas as pd
 import pytest
 
-pytest.importorskip("plotly")
-pytest.importorskip("jinja2")
+pytest.importorskip("plotly")  # the report extra (part of dev) is not installed
+pytest.importorskip("jinja2")  # the report extra (part of dev) is not installed
 
 from tailorfolio.examples import EXAMPLE_PROFILES, load_example_profile
 from tailorfolio.market._equilibrium import ReturnModel

@@ -9,8 +9,8 @@ import sys
 import numpy as np
 import pytest
 
-pytest.importorskip("plotly")
-pytest.importorskip("jinja2")
+pytest.importorskip("plotly")  # the report extra (part of dev) is not installed
+pytest.importorskip("jinja2")  # the report extra (part of dev) is not installed
 
 from tailorfolio.errors import MissingDependencyError
 from tailorfolio.examples import load_example_profile
@@ -25,7 +25,7 @@ CHART_BLUE = np.array([0x1F, 0x77, 0xB4])
 
 def pdf_pages(pdf: bytes) -> tuple[list[str], list[np.ndarray]]:
     """Each page's text and its image (RGB array) rendered at 72 dpi with PDFium."""
-    pdfium = pytest.importorskip("pypdfium2")
+    pdfium = pytest.importorskip("pypdfium2")  # a dev dependency; absent only outside `dev`
     doc = pdfium.PdfDocument(pdf)
     texts, images = [], []
     for i in range(len(doc)):
@@ -48,7 +48,7 @@ def family_data():
 
 @pytest.fixture(scope="module")
 def chromium_ready():
-    pytest.importorskip("playwright.sync_api")
+    pytest.importorskip("playwright.sync_api")  # the pdf extra (part of dev) is not installed
     if _pdf.chromium_path() is None:
         pytest.fail("no Chromium: run scripts/ensure-system-deps.sh (apt-get install chromium)")
 
@@ -116,7 +116,7 @@ def test_missing_playwright_is_a_typed_error(monkeypatch):
 
 
 def test_missing_browser_is_a_typed_error(monkeypatch, tmp_path):
-    pytest.importorskip("playwright.sync_api")
+    pytest.importorskip("playwright.sync_api")  # without Playwright the other error applies
     monkeypatch.setenv("TAILORFOLIO_CHROMIUM", str(tmp_path / "no-such-chromium"))
     with pytest.raises(_pdf.BrowserNotFoundError) as err:
         _pdf.html_to_pdf("<p>x</p>")

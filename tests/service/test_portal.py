@@ -255,7 +255,7 @@ def test_signing_out_ends_the_portal_session(world):
 
 @pytest.mark.slow
 def test_portal_pdfs_are_pdfs_of_the_own_household(world):
-    pytest.importorskip("playwright.sync_api")
+    pytest.importorskip("playwright.sync_api")  # the pdf extra (part of dev) is not installed
     gabi, pid = world["gabi"], world["ids"]["Garcia"][1]
     for suffix in ("report.pdf", "ips.pdf"):
         r = gabi.get(f"/portal/plans/{pid}/{suffix}")

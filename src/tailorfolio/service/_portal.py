@@ -85,9 +85,9 @@ def create_client_user(db: Session, me: Advisor, client_id: int, body: ClientUse
     ConflictError
         The e-mail already signs in to this firm (an advisor or a client user of it).
     """
+    password_hash = sec.hash_password(body.password)  # before any lock is taken
     client = L.get_client(db, me, client_id)
     email = body.email.strip().lower()
-    password_hash = sec.hash_password(body.password)
     owners = {db.scalar(sa.select(Advisor.firm_id).where(Advisor.email == email)),
               db.scalar(sa.select(ClientUser.firm_id).where(ClientUser.email == email))}
     owners.discard(None)

@@ -166,6 +166,7 @@ def reset_password(db: Session, token: str, new_password: str) -> Advisor | Clie
         db.rollback()
         raise LimitError(f"The password {problem}.", field="password", value=None,
                          fix="choose a longer, less common password")
+    db.commit()  # no lock is held while argon2 runs
     password_hash = sec.hash_password(new_password)
     row = _valid_row(db, token)  # again, after the slow hash: a parallel use has lost
     spent = db.execute(sa.update(PasswordReset).where(PasswordReset.id == row.id,
