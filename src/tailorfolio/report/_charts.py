@@ -85,8 +85,9 @@ def allocation_by_account(holdings: list[dict[str, Any]], plan: dict[str, Any]
                             marker_color=palette[i % len(palette)],
                             hovertemplate=f"{k}: %{{y:,.0f}}<extra></extra>")
                      for i, k in enumerate(keys)])
+    layout = {**_LAYOUT, "height": max(_LAYOUT["height"], 120 + 20 * len(keys))}
     fig.update_layout(barmode="stack", title="Holdings by account: today and the target",
-                      yaxis_title=plan["currency"], **_LAYOUT)
+                      yaxis_title=plan["currency"], **layout)  # tall enough for its legend
     return fig
 
 
