@@ -235,7 +235,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
-        return RedirectResponse("/signin", status_code=303)
+        return RedirectResponse(getattr(exc, "url", "/signin"), status_code=303)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -276,12 +276,16 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     from tailorfolio.service._health import router as health_router
     from tailorfolio.service._ui import router as ui_router
     from tailorfolio.service._ui_households import router as ui_households_router
+    from tailorfolio.service._ui_admin import router as ui_admin_router
+    from tailorfolio.service._ui_portal import router as ui_portal_router
 
     app.include_router(health_router)
     app.include_router(api_router)
     app.include_router(households_router)
     app.include_router(ui_households_router)  # before ui_router: /clients/new
     app.include_router(ui_router)
+    app.include_router(ui_admin_router)
+    app.include_router(ui_portal_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app
 

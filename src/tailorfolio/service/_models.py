@@ -217,3 +217,51 @@ def _immutable(mapper: Any, connection: Any, target: Any) -> None:
 @sa.event.listens_for(AuditEntry, "before_delete")
 def _undeletable(mapper: Any, connection: Any, target: Any) -> None:
     raise RuntimeError(f"{type(target).__name__} rows are never deleted (audit trail)")
+
+
+# ------------------------------------------------------------------ client portal and resets
+# (migration 0006)
+
+class ClientUser(Base):
+    """A client's own sign-in to the read-only portal, bound to exactly one client (household).
+
+    Created by the client's advisor with an initial password; sees that client's plans,
+    reports and investment-policy summaries and nothing else.
+    """
+
+    __tablename__ = "client_users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(sa.ForeignKey("firms.id"), index=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id"), index=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    created_by: Mapped[int] = mapped_column(sa.ForeignKey("advisors.id"))
+    created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+
+
+class ClientSession(Base):
+    """A client user's portal sign-in (its own cookie); only the token's SHA-256 is stored."""
+
+    __tablename__ = "client_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_user_id: Mapped[int] = mapped_column(sa.ForeignKey("client_users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(_TS)
+
+
+class PasswordReset(Base):
+    """A single-use password-reset token of an advisor or a client user (SHA-256 at rest)."""
+
+    __tablename__ = "password_resets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    advisor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("advisors.id"), index=True,
+                                                   default=None)
+    client_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("client_users.id"),
+                                                       index=True, default=None)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(_TS)
+    used_at: Mapped[datetime | None] = mapped_column(_TS, default=None)
