@@ -73,7 +73,7 @@ def compute_plan(inputs: dict[str, Any], return_model: str, as_of: date | None,
     return dict(
         library_version=__version__, input_hash=plan.provenance.input_hash,
         inputs={"profile": inputs, "settings": settings.model_dump(mode="json"),
-                "as_of": plan.provenance.as_of, "market": "default"},
+                "as_of": plan.provenance.as_of, "market": market_record(spec)},
         assumptions=assumptions_record(plan.resolved_market or market), report=report,
         risk_level=int(plan.risk.level), expected_return=float(plan.expected_return),
         volatility=float(plan.volatility), sharpe=float(plan.sharpe),
