@@ -136,7 +136,7 @@ def get_alert(db: Session, me: Advisor, alert_id: int) -> Alert:
 
 
 def _resolve(db: Session, me: Advisor, alert: Alert, status: str, resolution: str,
-             action: str, **detail: Any) -> Alert:
+             audit_action: str, **detail: Any) -> Alert:
     if alert.status != OPEN:
         db.rollback()
         raise ConflictError(f"Alert {alert.id} is already {alert.status}.", field="status",
@@ -146,7 +146,7 @@ def _resolve(db: Session, me: Advisor, alert: Alert, status: str, resolution: st
     alert.resolved_by = me.id
     alert.resolved_at = utcnow()
     alert.resolution = resolution[:500]
-    db.add(AuditEntry(firm_id=me.firm_id, advisor_id=me.id, action=action, entity="alert",
+    db.add(AuditEntry(firm_id=me.firm_id, advisor_id=me.id, action=audit_action, entity="alert",
                       entity_id=alert.id, detail={"kind": alert.kind,
                                                   "client_id": alert.client_id, **detail}))
     db.commit()

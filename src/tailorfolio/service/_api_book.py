@@ -119,7 +119,7 @@ def start_book_run(body: sb.BookRunCreate, request: Request, response: Response,
     state = request.app.state
     paths = B.BOOK_GOAL_PATHS if body.goal_paths is None else body.goal_paths
     run = B.start_in_background(state.sessions, state.read_sessions, me, "api",
-                                goal_paths=paths)
+                                goal_paths=paths, as_of=body.as_of)
     response.headers["Location"] = f"/api/v1/book/runs/{run.id}"
     return run
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -51,6 +51,9 @@ class BookRunCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     goal_paths: int | None = Field(default=None, ge=0, le=5000, description="Monte Carlo paths "
                                    "per client for the goals (default 200; 0 skips goals).")
+    as_of: date | None = Field(default=None, description="Date the book is re-planned for "
+                               "(default today, UTC): the wash-sale window and the goals' "
+                               "horizons count from it.")
 
 
 class GoalRow(BaseModel):
