@@ -7,6 +7,7 @@ import typer
 from tailorfolio._version import __version__
 from tailorfolio.cli import (
     _cmd_backtest,
+    _cmd_book,
     _cmd_core,
     _cmd_esg,
     _cmd_fleet,
@@ -41,6 +42,7 @@ def _root(
 
 _cmd_core.register(app)
 _cmd_serve.register(app)
+_cmd_book.register(app)
 _cmd_backtest.register(app)
 _cmd_tax.register(app)
 _cmd_goals.register(app)
