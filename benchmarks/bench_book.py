@@ -72,6 +72,7 @@ def month_end_prices(months: int = 60, seed: int = 11) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     rets = rng.multivariate_normal(a.expected_return.to_numpy() / 12,
                                    a.covariance.to_numpy() / 12, size=months - 1)
+    rets += a.expected_return.to_numpy() / 12 - rets.mean(axis=0)  # means as assumed
     growth = np.vstack([np.ones(len(HELD)), np.cumprod(1 + rets, axis=0)])
     last = np.array([m.last_prices[t] for t in HELD])
     dates = pd.date_range(end=pd.Timestamp(AS_OF), periods=months, freq="ME")

@@ -24,6 +24,7 @@ def price_history(tickers: tuple[str, ...] = HELD, months: int = 60, seed: int =
     cov = a.covariance.to_numpy() / 12
     mu = a.expected_return.to_numpy() / 12
     rets = rng.multivariate_normal(mu, cov, size=months - 1)
+    rets += mu - rets.mean(axis=0)  # sample means exactly the assumptions' (no lucky draws)
     growth = np.vstack([np.ones(len(tickers)), np.cumprod(1 + rets, axis=0)])
     last = np.array([m.last_prices[t] for t in tickers]) * scale
     prices = growth / growth[-1] * last

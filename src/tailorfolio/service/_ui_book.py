@@ -6,13 +6,15 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from tailorfolio.errors import TailorfolioError
 from tailorfolio.service import _alerts as A
 from tailorfolio.service import _book as B
 from tailorfolio.service import _market_store as M
-from tailorfolio.service._errors import http_status
+from tailorfolio.service import _security as sec
+from tailorfolio.service._deps import CSRF_COOKIE, SESSION_COOKIE
+from tailorfolio.service._errors import CsrfError, http_status
 from tailorfolio.service._ui import Id, _form, _me, _open_db, _redirect, render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(_open_db)])
@@ -24,6 +26,20 @@ def _upload_field(exc: TailorfolioError) -> str:
     """The form input an upload error belongs to (its field starts with the file's name)."""
     head = (exc.field or "prices").split(".")[0].split(" ")[0]
     return head if head in UPLOAD_FIELDS else "prices"
+
+
+async def _upload_form(request: Request) -> FormData:
+    """The market upload form (up to three files), CSRF-checked like every form."""
+    form = await request.form(max_files=len(UPLOAD_FIELDS), max_fields=20,
+                              max_part_size=request.app.state.settings.max_upload_bytes)
+    submitted = form.get("csrf_token")
+    if not sec.csrf_valid(request.app.state.settings.secret_key,
+                          request.cookies.get(CSRF_COOKIE),
+                          submitted if isinstance(submitted, str) else None,
+                          request.cookies.get(SESSION_COOKIE)):
+        raise CsrfError("The form's security token is missing or wrong.", field="csrf_token",
+                        fix="reload the page and submit the form again")
+    return form
 
 
 def _market_page(request: Request, me: Any, status: int = 200, **extra: Any) -> Response:
@@ -42,7 +58,7 @@ def market_page(request: Request, uploaded: int = 0) -> Response:
 
 @router.post("/market", response_class=HTMLResponse)
 async def market_upload(request: Request) -> Response:
-    form = await _form(request)
+    form = await _upload_form(request)
     me = _me(request)
     limit = request.app.state.settings.max_upload_bytes
     files: dict[str, tuple[bytes, str] | None] = {}
