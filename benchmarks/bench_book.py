@@ -141,13 +141,14 @@ def check_whole(url: str, chunk: int | None = None) -> dict[str, object]:
             "alerts": dict(Counter(a.kind for a in alerts if a.status == "open"))}
 
 
-def replan(url: str, goal_paths: int, chunk: int) -> tuple[float, dict[str, float], object]:
+def replan(url: str, goal_paths: int, chunk: int, workers: int = 1
+           ) -> tuple[float, dict[str, float], object]:
     engine = make_engine(url)
     sessions = session_factory(engine)
     t0 = time.perf_counter()
     with sessions() as db:
         run = B.start_run(db, 1, 1, "bench", goal_paths=goal_paths, chunk_size=chunk,
-                          as_of=AS_OF)
+                          as_of=AS_OF, workers=workers)
     run = B.execute_run(sessions, run.id)
     seconds = time.perf_counter() - t0
     engine.dispose()
@@ -189,6 +190,8 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=1000)
     ap.add_argument("--goal-paths", type=int, default=B.BOOK_GOAL_PATHS)
     ap.add_argument("--chunk-size", type=int, default=B.CHUNK_SIZE)
+    ap.add_argument("--workers", type=int, default=1, help="worker processes (as the CLI's "
+                    "--workers)")
     ap.add_argument("--kill-test", action="store_true")
     ap.add_argument("--database", help="SQLite file to use (default: a temporary one)")
     args = ap.parse_args()
@@ -199,9 +202,9 @@ def main() -> None:
     t = time.perf_counter()
     seed(url, args.clients)
     print(f"seeded {args.clients} clients into {path} in {time.perf_counter() - t:.1f} s")
-    seconds, timings, run = replan(url, args.goal_paths, args.chunk_size)
+    seconds, timings, run = replan(url, args.goal_paths, args.chunk_size, args.workers)
     print(f"book re-plan: {run.n_done}/{run.n_clients} clients, status {run.status}, "
-          f"{run.n_failed} not planned, goal paths {args.goal_paths}")
+          f"{run.n_failed} not planned, goal paths {args.goal_paths}, workers {args.workers}")
     print("| phase | seconds |\n|---|---:|")
     for k in ("market_s", "read_s", "compute_s", "write_s", "total_s"):
         print(f"| {k[:-2]} | {timings[k]:.2f} |")
@@ -212,7 +215,7 @@ def main() -> None:
           f"{summary['alerts']}")
     if args.kill_test:
         kill_test(url, args.goal_paths, args.chunk_size)
-        seconds, timings, run = replan(url, args.goal_paths, args.chunk_size)
+        seconds, timings, run = replan(url, args.goal_paths, args.chunk_size, args.workers)
         print(f"re-run after the kill: {run.status}, {run.n_done} clients in {seconds:.1f} s")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 

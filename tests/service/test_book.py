@@ -13,7 +13,7 @@ from .svc_helpers import PROFILE, sign_in, sign_up, wait_job
 
 from tailorfolio.service import _book as B
 from tailorfolio.service._alerts import DRIFT_BAND, HARVEST_MIN_LOSS, raise_alerts
-from tailorfolio.service._models import Advisor, Alert, BookResult, BookRun
+from tailorfolio.service._models import Alert, BookResult, BookRun
 
 AS_OF = date(2025, 6, 30)
 """The book's date in these tests (the profiles' date; lots are dated around it)."""
@@ -346,3 +346,45 @@ def test_book_page_sorts_filters_and_replans(client):
                     follow_redirects=False)
     assert r.status_code == 303
     assert "rebalanced by hand" in client.get("/alerts?status=dismissed").text
+
+
+def test_the_cron_command_replans_every_firm(app, client, tmp_path):
+    from typer.testing import CliRunner
+
+    from tailorfolio.cli.app import app as cli
+
+    a, ids = seed_book(client)
+    url = app.state.settings.database_url
+    out = CliRunner().invoke(cli, ["book-replan", "--database-url", url, "--goal-paths", "30",
+                                   "--as-of", AS_OF.isoformat()])
+    assert out.exit_code == 0, out.output
+    import json
+
+    line = json.loads(out.output.strip().splitlines()[-1])
+    assert line["status"] == "done" and line["done"] == 4 and line["firm_id"] == 1
+    with app.state.sessions() as db:
+        assert db.scalar(sa.select(sa.func.count(BookResult.id))) == 4
+        assert db.scalar(sa.select(BookRun.trigger)) == "cli"
+    bad = CliRunner().invoke(cli, ["book-replan", "--database-url", url, "--as-of", "30/06"])
+    assert bad.exit_code != 0 and "--as-of" in bad.output
+
+
+@pytest.mark.slow
+def test_worker_processes_store_the_same_results(app, client):
+    """Two spawned workers, chunks of one client: the same results as in one process."""
+    a, ids = seed_book(client)
+    one = run_book(app, chunk_size=1)
+    with app.state.sessions() as db:
+        run = B.start_run(db, 1, 1, "test", goal_paths=60, chunk_size=1, as_of=AS_OF,
+                          workers=2)
+    two = B.execute_run(app.state.sessions, run.id)
+    assert two.status == B.DONE and two.n_done == 4
+    with app.state.sessions() as db:
+        rows = list(db.scalars(sa.select(BookResult)))
+    by_run = {r: {x.client_id: x for x in rows if x.run_id == r} for r in (one.id, two.id)}
+    for cid in ids.values():
+        x, y = by_run[one.id][cid], by_run[two.id][cid]
+        assert (x.aum, x.risk_level, x.drift, x.harvestable_loss) == \
+            (y.aum, y.risk_level, y.drift, y.harvestable_loss)
+        assert [g["probability"] for g in x.detail["goals"]] == \
+            [g["probability"] for g in y.detail["goals"]]

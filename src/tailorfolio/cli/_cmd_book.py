@@ -26,10 +26,13 @@ def register(app: typer.Typer) -> None:
             help="Firm id to re-plan (repeatable; default: every firm).")] = None,
         goal_paths: Annotated[int, typer.Option(
             help="Monte Carlo paths per client for the goals (0 skips them).", min=0,
-            max=5000)] = 200,
+            max=2000)] = 200,
         chunk_size: Annotated[int, typer.Option(
             help="Clients solved together and stored in one transaction.", min=1,
             max=10_000)] = 100,
+        workers: Annotated[int, typer.Option(
+            help="Worker processes evaluating the chunks (1: in this process).", min=1,
+            max=64)] = 1,
         as_of: Annotated[Optional[str], typer.Option(
             help="Date to re-plan for, YYYY-MM-DD (default today, UTC).")] = None,
     ) -> None:
@@ -75,7 +78,7 @@ def register(app: typer.Typer) -> None:
             try:
                 with sessions() as db:
                     run = B.start_run(db, firm_id, None, "cli", goal_paths=goal_paths,
-                                      chunk_size=chunk_size, as_of=day)
+                                      chunk_size=chunk_size, as_of=day, workers=workers)
             except ConflictError as exc:
                 typer.echo(json.dumps({"firm_id": firm_id, "skipped": exc.message}))
                 continue

@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Form, Path, Query, Request, Response, Uploa
 
 from tailorfolio.service import _alerts as A
 from tailorfolio.service import _book as B
+from tailorfolio.service import _book_view as V
 from tailorfolio.service import _market_store as M
 from tailorfolio.service import _schemas as s
 from tailorfolio.service import _schemas_book as sb
@@ -94,7 +95,7 @@ def book_row(r: dict[str, Any]) -> sb.BookRow:
 
 @router.get("/book", response_model=s.Page[sb.BookRow], tags=["book"])
 def book(me: Me, db: DB, pg: Pg,
-         sort: Annotated[str, Query(description=f"one of {list(B.SORT_KEYS)}")] = "name",
+         sort: Annotated[str, Query(description=f"one of {list(V.SORT_KEYS)}")] = "name",
          order: Annotated[str, Query(pattern="^(asc|desc)$")] = "asc",
          q: Annotated[str | None, Query(max_length=120)] = None,
          risk_level: Annotated[int | None, Query(ge=1, le=10)] = None,
@@ -102,8 +103,8 @@ def book(me: Me, db: DB, pg: Pg,
          with_alerts: bool = False, over_band: bool = False, below_aim: bool = False) -> dict:
     """Every client you may see with AUM, risk level, goal probabilities (and their change),
     drift, harvestable losses and open alerts from its newest book re-plan."""
-    rows, total = B.book_rows(db, me, sort=sort, order=order, limit=pg.limit, offset=pg.offset,
-                              filters=B.BookFilter(q=q, risk_level=risk_level,
+    rows, total = V.book_rows(db, me, sort=sort, order=order, limit=pg.limit, offset=pg.offset,
+                              filters=V.BookFilter(q=q, risk_level=risk_level,
                                                    advisor_id=advisor_id,
                                                    with_alerts=with_alerts,
                                                    over_band=over_band, below_aim=below_aim))

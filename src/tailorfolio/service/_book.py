@@ -304,8 +304,9 @@ def _firm_admin(me: Advisor) -> None:
 
 def start_run(db: Session, firm_id: int, advisor_id: int | None, trigger: str, *,
               goal_paths: int = BOOK_GOAL_PATHS, chunk_size: int = CHUNK_SIZE,
-              as_of: date | None = None) -> BookRun:
-    """Record a new running book run of the firm (one at a time per firm).
+              as_of: date | None = None, workers: int = 1) -> BookRun:
+    """Record a new running book run of the firm (one at a time per firm); ``workers > 1``
+    evaluates its chunks in that many worker processes (the command line's ``--workers``).
 
     Raises
     ------
@@ -331,6 +332,7 @@ def start_run(db: Session, firm_id: int, advisor_id: int | None, trigger: str, *
     run = BookRun(firm_id=firm_id, started_by=advisor_id, trigger=trigger, status=RUNNING,
                   market_version_id=None if mv is None else mv.id,
                   settings={"goal_paths": int(goal_paths), "chunk_size": int(chunk_size),
+                            "workers": int(workers),
                             "as_of": (as_of or now.date()).isoformat(),
                             "market_version": None if mv is None else mv.version},
                   n_clients=int(db.scalar(sa.select(sa.func.count(Client.id))
@@ -451,23 +453,37 @@ def execute_run(sessions: sessionmaker[Session], run_id: int,
         settings = base_settings = dict(run.settings)
         as_of = date.fromisoformat(settings["as_of"])
         chunk, paths = int(settings["chunk_size"]), int(settings["goal_paths"])
-        bm = book_market(market_for_spec(spec), paths)
-        timings["market_s"] = time.monotonic() - t0
-        for start in range(0, len(ids), chunk):
-            part = ids[start:start + chunk]
+        chunks = [ids[i:i + chunk] for i in range(0, len(ids), chunk)]
+        workers = int(settings.get("workers", 1))
+
+        def read_chunk(part: list[int]) -> list[ClientInput]:
             t = time.monotonic()
             with read() as db:
                 inputs = read_inputs(db, part)
                 db.commit()
             timings["read_s"] += time.monotonic() - t
-            t = time.monotonic()
-            outcomes = evaluate_chunk(inputs, bm, as_of, paths)
-            timings["compute_s"] += time.monotonic() - t
+            return inputs
+
+        def store(outcomes: list[ClientOutcome]) -> None:
             t = time.monotonic()
             with sessions() as db:
                 store_outcomes(db, run, outcomes)
                 db.commit()
             timings["write_s"] += time.monotonic() - t
+
+        if workers > 1 and len(chunks) > 1:
+            t = time.monotonic()
+            _evaluate_in_processes(chunks, read_chunk, store, spec, as_of, paths, workers)
+            timings["compute_s"] = time.monotonic() - t - timings["read_s"] - timings["write_s"]
+        else:
+            bm = book_market(market_for_spec(spec), paths)
+            timings["market_s"] = time.monotonic() - t0
+            for part in chunks:
+                inputs = read_chunk(part)
+                t = time.monotonic()
+                outcomes = evaluate_chunk(inputs, bm, as_of, paths)
+                timings["compute_s"] += time.monotonic() - t
+                store(outcomes)
         status, error = DONE, None
     except Exception as exc:  # the run as a whole failed: say so on the run
         log.exception("book run %s failed", run_id)
@@ -483,6 +499,52 @@ def execute_run(sessions: sessionmaker[Session], run_id: int,
             settings={**base_settings, "timings": {k: round(v, 3) for k, v in timings.items()}}))
         db.commit()
         return db.get(BookRun, run_id)
+
+
+_WORKER_MARKET: BookMarket | None = None
+
+
+def _worker_init(spec: dict[str, Any] | None, paths: int) -> None:  # pragma: no cover
+    """In a worker process: build the run's market once."""
+    from tailorfolio.service._market_store import market_for_spec
+
+    global _WORKER_MARKET
+    _WORKER_MARKET = book_market(market_for_spec(spec), paths)
+
+
+def _worker_evaluate(inputs: list[ClientInput], as_of: date, paths: int
+                     ) -> list[ClientOutcome]:  # pragma: no cover - runs in the worker
+    assert _WORKER_MARKET is not None
+    return evaluate_chunk(inputs, _WORKER_MARKET, as_of, paths)
+
+
+def _evaluate_in_processes(chunks: list[list[int]], read_chunk: Any, store: Any,
+                           spec: dict[str, Any] | None, as_of: date, paths: int,
+                           workers: int) -> None:
+    """Evaluate the chunks in ``workers`` spawned processes (each builds the market once);
+    the parent reads each chunk's inputs and stores each chunk's outcomes in one transaction
+    as it finishes (in any order: every chunk is whole on its own)."""
+    import multiprocessing as mp
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    queue = iter(chunks)
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"),
+                             initializer=_worker_init, initargs=(spec, paths)) as pool:
+        pending = set()
+
+        def submit_next() -> None:
+            part = next(queue, None)
+            if part is not None:
+                pending.add(pool.submit(_worker_evaluate, read_chunk(part), as_of, paths))
+
+        for _ in range(2 * workers):
+            submit_next()
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                pending.discard(fut)
+                store(fut.result())
+                submit_next()
 
 
 def start_in_background(sessions: sessionmaker[Session], read_sessions: sessionmaker[Session],
@@ -513,91 +575,15 @@ def get_run(db: Session, me: Advisor, run_id: int) -> BookRun:
 
     run = db.scalar(sa.select(BookRun).where(BookRun.id == run_id,
                                              BookRun.firm_id == me.firm_id))
-    if run is None:
+    if run is None or not me.is_admin:  # runs cover the whole firm: an admin's matter
         raise NotFoundError(f"No book run {run_id} in your firm.", field="run_id", value=run_id,
                             fix="list the runs (GET /api/v1/book/runs)")
     return run
 
 
 def list_runs(db: Session, me: Advisor, limit: int = 20) -> list[BookRun]:
+    """The firm's newest book runs (firm admins; other advisors see none)."""
+    if not me.is_admin:
+        return []
     return list(db.scalars(sa.select(BookRun).where(BookRun.firm_id == me.firm_id)
                            .order_by(BookRun.id.desc()).limit(limit)))
-
-
-# ------------------------------------------------------------------ the dashboard
-
-SORT_KEYS = ("name", "aum", "risk_level", "drift", "harvestable_loss", "goal_gap", "alerts",
-             "replanned")
-"""Columns the book can be sorted by (``?sort=...&order=asc|desc``)."""
-
-
-@dataclass(frozen=True)
-class BookFilter:
-    """Server-side filters of the dashboard (all optional)."""
-
-    q: str | None = None
-    risk_level: int | None = None
-    advisor_id: int | None = None
-    with_alerts: bool = False
-    over_band: bool = False
-    below_aim: bool = False
-
-
-def book_rows(db: Session, me: Advisor, *, sort: str = "name", order: str = "asc",
-              filters: BookFilter = BookFilter(), limit: int = 50, offset: int = 0
-              ) -> tuple[list[dict[str, Any]], int]:
-    """Every client the advisor may see with its newest book result (if any) and its number
-    of open alerts, sorted and filtered in SQL.
-
-    Raises
-    ------
-    DataError
-        An unknown sort key or order.
-    """
-    from tailorfolio.errors import DataError
-    from tailorfolio.service._alerts import DRIFT_BAND
-
-    if sort not in SORT_KEYS:
-        raise DataError(f"Cannot sort the book by {sort[:40]!r}.", field="sort",
-                        value=sort[:40], expected=f"one of {list(SORT_KEYS)}",
-                        fix="use one of the listed columns")
-    if order not in ("asc", "desc"):
-        raise DataError(f"Order {order[:10]!r} is not asc or desc.", field="order",
-                        value=order[:10], expected="asc or desc", fix="use asc or desc")
-    newest = sa.select(BookResult.client_id, sa.func.max(BookResult.id).label("rid")).where(
-        BookResult.firm_id == me.firm_id).group_by(BookResult.client_id).subquery()
-    open_alerts = sa.select(Alert.client_id, sa.func.count(Alert.id).label("n")).where(
-        Alert.firm_id == me.firm_id, Alert.status == OPEN).group_by(Alert.client_id).subquery()
-    n_open = sa.func.coalesce(open_alerts.c.n, 0)
-    stmt = (sa.select(Client, BookResult, n_open.label("open_alerts"))
-            .outerjoin(newest, newest.c.client_id == Client.id)
-            .outerjoin(BookResult, BookResult.id == newest.c.rid)
-            .outerjoin(open_alerts, open_alerts.c.client_id == Client.id)
-            .where(Client.firm_id == me.firm_id))
-    if not me.is_admin:
-        stmt = stmt.where(Client.advisor_id == me.id)
-    f = filters
-    if f.q:
-        stmt = stmt.where(Client.name.ilike(f"%{f.q[:120]}%"))
-    if f.risk_level is not None:
-        stmt = stmt.where(BookResult.risk_level == f.risk_level)
-    if f.advisor_id is not None:
-        stmt = stmt.where(Client.advisor_id == f.advisor_id)
-    if f.with_alerts:
-        stmt = stmt.where(n_open > 0)
-    if f.over_band:
-        stmt = stmt.where(BookResult.drift > DRIFT_BAND)
-    if f.below_aim:
-        stmt = stmt.where(BookResult.worst_goal_gap < 0)
-    column = {"name": Client.name, "aum": BookResult.aum, "risk_level": BookResult.risk_level,
-              "drift": BookResult.drift, "harvestable_loss": BookResult.harvestable_loss,
-              "goal_gap": BookResult.worst_goal_gap, "alerts": n_open,
-              "replanned": BookResult.created_at}[sort]
-    key = column.asc() if order == "asc" else column.desc()
-    stmt = stmt.order_by(column.is_(None), key, Client.id)  # clients never re-planned last
-    total = db.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = []
-    for client, result, alerts in db.execute(stmt.limit(limit).offset(offset)).all():
-        rows.append({"client": client, "result": result, "open_alerts": int(alerts),
-                     "goals": [] if result is None else result.detail.get("goals", [])})
-    return rows, int(total or 0)

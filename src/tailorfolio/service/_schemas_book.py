@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from tailorfolio.limits import MIN_DATE
 
 _READ = ConfigDict(from_attributes=True)
 
@@ -49,11 +51,20 @@ class BookRunRead(BaseModel):
 
 class BookRunCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    goal_paths: int | None = Field(default=None, ge=0, le=5000, description="Monte Carlo paths "
+    goal_paths: int | None = Field(default=None, ge=0, le=2000, description="Monte Carlo paths "
                                    "per client for the goals (default 200; 0 skips goals).")
     as_of: date | None = Field(default=None, description="Date the book is re-planned for "
                                "(default today, UTC): the wash-sale window and the goals' "
                                "horizons count from it.")
+
+    @field_validator("as_of")
+    @classmethod
+    def _past(cls, v: date | None) -> date | None:
+        from tailorfolio.service._models import utcnow
+
+        if v is not None and not MIN_DATE <= v <= utcnow().date():
+            raise ValueError(f"as_of must lie between {MIN_DATE} and today")
+        return v
 
 
 class GoalRow(BaseModel):

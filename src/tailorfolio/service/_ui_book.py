@@ -11,6 +11,7 @@ from starlette.datastructures import FormData, UploadFile
 from tailorfolio.errors import TailorfolioError
 from tailorfolio.service import _alerts as A
 from tailorfolio.service import _book as B
+from tailorfolio.service import _book_view as V
 from tailorfolio.service import _market_store as M
 from tailorfolio.service import _security as sec
 from tailorfolio.service._deps import CSRF_COOKIE, SESSION_COOKIE
@@ -91,12 +92,12 @@ def book_page(request: Request, sort: str = "name", order: str = "asc", q: str =
     me = _me(request)
     db = request.state.db
     level = int(risk_level) if risk_level.isdigit() and 1 <= int(risk_level) <= 10 else None
-    sort = sort if sort in B.SORT_KEYS else "name"
+    sort = sort if sort in V.SORT_KEYS else "name"
     order = order if order in ("asc", "desc") else "asc"
     offset = max(0, min(offset, 10_000_000))
-    filters = B.BookFilter(q=q[:120] or None, risk_level=level, with_alerts=_flag(with_alerts),
+    filters = V.BookFilter(q=q[:120] or None, risk_level=level, with_alerts=_flag(with_alerts),
                            over_band=_flag(over_band), below_aim=_flag(below_aim))
-    rows, total = B.book_rows(db, me, sort=sort, order=order, filters=filters, limit=100,
+    rows, total = V.book_rows(db, me, sort=sort, order=order, filters=filters, limit=100,
                               offset=offset)
     runs = B.list_runs(db, me, 1)
     current = M.current_market_version(db, me.firm_id)
@@ -124,13 +125,14 @@ async def book_replan(request: Request) -> Response:
 
 @router.get("/alerts", response_class=HTMLResponse)
 def alerts_page(request: Request, status: str = "open", kind: str = "", done: str = "",
-                offset: int = 0) -> Response:
+                client: int = 0, offset: int = 0) -> Response:
     me = _me(request)
     status = status if status in ("open", "acted", "dismissed", "superseded") else "open"
     kind = kind if kind in A.KINDS else ""
     offset = max(0, min(offset, 10_000_000))
+    client_id = client if 1 <= client <= 2_147_483_647 else None
     rows, total = A.list_alerts(request.state.db, me, status=status, kind=kind or None,
-                                limit=100, offset=offset)
+                                client_id=client_id, limit=100, offset=offset)
     return render(request, "alerts.html.j2", me=me, rows=rows, total=total,
                   alert_status=status, kind=kind, kinds=A.KINDS, done=done[:200], offset=offset, errors={})
 
