@@ -180,7 +180,16 @@ def test_one_run_at_a_time_per_firm(app, client):
     assert err.value.field == "book_run" and err.value.value == first.id
     B.execute_run(app.state.sessions, first.id)
     with app.state.sessions() as db:
-        assert B.start_run(db, 1, 1, "test", as_of=AS_OF).id == first.id + 1
+        second = B.start_run(db, 1, 1, "test", as_of=AS_OF)
+    assert second.id == first.id + 1
+    # a run whose process was killed (its pid is gone on this host) does not block the next
+    with app.state.sessions() as db:
+        db.execute(sa.update(BookRun).where(BookRun.id == second.id).values(
+            settings={**second.settings, "pid": 2 ** 22 + 12345}))
+        db.commit()
+        third = B.start_run(db, 1, 1, "test", as_of=AS_OF)
+        assert db.get(BookRun, second.id).status == B.INTERRUPTED
+    assert third.status == B.RUNNING
 
 
 def test_a_client_that_cannot_be_planned_gets_an_error_result_and_the_book_goes_on(

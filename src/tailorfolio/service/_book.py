@@ -32,6 +32,8 @@ message, and the book goes on.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -71,7 +73,8 @@ TRADE_COST = 0.0005
 """Cost per unit of weight traded in the fleet problem (5 bps, the rebalancer's default): the
 target does not churn holdings for a negligible gain in utility."""
 STALE_AFTER = timedelta(hours=2)
-"""A run still ``running`` after this long is taken as dead (its process was killed)."""
+"""A run still ``running`` after this long is taken as dead; so is one whose process (host and
+pid are recorded) no longer exists."""
 RUNNING, DONE, FAILED, INTERRUPTED = "running", "done", "failed", "interrupted"
 
 
@@ -317,8 +320,7 @@ def start_run(db: Session, firm_id: int, advisor_id: int | None, trigger: str, *
     now = utcnow()
     for run in db.scalars(sa.select(BookRun).where(BookRun.firm_id == firm_id,
                                                    BookRun.status == RUNNING)):
-        started = run.started_at
-        if now - started > STALE_AFTER:
+        if now - run.started_at > STALE_AFTER or _process_gone(run.settings):
             run.status, run.finished_at = INTERRUPTED, now
             continue
         db.rollback()
@@ -332,7 +334,8 @@ def start_run(db: Session, firm_id: int, advisor_id: int | None, trigger: str, *
     run = BookRun(firm_id=firm_id, started_by=advisor_id, trigger=trigger, status=RUNNING,
                   market_version_id=None if mv is None else mv.id,
                   settings={"goal_paths": int(goal_paths), "chunk_size": int(chunk_size),
-                            "workers": int(workers),
+                            "workers": int(workers), "host": socket.gethostname(),
+                            "pid": os.getpid(),
                             "as_of": (as_of or now.date()).isoformat(),
                             "market_version": None if mv is None else mv.version},
                   n_clients=int(db.scalar(sa.select(sa.func.count(Client.id))
@@ -345,6 +348,20 @@ def start_run(db: Session, firm_id: int, advisor_id: int | None, trigger: str, *
                           detail={"trigger": trigger, **run.settings}))
     db.commit()
     return run
+
+
+def _process_gone(settings: dict[str, Any]) -> bool:
+    """True when the run's process (it runs where it was started) no longer exists on this
+    host: it was killed, so the run is interrupted and another may start."""
+    if settings.get("host") != socket.gethostname() or not settings.get("pid"):
+        return False
+    try:
+        os.kill(int(settings["pid"]), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
 
 
 def _previous(db: Session, client_ids: list[int]) -> dict[int, dict[str, float]]:
