@@ -108,7 +108,8 @@ def book_page(request: Request, sort: str = "name", order: str = "asc", q: str =
     n_open = A.list_alerts(db, me, limit=1)[1]
     return render(request, "book.html.j2", me=me, rows=rows, total=total, sort=sort,
                   order=order, params=params, offset=offset, run=runs[0] if runs else None,
-                  market=current, band=A.DRIFT_BAND, n_open=n_open, errors={})
+                  market=current, band=A.DRIFT_BAND, n_open=n_open, errors={},
+                  goal_paths=B.BOOK_GOAL_PATHS)
 
 
 @router.post("/book/replan", response_class=HTMLResponse)
