@@ -47,9 +47,24 @@ def world(client):
     # scoping tests compare (the job queue runs in the background).
     assert wait_job(client, alice, r.json())["status"] == "done"
     key = client.post("/api/v1/api-keys", headers=alice, json={"name": "robo"}).json()
+    book = _book_alerts(client, alice)
     return dict(alice=alice, bob=bob, carol=carol, cid=cid, aid=acct["id"],
                 lid=acct["lots"][0]["id"], pid=pid, key=key, bob_id=bob_id, bob_key=bob_key,
-                job_id=job_id)
+                job_id=job_id, **book)
+
+
+def _book_alerts(client, alice) -> dict[str, int]:
+    """Re-plan Alice's book (Garcia drifts and holds a BND loss): the run and two alerts."""
+    import time
+
+    run = client.post("/api/v1/book/runs", headers=alice,
+                      json={"goal_paths": 20, "as_of": "2025-06-30"}).json()
+    while run["status"] == "running":
+        time.sleep(0.05)
+        run = client.get(f"/api/v1/book/runs/{run['id']}", headers=alice).json()
+    kinds = {a["kind"]: a["id"] for a in
+             client.get("/api/v1/alerts", headers=alice).json()["items"]}
+    return dict(run_id=run["id"], drift_alert=kinds["drift"], harvest_alert=kinds["harvest"])
 
 
 def requests_for(w) -> dict[tuple[str, str], dict]:
@@ -117,8 +132,27 @@ def requests_for(w) -> dict[tuple[str, str], dict]:
         ("GET", "/api/v1/advisors/{advisor_id}/api-keys"): dict(advisor_id=w["bob_id"]),
         ("DELETE", "/api/v1/advisors/{advisor_id}/api-keys/{key_id}"):
             dict(advisor_id=w["bob_id"], key_id=w["bob_key"]["id"]),
+        ("GET", "/api/v1/alerts"): {},
+        ("POST", "/api/v1/alerts/{alert_id}/dismiss"):
+            dict(alert_id=w["drift_alert"], json={"reason": "known"}),
+        ("POST", "/api/v1/alerts/{alert_id}/act"):
+            dict(alert_id=w["harvest_alert"], json={"action": "harvest"}),
+        ("GET", "/api/v1/book"): {},
+        ("GET", "/api/v1/book/runs"): {},
+        ("GET", "/api/v1/book/runs/{run_id}"): dict(run_id=w["run_id"]),
+        ("POST", "/api/v1/book/runs"): dict(json={"goal_paths": 0}),
+        ("GET", "/api/v1/market-versions"): {},
+        ("GET", "/api/v1/market-versions/current"): {},
+        ("POST", "/api/v1/market-versions"): dict(files={"prices": ("p.csv", _prices(),
+                                                                    "text/csv")}),
         ("DELETE", "/api/v1/clients/{client_id}"): dict(client_id=cid),  # last: soft delete
     }
+
+
+def _prices() -> bytes:
+    from .book_helpers import csv_bytes, price_history
+
+    return csv_bytes(price_history())
 
 
 ADVISOR_ROUTES = {("PATCH", "/api/v1/advisors/{advisor_id}"),
@@ -132,6 +166,9 @@ UNSCOPED_OK = {  # routes without a client id: allowed, but only show the caller
     ("POST", "/api/v1/auth/logout"), ("GET", "/api/v1/me"), ("GET", "/api/v1/advisors"),
     ("GET", "/api/v1/api-keys"), ("POST", "/api/v1/api-keys"), ("GET", "/api/v1/audit"),
     ("GET", "/api/v1/clients"), ("POST", "/api/v1/clients"), ("POST", "/api/v1/advisors"),
+    ("GET", "/api/v1/alerts"), ("GET", "/api/v1/book"), ("GET", "/api/v1/book/runs"),
+    ("POST", "/api/v1/book/runs"), ("GET", "/api/v1/market-versions"),
+    ("GET", "/api/v1/market-versions/current"), ("POST", "/api/v1/market-versions"),
 }
 
 
@@ -208,6 +245,7 @@ def test_owner_gets_every_route(client, world):
               ("POST", "/api/v1/clients/{client_id}/accounts/{account_id}/lots"): 201,
               ("POST", "/api/v1/clients/{client_id}/accounts/{account_id}/lots/upload"): 201,
               ("POST", "/api/v1/clients/{client_id}/plans"): 202,
+              ("POST", "/api/v1/book/runs"): 202, ("POST", "/api/v1/market-versions"): 201,
               ("DELETE", "/api/v1/advisors/{advisor_id}/sessions"): 204,
               ("DELETE", "/api/v1/clients/{client_id}/accounts/{account_id}"): 204,
               ("DELETE", "/api/v1/clients/{client_id}/accounts/{account_id}/lots/{lot_id}"): 204,

@@ -27,15 +27,14 @@ def test_migrations_build_exactly_the_models_schema(database_url):
 
 
 def _head_revision() -> str:
-    """The newest migration (the branches' migrations are linearized when they merge)."""
+    """The newest migration's revision (the script directory's single head)."""
     from pathlib import Path
 
     from alembic.script import ScriptDirectory
 
-    import tailorfolio.service
+    import tailorfolio.service as svc
 
-    migrations = Path(tailorfolio.service.__file__).parent / "migrations"
-    return str(ScriptDirectory(str(migrations)).get_current_head())
+    return ScriptDirectory(str(Path(svc.__file__).parent / "migrations")).get_current_head()
 
 
 def test_sqlite_runs_in_wal_mode(tmp_path):
