@@ -23,7 +23,7 @@ def test_migrations_build_exactly_the_models_schema(database_url):
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
     engine.dispose()
     assert diff == []
-    assert version == "0002"
+    assert version == "0005"
 
 
 def test_sqlite_runs_in_wal_mode(tmp_path):

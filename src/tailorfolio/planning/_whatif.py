@@ -156,6 +156,10 @@ class WhatIfResult:
     weighted_success, plan_weighted_success : float
         Priority-weighted mean probability, decimals.
     n_paths, seed : int
+    weights_now : dict of str to float
+        Today's household target under the what-if (ticker → weight).
+    volatility_now : float
+        Annual volatility of ``weights_now``, decimal.
     """
 
     goals: tuple[GoalChange, ...]
@@ -168,6 +172,8 @@ class WhatIfResult:
     plan_weighted_success: float
     n_paths: int
     seed: int
+    weights_now: dict[str, float] = field(default_factory=dict)
+    volatility_now: float = 0.0
 
     def probabilities(self) -> dict[str, float]:
         """Goal name → probability under the what-if."""
@@ -469,9 +475,13 @@ class WhatIf:
             retirement_spending=None if base.retirement_spending is None else float(
                 sum(changed.goals[j].amount for j in _retirement_goals(changed))),
             goal_amounts={g.name: float(g.amount) for g in changed.goals})
+        cov = self.market.assumptions.covariance.reindex(
+            index=list(uni.tickers), columns=list(uni.tickers)).to_numpy(float)
         return WhatIfResult(goals, ins, float(w0[equity].sum()), float(p0[equity].sum()),
                             float(w0 @ mu), float(p0 @ mu), weighted_success(res),
-                            self.plan_weighted_success, res.n_paths, self.seed)
+                            self.plan_weighted_success, res.n_paths, self.seed,
+                            {t: float(x) for t, x in zip(uni.tickers, w0, strict=True)},
+                            float(np.sqrt(max(float(w0 @ cov @ w0), 0.0))))
 
     # ------------------------------------------------------------------ internals
     def _spec(self, profile: InvestorProfile, weights: FloatArray) -> SimulationSpec:

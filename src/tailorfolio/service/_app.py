@@ -275,8 +275,13 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     from tailorfolio.service._health import router as health_router
     from tailorfolio.service._ui import router as ui_router
 
+    from tailorfolio.service._api_whatif import router as whatif_api_router
+    from tailorfolio.service._ui_whatif import router as whatif_ui_router
+
     app.include_router(health_router)
     app.include_router(api_router)
+    app.include_router(whatif_api_router)
+    app.include_router(whatif_ui_router)
     app.include_router(ui_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app

@@ -213,3 +213,8 @@ def _immutable(mapper: Any, connection: Any, target: Any) -> None:
 @sa.event.listens_for(AuditEntry, "before_delete")
 def _undeletable(mapper: Any, connection: Any, target: Any) -> None:
     raise RuntimeError(f"{type(target).__name__} rows are never deleted (audit trail)")
+
+
+# The what-if, model-portfolio and override tables live in their own module; importing it
+# here registers them on Base for the schema test and the migrations.
+from tailorfolio.service import _models_judgement as _judgement_tables  # noqa: E402,F401 -- registration import, must follow Base
