@@ -176,3 +176,76 @@ def test_plan_with_overrides_reports_their_cost_and_whatif_keeps_them(svc) -> No
                      headers=h).status_code == 404
     finally:
         c.delete(f"{url}/{oid}", headers=h, params={"reason": "test over"})
+
+
+# ------------------------------------------------------------------ pages
+
+def _ui(c: TestClient, email: str) -> str:
+    from .test_ui import csrf, ui_sign_in
+
+    ui_sign_in(c, email)
+    return csrf(c.get("/clients").text)
+
+
+def test_pages_whatif_compare_models_overrides(svc) -> None:
+    import re
+
+    c, h, cid, plan = svc
+    token = _ui(c, "w@w.example")
+    try:
+        page = c.get(f"/clients/{cid}/plans/{plan['id']}/whatif").text
+        for key in ("annual_saving", "retirement_age", "retirement_spending", "risk_level"):
+            assert f'id="s-{key}"' in page
+        assert 'data-goal="Boat"' in page and "/static/whatif.js" in page
+        assert f'data-csrf="{token}"' in page
+        # the browser's what-if call: cookie + CSRF header; without the header it is refused
+        url = _url(cid, plan["id"])
+        assert c.post(url, json={"risk_level": 2}).status_code == 403
+        r = c.post(url, json={"risk_level": 2}, headers={"X-CSRF-Token": token})
+        assert r.status_code == 200 and r.json()["inputs"]["risk_level"] == 2
+        r = c.post(f"/api/v1/clients/{cid}/plans/{plan['id']}/scenarios",
+                   json={"name": "cautious", "changes": {"risk_level": 2}},
+                   headers={"X-CSRF-Token": token})
+        assert r.status_code == 201, r.text
+        sid = r.json()["id"]
+        cmp_page = c.get(f"/clients/{cid}/compare",
+                         params={"a": f"plan:{plan['id']}", "b": f"scenario:{sid}"}).text
+        assert 'id="chart-compare"' in cmp_page and 'id="compare-allocation"' in cmp_page
+        assert "Scenario &#39;cautious&#39;" in cmp_page and "Retirement" in cmp_page
+        assert c.get(f"/clients/{cid}/compare", params={"a": "x", "b": "y"}).status_code == 404
+
+        r = c.post("/model-portfolios", data={"csrf_token": token, "name": "Growth",
+                                              "tolerance": "5", "weights": "VTI 50\nXYZ 50"})
+        assert r.status_code == 422 and 'id="e-new-weights"' in r.text and "XYZ" in r.text
+        r = c.post("/model-portfolios", data={"csrf_token": token, "name": "Growth",
+                                              "tolerance": "5", "weights": "VTI 70\nBND 30"},
+                   follow_redirects=False)
+        assert r.status_code == 303
+        models = c.get("/model-portfolios").text
+        mid = re.search(r'id="model-(\d+)"', models).group(1)
+        r = c.post(f"/clients/{cid}/overrides", data={
+            "csrf_token": token, "kind": "model", "model_portfolio_id": mid, "reason": ""})
+        assert r.status_code == 422 and 'id="e-reason"' in r.text
+        r = c.post(f"/clients/{cid}/overrides", data={
+            "csrf_token": token, "kind": "bounds", "target": "VTI", "min": "60", "max": "20",
+            "reason": "house view"})
+        assert r.status_code == 422 and "above max" in r.text
+        r = c.post(f"/clients/{cid}/overrides", data={
+            "csrf_token": token, "kind": "model", "model_portfolio_id": mid,
+            "reason": "firm growth model"}, follow_redirects=False)
+        assert r.status_code == 303
+        page = c.get(f"/clients/{cid}/overrides").text
+        oid = re.search(r'id="override-(\d+)"', page).group(1)
+        assert "firm growth model" in page and "Growth" in page
+        r = c.post(f"/model-portfolios/{mid}/delete", data={"csrf_token": token})
+        assert r.status_code == 409 and "remove those overrides first" in r.text
+        r = c.post(f"/clients/{cid}/overrides/{oid}/remove", data={"csrf_token": token,
+                                                                    "reason": "x"})
+        assert r.status_code == 409
+        r = c.post(f"/clients/{cid}/overrides/{oid}/remove",
+                   data={"csrf_token": token, "reason": "back to the optimizer"},
+                   follow_redirects=False)
+        assert r.status_code == 303
+    finally:
+        c.post("/signout", data={"csrf_token": token})
+        c.cookies.clear()

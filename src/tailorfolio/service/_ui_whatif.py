@@ -142,7 +142,7 @@ def compare_page(request: Request, client_id: Id, a: Ref = None, b: Ref = None) 
                 raise
     chart = _chart(result) if result else None
     return render(request, "compare.html.j2", status=200 if error is None else 404, me=me,
-                  client=client, choices=choices, a=a, b=b, result=result, chart=chart,
+                  client=client, sides=choices, a=a, b=b, result=result, chart=chart,
                   error=error)
 
 
@@ -233,7 +233,7 @@ async def delete_model(request: Request, model_id: Id) -> Response:
         if http_status(exc) == 404:
             raise
         return _models_page(request, me, http_status(exc), edit_id=model_id,
-                            edit_errors={"model_portfolio_id": exc.message})
+                            edit_errors={"model_portfolio_id": str(exc)})
     return _redirect("/model-portfolios")
 
 
