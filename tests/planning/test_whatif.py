@@ -81,7 +81,8 @@ def test_bigger_goal_is_never_likelier(family_plan) -> None:
     assert bigger["Retirement"] < 0.25 or base["Retirement"] == 0.0
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(saving=st.floats(0, 150_000), extra=st.floats(1, 100_000),
        level=st.integers(1, 10), spending=st.floats(60_000, 200_000))
 def test_more_saving_never_lowers_any_goal(family_plan, saving: float, extra: float,
