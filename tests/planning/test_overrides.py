@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tailorfolio as tf
 from tailorfolio.errors import InfeasibleError, ParameterError, ProfileError
@@ -120,3 +122,24 @@ def test_overrides_from_plain_data() -> None:
     assert b.model is not None and b.model.weights == {"VTI": 1.0} and b.model.tolerance == 0.1
     with pytest.raises(ParameterError):
         overrides_from_dicts([{"kind": "x"}])
+
+
+_weight = st.floats(0, 1, allow_nan=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(own=st.tuples(_weight, _weight).map(sorted), new=st.tuples(_weight, _weight).map(sorted))
+def test_override_bounds_are_the_intersection_or_a_named_conflict(own, new) -> None:
+    market = tf.default_market()
+    prof = tf.load_example_profile("young_saver")
+    prof = prof.model_copy(update={"preferences": prof.preferences.model_copy(update={
+        "asset_bounds": {"VTI": Bounds(min=own[0], max=own[1])}})})
+    ov = Override("bounds", "VTI", "house view", min=new[0], max=new[1])
+    if max(own[0], new[0]) > min(own[1], new[1]) + 1e-12:
+        with pytest.raises(ProfileError) as err:
+            apply_overrides(prof, [ov], market)
+        assert err.value.field == "preferences.asset_bounds.VTI"
+        return
+    b = apply_overrides(prof, [ov], market).preferences.asset_bounds["VTI"]
+    assert max(own[0], new[0]) == b.min and b.max == pytest.approx(min(own[1], new[1]))
+    assert own[0] <= b.min <= b.max <= own[1] + 1e-12
