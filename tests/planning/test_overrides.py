@@ -100,6 +100,7 @@ def test_class_bounds_intersect_the_profiles_own(family) -> None:
     (Override("bounds", "VTI", "r", min=0.5, max=0.2), "min"),
     (Override("model", "m", "r", model=ModelPortfolio("m", {"VTI": 0.5}, 0.05)), "weights"),
     (Override("frobnicate", "VTI", "r"), "kind"),
+    (Override("class_bounds", "crypto", "r", max=0.1), "target"),
 ])
 def test_bad_overrides_name_the_field(family, ov: Override, field: str) -> None:
     with pytest.raises(ParameterError) as err:

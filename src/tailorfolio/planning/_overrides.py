@@ -131,7 +131,15 @@ def _bounds_of(o: Override, profile: InvestorProfile, market: Market
                                    max=min(1.0, o.model.weights.get(t, 0.0) + tol))
                          for t in market.universe.tickers}
     if o.kind == "class_bounds":
-        return "class", {o.target.strip().lower(): _range(o)}
+        key = o.target.strip().lower()
+        known = {market.universe[t].asset_class for t in market.universe.tickers} | {
+            market.universe[t].broad_class for t in market.universe.tickers}
+        if key not in known:
+            raise ParameterError(f"{o.target!r} is not an asset class of the universe.",
+                                 field="target", value=o.target,
+                                 expected=", ".join(sorted(known)),
+                                 fix="use a broad class (equity, bond…) or a fine class")
+        return "class", {key: _range(o)}
     ticker = o.target.strip().upper()
     if ticker not in market.universe.tickers:
         raise ParameterError(f"{ticker!r} is not in the universe.", field="target",
