@@ -122,11 +122,25 @@ def delete_scenario(client_id: Id, scenario_id: Id, me: Me, db: DB) -> Response:
 
 @router.get("/clients/{client_id}/compare", tags=["what-if"])
 def compare(client_id: Id, me: Me, db: DB,
-            a: Annotated[str, Query(max_length=30, description="plan:<id> or scenario:<id>")],
-            b: Annotated[str, Query(max_length=30, description="plan:<id> or scenario:<id>")]
+            a: Annotated[str | None, Query(max_length=30, description=(
+                "plan:<id> or scenario:<id>; default: the second newest plan"))] = None,
+            b: Annotated[str | None, Query(max_length=30, description=(
+                "plan:<id> or scenario:<id>; default: the newest plan"))] = None
             ) -> dict[str, Any]:
     """Two plans or scenarios side by side: allocation, trades, estimated tax, goal odds,
     each with the difference (b − a)."""
+    if a is None or b is None:
+        plans, _ = L.list_plans(db, me, client_id, 2, 0)
+        newest = [f"plan:{p.id}" for p in plans]
+        if len(newest) < (a is None) + (b is None):
+            raise NotFoundError(f"Client {client_id} has too few plans to compare by default.",
+                                field="a", fix="name both sides: ?a=plan:<id>&b=scenario:<id>")
+        if a is None and b is None:
+            a, b = newest[1], newest[0]
+        elif a is None:
+            a = newest[0]
+        else:
+            b = newest[0]
     return C.compare_refs(db, me, client_id, a, b)
 
 
@@ -167,14 +181,10 @@ def delete_model(model_id: Id, me: Me, db: DB) -> Response:
 
 @router.get("/clients/{client_id}/plans/{plan_id}/overrides-cost", tags=["judgement"])
 def overrides_cost(client_id: Id, plan_id: Id, me: Me, db: DB) -> dict[str, Any]:
-    """What the overrides a plan followed cost: the same plan without them (404 when the
-    plan followed none)."""
+    """What the overrides a plan followed cost: the same plan without them (``cost`` is null
+    when the plan followed none)."""
     row = L.get_plan(db, me, client_id, plan_id)
-    cost = row.report.get("overrides")
-    if not cost:
-        raise NotFoundError(f"Plan {plan_id} followed no overrides.", field="plan_id",
-                            value=plan_id)
-    return cost
+    return {"plan_id": row.id, "cost": row.report.get("overrides")}
 
 
 @router.get("/clients/{client_id}/overrides", tags=["judgement"])
@@ -191,9 +201,14 @@ def create_override(client_id: Id, body: J.OverrideBody, me: Me, db: DB) -> dict
     return J.override_read(J.create_override(db, me, client_id, body))
 
 
-@router.delete("/clients/{client_id}/overrides/{override_id}", tags=["judgement"])
-def remove_override(client_id: Id, override_id: Id, me: Me, db: DB,
-                    reason: Annotated[str, Query(min_length=3, max_length=1000)]
+class OverrideRemove(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=3, max_length=1000, description="Why (audited).")
+
+
+@router.post("/clients/{client_id}/overrides/{override_id}/remove", tags=["judgement"])
+def remove_override(client_id: Id, override_id: Id, body: OverrideRemove, me: Me, db: DB
                     ) -> dict[str, Any]:
-    """End an override; ``reason`` is required and goes to the audit log."""
-    return J.override_read(J.remove_override(db, me, client_id, override_id, reason))
+    """End an override; the reason is required and goes to the audit log (the override is
+    kept, marked removed)."""
+    return J.override_read(J.remove_override(db, me, client_id, override_id, body.reason))

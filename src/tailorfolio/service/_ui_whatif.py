@@ -12,7 +12,6 @@ from fastapi.responses import HTMLResponse, Response
 from typing import Annotated
 
 from tailorfolio.errors import TailorfolioError
-from tailorfolio.planning._overrides import OVERRIDE_KINDS
 from tailorfolio.service import _compare as C
 from tailorfolio.service import _judgement as J
 from tailorfolio.service import _logic as L
@@ -241,6 +240,8 @@ async def delete_model(request: Request, model_id: Id) -> Response:
 
 def _overrides_page(request: Request, me: Advisor, client_id: int, status: int = 200,
                     **extra: Any) -> Response:
+    from tailorfolio.planning._overrides import OVERRIDE_KINDS
+
     db = request.state.db
     client = L.get_client(db, me, client_id)
     rows = J.active_overrides(db, client)
