@@ -285,11 +285,16 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     from tailorfolio.service._ui_households import router as ui_households_router
     from tailorfolio.service._ui_portal import router as ui_portal_router
 
+    from tailorfolio.service._api_whatif import router as whatif_api_router
+    from tailorfolio.service._ui_whatif import router as whatif_ui_router
+
     app.include_router(health_router)
     app.include_router(api_router)
     app.include_router(households_router)
     app.include_router(book_api_router)
     app.include_router(ui_households_router)  # before ui_router: /clients/new
+    app.include_router(whatif_api_router)
+    app.include_router(whatif_ui_router)
     app.include_router(ui_router)
     app.include_router(book_ui_router)
     app.include_router(ui_admin_router)

@@ -888,10 +888,12 @@ def submit_plan(db: Session, me: Advisor, client_id: int, body: s.PlanCreate,
     slot is reserved (503/429 with Retry-After when there is none) and the job row written in
     one short transaction; a worker makes and stores the plan.
     """
+    from tailorfolio.service._judgement import with_overrides
     from tailorfolio.service._market_store import current_market_spec
 
     client = get_client(db, me, client_id)
     inputs, version = profile_inputs(db, client)
+    inputs = with_overrides(db, client, inputs)  # the advisor's overrides, when any
     market = current_market_spec(db, me.firm_id)
     db.commit()
     check_plan_inputs(inputs)

@@ -355,3 +355,8 @@ class PasswordReset(Base):
     created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(_TS)
     used_at: Mapped[datetime | None] = mapped_column(_TS, default=None)
+
+
+# The what-if, model-portfolio and override tables live in their own module; importing it
+# here registers them on Base for the schema test and the migrations.
+from tailorfolio.service import _models_judgement as _judgement_tables  # noqa: E402,F401 -- registration import, must follow Base

@@ -58,6 +58,8 @@ def compute_plan(inputs: dict[str, Any], return_model: str, as_of: date | None,
     from tailorfolio.report import report_data
     from tailorfolio.service._market_store import market_for_spec, market_record
 
+    overrides = inputs.get("overrides")  # the advisor's, see service._judgement
+    inputs = {k: v for k, v in inputs.items() if k != "overrides"}
     profile = parse_profile(inputs)
     spec = market
     market = market_for_spec(spec)
@@ -65,15 +67,23 @@ def compute_plan(inputs: dict[str, Any], return_model: str, as_of: date | None,
         PlanSettings(return_model=return_model, goal_paths=goal_paths)
     if progress:
         progress(0.2, "optimizing")
-    plan = build_plan(profile, market, settings=settings, as_of=as_of)
+    if overrides:
+        from tailorfolio.service._judgement_plan import plan_with_overrides
+
+        plan, cost = plan_with_overrides(profile, overrides, market, settings, as_of)
+    else:
+        plan, cost = build_plan(profile, market, settings=settings, as_of=as_of), None
     if progress:
         progress(0.7, "writing the report")
     report = report_data(plan)
+    if cost is not None:
+        report["overrides"] = cost
     equity = plan.household.equity_share
     return dict(
         library_version=__version__, input_hash=plan.provenance.input_hash,
         inputs={"profile": inputs, "settings": settings.model_dump(mode="json"),
-                "as_of": plan.provenance.as_of, "market": market_record(spec)},
+                "as_of": plan.provenance.as_of, "market": market_record(spec),
+                **({"overrides": overrides} if overrides else {})},
         assumptions=assumptions_record(plan.resolved_market or market), report=report,
         risk_level=int(plan.risk.level), expected_return=float(plan.expected_return),
         volatility=float(plan.volatility), sharpe=float(plan.sharpe),
