@@ -8,6 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from tailorfolio.kernel._frontier import FrontierPath, constraint_set_frontier
 from tailorfolio.errors import (
     ConstraintConflict,
     InfeasibleError,
@@ -329,10 +330,11 @@ class PortfolioOptimizer:
 
         Expected returns are spaced evenly from the minimum-variance portfolio's to the
         maximum-return portfolio's under ``constraints`` (a volatility ceiling, if set, caps
-        the top). Every point re-solves one Clarabel QP whose data is built once
-        (:class:`~tailorfolio.optimize._qp.LinearMeanVarianceQP`); only the return floor
-        changes between points. The ESG tilt, if any, is not applied (the frontier is in
-        terms of the financial expected return).
+        the top). The points are exact interpolations of the frontier's exact parametric
+        path (:func:`tailorfolio.kernel.constraint_set_frontier`, the critical line
+        generalised to class bounds and the ESG floor), each with its KKT residuals. The ESG
+        tilt, if any, is not applied (the frontier is in terms of the financial expected
+        return).
 
         Raises
         ------
@@ -351,55 +353,17 @@ class PortfolioOptimizer:
         mu, cov = check_estimates(expected_return, covariance, constraints)
         risk_free_rate = check_number(risk_free_rate, "risk_free_rate",
                                       fix="pass an annual decimal, e.g. 0.03 for 3 %")
-        n = len(tickers)
-        qp = LinearMeanVarianceQP(cov, constraints, kkt_tolerance=self.kkt_tolerance,
-                                  polish=self.polish)
-
-        def check(status: str, objective: Objective) -> None:
-            self._raise_for(SolveOutcome(status, "CLARABEL", ()), constraints, cov, objective)
-
-        low = qp.solve_full(gamma=1.0, linear=np.zeros(n))
-        check(low.status, Objective.MIN_VARIANCE)
-        assert low.weights is not None
-        w_min = low.weights
-        vol_min = float(np.sqrt(w_min @ cov @ w_min))
-        if constraints.max_volatility is None:
-            status, w_lp = qp.solve(gamma=0.0, linear=mu)
-            check(status, Objective.TARGET_VOLATILITY)
-            assert w_lp is not None
-            # Among max-return portfolios, take the least risky one.
-            high = qp.solve_full(gamma=1.0, linear=np.zeros(n),
-                                 min_return=float(mu @ w_lp) - 1e-9, mu=mu)
-            w_max, kkt_max = ((w_lp, None) if high.weights is None
-                              else (high.weights, high.kkt))
-        else:
-            if constraints.max_volatility < vol_min - 1e-9:
+        try:
+            path = constraint_set_frontier(cov, mu, replace(constraints, max_volatility=None))
+        except InfeasibleError:
+            raise explain_infeasible(constraints, cholesky_factor(cov)) from None
+        if constraints.max_volatility is not None:
+            if constraints.max_volatility < float(np.sqrt(path.variance[0])) - 1e-9:
                 raise explain_infeasible(constraints, cholesky_factor(cov))
-            # The top is the best return at the ceiling: the optimizer's own (scaled,
-            # polished) target-volatility solve, without the ESG tilt.
-            top = self.optimize(pd.Series(mu, index=tickers),
-                                pd.DataFrame(cov, index=tickers, columns=tickers),
-                                replace(constraints, esg_tilt=0.0),
-                                objective=Objective.TARGET_VOLATILITY,
-                                target=constraints.max_volatility)
-            w_max, kkt_max = top.weights.to_numpy(dtype=float), top.kkt
-        r_lo, r_hi = float(mu @ w_min), float(mu @ w_max)
-        targets = np.linspace(r_lo, max(r_hi, r_lo), n_points)
-        weights = np.empty((n_points, n))
-        statuses = ["optimal"] + [""] * (n_points - 2) + ["optimal"]
-        kkts: list[KKTResiduals | None] = [low.kkt] + [None] * (n_points - 2) + [kkt_max]
-        weights[0], weights[-1] = w_min, w_max
-        for k in range(1, n_points - 1):
-            point = qp.solve_full(gamma=1.0, linear=np.zeros(n), min_return=float(targets[k]),
-                                  mu=mu)
-            statuses[k] = point.status
-            kkts[k] = point.kkt
-            weights[k] = weights[k - 1] if point.weights is None else point.weights
-        rets = weights @ mu
-        vols = np.sqrt(np.einsum("ij,jk,ik->i", weights, cov, weights))
-        sharpe = (rets - risk_free_rate) / vols
-        return Frontier(vols, rets, sharpe, pd.DataFrame(weights, columns=tickers),
-                        risk_free_rate, statuses, tuple(kkts))
+            path = path.truncated(max(constraints.max_volatility,
+                                      float(np.sqrt(path.variance[0]))))
+        return frontier_from_path(path, n_points, tickers, risk_free_rate,
+                                  self.kkt_tolerance)
 
     # ------------------------------------------------------------------ helpers
 
@@ -602,6 +566,37 @@ class PortfolioOptimizer:
             warnings=tuple(warnings),
             kkt=kkt,
         )
+
+
+def frontier_from_path(path: FrontierPath, n_points: int, tickers: list[str],
+                       risk_free_rate: float, kkt_tolerance: float = DEFAULT_KKT_TOLERANCE
+                       ) -> Frontier:
+    """``n_points`` points of ``path`` evenly spaced in expected return, as a Frontier.
+
+    Parameters
+    ----------
+    path : FrontierPath
+        Exact path (already cut at any volatility ceiling).
+    n_points : int
+    tickers : list of str
+        Column labels, in the path's asset order.
+    risk_free_rate : float
+        Annual, decimal (for the Sharpe ratios).
+    kkt_tolerance : float
+        Tolerance the points' residuals are judged against.
+    """
+    ts = path.evenly_spaced(n_points)
+    weights = path.at(ts)[0]
+    res = path.residuals_at(ts)
+    kkts = tuple(KKTResiduals(r.primal, r.dual, r.complementarity, kkt_tolerance, True,
+                              path.n_breakpoints, path.problem.scale) for r in res)
+    rets = weights @ path.problem.mu
+    vols = np.sqrt(path.variance_of(weights))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sharpe = (rets - risk_free_rate) / vols
+    statuses = ["optimal" if k.satisfied else "optimal_inaccurate" for k in kkts]
+    return Frontier(vols, rets, sharpe, pd.DataFrame(weights, columns=list(tickers)),
+                    risk_free_rate, statuses, kkts)
 
 
 def binding_constraints(w: FloatArray, cov: FloatArray, cs: ConstraintSet
