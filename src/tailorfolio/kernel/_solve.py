@@ -1,0 +1,321 @@
+"""The kernel's solve: exact active-set QP, volatility ceiling by a search on the linear
+factor, maximum Sharpe by the homogeneous reformulation; every answer with its KKT report.
+
+**Volatility ceiling.** For ``min ½ r·wᵀPw + qᵀw + κᵀ|w − w0|`` under the linear constraints
+and ``wᵀPw ≤ c²``, the Lagrangian adds ``ρ(wᵀPw − c²)``: stationarity is that of the QP
+``min ½wᵀPw + t(qᵀw + κᵀ|w − w0|)`` with ``t = 1/(r + 2ρ)``. For max utility that is the
+max-utility answer at the larger risk aversion γ* = γ/t; its volatility is non-decreasing in
+t. So each problem whose plain answer breaks its ceiling gets a safeguarded 1-D search on t
+(all such problems together, batched): on the current active set the answer is affine in t,
+``w(t) = w_c + t·w_l`` (one factorization, two right-hand sides), so ``w(t)ᵀPw(t) = c²`` is
+a quadratic solved exactly; the QP is re-solved at that t (warm, from that active set) and
+the bracket ``[t_lo, t_hi]`` (``vol(t_lo) ≤ c ≤ vol(t_hi)``) shrinks; a Newton point outside
+the bracket is replaced by bisection. When the re-solve confirms the active set, the point is
+exactly on the ceiling and satisfies every KKT condition of the cone problem with
+``ρ = (1/t − r)/2 ≥ 0`` (r = 1: needs t ≤ 1, which the bracket keeps; r = 0: a pure return
+objective, ``target_volatility``, any t > 0). The residuals reported are the cone problem's.
+
+**Maximum Sharpe.** In ``x = (y, k)``, ``w = y/k`` (Cornuéjols & Tütüncü, *Optimization
+Methods in Finance*, §8.2): ``min ½yᵀPy`` s.t. ``eᵀy = 1`` (e the excess return, unit
+max-norm), ``1ᵀy = k``, every row ``lo ≤ aᵀw ≤ hi`` as ``lo·k ≤ aᵀy ≤ hi·k``, ``l·k ≤ y ≤
+u·k``, ``k ≥ 0``: a QP in n + 1 variables solved by the same active-set core.
+
+**Cold start.** Single problems start from every variable free (the unconstrained solution
+of the equality rows) and the primal-dual steps move from there; a caller with a previous
+answer passes its active set (``active=``), and the fleet passes ADMM's guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tailorfolio.kernel._activeset import (
+    FREE,
+    KKT_TOLERANCE,
+    ActiveSet,
+    ActiveSetOutcome,
+    active_set_solve,
+    cold_active_set,
+    solve_active_set_affine,
+)
+from tailorfolio.kernel._kkt import KKTReport
+from tailorfolio.kernel._standard import StandardForm, assemble_rows
+from tailorfolio.typing import FloatArray
+
+CEILING_ITERATIONS = 40
+"""Outer steps of the volatility-ceiling search."""
+MAX_LINEAR_FACTOR = 1e12
+"""Upper end of the search for a pure return objective (beyond it: the max-return corner)."""
+
+
+@dataclass
+class KernelSolution:
+    """Answers of a batch, one row per problem.
+
+    Attributes
+    ----------
+    w : ndarray (B, n)
+        The solution (w-space; for the homogeneous Sharpe form already divided by k).
+    ok : ndarray (B,) bool
+        Every KKT condition (of the problem as posed, ceiling included) holds to tolerance.
+    infeasible : ndarray (B,) bool
+        The ceiling is below the lowest volatility the linear constraints allow (proved by
+        the minimum-variance solve); other infeasibility shows as not ``ok``.
+    primal, dual, complementarity : ndarray (B,)
+        KKT residuals (scaled units).
+    iterations : ndarray (B,)
+        Active-set solves used.
+    linear_factor : ndarray (B,)
+        t of the module docstring (1 where the ceiling does not bind).
+    ceiling_multiplier : ndarray (B,)
+        ρ in the problem's own units (0 where the ceiling does not bind).
+    active : ActiveSet
+        Final active sets (warm starts for a next solve).
+    nu : ndarray (B, R)
+        Row multipliers of the scaled cone problem.
+    """
+
+    w: FloatArray
+    ok: np.ndarray
+    infeasible: np.ndarray
+    primal: FloatArray
+    dual: FloatArray
+    complementarity: FloatArray
+    iterations: np.ndarray
+    linear_factor: FloatArray
+    ceiling_multiplier: FloatArray
+    active: ActiveSet
+    nu: FloatArray
+    scale: float = 1.0
+    tolerance: float = KKT_TOLERANCE
+
+    @property
+    def size(self) -> int:
+        return int(self.ok.shape[0])
+
+    def report(self, i: int = 0) -> KKTReport:
+        """The :class:`KKTReport` of problem ``i``."""
+        return KKTReport(float(self.primal[i]), float(self.dual[i]),
+                         float(self.complementarity[i]), float(self.tolerance),
+                         bool(self.ok[i]), int(self.iterations[i]), float(self.scale),
+                         float(self.ceiling_multiplier[i]))
+
+
+def _vol2(sf: StandardForm, w: FloatArray) -> FloatArray:
+    return np.einsum("bi,ij,bj->b", w, sf.P, w)
+
+
+def solve(sf: StandardForm, *, active: ActiveSet | None = None,
+          tol: float = KKT_TOLERANCE, max_iter: int | None = None) -> KernelSolution:
+    """Solve every problem of ``sf`` exactly (see module docstring).
+
+    Parameters
+    ----------
+    sf : StandardForm
+    active : ActiveSet, optional
+        Warm start (e.g. the previous solve's :attr:`KernelSolution.active`, or ADMM's
+        guess); default the cold set (everything free).
+    tol : float
+        KKT tolerance (scaled units).
+    max_iter : int, optional
+        Active-set steps per solve (default 30 + 2n).
+
+    Returns
+    -------
+    KernelSolution
+    """
+    b, n = sf.size, sf.n
+    max_iter = max_iter or 30 + 2 * n
+    pure = sf.risk_weight <= 0
+    capped = np.isfinite(sf.vol_cap)
+    if (pure & ~capped).any():
+        raise ValueError("a pure return objective (risk_weight 0) needs a volatility ceiling")
+    start = active if active is not None else cold_active_set(sf)
+    out = active_set_solve(sf, start, max_iter=max_iter, full_steps=max(3, max_iter // 2),
+                           tol=tol)
+    t = np.ones(b)
+    rho = np.zeros(b)
+    infeasible = np.zeros(b, dtype=bool)
+    sol = KernelSolution(out.w, out.ok.copy(), infeasible, out.primal_residual,
+                         out.dual_residual, out.complementarity, out.iterations, t, rho,
+                         out.active, out.nu, sf.variance_scale, tol)
+    if capped.any():
+        vol2 = _vol2(sf, out.w)
+        over = capped & (pure | (vol2 > sf.vol_cap ** 2 * (1 + 1e-13)))
+        # a pure objective needs its ceiling to bind (else the answer is an LP corner)
+        if over.any():
+            _ceiling_search(sf, sol, np.flatnonzero(over), tol, max_iter)
+    return sol
+
+
+def _ceiling_search(sf: StandardForm, sol: KernelSolution, idx: np.ndarray, tol: float,
+                    max_iter: int) -> None:
+    """The batched search on t for the problems ``idx`` (in place on ``sol``)."""
+    sub = sf.take(idx)
+    k = len(idx)
+    cap2 = sub.vol_cap ** 2
+    pure = sub.risk_weight <= 0
+    t_lo = np.zeros(k)
+    t_hi = np.where(pure, np.inf, 1.0)
+    act = sol.active.take(idx)
+    # where t = 1 was solved and breaks the ceiling, it is the bracket's upper end
+    vol2_1 = _vol2(sub, sol.w[idx])
+    t_hi = np.where(pure & (vol2_1 > cap2), 1.0, t_hi)
+    t_lo = np.where(pure & (vol2_1 <= cap2), 1.0, t_lo)
+    t = np.ones(k)
+    done = np.zeros(k, dtype=bool)
+    infeasible = np.zeros(k, dtype=bool)
+    res: ActiveSetOutcome | None = None
+    w = sol.w[idx].copy()
+    nu = sol.nu[idx].copy()
+    lam = np.zeros(k)
+    prim = np.full(k, np.inf)
+    dual = np.full(k, np.inf)
+    comp = np.full(k, np.inf)
+    iters = sol.iterations[idx].copy()
+    checked_min = np.zeros(k, dtype=bool)
+    for _ in range(CEILING_ITERATIONS):
+        live = np.flatnonzero(~done)
+        if not len(live):
+            break
+        ls = sub.take(live)
+        la = act.take(live)
+        # Newton point on the current face: (w_c + t w_l)ᵀP(w_c + t w_l) = c²
+        wc, _, _, wl, _, _ = solve_active_set_affine(ls, la)
+        a2 = _vol2(ls, wl)
+        a1 = np.einsum("bi,ij,bj->b", wc, ls.P, wl)
+        a0 = _vol2(ls, wc) - cap2[live]
+        disc = a1 * a1 - a2 * a0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t_face = np.where((a2 > 0) & (disc >= 0), (-a1 + np.sqrt(np.maximum(disc, 0)))
+                              / np.where(a2 > 0, a2, 1.0), np.nan)
+        lo, hi = t_lo[live], t_hi[live]
+        inside = np.isfinite(t_face) & (t_face > lo) & (t_face < hi)
+        mid = np.where(np.isfinite(hi), 0.5 * (lo + hi), np.maximum(2 * lo, 1.0))
+        t_new = np.where(inside, t_face, mid)
+        # re-solve the QP at t_new, warm from the face
+        res = active_set_solve(ls.with_linear_factor(t_new), la, max_iter=max_iter,
+                               full_steps=max(3, max_iter // 2), tol=tol)
+        iters[live] += res.iterations + 1
+        v2 = _vol2(ls, res.w)
+        exact = inside & res.ok & (res.iterations == 1) & (
+            np.abs(v2 - cap2[live]) <= 1e-12 * (1 + cap2[live]))
+        below = v2 <= cap2[live]
+        t_lo[live] = np.where(below, np.maximum(lo, t_new), lo)
+        t_hi[live] = np.where(~below, np.minimum(hi, t_new), hi)
+        act.put(live, res.active)
+        t[live] = t_new
+        w[live], nu[live], lam[live] = res.w, res.nu, res.lam
+        prim[live], dual[live], comp[live] = (res.primal_residual, res.dual_residual,
+                                              res.complementarity)
+        done[live[exact]] = True
+        # a ceiling below the minimum variance: t → 0 without reaching it
+        tiny = ~done[live] & (t_hi[live] < 1e-10) & ~checked_min[live]
+        if tiny.any():
+            j = live[tiny]
+            mv = active_set_solve(sub.take(j).with_linear_factor(np.zeros(len(j))),
+                                  act.take(j), max_iter=max_iter, tol=tol)
+            checked_min[j] = True
+            infeasible[j] = mv.ok & (_vol2(sub.take(j), mv.w) > cap2[j] * (1 + 1e-12))
+            done[j[infeasible[j]]] = True
+        huge = ~done[live] & (t_lo[live] >= MAX_LINEAR_FACTOR)
+        done[live[huge]] = True  # the ceiling never binds: flagged not ok below
+    # report the cone problem's residuals: the QP's at t, rescaled by 1/t
+    rw = sub.risk_weight
+    rho_s = np.where(done & ~infeasible, (1.0 / np.maximum(t, 1e-300) - rw) / 2, 0.0)
+    v2 = _vol2(sub, w)
+    prim_c = np.maximum(prim, np.maximum(v2 - cap2, 0.0))
+    inv_t = 1.0 / np.maximum(t, 1e-300)
+    dual_c = dual * inv_t
+    comp_c = np.maximum(comp * inv_t, rho_s * np.abs(cap2 - v2))
+    ok = done & ~infeasible & (rho_s >= -tol) & (prim_c <= tol) & (dual_c <= tol) & (
+        comp_c <= tol) & (t_lo < MAX_LINEAR_FACTOR)
+    sol.w[idx] = w
+    sol.nu[idx] = nu * inv_t[:, None]
+    sol.ok[idx] = ok
+    sol.infeasible[idx] = infeasible
+    sol.primal[idx], sol.dual[idx], sol.complementarity[idx] = prim_c, dual_c, comp_c
+    sol.iterations[idx] = iters
+    sol.linear_factor[idx] = t
+    sol.ceiling_multiplier[idx] = rho_s * sub.scale / sub.variance_scale
+    sol.active.put(idx, act)
+
+
+# --------------------------------------------------------------------------- max Sharpe
+
+
+def homogeneous_form(sf: StandardForm, excess: FloatArray) -> StandardForm:
+    """The maximum-Sharpe problem of the w-space form ``sf`` (B = 1) in x = (y, k).
+
+    ``excess`` (n,) is μ − r_f in any units (normalised to unit max-norm here).
+    """
+    n = sf.n
+    e = np.asarray(excess, float)
+    e = e / max(float(np.abs(e).max(initial=0.0)), 1e-300)
+    lo, up = sf.lower[0], sf.upper[0]
+    named: list[tuple[str, FloatArray, FloatArray, FloatArray]] = [
+        ("normalisation", np.concatenate([e, [0.0]]), np.ones(1), np.ones(1)),
+        ("budget", np.concatenate([np.ones(n), [-1.0]]), np.zeros(1), np.zeros(1)),
+    ]
+    for r in range(sf.n_rows):
+        if sf.row_names[r] == "budget":
+            continue
+        a, rl, rh = sf.A[r], sf.row_lo[0, r], sf.row_hi[0, r]
+        if np.isfinite(rl) and np.isfinite(rh) and rl == rh:
+            named.append((sf.row_names[r], np.concatenate([a, [-rl]]), np.zeros(1), np.zeros(1)))
+            continue
+        if np.isfinite(rl):
+            named.append((sf.row_names[r] + ":lo", np.concatenate([a, [-rl]]), np.zeros(1),
+                          np.full(1, np.inf)))
+        if np.isfinite(rh):
+            named.append((sf.row_names[r] + ":hi", np.concatenate([a, [-rh]]),
+                          np.full(1, -np.inf), np.zeros(1)))
+    ylo = np.zeros(n + 1)
+    yhi = np.full(n + 1, np.inf)
+    for j in np.flatnonzero(lo > 0):  # y_j − l_j k ≥ 0
+        row = np.zeros(n + 1)
+        row[j], row[n] = 1.0, -lo[j]
+        named.append((f"lower:{j}", row, np.zeros(1), np.full(1, np.inf)))
+    yhi[:n] = np.where(up <= 0, 0.0, np.inf)
+    for j in np.flatnonzero((up > 0) & (up < 1)):  # y_j − u_j k ≤ 0
+        row = np.zeros(n + 1)
+        row[j], row[n] = 1.0, -up[j]
+        named.append((f"upper:{j}", row, np.full(1, -np.inf), np.zeros(1)))
+    A, names, row_lo, row_hi = assemble_rows(n + 1, 1, named)
+    P = np.zeros((n + 1, n + 1))
+    P[:n, :n] = sf.P
+    z = np.zeros((1, n + 1))
+    return StandardForm(P, A, names, z.copy(), ylo[None, :], yhi[None, :], z.copy(), z.copy(),
+                        row_lo, row_hi, np.array([np.inf]), np.ones(1), np.full(1, np.inf),
+                        np.ones(1), sf.variance_scale, np.full(1, np.inf))
+
+
+def max_sharpe(sf: StandardForm, excess: FloatArray, *, tol: float = KKT_TOLERANCE,
+               active: ActiveSet | None = None) -> tuple[KernelSolution, StandardForm]:
+    """Maximum Sharpe ratio under ``sf``'s linear constraints (B = 1; no costs).
+
+    Returns the solution (weights w = y/k in ``w``, residuals of the homogeneous QP) and the
+    homogeneous form (pass ``solution.active`` back as ``active`` to warm-start a related
+    solve with the same row structure). A ceiling in ``sf`` is NOT applied here: the caller
+    checks the tangency portfolio's volatility and, when it exceeds the ceiling, solves the
+    pure-return problem at the ceiling (the best Sharpe ratio under a binding ceiling).
+    """
+    hf = homogeneous_form(sf, excess)
+    if active is not None and active.row.shape != (1, hf.n_rows):
+        active = None
+    sol = solve(hf, active=active, tol=tol)
+    x = sol.w[0]
+    k = x[-1]
+    ok = bool(sol.ok[0]) and k > 0
+    w = np.clip(x[:-1] / k, sf.lower[0], sf.upper[0]) if k > 0 else np.full(sf.n, np.nan)
+    out = KernelSolution(w[None, :], np.array([ok]), np.zeros(1, dtype=bool), sol.primal,
+                         sol.dual, sol.complementarity, sol.iterations, sol.linear_factor,
+                         sol.ceiling_multiplier, sol.active, sol.nu, sol.scale, tol)
+    return out, hf
+
+
+def free_count(sol: KernelSolution) -> np.ndarray:
+    """Number of free (strictly interior) variables per problem."""
+    return (sol.active.var == FREE).sum(axis=1)
