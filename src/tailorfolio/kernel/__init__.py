@@ -39,6 +39,7 @@ from tailorfolio.kernel._activeset import (
     cold_active_set,
     guess_active_set,
 )
+from tailorfolio.kernel._frontier import FrontierPath, constraint_set_frontier, standard_form_frontier
 from tailorfolio.kernel._kkt import DEFAULT_KKT_TOLERANCE, KKTReport
 from tailorfolio.kernel._solve import KernelSolution, homogeneous_form, max_sharpe, solve
 from tailorfolio.kernel._standard import (
@@ -52,11 +53,13 @@ from tailorfolio.kernel._standard import (
 __all__ = [
     "ActiveSet",
     "DEFAULT_KKT_TOLERANCE",
+    "FrontierPath",
     "KKTReport",
     "KernelSolution",
     "StandardForm",
     "active_set_solve",
     "cold_active_set",
+    "constraint_set_frontier",
     "from_constraint_set",
     "from_investor_batch",
     "guess_active_set",
@@ -64,5 +67,6 @@ __all__ = [
     "max_sharpe",
     "scaled_objective",
     "solve",
+    "standard_form_frontier",
     "variance_scale",
 ]

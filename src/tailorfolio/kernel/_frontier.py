@@ -26,9 +26,10 @@ Mathematics and Parallel Computing*, 57–76.
 
 Computation:
 
-* t = 0: a primal active-set QP (Nocedal & Wright, *Numerical Optimization*, 2nd ed.,
-  Algorithm 16.3) from a feasible point found by a linear program (HiGHS), exact on its final
-  active set. No feasible point: :class:`~tailorfolio.errors.InfeasibleError` (callers that
+* t = 0: the kernel's exact minimum-variance solve (:func:`tailorfolio.kernel.solve`) gives
+  the first active set; when it does not certify one, a primal active-set QP (Nocedal &
+  Wright, *Numerical Optimization*, 2nd ed., Algorithm 16.3) from a feasible point found by a
+  linear program (HiGHS), exact on its final active set. No feasible point: :class:`~tailorfolio.errors.InfeasibleError` (callers that
   hold a :class:`~tailorfolio.optimize.ConstraintSet` name the conflict with
   :func:`tailorfolio.optimize._diagnose.explain_infeasible`).
 * breakpoints: one ratio test over every bound, row and multiplier, then one change of the
@@ -50,12 +51,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Protocol
-
 import numpy as np
 from scipy.optimize import linprog
 
 from tailorfolio.errors import InfeasibleError, ParameterError, SolverError, UnboundedError
+from tailorfolio.kernel._solve import solve as kernel_solve
+from tailorfolio.kernel._standard import ConstraintSet, StandardForm, from_constraint_set
 from tailorfolio.typing import FloatArray
 
 FREE, AT_LOWER, AT_UPPER = 0, 1, 2
@@ -165,44 +166,45 @@ def path_problem(covariance: FloatArray, expected_return: FloatArray, lower: Flo
                        e_rows, e_rhs, c, lo, hi, float(scale), ridge)
 
 
-class ConstraintSetLike(Protocol):
-    """What the frontier reads of a :class:`~tailorfolio.optimize.ConstraintSet`."""
+def standard_form_problem(sf: StandardForm, expected_return: FloatArray, i: int = 0
+                          ) -> tuple[PathProblem, np.ndarray]:
+    """The frontier problem of problem ``i`` of a kernel :class:`StandardForm` (its bounds and
+    rows; its objective, costs and ceiling are not read), with the return vector
+    ``expected_return`` (any units: t absorbs them).
 
-    lower: FloatArray
-    upper: FloatArray
-    groups: tuple
-    max_volatility: float | None
+    Returns
+    -------
+    PathProblem
+    rows : ndarray of int
+        For each inequality row of the path problem, its row index in ``sf``.
+    """
+    lo, hi = sf.row_lo[i], sf.row_hi[i]
+    eq = sf.equality_rows()[i]
+    ineq = ~eq & (np.isfinite(lo) | np.isfinite(hi))
+    p = sf.P
+    ridge = 0.0
+    try:
+        np.linalg.cholesky(p)
+    except np.linalg.LinAlgError:
+        ridge = RIDGE
+        p = p + ridge * np.eye(sf.n)
+    prob = PathProblem(p, np.asarray(expected_return, float).copy(), sf.lower[i].copy(),
+                       sf.upper[i].copy(), sf.A[eq], lo[eq].copy(), sf.A[ineq],
+                       lo[ineq].copy(), hi[ineq].copy(), float(sf.variance_scale), ridge)
+    return prob, np.flatnonzero(ineq)
 
-    @property
-    def n_assets(self) -> int: ...
 
-    def esg_coefficients(self) -> FloatArray: ...
-
-
-def constraint_set_problem(covariance: FloatArray, expected_return: FloatArray,
-                           constraints: ConstraintSetLike) -> PathProblem:
-    """The frontier problem of a constraint set: budget, bounds, class bounds that can bind
-    (a minimum above 0, a maximum below 1) and the ESG floor ``cᵀw ≥ 0``. Its volatility
-    ceiling is applied by :meth:`FrontierPath.truncated`, not here."""
-    n = constraints.n_assets
-    rows, lo, hi = [], [], []
-    for g in constraints.groups:
-        g_lo = float(g.min) if g.min > 0 else -np.inf
-        g_hi = float(g.max) if g.max < 1 else np.inf
-        if np.isfinite(g_lo) or np.isfinite(g_hi):
-            rows.append(np.asarray(g.members, float))
-            lo.append(g_lo)
-            hi.append(g_hi)
-    esg = np.asarray(constraints.esg_coefficients(), float)
-    if np.any(esg != 0):
-        rows.append(esg)
-        lo.append(0.0)
-        hi.append(np.inf)
-    return path_problem(covariance, expected_return, constraints.lower, constraints.upper,
-                        eq_rows=np.ones((1, n)), eq_rhs=np.ones(1),
-                        rows=np.vstack(rows) if rows else None,
-                        row_lo=np.array(lo) if rows else None,
-                        row_hi=np.array(hi) if rows else None)
+def _kernel_start(sf: StandardForm, prob: PathProblem, rows: np.ndarray
+                  ) -> tuple[_WorkingSet, FloatArray] | None:
+    """The minimum-variance point and its active set from the kernel's exact solver (None
+    when it does not certify one: the path's own active-set method then decides)."""
+    sol = kernel_solve(sf.take(np.array([0])))
+    if not bool(sol.ok[0]) or np.any(sol.active.var[0] > AT_UPPER):
+        return None
+    ws = _WorkingSet(sol.active.var[0].astype(np.int8).copy(),
+                     sol.active.row[0][rows].astype(np.int8).copy())
+    ws.refactor(prob.P)
+    return ws, sol.w[0].copy()
 
 
 # --------------------------------------------------------------------------- active sets
@@ -934,12 +936,38 @@ def _dedupe(path: FrontierPath) -> FrontierPath:
                         path.truncated_at_ceiling)
 
 
+def standard_form_frontier(sf: StandardForm, expected_return: FloatArray, i: int = 0,
+                           *, t_max: float = np.inf) -> FrontierPath:
+    """The exact frontier path of problem ``i`` of ``sf`` (its ceiling not applied: see
+    :meth:`FrontierPath.truncated`), started from the kernel's minimum-variance solve."""
+    prob, rows = standard_form_problem(sf, expected_return, i)
+    start = _kernel_start(sf.take(np.array([i])), prob, rows)
+    return trace_frontier(prob, t_max=t_max, start=start)
+
+
 def constraint_set_frontier(covariance: FloatArray, expected_return: FloatArray,
-                            constraints: ConstraintSetLike) -> FrontierPath:
-    """The exact frontier path of a constraint set, cut at its volatility ceiling."""
-    path = trace_frontier(constraint_set_problem(covariance, expected_return, constraints))
+                            constraints: ConstraintSet) -> FrontierPath:
+    """The exact frontier path of a :class:`~tailorfolio.optimize.ConstraintSet` (budget,
+    bounds, class bounds, ESG floor: :func:`~tailorfolio.kernel.from_constraint_set`), cut
+    at its volatility ceiling.
+
+    Parameters
+    ----------
+    covariance : ndarray of shape (n, n)
+    expected_return : ndarray of shape (n,)
+    constraints : ConstraintSet
+
+    Raises
+    ------
+    InfeasibleError
+        No portfolio satisfies the constraints, or the ceiling is below the minimum
+        variance (callers name the conflict with ``explain_infeasible``).
+    """
+    sf = from_constraint_set(constraints, covariance)
+    path = standard_form_frontier(sf, expected_return)
     return path.truncated(constraints.max_volatility)
 
 
 __all__ = ["FrontierPath", "PathProblem", "PathResiduals", "constraint_set_frontier",
-           "constraint_set_problem", "path_problem", "solve_at", "trace_frontier"]
+           "path_problem", "solve_at", "standard_form_frontier", "standard_form_problem",
+           "trace_frontier"]

@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from tailorfolio.kernel._frontier import FrontierPath, constraint_set_frontier
+from tailorfolio.kernel import constraint_set_frontier
 from tailorfolio.errors import (
     ConstraintConflict,
     InfeasibleError,
@@ -33,7 +33,13 @@ from tailorfolio.optimize._problem import (
     cholesky_factor,
 )
 from tailorfolio.optimize._qp import LinearMeanVarianceQP, QPSolution, finish, max_sharpe_qp_full
-from tailorfolio.optimize._result import BindingConstraint, Frontier, Objective, PortfolioResult
+from tailorfolio.optimize._result import (
+    BindingConstraint,
+    Frontier,
+    Objective,
+    PortfolioResult,
+    frontier_from_path,
+)
 from tailorfolio.optimize._validate import (
     check_constraint_set,
     check_estimates,
@@ -566,37 +572,6 @@ class PortfolioOptimizer:
             warnings=tuple(warnings),
             kkt=kkt,
         )
-
-
-def frontier_from_path(path: FrontierPath, n_points: int, tickers: list[str],
-                       risk_free_rate: float, kkt_tolerance: float = DEFAULT_KKT_TOLERANCE
-                       ) -> Frontier:
-    """``n_points`` points of ``path`` evenly spaced in expected return, as a Frontier.
-
-    Parameters
-    ----------
-    path : FrontierPath
-        Exact path (already cut at any volatility ceiling).
-    n_points : int
-    tickers : list of str
-        Column labels, in the path's asset order.
-    risk_free_rate : float
-        Annual, decimal (for the Sharpe ratios).
-    kkt_tolerance : float
-        Tolerance the points' residuals are judged against.
-    """
-    ts = path.evenly_spaced(n_points)
-    weights = path.at(ts)[0]
-    res = path.residuals_at(ts)
-    kkts = tuple(KKTResiduals(r.primal, r.dual, r.complementarity, kkt_tolerance, True,
-                              path.n_breakpoints, path.problem.scale) for r in res)
-    rets = weights @ path.problem.mu
-    vols = np.sqrt(path.variance_of(weights))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sharpe = (rets - risk_free_rate) / vols
-    statuses = ["optimal" if k.satisfied else "optimal_inaccurate" for k in kkts]
-    return Frontier(vols, rets, sharpe, pd.DataFrame(weights, columns=list(tickers)),
-                    risk_free_rate, statuses, kkts)
 
 
 def binding_constraints(w: FloatArray, cov: FloatArray, cs: ConstraintSet

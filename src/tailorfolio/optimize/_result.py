@@ -8,7 +8,8 @@ from enum import Enum
 import numpy as np
 import pandas as pd
 
-from tailorfolio.optimize._kkt import KKTResiduals
+from tailorfolio.kernel import FrontierPath
+from tailorfolio.optimize._kkt import DEFAULT_KKT_TOLERANCE, KKTResiduals
 from tailorfolio.optimize._solve import SolveAttempt
 
 
@@ -119,3 +120,34 @@ class Frontier:
              "sharpe": self.sharpe}
         )
         return pd.concat([head, self.weights.reset_index(drop=True)], axis=1)
+
+
+def frontier_from_path(path: FrontierPath, n_points: int, tickers: list[str],
+                       risk_free_rate: float, kkt_tolerance: float = DEFAULT_KKT_TOLERANCE
+                       ) -> Frontier:
+    """``n_points`` points of ``path`` evenly spaced in expected return, as a Frontier.
+
+    Parameters
+    ----------
+    path : FrontierPath
+        Exact path (already cut at any volatility ceiling).
+    n_points : int
+    tickers : list of str
+        Column labels, in the path's asset order.
+    risk_free_rate : float
+        Annual, decimal (for the Sharpe ratios).
+    kkt_tolerance : float
+        Tolerance the points' residuals are judged against.
+    """
+    ts = path.evenly_spaced(n_points)
+    weights = path.at(ts)[0]
+    res = path.residuals_at(ts)
+    kkts = tuple(KKTResiduals(r.primal, r.dual, r.complementarity, kkt_tolerance, True,
+                              path.n_breakpoints, path.problem.scale) for r in res)
+    rets = weights @ path.problem.mu
+    vols = np.sqrt(path.variance_of(weights))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sharpe = (rets - risk_free_rate) / vols
+    statuses = ["optimal" if k.satisfied else "optimal_inaccurate" for k in kkts]
+    return Frontier(vols, rets, sharpe, pd.DataFrame(weights, columns=list(tickers)),
+                    risk_free_rate, statuses, kkts)
