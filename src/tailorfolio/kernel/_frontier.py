@@ -49,12 +49,13 @@ largest coefficient); the weights are unchanged and t is reported in those units
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 import numpy as np
 from scipy.optimize import linprog
 
 from tailorfolio.errors import InfeasibleError, ParameterError, SolverError, UnboundedError
+from tailorfolio.kernel._activeset import ActiveSet
 from tailorfolio.kernel._solve import solve as kernel_solve
 from tailorfolio.kernel._standard import ConstraintSet, StandardForm, from_constraint_set
 from tailorfolio.typing import FloatArray
@@ -194,11 +195,13 @@ def standard_form_problem(sf: StandardForm, expected_return: FloatArray, i: int 
     return prob, np.flatnonzero(ineq)
 
 
-def _kernel_start(sf: StandardForm, prob: PathProblem, rows: np.ndarray
-                  ) -> tuple[_WorkingSet, FloatArray] | None:
+def _kernel_start(sf: StandardForm, prob: PathProblem, rows: np.ndarray,
+                  active: ActiveSet | None = None) -> tuple[_WorkingSet, FloatArray] | None:
     """The minimum-variance point and its active set from the kernel's exact solver (None
     when it does not certify one: the path's own active-set method then decides)."""
-    sol = kernel_solve(sf.take(np.array([0])))
+    if active is not None and active.row.shape[1] != sf.n_rows:
+        active = None
+    sol = kernel_solve(sf.take(np.array([0])), active=active)
     if not bool(sol.ok[0]) or np.any(sol.active.var[0] > AT_UPPER):
         return None
     ws = _WorkingSet(sol.active.var[0].astype(np.int8).copy(),
@@ -627,8 +630,11 @@ class FrontierPath:
     variance : ndarray of shape (k,)
         wᵀΣw at each breakpoint (Σ as given, unscaled; without the ridge).
     problem : PathProblem
-    truncated : bool
+    truncated_at_ceiling : bool
         Cut at a volatility ceiling below the maximum-return end.
+    start_active : kernel ActiveSet, optional
+        The minimum-variance end's active set in the kernel's row order (a warm start for a
+        neighbouring problem).
     """
 
     t: FloatArray
@@ -643,6 +649,7 @@ class FrontierPath:
     residuals: tuple[PathResiduals, ...]
     problem: PathProblem
     truncated_at_ceiling: bool = False
+    start_active: ActiveSet | None = None
 
     @property
     def n_breakpoints(self) -> int:
@@ -810,7 +817,7 @@ class FrontierPath:
             np.vstack([self.nu_rate[keep], np.zeros_like(nu_end)]),
             np.vstack([self.grad[keep], g_end]), np.vstack([self.grad_rate[keep], z]),
             np.vstack([self.var[keep], self.var[i]]), np.vstack([self.row[keep], self.row[i]]),
-            (*self.residuals[keep], res_end), self.problem, True)
+            (*self.residuals[keep], res_end), self.problem, True, self.start_active)
 
 
 def _free_stationarity(prob: PathProblem, var: np.ndarray, w: FloatArray, nu: FloatArray,
@@ -825,7 +832,8 @@ def _free_stationarity(prob: PathProblem, var: np.ndarray, w: FloatArray, nu: Fl
 
 
 def trace_frontier(prob: PathProblem, *, t_max: float = np.inf,
-                   start: tuple[_WorkingSet, FloatArray] | None = None) -> FrontierPath:
+                   start: tuple[_WorkingSet, FloatArray] | None = None,
+                   stop_past_max_sharpe: float | None = None) -> FrontierPath:
     """The exact solution path from t = 0 to the maximum-return end (or ``t_max``).
 
     Parameters
@@ -835,6 +843,10 @@ def trace_frontier(prob: PathProblem, *, t_max: float = np.inf,
         Stop at this parameter (scaled units).
     start : (working set, weights), optional
         A warm start for the t = 0 solve (e.g. a neighbouring problem's).
+    stop_past_max_sharpe : float, optional
+        A risk-free rate (μ's units): stop at the first breakpoint whose Sharpe ratio is
+        below the previous one's. The ratio is quasi-concave along the frontier (σ is convex
+        in the expected return), so the path then holds the maximum-Sharpe portfolio.
 
     Raises
     ------
@@ -851,6 +863,7 @@ def trace_frontier(prob: PathProblem, *, t_max: float = np.inf,
         ws, seg, w = solve_at(prob, 0.0)
     t = 0.0
     ts, ws_w, dirs, nus, nurs, grads, grs, vars_, rows, res = ([] for _ in range(10))
+    sharpe: list[float] = []
     limit = _MAX_BREAKPOINTS_PER_ASSET * (prob.n + prob.C.shape[0]) + 100
     for _ in range(limit):
         stat = _stationarity(prob, ws, seg, t)
@@ -872,6 +885,12 @@ def trace_frontier(prob: PathProblem, *, t_max: float = np.inf,
         vars_.append(ws.var.copy())
         rows.append(ws.row.copy())
         res.append(r)
+        if stop_past_max_sharpe is not None:
+            v = float(w @ prob.P @ w)
+            sharpe.append((float(prob.mu @ w) - stop_past_max_sharpe) / np.sqrt(v)
+                          if v > 0 else -np.inf)
+            if len(sharpe) > 1 and sharpe[-1] < sharpe[-2]:
+                break
         q0, q1, kind, idx = _conditions(prob, ws, seg)
         moving = q1 < -_RATE_TINY * (1.0 + np.abs(q0))
         if not moving.any():
@@ -933,16 +952,26 @@ def _dedupe(path: FrontierPath) -> FrontierPath:
                         path.nu_rate[idx], path.grad[idx], path.grad_rate[idx],
                         path.var[idx], path.row[idx],
                         tuple(path.residuals[i] for i in idx), path.problem,
-                        path.truncated_at_ceiling)
+                        path.truncated_at_ceiling, path.start_active)
 
 
 def standard_form_frontier(sf: StandardForm, expected_return: FloatArray, i: int = 0,
-                           *, t_max: float = np.inf) -> FrontierPath:
+                           *, t_max: float = np.inf, active: ActiveSet | None = None,
+                           stop_past_max_sharpe: float | None = None) -> FrontierPath:
     """The exact frontier path of problem ``i`` of ``sf`` (its ceiling not applied: see
-    :meth:`FrontierPath.truncated`), started from the kernel's minimum-variance solve."""
+    :meth:`FrontierPath.truncated`), started from the kernel's minimum-variance solve
+    (warm from ``active``, e.g. a neighbouring problem's :attr:`FrontierPath.start_active`).
+    """
     prob, rows = standard_form_problem(sf, expected_return, i)
-    start = _kernel_start(sf.take(np.array([i])), prob, rows)
-    return trace_frontier(prob, t_max=t_max, start=start)
+    one = sf.take(np.array([i]))
+    start = _kernel_start(one, prob, rows, active)
+    path = trace_frontier(prob, t_max=t_max, start=start,
+                          stop_past_max_sharpe=stop_past_max_sharpe)
+    row = np.zeros((1, sf.n_rows), dtype=np.int8)
+    row[0, one.equality_rows()[0]] = ROW_LO
+    row[0, rows] = path.row[0]
+    return replace(path, start_active=ActiveSet(path.var[:1].copy(), np.zeros((1, sf.n)), row,
+                                                np.zeros(1, dtype=bool)))
 
 
 def constraint_set_frontier(covariance: FloatArray, expected_return: FloatArray,
