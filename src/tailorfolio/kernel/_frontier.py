@@ -57,7 +57,12 @@ from scipy.optimize import linprog
 from tailorfolio.errors import InfeasibleError, ParameterError, SolverError, UnboundedError
 from tailorfolio.kernel._activeset import ActiveSet
 from tailorfolio.kernel._solve import solve as kernel_solve
-from tailorfolio.kernel._standard import ConstraintSet, StandardForm, from_constraint_set
+from tailorfolio.kernel._standard import (
+    EQUALITY_TOLERANCE,
+    ConstraintSet,
+    StandardForm,
+    from_constraint_set,
+)
 from tailorfolio.typing import FloatArray
 
 FREE, AT_LOWER, AT_UPPER = 0, 1, 2
@@ -180,7 +185,9 @@ def standard_form_problem(sf: StandardForm, expected_return: FloatArray, i: int 
         For each inequality row of the path problem, its row index in ``sf``.
     """
     lo, hi = sf.row_lo[i], sf.row_hi[i]
-    eq = sf.equality_rows()[i]
+    # both sides finite and equal (a one-sided row is never an equality)
+    eq = (np.isfinite(lo) & np.isfinite(hi)
+          & (np.abs(hi - lo) <= EQUALITY_TOLERANCE * (1.0 + np.abs(lo))))
     ineq = ~eq & (np.isfinite(lo) | np.isfinite(hi))
     p = sf.P
     ridge = 0.0
@@ -968,7 +975,8 @@ def standard_form_frontier(sf: StandardForm, expected_return: FloatArray, i: int
     path = trace_frontier(prob, t_max=t_max, start=start,
                           stop_past_max_sharpe=stop_past_max_sharpe)
     row = np.zeros((1, sf.n_rows), dtype=np.int8)
-    row[0, one.equality_rows()[0]] = ROW_LO
+    lo, hi = one.row_lo[0], one.row_hi[0]
+    row[0, np.isfinite(lo) & (np.abs(hi - lo) <= EQUALITY_TOLERANCE * (1 + np.abs(lo)))] = ROW_LO
     row[0, rows] = path.row[0]
     return replace(path, start_active=ActiveSet(path.var[:1].copy(), np.zeros((1, sf.n)), row,
                                                 np.zeros(1, dtype=bool)))
