@@ -12,10 +12,12 @@ frontier, so each floor is a maximum-Sharpe fit with the floor as a linear const
 (PyPortfolioOpt ``add_constraint`` + ``max_sharpe`` with Clarabel — its default solver stops
 at an iteration limit on these problems; skfolio ``MeanRisk(MAXIMIZE_RATIO)`` with
 ``left_inequality``/``right_inequality``), the way a user of those libraries would write it.
-tailorfolio's ``esg_frontier`` includes its own tangency solve and best-score LP; its sweep
-re-solves one compiled problem. "rebuild" is tailorfolio's own direct QP built afresh for every
-floor (what ``optimize(..., objective='max_sharpe')`` does per call), to show what the
-in-place re-solve saves.
+tailorfolio's ``esg_frontier`` includes its own tangency solve and best-score LP; each floor's
+maximum Sharpe is read off the kernel's exact frontier path for that floor
+(``tailorfolio.kernel.standard_form_frontier``, warm-started from the previous floor's active
+set and traced only up to the first breakpoint past the best ratio). "rebuild" is
+tailorfolio's former per-floor route, the homogenised Clarabel QP built afresh for every floor
+(``optimize._qp.max_sharpe_qp``), to show what the path saves.
 
 Also reported: the largest Sharpe-ratio difference between each peer and tailorfolio over the
 curve (they solve the same problems, so it should be at solver accuracy).

@@ -76,6 +76,8 @@ KKT_TOLERANCE = 1e-9
 """Largest KKT residual (scaled units) accepted at a breakpoint."""
 FEASIBILITY_TOLERANCE = 1e-9
 """How far the linear program's starting point may sit outside a bound or row."""
+DEGENERATE_STEP = 1e-9
+"""How far past a cycling tie (relative to t) the active-set method is asked for the set."""
 _RATE_TINY = 1e-14
 _MAX_BREAKPOINTS_PER_ASSET = 40
 
@@ -871,6 +873,7 @@ def trace_frontier(prob: PathProblem, *, t_max: float = np.inf,
     t = 0.0
     ts, ws_w, dirs, nus, nurs, grads, grs, vars_, rows, res = ([] for _ in range(10))
     sharpe: list[float] = []
+    seen: set[bytes] = set()
     limit = _MAX_BREAKPOINTS_PER_ASSET * (prob.n + prob.C.shape[0]) + 100
     for _ in range(limit):
         stat = _stationarity(prob, ws, seg, t)
@@ -913,8 +916,19 @@ def trace_frontier(prob: PathProblem, *, t_max: float = np.inf,
         t_next = max(float(hit[k]), t)
         if t_next >= t_max:
             break
+        if t_next > t:
+            seen.clear()
+        w_next = seg.w0 + t_next * seg.w1
         _apply(prob, ws, int(kind[k]), int(idx[k]))
         t = t_next
+        key = ws.var.tobytes() + ws.row.tobytes()
+        if key in seen:
+            # degenerate ties cycling at one t: let the active-set method pick the set that
+            # holds just past t (the path is continuous, so it is the next segment's)
+            ws, seg, _ = solve_at(prob, t + DEGENERATE_STEP * max(1.0, t), ws, w_next)
+            seen.clear()
+            continue
+        seen.add(key)
         seg = _segment(prob, ws)
     else:
         raise SolverError("The frontier path did not reach its end (too many breakpoints).",
