@@ -39,7 +39,7 @@ import pandas as pd
 from tailorfolio.esg import esg_frontier
 from tailorfolio.market import Asset, Universe
 from tailorfolio.optimize import constraints_from_preferences
-from tailorfolio.optimize._qp import max_sharpe_qp
+from tailorfolio.kernel import from_constraint_set, max_sharpe
 from tailorfolio.profile import Preferences
 
 warnings.filterwarnings("ignore")
@@ -101,8 +101,9 @@ def run(sizes: list[int], repeat: int) -> pd.DataFrame:
             return esg_frontier(mu_s, cov_df, cs, n_points=POINTS)
 
         def rebuild() -> list[np.ndarray]:
-            return [max_sharpe_qp(cov, dataclasses.replace(cs, min_esg_score=float(f)), mu)[1]
-                    for f in floors]
+            return [max_sharpe(from_constraint_set(
+                dataclasses.replace(cs, min_esg_score=float(f)), cov), mu)[0].w[0]
+                for f in floors]
 
         def pypfopt() -> list[np.ndarray]:
             out = []

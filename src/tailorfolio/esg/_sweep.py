@@ -1,18 +1,15 @@
-"""One compiled maximum-Sharpe problem whose ESG floor is re-set between solves.
+"""The maximum-Sharpe portfolio at any ESG floor, solved by the kernel and warm-started.
 
-The homogenised tangency problem (Cornuéjols & Tütüncü; the form used by
-:func:`tailorfolio.optimize._qp.max_sharpe_qp`), in variables x = (y, κ), w = y/κ:
+Each floor f is one kernel solve (:func:`tailorfolio.kernel.max_sharpe`: the homogenised
+tangency problem of Cornuéjols & Tütüncü in x = (y, κ), w = y/κ, with the floor as the row
+(s₀ − f·m)ᵀy ≥ 0; s₀ the scores with missing ones as 0, m = 1 under ``worst``/``exclude`` and
+the scored-asset indicator under ``ignore``). Neighbouring floors share almost all their
+active constraints, so each solve starts from the previous one's active set. With a
+volatility ceiling the tangency portfolio is kept when it satisfies it; otherwise the best
+Sharpe ratio is the highest return at the ceiling (the kernel's exact ceiling search).
 
-    minimise yᵀΣy
-    s.t.     (μ − r_f)ᵀy = 1,  1ᵀy = κ,  κl ≤ y ≤ κu,  κg_lo ≤ Gy ≤ κg_hi,
-             (s₀ − f·m)ᵀy ≥ 0,           (the ESG floor f)
-             ‖F y‖ ≤ σ_max κ             (only when a volatility ceiling is set; FᵀF = Σ)
-
-with s₀ the scores (missing as 0) and m = 1 (``worst``/``exclude``: then fᵀ1y = fκ, i.e.
-s·w ≥ f) or m = the scored-asset indicator (``ignore``: the floor applies to the scored part).
-The floor enters only the coefficients of one row of the constraint matrix, so the Clarabel
-solver is built once and each new floor is a data update of that row (Clarabel's
-``update(A=...)`` with an unchanged sparsity pattern) followed by a solve.
+:meth:`EsgSharpeSweep.best_score` (the highest reachable floor) is a linear program, with a
+second-order cone under a ceiling: it stays a Clarabel solve.
 """
 
 from __future__ import annotations
@@ -21,6 +18,10 @@ import clarabel
 import numpy as np
 import scipy.sparse as sp
 
+from dataclasses import replace
+
+from tailorfolio.kernel import KernelSolution, from_constraint_set, max_sharpe
+from tailorfolio.kernel import solve as kernel_solve
 from tailorfolio.optimize._constraints import ConstraintSet, MissingScorePolicy
 from tailorfolio.optimize._problem import _group_matrix, cholesky_factor
 from tailorfolio.typing import FloatArray
@@ -48,6 +49,10 @@ class EsgSharpeSweep:
         self.n = n
         self.cs = constraints
         cov = np.asarray(covariance, dtype=float)
+        self._cov = cov
+        self._excess = np.asarray(excess_return, float)
+        self._active = None
+        self._best: float | None = None
         scores = constraints.esg_scores
         if scores is None:
             raise ValueError("EsgSharpeSweep needs ESG scores")
@@ -64,8 +69,7 @@ class EsgSharpeSweep:
             np.concatenate([np.asarray(excess_return, float), [0.0]])[None, :],
             np.concatenate([np.ones(n), [-1.0]])[None, :],
         ])
-        # ESG row: −(s₀ − f·m)ᵀy ≤ 0; built with a placeholder that is non-zero everywhere so
-        # the sparsity pattern holds a slot for every coefficient any floor can need.
+        # the homogenised rows of the best-score LP (the ESG row is a zero placeholder there)
         self._esg_row = 2 + 2 * n + 2 * k
         placeholder = np.concatenate([np.ones(n), [0.0]])[None, :]
         ineq = np.vstack([
@@ -87,21 +91,9 @@ class EsgSharpeSweep:
             cones.append(clarabel.SecondOrderConeT(n + 1))
             b_parts.append(np.zeros(n + 1))
         self._score_parts = (ineq, blocks[2:], cones[1:], b_parts[1:])
-        a = sp.csc_matrix(np.vstack(blocks))
-        a.sort_indices()
-        # positions in a.data of the ESG row's coefficients (one per y column)
-        self._slots = np.empty(n, dtype=np.int64)
-        for j in range(n):
-            rows = a.indices[a.indptr[j]:a.indptr[j + 1]]
-            hit = np.nonzero(rows == self._esg_row)[0]
-            self._slots[j] = a.indptr[j] + hit[0]
-        self._data = a.data.copy()
-        p = sp.block_diag([sp.triu(sp.csc_matrix(cov)), sp.csc_matrix((1, 1))]).tocsc()
         settings = clarabel.DefaultSettings()
         settings.verbose = False
         self._settings = settings
-        self._solver = clarabel.DefaultSolver(p, np.zeros(n + 1), a, np.concatenate(b_parts),
-                                              cones, settings)
         self.solves = 0
 
     def best_score(self) -> float | None:
@@ -133,19 +125,33 @@ class EsgSharpeSweep:
         Returns
         -------
         status : str
-            ``optimal``, ``optimal_inaccurate``, ``infeasible`` or ``failed``.
+            ``optimal``, ``infeasible`` or ``failed``.
         weights : ndarray of shape (n,) or None
         """
-        coef = np.zeros(self.n) if floor is None else -(self._s0 - float(floor) * self._m)
-        self._data[self._slots] = coef
-        self._solver.update(A=self._data)
-        sol = self._solver.solve()
         self.solves += 1
-        status = str(sol.status)
-        if status not in _OK:
-            return ("infeasible" if "Infeasible" in status else "failed"), None
-        x = np.asarray(sol.x, dtype=float)
-        if x[-1] <= 0:
-            return "failed", None
-        w = np.clip(x[:self.n] / x[-1], self.cs.lower, self.cs.upper)
-        return ("optimal" if status == "Solved" else "optimal_inaccurate"), w / w.sum()
+        cs = replace(self.cs, min_esg_score=None if floor is None else float(floor),
+                     max_volatility=None)
+        sf = from_constraint_set(cs, self._cov)
+        sol, _ = max_sharpe(sf, self._excess, active=self._active)
+        if not sol.ok[0]:
+            return self._failure(floor), None
+        self._active = sol.active
+        w = sol.w[0]
+        cap = self.cs.max_volatility
+        if cap is not None and float(np.sqrt(w @ self._cov @ w)) > cap * (1 + 1e-12):
+            capped: KernelSolution = kernel_solve(from_constraint_set(
+                cs, self._cov, expected_return=self._excess, risk_aversion=0.0,
+                max_volatility=cap))
+            if not capped.ok[0]:
+                return ("infeasible" if capped.infeasible[0] else self._failure(floor)), None
+            w = capped.w[0]
+        return "optimal", w / w.sum()
+
+    def _failure(self, floor: float | None) -> str:
+        """``infeasible`` when the floor is above the best reachable score, else ``failed``."""
+        if floor is None:
+            return "failed"
+        if self._best is None:
+            self._best = self.best_score()
+        best = self._best
+        return "infeasible" if best is None or float(floor) > best + 1e-9 else "failed"

@@ -15,18 +15,18 @@ import pandas as pd
 from scipy.optimize import linprog
 
 from tailorfolio.errors import InfeasibleError
-from tailorfolio.fleet._admm import BatchedAdmm
 from tailorfolio.fleet._model import FleetModel, InvestorBatch
-from tailorfolio.fleet._polish import (
-    AT_LOWER,
-    FREE,
+from tailorfolio.kernel._activeset import (
     ROW_LO,
     ROW_OFF,
     ActiveSet,
+    ActiveSetOutcome,
+    active_set_solve,
+    cold_active_set,
     guess_active_set,
-    polish,
 )
-from tailorfolio.fleet._standard import standard_form
+from tailorfolio.kernel._admm import BatchedAdmm
+from tailorfolio.kernel._standard import StandardForm, from_investor_batch
 from tailorfolio.fleet._solver import (
     STATUS_OPTIMAL,
     SolverSettings,
@@ -136,12 +136,19 @@ def _frontier(model: FleetModel, constraints: InvestorBatch | None, n_points: in
                     model.risk_free_rate, statuses)
 
 
-def _all_free(sf) -> ActiveSet:
+def standard_form(model: FleetModel, batch: InvestorBatch) -> StandardForm:
+    return from_investor_batch(model, batch, with_volatility=False)
+
+
+def polish(sf: StandardForm, act: ActiveSet, max_iter: int, full_steps: int = 3
+           ) -> ActiveSetOutcome:
+    """The kernel's active-set core with the fleet's step schedule."""
+    return active_set_solve(sf, act, max_iter=max_iter, full_steps=full_steps, adaptive=False)
+
+
+def _all_free(sf: StandardForm) -> ActiveSet:
     """Every asset free (except pinned ones), only the budget binding."""
-    var = np.where(sf.upper - sf.lower <= 1e-12, AT_LOWER, FREE).astype(np.int8)
-    rows = np.full((sf.size, sf.n_rows), ROW_OFF, dtype=np.int8)
-    rows[:, 0] = ROW_LO
-    return ActiveSet(var, np.zeros((sf.size, sf.n)), rows, np.zeros(sf.size, dtype=bool))
+    return cold_active_set(sf)
 
 
 def _neighbour_polish(model: FleetModel, pts: InvestorBatch, start: np.ndarray,

@@ -8,7 +8,7 @@ from enum import Enum
 import numpy as np
 import pandas as pd
 
-from tailorfolio.optimize._kkt import KKTResiduals
+from tailorfolio.kernel import KKTReport
 from tailorfolio.optimize._solve import SolveAttempt
 
 
@@ -63,9 +63,9 @@ class PortfolioResult:
     attempts : tuple of SolveAttempt
     binding : tuple of BindingConstraint
     warnings : tuple of str
-    kkt : KKTResiduals or None
+    kkt : KKTReport or None
         Primal, dual and complementarity residuals of the answer and the tolerance used
-        (in the scaled problem's units, see :mod:`tailorfolio.optimize._kkt`); ``polished``
+        (in the scaled problem's units, see :class:`tailorfolio.kernel.KKTReport`); ``polished``
         says whether the weights are the exact solution of their active set. None for
         problems with transaction costs (not polished).
     """
@@ -82,7 +82,7 @@ class PortfolioResult:
     attempts: tuple[SolveAttempt, ...] = ()
     binding: tuple[BindingConstraint, ...] = ()
     warnings: tuple[str, ...] = ()
-    kkt: KKTResiduals | None = None
+    kkt: KKTReport | None = None
 
     @property
     def inaccurate(self) -> bool:
@@ -100,7 +100,7 @@ class Frontier:
     weights : DataFrame of shape (n_points, n_assets)
     risk_free_rate : float
     statuses : list of str
-    kkt : tuple of KKTResiduals or None
+    kkt : tuple of KKTReport or None
         Per point, the KKT residuals of its (polished) solve.
     """
 
@@ -110,7 +110,7 @@ class Frontier:
     weights: pd.DataFrame
     risk_free_rate: float
     statuses: list[str] = field(default_factory=list)
-    kkt: tuple[KKTResiduals | None, ...] = ()
+    kkt: tuple[KKTReport | None, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
         """One row per point: volatility, expected_return, sharpe, then the weights."""
