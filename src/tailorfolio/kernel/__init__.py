@@ -21,7 +21,9 @@ Solve
     :func:`guess_active_set` (an approximate point, e.g. ADMM's).
     ``max_sharpe(sf, excess, *, tol=1e-9, active=None) -> (KernelSolution, homogeneous
     form)`` (B = 1, homogeneous reformulation; the caller applies a ceiling, see its doc).
-    ``active_set_solve(sf, act, ...)`` is the bare QP core (no ceiling).
+    ``active_set_solve(sf, act, ...)`` is the bare QP core (no ceiling); ``finish(sf,
+    outcome)`` applies the ceilings to its outcome; ``point_residuals(sf, w, act)`` gives
+    the :class:`KKTReport` of an arbitrary (unpolished) point.
 Results
     :class:`KernelSolution`: ``w`` (B, n), ``ok``, ``infeasible``, ``primal``, ``dual``,
     ``complementarity``, ``iterations``, ``linear_factor``, ``ceiling_multiplier``,
@@ -41,7 +43,14 @@ from tailorfolio.kernel._activeset import (
 )
 from tailorfolio.kernel._frontier import FrontierPath, constraint_set_frontier, standard_form_frontier
 from tailorfolio.kernel._kkt import DEFAULT_KKT_TOLERANCE, KKTReport
-from tailorfolio.kernel._solve import KernelSolution, homogeneous_form, max_sharpe, solve
+from tailorfolio.kernel._solve import (
+    KernelSolution,
+    finish,
+    homogeneous_form,
+    max_sharpe,
+    point_residuals,
+    solve,
+)
 from tailorfolio.kernel._standard import (
     StandardForm,
     from_constraint_set,
@@ -60,11 +69,13 @@ __all__ = [
     "active_set_solve",
     "cold_active_set",
     "constraint_set_frontier",
+    "finish",
     "from_constraint_set",
     "from_investor_batch",
     "guess_active_set",
     "homogeneous_form",
     "max_sharpe",
+    "point_residuals",
     "scaled_objective",
     "solve",
     "standard_form_frontier",

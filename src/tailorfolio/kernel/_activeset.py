@@ -25,7 +25,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import warnings
+
 import numpy as np
+import scipy.linalg
 
 from tailorfolio.kernel._standard import StandardForm
 from tailorfolio.typing import FloatArray
@@ -140,8 +143,8 @@ def guess_active_set(sf: StandardForm, z_box: FloatArray, z_row: FloatArray | No
 
 
 def _fixed_values(sf: StandardForm, var: np.ndarray) -> FloatArray:
-    return np.select([var == AT_LOWER, var == AT_UPPER, var == AT_KINK],
-                     [sf.lower, sf.upper, sf.w0], 0.0)
+    return np.where(var == AT_LOWER, sf.lower, np.where(
+        var == AT_UPPER, sf.upper, np.where(var == AT_KINK, sf.w0, 0.0)))
 
 
 def kkt_systems(sf: StandardForm, act: ActiveSet
@@ -202,11 +205,39 @@ def kkt_systems(sf: StandardForm, act: ActiveSet
     return M, rc, rl, order, live, f
 
 
-def _batched_solve(M: FloatArray, rhs: FloatArray) -> FloatArray:
-    """Solve M x = rhs (rhs (B, d, k)); least squares where a system is singular."""
+def _reg_mask(act: ActiveSet, f: int) -> np.ndarray:
+    b, r = act.row.shape
+    mask = np.zeros((b, f + r + 1))
+    mask[:, f:f + r] = act.row != ROW_OFF
+    mask[:, f + r] = act.turnover
+    return mask
+
+
+def _batched_solve(M: FloatArray, rhs: FloatArray, reg_mask: np.ndarray | None = None
+                   ) -> FloatArray:
+    """Solve M x = rhs (rhs (B, d, k)); least squares where a system is singular.
+
+    ``reg_mask`` (B, d) marks the diagonal entries that carry the −:data:`REGULARIZATION`
+    of active rows; one step of iterative refinement then removes its effect (the exact
+    system has 0 there), so active rows hold to rounding rather than to 1e-12·|ν|.
+    """
     try:
-        return np.linalg.solve(M, rhs)
-    except np.linalg.LinAlgError:
+        if M.shape[0] == 1:
+            with warnings.catch_warnings():  # a singular face: handled below
+                warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
+                lu = scipy.linalg.lu_factor(M[0], check_finite=False)
+            x = scipy.linalg.lu_solve(lu, rhs[0], check_finite=False)
+            if reg_mask is not None and np.isfinite(x).all():
+                x = x + scipy.linalg.lu_solve(lu, -REGULARIZATION * reg_mask[0][:, None] * x,
+                                              check_finite=False)
+            if not np.isfinite(x).all():
+                raise np.linalg.LinAlgError("singular")
+            return x[None]
+        x = np.linalg.solve(M, rhs)
+        if reg_mask is not None:
+            x = x + np.linalg.solve(M, -REGULARIZATION * reg_mask[:, :, None] * x)
+        return x
+    except (np.linalg.LinAlgError, ValueError):
         out = np.empty_like(rhs)
         for i in range(M.shape[0]):
             try:
@@ -230,7 +261,7 @@ def solve_active_set(sf: StandardForm, act: ActiveSet
                      ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Solve each problem's equality-constrained QP; return w (B,n), ν (B,R), λ (B,)."""
     M, rc, rl, order, live, f = kkt_systems(sf, act)
-    sol = _batched_solve(M, (rc + rl)[:, :, None])[:, :, 0]
+    sol = _batched_solve(M, (rc + rl)[:, :, None], _reg_mask(act, f))[:, :, 0]
     return _unpack(sf, act, sol, order, live, f)
 
 
@@ -242,7 +273,7 @@ def solve_active_set_affine(sf: StandardForm, act: ActiveSet
     Returns (w_c, ν_c, λ_c, w_l, ν_l, λ_l) from one factorization (two right-hand sides).
     """
     M, rc, rl, order, live, f = kkt_systems(sf, act)
-    sol = _batched_solve(M, np.stack([rc, rl], axis=2))
+    sol = _batched_solve(M, np.stack([rc, rl], axis=2), _reg_mask(act, f))
     wc, nc, lc = _unpack(sf, act, sol[:, :, 0], order, live, f)
     wl, nl, ll = _unpack(sf, act, sol[:, :, 1], order, live, f)
     wl -= _fixed_values(sf, act.var)  # the fixed values belong to the constant part only
@@ -384,14 +415,17 @@ def update_active_set(sf: StandardForm, act: ActiveSet, m: dict[str, np.ndarray]
 
 def active_set_solve(sf: StandardForm, act: ActiveSet | None = None, max_iter: int = 12,
                      full_steps: int = 3, tol: float = KKT_TOLERANCE,
-                     stall: int = 3, adaptive: bool = True) -> ActiveSetOutcome:
+                     stall: int = 3, adaptive: bool = True, stop_on_stall: bool = False
+                     ) -> ActiveSetOutcome:
     """Active-set iterations from ``act`` (default: the cold set) until the KKT check
     passes or ``max_iter``.
 
     The first ``full_steps`` iterations switch every violated constraint at once. After
     that, with ``adaptive`` a problem keeps taking full steps while its count of violations
     falls (at most ``stall`` iterations without a new minimum); without it (or once stalled)
-    it switches one constraint per step (its largest violation).
+    it switches one constraint per step (its largest violation). With ``stop_on_stall`` a
+    stalled problem is left unsettled instead (for the caller to restart it from a better
+    guess).
     """
     if act is None:
         act = cold_active_set(sf)
@@ -438,6 +472,15 @@ def active_set_solve(sf: StandardForm, act: ActiveSet | None = None, max_iter: i
             cautious = (it >= full_steps) & (since_best[todo] >= stall)
         else:
             cautious = np.full(len(todo), it >= full_steps)
+        if stop_on_stall and cautious.any():
+            keep = ~cautious
+            if not keep.any():
+                break
+            todo, cur_sf, cur, cautious = todo[keep], cur_sf.take(keep), cur.take(keep), \
+                cautious[keep]
+            sub = {k: v[keep] for k, v in sub.items()}
+            amounts = {k: v[bad][keep] for k, v in amounts.items()}
+            bad = np.ones(len(todo), dtype=bool)
         if cautious.any():
             one = single_change({k: v[cautious] for k, v in sub.items()},
                                 {k: v[bad][cautious] for k, v in amounts.items()})

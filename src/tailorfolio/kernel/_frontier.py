@@ -396,7 +396,7 @@ def _apply(prob: PathProblem, ws: _WorkingSet, kind: int, idx: int) -> None:
 
 @dataclass(frozen=True)
 class PathResiduals:
-    """KKT residuals of a point of the path (scaled units, as :mod:`tailorfolio.optimize._kkt`).
+    """KKT residuals of a point of the path (scaled units, as :class:`~tailorfolio.kernel.KKTReport`).
 
     primal: largest bound or row violation (weights); dual: largest stationarity or
     multiplier-sign violation relative to max(1, max|P|, t·max|μ|); complementarity: largest

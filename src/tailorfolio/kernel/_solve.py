@@ -20,9 +20,11 @@ Methods in Finance*, §8.2): ``min ½yᵀPy`` s.t. ``eᵀy = 1`` (e the excess r
 max-norm), ``1ᵀy = k``, every row ``lo ≤ aᵀw ≤ hi`` as ``lo·k ≤ aᵀy ≤ hi·k``, ``l·k ≤ y ≤
 u·k``, ``k ≥ 0``: a QP in n + 1 variables solved by the same active-set core.
 
-**Cold start.** Single problems start from every variable free (the unconstrained solution
-of the equality rows) and the primal-dual steps move from there; a caller with a previous
-answer passes its active set (``active=``), and the fleet passes ADMM's guess.
+**Cold start.** Problems start from the active set of the unconstrained solution's
+projection onto the bounds and budget (:func:`cold_start`); a caller with a previous answer
+passes its active set (``active=``), and the fleet passes ADMM's guess. A problem whose
+primal-dual steps stall (they can cycle on degenerate faces) is restarted from an ADMM guess
+and finished one change per step, which cannot cycle.
 """
 
 from __future__ import annotations
@@ -38,13 +40,18 @@ from tailorfolio.kernel._activeset import (
     ActiveSetOutcome,
     active_set_solve,
     cold_active_set,
+    complementarity,
+    guess_active_set,
+    kkt_check,
+    solve_active_set,
     solve_active_set_affine,
 )
 from tailorfolio.kernel._kkt import KKTReport
+from tailorfolio.kernel._project import project_box_budget
 from tailorfolio.kernel._standard import StandardForm, assemble_rows
 from tailorfolio.typing import FloatArray
 
-CEILING_ITERATIONS = 40
+CEILING_ITERATIONS = 60
 """Outer steps of the volatility-ceiling search."""
 MAX_LINEAR_FACTOR = 1e12
 """Upper end of the search for a pure return objective (beyond it: the max-return corner)."""
@@ -126,25 +133,78 @@ def solve(sf: StandardForm, *, active: ActiveSet | None = None,
     -------
     KernelSolution
     """
+    n = sf.n
+    max_iter = max_iter or 30 + 2 * n
+    if ((sf.risk_weight <= 0) & ~np.isfinite(sf.vol_cap)).any():
+        raise ValueError("a pure return objective (risk_weight 0) needs a volatility ceiling")
+    start = active if active is not None else cold_start(sf)
+    out = active_set_solve(sf, start, max_iter=max_iter, full_steps=3, tol=tol,
+                           stop_on_stall=True)
+    if not out.ok.all():
+        _rescue(sf, out, tol, max_iter)
+    return finish(sf, out, tol=tol, max_iter=max_iter)
+
+
+def cold_start(sf: StandardForm) -> ActiveSet:
+    """The active set of the unconstrained solution's projection (no ADMM).
+
+    The equality-constrained solution (every variable free) is projected onto the bounds
+    and the budget (:func:`~tailorfolio.kernel._project.project_box_budget`, exact); the
+    bounds it lands on and the rows it breaks or meets are the guess. Forms without a
+    w-space budget row or with infinite bounds (the homogeneous Sharpe form) start from
+    the cold set itself.
+    """
+    act = cold_active_set(sf)
+    if sf.row_names[:1] != ["budget"] or not (np.isfinite(sf.lower).all()
+                                             and np.isfinite(sf.upper).all()):
+        return act
+    w, _, _ = solve_active_set(sf, act)
+    if not np.isfinite(w).all():
+        return act
+    total = sf.row_lo[:, 0] / sf.A[0, 0]
+    wp = project_box_budget(w, sf.lower, sf.upper, total)
+    return guess_active_set(sf, wp, tol=1e-12)
+
+
+def _rescue(sf: StandardForm, out: ActiveSetOutcome, tol: float, max_iter: int) -> None:
+    """Problems whose primal-dual steps stalled: ADMM (:mod:`tailorfolio.kernel._admm`)
+    for a fresh guess, then the steps again, one change at a time once they stall."""
+    from tailorfolio.kernel._admm import BatchedAdmm
+
+    idx = np.flatnonzero(~out.ok)
+    sub = sf.take(idx)
+    if np.isfinite(sub.lower).all() and np.isfinite(sub.upper).all():
+        admm = BatchedAdmm(sub.P, sub.A)
+        st = admm.start(sub)
+        admm.iterate(sub, st, 150)
+        guess = guess_active_set(sub, st.z_box, st.z_row)
+    else:  # (the homogeneous Sharpe form) on from where the steps stalled
+        guess = out.active.take(idx)
+    res = active_set_solve(sub, guess, max_iter=max_iter, full_steps=3, tol=tol)
+    out.w[idx], out.nu[idx], out.lam[idx] = res.w, res.nu, res.lam
+    out.ok[idx] = res.ok
+    out.primal_residual[idx], out.dual_residual[idx] = res.primal_residual, res.dual_residual
+    out.complementarity[idx] = res.complementarity
+    out.iterations[idx] += res.iterations
+    out.active.put(idx, res.active)
+
+
+def finish(sf: StandardForm, out: ActiveSetOutcome, *, tol: float = KKT_TOLERANCE,
+           max_iter: int | None = None) -> KernelSolution:
+    """A :class:`KernelSolution` from the plain QP's outcome (t = 1), with the volatility
+    ceiling applied where it binds (the fleet calls this after its ADMM-guessed solve)."""
     b, n = sf.size, sf.n
     max_iter = max_iter or 30 + 2 * n
     pure = sf.risk_weight <= 0
     capped = np.isfinite(sf.vol_cap)
-    if (pure & ~capped).any():
-        raise ValueError("a pure return objective (risk_weight 0) needs a volatility ceiling")
-    start = active if active is not None else cold_active_set(sf)
-    out = active_set_solve(sf, start, max_iter=max_iter, full_steps=max(3, max_iter // 2),
-                           tol=tol)
-    t = np.ones(b)
-    rho = np.zeros(b)
-    infeasible = np.zeros(b, dtype=bool)
-    sol = KernelSolution(out.w, out.ok.copy(), infeasible, out.primal_residual,
-                         out.dual_residual, out.complementarity, out.iterations, t, rho,
-                         out.active, out.nu, sf.variance_scale, tol)
+    sol = KernelSolution(out.w.copy(), out.ok.copy(), np.zeros(b, dtype=bool),
+                         out.primal_residual.copy(), out.dual_residual.copy(),
+                         out.complementarity.copy(), out.iterations.copy(), np.ones(b),
+                         np.zeros(b), out.active.copy(), out.nu.copy(), sf.variance_scale, tol)
     if capped.any():
         vol2 = _vol2(sf, out.w)
-        over = capped & (pure | (vol2 > sf.vol_cap ** 2 * (1 + 1e-13)))
         # a pure objective needs its ceiling to bind (else the answer is an LP corner)
+        over = capped & (pure | (vol2 > sf.vol_cap ** 2 * (1 + 1e-13)))
         if over.any():
             _ceiling_search(sf, sol, np.flatnonzero(over), tol, max_iter)
     return sol
@@ -176,6 +236,7 @@ def _ceiling_search(sf: StandardForm, sol: KernelSolution, idx: np.ndarray, tol:
     comp = np.full(k, np.inf)
     iters = sol.iterations[idx].copy()
     checked_min = np.zeros(k, dtype=bool)
+    lp_corner = np.zeros(k, dtype=bool)
     for _ in range(CEILING_ITERATIONS):
         live = np.flatnonzero(~done)
         if not len(live):
@@ -192,8 +253,36 @@ def _ceiling_search(sf: StandardForm, sol: KernelSolution, idx: np.ndarray, tol:
             t_face = np.where((a2 > 0) & (disc >= 0), (-a1 + np.sqrt(np.maximum(disc, 0)))
                               / np.where(a2 > 0, a2, 1.0), np.nan)
         lo, hi = t_lo[live], t_hi[live]
-        inside = np.isfinite(t_face) & (t_face > lo) & (t_face < hi)
-        mid = np.where(np.isfinite(hi), 0.5 * (lo + hi), np.maximum(2 * lo, 1.0))
+        # a pure return objective on a face that no longer moves with t, below its ceiling:
+        # the linear program's corner (the ceiling does not bind); certified with P = 0
+        corner = (pure[live] & ~np.isfinite(hi) & (np.abs(wl).max(axis=1) <= 1e-13)
+                  & (_vol2(ls, wc) < cap2[live]) & (lo >= 1.0))
+        if corner.any():
+            c = np.flatnonzero(corner)
+            lp = ls.take(c)
+            lp.P = np.zeros_like(lp.P)
+            ca = la.take(c)
+            wz, nz, lz = solve_active_set(lp, ca)
+            pz, dz, _, _ = kkt_check(lp, ca, wz, nz, lz, tol)
+            good = (pz <= tol) & (dz <= tol)
+            j = live[c[good]]
+            w[j], nu[j], lam[j] = wz[good], nz[good], lz[good]
+            prim[j], dual[j] = pz[good], dz[good]
+            comp[j] = complementarity(lp.take(good), ca.take(good), wz[good], nz[good],
+                                      lz[good])
+            t[j] = 1.0  # reported with ρ = 0: the residuals above are the LP's own
+            lp_corner[j] = True
+            done[j] = True
+            keep = ~np.isin(live, j)
+            live, ls, la = live[keep], ls.take(keep), la.take(keep)
+            wc, wl, t_face = wc[keep], wl[keep], t_face[keep]
+            lo, hi = lo[keep], hi[keep]
+            if not len(live):
+                break
+        # no upper end yet (a pure objective): at most a tenfold step
+        hi_step = np.where(np.isfinite(hi), hi, 10 * np.maximum(lo, 1.0))
+        inside = np.isfinite(t_face) & (t_face > lo) & (t_face < hi_step)
+        mid = np.where(np.isfinite(hi), 0.5 * (lo + hi), hi_step)
         t_new = np.where(inside, t_face, mid)
         # re-solve the QP at t_new, warm from the face
         res = active_set_solve(ls.with_linear_factor(t_new), la, max_iter=max_iter,
@@ -224,10 +313,11 @@ def _ceiling_search(sf: StandardForm, sol: KernelSolution, idx: np.ndarray, tol:
         done[live[huge]] = True  # the ceiling never binds: flagged not ok below
     # report the cone problem's residuals: the QP's at t, rescaled by 1/t
     rw = sub.risk_weight
-    rho_s = np.where(done & ~infeasible, (1.0 / np.maximum(t, 1e-300) - rw) / 2, 0.0)
+    rho_s = np.where(done & ~infeasible & ~lp_corner,
+                     (1.0 / np.maximum(t, 1e-300) - rw) / 2, 0.0)
     v2 = _vol2(sub, w)
     prim_c = np.maximum(prim, np.maximum(v2 - cap2, 0.0))
-    inv_t = 1.0 / np.maximum(t, 1e-300)
+    inv_t = np.where(lp_corner, 1.0, 1.0 / np.maximum(t, 1e-300))
     dual_c = dual * inv_t
     comp_c = np.maximum(comp * inv_t, rho_s * np.abs(cap2 - v2))
     ok = done & ~infeasible & (rho_s >= -tol) & (prim_c <= tol) & (dual_c <= tol) & (
@@ -319,3 +409,19 @@ def max_sharpe(sf: StandardForm, excess: FloatArray, *, tol: float = KKT_TOLERAN
 def free_count(sol: KernelSolution) -> np.ndarray:
     """Number of free (strictly interior) variables per problem."""
     return (sol.active.var == FREE).sum(axis=1)
+
+
+def point_residuals(sf: StandardForm, w: FloatArray, act: ActiveSet,
+                    tol: float = KKT_TOLERANCE) -> KKTReport:
+    """The KKT residuals of an arbitrary point ``w`` (n,) of problem 0 of ``sf`` (a conic
+    solver's raw answer), with the multipliers of the guessed active set ``act``'s exact
+    face; ``polished`` is False."""
+    _, nu, lam = solve_active_set(sf, act)
+    x = np.asarray(w, float)[None, :]
+    prim, dual, _, _ = kkt_check(sf, act, x, nu, lam, tol)
+    comp = complementarity(sf, act, x, nu, lam)
+    p = float(prim[0])
+    if np.isfinite(sf.vol_cap[0]):
+        p = max(p, float(_vol2(sf, x)[0] - sf.vol_cap[0] ** 2))
+    return KKTReport(p, float(dual[0]), float(comp[0]), float(tol), False, 1,
+                     float(sf.variance_scale))

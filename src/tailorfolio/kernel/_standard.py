@@ -141,8 +141,9 @@ class StandardForm:
 
     def equality_rows(self) -> np.ndarray:
         """(B, R) True where a row is an equality."""
-        return np.abs(self.row_hi - self.row_lo) <= EQUALITY_TOLERANCE * (
-            1.0 + np.abs(self.row_lo))
+        with np.errstate(invalid="ignore"):
+            return np.isfinite(self.row_lo) & (np.abs(self.row_hi - self.row_lo)
+                                               <= EQUALITY_TOLERANCE * (1.0 + np.abs(self.row_lo)))
 
     @staticmethod
     def concat(parts: list[StandardForm]) -> StandardForm:

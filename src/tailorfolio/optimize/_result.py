@@ -8,8 +8,7 @@ from enum import Enum
 import numpy as np
 import pandas as pd
 
-from tailorfolio.kernel import FrontierPath
-from tailorfolio.optimize._kkt import DEFAULT_KKT_TOLERANCE, KKTResiduals
+from tailorfolio.kernel import DEFAULT_KKT_TOLERANCE, FrontierPath, KKTReport
 from tailorfolio.optimize._solve import SolveAttempt
 
 
@@ -64,9 +63,9 @@ class PortfolioResult:
     attempts : tuple of SolveAttempt
     binding : tuple of BindingConstraint
     warnings : tuple of str
-    kkt : KKTResiduals or None
+    kkt : KKTReport or None
         Primal, dual and complementarity residuals of the answer and the tolerance used
-        (in the scaled problem's units, see :mod:`tailorfolio.optimize._kkt`); ``polished``
+        (in the scaled problem's units, see :class:`tailorfolio.kernel.KKTReport`); ``polished``
         says whether the weights are the exact solution of their active set. None for
         problems with transaction costs (not polished).
     """
@@ -83,7 +82,7 @@ class PortfolioResult:
     attempts: tuple[SolveAttempt, ...] = ()
     binding: tuple[BindingConstraint, ...] = ()
     warnings: tuple[str, ...] = ()
-    kkt: KKTResiduals | None = None
+    kkt: KKTReport | None = None
 
     @property
     def inaccurate(self) -> bool:
@@ -101,7 +100,7 @@ class Frontier:
     weights : DataFrame of shape (n_points, n_assets)
     risk_free_rate : float
     statuses : list of str
-    kkt : tuple of KKTResiduals or None
+    kkt : tuple of KKTReport or None
         Per point, the KKT residuals of its (polished) solve.
     """
 
@@ -111,7 +110,7 @@ class Frontier:
     weights: pd.DataFrame
     risk_free_rate: float
     statuses: list[str] = field(default_factory=list)
-    kkt: tuple[KKTResiduals | None, ...] = ()
+    kkt: tuple[KKTReport | None, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
         """One row per point: volatility, expected_return, sharpe, then the weights."""
@@ -142,7 +141,7 @@ def frontier_from_path(path: FrontierPath, n_points: int, tickers: list[str],
     ts = path.evenly_spaced(n_points)
     weights = path.at(ts)[0]
     res = path.residuals_at(ts)
-    kkts = tuple(KKTResiduals(r.primal, r.dual, r.complementarity, kkt_tolerance, True,
+    kkts = tuple(KKTReport(r.primal, r.dual, r.complementarity, kkt_tolerance, True,
                               path.n_breakpoints, path.problem.scale) for r in res)
     rets = weights @ path.problem.mu
     vols = np.sqrt(path.variance_of(weights))
