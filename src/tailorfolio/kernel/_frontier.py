@@ -342,10 +342,11 @@ def _dual_scale(prob: PathProblem, t: float) -> float:
 
 def _conditions(prob: PathProblem, ws: _WorkingSet, seg: _Segment
                 ) -> tuple[FloatArray, FloatArray, np.ndarray, np.ndarray]:
-    """Every quantity that must stay ≥ 0 on the face, as q₀ + t q₁, with what crossing it
-    means: (kind, index). Kinds: 0 free var hits lower, 1 hits upper, 2 row hits lo, 3 row
-    hits hi, 4 row multiplier vanishes, 5 bound multiplier vanishes."""
-    me = prob.E.shape[0]
+    """Every quantity that must stay ≥ 0 on the face, as q₀ + t q₁ (q₁ = 0 where it does not
+    apply), with what crossing it means: (kind, index). Kinds: 0 free var hits lower, 1 hits
+    upper, 2 row hits lo, 3 row hits hi, 4 row multiplier vanishes, 5 bound multiplier
+    vanishes. Laid out as six blocks of length n, n, m, m, m, n."""
+    n, m, me = prob.n, prob.C.shape[0], prob.E.shape[0]
     free = ws.var == FREE
     pinned = prob.upper - prob.lower <= 1e-14
     off = ws.row == ROW_OFF
@@ -355,24 +356,20 @@ def _conditions(prob: PathProblem, ws: _WorkingSet, seg: _Segment
     up = free & np.isfinite(prob.upper)
     rlo = off & np.isfinite(prob.c_lo)
     rhi = off & np.isfinite(prob.c_hi)
-    alo = ws.row == ROW_LO
-    ahi = ws.row == ROW_HI
-    blo = (ws.var == AT_LOWER) & ~pinned
-    bhi = (ws.var == AT_UPPER) & ~pinned
-    parts = [
-        (seg.w0[low] - prob.lower[low], seg.w1[low], 0, np.flatnonzero(low)),
-        (prob.upper[up] - seg.w0[up], -seg.w1[up], 1, np.flatnonzero(up)),
-        (cw0[rlo] - prob.c_lo[rlo], cw1[rlo], 2, np.flatnonzero(rlo)),
-        (prob.c_hi[rhi] - cw0[rhi], -cw1[rhi], 3, np.flatnonzero(rhi)),
-        (-nu0[alo], -nu1[alo], 4, np.flatnonzero(alo)),
-        (nu0[ahi], nu1[ahi], 4, np.flatnonzero(ahi)),
-        (seg.g0[blo], seg.g1[blo], 5, np.flatnonzero(blo)),
-        (-seg.g0[bhi], -seg.g1[bhi], 5, np.flatnonzero(bhi)),
-    ]
-    q0 = np.concatenate([p[0] for p in parts])
-    q1 = np.concatenate([p[1] for p in parts])
-    kind = np.concatenate([np.full(len(p[3]), p[2], dtype=np.int8) for p in parts])
-    idx = np.concatenate([p[3] for p in parts]).astype(int)
+    sign_r = np.where(ws.row == ROW_LO, -1.0, np.where(ws.row == ROW_HI, 1.0, 0.0))
+    sign_b = np.where(pinned, 0.0, np.where(ws.var == AT_LOWER, 1.0,
+                                            np.where(ws.var == AT_UPPER, -1.0, 0.0)))
+    with np.errstate(invalid="ignore"):
+        q0 = np.concatenate([
+            np.where(low, seg.w0 - prob.lower, 1.0), np.where(up, prob.upper - seg.w0, 1.0),
+            np.where(rlo, cw0 - prob.c_lo, 1.0), np.where(rhi, prob.c_hi - cw0, 1.0),
+            sign_r * nu0, sign_b * seg.g0])
+    q1 = np.concatenate([
+        np.where(low, seg.w1, 0.0), np.where(up, -seg.w1, 0.0),
+        np.where(rlo, cw1, 0.0), np.where(rhi, -cw1, 0.0), sign_r * nu1, sign_b * seg.g1])
+    kind = np.repeat(np.arange(6, dtype=np.int8), [n, n, m, m, m, n])
+    idx = np.concatenate([np.arange(n), np.arange(n), np.arange(m), np.arange(m),
+                          np.arange(m), np.arange(n)])
     return q0, q1, kind, idx
 
 
@@ -441,6 +438,45 @@ def _residuals(prob: PathProblem, ws_var: np.ndarray, ws_row: np.ndarray, w: Flo
         ])
     comp = float(np.abs(np.nan_to_num(slack)).max(initial=0.0)) / sc
     return PathResiduals(primal, dual, comp)
+
+
+def _residuals_many(prob: PathProblem, var: np.ndarray, row: np.ndarray, w: FloatArray,
+                    nu: FloatArray, g: FloatArray, t: FloatArray
+                    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """:func:`_residuals` (with the free variables' stationarity) for k points at once:
+    ``var`` (k, n), ``row`` (k, m), ``w`` (k, n), ``nu`` (k, m_e + m), ``g`` (k, n),
+    ``t`` (k,)."""
+    me = prob.E.shape[0]
+    cw = w @ prob.C.T
+    zero = np.zeros(len(w))
+    primal = np.maximum.reduce([
+        zero, np.abs(w @ prob.E.T - prob.e).max(axis=1, initial=0.0),
+        (prob.lower - w).max(axis=1, initial=0.0), (w - prob.upper).max(axis=1, initial=0.0),
+        (prob.c_lo - cw).max(axis=1, initial=0.0), (cw - prob.c_hi).max(axis=1, initial=0.0)])
+    sc = np.maximum(max(1.0, prob.p_max), t * prob.mu_max)
+    pinned = prob.upper - prob.lower <= 1e-14
+    lo_b = (var == AT_LOWER) & ~pinned
+    up_b = var == AT_UPPER
+    nu_r = nu[:, me:]
+    r_lo, r_hi = row == ROW_LO, row == ROW_HI
+    a_t_nu = nu[:, :me] @ prob.E + nu_r @ prob.C
+    grad = w @ prob.P - t[:, None] * prob.mu + a_t_nu
+    stat = np.where(var == FREE, np.abs(grad), 0.0).max(axis=1, initial=0.0)
+    sign = np.maximum.reduce([
+        np.where(lo_b, -g, 0.0).max(axis=1, initial=0.0),
+        np.where(up_b, g, 0.0).max(axis=1, initial=0.0),
+        np.where(r_lo, nu_r, 0.0).max(axis=1, initial=0.0),
+        np.where(r_hi, -nu_r, 0.0).max(axis=1, initial=0.0)])
+    dual = np.maximum(stat, sign) / sc
+    with np.errstate(invalid="ignore"):
+        comp = np.maximum.reduce([
+            np.abs(np.where(lo_b, g * (w - prob.lower), 0.0)).max(axis=1, initial=0.0),
+            np.abs(np.where(up_b, g * (w - prob.upper), 0.0)).max(axis=1, initial=0.0),
+            np.abs(np.nan_to_num(np.where(r_lo, nu_r * (cw - prob.c_lo), 0.0))).max(
+                axis=1, initial=0.0),
+            np.abs(np.nan_to_num(np.where(r_hi, nu_r * (cw - prob.c_hi), 0.0))).max(
+                axis=1, initial=0.0)]) / sc
+    return primal, dual, comp
 
 
 # --------------------------------------------------------------------------- t = 0
@@ -747,20 +783,19 @@ class FrontierPath:
                              value=by, expected="'return' or 'volatility'", fix="by='return'")
 
     def residuals_at(self, t: FloatArray) -> tuple[PathResiduals, ...]:
-        """KKT residuals at parameters ``t`` (multipliers interpolated on their segment)."""
+        """KKT residuals at parameters ``t`` (multipliers interpolated on their segment),
+        all points at once."""
         w, seg = self.at(t)
         t = np.asarray(t, dtype=float)
-        out = []
-        for k in range(len(t)):
-            i = int(seg[k])
-            dt = 0.0 if i == len(self.t) - 1 else max(float(t[k] - self.t[i]), 0.0)
-            tt = float(self.t[i] + dt)
-            nu = self.nu[i] + dt * self.nu_rate[i]
-            g = self.grad[i] + dt * self.grad_rate[i]
-            stat = _free_stationarity(self.problem, self.var[i], w[k], nu, tt)
-            out.append(_residuals(self.problem, self.var[i], self.row[i], w[k], nu, g, tt,
-                                  stat))
-        return tuple(out)
+        last = seg == len(self.t) - 1
+        dt = np.where(last, 0.0, np.maximum(t - self.t[seg], 0.0))
+        tt = self.t[seg] + dt
+        nu = self.nu[seg] + dt[:, None] * self.nu_rate[seg]
+        g = self.grad[seg] + dt[:, None] * self.grad_rate[seg]
+        primal, dual, comp = _residuals_many(self.problem, self.var[seg], self.row[seg], w,
+                                             nu, g, tt)
+        return tuple(PathResiduals(float(a), float(b), float(c))
+                     for a, b, c in zip(primal, dual, comp))
 
     def max_sharpe(self, risk_free_rate: float = 0.0) -> tuple[float, FloatArray]:
         """The parameter and weights of the highest Sharpe ratio on the path (exact: on
