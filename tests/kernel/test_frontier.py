@@ -338,3 +338,31 @@ def test_optimizer_fleet_and_esg_frontiers_are_the_same_path(market):
                       risk_free_rate=a.risk_free_rate)
     assert ef.tangency_sharpe == pytest.approx(float(np.nanmax(fr.sharpe)), abs=5e-3)
     assert ef.tangency_sharpe >= float(np.nanmax(fr.sharpe)) - 1e-12
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_esg_sweep_matches_the_kernels_max_sharpe_at_every_floor(seed):
+    """The sweep stops each path just past its best ratio; that must never cut it short
+    (ties at one t and flat stretches included)."""
+    from tailorfolio.esg._sweep import EsgSharpeSweep
+
+    n = 20
+    mu, cov = _market(n, 20 + seed)
+    mu = mu - mu.min() + 0.01  # some portfolio beats the risk-free rate (0) at every floor
+    cs = dataclasses.replace(_constraints(n, seed, groups=False), min_esg_score=None)
+    sweep = EsgSharpeSweep(cov, cs, mu)
+    best = sweep.best_score()
+    assert best is not None
+    _, w_tan = sweep.solve(None)
+    assert w_tan is not None
+    for floor in np.linspace(float(cs.esg_scores @ w_tan), best - 1e-4, 12):
+        status, w = sweep.solve(float(floor))
+        assert status == "optimal" and w is not None
+        sf = from_constraint_set(dataclasses.replace(cs, min_esg_score=float(floor)), cov)
+        ref, _ = max_sharpe(sf, mu)
+        assert ref.ok[0]
+        full = constraint_set_frontier(cov, mu, dataclasses.replace(
+            cs, min_esg_score=float(floor)))
+        for other in (ref.w[0], full.max_sharpe(0.0)[1]):
+            assert (w @ mu) / np.sqrt(w @ cov @ w) == pytest.approx(
+                (other @ mu) / np.sqrt(other @ cov @ other), rel=1e-9)

@@ -76,6 +76,8 @@ KKT_TOLERANCE = 1e-9
 """Largest KKT residual (scaled units) accepted at a breakpoint."""
 FEASIBILITY_TOLERANCE = 1e-9
 """How far the linear program's starting point may sit outside a bound or row."""
+DIRECTION_NOISE = 1e-11
+"""A segment direction below this (relative to Σ_FF⁻¹μ_F) is rounding: set to zero."""
 DEGENERATE_STEP = 1e-9
 """How far past a cycling tie (relative to t) the active-set method is asked for the set."""
 _RATE_TINY = 1e-14
@@ -313,6 +315,11 @@ def _segment(prob: PathProblem, ws: _WorkingSet) -> _Segment:
     else:
         nu = np.zeros((0, 2))
         wf = sg
+    if len(f) and float(np.abs(wf[:, 1]).max()) <= DIRECTION_NOISE * (
+            1.0 + float(np.abs(sg[:, 1]).max())):
+        # the direction is cancellation noise of Σ_FF⁻¹μ against its projection: the face
+        # fixes every free weight (the maximum-return end); noise would be amplified by t
+        wf[:, 1] = 0.0
     w0, w1 = wfix.copy(), np.zeros(n)
     w0[f], w1[f] = wf[:, 0], wf[:, 1]
     nu_full = np.zeros((me + prob.C.shape[0], 2))
@@ -907,7 +914,7 @@ def trace_frontier(prob: PathProblem, *, t_max: float = np.inf,
         ws, seg, w = solve_at(prob, 0.0)
     t = 0.0
     ts, ws_w, dirs, nus, nurs, grads, grs, vars_, rows, res = ([] for _ in range(10))
-    sharpe: list[float] = []
+    sharpe: list[tuple[float, float]] = []
     seen: set[bytes] = set()
     limit = _MAX_BREAKPOINTS_PER_ASSET * (prob.n + prob.C.shape[0]) + 100
     for _ in range(limit):
@@ -920,6 +927,8 @@ def trace_frontier(prob: PathProblem, *, t_max: float = np.inf,
         nu = seg.nu0 + t * seg.nu1
         g = seg.g0 + t * seg.g1
         r = _residuals(prob, ws.var, ws.row, w, nu, g, t, stat)
+        if ts and r.max_residual > KKT_TOLERANCE:
+            break  # end at the last verified breakpoint rather than report a wrong one
         ts.append(t)
         ws_w.append(w)
         dirs.append(seg.w1)
@@ -930,12 +939,15 @@ def trace_frontier(prob: PathProblem, *, t_max: float = np.inf,
         vars_.append(ws.var.copy())
         rows.append(ws.row.copy())
         res.append(r)
-        if stop_past_max_sharpe is not None:
+        if stop_past_max_sharpe is not None and (not sharpe or t > sharpe[-1][0]):
+            # one value per distinct t (ties give zero-length steps), and a fall beyond
+            # rounding: the ratio is quasi-concave, so once it falls it keeps falling
             v = float(w @ prob.P @ w)
-            sharpe.append((float(prob.mu @ w) - stop_past_max_sharpe) / np.sqrt(v)
-                          if v > 0 else -np.inf)
-            if len(sharpe) > 1 and sharpe[-1] < sharpe[-2]:
+            ratio = ((float(prob.mu @ w) - stop_past_max_sharpe) / np.sqrt(v) if v > 0
+                     else -np.inf)
+            if sharpe and ratio < sharpe[-1][1] - 1e-9 * abs(sharpe[-1][1]):
                 break
+            sharpe.append((t, max(ratio, sharpe[-1][1]) if sharpe else ratio))
         q0, q1, kind, idx = _conditions(prob, ws, seg)
         moving = q1 < -_RATE_TINY * (1.0 + np.abs(q0))
         if not moving.any():
