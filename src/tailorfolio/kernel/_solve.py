@@ -138,8 +138,10 @@ def solve(sf: StandardForm, *, active: ActiveSet | None = None,
     if ((sf.risk_weight <= 0) & ~np.isfinite(sf.vol_cap)).any():
         raise ValueError("a pure return objective (risk_weight 0) needs a volatility ceiling")
     start = active if active is not None else cold_start(sf)
-    out = active_set_solve(sf, start, max_iter=max_iter, full_steps=3, tol=tol,
-                           stop_on_stall=True)
+    # full steps while they make progress, then one change per step (small problems switch
+    # at the first step without progress: measured fewer steps on plan-sized problems)
+    out = active_set_solve(sf, start, max_iter=max_iter, full_steps=5, tol=tol,
+                           stall=1 if n <= 100 else 3)
     if not out.ok.all():
         _rescue(sf, out, tol, max_iter)
     return finish(sf, out, tol=tol, max_iter=max_iter)
@@ -167,26 +169,61 @@ def cold_start(sf: StandardForm) -> ActiveSet:
 
 
 def _rescue(sf: StandardForm, out: ActiveSetOutcome, tol: float, max_iter: int) -> None:
-    """Problems whose primal-dual steps stalled: ADMM (:mod:`tailorfolio.kernel._admm`)
-    for a fresh guess, then the steps again, one change at a time once they stall."""
+    """Problems whose primal-dual steps stalled (they can cycle when the first faces are
+    far from the answer, e.g. at a low risk aversion): a continuation in the linear factor
+    from t = 0 (minimum variance, where the steps settle at once) to t = 1, each stage
+    warm-started from the previous one's active set, with the step shortened when a stage
+    stalls; ADMM's guess (:mod:`tailorfolio.kernel._admm`) as the last resort."""
+    for i in np.flatnonzero(~out.ok):
+        one = sf.take(np.array([i]))
+        res = _continuation(one, tol, max_iter)
+        if res is None or not res.ok[0]:
+            res = _admm_restart(one, tol, max_iter)
+        out.w[i], out.nu[i], out.lam[i] = res.w[0], res.nu[0], res.lam[0]
+        out.ok[i] = res.ok[0]
+        out.primal_residual[i], out.dual_residual[i] = res.primal_residual[0], \
+            res.dual_residual[0]
+        out.complementarity[i] = res.complementarity[0]
+        out.iterations[i] += res.iterations[0]
+        out.active.put(np.array([i]), res.active)
+
+
+def _continuation(sf: StandardForm, tol: float, max_iter: int) -> ActiveSetOutcome | None:
+    """The homotopy t: 0 → 1 of :func:`_rescue` for one problem."""
+    zero = sf.with_linear_factor(np.zeros(1))
+    res = active_set_solve(zero, cold_start(zero), max_iter=max_iter, tol=tol,
+                           stop_on_stall=True)
+    if not res.ok[0]:
+        return None
+    t_good, step, used = 0.0, 1.0 / 16, int(res.iterations[0])
+    act = res.active
+    while t_good < 1.0:
+        t_try = min(1.0, t_good + step)
+        trial = active_set_solve(sf.with_linear_factor(np.array([t_try])), act,
+                                 max_iter=max_iter, tol=tol, stop_on_stall=True)
+        used += int(trial.iterations[0])
+        if trial.ok[0]:
+            t_good, act, res = t_try, trial.active, trial
+            step *= 2
+        else:
+            step /= 4
+            if step < 1e-8:
+                return None
+    res.iterations[0] = used
+    return res
+
+
+def _admm_restart(sf: StandardForm, tol: float, max_iter: int) -> ActiveSetOutcome:
     from tailorfolio.kernel._admm import BatchedAdmm
 
-    idx = np.flatnonzero(~out.ok)
-    sub = sf.take(idx)
-    if np.isfinite(sub.lower).all() and np.isfinite(sub.upper).all():
-        admm = BatchedAdmm(sub.P, sub.A)
-        st = admm.start(sub)
-        admm.iterate(sub, st, 150)
-        guess = guess_active_set(sub, st.z_box, st.z_row)
-    else:  # (the homogeneous Sharpe form) on from where the steps stalled
-        guess = out.active.take(idx)
-    res = active_set_solve(sub, guess, max_iter=max_iter, full_steps=3, tol=tol)
-    out.w[idx], out.nu[idx], out.lam[idx] = res.w, res.nu, res.lam
-    out.ok[idx] = res.ok
-    out.primal_residual[idx], out.dual_residual[idx] = res.primal_residual, res.dual_residual
-    out.complementarity[idx] = res.complementarity
-    out.iterations[idx] += res.iterations
-    out.active.put(idx, res.active)
+    if np.isfinite(sf.lower).all() and np.isfinite(sf.upper).all():
+        admm = BatchedAdmm(sf.P, sf.A)
+        st = admm.start(sf)
+        admm.iterate(sf, st, 150)
+        guess = guess_active_set(sf, st.z_box, st.z_row)
+    else:
+        guess = cold_active_set(sf)
+    return active_set_solve(sf, guess, max_iter=max_iter, full_steps=3, tol=tol)
 
 
 def finish(sf: StandardForm, out: ActiveSetOutcome, *, tol: float = KKT_TOLERANCE,
