@@ -217,6 +217,8 @@ def run(sizes: list[int], repeat: int) -> pd.DataFrame:
                 "PyPortfolioOpt / tf": res["PyPortfolioOpt"] / tf,
                 "skfolio / tf": res["skfolio"] / tf, "cvxpy / tf": res["cvxpy"] / tf,
             })
+            print(f"  {label} {workload}: " + ", ".join(
+                f"{lib} {ms:,.2f} ms" for lib, ms in res.items()), flush=True)
         rows.append({"universe": label, "workload": "tailorfolio cold first solve",
                      "tailorfolio ms": cold_ms})
     return pd.DataFrame(rows)

@@ -54,6 +54,8 @@ from tailorfolio.typing import FloatArray
 CEILING_ITERATIONS = 60
 """Outer steps of the volatility-ceiling search."""
 MAX_LINEAR_FACTOR = 1e12
+LARGE = 200
+"""Problems with more variables start from projected-gradient steps (see :func:`cold_start`)."""
 """Upper end of the search for a pure return objective (beyond it: the max-return corner)."""
 
 
@@ -160,12 +162,34 @@ def cold_start(sf: StandardForm) -> ActiveSet:
     if sf.row_names[:1] != ["budget"] or not (np.isfinite(sf.lower).all()
                                              and np.isfinite(sf.upper).all()):
         return act
+    total = sf.row_lo[:, 0] / sf.A[0, 0]
+    if sf.n > LARGE:
+        return guess_active_set(sf, _projected_gradient(sf, total), tol=1e-9)
     w, _, _ = solve_active_set(sf, act)
     if not np.isfinite(w).all():
         return act
-    total = sf.row_lo[:, 0] / sf.A[0, 0]
     wp = project_box_budget(w, sf.lower, sf.upper, total)
     return guess_active_set(sf, wp, tol=1e-12)
+
+
+def _projected_gradient(sf: StandardForm, total: FloatArray, iterations: int = 60
+                        ) -> FloatArray:
+    """A few accelerated projected-gradient steps (FISTA) on ½wᵀPw + qᵀw over the bounds
+    and budget: the cold start of large problems, whose all-free system is expensive and,
+    with fewer observations than assets, singular."""
+    v = np.ones(sf.n) / np.sqrt(sf.n)
+    for _ in range(12):  # power iteration for the step 1/L
+        v = sf.P @ v
+        v /= max(float(np.linalg.norm(v)), 1e-300)
+    lip = max(float(v @ sf.P @ v), 1e-12) * 1.05
+    w = project_box_budget(np.zeros_like(sf.q), sf.lower, sf.upper, total)
+    y, t = w.copy(), 1.0
+    for _ in range(iterations):
+        w_new = project_box_budget(y - (y @ sf.P + sf.q) / lip, sf.lower, sf.upper, total)
+        t_new = 0.5 * (1 + np.sqrt(1 + 4 * t * t))
+        y = w_new + ((t - 1) / t_new) * (w_new - w)
+        w, t = w_new, t_new
+    return w
 
 
 def _rescue(sf: StandardForm, out: ActiveSetOutcome, tol: float, max_iter: int) -> None:
