@@ -165,3 +165,29 @@ def test_the_market_page_uploads_and_shows_field_errors(client):
     assert r.status_code == 303 and r.headers["location"] == "/market?uploaded=1"
     page = client.get("/market?uploaded=1").text
     assert "firm market version 1" in page and "(current)" in page
+
+
+def test_holdings_are_checked_against_the_firms_own_universe(client):
+    """A firm's own fund (in its universe file) can be held; a bundled fund its market data
+    does not price is refused, naming the field and the market version."""
+    a = sign_up(client, "own@m.example")
+    cid = client.post("/api/v1/clients", headers=a, json={"name": "O", "profile": PROFILE}
+                      ).json()["id"]
+    acct = client.post(f"/api/v1/clients/{cid}/accounts", headers=a, json=ACCOUNT).json()
+    lot = {"asset": "ACME", "quantity": 10, "cost_basis_per_share": 50,
+           "acquired": "2020-01-02"}
+    url = f"/api/v1/clients/{cid}/accounts/{acct['id']}/lots"
+    r = client.post(url, headers=a, json=lot)
+    assert r.status_code == 422 and "default market" in r.json()["message"], r.text
+    px = price_history()
+    px["ACME"] = (px["VTI"] * 0.25).round(4)
+    uni = default_universe_table()
+    acme = uni[uni["ticker"] == "VTI"].assign(ticker="ACME", name="Acme house equity fund")
+    uni = pd.concat([uni[uni["ticker"].isin(HELD)], acme], ignore_index=True)
+    r = upload(client, a, csv_bytes(px), universe=("universe.csv", csv_bytes(uni, index=False)))
+    assert r.status_code == 201, r.text
+    assert client.post(url, headers=a, json=lot).status_code == 201
+    r = client.post(url, headers=a, json={**lot, "asset": "VXUS"})
+    assert r.status_code == 422, r.text
+    body = r.json()
+    assert body["field"] == "asset" and "market version 1" in body["message"]

@@ -278,7 +278,7 @@ def update_lot(db: Session, me: Advisor, client_id: int, account_id: int, lot_id
     before = lot_summary(lot)
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     if "asset" in changes:
-        changes["asset"] = L._check_asset(changes["asset"], "asset")
+        changes["asset"] = L._check_asset(changes["asset"], "asset", db, me.firm_id)
     for k, v in changes.items():
         setattr(lot, k, v)
     L.audit(db, me, "update", "lot", lot.id, client_id=acct.client_id, account_id=acct.id,

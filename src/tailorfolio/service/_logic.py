@@ -628,13 +628,26 @@ def get_profile_version(db: Session, me: Advisor, client_id: int, version: int
 
 # ------------------------------------------------------------------ accounts and lots
 
-def _check_asset(asset: str, field: str) -> str:
+def _check_asset(asset: str, field: str, db: Session | None = None,
+                 firm_id: int | None = None) -> str:
+    """The ticker of ``asset``, which must be priced by the firm's current market (its newest
+    uploaded market version) or, for a firm without one, by the bundled default market."""
+    from tailorfolio.service._market_store import current_market_version
+
     ticker = asset.strip().upper()
-    universe = default_market().universe
-    if ticker not in universe.tickers:
-        raise DataError(f"Unknown asset {ticker!r}.", field=field, value=ticker,
-                        expected=f"one of {universe.tickers}",
-                        fix="use a ticker of the default market's universe")
+    version = (current_market_version(db, firm_id)
+               if db is not None and firm_id is not None else None)
+    if version is not None:
+        tickers = list(version.summary.get("tickers", []))
+        where = f"the firm's market version {version.version}"
+        fix = "use a ticker the firm's current market data prices, or upload market data with it"
+    else:
+        tickers = list(default_market().universe.tickers)
+        where = "the default market's universe"
+        fix = "use a ticker of the default market's universe, or upload the firm's market data"
+    if ticker not in tickers:
+        raise DataError(f"Unknown asset {ticker!r}: {where} does not price it.", field=field,
+                        value=ticker, expected=f"one of {tickers}", fix=fix)
     return ticker
 
 
@@ -684,7 +697,7 @@ def create_account(db: Session, me: Advisor, client_id: int, body: s.AccountCrea
     acct = Account(client_id=client.id, name=body.name, type=body.type.value, cash=body.cash,
                    annual_contribution=body.annual_contribution)
     for i, lot in enumerate(body.lots):
-        acct.lots.append(Lot(asset=_check_asset(lot.asset, f"lots[{i}].asset"),
+        acct.lots.append(Lot(asset=_check_asset(lot.asset, f"lots[{i}].asset", db, me.firm_id),
                              quantity=lot.quantity, cost_basis_per_share=lot.cost_basis_per_share,
                              acquired=lot.acquired))
     db.add(acct)
@@ -727,7 +740,7 @@ def delete_account(db: Session, me: Advisor, client_id: int, account_id: int) ->
 def add_lot(db: Session, me: Advisor, client_id: int, account_id: int, body: s.LotCreate) -> Lot:
     acct = get_account(db, me, client_id, account_id)
     _check_counts(db, acct, 1)
-    lot = Lot(asset=_check_asset(body.asset, "asset"), quantity=body.quantity,
+    lot = Lot(asset=_check_asset(body.asset, "asset", db, me.firm_id), quantity=body.quantity,
               cost_basis_per_share=body.cost_basis_per_share, acquired=body.acquired)
     acct.lots.append(lot)
     db.flush()
@@ -830,7 +843,7 @@ def upload_lots(db: Session, me: Advisor, client_id: int, account_id: int, raw: 
     acct = get_account(db, me, client_id, account_id)
     lots = parse_lots_csv(raw, max_bytes)
     _check_counts(db, acct, len(lots))
-    rows = [Lot(asset=_check_asset(lot.asset, f"file line {i + 2}.asset"),
+    rows = [Lot(asset=_check_asset(lot.asset, f"file line {i + 2}.asset", db, me.firm_id),
                 quantity=lot.quantity, cost_basis_per_share=lot.cost_basis_per_share,
                 acquired=lot.acquired) for i, lot in enumerate(lots)]
     acct.lots.extend(rows)
