@@ -245,24 +245,25 @@ class GrowthStream:
         spans = np.diff(np.append(starts, self.n_steps))
         if self.factors is not None:
             return self._gaussian(starts, spans)
-        cumulative = getattr(self.model, "cumulative_log_growth", None)
-        if cumulative is not None:  # stored paths: differences of running sums
-            return self._differences(cumulative(self.log_fee), starts, spans)
+        stored = getattr(self.model, "monthly_growth", None)
+        if stored is not None:  # stored paths: read their cached growth factors
+            return self._replayed(stored(self.log_fee), starts, spans)
         fixed = self.model.fixed_n_paths(self.n_steps)
         steps = self._fixed() if fixed is not None else self._sampled()
         return self._aggregate(steps, starts, spans)
 
-    def _differences(self, cumulative: FloatArray, starts: np.ndarray, spans: np.ndarray
-                     ) -> Iterator[tuple[int, int, FloatArray]]:
-        """Segments of stored paths from their running log sums (n_steps + 1, n + 1, paths):
-        ``exp(S[t + span] − S[t])``, the same product of monthly factors as summing the span's
-        months one by one, up to rounding."""
+    def _replayed(self, monthly: FloatArray, starts: np.ndarray, spans: np.ndarray
+                  ) -> Iterator[tuple[int, int, FloatArray]]:
+        """Segments of stored paths from their per-month growth factors (n_steps, n + 1,
+        paths): a one-month segment is a read-only view, a longer one their product (the
+        exponential of the summed log changes, up to rounding)."""
         cols = slice(self.first_path, self.first_path + self.n_paths)
-        growth = np.empty((self.n_assets + 1, self.n_paths))
+        buf = np.empty((self.n_assets + 1, self.n_paths))
         for t, span in zip(starts.tolist(), spans.tolist()):
-            np.subtract(cumulative[t + span, :, cols], cumulative[t, :, cols], out=growth)
-            np.exp(growth, out=growth)
-            yield t, span, growth
+            if span == 1:
+                yield t, span, monthly[t, :, cols]
+            else:
+                yield t, span, np.prod(monthly[t:t + span, :, cols], axis=0, out=buf)
 
     def _gaussian(self, starts: np.ndarray, spans: np.ndarray
                   ) -> Iterator[tuple[int, int, FloatArray]]:

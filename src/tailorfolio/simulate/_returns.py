@@ -553,17 +553,16 @@ class ReplayModel:
     log_returns: np.ndarray
     log_inflation: np.ndarray
     name: str = "replay"
-    _cumulative: dict[bytes, FloatArray] = field(default_factory=dict, init=False, repr=False,
-                                                 compare=False)
+    _growth: dict[bytes, FloatArray] = field(default_factory=dict, init=False, repr=False,
+                                             compare=False)
 
-    def cumulative_log_growth(self, log_fee: FloatArray) -> FloatArray:
-        """Running sums of the stored log changes, net of ``log_fee``, from month 0.
+    def monthly_growth(self, log_fee: FloatArray) -> FloatArray:
+        """The stored months as gross growth factors net of ``log_fee``, asset-major.
 
-        Row ``t`` holds, per path, the sum over months ``0 … t − 1`` of ``log return +
-        log_fee`` of each asset, then of ``log inflation``: the growth over months ``a`` to
-        ``b`` is ``exp(row b − row a)``, one subtraction whatever the span. Computed once per
-        fee vector and kept (the lever and choice searches replay the same paths under the
-        same fees dozens of times).
+        Entry ``[t, i, path]`` is ``exp(log return + log_fee)`` of asset ``i`` over month
+        ``t`` (the last ``i``: ``exp(log inflation)``). Computed once per fee vector and kept,
+        read-only: the lever and choice searches replay the same paths under the same fees
+        dozens of times, and each replay then only reads it.
 
         Parameters
         ----------
@@ -572,21 +571,22 @@ class ReplayModel:
 
         Returns
         -------
-        ndarray (n_steps + 1, n_assets + 1, n_paths), float64
+        ndarray (n_steps, n_assets + 1, n_paths), float64, read-only
         """
         fee = np.ascontiguousarray(log_fee, dtype=float)
         key = fee.tobytes()
-        cached = self._cumulative.get(key)
+        cached = self._growth.get(key)
         if cached is None:
             n_steps, n_paths, n_assets = self.log_returns.shape
-            out = np.zeros((n_steps + 1, n_assets + 1, n_paths))
-            out[1:, :n_assets] = self.log_returns.transpose(0, 2, 1)
-            out[1:, :n_assets] += fee[None, :, None]
-            out[1:, n_assets] = self.log_inflation
-            np.cumsum(out, axis=0, out=out)
-            if len(self._cumulative) >= 2:  # a few fee vectors at most; bound the memory
-                self._cumulative.clear()
-            cached = self._cumulative[key] = out
+            out = np.empty((n_steps, n_assets + 1, n_paths))
+            np.add(self.log_returns.transpose(0, 2, 1), fee[None, :, None],
+                   out=out[:, :n_assets])
+            out[:, n_assets] = self.log_inflation
+            np.exp(out, out=out)
+            out.flags.writeable = False
+            if len(self._growth) >= 2:  # a few fee vectors at most; bound the memory
+                self._growth.clear()
+            cached = self._growth[key] = out
         return cached
 
     def fixed_n_paths(self, n_steps: int) -> int | None:
