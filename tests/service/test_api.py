@@ -47,9 +47,43 @@ def world(client):
     # scoping tests compare (the job queue runs in the background).
     assert wait_job(client, alice, r.json())["status"] == "done"
     key = client.post("/api/v1/api-keys", headers=alice, json={"name": "robo"}).json()
+    book = _book_alerts(client, alice)
     return dict(alice=alice, bob=bob, carol=carol, cid=cid, aid=acct["id"],
                 lid=acct["lots"][0]["id"], pid=pid, key=key, bob_id=bob_id, bob_key=bob_key,
-                job_id=job_id)
+                job_id=job_id, **book, **_judgement_world(client, alice, cid, pid))
+
+
+def _book_alerts(client, alice) -> dict[str, int]:
+    """Re-plan Alice's book (Garcia drifts and holds a BND loss): the run and two alerts."""
+    import time
+
+    run = client.post("/api/v1/book/runs", headers=alice,
+                      json={"goal_paths": 20, "as_of": "2025-06-30"}).json()
+    while run["status"] == "running":
+        time.sleep(0.05)
+        run = client.get(f"/api/v1/book/runs/{run['id']}", headers=alice).json()
+    kinds = {a["kind"]: a["id"] for a in
+             client.get("/api/v1/alerts", headers=alice).json()["items"]}
+    return dict(run_id=run["id"], drift_alert=kinds["drift"], harvest_alert=kinds["harvest"])
+
+
+def _judgement_world(client, alice, cid: int, pid: int) -> dict:
+    """Alice's model portfolio, an override and a stored scenario (inserted directly: these
+    plans have no goals simulation, which a what-if needs; tests/service/test_whatif.py)."""
+    from tailorfolio.service._models_judgement import Scenario
+
+    mid = client.post("/api/v1/model-portfolios", headers=alice, json={
+        "name": "Core", "weights": {"VTI": 0.6, "BND": 0.4}}).json()["id"]
+    oid = client.post(f"/api/v1/clients/{cid}/overrides", headers=alice, json={
+        "kind": "bounds", "target": "VTI", "max": 0.9, "reason": "house view"}).json()["id"]
+    me = client.get("/api/v1/me", headers=alice).json()["id"]
+    with client.app.state.sessions() as db:
+        sc = Scenario(client_id=cid, plan_id=pid, name="stored", changes={}, results={},
+                      created_by=me)
+        db.add(sc)
+        db.commit()
+        sid = sc.id
+    return dict(mid=mid, oid=oid, sid=sid)
 
 
 def requests_for(w) -> dict[tuple[str, str], dict]:
@@ -117,8 +151,55 @@ def requests_for(w) -> dict[tuple[str, str], dict]:
         ("GET", "/api/v1/advisors/{advisor_id}/api-keys"): dict(advisor_id=w["bob_id"]),
         ("DELETE", "/api/v1/advisors/{advisor_id}/api-keys/{key_id}"):
             dict(advisor_id=w["bob_id"], key_id=w["bob_key"]["id"]),
+        ("GET", "/api/v1/alerts"): {},
+        ("POST", "/api/v1/alerts/{alert_id}/dismiss"):
+            dict(alert_id=w["drift_alert"], json={"reason": "known"}),
+        ("POST", "/api/v1/alerts/{alert_id}/act"):
+            dict(alert_id=w["harvest_alert"], json={"action": "harvest"}),
+        ("GET", "/api/v1/book"): {},
+        ("GET", "/api/v1/book/runs"): {},
+        ("GET", "/api/v1/book/runs/{run_id}"): dict(run_id=w["run_id"]),
+        ("POST", "/api/v1/book/runs"): dict(json={"goal_paths": 0}),
+        ("GET", "/api/v1/market-versions"): {},
+        ("GET", "/api/v1/market-versions/current"): {},
+        ("POST", "/api/v1/market-versions"): dict(files={"prices": ("p.csv", _prices(),
+                                                                    "text/csv")}),
+        # what-if, scenarios, compare, model portfolios, overrides (service._api_whatif)
+        ("GET", "/api/v1/clients/{client_id}/plans/{plan_id}/whatif"):
+            dict(client_id=cid, plan_id=pid),
+        ("POST", "/api/v1/clients/{client_id}/plans/{plan_id}/whatif"):
+            dict(client_id=cid, plan_id=pid, json={"annual_saving": 1000}),
+        ("POST", "/api/v1/clients/{client_id}/plans/{plan_id}/scenarios"):
+            dict(client_id=cid, plan_id=pid, json={"name": "s", "changes": {}}),
+        ("GET", "/api/v1/clients/{client_id}/scenarios"): dict(client_id=cid),
+        ("GET", "/api/v1/clients/{client_id}/scenarios/{scenario_id}"):
+            dict(client_id=cid, scenario_id=w["sid"]),
+        ("DELETE", "/api/v1/clients/{client_id}/scenarios/{scenario_id}"):
+            dict(client_id=cid, scenario_id=w["sid"]),
+        ("GET", "/api/v1/clients/{client_id}/compare"): dict(client_id=cid),
+        ("GET", "/api/v1/clients/{client_id}/plans/{plan_id}/overrides-cost"):
+            dict(client_id=cid, plan_id=pid),
+        ("GET", "/api/v1/model-portfolios"): {},
+        ("POST", "/api/v1/model-portfolios"):
+            dict(json={"name": "Other", "weights": {"VTI": 1.0}}),
+        ("GET", "/api/v1/model-portfolios/{model_id}"): dict(model_id=w["mid"]),
+        ("PUT", "/api/v1/model-portfolios/{model_id}"):
+            dict(model_id=w["mid"], json={"name": "Core", "weights": {"VTI": 1.0}}),
+        ("DELETE", "/api/v1/model-portfolios/{model_id}"): dict(model_id=w["mid"]),
+        ("GET", "/api/v1/clients/{client_id}/overrides"): dict(client_id=cid),
+        ("POST", "/api/v1/clients/{client_id}/overrides"):
+            dict(client_id=cid, json={"kind": "bounds", "target": "BND", "min": 0.1,
+                                      "reason": "r-e-a-s-o-n"}),
+        ("POST", "/api/v1/clients/{client_id}/overrides/{override_id}/remove"):
+            dict(client_id=cid, override_id=w["oid"], json={"reason": "ended"}),
         ("DELETE", "/api/v1/clients/{client_id}"): dict(client_id=cid),  # last: soft delete
     }
+
+
+def _prices() -> bytes:
+    from .book_helpers import csv_bytes, price_history
+
+    return csv_bytes(price_history())
 
 
 ADVISOR_ROUTES = {("PATCH", "/api/v1/advisors/{advisor_id}"),
@@ -127,11 +208,20 @@ ADVISOR_ROUTES = {("PATCH", "/api/v1/advisors/{advisor_id}"),
                   ("DELETE", "/api/v1/advisors/{advisor_id}/api-keys/{key_id}")}
 
 
+FIRM_ROUTES = {  # the firm's model portfolios: every advisor of the firm, no one outside it
+    ("GET", "/api/v1/model-portfolios/{model_id}"), ("PUT", "/api/v1/model-portfolios/{model_id}"),
+    ("DELETE", "/api/v1/model-portfolios/{model_id}")}
+
+
 PUBLIC = {("POST", "/api/v1/auth/signup"), ("POST", "/api/v1/auth/token")}
 UNSCOPED_OK = {  # routes without a client id: allowed, but only show the caller's own data
     ("POST", "/api/v1/auth/logout"), ("GET", "/api/v1/me"), ("GET", "/api/v1/advisors"),
     ("GET", "/api/v1/api-keys"), ("POST", "/api/v1/api-keys"), ("GET", "/api/v1/audit"),
     ("GET", "/api/v1/clients"), ("POST", "/api/v1/clients"), ("POST", "/api/v1/advisors"),
+    ("GET", "/api/v1/alerts"), ("GET", "/api/v1/book"), ("GET", "/api/v1/book/runs"),
+    ("POST", "/api/v1/book/runs"), ("GET", "/api/v1/market-versions"),
+    ("GET", "/api/v1/market-versions/current"), ("POST", "/api/v1/market-versions"),
+    ("GET", "/api/v1/model-portfolios"), ("POST", "/api/v1/model-portfolios"),
 }
 
 
@@ -166,7 +256,7 @@ def test_no_route_reaches_another_advisors_client(client, world, who):
     for (method, path), kw in requests_for(world).items():
         if (method, path) in PUBLIC or (method, path) in UNSCOPED_OK:
             continue
-        if who == "bob" and (method, path) in ADVISOR_ROUTES:
+        if who == "bob" and (method, path) in ADVISOR_ROUTES | FIRM_ROUTES:
             continue  # Bob's own advisor record (test_admin_manages_advisors covers these)
         r = call(client, method, path, headers, **copy.deepcopy(kw))
         assert r.status_code == 404, (who, method, path, r.status_code, r.text)
@@ -208,12 +298,21 @@ def test_owner_gets_every_route(client, world):
               ("POST", "/api/v1/clients/{client_id}/accounts/{account_id}/lots"): 201,
               ("POST", "/api/v1/clients/{client_id}/accounts/{account_id}/lots/upload"): 201,
               ("POST", "/api/v1/clients/{client_id}/plans"): 202,
+              ("POST", "/api/v1/book/runs"): 202, ("POST", "/api/v1/market-versions"): 201,
               ("DELETE", "/api/v1/advisors/{advisor_id}/sessions"): 204,
               ("DELETE", "/api/v1/clients/{client_id}/accounts/{account_id}"): 204,
               ("DELETE", "/api/v1/clients/{client_id}/accounts/{account_id}/lots/{lot_id}"): 204,
               ("POST", "/api/v1/clients/{client_id}/goals"): 201,
               ("DELETE", "/api/v1/clients/{client_id}"): 204,
-              ("POST", "/api/v1/auth/logout"): 204}
+              ("POST", "/api/v1/auth/logout"): 204,
+              # these plans have no goals simulation (goal_paths=0): nothing to re-simulate
+              ("GET", "/api/v1/clients/{client_id}/plans/{plan_id}/whatif"): 409,
+              ("POST", "/api/v1/clients/{client_id}/plans/{plan_id}/whatif"): 409,
+              ("POST", "/api/v1/clients/{client_id}/plans/{plan_id}/scenarios"): 409,
+              ("DELETE", "/api/v1/clients/{client_id}/scenarios/{scenario_id}"): 204,
+              ("POST", "/api/v1/model-portfolios"): 201,
+              ("DELETE", "/api/v1/model-portfolios/{model_id}"): 204,
+              ("POST", "/api/v1/clients/{client_id}/overrides"): 201}
     order = sorted(reqs, key=lambda k: (k == ("POST", "/api/v1/auth/logout"),
                                         k[0] == "DELETE" and "lots" not in k[1]))
     bodies = {}

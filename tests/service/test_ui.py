@@ -99,8 +99,9 @@ def test_client_form_shows_messages_next_to_fields(client):
     assert re.search(r'id="f-age"[^>]*aria-invalid="true"', r.text)
     assert re.search(r'id="e-age"[^>]*>Input should be greater than or equal to 18', r.text)
     assert re.search(r'id="e-goal_amount"[^>]*>Input should be greater than 0', r.text)
-    assert re.search(r'id="e-risk_questionnaire"[^>]*>unanswered question\(s\) '
-                     r"\[&#39;drop_reaction&#39;\]", r.text)
+    assert re.search(r'id="e-risk_questionnaire"[^>]*>Please answer every question of the '
+                     r"risk questionnaire \(1 missing: “Your portfolio loses 20 % in a month",
+                     r.text)  # in plain words: no Python list, no command line
     assert 'value="12"' in r.text  # what was typed is kept
     r = client.post("/clients/new", data=_client_form(token), follow_redirects=False)
     assert r.status_code == 303 and re.fullmatch(r"/clients/\d+", r.headers["location"])

@@ -53,6 +53,12 @@ def register(app: typer.Typer) -> None:
         html_out: Annotated[Optional[Path], typer.Option("--html", help="Write a self-contained "
                                                          "HTML report (charts; opens offline) to "
                                                          "this file.")] = None,
+        pdf_out: Annotated[Optional[Path], typer.Option("--pdf", help="Print the report to "
+                                                        "this PDF file (needs the pdf extra "
+                                                        "and Chromium).")] = None,
+        ips_out: Annotated[Optional[Path], typer.Option("--ips", help="Print the investment-"
+                                                        "policy summary, to sign, to this PDF "
+                                                        "file.")] = None,
     ) -> None:
         """Risk level, goal sleeves, household target, trades and taxes, goal odds, reasons."""
         from tailorfolio._boundary import check_plan_inputs
@@ -75,6 +81,14 @@ def register(app: typer.Typer) -> None:
 
             write_html_report(html_out, plan)
             console.print(f"[green]Report written to {html_out}[/green]")
+        if pdf_out is not None or ips_out is not None:
+            from tailorfolio.cli._report import write_ips_pdf, write_pdf_report
+
+            for out, write, what in ((pdf_out, write_pdf_report, "Report"),
+                                     (ips_out, write_ips_pdf, "Investment policy summary")):
+                if out is not None:
+                    write(out, plan)
+                    console.print(f"[green]{what} (PDF) written to {out}[/green]")
 
     @app.command("frontier")
     @guarded

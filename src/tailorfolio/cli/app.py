@@ -6,6 +6,7 @@ import typer
 
 from tailorfolio.cli import (
     _cmd_backtest,
+    _cmd_book,
     _cmd_core,
     _cmd_esg,
     _cmd_fleet,
@@ -42,6 +43,7 @@ def _root(
 
 _cmd_core.register(app)
 _cmd_serve.register(app)
+_cmd_book.register(app)
 _cmd_backtest.register(app)
 _cmd_tax.register(app)
 _cmd_goals.register(app)

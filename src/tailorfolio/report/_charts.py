@@ -30,20 +30,34 @@ _ACCOUNT_PALETTE = ("#1f77b4", "#aec7e8", "#ff7f0e", "#ffbb78", "#2ca02c", "#98d
 """20 distinct colours (d3 category20), so no two asset classes share one."""
 
 
+def _shade(hex_colour: str, towards_white: float) -> str:
+    """``hex_colour`` mixed with white (0: unchanged, 1: white)."""
+    rgb = [int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)]
+    mixed = [round(c + (255 - c) * towards_white) for c in rgb]
+    return "#" + "".join(f"{c:02x}" for c in mixed)
+
+
 def allocation_by_class(plan: dict[str, Any]) -> go.Figure:
-    """Donut of the household target weight per asset class, coloured by broad class."""
+    """Donut of the household target weight per asset class, coloured by broad class (one
+    shade per class), named in the legend."""
     totals: dict[tuple[str, str], float] = {}
     for line in plan["household"]["allocation"]:
         key = (humanize(line["asset_class"]), line["broad_class"])
         totals[key] = totals.get(key, 0.0) + line["weight"]
     items = sorted(totals.items(), key=lambda kv: -kv[1])
+    seen: dict[str, int] = {}
+    colours = []
+    for (_, broad), _w in items:  # each class a lighter shade of its broad class's colour
+        k = seen[broad] = seen.get(broad, -1) + 1
+        colours.append(_shade(_CLASS_COLOURS.get(broad, "#9467bd"), min(0.12 * k, 0.7)))
     fig = go.Figure(go.Pie(
         labels=[k[0] for k, _ in items], values=[v for _, v in items], hole=0.45, sort=False,
-        marker=dict(colors=[_CLASS_COLOURS.get(k[1], "#9467bd") for k, _ in items],
+        marker=dict(colors=colours,
                     line=dict(color="white", width=1)),
-        texttemplate="%{label}<br>%{percent:.1%}", hovertemplate="%{label}: %{percent:.1%}"
-        "<extra></extra>"))
-    fig.update_layout(title="Target allocation by asset class", showlegend=False, **_LAYOUT)
+        texttemplate="%{percent:.0%}", textposition="inside",
+        hovertemplate="%{label}: %{percent:.1%}<extra></extra>"))
+    fig.update_layout(title="Target allocation by asset class", showlegend=True,
+                      uniformtext=dict(minsize=10, mode="hide"), **_LAYOUT)
     return fig
 
 
@@ -71,8 +85,9 @@ def allocation_by_account(holdings: list[dict[str, Any]], plan: dict[str, Any]
                             marker_color=palette[i % len(palette)],
                             hovertemplate=f"{k}: %{{y:,.0f}}<extra></extra>")
                      for i, k in enumerate(keys)])
+    layout = {**_LAYOUT, "height": max(_LAYOUT["height"], 120 + 20 * len(keys))}
     fig.update_layout(barmode="stack", title="Holdings by account: today and the target",
-                      yaxis_title=plan["currency"], **_LAYOUT)
+                      yaxis_title=plan["currency"], **layout)  # tall enough for its legend
     return fig
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import jinja2
 
-from tailorfolio.report import _charts, _sections
+from tailorfolio.report import _charts, _labels, _sections
 
 
 @lru_cache(maxsize=1)
@@ -83,6 +83,8 @@ def _context(data: dict[str, Any]) -> dict[str, Any]:
         "esg": _sections.esg_view(plan),
         "asset_label": lambda t: _sections.asset_label(plan, t),
         "humanize": _sections.humanize,
+        "label": _labels.label, "factor_label": _labels.factor_label,
+        "field_label": _sections.field_label, "setting_value": _labels.setting_value,
     }
 
 
@@ -94,7 +96,7 @@ def render_report_body(data: dict[str, Any]) -> str:
     data : dict
         As returned by :func:`tailorfolio.report.report_data`.
     """
-    return _env().get_template("body.html.j2").render(**_context(data))
+    return _labels.plain_html(_env().get_template("body.html.j2").render(**_context(data)))
 
 
 def render_report(data: dict[str, Any]) -> str:

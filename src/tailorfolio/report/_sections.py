@@ -10,8 +10,19 @@ from __future__ import annotations
 import math
 from typing import Any
 
-_ACRONYMS = {"us": "US", "esg": "ESG", "reit": "REIT", "tips": "TIPS", "em": "EM", "ig": "IG",
-             "ex": "ex"}
+from tailorfolio.report._labels import (
+    account_type_label,
+    field_phrase,
+    label,
+    plain,
+    priority_label,
+)
+
+
+def field_label(path: str) -> str:
+    """A profile field path as a client reads it: "The sectors you asked to exclude"."""
+    phrase = field_phrase(path)
+    return phrase[:1].upper() + phrase[1:]
 
 
 def _num(v: Any) -> bool:
@@ -19,12 +30,9 @@ def _num(v: Any) -> bool:
 
 
 def humanize(identifier: str) -> str:
-    """``us_small_cap_equity`` → ``US small cap equity``."""
-    words = [_ACRONYMS.get(w, w) for w in str(identifier).replace("-", "_").split("_") if w]
-    if not words:
-        return ""
-    text = " ".join(words)
-    return text[0].upper() + text[1:]
+    """The client-facing words of an identifier: ``us_small_cap_equity`` → ``US
+    small-company stocks`` (:func:`tailorfolio.report._labels.label`)."""
+    return label(identifier)
 
 
 def asset_names(plan: dict[str, Any]) -> dict[str, str]:
@@ -83,6 +91,8 @@ def goal_rows(plan: dict[str, Any]) -> list[dict[str, Any]]:
             v = o.get(key)
             if key == "due_year" and _num(v):
                 v = str(int(v))
+            if key == "priority" and isinstance(v, str):
+                v = priority_label(v)
             if v is not None and v != "":
                 details[label] = v
         se = o.get("standard_error")
@@ -180,7 +190,7 @@ def sleeve_rows(plan: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for s in plan["sleeves"]:
         rows.append({"name": s["name"], "kind": humanize(s["kind"]),
-                     "priority": s["priority"], "years_to_goal": s["years_to_goal"],
+                     "priority": priority_label(s["priority"]), "years_to_goal": s["years_to_goal"],
                      "amount": s["amount"], "share_of_wealth": s["share_of_wealth"],
                      "equity_share_now": s["equity_share_now"],
                      "max_equity_share": s["max_equity_share"], "intensity": s["intensity"],
@@ -218,7 +228,7 @@ def skipped_rows(plan: dict[str, Any]) -> list[dict[str, Any]]:
 
 def account_rows(plan: dict[str, Any]) -> list[dict[str, Any]]:
     """Per account: type, value, estimated tax of its trades, realized gains, drift after."""
-    return [{"account": ap["account"], "type": humanize(ap["account_type"]),
+    return [{"account": ap["account"], "type": account_type_label(ap["account_type"]),
              "value": ap["value"], "estimated_tax": ap["estimated_tax"],
              "realized_short_term": ap["realized_short_term"],
              "realized_long_term": ap["realized_long_term"],
@@ -277,7 +287,7 @@ def excluded_rows(plan: dict[str, Any]) -> list[dict[str, Any]]:
         row = rows.setdefault(e["ticker"], {"ticker": e["ticker"],
                                             "asset": asset_label(plan, e["ticker"]),
                                             "reasons": [], "fields": []})
-        for key, value in (("reasons", e["reason"]), ("fields", e["field"])):
+        for key, value in (("reasons", plain(e["reason"])), ("fields", field_label(e["field"]))):
             if value not in row[key]:
                 row[key].append(value)
     return list(rows.values())

@@ -191,6 +191,10 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         recovered = runner.recover()
         if recovered:
             log.warning("%d plan job(s) of a previous run marked failed", recovered)
+        from tailorfolio.service._book import recover_runs
+
+        if recover_runs(sessions):
+            log.warning("book re-plan(s) of a previous run marked interrupted")
         runner.start()
         yield
         runner.stop()
@@ -235,7 +239,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
-        return RedirectResponse("/signin", status_code=303)
+        return RedirectResponse(getattr(exc, "url", "/signin"), status_code=303)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -272,16 +276,29 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         _add_docs(app)
 
     from tailorfolio.service._api import router as api_router
+    from tailorfolio.service._api_book import router as book_api_router
     from tailorfolio.service._api_households import router as households_router
     from tailorfolio.service._health import router as health_router
     from tailorfolio.service._ui import router as ui_router
+    from tailorfolio.service._ui_admin import router as ui_admin_router
+    from tailorfolio.service._ui_book import router as book_ui_router
     from tailorfolio.service._ui_households import router as ui_households_router
+    from tailorfolio.service._ui_portal import router as ui_portal_router
+
+    from tailorfolio.service._api_whatif import router as whatif_api_router
+    from tailorfolio.service._ui_whatif import router as whatif_ui_router
 
     app.include_router(health_router)
     app.include_router(api_router)
     app.include_router(households_router)
+    app.include_router(book_api_router)
     app.include_router(ui_households_router)  # before ui_router: /clients/new
+    app.include_router(whatif_api_router)
+    app.include_router(whatif_ui_router)
     app.include_router(ui_router)
+    app.include_router(book_ui_router)
+    app.include_router(ui_admin_router)
+    app.include_router(ui_portal_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app
 

@@ -55,6 +55,8 @@ class JobSpec:
     return_model: str
     as_of: date | None
     goal_paths: int | None
+    market: dict[str, Any] | None = None
+    """The firm's current market version when the plan was requested (None: bundled)."""
 
 
 class BudgetExceeded(Exception):
@@ -380,7 +382,7 @@ class JobRunner:
             self._progress[spec.job_id] = (float(fraction), str(stage))
 
         kwargs = dict(inputs=spec.inputs, return_model=spec.return_model, as_of=spec.as_of,
-                      goal_paths=spec.goal_paths)
+                      goal_paths=spec.goal_paths, market=spec.market)
         t0 = time.monotonic()
         try:
             fields = worker.compute(kwargs, self.budget, progress)

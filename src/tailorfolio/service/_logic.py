@@ -888,8 +888,13 @@ def submit_plan(db: Session, me: Advisor, client_id: int, body: s.PlanCreate,
     slot is reserved (503/429 with Retry-After when there is none) and the job row written in
     one short transaction; a worker makes and stores the plan.
     """
+    from tailorfolio.service._judgement import with_overrides
+    from tailorfolio.service._market_store import current_market_spec
+
     client = get_client(db, me, client_id)
     inputs, version = profile_inputs(db, client)
+    inputs = with_overrides(db, client, inputs)  # the advisor's overrides, when any
+    market = current_market_spec(db, me.firm_id)
     db.commit()
     check_plan_inputs(inputs)
     runner.reserve(me.id)
@@ -907,7 +912,7 @@ def submit_plan(db: Session, me: Advisor, client_id: int, body: s.PlanCreate,
     runner.enqueue(JobSpec(job_id=job.id, firm_id=me.firm_id, advisor_id=me.id,
                            client_id=client.id, profile_version=version, inputs=inputs,
                            return_model=body.return_model.value, as_of=body.as_of,
-                           goal_paths=goal_paths))
+                           goal_paths=goal_paths, market=market))
     return job
 
 

@@ -154,6 +154,9 @@ class PlanRecord(Base):
     sharpe: Mapped[float]
     equity_share: Mapped[float]
     investable_wealth: Mapped[float]
+    market_version_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("market_versions.id"), default=None)
+    """The firm's market version the plan valued holdings and estimated from (None: bundled)."""
 
 
 class PlanJob(Base):
@@ -205,7 +208,92 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]]
 
 
+class MarketVersion(Base):
+    """One upload of a firm's market data (prices, optional universe and assumptions), as
+    validated; never updated. The firm's newest version is its current market."""
+
+    __tablename__ = "market_versions"
+    __table_args__ = (sa.UniqueConstraint("firm_id", "version",
+                                          name="uq_market_versions_firm_version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(sa.ForeignKey("firms.id"), index=True)
+    version: Mapped[int]
+    created_by: Mapped[int] = mapped_column(sa.ForeignKey("advisors.id"))
+    created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+    as_of: Mapped[str] = mapped_column(sa.String(10))
+    summary: Mapped[dict[str, Any]]
+    data: Mapped[dict[str, Any]]
+
+
+class BookRun(Base):
+    """One re-plan of a firm's whole book: running, done, failed or interrupted."""
+
+    __tablename__ = "book_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(sa.ForeignKey("firms.id"), index=True)
+    started_by: Mapped[int | None] = mapped_column(sa.ForeignKey("advisors.id"), default=None)
+    trigger: Mapped[str] = mapped_column(sa.String(16))
+    status: Mapped[str] = mapped_column(sa.String(16), index=True)
+    market_version_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("market_versions.id"), default=None)
+    n_clients: Mapped[int] = mapped_column(default=0)
+    n_done: Mapped[int] = mapped_column(default=0)
+    n_failed: Mapped[int] = mapped_column(default=0)
+    settings: Mapped[dict[str, Any]]
+    error: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, default=None)
+    started_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(_TS, default=None)
+
+
+class BookResult(Base):
+    """One client's re-plan result in a book run, stored whole; never updated."""
+
+    __tablename__ = "book_results"
+    __table_args__ = (sa.UniqueConstraint("run_id", "client_id",
+                                          name="uq_book_results_run_client"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("book_runs.id"), index=True)
+    firm_id: Mapped[int] = mapped_column(sa.ForeignKey("firms.id"), index=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id"), index=True)
+    profile_version: Mapped[int]
+    market_version_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("market_versions.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+    status: Mapped[str] = mapped_column(sa.String(16))
+    message: Mapped[str] = mapped_column(sa.String(500), default="")
+    aum: Mapped[float]
+    risk_level: Mapped[int | None]
+    drift: Mapped[float | None]
+    harvestable_loss: Mapped[float]
+    worst_goal_gap: Mapped[float | None]
+    """Lowest (probability − aim) over the client's goals; negative: a goal below its aim."""
+    n_alerts: Mapped[int] = mapped_column(default=0)
+    detail: Mapped[dict[str, Any]]
+
+
+class Alert(Base):
+    """Something in a client's book result that needs the advisor: open, acted on, dismissed
+    or superseded (a newer result replaced it)."""
+
+    __tablename__ = "alerts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(sa.ForeignKey("firms.id"), index=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id"), index=True)
+    result_id: Mapped[int] = mapped_column(sa.ForeignKey("book_results.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    status: Mapped[str] = mapped_column(sa.String(16), index=True)
+    message: Mapped[str] = mapped_column(sa.String(500))
+    detail: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+    resolved_by: Mapped[int | None] = mapped_column(sa.ForeignKey("advisors.id"), default=None)
+    resolved_at: Mapped[datetime | None] = mapped_column(_TS, default=None)
+    resolution: Mapped[str] = mapped_column(sa.String(500), default="")
+
+
 @sa.event.listens_for(PlanRecord, "before_update")
+@sa.event.listens_for(MarketVersion, "before_update")
+@sa.event.listens_for(BookResult, "before_update")
 @sa.event.listens_for(ProfileVersion, "before_update")
 @sa.event.listens_for(AuditEntry, "before_update")
 def _immutable(mapper: Any, connection: Any, target: Any) -> None:
@@ -213,7 +301,62 @@ def _immutable(mapper: Any, connection: Any, target: Any) -> None:
 
 
 @sa.event.listens_for(PlanRecord, "before_delete")
+@sa.event.listens_for(MarketVersion, "before_delete")
+@sa.event.listens_for(BookResult, "before_delete")
 @sa.event.listens_for(ProfileVersion, "before_delete")
 @sa.event.listens_for(AuditEntry, "before_delete")
 def _undeletable(mapper: Any, connection: Any, target: Any) -> None:
     raise RuntimeError(f"{type(target).__name__} rows are never deleted (audit trail)")
+
+
+# ------------------------------------------------------------------ client portal and resets
+# (migration 0006)
+
+class ClientUser(Base):
+    """A client's own sign-in to the read-only portal, bound to exactly one client (household).
+
+    Created by the client's advisor with an initial password; sees that client's plans,
+    reports and investment-policy summaries and nothing else.
+    """
+
+    __tablename__ = "client_users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(sa.ForeignKey("firms.id"), index=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id"), index=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    created_by: Mapped[int] = mapped_column(sa.ForeignKey("advisors.id"))
+    created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+
+
+class ClientSession(Base):
+    """A client user's portal sign-in (its own cookie); only the token's SHA-256 is stored."""
+
+    __tablename__ = "client_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_user_id: Mapped[int] = mapped_column(sa.ForeignKey("client_users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(_TS)
+
+
+class PasswordReset(Base):
+    """A single-use password-reset token of an advisor or a client user (SHA-256 at rest)."""
+
+    __tablename__ = "password_resets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    advisor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("advisors.id"), index=True,
+                                                   default=None)
+    client_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("client_users.id"),
+                                                       index=True, default=None)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(_TS, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(_TS)
+    used_at: Mapped[datetime | None] = mapped_column(_TS, default=None)
+
+
+# The what-if, model-portfolio and override tables live in their own module; importing it
+# here registers them on Base for the schema test and the migrations.
+from tailorfolio.service import _models_judgement as _judgement_tables  # noqa: E402,F401 -- registration import, must follow Base

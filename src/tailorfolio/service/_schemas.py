@@ -318,6 +318,8 @@ class PlanSummary(BaseModel):
     sharpe: float
     equity_share: float
     investable_wealth: float
+    market_version_id: int | None = Field(default=None, description="The firm market version "
+                                          "the plan used (null: the bundled default market).")
 
 
 class PlanRead(PlanSummary):

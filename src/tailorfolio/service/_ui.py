@@ -384,20 +384,3 @@ def plan_download(request: Request, client_id: Id, plan_id: Id) -> Response:
     row = L.get_plan(request.state.db, me, _id(client_id), _id(plan_id))
     return HTMLResponse(render_report(row.report), headers={
         "Content-Disposition": f'attachment; filename="plan-{client_id}-{plan_id}.html"'})
-
-
-@router.get("/clients/{client_id}/compare", response_class=HTMLResponse)
-def compare_page(request: Request, client_id: Id) -> Response:
-    from tailorfolio.report._charts import plans_over_time
-
-    me = _me(request)
-    db = request.state.db
-    client = L.get_client(db, me, _id(client_id))
-    plans, _ = L.list_plans(db, me, client_id, 200, 0)
-    plans = list(reversed(plans))
-    points = [{"created_at": p.created_at.isoformat(), "expected_return": p.expected_return,
-               "volatility": p.volatility, "equity_share": p.equity_share} for p in plans]
-    fig = plans_over_time(points)
-    chart = fig.to_html(full_html=False, include_plotlyjs=False, div_id="chart-compare") \
-        if fig else None
-    return render(request, "compare.html.j2", me=me, client=client, plans=plans, chart=chart)

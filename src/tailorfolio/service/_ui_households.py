@@ -25,6 +25,7 @@ from tailorfolio.errors import ProfileValidationError, TailorfolioError
 from tailorfolio.limits import MAX_GOALS
 from tailorfolio.profile._enums import IncomeStreamKind, StreamOwner
 from tailorfolio.profile._questionnaire import QUESTIONS
+from tailorfolio.service._messages import questionnaire_message
 from tailorfolio.service import _households as H
 from tailorfolio.service import _logic as L
 from tailorfolio.service import _schemas as s
@@ -117,9 +118,16 @@ def profile_from_form(form: FormData) -> dict[str, Any]:
     return facts
 
 
-def field_errors(exc: ProfileValidationError) -> dict[str, str]:
-    """Library issue paths (``profile.goals[1].amount``) as form error keys (``goal_amount-2``)."""
+def field_errors(exc: ProfileValidationError, answers: dict[str, Any] | None = None
+                 ) -> dict[str, str]:
+    """Library issue paths (``profile.goals[1].amount``) as form error keys (``goal_amount-2``);
+    unanswered questionnaire items get a plain message listing their questions (``answers``:
+    what the form sent)."""
     out: dict[str, str] = {}
+    unanswered = questionnaire_message(answers) if answers is not None else None
+    if unanswered and any(i.field.removeprefix("profile.").startswith("risk_questionnaire")
+                          for i in exc.issues):
+        out["risk_questionnaire"] = unanswered
     for issue in exc.issues:
         f = issue.field.removeprefix("profile.")
         m = re.match(r"(goals|income_streams)\[(\d+)\](?:\.(\w+))?", f)
@@ -231,7 +239,7 @@ async def new_client(request: Request) -> Response:
     try:
         L.validate_profile_facts(facts, name or "Client")
     except ProfileValidationError as exc:
-        errors.update(field_errors(exc))
+        errors.update(field_errors(exc, facts.get("risk_questionnaire")))
     if errors:
         return _render_form(request, me, 422, errors=errors, values=values,
                             goal_rows=goals or [{}], stream_rows=streams)
@@ -274,7 +282,7 @@ async def edit_profile(request: Request, client_id: Id) -> Response:
     try:
         H.update_profile_facts(db, me, client.id, facts, base)
     except ProfileValidationError as exc:
-        errors = field_errors(exc)
+        errors = field_errors(exc, facts.get("risk_questionnaire"))
     except TailorfolioError as exc:
         errors = {"base_version": exc.message}
     if errors:
