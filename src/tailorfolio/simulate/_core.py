@@ -186,7 +186,8 @@ class GrowthStream:
     ``(n_assets + 1, n_paths)``: ``exp(log return + log fee)`` of each asset (a multiplier of
     its value over step ``t``), then ``exp(log inflation)`` (the price level's multiplier).
     The array is a buffer the stream reuses: read it (or multiply by it) before asking for the
-    next step.
+    next step; never write to it (stored paths, ``ReplayModel``, yield read-only views of
+    their cached monthly growth).
 
     Parameters
     ----------
