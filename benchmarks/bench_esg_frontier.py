@@ -12,10 +12,12 @@ frontier, so each floor is a maximum-Sharpe fit with the floor as a linear const
 (PyPortfolioOpt ``add_constraint`` + ``max_sharpe`` with Clarabel — its default solver stops
 at an iteration limit on these problems; skfolio ``MeanRisk(MAXIMIZE_RATIO)`` with
 ``left_inequality``/``right_inequality``), the way a user of those libraries would write it.
-tailorfolio's ``esg_frontier`` includes its own tangency solve and best-score LP; its sweep
-re-solves one compiled problem. "rebuild" is tailorfolio's own direct QP built afresh for every
-floor (what ``optimize(..., objective='max_sharpe')`` does per call), to show what the
-in-place re-solve saves.
+tailorfolio's ``esg_frontier`` includes its own tangency solve and best-score LP; each floor's
+maximum Sharpe is read off the kernel's exact frontier path for that floor
+(``tailorfolio.kernel.standard_form_frontier``, warm-started from the previous floor's active
+set and traced only up to the first breakpoint past the best ratio). "rebuild" is the
+kernel's homogenised maximum-Sharpe solve (``tailorfolio.kernel.max_sharpe``) from a cold
+start for every floor, to show what the path saves.
 
 Also reported: the largest Sharpe-ratio difference between each peer and tailorfolio over the
 curve (they solve the same problems, so it should be at solver accuracy).
@@ -39,7 +41,7 @@ import pandas as pd
 from tailorfolio.esg import esg_frontier
 from tailorfolio.market import Asset, Universe
 from tailorfolio.optimize import constraints_from_preferences
-from tailorfolio.optimize._qp import max_sharpe_qp
+from tailorfolio.kernel import from_constraint_set, max_sharpe
 from tailorfolio.profile import Preferences
 
 warnings.filterwarnings("ignore")
@@ -101,8 +103,9 @@ def run(sizes: list[int], repeat: int) -> pd.DataFrame:
             return esg_frontier(mu_s, cov_df, cs, n_points=POINTS)
 
         def rebuild() -> list[np.ndarray]:
-            return [max_sharpe_qp(cov, dataclasses.replace(cs, min_esg_score=float(f)), mu)[1]
-                    for f in floors]
+            return [max_sharpe(from_constraint_set(
+                dataclasses.replace(cs, min_esg_score=float(f)), cov), mu)[0].w[0]
+                for f in floors]
 
         def pypfopt() -> list[np.ndarray]:
             out = []

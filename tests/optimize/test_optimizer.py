@@ -218,7 +218,7 @@ def test_binding_constraints_reported(market) -> None:
     names = {b.name for b in r.binding}
     assert "class_min:cash" in names
     assert any(n.startswith("upper:") for n in names)
-    assert r.status == "optimal" and r.solver in ("CLARABEL", "CLARABEL-QP")
+    assert r.status == "optimal" and r.solver == "KERNEL"
 
 
 @pytest.mark.parametrize("objective, kw", [("max_utility", {"risk_aversion": 2.5}),
@@ -234,7 +234,7 @@ def test_fast_qp_path_agrees_with_cvxpy_path(market, objective, kw) -> None:
                                                        objective=objective, **kw)
     slow = PortfolioOptimizer(fast_path=False).optimize(a.expected_return, a.covariance, cs,
                                                         objective=objective, **kw)
-    assert fast.solver == "CLARABEL-QP" and slow.solver == "CLARABEL"
+    assert fast.solver == "KERNEL" and slow.solver == "CLARABEL"
     # Objectives agree to solver accuracy; weights of near-substitute assets may differ more.
     s = a.covariance.to_numpy()
     gamma = kw.get("risk_aversion", 0.0)
@@ -250,11 +250,11 @@ def test_fast_qp_path_agrees_with_cvxpy_path(market, objective, kw) -> None:
     assert {b.name for b in fast.binding} == {b.name for b in slow.binding}
 
 
-def test_binding_volatility_ceiling_uses_the_conic_problem(market) -> None:
+def test_binding_volatility_ceiling_is_solved_by_the_kernel(market) -> None:
     a = market.assumptions
     cs = unconstrained(market.universe).with_volatility_cap(0.06)
     r = OPT.optimize(a.expected_return, a.covariance, cs, risk_aversion=1.0)
-    assert r.solver == "CLARABEL"
+    assert r.solver == "KERNEL" and r.kkt.ceiling_multiplier > 0
     assert r.volatility == pytest.approx(0.06, abs=1e-6)
     assert "max_volatility" in {b.name for b in r.binding}
 

@@ -7,10 +7,11 @@ maximum-Sharpe (tangency) portfolio a floor does not bind and the curve is flat;
 best Sharpe ratio can only fall as the floor rises, and the drop is the cost of the ESG
 preference in the paper's sense.
 
-Computation: the tangency portfolio and every floor above it are re-solves of one compiled
-homogenised maximum-Sharpe problem in which only the ESG row's coefficients change
-(:class:`~tailorfolio.esg._sweep.EsgSharpeSweep`), under every other constraint of the
-investor (bounds, class limits, exclusions, volatility ceiling).
+Computation: the tangency portfolio and every floor above it are maximum-Sharpe points of the
+kernel's one exact frontier path (:class:`~tailorfolio.esg._sweep.EsgSharpeSweep` over
+:func:`tailorfolio.kernel.standard_form_frontier`), one path per floor warm-started from the
+previous floor's active set, under every other constraint of the investor (bounds, class
+limits, exclusions, volatility ceiling).
 """
 
 from __future__ import annotations

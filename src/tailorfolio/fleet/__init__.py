@@ -1,8 +1,9 @@
 """Fleet scale: personalized portfolios for a whole book of investors at once.
 
-The batched solver (:func:`solve_batch`) shares one covariance factorization across every
-investor, moves them through vectorised ADMM iterations, polishes each answer to an exact
-KKT point and verifies it, and hands the rest to the foundation's cvxpy path.
+The batched solver (:func:`solve_batch`) compiles the book to the kernel's standard form
+(one covariance factorization for every investor), moves it through vectorised ADMM
+iterations for an active-set guess, finishes each answer with the kernel's exact active-set
+core (volatility ceilings included), verifies it, and hands the rest to the general path.
 """
 
 from tailorfolio.fleet._frontier import batched_frontier

@@ -14,7 +14,8 @@ Each investor's problem (weights ``w``, decimals)::
 
 with μ_eff = μ + tilt·s/100 (the foundation's ESG tilt). Exclusions are ``u_j = 0``. A missing
 ESG score counts as 0 (the foundation's ``worst`` policy). Investors with a volatility ceiling
-(a second-order-cone constraint) are solved by the general cvxpy path.
+(a second-order-cone constraint) stay on the batched path: the kernel solves them exactly
+by a search on their risk aversion (:mod:`tailorfolio.kernel._solve`).
 """
 
 from __future__ import annotations
@@ -168,7 +169,7 @@ class InvestorBatch:
     max_turnover : ndarray of shape (B,)
         Cap on ‖w − w0‖₁; ``inf`` for none.
     max_volatility : ndarray of shape (B,)
-        Annual volatility ceiling, decimal; NaN for none (investors with one go to cvxpy).
+        Annual volatility ceiling, decimal; NaN for none.
     min_return : ndarray of shape (B,)
         Floor on μᵀw, decimal; NaN for none (used by the frontier).
     """

@@ -1,10 +1,14 @@
-"""The batched fleet solver: ADMM for the whole batch, exact KKT polish, cvxpy fallback.
+"""The batched fleet solver: the kernel's standard form, ADMM guess, exact active-set solve.
 
 :func:`solve_batch` takes one :class:`FleetModel` and an :class:`InvestorBatch` and returns a
-:class:`BatchResult` with one row per investor. Every fast-path answer has passed a KKT check
-(its residuals are reported per investor). Investors the fast path cannot take, or does not
-settle within its iteration budget, are solved one by one by the foundation's general cvxpy
-path (:class:`tailorfolio.optimize.PortfolioOptimizer`), which also explains infeasibility
+:class:`BatchResult` with one row per investor. The batch compiles to the kernel's
+:class:`~tailorfolio.kernel.StandardForm`; ADMM (:mod:`tailorfolio.kernel._admm`) gives each
+investor an active-set guess and the kernel's exact core finishes it, volatility ceilings
+included (a batched search on each capped investor's risk aversion, exact on the ceiling).
+Every fast-path answer has passed a KKT check (its residuals are reported per investor).
+Investors the fast path does not settle within its iteration budget (in practice infeasible
+ones) are solved one by one by the general path
+(:class:`tailorfolio.optimize.PortfolioOptimizer`), which also explains infeasibility
 by naming the conflicting constraints. Nothing raises for one investor's sake: a failure is a
 status and a message in that investor's row.
 """
@@ -18,10 +22,16 @@ import numpy as np
 import pandas as pd
 
 from tailorfolio.errors import InfeasibleError, TailorfolioError
-from tailorfolio.fleet._admm import BatchedAdmm
 from tailorfolio.fleet._model import FleetModel, InvestorBatch
-from tailorfolio.fleet._polish import guess_active_set, polish
-from tailorfolio.fleet._standard import StandardForm, standard_form
+from tailorfolio.kernel._activeset import (
+    ActiveSet,
+    ActiveSetOutcome,
+    active_set_solve,
+    guess_active_set,
+)
+from tailorfolio.kernel._admm import BatchedAdmm
+from tailorfolio.kernel._solve import finish
+from tailorfolio.kernel._standard import StandardForm, from_investor_batch
 from tailorfolio.typing import FloatArray
 
 STATUS_OPTIMAL = "optimal"
@@ -171,11 +181,11 @@ def _solve_batch(model: FleetModel, batch: InvestorBatch, settings: SolverSettin
     dual_r = np.full(b, np.nan)
     iters = np.zeros(b, dtype=np.int64)
 
-    fast = np.isnan(batch.max_volatility) & ~obviously_infeasible(model, batch)
+    fast = ~obviously_infeasible(model, batch)
     idx_fast = np.flatnonzero(fast)
     leftover = list(np.flatnonzero(~fast))
     if len(idx_fast):
-        sf = standard_form(model, batch.take(idx_fast))
+        sf = from_investor_batch(model, batch.take(idx_fast))
         w, ok, pr, dr, it = _fast_path(sf, settings)
         good = idx_fast[ok]
         weights[good] = w[ok]
@@ -208,6 +218,8 @@ def _fast_path(sf: StandardForm, settings: SolverSettings
     prim = np.full(b, np.inf)
     dual = np.full(b, np.inf)
     iters = np.zeros(b, dtype=np.int64)
+    act_out: ActiveSet | None = None
+    nu_out = np.zeros((b, sf.n_rows))
     admm = BatchedAdmm(sf.P, sf.A)
     todo = np.arange(b)
     cur = sf
@@ -230,12 +242,17 @@ def _fast_path(sf: StandardForm, settings: SolverSettings
             # later attempts, on the few left: longer one-switch-at-a-time sequences
             steps = (settings.polish_iterations if done_iter <= settings.check_every
                      else settings.polish_iterations + 2 * n)
-            out = polish(sub, act, steps)
+            out = active_set_solve(sub, act, max_iter=steps, adaptive=False)
             rt = todo[ready]
             prim[rt] = out.primal_residual
             dual[rt] = out.dual_residual
             w_out[rt[out.ok]] = out.w[out.ok]
+            nu_out[rt] = out.nu
             ok[rt[out.ok]] = True
+            if act_out is None:
+                act_out = ActiveSet(np.zeros((b, n), np.int8), np.zeros((b, n)),
+                                    np.zeros((b, sf.n_rows), np.int8), np.zeros(b, bool))
+            act_out.put(rt, out.active)
             keep[np.flatnonzero(ready)[out.ok]] = False
         if done_iter >= settings.stall_after:
             stalled = (prim_res > settings.stall_residual) & (prim_res > 0.9 * last_res[todo])
@@ -244,6 +261,18 @@ def _fast_path(sf: StandardForm, settings: SolverSettings
         todo = todo[keep]
         cur = cur.take(keep)
         st = st.take(keep)
+    capped = ok & np.isfinite(sf.vol_cap)
+    if capped.any() and act_out is not None:
+        # volatility ceilings: the exact search on the capped investors' risk aversion
+        idx = np.flatnonzero(capped)
+        plain = ActiveSetOutcome(w_out[idx], nu_out[idx], np.zeros(len(idx)), ok[idx],
+                                 prim[idx], dual[idx], np.zeros(len(idx)), iters[idx],
+                                 act_out.take(idx))
+        done = finish(sf.take(idx), plain)
+        w_out[idx] = done.w
+        ok[idx] = done.ok
+        prim[idx] = done.primal
+        dual[idx] = done.dual
     return w_out, ok, prim, dual, iters
 
 

@@ -9,7 +9,8 @@ from tailorfolio.optimize._constraints import (
     unconstrained,
 )
 from tailorfolio.optimize._diagnose import explain_infeasible, find_conflicts
-from tailorfolio.optimize._kkt import DEFAULT_KKT_TOLERANCE, KKTResiduals
+from tailorfolio.kernel import DEFAULT_KKT_TOLERANCE
+from tailorfolio.kernel import KKTReport as KKTResiduals  # the public name of the result's report
 from tailorfolio.optimize._optimizer import PortfolioOptimizer, binding_constraints
 from tailorfolio.optimize._problem import MaxSharpeProblem, MeanVarianceProblem, cholesky_factor
 from tailorfolio.optimize._result import BindingConstraint, Frontier, Objective, PortfolioResult

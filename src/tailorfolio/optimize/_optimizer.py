@@ -17,22 +17,33 @@ from tailorfolio.errors import (
 )
 from tailorfolio.optimize._constraints import ConstraintSet
 from tailorfolio.optimize._diagnose import explain_infeasible
-from tailorfolio.optimize._kkt import (
+from tailorfolio.kernel import (
     DEFAULT_KKT_TOLERANCE,
-    KKTResiduals,
-    max_sharpe_homogeneous_qp,
-    mean_variance_qp,
-    polish,
-    problem_scale,
+    KKTReport,
+    StandardForm,
+    constraint_set_frontier,
+    from_constraint_set,
+    guess_active_set,
+    homogeneous_form,
+    point_residuals,
+    variance_scale,
 )
+from tailorfolio.kernel import max_sharpe as kernel_max_sharpe
+from tailorfolio.kernel import solve as kernel_solve
+from tailorfolio.optimize._max_return import max_return_weights
 from tailorfolio.optimize._problem import (
     MaxSharpeProblem,
     MeanVarianceProblem,
     _group_matrix,
     cholesky_factor,
 )
-from tailorfolio.optimize._qp import LinearMeanVarianceQP, QPSolution, finish, max_sharpe_qp_full
-from tailorfolio.optimize._result import BindingConstraint, Frontier, Objective, PortfolioResult
+from tailorfolio.optimize._result import (
+    BindingConstraint,
+    Frontier,
+    Objective,
+    PortfolioResult,
+    frontier_from_path,
+)
 from tailorfolio.optimize._validate import (
     check_constraint_set,
     check_estimates,
@@ -47,6 +58,8 @@ from tailorfolio.optimize._solve import (
 )
 from tailorfolio.typing import FloatArray
 
+KERNEL = "KERNEL"
+"""Solver name of answers from the QP kernel (:mod:`tailorfolio.kernel`)."""
 BINDING_TOLERANCE = 1e-5
 """A constraint counts as binding when the solution is within this of its bound."""
 
@@ -64,11 +77,16 @@ def _objective(objective: object) -> Objective:
 
 
 class PortfolioOptimizer:
-    """Mean-variance portfolio construction with compiled, re-solvable problems.
+    """Mean-variance portfolio construction on the QP kernel, with a conic general path.
 
-    One instance caches a compiled problem per (number of assets, class structure), so
-    re-solving for another investor, another risk aversion or another frontier point only
-    changes parameter values.
+    Every quadratic program (minimum variance, max utility, target return, target
+    volatility, max Sharpe; bounds, class bounds, ESG floor, linear costs, turnover cap and
+    the volatility ceiling) is solved exactly by the kernel (:mod:`tailorfolio.kernel`). The
+    compiled cvxpy problems (one per number of assets and class structure, cached) remain
+    the general path for what the kernel does not take: a maximum return with no risk term
+    and no ceiling (a linear program), ``fast_path=False`` / ``polish=False``, and problems
+    the kernel does not settle; their answer is then finished by the kernel from the conic
+    solver's point.
 
     Parameters
     ----------
@@ -77,18 +95,16 @@ class PortfolioOptimizer:
     with_costs : bool
         Compile linear transaction costs and a turnover cap into the problem.
     fast_path : bool
-        Solve max-utility, minimum-variance and target-return problems as a direct Clarabel
-        QP first (:mod:`tailorfolio.optimize._qp`), falling back to the cvxpy problem only when
-        the volatility ceiling binds or the QP fails. The answer is the same; it is faster.
+        Solve with the kernel first (default). Off, the cvxpy problem is solved and its
+        point finished by the kernel. The answer is the same; the kernel is faster.
     kkt_tolerance : float
-        Every answer is solved on a scaled problem, polished on its active set and checked
-        against the KKT conditions (:mod:`tailorfolio.optimize._kkt`); this is the largest
-        primal, dual or complementarity residual accepted (default 1e-9). The residuals are
-        reported on :attr:`PortfolioResult.kkt`; an answer that misses the tolerance carries
-        a warning.
+        Every answer is solved on a scaled problem and checked against the KKT conditions
+        (:class:`tailorfolio.kernel.KKTReport`); this is the largest primal, dual or
+        complementarity residual accepted (default 1e-9). The residuals are reported on
+        :attr:`PortfolioResult.kkt`; an answer that misses the tolerance carries a warning.
     polish : bool
-        Polish solver points on their active set (default). Off, the solver's point is
-        returned with its residuals.
+        Exact answers (default). Off, the conic solver's raw point is returned with its
+        residuals (for comparisons).
 
     Examples
     --------
@@ -216,74 +232,100 @@ class PortfolioOptimizer:
             self._check_target(target, objective.value.replace("_", " "),
                                allow_negative=objective is Objective.TARGET_RETURN)
         self._check_costs(current_weights, cost_rate, max_turnover, len(tickers))
-        warnings: list[str] = []
 
         if objective is Objective.MAX_SHARPE:
             return self._max_sharpe(mu, cov, constraints, risk_free_rate)
 
         mu_eff = mu + constraints.esg_tilt * constraints.esg_tilt_scores() / 100.0
         wants_costs = current_weights is not None or max_turnover is not None or np.any(cost_rate)
-        if self.fast_path and not wants_costs and objective in (
-                Objective.MAX_UTILITY, Objective.MIN_VARIANCE, Objective.TARGET_RETURN):
-            fast = self._fast_solve(mu, mu_eff, cov, constraints, objective,
-                                    risk_aversion, target, risk_free_rate)
-            if fast is not None:
-                return fast
+        if wants_costs and not self.with_costs:
+            raise ParameterError(
+                "Transaction costs need PortfolioOptimizer(with_costs=True).",
+                field="cost_rate", fix="create the optimizer with with_costs=True",
+            )
+        w0 = (None if current_weights is None
+              else current_weights.reindex(tickers).fillna(0.0).to_numpy(float))
+        cap = constraints.max_volatility
+        if objective is Objective.TARGET_VOLATILITY:
+            cap = float(target) if cap is None else min(float(target), cap)
+        sf = self._standard_form(mu, mu_eff, cov, constraints, objective, risk_aversion,
+                                 target, cap, w0, cost_rate, max_turnover)
+        if self.fast_path and sf is not None and self.polish:
+            start = time.perf_counter()
+            sol = kernel_solve(sf, tol=self.kkt_tolerance)
+            attempt = SolveAttempt(KERNEL, "optimal" if sol.ok[0] else "not_settled",
+                                   time.perf_counter() - start)
+            if sol.ok[0]:
+                return self._result(sol.w[0], mu, cov, constraints, objective, risk_aversion,
+                                    risk_free_rate, SolveOutcome("optimal", KERNEL, (attempt,)),
+                                    [], sol.report(0))
+            if sol.infeasible[0]:
+                raise explain_infeasible(constraints, cholesky_factor(cov))
+        return self._conic_solve(mu, mu_eff, cov, constraints, objective, risk_aversion,
+                                 target, risk_free_rate, cap, w0, cost_rate, max_turnover, sf)
+
+    def _standard_form(self, mu: FloatArray, mu_eff: FloatArray, cov: FloatArray,
+                       cs: ConstraintSet, objective: Objective, gamma: float | None,
+                       target: float | None, cap: float | None, w0: FloatArray | None,
+                       cost_rate: float | FloatArray, max_turnover: float | None
+                       ) -> StandardForm | None:
+        """The kernel's form of the problem; None when it is not a QP the kernel solves (a
+        maximum expected return without a ceiling is a linear program)."""
+        costs = dict(current_weights=w0, cost_rate=cost_rate, max_turnover=max_turnover,
+                     max_volatility=cap)
+        if objective is Objective.MAX_UTILITY:
+            assert gamma is not None
+            if gamma == 0 and cap is None:
+                return None
+            return from_constraint_set(cs, cov, expected_return=mu_eff,
+                                       risk_aversion=float(gamma), **costs)
+        if objective is Objective.MIN_VARIANCE:
+            return from_constraint_set(cs, cov, **costs)
+        if objective is Objective.TARGET_VOLATILITY:
+            return from_constraint_set(cs, cov, expected_return=mu_eff, risk_aversion=0.0,
+                                       **costs)
+        # TARGET_RETURN (on the financial expected return)
+        return from_constraint_set(cs, cov, min_return=float(target), return_vector=mu,
+                                   **costs)
+
+    def _conic_solve(self, mu: FloatArray, mu_eff: FloatArray, cov: FloatArray,
+                     constraints: ConstraintSet, objective: Objective,
+                     risk_aversion: float | None, target: float | None,
+                     risk_free_rate: float, cap: float | None, w0: FloatArray | None,
+                     cost_rate: float | FloatArray, max_turnover: float | None,
+                     sf: StandardForm | None) -> PortfolioResult:
+        """The general path: the compiled cvxpy problem, then the kernel from its point."""
+        tickers = constraints.tickers
         # The conic problem is solved in scaled units (Σ/s, μ/s, σ/√s); weights are unchanged.
-        scale = problem_scale(cov)
+        scale = variance_scale(cov)
         root = float(np.sqrt(scale))
         factor = cholesky_factor(cov / scale)
         prob = self.mean_variance_problem(constraints)
-        cap = constraints.max_volatility
-        if objective is Objective.TARGET_VOLATILITY:
-            self._check_target(target, "target volatility")
-            cap = float(target) if cap is None else min(float(target), cap)
         prob.set_constraints(constraints if cap is None
                              else constraints.with_volatility_cap(cap / root))
-        gamma_eff, linear = 1.0, np.zeros(len(tickers))
-        min_return: float | None = None
         if objective is Objective.MAX_UTILITY:
-            if risk_aversion is None or risk_aversion < 0 or not np.isfinite(risk_aversion):
-                raise ParameterError(
-                    "The 'risk_aversion' parameter must be a finite number >= 0 for "
-                    f"max_utility. Got {risk_aversion!r} instead.",
-                    field="risk_aversion", value=risk_aversion,
-                    fix="pass e.g. risk_aversion=3 (higher is more cautious)",
-                )
-            prob.set_objective(mu_eff / scale, factor, risk_aversion=risk_aversion)
-            gamma_eff, linear = float(risk_aversion), mu_eff / scale
+            prob.set_objective(mu_eff / scale, factor, risk_aversion=float(risk_aversion))
         elif objective is Objective.MIN_VARIANCE:
             prob.set_objective(mu_eff / scale, factor, risk_aversion=2.0, return_weight=0.0)
         elif objective is Objective.TARGET_VOLATILITY:
             prob.set_objective(mu_eff / scale, factor, risk_aversion=0.0)
-            gamma_eff, linear = 0.0, mu_eff / scale
-        else:  # TARGET_RETURN (on the financial expected return, as the QP path)
-            self._check_target(target, "target return", allow_negative=True)
+        else:  # TARGET_RETURN
             prob.set_objective(mu_eff / scale, factor, risk_aversion=2.0, return_weight=0.0)
             prob.mu_plain.value = mu / scale
             prob.min_return.value = float(target) / scale
-            min_return = float(target) / scale
-        if wants_costs:
-            if not self.with_costs:
-                raise ParameterError(
-                    "Transaction costs need PortfolioOptimizer(with_costs=True).",
-                    field="cost_rate", fix="create the optimizer with with_costs=True",
-                )
-            w0 = (np.zeros(len(tickers)) if current_weights is None
-                  else current_weights.reindex(tickers).fillna(0.0).to_numpy(float))
-            prob.set_costs(w0, np.asarray(cost_rate, dtype=float) / scale, max_turnover)
-
+        if w0 is not None or max_turnover is not None or np.any(cost_rate):
+            prob.set_costs(np.zeros(len(tickers)) if w0 is None else w0,
+                           np.asarray(cost_rate, dtype=float) / scale, max_turnover)
         outcome = solve_with_fallback(prob.problem, self.solvers)
+        if (outcome.status == "infeasible" and objective is Objective.TARGET_RETURN):
+            err = explain_infeasible(constraints, cholesky_factor(cov))
+            if not err.conflicts:
+                raise self._unreachable_return(mu, constraints, float(target)) from None
+            raise err
         self._raise_for(outcome, constraints, cov, objective)
-        kkt: KKTResiduals | None = None
-        if wants_costs:
-            w = prob.weights()
-        else:
-            w, kkt = self._polish_mean_variance(
-                np.asarray(prob.w.value, dtype=float), cov / scale, linear, gamma_eff,
-                constraints, None if cap is None else cap / root, mu / scale, min_return,
-                scale)
-            w = w / w.sum()
+        w_raw = prob.weights()
+        w, kkt = self._polish(sf, w_raw)
+        warnings: list[str] = []
         if outcome.inaccurate and not (kkt is not None and kkt.polished and kkt.satisfied):
             warnings.append(
                 f"The solver {outcome.solver} reported an inaccurate solution; weights may "
@@ -294,27 +336,18 @@ class PortfolioOptimizer:
         return self._result(w, mu, cov, constraints, objective, risk_aversion, risk_free_rate,
                             outcome, warnings, kkt)
 
-    def _polish_mean_variance(self, w_raw: FloatArray, cov_s: FloatArray, linear: FloatArray,
-                              gamma: float, cs: ConstraintSet, cap_s: float | None,
-                              mu_s: FloatArray, min_return_s: float | None, scale: float
-                              ) -> tuple[FloatArray, KKTResiduals]:
-        """Polish a conic solve's point: on the ceiling when it binds, else as a QP."""
-        tol = self.kkt_tolerance
-        plain = mean_variance_qp(cov_s, linear, gamma, cs, return_row=mu_s,
-                                 min_return=min_return_s, scale=scale)
-        if cap_s is not None and float(w_raw @ cov_s @ w_raw) >= cap_s ** 2 * (1 - 1e-6):
-            cone = mean_variance_qp(cov_s, linear, gamma, cs, return_row=mu_s,
-                                    min_return=min_return_s, cap2=cap_s ** 2, scale=scale)
-            done = polish(cone, w_raw, tol) if self.polish else None
-            if done is not None:
-                return done.x, done.residuals
-            if not self.polish:
-                return finish(cone, w_raw, tol, False)
-            alt = polish(plain, w_raw, tol)
-            if alt is not None and float(alt.x @ cov_s @ alt.x) <= cap_s ** 2 * (1 + tol):
-                return alt.x, alt.residuals
-            return finish(cone, w_raw, tol, False)
-        return finish(plain, w_raw, tol, self.polish)
+    def _polish(self, sf: StandardForm | None, w_raw: FloatArray
+                ) -> tuple[FloatArray, KKTReport | None]:
+        """The kernel's exact answer from a conic solver's point (its active set as the
+        guess), or the raw point with its residuals (``polish=False``, or no exact face)."""
+        if sf is None:
+            return w_raw, None
+        guess = guess_active_set(sf, w_raw[None, :])
+        if self.polish:
+            sol = kernel_solve(sf, active=guess, tol=self.kkt_tolerance)
+            if sol.ok[0]:
+                return sol.w[0], sol.report(0)
+        return w_raw, point_residuals(sf, w_raw, guess, self.kkt_tolerance)
 
     def frontier(
         self,
@@ -329,10 +362,11 @@ class PortfolioOptimizer:
 
         Expected returns are spaced evenly from the minimum-variance portfolio's to the
         maximum-return portfolio's under ``constraints`` (a volatility ceiling, if set, caps
-        the top). Every point re-solves one Clarabel QP whose data is built once
-        (:class:`~tailorfolio.optimize._qp.LinearMeanVarianceQP`); only the return floor
-        changes between points. The ESG tilt, if any, is not applied (the frontier is in
-        terms of the financial expected return).
+        the top). The points are exact interpolations of the frontier's exact parametric
+        path (:func:`tailorfolio.kernel.constraint_set_frontier`, the critical line
+        generalised to class bounds and the ESG floor), each with its KKT residuals. The ESG
+        tilt, if any, is not applied (the frontier is in terms of the financial expected
+        return).
 
         Raises
         ------
@@ -351,95 +385,24 @@ class PortfolioOptimizer:
         mu, cov = check_estimates(expected_return, covariance, constraints)
         risk_free_rate = check_number(risk_free_rate, "risk_free_rate",
                                       fix="pass an annual decimal, e.g. 0.03 for 3 %")
-        n = len(tickers)
-        qp = LinearMeanVarianceQP(cov, constraints, kkt_tolerance=self.kkt_tolerance,
-                                  polish=self.polish)
-
-        def check(status: str, objective: Objective) -> None:
-            self._raise_for(SolveOutcome(status, "CLARABEL", ()), constraints, cov, objective)
-
-        low = qp.solve_full(gamma=1.0, linear=np.zeros(n))
-        check(low.status, Objective.MIN_VARIANCE)
-        assert low.weights is not None
-        w_min = low.weights
-        vol_min = float(np.sqrt(w_min @ cov @ w_min))
-        if constraints.max_volatility is None:
-            status, w_lp = qp.solve(gamma=0.0, linear=mu)
-            check(status, Objective.TARGET_VOLATILITY)
-            assert w_lp is not None
-            # Among max-return portfolios, take the least risky one.
-            high = qp.solve_full(gamma=1.0, linear=np.zeros(n),
-                                 min_return=float(mu @ w_lp) - 1e-9, mu=mu)
-            w_max, kkt_max = ((w_lp, None) if high.weights is None
-                              else (high.weights, high.kkt))
-        else:
-            if constraints.max_volatility < vol_min - 1e-9:
+        try:
+            path = constraint_set_frontier(cov, mu, replace(constraints, max_volatility=None))
+        except InfeasibleError:
+            raise explain_infeasible(constraints, cholesky_factor(cov)) from None
+        if constraints.max_volatility is not None:
+            if constraints.max_volatility < float(np.sqrt(path.variance[0])) - 1e-9:
                 raise explain_infeasible(constraints, cholesky_factor(cov))
-            # The top is the best return at the ceiling: the optimizer's own (scaled,
-            # polished) target-volatility solve, without the ESG tilt.
-            top = self.optimize(pd.Series(mu, index=tickers),
-                                pd.DataFrame(cov, index=tickers, columns=tickers),
-                                replace(constraints, esg_tilt=0.0),
-                                objective=Objective.TARGET_VOLATILITY,
-                                target=constraints.max_volatility)
-            w_max, kkt_max = top.weights.to_numpy(dtype=float), top.kkt
-        r_lo, r_hi = float(mu @ w_min), float(mu @ w_max)
-        targets = np.linspace(r_lo, max(r_hi, r_lo), n_points)
-        weights = np.empty((n_points, n))
-        statuses = ["optimal"] + [""] * (n_points - 2) + ["optimal"]
-        kkts: list[KKTResiduals | None] = [low.kkt] + [None] * (n_points - 2) + [kkt_max]
-        weights[0], weights[-1] = w_min, w_max
-        for k in range(1, n_points - 1):
-            point = qp.solve_full(gamma=1.0, linear=np.zeros(n), min_return=float(targets[k]),
-                                  mu=mu)
-            statuses[k] = point.status
-            kkts[k] = point.kkt
-            weights[k] = weights[k - 1] if point.weights is None else point.weights
-        rets = weights @ mu
-        vols = np.sqrt(np.einsum("ij,jk,ik->i", weights, cov, weights))
-        sharpe = (rets - risk_free_rate) / vols
-        return Frontier(vols, rets, sharpe, pd.DataFrame(weights, columns=tickers),
-                        risk_free_rate, statuses, tuple(kkts))
+            path = path.truncated(max(constraints.max_volatility,
+                                      float(np.sqrt(path.variance[0]))))
+        return frontier_from_path(path, n_points, tickers, risk_free_rate,
+                                  self.kkt_tolerance)
 
     # ------------------------------------------------------------------ helpers
 
-    def _fast_solve(self, mu: FloatArray, mu_eff: FloatArray, cov: FloatArray,
-                    cs: ConstraintSet, objective: Objective,
-                    gamma: float | None, target: float | None, rf: float
-                    ) -> PortfolioResult | None:
-        """The direct-QP answer, or None when the cvxpy path must decide (ceiling binds)."""
-        n = cs.n_assets
-        if objective is Objective.MAX_UTILITY:
-            if gamma is None or gamma < 0 or not np.isfinite(gamma):
-                return None  # let the main path raise the parameter error
-            kwargs: dict[str, object] = {"gamma": float(gamma), "linear": mu_eff}
-        elif objective is Objective.MIN_VARIANCE:
-            kwargs = {"gamma": 1.0, "linear": np.zeros(n)}
-        else:
-            self._check_target(target, "target return", allow_negative=True)
-            kwargs = {"gamma": 1.0, "linear": np.zeros(n), "min_return": float(target),
-                      "mu": mu}
-        start = time.perf_counter()
-        sol = LinearMeanVarianceQP(cov, cs, kkt_tolerance=self.kkt_tolerance,
-                                   polish=self.polish).solve_full(**kwargs)
-        status, w = sol.status, sol.weights
-        attempt = SolveAttempt("CLARABEL-QP", status, time.perf_counter() - start)
-        if status == "infeasible":
-            err = explain_infeasible(cs, cholesky_factor(cov))
-            if objective is Objective.TARGET_RETURN and not err.conflicts:
-                raise self._unreachable_return(mu, cov, cs, float(target)) from None
-            raise err
-        if w is None or status != "optimal":
-            return None
-        if cs.max_volatility is not None and float(np.sqrt(w @ cov @ w)) > cs.max_volatility:
-            return None  # the volatility ceiling binds: solve the conic problem
-        outcome = SolveOutcome(status, "CLARABEL-QP", (attempt,))
-        return self._result(w, mu, cov, cs, objective, gamma, rf, outcome, [], sol.kkt)
-
-    def _unreachable_return(self, mu: FloatArray, cov: FloatArray, cs: ConstraintSet,
-                            target: float) -> InfeasibleError:
+    def _unreachable_return(self, mu: FloatArray, cs: ConstraintSet, target: float
+                            ) -> InfeasibleError:
         """A return target above what the (feasible) constraints allow, with that maximum."""
-        status, w = LinearMeanVarianceQP(cov, cs).solve(gamma=0.0, linear=mu)
+        w = max_return_weights(cs, mu)
         best = "" if w is None else f", {float(mu @ w):.4%}"
         return InfeasibleError(
             f"The target return {target:.4%} is above the highest expected return the "
@@ -496,25 +459,35 @@ class PortfolioOptimizer:
 
     def _max_sharpe(self, mu: FloatArray, cov: FloatArray, cs: ConstraintSet, rf: float
                     ) -> PortfolioResult:
-        if self.fast_path:
+        excess = mu - rf
+        sf = from_constraint_set(cs, cov)
+        if self.fast_path and self.polish and np.any(excess[np.asarray(cs.upper) > 0] > 0):
             start = time.perf_counter()
-            sol: QPSolution = max_sharpe_qp_full(cov, cs, mu - rf,
-                                                 kkt_tolerance=self.kkt_tolerance,
-                                                 polish=self.polish)
-            status, w_fast = sol.status, sol.weights
-            if (status == "optimal" and w_fast is not None and (
-                    cs.max_volatility is None
-                    or float(np.sqrt(w_fast @ cov @ w_fast)) <= cs.max_volatility)):
-                attempt = SolveAttempt("CLARABEL-QP", status, time.perf_counter() - start)
-                return self._result(w_fast, mu, cov, cs, Objective.MAX_SHARPE, None, rf,
-                                    SolveOutcome(status, "CLARABEL-QP", (attempt,)), [],
-                                    sol.kkt)
+            sol, _ = kernel_max_sharpe(sf, excess, tol=self.kkt_tolerance)
+            w = sol.w[0]
+            if sol.ok[0]:
+                attempt = SolveAttempt(KERNEL, "optimal", time.perf_counter() - start)
+                if cs.max_volatility is None or float(np.sqrt(w @ cov @ w)) <= (
+                        cs.max_volatility * (1 + 1e-12)):
+                    return self._result(w, mu, cov, cs, Objective.MAX_SHARPE, None, rf,
+                                        SolveOutcome("optimal", KERNEL, (attempt,)), [],
+                                        sol.report(0))
+                # The ceiling binds: the best Sharpe ratio is the highest return at the
+                # ceiling (Sharpe is unimodal along the frontier).
+                capped = kernel_solve(from_constraint_set(
+                    cs, cov, expected_return=excess, risk_aversion=0.0,
+                    max_volatility=cs.max_volatility), tol=self.kkt_tolerance)
+                if capped.ok[0]:
+                    return self._result(capped.w[0], mu, cov, cs, Objective.MAX_SHARPE, None,
+                                        rf, SolveOutcome("optimal", KERNEL, (attempt,)), [],
+                                        capped.report(0))
+                if capped.infeasible[0]:
+                    raise explain_infeasible(cs, cholesky_factor(cov))
         factor = cholesky_factor(cov)
         # Scaled units: Σ/s, and the excess return divided by its largest magnitude (the
         # homogenised problem's y and κ scale with it; w = y/κ does not).
-        scale = problem_scale(cov)
+        scale = variance_scale(cov)
         root = float(np.sqrt(scale))
-        excess = mu - rf
         e_norm = max(float(np.abs(excess).max(initial=0.0)), 1e-300)
         cs_s = cs if cs.max_volatility is None else cs.with_volatility_cap(
             cs.max_volatility / root)
@@ -533,22 +506,25 @@ class PortfolioOptimizer:
                 fix="use a lower risk-free rate or the minimum-variance objective",
             )
         self._raise_for(outcome, cs, cov, Objective.MAX_SHARPE)
-        cov_s = cov / scale
-        w_raw = np.asarray(prob.y.value, dtype=float) / float(prob.kappa.value)
-        cap_s = None if cs.max_volatility is None else cs.max_volatility / root
-        if cap_s is not None and float(w_raw @ cov_s @ w_raw) >= cap_s ** 2 * (1 - 1e-6):
-            # The ceiling binds: the best Sharpe ratio is the highest return at the ceiling.
-            w, kkt = self._polish_mean_variance(w_raw, cov_s, excess / e_norm, 0.0, cs, cap_s,
-                                                mu / scale, None, scale)
+        w_raw = prob.weights()
+        cap = cs.max_volatility
+        if cap is not None and float(np.sqrt(w_raw @ cov @ w_raw)) >= cap * (1 - 1e-6):
+            w, kkt = self._polish(from_constraint_set(
+                cs, cov, expected_return=excess, risk_aversion=0.0, max_volatility=cap), w_raw)
         else:
-            qp = max_sharpe_homogeneous_qp(cov_s, excess / e_norm, cs, scale=scale)
-            x0 = np.concatenate([np.asarray(prob.y.value, dtype=float),
-                                 [float(prob.kappa.value)]])
-            x, kkt = finish(qp, x0, self.kkt_tolerance, self.polish)
-            w = np.clip(x[:-1] / x[-1], cs.lower, cs.upper)
-        w = w / w.sum()
+            w, kkt = w_raw, None
+            if self.polish:
+                sol, hf = kernel_max_sharpe(sf, excess, tol=self.kkt_tolerance)
+                if sol.ok[0]:
+                    w, kkt = sol.w[0], sol.report(0)
+            if kkt is None:
+                hf = homogeneous_form(sf, excess)
+                x = np.concatenate([w_raw, [1.0]]) / float(
+                    (excess / max(float(np.abs(excess).max()), 1e-300)) @ w_raw)
+                kkt = point_residuals(hf, x, guess_active_set(hf, x[None, :]),
+                                      self.kkt_tolerance)
         warnings = []
-        if outcome.inaccurate and not (kkt.polished and kkt.satisfied):
+        if outcome.inaccurate and not (kkt is not None and kkt.polished and kkt.satisfied):
             warnings.append(f"The solver {outcome.solver} reported an inaccurate solution.")
         elif outcome.inaccurate:
             outcome = SolveOutcome("optimal", outcome.solver, outcome.attempts)
@@ -576,7 +552,7 @@ class PortfolioOptimizer:
 
     def _result(self, w: FloatArray, mu: FloatArray, cov: FloatArray, cs: ConstraintSet,
                 objective: Objective, gamma: float | None, rf: float, outcome: SolveOutcome,
-                warnings: list[str], kkt: KKTResiduals | None = None) -> PortfolioResult:
+                warnings: list[str], kkt: KKTReport | None = None) -> PortfolioResult:
         warnings = list(warnings)
         if kkt is not None and not kkt.satisfied:
             warnings.append(

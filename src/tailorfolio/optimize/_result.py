@@ -8,7 +8,7 @@ from enum import Enum
 import numpy as np
 import pandas as pd
 
-from tailorfolio.optimize._kkt import KKTResiduals
+from tailorfolio.kernel import DEFAULT_KKT_TOLERANCE, FrontierPath, KKTReport
 from tailorfolio.optimize._solve import SolveAttempt
 
 
@@ -63,9 +63,9 @@ class PortfolioResult:
     attempts : tuple of SolveAttempt
     binding : tuple of BindingConstraint
     warnings : tuple of str
-    kkt : KKTResiduals or None
+    kkt : KKTReport or None
         Primal, dual and complementarity residuals of the answer and the tolerance used
-        (in the scaled problem's units, see :mod:`tailorfolio.optimize._kkt`); ``polished``
+        (in the scaled problem's units, see :class:`tailorfolio.kernel.KKTReport`); ``polished``
         says whether the weights are the exact solution of their active set. None for
         problems with transaction costs (not polished).
     """
@@ -82,7 +82,7 @@ class PortfolioResult:
     attempts: tuple[SolveAttempt, ...] = ()
     binding: tuple[BindingConstraint, ...] = ()
     warnings: tuple[str, ...] = ()
-    kkt: KKTResiduals | None = None
+    kkt: KKTReport | None = None
 
     @property
     def inaccurate(self) -> bool:
@@ -100,7 +100,7 @@ class Frontier:
     weights : DataFrame of shape (n_points, n_assets)
     risk_free_rate : float
     statuses : list of str
-    kkt : tuple of KKTResiduals or None
+    kkt : tuple of KKTReport or None
         Per point, the KKT residuals of its (polished) solve.
     """
 
@@ -110,7 +110,7 @@ class Frontier:
     weights: pd.DataFrame
     risk_free_rate: float
     statuses: list[str] = field(default_factory=list)
-    kkt: tuple[KKTResiduals | None, ...] = ()
+    kkt: tuple[KKTReport | None, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
         """One row per point: volatility, expected_return, sharpe, then the weights."""
@@ -119,3 +119,34 @@ class Frontier:
              "sharpe": self.sharpe}
         )
         return pd.concat([head, self.weights.reset_index(drop=True)], axis=1)
+
+
+def frontier_from_path(path: FrontierPath, n_points: int, tickers: list[str],
+                       risk_free_rate: float, kkt_tolerance: float = DEFAULT_KKT_TOLERANCE
+                       ) -> Frontier:
+    """``n_points`` points of ``path`` evenly spaced in expected return, as a Frontier.
+
+    Parameters
+    ----------
+    path : FrontierPath
+        Exact path (already cut at any volatility ceiling).
+    n_points : int
+    tickers : list of str
+        Column labels, in the path's asset order.
+    risk_free_rate : float
+        Annual, decimal (for the Sharpe ratios).
+    kkt_tolerance : float
+        Tolerance the points' residuals are judged against.
+    """
+    ts = path.evenly_spaced(n_points)
+    weights = path.at(ts)[0]
+    res = path.residuals_at(ts)
+    kkts = tuple(KKTReport(r.primal, r.dual, r.complementarity, kkt_tolerance, True,
+                              path.n_breakpoints, path.problem.scale) for r in res)
+    rets = weights @ path.problem.mu
+    vols = np.sqrt(path.variance_of(weights))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sharpe = (rets - risk_free_rate) / vols
+    statuses = ["optimal" if k.satisfied else "optimal_inaccurate" for k in kkts]
+    return Frontier(vols, rets, sharpe, pd.DataFrame(weights, columns=list(tickers)),
+                    risk_free_rate, statuses, kkts)

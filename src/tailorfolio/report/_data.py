@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from tailorfolio.errors import DataError, TailorfolioError
-from tailorfolio.optimize._constraints import ConstraintSet, GroupBound
+from tailorfolio.optimize._constraints import ConstraintSet, GroupBound, MissingScorePolicy
 from tailorfolio.optimize._optimizer import PortfolioOptimizer
 from tailorfolio.planning._plan import Plan, plan_json_schema
 
@@ -64,8 +64,9 @@ def frontier_inputs(plan: dict[str, Any]) -> tuple[pd.Series, pd.DataFrame, Cons
     covariance : DataFrame of shape (n_assets, n_assets)
         ``diag(vol) @ correlation @ diag(vol)``, annual.
     constraints : ConstraintSet
-        Per-asset bounds and class groups of ``plan['constraints']``, no volatility ceiling.
-        The ESG score floor is left out (the plan's JSON does not carry the scores).
+        Per-asset bounds, class groups and ESG score floor of ``plan['constraints']`` (the
+        scores are the market section's, the missing-score policy the ESG section's, else
+        ``worst``), no volatility ceiling.
     risk_free_rate : float
     """
     market, cons = plan["market"], plan["constraints"]
@@ -81,8 +82,17 @@ def frontier_inputs(plan: dict[str, Any]) -> tuple[pd.Series, pd.DataFrame, Cons
                    float(g["min"]), float(g["max"]), g.get("field_min", ""),
                    g.get("field_max", ""))
         for g in cons["groups"])
-    constraints = ConstraintSet(tickers=ctick, lower=np.array(cons["lower"], dtype=float),
-                                upper=np.array(cons["upper"], dtype=float), groups=groups)
+    by_ticker = {a["ticker"]: a.get("esg_score") for a in market["assets"]}
+    scores = np.array([np.nan if by_ticker.get(t) is None else float(by_ticker[t])
+                       for t in ctick])
+    floor = cons.get("min_esg_score")
+    policy = ((plan.get("esg") or {}).get("profile") or {}).get("missing_score_policy")
+    constraints = ConstraintSet(
+        tickers=ctick, lower=np.array(cons["lower"], dtype=float),
+        upper=np.array(cons["upper"], dtype=float), groups=groups,
+        esg_scores=None if np.isnan(scores).all() else scores,
+        min_esg_score=None if floor is None or np.isnan(scores).all() else float(floor),
+        missing_score_policy=MissingScorePolicy(policy or "worst"))
     return mu.loc[ctick], cov.loc[ctick, ctick], constraints, float(market["risk_free_rate"])
 
 
@@ -97,7 +107,8 @@ def _frontier(plan_dict: dict[str, Any], plan: Plan | None,
         constraints = plan.resolved_constraints.with_volatility_cap(None)
     else:
         mu, cov, constraints, rf = frontier_inputs(plan_dict)
-        if plan_dict["constraints"].get("min_esg_score") is not None:
+        if plan_dict["constraints"].get("min_esg_score") is not None and \
+                constraints.min_esg_score is None:
             note = "drawn without the ESG score floor (the stored plan has no ESG scores)"
     solvers = plan_dict["provenance"].get("settings", {}).get("solvers")
     opt = optimizer or (PortfolioOptimizer(solvers=tuple(solvers)) if solvers

@@ -1,4 +1,4 @@
-"""Batched ADMM (operator splitting) over a whole batch of investors with one factorization.
+"""Batched ADMM (operator splitting) over a whole batch of problems with one factorization.
 
 The splitting is OSQP's (Stellato et al., "OSQP: an operator splitting solver for quadratic
 programs", Math. Prog. Comp. 2020): with ``z_box = w`` and ``z_row = A w``,
@@ -14,7 +14,9 @@ factorizations are still shared: at most :data:`RHO_LADDER` of them). The box bl
 includes the linear cost κ|w − w0| (a soft threshold around w0) and the turnover cap
 ‖w − w0‖₁ ≤ τ (a bisection on its multiplier), so costs need no extra variables.
 
-The result is only moderately accurate; :mod:`._polish` makes it exact.
+The result is only moderately accurate; it is a warm start for big batches: its point
+becomes an active-set guess (:func:`tailorfolio.kernel.guess_active_set`) that the exact
+core (:mod:`tailorfolio.kernel._activeset`) finishes.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tailorfolio.fleet._standard import EQUALITY_ROW, StandardForm
+from tailorfolio.kernel._standard import EQUALITY_ROW, StandardForm
 from tailorfolio.typing import FloatArray
 
 SIGMA = 1e-6

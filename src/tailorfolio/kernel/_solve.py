@@ -1,0 +1,488 @@
+"""The kernel's solve: exact active-set QP, volatility ceiling by a search on the linear
+factor, maximum Sharpe by the homogeneous reformulation; every answer with its KKT report.
+
+**Volatility ceiling.** For ``min ½ r·wᵀPw + qᵀw + κᵀ|w − w0|`` under the linear constraints
+and ``wᵀPw ≤ c²``, the Lagrangian adds ``ρ(wᵀPw − c²)``: stationarity is that of the QP
+``min ½wᵀPw + t(qᵀw + κᵀ|w − w0|)`` with ``t = 1/(r + 2ρ)``. For max utility that is the
+max-utility answer at the larger risk aversion γ* = γ/t; its volatility is non-decreasing in
+t. So each problem whose plain answer breaks its ceiling gets a safeguarded 1-D search on t
+(all such problems together, batched): on the current active set the answer is affine in t,
+``w(t) = w_c + t·w_l`` (one factorization, two right-hand sides), so ``w(t)ᵀPw(t) = c²`` is
+a quadratic solved exactly; the QP is re-solved at that t (warm, from that active set) and
+the bracket ``[t_lo, t_hi]`` (``vol(t_lo) ≤ c ≤ vol(t_hi)``) shrinks; a Newton point outside
+the bracket is replaced by bisection. When the re-solve confirms the active set, the point is
+exactly on the ceiling and satisfies every KKT condition of the cone problem with
+``ρ = (1/t − r)/2 ≥ 0`` (r = 1: needs t ≤ 1, which the bracket keeps; r = 0: a pure return
+objective, ``target_volatility``, any t > 0). The residuals reported are the cone problem's.
+
+**Maximum Sharpe.** In ``x = (y, k)``, ``w = y/k`` (Cornuéjols & Tütüncü, *Optimization
+Methods in Finance*, §8.2): ``min ½yᵀPy`` s.t. ``eᵀy = 1`` (e the excess return, unit
+max-norm), ``1ᵀy = k``, every row ``lo ≤ aᵀw ≤ hi`` as ``lo·k ≤ aᵀy ≤ hi·k``, ``l·k ≤ y ≤
+u·k``, ``k ≥ 0``: a QP in n + 1 variables solved by the same active-set core.
+
+**Cold start.** Problems start from the active set of the unconstrained solution's
+projection onto the bounds and budget (:func:`cold_start`); a caller with a previous answer
+passes its active set (``active=``), and the fleet passes ADMM's guess. A problem whose
+primal-dual steps stall (they can cycle on degenerate faces) is restarted from an ADMM guess
+and finished one change per step, which cannot cycle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tailorfolio.kernel._activeset import (
+    FREE,
+    KKT_TOLERANCE,
+    ActiveSet,
+    ActiveSetOutcome,
+    active_set_solve,
+    cold_active_set,
+    complementarity,
+    guess_active_set,
+    kkt_check,
+    solve_active_set,
+    solve_active_set_affine,
+)
+from tailorfolio.kernel._kkt import KKTReport
+from tailorfolio.kernel._project import project_box_budget
+from tailorfolio.kernel._standard import StandardForm, assemble_rows
+from tailorfolio.typing import FloatArray
+
+CEILING_ITERATIONS = 60
+"""Outer steps of the volatility-ceiling search."""
+MAX_LINEAR_FACTOR = 1e12
+LARGE = 200
+"""Problems with more variables start from projected-gradient steps (see :func:`cold_start`)."""
+"""Upper end of the search for a pure return objective (beyond it: the max-return corner)."""
+
+
+@dataclass
+class KernelSolution:
+    """Answers of a batch, one row per problem.
+
+    Attributes
+    ----------
+    w : ndarray (B, n)
+        The solution (w-space; for the homogeneous Sharpe form already divided by k).
+    ok : ndarray (B,) bool
+        Every KKT condition (of the problem as posed, ceiling included) holds to tolerance.
+    infeasible : ndarray (B,) bool
+        The ceiling is below the lowest volatility the linear constraints allow (proved by
+        the minimum-variance solve); other infeasibility shows as not ``ok``.
+    primal, dual, complementarity : ndarray (B,)
+        KKT residuals (scaled units).
+    iterations : ndarray (B,)
+        Active-set solves used.
+    linear_factor : ndarray (B,)
+        t of the module docstring (1 where the ceiling does not bind).
+    ceiling_multiplier : ndarray (B,)
+        ρ in the problem's own units (0 where the ceiling does not bind).
+    active : ActiveSet
+        Final active sets (warm starts for a next solve).
+    nu : ndarray (B, R)
+        Row multipliers of the scaled cone problem.
+    """
+
+    w: FloatArray
+    ok: np.ndarray
+    infeasible: np.ndarray
+    primal: FloatArray
+    dual: FloatArray
+    complementarity: FloatArray
+    iterations: np.ndarray
+    linear_factor: FloatArray
+    ceiling_multiplier: FloatArray
+    active: ActiveSet
+    nu: FloatArray
+    scale: float = 1.0
+    tolerance: float = KKT_TOLERANCE
+
+    @property
+    def size(self) -> int:
+        return int(self.ok.shape[0])
+
+    def report(self, i: int = 0) -> KKTReport:
+        """The :class:`KKTReport` of problem ``i``."""
+        return KKTReport(float(self.primal[i]), float(self.dual[i]),
+                         float(self.complementarity[i]), float(self.tolerance),
+                         bool(self.ok[i]), int(self.iterations[i]), float(self.scale),
+                         float(self.ceiling_multiplier[i]))
+
+
+def _vol2(sf: StandardForm, w: FloatArray) -> FloatArray:
+    return np.einsum("bi,ij,bj->b", w, sf.P, w)
+
+
+def solve(sf: StandardForm, *, active: ActiveSet | None = None,
+          tol: float = KKT_TOLERANCE, max_iter: int | None = None) -> KernelSolution:
+    """Solve every problem of ``sf`` exactly (see module docstring).
+
+    Parameters
+    ----------
+    sf : StandardForm
+    active : ActiveSet, optional
+        Warm start (e.g. the previous solve's :attr:`KernelSolution.active`, or ADMM's
+        guess); default the cold set (everything free).
+    tol : float
+        KKT tolerance (scaled units).
+    max_iter : int, optional
+        Active-set steps per solve (default 30 + 2n).
+
+    Returns
+    -------
+    KernelSolution
+    """
+    n = sf.n
+    max_iter = max_iter or 30 + 2 * n
+    if ((sf.risk_weight <= 0) & ~np.isfinite(sf.vol_cap)).any():
+        raise ValueError("a pure return objective (risk_weight 0) needs a volatility ceiling")
+    start = active if active is not None else cold_start(sf)
+    # full steps while they make progress, then one change per step (small problems switch
+    # at the first step without progress: measured fewer steps on plan-sized problems)
+    out = active_set_solve(sf, start, max_iter=max_iter, full_steps=5, tol=tol,
+                           stall=1 if n <= 100 else 3)
+    if not out.ok.all():
+        _rescue(sf, out, tol, max_iter)
+    return finish(sf, out, tol=tol, max_iter=max_iter)
+
+
+def cold_start(sf: StandardForm) -> ActiveSet:
+    """The active set of the unconstrained solution's projection (no ADMM).
+
+    The equality-constrained solution (every variable free) is projected onto the bounds
+    and the budget (:func:`~tailorfolio.kernel._project.project_box_budget`, exact); the
+    bounds it lands on and the rows it breaks or meets are the guess. Forms without a
+    w-space budget row or with infinite bounds (the homogeneous Sharpe form) start from
+    the cold set itself.
+    """
+    act = cold_active_set(sf)
+    if sf.row_names[:1] != ["budget"] or not (np.isfinite(sf.lower).all()
+                                             and np.isfinite(sf.upper).all()):
+        return act
+    total = sf.row_lo[:, 0] / sf.A[0, 0]
+    if sf.n > LARGE:
+        return guess_active_set(sf, _projected_gradient(sf, total), tol=1e-9)
+    w, _, _ = solve_active_set(sf, act)
+    if not np.isfinite(w).all():
+        return act
+    wp = project_box_budget(w, sf.lower, sf.upper, total)
+    return guess_active_set(sf, wp, tol=1e-12)
+
+
+def _projected_gradient(sf: StandardForm, total: FloatArray, iterations: int = 60
+                        ) -> FloatArray:
+    """A few accelerated projected-gradient steps (FISTA) on ½wᵀPw + qᵀw over the bounds
+    and budget: the cold start of large problems, whose all-free system is expensive and,
+    with fewer observations than assets, singular."""
+    v = np.ones(sf.n) / np.sqrt(sf.n)
+    for _ in range(12):  # power iteration for the step 1/L
+        v = sf.P @ v
+        v /= max(float(np.linalg.norm(v)), 1e-300)
+    lip = max(float(v @ sf.P @ v), 1e-12) * 1.05
+    w = project_box_budget(np.zeros_like(sf.q), sf.lower, sf.upper, total)
+    y, t = w.copy(), 1.0
+    for _ in range(iterations):
+        w_new = project_box_budget(y - (y @ sf.P + sf.q) / lip, sf.lower, sf.upper, total)
+        t_new = 0.5 * (1 + np.sqrt(1 + 4 * t * t))
+        y = w_new + ((t - 1) / t_new) * (w_new - w)
+        w, t = w_new, t_new
+    return w
+
+
+def _rescue(sf: StandardForm, out: ActiveSetOutcome, tol: float, max_iter: int) -> None:
+    """Problems whose primal-dual steps stalled (they can cycle when the first faces are
+    far from the answer, e.g. at a low risk aversion): a continuation in the linear factor
+    from t = 0 (minimum variance, where the steps settle at once) to t = 1, each stage
+    warm-started from the previous one's active set, with the step shortened when a stage
+    stalls; ADMM's guess (:mod:`tailorfolio.kernel._admm`) as the last resort."""
+    for i in np.flatnonzero(~out.ok):
+        one = sf.take(np.array([i]))
+        res = _continuation(one, tol, max_iter)
+        if res is None or not res.ok[0]:
+            res = _admm_restart(one, tol, max_iter)
+        out.w[i], out.nu[i], out.lam[i] = res.w[0], res.nu[0], res.lam[0]
+        out.ok[i] = res.ok[0]
+        out.primal_residual[i], out.dual_residual[i] = res.primal_residual[0], \
+            res.dual_residual[0]
+        out.complementarity[i] = res.complementarity[0]
+        out.iterations[i] += res.iterations[0]
+        out.active.put(np.array([i]), res.active)
+
+
+def _continuation(sf: StandardForm, tol: float, max_iter: int) -> ActiveSetOutcome | None:
+    """The homotopy t: 0 → 1 of :func:`_rescue` for one problem."""
+    zero = sf.with_linear_factor(np.zeros(1))
+    res = active_set_solve(zero, cold_start(zero), max_iter=max_iter, tol=tol,
+                           stop_on_stall=True)
+    if not res.ok[0]:
+        return None
+    t_good, step, used = 0.0, 1.0 / 16, int(res.iterations[0])
+    act = res.active
+    while t_good < 1.0:
+        t_try = min(1.0, t_good + step)
+        trial = active_set_solve(sf.with_linear_factor(np.array([t_try])), act,
+                                 max_iter=max_iter, tol=tol, stop_on_stall=True)
+        used += int(trial.iterations[0])
+        if trial.ok[0]:
+            t_good, act, res = t_try, trial.active, trial
+            step *= 2
+        else:
+            step /= 4
+            if step < 1e-8:
+                return None
+    res.iterations[0] = used
+    return res
+
+
+def _admm_restart(sf: StandardForm, tol: float, max_iter: int) -> ActiveSetOutcome:
+    from tailorfolio.kernel._admm import BatchedAdmm
+
+    if np.isfinite(sf.lower).all() and np.isfinite(sf.upper).all():
+        admm = BatchedAdmm(sf.P, sf.A)
+        st = admm.start(sf)
+        admm.iterate(sf, st, 150)
+        guess = guess_active_set(sf, st.z_box, st.z_row)
+    else:
+        guess = cold_active_set(sf)
+    return active_set_solve(sf, guess, max_iter=max_iter, full_steps=3, tol=tol)
+
+
+def finish(sf: StandardForm, out: ActiveSetOutcome, *, tol: float = KKT_TOLERANCE,
+           max_iter: int | None = None) -> KernelSolution:
+    """A :class:`KernelSolution` from the plain QP's outcome (t = 1), with the volatility
+    ceiling applied where it binds (the fleet calls this after its ADMM-guessed solve)."""
+    b, n = sf.size, sf.n
+    max_iter = max_iter or 30 + 2 * n
+    pure = sf.risk_weight <= 0
+    capped = np.isfinite(sf.vol_cap)
+    sol = KernelSolution(out.w.copy(), out.ok.copy(), np.zeros(b, dtype=bool),
+                         out.primal_residual.copy(), out.dual_residual.copy(),
+                         out.complementarity.copy(), out.iterations.copy(), np.ones(b),
+                         np.zeros(b), out.active.copy(), out.nu.copy(), sf.variance_scale, tol)
+    if capped.any():
+        vol2 = _vol2(sf, out.w)
+        # a pure objective needs its ceiling to bind (else the answer is an LP corner)
+        over = capped & (pure | (vol2 > sf.vol_cap ** 2 * (1 + 1e-13)))
+        if over.any():
+            _ceiling_search(sf, sol, np.flatnonzero(over), tol, max_iter)
+    return sol
+
+
+def _ceiling_search(sf: StandardForm, sol: KernelSolution, idx: np.ndarray, tol: float,
+                    max_iter: int) -> None:
+    """The batched search on t for the problems ``idx`` (in place on ``sol``)."""
+    sub = sf.take(idx)
+    k = len(idx)
+    cap2 = sub.vol_cap ** 2
+    pure = sub.risk_weight <= 0
+    t_lo = np.zeros(k)
+    t_hi = np.where(pure, np.inf, 1.0)
+    act = sol.active.take(idx)
+    # where t = 1 was solved and breaks the ceiling, it is the bracket's upper end
+    vol2_1 = _vol2(sub, sol.w[idx])
+    t_hi = np.where(pure & (vol2_1 > cap2), 1.0, t_hi)
+    t_lo = np.where(pure & (vol2_1 <= cap2), 1.0, t_lo)
+    t = np.ones(k)
+    done = np.zeros(k, dtype=bool)
+    infeasible = np.zeros(k, dtype=bool)
+    res: ActiveSetOutcome | None = None
+    w = sol.w[idx].copy()
+    nu = sol.nu[idx].copy()
+    lam = np.zeros(k)
+    prim = np.full(k, np.inf)
+    dual = np.full(k, np.inf)
+    comp = np.full(k, np.inf)
+    iters = sol.iterations[idx].copy()
+    checked_min = np.zeros(k, dtype=bool)
+    lp_corner = np.zeros(k, dtype=bool)
+    for _ in range(CEILING_ITERATIONS):
+        live = np.flatnonzero(~done)
+        if not len(live):
+            break
+        ls = sub.take(live)
+        la = act.take(live)
+        # Newton point on the current face: (w_c + t w_l)ᵀP(w_c + t w_l) = c²
+        wc, _, _, wl, _, _ = solve_active_set_affine(ls, la)
+        a2 = _vol2(ls, wl)
+        a1 = np.einsum("bi,ij,bj->b", wc, ls.P, wl)
+        a0 = _vol2(ls, wc) - cap2[live]
+        disc = a1 * a1 - a2 * a0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t_face = np.where((a2 > 0) & (disc >= 0), (-a1 + np.sqrt(np.maximum(disc, 0)))
+                              / np.where(a2 > 0, a2, 1.0), np.nan)
+        lo, hi = t_lo[live], t_hi[live]
+        # a pure return objective on a face that no longer moves with t, below its ceiling:
+        # the linear program's corner (the ceiling does not bind); certified with P = 0
+        corner = (pure[live] & ~np.isfinite(hi) & (np.abs(wl).max(axis=1) <= 1e-13)
+                  & (_vol2(ls, wc) < cap2[live]) & (lo >= 1.0))
+        if corner.any():
+            c = np.flatnonzero(corner)
+            lp = ls.take(c)
+            lp.P = np.zeros_like(lp.P)
+            ca = la.take(c)
+            wz, nz, lz = solve_active_set(lp, ca)
+            pz, dz, _, _ = kkt_check(lp, ca, wz, nz, lz, tol)
+            good = (pz <= tol) & (dz <= tol)
+            j = live[c[good]]
+            w[j], nu[j], lam[j] = wz[good], nz[good], lz[good]
+            prim[j], dual[j] = pz[good], dz[good]
+            comp[j] = complementarity(lp.take(good), ca.take(good), wz[good], nz[good],
+                                      lz[good])
+            t[j] = 1.0  # reported with ρ = 0: the residuals above are the LP's own
+            lp_corner[j] = True
+            done[j] = True
+            keep = ~np.isin(live, j)
+            live, ls, la = live[keep], ls.take(keep), la.take(keep)
+            wc, wl, t_face = wc[keep], wl[keep], t_face[keep]
+            lo, hi = lo[keep], hi[keep]
+            if not len(live):
+                break
+        # no upper end yet (a pure objective): at most a tenfold step
+        hi_step = np.where(np.isfinite(hi), hi, 10 * np.maximum(lo, 1.0))
+        inside = np.isfinite(t_face) & (t_face > lo) & (t_face < hi_step)
+        mid = np.where(np.isfinite(hi), 0.5 * (lo + hi), hi_step)
+        t_new = np.where(inside, t_face, mid)
+        # re-solve the QP at t_new, warm from the face
+        res = active_set_solve(ls.with_linear_factor(t_new), la, max_iter=max_iter,
+                               full_steps=max(3, max_iter // 2), tol=tol)
+        iters[live] += res.iterations + 1
+        v2 = _vol2(ls, res.w)
+        exact = inside & res.ok & (res.iterations == 1) & (
+            np.abs(v2 - cap2[live]) <= 1e-12 * (1 + cap2[live]))
+        below = v2 <= cap2[live]
+        t_lo[live] = np.where(below, np.maximum(lo, t_new), lo)
+        t_hi[live] = np.where(~below, np.minimum(hi, t_new), hi)
+        act.put(live, res.active)
+        t[live] = t_new
+        w[live], nu[live], lam[live] = res.w, res.nu, res.lam
+        prim[live], dual[live], comp[live] = (res.primal_residual, res.dual_residual,
+                                              res.complementarity)
+        done[live[exact]] = True
+        # a ceiling below the minimum variance: t → 0 without reaching it
+        tiny = ~done[live] & (t_hi[live] < 1e-10) & ~checked_min[live]
+        if tiny.any():
+            j = live[tiny]
+            mv = active_set_solve(sub.take(j).with_linear_factor(np.zeros(len(j))),
+                                  act.take(j), max_iter=max_iter, tol=tol)
+            checked_min[j] = True
+            infeasible[j] = mv.ok & (_vol2(sub.take(j), mv.w) > cap2[j] * (1 + 1e-12))
+            done[j[infeasible[j]]] = True
+        huge = ~done[live] & (t_lo[live] >= MAX_LINEAR_FACTOR)
+        done[live[huge]] = True  # the ceiling never binds: flagged not ok below
+    # report the cone problem's residuals: the QP's at t, rescaled by 1/t
+    rw = sub.risk_weight
+    rho_s = np.where(done & ~infeasible & ~lp_corner,
+                     (1.0 / np.maximum(t, 1e-300) - rw) / 2, 0.0)
+    v2 = _vol2(sub, w)
+    prim_c = np.maximum(prim, np.maximum(v2 - cap2, 0.0))
+    inv_t = np.where(lp_corner, 1.0, 1.0 / np.maximum(t, 1e-300))
+    dual_c = dual * inv_t
+    comp_c = np.maximum(comp * inv_t, rho_s * np.abs(cap2 - v2))
+    ok = done & ~infeasible & (rho_s >= -tol) & (prim_c <= tol) & (dual_c <= tol) & (
+        comp_c <= tol) & (t_lo < MAX_LINEAR_FACTOR)
+    sol.w[idx] = w
+    sol.nu[idx] = nu * inv_t[:, None]
+    sol.ok[idx] = ok
+    sol.infeasible[idx] = infeasible
+    sol.primal[idx], sol.dual[idx], sol.complementarity[idx] = prim_c, dual_c, comp_c
+    sol.iterations[idx] = iters
+    sol.linear_factor[idx] = t
+    sol.ceiling_multiplier[idx] = rho_s * sub.scale / sub.variance_scale
+    sol.active.put(idx, act)
+
+
+# --------------------------------------------------------------------------- max Sharpe
+
+
+def homogeneous_form(sf: StandardForm, excess: FloatArray) -> StandardForm:
+    """The maximum-Sharpe problem of the w-space form ``sf`` (B = 1) in x = (y, k).
+
+    ``excess`` (n,) is μ − r_f in any units (normalised to unit max-norm here).
+    """
+    n = sf.n
+    e = np.asarray(excess, float)
+    e = e / max(float(np.abs(e).max(initial=0.0)), 1e-300)
+    lo, up = sf.lower[0], sf.upper[0]
+    named: list[tuple[str, FloatArray, FloatArray, FloatArray]] = [
+        ("normalisation", np.concatenate([e, [0.0]]), np.ones(1), np.ones(1)),
+        ("budget", np.concatenate([np.ones(n), [-1.0]]), np.zeros(1), np.zeros(1)),
+    ]
+    for r in range(sf.n_rows):
+        if sf.row_names[r] == "budget":
+            continue
+        a, rl, rh = sf.A[r], sf.row_lo[0, r], sf.row_hi[0, r]
+        if np.isfinite(rl) and np.isfinite(rh) and rl == rh:
+            named.append((sf.row_names[r], np.concatenate([a, [-rl]]), np.zeros(1), np.zeros(1)))
+            continue
+        if np.isfinite(rl):
+            named.append((sf.row_names[r] + ":lo", np.concatenate([a, [-rl]]), np.zeros(1),
+                          np.full(1, np.inf)))
+        if np.isfinite(rh):
+            named.append((sf.row_names[r] + ":hi", np.concatenate([a, [-rh]]),
+                          np.full(1, -np.inf), np.zeros(1)))
+    ylo = np.zeros(n + 1)
+    yhi = np.full(n + 1, np.inf)
+    for j in np.flatnonzero(lo > 0):  # y_j − l_j k ≥ 0
+        row = np.zeros(n + 1)
+        row[j], row[n] = 1.0, -lo[j]
+        named.append((f"lower:{j}", row, np.zeros(1), np.full(1, np.inf)))
+    yhi[:n] = np.where(up <= 0, 0.0, np.inf)
+    for j in np.flatnonzero((up > 0) & (up < 1)):  # y_j − u_j k ≤ 0
+        row = np.zeros(n + 1)
+        row[j], row[n] = 1.0, -up[j]
+        named.append((f"upper:{j}", row, np.full(1, -np.inf), np.zeros(1)))
+    A, names, row_lo, row_hi = assemble_rows(n + 1, 1, named)
+    P = np.zeros((n + 1, n + 1))
+    P[:n, :n] = sf.P
+    z = np.zeros((1, n + 1))
+    return StandardForm(P, A, names, z.copy(), ylo[None, :], yhi[None, :], z.copy(), z.copy(),
+                        row_lo, row_hi, np.array([np.inf]), np.ones(1), np.full(1, np.inf),
+                        np.ones(1), sf.variance_scale, np.full(1, np.inf))
+
+
+def max_sharpe(sf: StandardForm, excess: FloatArray, *, tol: float = KKT_TOLERANCE,
+               active: ActiveSet | None = None) -> tuple[KernelSolution, StandardForm]:
+    """Maximum Sharpe ratio under ``sf``'s linear constraints (B = 1; no costs).
+
+    Returns the solution (weights w = y/k in ``w``, residuals of the homogeneous QP) and the
+    homogeneous form (pass ``solution.active`` back as ``active`` to warm-start a related
+    solve with the same row structure). A ceiling in ``sf`` is NOT applied here: the caller
+    checks the tangency portfolio's volatility and, when it exceeds the ceiling, solves the
+    pure-return problem at the ceiling (the best Sharpe ratio under a binding ceiling).
+    """
+    hf = homogeneous_form(sf, excess)
+    if active is not None and active.row.shape != (1, hf.n_rows):
+        active = None
+    sol = solve(hf, active=active, tol=tol)
+    x = sol.w[0]
+    k = x[-1]
+    ok = bool(sol.ok[0]) and k > 0
+    w = np.clip(x[:-1] / k, sf.lower[0], sf.upper[0]) if k > 0 else np.full(sf.n, np.nan)
+    out = KernelSolution(w[None, :], np.array([ok]), np.zeros(1, dtype=bool), sol.primal,
+                         sol.dual, sol.complementarity, sol.iterations, sol.linear_factor,
+                         sol.ceiling_multiplier, sol.active, sol.nu, sol.scale, tol)
+    return out, hf
+
+
+def free_count(sol: KernelSolution) -> np.ndarray:
+    """Number of free (strictly interior) variables per problem."""
+    return (sol.active.var == FREE).sum(axis=1)
+
+
+def point_residuals(sf: StandardForm, w: FloatArray, act: ActiveSet,
+                    tol: float = KKT_TOLERANCE) -> KKTReport:
+    """The KKT residuals of an arbitrary point ``w`` (n,) of problem 0 of ``sf`` (a conic
+    solver's raw answer), with the multipliers of the guessed active set ``act``'s exact
+    face; ``polished`` is False."""
+    _, nu, lam = solve_active_set(sf, act)
+    x = np.asarray(w, float)[None, :]
+    prim, dual, _, _ = kkt_check(sf, act, x, nu, lam, tol)
+    comp = complementarity(sf, act, x, nu, lam)
+    p = float(prim[0])
+    if np.isfinite(sf.vol_cap[0]):
+        p = max(p, float(_vol2(sf, x)[0] - sf.vol_cap[0] ** 2))
+    return KKTReport(p, float(dual[0]), float(comp[0]), float(tol), False, 1,
+                     float(sf.variance_scale))

@@ -1,0 +1,314 @@
+"""The one standard form every mean-variance problem of tailorfolio compiles to.
+
+A batch of ``B`` problems over ``n`` assets that share the (scaled) covariance and the row
+matrix::
+
+    minimise    ½ r_i · wᵀP w + t·(q_iᵀw + Σ_j κ_ij |w_j − w0_ij|)
+    subject to  l_i ≤ w ≤ u_i,   lo_i ≤ A w ≤ hi_i,   ‖w − w0_i‖₁ ≤ τ_i,
+                wᵀP w ≤ c_i²                                   (volatility ceiling)
+
+with **one** ``P = Σ/d`` (``d`` the mean variance of the universe, so daily and annual inputs
+give the same numbers) and **one** ``A`` (budget, class groups, ESG floor, return floor, any
+linear row; each row scaled to unit norm, identical rows merged). Only vectors differ between
+problems. ``r_i`` (:attr:`StandardForm.risk_weight`) is 1 for problems with a risk term and 0
+for a pure return objective (only meaningful under a ceiling). ``t`` is 1 for the problem as
+posed; the volatility-ceiling search (:mod:`tailorfolio.kernel._solve`) varies it.
+
+For a max-utility investor (``μᵀw − γ/2 wᵀΣw − Σc|Δw|``) the objective is divided by ``γd``:
+``q = −μ/(γd)``, ``κ = c/(γd)`` and :attr:`StandardForm.scale` ``= γd`` converts back. A
+minimum-variance problem has ``q = 0`` (its costs are divided by ``d``).
+
+Compilers: :func:`from_constraint_set` (the optimizer's :class:`ConstraintSet`) and
+:func:`from_investor_batch` (the fleet's :class:`InvestorBatch`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from tailorfolio.typing import FloatArray
+
+# The kernel sits below optimize/ and fleet/ and never imports them (not even for typing:
+# the architecture test counts every import): their ConstraintSet, FleetModel and
+# InvestorBatch are read by attribute.
+ConstraintSet = Any
+FleetModel = Any
+InvestorBatch = Any
+
+EQUALITY_ROW = 0
+"""Index of the budget row (Σw = 1) in every w-space standard form."""
+EQUALITY_TOLERANCE = 1e-14
+"""Row bounds this close (relative) are one equality."""
+
+
+def variance_scale(covariance: FloatArray) -> float:
+    """The scalar ``d`` Σ is divided by: its mean variance (1 when Σ is zero)."""
+    d = float(np.mean(np.diag(covariance))) if len(covariance) else 1.0
+    return d if np.isfinite(d) and d > 0 else 1.0
+
+
+@dataclass
+class StandardForm:
+    """Scaled problems of ``B`` investors over ``n`` variables and ``R`` rows.
+
+    Attributes
+    ----------
+    P : ndarray (n, n)
+        Σ / d (shared).
+    A : ndarray (R, n)
+        Unit-norm rows (shared); row 0 is the budget for w-space forms.
+    row_names : list of str
+    q : ndarray (B, n)
+        Linear term (scaled units).
+    lower, upper, w0, kappa : ndarray (B, n)
+        Bounds (``±inf`` allowed), reference weights of the cost kinks, cost rates (scaled).
+    row_lo, row_hi : ndarray (B, R)
+        ``±inf`` where a row does not bind that problem; equal for an equality.
+    tau : ndarray (B,)
+        Turnover cap ‖w − w0‖₁ (``inf`` for none).
+    scale : ndarray (B,)
+        Factor from the scaled objective back to the problem's own units (γ·d).
+    vol_cap : ndarray (B,)
+        Volatility ceiling in scaled units (σ_max / √d), ``inf`` for none.
+    risk_weight : ndarray (B,)
+        1 where the objective has the ½wᵀPw term, 0 for a pure linear objective.
+    variance_scale : float
+        d.
+    gamma : ndarray (B,)
+        The risk aversion in the problem's own units (``inf`` for minimum variance, 0 for a
+        pure return objective); only used to report the ceiling's multiplier.
+    """
+
+    P: FloatArray
+    A: FloatArray
+    row_names: list[str]
+    q: FloatArray
+    lower: FloatArray
+    upper: FloatArray
+    w0: FloatArray
+    kappa: FloatArray
+    row_lo: FloatArray
+    row_hi: FloatArray
+    tau: FloatArray
+    scale: FloatArray
+    vol_cap: FloatArray = field(default_factory=lambda: np.zeros(0))
+    risk_weight: FloatArray = field(default_factory=lambda: np.zeros(0))
+    variance_scale: float = 1.0
+    gamma: FloatArray = field(default_factory=lambda: np.zeros(0))
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        b = self.q.shape[0]
+        if self.vol_cap.shape != (b,):
+            self.vol_cap = np.full(b, np.inf)
+        if self.risk_weight.shape != (b,):
+            self.risk_weight = np.ones(b)
+        if self.gamma.shape != (b,):
+            self.gamma = np.full(b, np.inf)
+
+    @property
+    def size(self) -> int:
+        return int(self.q.shape[0])
+
+    @property
+    def n(self) -> int:
+        return int(self.P.shape[0])
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.A.shape[0])
+
+    def take(self, idx: Any) -> StandardForm:
+        """The problems at ``idx`` (integer array or boolean mask); shares P, A and caches."""
+        return StandardForm(self.P, self.A, self.row_names, self.q[idx], self.lower[idx],
+                            self.upper[idx], self.w0[idx], self.kappa[idx], self.row_lo[idx],
+                            self.row_hi[idx], self.tau[idx], self.scale[idx],
+                            self.vol_cap[idx], self.risk_weight[idx], self.variance_scale,
+                            self.gamma[idx], self.cache)
+
+    def with_linear_factor(self, t: FloatArray) -> StandardForm:
+        """The same problems with the linear part (q, κ) multiplied by ``t`` (B,)."""
+        out = self.take(slice(None))
+        out.q = self.q * t[:, None]
+        out.kappa = self.kappa * t[:, None]
+        return out
+
+    def has_turnover(self) -> bool:
+        return bool(np.isfinite(self.tau).any())
+
+    def equality_rows(self) -> np.ndarray:
+        """(B, R) True where a row is an equality."""
+        with np.errstate(invalid="ignore"):
+            return np.isfinite(self.row_lo) & (np.abs(self.row_hi - self.row_lo)
+                                               <= EQUALITY_TOLERANCE * (1.0 + np.abs(self.row_lo)))
+
+    @staticmethod
+    def concat(parts: list[StandardForm]) -> StandardForm:
+        """Stack problems that share P and A."""
+        p0 = parts[0]
+        cat = np.concatenate
+        return StandardForm(p0.P, p0.A, p0.row_names, cat([p.q for p in parts]),
+                            cat([p.lower for p in parts]), cat([p.upper for p in parts]),
+                            cat([p.w0 for p in parts]), cat([p.kappa for p in parts]),
+                            cat([p.row_lo for p in parts]), cat([p.row_hi for p in parts]),
+                            cat([p.tau for p in parts]), cat([p.scale for p in parts]),
+                            cat([p.vol_cap for p in parts]), cat([p.risk_weight for p in parts]),
+                            p0.variance_scale, cat([p.gamma for p in parts]), p0.cache)
+
+
+def scaled_objective(sf: StandardForm, w: FloatArray) -> FloatArray:
+    """½ r wᵀPw + qᵀw + κᵀ|w − w0| for each row of ``w`` (B, n)."""
+    return (0.5 * sf.risk_weight * np.einsum("bi,ij,bj->b", w, sf.P, w)
+            + np.einsum("bi,bi->b", sf.q, w)
+            + np.einsum("bi,bi->b", sf.kappa, np.abs(w - sf.w0)))
+
+
+def assemble_rows(n: int, b: int, named_rows: list[tuple[str, FloatArray, FloatArray, FloatArray]]
+                  ) -> tuple[FloatArray, list[str], FloatArray, FloatArray]:
+    """Stack (name, row (n,), lo (B,), hi (B,)) into unit-norm rows, merging identical rows.
+
+    Rows that bind no problem (``lo = −inf`` and ``hi = inf`` for all) are dropped, except
+    the first (the budget). Identical coefficient rows (after normalisation) are merged by
+    intersecting their ranges (two class groups with one membership, say) so that the
+    active-set systems never hold two copies of one constraint.
+    """
+    rows: list[FloatArray] = []
+    names: list[str] = []
+    los: list[FloatArray] = []
+    his: list[FloatArray] = []
+    for k, (name, row, lo, hi) in enumerate(named_rows):
+        row = np.asarray(row, dtype=float)
+        lo = np.broadcast_to(np.asarray(lo, dtype=float), (b,))
+        hi = np.broadcast_to(np.asarray(hi, dtype=float), (b,))
+        if k > 0 and not (np.isfinite(lo).any() or np.isfinite(hi).any()):
+            continue
+        norm = float(np.linalg.norm(row))
+        if norm == 0:
+            continue
+        row, lo, hi = row / norm, lo / norm, hi / norm
+        for j, r in enumerate(rows):
+            if np.allclose(r, row, rtol=0.0, atol=1e-15):
+                los[j] = np.maximum(los[j], lo)
+                his[j] = np.minimum(his[j], hi)
+                names[j] += "|" + name
+                break
+        else:
+            rows.append(row)
+            names.append(name)
+            los.append(lo.copy())
+            his.append(hi.copy())
+    if not rows:
+        return np.zeros((0, n)), [], np.zeros((b, 0)), np.zeros((b, 0))
+    return np.vstack(rows), names, np.column_stack(los), np.column_stack(his)
+
+
+def from_constraint_set(cs: ConstraintSet, covariance: FloatArray, *,
+                        expected_return: FloatArray | None = None,
+                        risk_aversion: float = np.inf,
+                        min_return: float | None = None,
+                        return_vector: FloatArray | None = None,
+                        current_weights: FloatArray | None = None,
+                        cost_rate: float | FloatArray = 0.0,
+                        max_turnover: float | None = None,
+                        max_volatility: float | None = None,
+                        ) -> StandardForm:
+    """Compile one optimizer problem (B = 1).
+
+    Parameters
+    ----------
+    cs : ConstraintSet
+        Bounds, class groups, ESG floor (its ``max_volatility`` is NOT read: pass the
+        ceiling as ``max_volatility`` so the caller decides).
+    covariance : ndarray (n, n)
+        Any period's units (annual, daily), symmetric PSD.
+    expected_return : ndarray (n,), optional
+        The reward vector of the objective (μ_eff, or μ − r_f), same units.
+    risk_aversion : float
+        γ > 0 for max utility; ``inf`` for minimum variance (``expected_return`` ignored);
+        0 for a pure return objective (needs ``max_volatility``).
+    min_return, return_vector
+        Floor ``return_vectorᵀw ≥ min_return`` (same units).
+    current_weights, cost_rate, max_turnover
+        Linear costs Σc_j|w_j − w0_j| (decimal per unit traded) and ‖w − w0‖₁ ≤ τ.
+    max_volatility : float, optional
+        Ceiling on √(wᵀΣw), same units as √Σ.
+    """
+    n = cs.n_assets
+    cov = np.asarray(covariance, dtype=float)
+    d = variance_scale(cov)
+    gamma = float(risk_aversion)
+    mu = np.zeros(n) if expected_return is None else np.asarray(expected_return, dtype=float)
+    if np.isinf(gamma):
+        scale, q, risk = d, np.zeros(n), 1.0
+    elif gamma > 0:
+        scale, q, risk = gamma * d, -mu / (gamma * d), 1.0
+    else:  # pure return: the linear part normalised to unit max-norm
+        m = float(np.abs(mu).max(initial=0.0)) or 1.0
+        scale, q, risk = m, -mu / m, 0.0
+    named: list[tuple[str, FloatArray, FloatArray, FloatArray]] = [
+        ("budget", np.ones(n), np.ones(1), np.ones(1))]
+    for g in cs.groups:
+        lo = g.min if g.min > 0 else -np.inf
+        hi = g.max if g.max < 1 else np.inf
+        named.append((f"class:{g.name}", np.asarray(g.members, float), np.array([lo]),
+                      np.array([hi])))
+    esg = cs.esg_coefficients()
+    if cs.min_esg_score is not None and np.any(esg != 0):
+        named.append(("esg_floor", esg, np.zeros(1), np.full(1, np.inf)))
+    if min_return is not None:
+        rv = mu if return_vector is None else np.asarray(return_vector, float)
+        named.append(("min_return", rv, np.array([float(min_return)]), np.full(1, np.inf)))
+    A, names, row_lo, row_hi = assemble_rows(n, 1, named)
+    w0 = np.zeros(n) if current_weights is None else np.asarray(current_weights, float)
+    kappa = np.broadcast_to(np.asarray(cost_rate, float), (n,)) / scale
+    tau = np.inf if max_turnover is None else float(max_turnover)
+    cap = np.inf if max_volatility is None else float(max_volatility) / np.sqrt(d)
+    return StandardForm(cov / d, A, names, q[None, :], np.asarray(cs.lower, float)[None, :].copy(),
+                        np.asarray(cs.upper, float)[None, :].copy(), w0[None, :].copy(),
+                        kappa[None, :].copy(), row_lo, row_hi, np.array([tau]),
+                        np.array([scale]), np.array([cap]), np.array([risk]), d,
+                        np.array([gamma]))
+
+
+def from_investor_batch(model: FleetModel, batch: InvestorBatch,
+                        with_volatility: bool = True) -> StandardForm:
+    """Compile a fleet batch (see module docstring).
+
+    Investors with ``risk_aversion = inf`` minimise variance (plus costs); a NaN
+    ``max_volatility`` means no ceiling.
+    """
+    cov = model.covariance
+    d = variance_scale(cov)
+    gamma = batch.risk_aversion
+    finite = np.isfinite(gamma)
+    scale = np.where(finite, gamma * d, d)
+    scores = model.esg_vector()
+    mu_eff = model.expected_return[None, :] + batch.esg_tilt[:, None] * scores[None, :] / 100.0
+    q = np.where(finite[:, None], -mu_eff / scale[:, None], 0.0)
+    kappa = batch.cost_rate / scale[:, None]
+    b, n = batch.size, model.n_assets
+    named: list[tuple[str, FloatArray, FloatArray, FloatArray]] = [
+        ("budget", np.ones(n), np.ones(b), np.ones(b))]
+    gmin, gmax = batch.group_min, batch.group_max
+    for g in range(model.n_groups):
+        lo = np.where(gmin[:, g] > 0, gmin[:, g], -np.inf)
+        hi = np.where(gmax[:, g] < 1, gmax[:, g], np.inf)
+        named.append((f"class:{model.group_names[g]}", model.group_matrix[g], lo, hi))
+    floor = batch.min_esg_score
+    if np.isfinite(floor).any():
+        named.append(("esg_floor", scores, np.where(np.isfinite(floor), floor, -np.inf),
+                      np.full(b, np.inf)))
+    if np.isfinite(batch.min_return).any():
+        named.append(("min_return", model.expected_return,
+                      np.where(np.isfinite(batch.min_return), batch.min_return, -np.inf),
+                      np.full(b, np.inf)))
+    A, names, row_lo, row_hi = assemble_rows(n, b, named)
+    vol = batch.max_volatility if with_volatility else np.full(b, np.nan)
+    cap = np.where(np.isfinite(vol), vol / np.sqrt(d), np.inf)
+    return StandardForm(cov / d, A, names, q, batch.lower.astype(float),
+                        batch.upper.astype(float), batch.current_weights.astype(float), kappa,
+                        row_lo, row_hi, batch.max_turnover.astype(float), scale, cap,
+                        np.ones(b), d, gamma.astype(float))
