@@ -15,7 +15,7 @@ def _blas_threads() -> list[int]:
 def test_nested_contexts_keep_one_thread_until_the_outer_one_closes() -> None:
     with threadpool_limits(limits=2, user_api="blas"):  # the caller's own setting
         before = _blas_threads()
-        assert before and all(n == 2 for n in before)
+        assert 2 in before  # (a BLAS built single-threaded stays at 1)
         _nested()
         assert _blas_threads() == before
 

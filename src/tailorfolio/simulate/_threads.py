@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -15,10 +16,15 @@ ones do nothing)."""
 
 
 @lru_cache(maxsize=1)
+def _controller_for(n_modules: int) -> ThreadpoolController:
+    return ThreadpoolController()
+
+
 def _controller() -> ThreadpoolController:
     """The process's thread-pool controller: scanning the loaded libraries costs a few
-    milliseconds, so it is done once, not once per simulation."""
-    return ThreadpoolController()
+    milliseconds, so it is done again only when modules were imported since (a new
+    extension module can bring its own BLAS), not once per simulation."""
+    return _controller_for(len(sys.modules))
 
 
 @contextmanager
