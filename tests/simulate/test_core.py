@@ -142,3 +142,28 @@ def test_results_do_not_depend_on_the_chunk_size(market) -> None:
     boot = us_bootstrap_model(market.universe)
     bs = [simulate(sp, boot, 2_500, seed=4, chunk_size=size) for size in (2_500, 1_000)]
     np.testing.assert_array_equal(bs[0].real_wealth_by_year, bs[1].real_wealth_by_year)
+
+
+def test_a_policy_of_asset_indices_equals_its_one_hot_weights() -> None:
+    """A policy may name one asset per path (the goal DP's portfolios): the gathered stepping
+    gives exactly the numbers of the same policy written as one-hot weights, cash flows,
+    withdrawals beyond the wealth and ruined paths included."""
+    model = two_asset_model()
+    n_steps, n_paths = 60, 1_500
+    flows = np.where(np.arange(n_steps) % 12 == 6, -0.25, 0.01)
+
+    def index(t: int, wealth: np.ndarray) -> np.ndarray:
+        return (wealth > 1.0 + 0.002 * t).astype(np.intp)
+
+    def one_hot(t: int, wealth: np.ndarray) -> np.ndarray:
+        k = index(t, wealth)
+        w = np.zeros((2, wealth.size))
+        w[k, np.arange(wealth.size)] = 1.0
+        return w
+
+    runs = [simulate_portfolio(model, n_steps, policy=pol, cash_flows=flows, rebalance_every=3,
+                               n_paths=n_paths, seed=11, chunk_size=600)
+            for pol in (index, one_hot)]
+    assert not runs[0].alive.all() and runs[0].alive.any()  # some paths were ruined
+    for field in ("wealth_nominal", "price_level", "paid_nominal", "shortfall", "alive"):
+        np.testing.assert_array_equal(getattr(runs[0], field), getattr(runs[1], field))

@@ -315,12 +315,11 @@ def simulate_policy(policy: GoalDPPolicy, n_paths: int = 100_000, seed: int = 0,
                                         np.append(pr.log_vol, 0.0)[None, :]),
                         name="goal DP portfolios")
 
-    def hold_one(t: int, wealth: FloatArray) -> FloatArray:
-        k = (np.full(wealth.shape, static) if static is not None
-             else policy.action(t, wealth))
-        onehot = np.zeros((m, wealth.size))
-        onehot[k, np.arange(wealth.size)] = 1.0
-        return onehot
+    def hold_one(t: int, wealth: FloatArray) -> IntArray:
+        # One portfolio index per path: the core gathers each path's growth (building
+        # (m, paths) one-hot weights cost more than the simulation itself at 100k paths).
+        return (np.full(wealth.shape, static, dtype=np.intp) if static is not None
+                else policy.action(t, wealth))
 
     paths = simulate_portfolio(world, pr.years, policy=hold_one,
                                initial_wealth=pr.initial_wealth,

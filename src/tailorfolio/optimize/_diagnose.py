@@ -13,14 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import cvxpy as cp
 import numpy as np
 
 from tailorfolio.errors import ConstraintConflict, InfeasibleError
 from tailorfolio.optimize._constraints import ConstraintSet
 
-Expr = Callable[[cp.Variable], cp.Expression]
+if TYPE_CHECKING:  # cvxpy (and the scipy.stats it pulls in) loads only when a
+    import cvxpy as cp  # function below solves, not on import (the plan makes no solve)
+
+Expr = Callable[["cp.Variable"], "cp.Expression"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ def _fmt(value: float, unit: str) -> str:
 
 def items_from_constraints(cs: ConstraintSet, factor: np.ndarray | None = None) -> list[Item]:
     """Every user-set constraint of ``cs`` as an :class:`Item` (trivial ones left out)."""
+    import cvxpy as cp
+
     tickers = cs.tickers
     items: list[Item] = []
     for ex in cs.exclusions:
@@ -152,12 +157,16 @@ def _api_bound_items(cs: ConstraintSet, caps: np.ndarray) -> list[Item]:
 
 
 def _base(w: cp.Variable, cs: ConstraintSet) -> list[cp.Constraint]:
+    import cvxpy as cp
+
     # Hard structure: fully invested, long-only, and bounds not owned by an item
     # (none: user bounds are items; upper 1 is implied by sum = 1 and w ≥ 0).
     return [cp.sum(w) == 1, w >= 0]
 
 
 def _feasible(cs: ConstraintSet, items: list[Item]) -> bool:
+    import cvxpy as cp
+
     w = cp.Variable(cs.n_assets)
     prob = cp.Problem(cp.Minimize(0), _base(w, cs) + [it.constraint(w) for it in items])
     try:
@@ -169,6 +178,8 @@ def _feasible(cs: ConstraintSet, items: list[Item]) -> bool:
 
 def _optimal_value(prob: cp.Problem) -> float | None:
     """The optimal value of ``prob`` solved by Clarabel, or None when it has none."""
+    import cvxpy as cp
+
     try:
         prob.solve(solver="CLARABEL")
     except cp.error.SolverError:
@@ -180,6 +191,8 @@ def _optimal_value(prob: cp.Problem) -> float | None:
 
 def _best_value(cs: ConstraintSet, item: Item, others: list[Item]) -> float | None:
     """Optimise ``item``'s expression toward its bound subject to ``others``."""
+    import cvxpy as cp
+
     w = cp.Variable(cs.n_assets)
     e = item.expr(w)
     obj = cp.Minimize(e) if item.sense == "<=" else cp.Maximize(e)
@@ -218,6 +231,8 @@ def best_esg_score(cs: ConstraintSet, factor: np.ndarray | None = None) -> float
     linear-fractional programme, solved with the Charnes–Cooper substitution). None when the
     universe has no scores or the other constraints are infeasible themselves.
     """
+    import cvxpy as cp
+
     if cs.esg_scores is None or np.isnan(cs.esg_scores).all():
         return None
     others = [it for it in items_from_constraints(cs, factor) if it.name != "esg_floor"]

@@ -17,11 +17,15 @@ minimise ‖F y‖² s.t. (μ − r_f)·y = 1, Σy = κ, κl ≤ y ≤ κu, …,
 
 from __future__ import annotations
 
-import cvxpy as cp
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from tailorfolio.optimize._constraints import ConstraintSet
 from tailorfolio.typing import FloatArray
+
+if TYPE_CHECKING:  # cvxpy (and the scipy.stats it pulls in) loads only when a
+    import cvxpy as cp  # function below solves, not on import (the plan makes no solve)
 
 INACTIVE_VOLATILITY = 10.0
 """A volatility ceiling (1000 %/yr) that never binds; used when no ceiling is set."""
@@ -62,6 +66,8 @@ class _ConstraintParameters:
     :class:`ConstraintSet` (bounds, class bounds, ESG floor coefficients, volatility ceiling)."""
 
     def __init__(self, n_assets: int, group_matrix: FloatArray):
+        import cvxpy as cp
+
         n = n_assets
         self.n_assets = n
         self.group_matrix = np.asarray(group_matrix, dtype=float)
@@ -100,6 +106,8 @@ class MeanVarianceProblem(_ConstraintParameters):
     """
 
     def __init__(self, n_assets: int, group_matrix: FloatArray, *, with_costs: bool = False):
+        import cvxpy as cp
+
         super().__init__(n_assets, group_matrix)
         n = n_assets
         self.with_costs = with_costs
@@ -176,6 +184,8 @@ class MaxSharpeProblem(_ConstraintParameters):
     """Homogenised maximum-Sharpe problem for one universe (see module docstring)."""
 
     def __init__(self, n_assets: int, group_matrix: FloatArray):
+        import cvxpy as cp
+
         super().__init__(n_assets, group_matrix)
         self.y = cp.Variable(n_assets, name="y")
         self.kappa = cp.Variable(nonneg=True, name="kappa")

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import cvxpy as cp
+if TYPE_CHECKING:  # cvxpy (and the scipy.stats it pulls in) loads only when a
+    import cvxpy as cp  # function below solves, not on import (the plan makes no solve)
 
 DEFAULT_SOLVERS: tuple[str, ...] = ("CLARABEL", "SCS")
 """Solvers tried in order for conic problems (SCS is cvxpy's bundled first-order fallback)."""
@@ -70,6 +72,8 @@ def solve_with_fallback(problem: cp.Problem, solvers: tuple[str, ...] = DEFAULT_
     An ``infeasible`` or ``unbounded`` answer from an accurate solver ends the chain (another
     solver would only agree); inaccurate ones are retried with the next solver.
     """
+    import cvxpy as cp
+
     attempts: list[SolveAttempt] = []
     inaccurate_kept: tuple[str, str] | None = None
     for name in solvers:

@@ -50,6 +50,7 @@ from tailorfolio.planning._settings import PlanSettings
 from tailorfolio.goals._from_profile import horizon_months
 from tailorfolio.goals._raise import MAX_DELAY_YEARS
 from tailorfolio.simulate._returns import LognormalModel, freeze
+from tailorfolio.simulate._threads import single_threaded_blas
 from tailorfolio.planning._stages import (
     FALLBACK_STORED_PATHS,
     SIMULATION_SEED,
@@ -268,8 +269,9 @@ def assemble(draft: PlanDraft) -> Plan:
 def run_stages(ctx: PlanContext, stages: tuple[Stage, ...] = STAGES) -> PlanDraft:
     """Run ``stages`` in order on a fresh draft of ``ctx``."""
     draft = PlanDraft(ctx)
-    for stage in stages:
-        draft = stage(draft)
+    with single_threaded_blas():  # once for the plan's dozens of simulations
+        for stage in stages:
+            draft = stage(draft)
     return draft
 
 

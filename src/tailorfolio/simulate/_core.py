@@ -46,7 +46,7 @@ from typing import Protocol
 import numpy as np
 
 from tailorfolio.errors import ParameterError
-from tailorfolio.typing import FloatArray
+from tailorfolio.typing import FloatArray, IntArray
 
 STREAM_PATHS = 10_000
 """Paths per random stream (see the module docstring); equal to the engine's default chunk."""
@@ -186,7 +186,8 @@ class GrowthStream:
     ``(n_assets + 1, n_paths)``: ``exp(log return + log fee)`` of each asset (a multiplier of
     its value over step ``t``), then ``exp(log inflation)`` (the price level's multiplier).
     The array is a buffer the stream reuses: read it (or multiply by it) before asking for the
-    next step.
+    next step; never write to it (stored paths, ``ReplayModel``, yield read-only views of
+    their cached monthly growth).
 
     Parameters
     ----------
@@ -245,9 +246,25 @@ class GrowthStream:
         spans = np.diff(np.append(starts, self.n_steps))
         if self.factors is not None:
             return self._gaussian(starts, spans)
+        stored = getattr(self.model, "monthly_growth", None)
+        if stored is not None:  # stored paths: read their cached growth factors
+            return self._replayed(stored(self.log_fee), starts, spans)
         fixed = self.model.fixed_n_paths(self.n_steps)
         steps = self._fixed() if fixed is not None else self._sampled()
         return self._aggregate(steps, starts, spans)
+
+    def _replayed(self, monthly: FloatArray, starts: np.ndarray, spans: np.ndarray
+                  ) -> Iterator[tuple[int, int, FloatArray]]:
+        """Segments of stored paths from their per-month growth factors (n_steps, n + 1,
+        paths): a one-month segment is a read-only view, a longer one their product (the
+        exponential of the summed log changes, up to rounding)."""
+        cols = slice(self.first_path, self.first_path + self.n_paths)
+        buf = np.empty((self.n_assets + 1, self.n_paths))
+        for t, span in zip(starts.tolist(), spans.tolist()):
+            if span == 1:
+                yield t, span, monthly[t, :, cols]
+            else:
+                yield t, span, np.prod(monthly[t:t + span, :, cols], axis=0, out=buf)
 
     def _gaussian(self, starts: np.ndarray, spans: np.ndarray
                   ) -> Iterator[tuple[int, int, FloatArray]]:
@@ -358,7 +375,9 @@ def log_fee_of(expense_ratio: FloatArray | None, advisory_fee_bps: float, n_asse
 Policy = Callable[[int, FloatArray], FloatArray]
 """``policy(t, wealth) -> weights``: called at every rebalancing step ``t`` with each path's
 wealth at the start of the step, before its cash flow (nominal, ndarray (p,)); returns target
-weights, ndarray (n_assets,) for all paths or (n_assets, p) per path (columns sum to 1)."""
+weights, ndarray (n_assets,) for all paths or (n_assets, p) per path (columns sum to 1), or —
+for a policy holding one asset per path (the goal DP's portfolios) — an integer ndarray (p,)
+of asset indices, which the stepping gathers instead of multiplying (n_assets, p) weights."""
 
 
 @dataclass(frozen=True)
@@ -432,6 +451,11 @@ def _portfolio_chunk(stream: GrowthStream, n_steps: int, weights: FloatArray | N
             return weights[t][:, None]
         return np.asarray(policy(t, wealth), float).reshape(n, -1)
 
+    if policy is not None:
+        first = np.asarray(policy(0, np.full(p, float(initial))))
+        if first.dtype.kind in "iu" and first.shape == (p,):
+            return _one_asset_chunk(stream, n_steps, policy, first, initial, flows,
+                                    flows_real, rebalance_every, record_every)
     target = target_at(0, np.full(p, float(initial)))
     hold = np.empty((n, p))
     hold[:] = target * initial
@@ -475,6 +499,58 @@ def _portfolio_chunk(stream: GrowthStream, n_steps: int, weights: FloatArray | N
         hold *= growth[:n]
         price *= growth[n]
     rec_w[-1] = hold.sum(axis=0)
+    rec_p[-1] = price
+    return PortfolioPaths(rec_w, rec_p, paid, short, alive)
+
+
+def _one_asset_chunk(stream: GrowthStream, n_steps: int, policy: Policy, first: IntArray,
+                     initial: float, flows: FloatArray, flows_real: bool, rebalance_every: int,
+                     record_every: int) -> PortfolioPaths:
+    """:func:`_portfolio_chunk` for a policy returning one asset index per path: each path's
+    wealth (p,) and the index it holds, the step's growth gathered at that index. The same
+    arithmetic as the weights form (a one-hot column only adds zeros), so the same numbers."""
+    n, p = stream.n_assets, stream.n_paths
+    n_rec = -(-n_steps // record_every)
+    rec_w = np.empty((n_rec + 1, p))
+    rec_p = np.empty((n_rec + 1, p))
+    paid = np.zeros(p)
+    short = np.zeros(p, dtype=bool)
+    alive = np.ones(p, dtype=bool)
+    price = np.ones(p)
+    cols = np.arange(p)
+    held = first.astype(np.intp)
+    value = np.full(p, float(initial))
+    steps = np.arange(n_steps)
+    needed = (steps % record_every == 0) | (flows != 0) | (steps % rebalance_every == 0)
+    for t, _, growth in stream.segments(needed):
+        if t % record_every == 0:
+            rec_w[t // record_every] = value
+            rec_p[t // record_every] = price
+        c = float(flows[t])
+        policy_step = t % rebalance_every == 0
+        if c != 0 or policy_step:
+            start = value
+            after = start
+            if c > 0:
+                amount = c * price if flows_real else np.full(p, c)
+                value = start + amount
+                after = value
+                alive &= after > 0
+            elif c < 0:
+                need = -c * price if flows_real else np.full(p, -c)
+                take = np.minimum(need, np.maximum(start, 0.0))
+                short |= take < need * (1 - 1e-12)
+                alive &= start - need > 0
+                paid += take
+                value = start * np.where(start > 0, 1.0 - take / np.where(start > 0, start, 1.0),
+                                         0.0)
+                after = start - take
+            if policy_step:
+                held = np.asarray(policy(t, start)).astype(np.intp, copy=False)
+                value = np.where(alive, after, 0.0)
+        value = value * growth[held, cols]
+        price *= growth[n]
+    rec_w[-1] = value
     rec_p[-1] = price
     return PortfolioPaths(rec_w, rec_p, paid, short, alive)
 

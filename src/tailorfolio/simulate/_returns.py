@@ -553,6 +553,41 @@ class ReplayModel:
     log_returns: np.ndarray
     log_inflation: np.ndarray
     name: str = "replay"
+    _growth: dict[bytes, FloatArray] = field(default_factory=dict, init=False, repr=False,
+                                             compare=False)
+
+    def monthly_growth(self, log_fee: FloatArray) -> FloatArray:
+        """The stored months as gross growth factors net of ``log_fee``, asset-major.
+
+        Entry ``[t, i, path]`` is ``exp(log return + log_fee)`` of asset ``i`` over month
+        ``t`` (the last ``i``: ``exp(log inflation)``). Computed once per fee vector and kept,
+        read-only: the lever and choice searches replay the same paths under the same fees
+        dozens of times, and each replay then only reads it.
+
+        Parameters
+        ----------
+        log_fee : ndarray (n_assets,)
+            Log of each asset's monthly fee multiplier.
+
+        Returns
+        -------
+        ndarray (n_steps, n_assets + 1, n_paths), float64, read-only
+        """
+        fee = np.ascontiguousarray(log_fee, dtype=float)
+        key = fee.tobytes()
+        cached = self._growth.get(key)
+        if cached is None:
+            n_steps, n_paths, n_assets = self.log_returns.shape
+            out = np.empty((n_steps, n_assets + 1, n_paths))
+            np.add(self.log_returns.transpose(0, 2, 1), fee[None, :, None],
+                   out=out[:, :n_assets])
+            out[:, n_assets] = self.log_inflation
+            np.exp(out, out=out)
+            out.flags.writeable = False
+            if len(self._growth) >= 2:  # a few fee vectors at most; bound the memory
+                self._growth.clear()
+            cached = self._growth[key] = out
+        return cached
 
     def fixed_n_paths(self, n_steps: int) -> int | None:
         if n_steps > self.log_returns.shape[0]:

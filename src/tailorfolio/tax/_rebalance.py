@@ -26,11 +26,10 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from dataclasses import dataclass, field
 from datetime import date
 
-import cvxpy as cp
 import numpy as np
 import pandas as pd
 
@@ -38,6 +37,9 @@ from tailorfolio.errors import InfeasibleError, SolverError
 from tailorfolio.profile._enums import AccountType
 from tailorfolio.tax._holding import is_long_term
 from tailorfolio.tax._ledger import Ledger, Lot
+
+if TYPE_CHECKING:  # cvxpy (and the scipy.stats it pulls in) loads only when a rebalance
+    import cvxpy as cp  # is solved, not on import (the default plan solves none)
 
 ENUMERATE_LIMIT = 8
 """Up to this many ambiguous assets, buy/sell directions are enumerated exactly."""
@@ -357,6 +359,8 @@ def ledger_cash(ledger: Ledger, account: str) -> float:
 
 def _solve(pb: _Problem, s: RebalanceSettings, *, allow_sales: bool, allow_buys: np.ndarray,
            allow_sells: np.ndarray) -> tuple[np.ndarray, np.ndarray, float] | None:
+    import cvxpy as cp
+
     n, m = len(pb.assets), len(pb.lots)
     V = pb.value
     qty = np.array([x.quantity for x in pb.lots])
