@@ -457,7 +457,10 @@ def test_a_plan_over_its_budget_or_crashing_fails_its_job_not_the_server(tmp_pat
         job = wait_job(c, h, c.post(f"/api/v1/clients/{cid}/plans", headers=h, json={}).json())
         assert job["status"] == "failed" and job["error"]["error"] == "InternalError"
         slow_plans["boom"] = None
-        assert "plan" in make_plan(c, h, cid)  # the worker carries on
+        # the worker carries on: a real plan, given a budget it can meet on a loaded machine
+        # (a whole plan within 1 s is not what this test is about)
+        c.app.state.jobs.budget = 120
+        assert "plan" in make_plan(c, h, cid)
         assert c.get(f"/api/v1/clients/{cid}/plans", headers=h).json()["total"] == 1
 
 
