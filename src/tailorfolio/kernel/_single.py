@@ -150,8 +150,9 @@ def dual_active_set_solve(sf: StandardForm, max_steps: int, tol: float = 1e-12
     −row upper sides; infinite ones dropped); equality rows and pinned variables are always
     active. With H = P⁻¹ and N the active constraints' rows (equalities first), the step
     for adding constraint p is z = H c_p − (NH)ᵀy with y = S⁻¹ (NH) c_p, S = N H Nᵀ: z
-    raises c_pᵀw inside the active set, y is how the active multipliers change. NH and S
-    are updated by one row and column per step, so a step costs one k × k solve.
+    raises c_pᵀw inside the active set, y is how the active multipliers change. NH and
+    S⁻¹ are updated by one row and column per step (bordered inverse on adding, its
+    Schur-complement downdate on dropping), so a step costs a few k × n products.
     """
     P, A = sf.P, sf.A
     q, lo, up = sf.q[0], sf.lower[0], sf.upper[0]
@@ -183,18 +184,18 @@ def dual_active_set_solve(sf: StandardForm, max_steps: int, tol: float = 1e-12
     ne = len(e)
     kmax = ne + min(len(C), n) + 1
     NH_buf = np.zeros((kmax, n))  # rows 0..k−1: N H
-    S_buf = np.zeros((kmax, kmax))  # leading k × k: N H Nᵀ
+    Si_buf = np.zeros((kmax, kmax))  # leading k × k: (N H Nᵀ)⁻¹, bordered updates
     NH_buf[:ne] = E @ H
-    S_buf[:ne, :ne] = NH_buf[:ne] @ E.T
     k = ne
+    if ne:
+        try:
+            Si_buf[:ne, :ne] = np.linalg.inv(NH_buf[:ne] @ E.T)
+        except np.linalg.LinAlgError:
+            return None
     # equality-constrained minimum: w = −Hq − (EH)ᵀv, E w = e
     x = -H @ q
     if ne:
-        try:
-            v = np.linalg.solve(S_buf[:ne, :ne], E @ x - e)
-        except np.linalg.LinAlgError:
-            return None
-        x = x - NH_buf[:ne].T @ v
+        x = x - NH_buf[:ne].T @ (Si_buf[:ne, :ne] @ (E @ x - e))
     active: list[int] = []
     u = np.zeros(0)  # multipliers (≥ 0) of the active inequalities
     steps = 1
@@ -215,14 +216,11 @@ def dual_active_set_solve(sf: StandardForm, max_steps: int, tol: float = 1e-12
             if k:
                 NH = NH_buf[:k]
                 col = NH @ cp
-                try:
-                    y_all = np.linalg.solve(S_buf[:k, :k], col)
-                except np.linalg.LinAlgError:
-                    return None
+                y_all = Si_buf[:k, :k] @ col
                 z = hc - NH.T @ y_all
                 y = y_all[ne:]
             else:
-                col, z, y = np.zeros(0), hc, np.zeros(0)
+                y_all, z, y = np.zeros(0), hc, np.zeros(0)
             cz = float(cp @ z)
             t2 = -float(cp @ x - d[p]) / cz if cz > 1e-13 * (1.0 + chc) else np.inf
             pos = np.flatnonzero(y > 1e-14)
@@ -244,9 +242,11 @@ def dual_active_set_solve(sf: StandardForm, max_steps: int, tol: float = 1e-12
                     return None
                 active.append(p)
                 u = np.append(u, u_p)
-                S_buf[:k, k] = col
-                S_buf[k, :k] = col
-                S_buf[k, k] = chc
+                # bordered inverse: Schur complement cz = c_pᵀHc_p − colᵀS⁻¹col > 0
+                Si_buf[:k, :k] += np.outer(y_all, y_all) / cz
+                Si_buf[:k, k] = -y_all / cz
+                Si_buf[k, :k] = -y_all / cz
+                Si_buf[k, k] = 1.0 / cz
                 NH_buf[k] = hc
                 k += 1
                 break
@@ -255,8 +255,10 @@ def dual_active_set_solve(sf: StandardForm, max_steps: int, tol: float = 1e-12
             u = np.delete(u, jb)
             i = ne + jb
             NH_buf[i:k - 1] = NH_buf[i + 1:k]
-            S_buf[i:k - 1, :k] = S_buf[i + 1:k, :k]
-            S_buf[:k, i:k - 1] = S_buf[:k, i + 1:k]
+            g = Si_buf[i, i]
+            ei = np.delete(Si_buf[:k, i], i)
+            rest = np.delete(np.delete(Si_buf[:k, :k], i, axis=0), i, axis=1)
+            Si_buf[:k - 1, :k - 1] = rest - np.outer(ei, ei) / g
             k -= 1
     else:
         return None
