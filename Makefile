@@ -37,10 +37,14 @@ serve: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_optimize.py
+	$(PY) benchmarks/bench_kernel_small.py
+	$(PY) benchmarks/bench_frontier.py --quick
 	$(PY) benchmarks/bench_esg_frontier.py
 	$(PY) benchmarks/bench_simulate.py
 	$(PY) benchmarks/bench_fleet.py
 	$(PY) benchmarks/bench_cli.py
+	$(PY) benchmarks/bench_whatif.py
+	$(PY) benchmarks/bench_book.py --clients 1000
 
 bench-tax: $(STAMP)
 	PYTHONPATH=src $(PY) benchmarks/tax_benefits.py
