@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.test_households import ANSWERS, GOALS, _fill_goal, _fill_stream
+from tests.e2e.test_households import fill_park_household
 from tests.e2e.test_whatif import _move, _resimulated
 from tests.service.book_helpers import csv_bytes, price_history
 from tests.service.svc_helpers import ACCOUNT, PROFILE
@@ -89,27 +89,7 @@ def test_an_advisors_practice_end_to_end(live_server, browser, tmp_path):
     shot("market-data")
 
     # 2. a two-person household: three goals, Social Security for both
-    page.get_by_role("link", name="New client").first.click()
-    page.get_by_label("Client name").fill("Kim and Ali Park")
-    page.get_by_label("Age (years)").fill("44")
-    page.get_by_label("Gross annual income").fill("130000")
-    page.get_by_label("Annual household spending").fill("95000")
-    page.get_by_label("Tax filing status").select_option("married_joint")
-    partner = page.get_by_role("group", name="Partner (optional)")
-    partner.get_by_label("Partner's name").fill("Ali")
-    partner.get_by_label("Partner's age").fill("41")
-    partner.get_by_label("Partner's yearly earnings").fill("85000")
-    partner.get_by_label("Partner's retirement age").fill("67")
-    _fill_goal(page, 1, GOALS[0])
-    for k in (2, 3):
-        page.get_by_role("button", name="Add a goal").click()
-        _fill_goal(page, k, GOALS[k - 1])
-    page.get_by_role("button", name="Add an income stream").click()
-    _fill_stream(page, 1, "primary", "34000", "67")
-    page.get_by_role("button", name="Add an income stream").click()
-    _fill_stream(page, 2, "partner", "26000", "68")
-    for key, value in ANSWERS.items():
-        page.check(f'input[name="q_{key}"][value="{value}"]')
+    fill_park_household(page, "68")
     shot("household-form")
     page.get_by_role("button", name="Create client").click()
     page.get_by_role("heading", name="Kim and Ali Park").wait_for()

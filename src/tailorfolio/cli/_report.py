@@ -36,7 +36,7 @@ def _write_bytes_atomic(path: Path, payload: bytes) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException:  # any failure, even an interrupt: drop the temp file, then re-raise
         Path(tmp).unlink(missing_ok=True)
         raise
 

@@ -291,7 +291,7 @@ def evaluate_chunk(clients: list[ClientInput], bm: BookMarket, as_of: date,
                 aum=p.wealth, risk_level=int(p.risk.level), drift=drift,
                 harvestable_loss=actionable_loss, worst_goal_gap=min(gaps) if gaps else None,
                 detail=detail, alerts=raise_alerts(drift, drift_asset, goals, harvests))
-        except Exception as exc:
+        except Exception as exc:  # one client's bad data never stops the book: stored as its error
             outcomes[inp.client_id] = _error(inp, exc)
     return [outcomes[c.client_id] for c in clients]
 
@@ -450,7 +450,7 @@ def execute_run(sessions: sessionmaker[Session], run_id: int,
     """Re-plan every client of the run's firm (see the module docstring); returns the
     finished run. Never raises for one client's problem; a failure of the run itself (the
     market cannot be built, the database is gone) marks it ``failed`` with the error."""
-    from tailorfolio.service._market_store import market_for_spec
+    from tailorfolio.service._market_store import market_for_spec, market_spec_of
     from tailorfolio.service._models import MarketVersion
 
     read = read_sessions or sessions
@@ -464,7 +464,7 @@ def execute_run(sessions: sessionmaker[Session], run_id: int,
             spec = None
             if run.market_version_id is not None:
                 mv = db.get(MarketVersion, run.market_version_id)
-                spec = {"id": mv.id, "version": mv.version, "as_of": mv.as_of, "data": mv.data}
+                spec = market_spec_of(mv)
             ids = list(db.scalars(sa.select(Client.id).where(Client.firm_id == run.firm_id,
                                                              Client.deleted_at.is_(None))
                                   .order_by(Client.id)))

@@ -492,6 +492,9 @@ def current_market_version(db: Session, firm_id: int) -> MarketVersion | None:
 def current_market_spec(db: Session, firm_id: int) -> dict[str, Any] | None:
     """What a plan job needs to rebuild the firm's current market (``None``: bundled)."""
     row = current_market_version(db, firm_id)
-    if row is None:
-        return None
+    return None if row is None else market_spec_of(row)
+
+
+def market_spec_of(row: MarketVersion) -> dict[str, Any]:
+    """What :func:`market_for_spec` rebuilds ``row``'s market from (jobs, book runs, what-if)."""
     return {"id": row.id, "version": row.version, "as_of": row.as_of, "data": row.data}

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tailorfolio.limits import MAX_MONEY
 from tailorfolio.service._errors import ConflictError
-from tailorfolio.service._market_store import market_for_spec
+from tailorfolio.service._market_store import market_for_spec, market_spec_of
 from tailorfolio.service._models import PlanRecord
 
 CACHED_PLANS = 2
@@ -131,8 +131,7 @@ def _market_spec(row: PlanRecord, sessions: Any) -> dict[str, Any] | None:
             "which this what-if cannot read.", field="plan_id", value=row.id,
             fix="open the what-if through the service")
     with sessions() as db:
-        mv = db.get(MarketVersion, row.market_version_id)
-        return {"id": mv.id, "version": mv.version, "as_of": mv.as_of, "data": mv.data}
+        return market_spec_of(db.get(MarketVersion, row.market_version_id))
 
 
 def stored_probabilities(row: PlanRecord) -> dict[str, float]:
