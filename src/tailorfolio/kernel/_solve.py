@@ -48,19 +48,13 @@ from tailorfolio.kernel._activeset import (
 )
 from tailorfolio.kernel._kkt import KKTReport
 from tailorfolio.kernel._project import project_box_budget
-from tailorfolio.kernel._single import (
-    dual_active_set_solve,
-    eligible,
-    single_active_set_solve,
-)
+from tailorfolio.kernel._single import eligible, solve_single
 from tailorfolio.kernel._standard import StandardForm, assemble_rows
 from tailorfolio.typing import FloatArray
 
 CEILING_ITERATIONS = 60
 """Outer steps of the volatility-ceiling search."""
 MAX_LINEAR_FACTOR = 1e12
-SINGLE_STEPS = 10
-"""Primal-dual steps of the lean B = 1 loop before the dual method takes over."""
 LARGE = 200
 """Problems with more variables start from projected-gradient steps (see :func:`cold_start`)."""
 """Upper end of the search for a pure return objective (beyond it: the max-return corner)."""
@@ -146,22 +140,11 @@ def solve(sf: StandardForm, *, active: ActiveSet | None = None,
     max_iter = max_iter or 30 + 2 * n
     if ((sf.risk_weight <= 0) & ~np.isfinite(sf.vol_cap)).any():
         raise ValueError("a pure return objective (risk_weight 0) needs a volatility ceiling")
-    if eligible(sf):  # one problem: a lean loop finds the face, the batched check certifies
-        found = None
-        if active is not None:  # a warm start: primal-dual steps from it
-            found = single_active_set_solve(sf, active, SINGLE_STEPS, tol, stall=2,
-                                            stop_on_stall=True)
-        if found is None:  # the dual method (P ≻ 0), which cannot cycle
-            found = dual_active_set_solve(sf, 4 * n + 50)
-        if found is None and active is None:  # P singular: primal-dual from the cold start
-            active = cold_start(sf)
-            found = single_active_set_solve(sf, active, SINGLE_STEPS, tol, stall=2,
-                                            stop_on_stall=True)
-        if found is not None:
-            out = active_set_solve(sf, found[0], max_iter=1, tol=tol)
-            if out.ok.all():
-                out.iterations += found[1] - 1
-                return finish(sf, out, tol=tol, max_iter=max_iter)
+    if eligible(sf):  # one problem: the lean path finds and certifies the face
+        guess = active if active is not None or n <= LARGE else cold_start(sf)
+        single = solve_single(sf, guess, tol)
+        if single is not None:
+            return finish(sf, single, tol=tol, max_iter=max_iter)
     start = active if active is not None else cold_start(sf)
     # full steps while they make progress, then one change per step (small problems switch
     # at the first step without progress: measured fewer steps on plan-sized problems)

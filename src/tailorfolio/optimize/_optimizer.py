@@ -49,6 +49,7 @@ from tailorfolio.optimize._validate import (
     check_estimates,
     check_number,
     short,
+    ticker_index,
 )
 from tailorfolio.optimize._solve import (
     DEFAULT_SOLVERS,
@@ -564,7 +565,7 @@ class PortfolioOptimizer:
         ret = float(w @ mu)
         vol = float(np.sqrt(max(w @ cov @ w, 0.0)))
         return PortfolioResult(
-            weights=pd.Series(w, index=cs.tickers),
+            weights=pd.Series(w, index=ticker_index(tuple(cs.tickers))),
             objective=objective,
             expected_return=ret,
             volatility=vol,
