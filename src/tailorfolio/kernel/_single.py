@@ -47,6 +47,12 @@ def eligible(sf: StandardForm) -> bool:
             and sf.risk_weight[0] > 0)
 
 
+DUAL_MAX_N = 100
+"""Largest problem the dual method takes: it works with every active constraint (most of
+the bounds of a large long-only problem), so its set-up is O(n³) and each step O(n²), while
+the primal-dual steps work on the free variables only."""
+
+
 class _Problem:
     """Problem 0 of a standard form as flat vectors (B = 1, no costs, no turnover)."""
 
@@ -262,6 +268,8 @@ def solve_single(sf: StandardForm, active: ActiveSet | None, tol: float,
     * a warm start (``active``): primal-dual steps from it, stopped at the first stall;
     * a problem without a return term (minimum variance) or with a singular P (the
       homogeneous maximum-Sharpe form): primal-dual steps from :func:`cold_guess`;
+    * more than :data:`DUAL_MAX_N` variables: primal-dual steps from the caller's guess
+      (``active``) or :func:`cold_guess`, and None when they stall;
     * otherwise, or when those stall: the face of the dual method
       (:func:`dual_active_set_solve`, which cannot cycle), hot-started from the warm start
       or from :func:`return_guess`, then from the equality-constrained minimum.
@@ -277,10 +285,12 @@ def solve_single(sf: StandardForm, active: ActiveSet | None, tol: float,
         found = primal_dual_steps(pb, active.var[0], active.row[0], steps, tol, stall=2,
                                   stop_on_stall=True)
         used = found[5] if found is not None else steps
-    elif not linear:
+    elif not linear or sf.n > DUAL_MAX_N:
         var, row = cold_guess(pb)
         found = primal_dual_steps(pb, var, row, steps, tol, stall=2, stop_on_stall=True)
         used = found[5] if found is not None else steps
+    if found is None and sf.n > DUAL_MAX_N:
+        return None  # the batched path's rescue (continuation, ADMM) takes it
     if found is None:
         hot = ((active.var[0], active.row[0]) if active is not None
                else return_guess(pb) if linear else None)
@@ -309,6 +319,24 @@ def solve_single(sf: StandardForm, active: ActiveSet | None, tol: float,
                   row[None, :].astype(np.int8), np.zeros(1, dtype=bool)))
 
 
+def spd_inverse(M: FloatArray, ratio: float) -> FloatArray | None:
+    """M⁻¹ of a symmetric positive definite M (k, k) from its Cholesky factor (LAPACK
+    potrf/potri: half the work of a general inverse), or None when the factor fails or its
+    smallest diagonal entry is below ``ratio`` × its largest (nearly singular)."""
+    from scipy.linalg import lapack
+
+    c, info = lapack.dpotrf(M, lower=1, clean=0)
+    if info != 0:
+        return None
+    diag = np.diagonal(c)
+    if not float(diag.min()) > ratio * float(diag.max()):
+        return None
+    inv, info = lapack.dpotri(c, lower=1)
+    if info != 0:
+        return None
+    return np.tril(inv) + np.tril(inv, -1).T
+
+
 def dual_active_set_solve(sf: StandardForm, max_steps: int, tol: float = 1e-12,
                           start: tuple[np.ndarray, np.ndarray] | None = None
                           ) -> tuple[ActiveSet, int] | None:
@@ -334,14 +362,11 @@ def dual_active_set_solve(sf: StandardForm, max_steps: int, tol: float = 1e-12,
     q, lo, up = sf.q[0], sf.lower[0], sf.upper[0]
     rlo, rhi = sf.row_lo[0], sf.row_hi[0]
     n, r = sf.n, sf.n_rows
-    try:
-        L = np.linalg.cholesky(P)
-    except np.linalg.LinAlgError:
-        return None
-    if float(np.diag(L).min()) <= 1e-7 * float(np.diag(L).max()):
-        return None  # nearly singular: H would be inaccurate
-    H = np.linalg.inv(P)
-    H = 0.5 * (H + H.T)
+    if not float(np.diagonal(P).min()) > 0:
+        return None  # singular by structure (the homogeneous Sharpe form's k)
+    H = spd_inverse(P, 1e-7)
+    if H is None:
+        return None  # not (numerically) positive definite: H would be inaccurate
     pinned = up - lo <= PINNED
     with np.errstate(invalid="ignore"):
         eq = np.isfinite(rlo) & (np.abs(rhi - rlo) <= 1e-14 * (1.0 + np.abs(rlo)))
@@ -356,8 +381,17 @@ def dual_active_set_solve(sf: StandardForm, max_steps: int, tol: float = 1e-12,
     d = np.concatenate([b[m] for _, b, _, _, m in parts])
     kind = np.concatenate([np.full(int(m.sum()), k) for _, _, k, _, m in parts])
     index = np.concatenate([i[m] for _, _, _, i, m in parts])
-    CH = C @ H  # (m, n): row i is H c_i
-    chc_all = np.einsum("ij,ij->i", C, CH)  # c_iᵀHc_i
+    sign = np.where((kind == 1) | (kind == 3), -1.0, 1.0)
+    is_bound = kind < 2
+
+    def rows_h(ps: list[int]) -> FloatArray:
+        """H c_p for each p (len(ps), n): a signed row of H for a bound."""
+        pa = np.asarray(ps, dtype=np.int64)
+        out = np.empty((len(pa), n))
+        b = is_bound[pa]
+        out[b] = sign[pa[b], None] * H[index[pa[b]]]
+        out[~b] = C[pa[~b]] @ H
+        return out
     ne = len(e)
     kmax = ne + min(len(C), n) + 1
     NH_buf = np.zeros((kmax, n))  # rows 0..k−1: N H
@@ -379,16 +413,13 @@ def dual_active_set_solve(sf: StandardForm, max_steps: int, tol: float = 1e-12,
         k = ne + len(guess)
         if k > n:
             guess, k = [], ne
-        NH = np.vstack([EH, CH[guess]]) if guess else EH
+        NH = np.vstack([EH, rows_h(guess)]) if guess else EH
         Nb = np.concatenate([e, d[guess]]) if guess else e
         if k:
             N = np.vstack([E, C[guess]]) if guess else E
             Smat = NH @ N.T
-            try:
-                Si = np.linalg.inv(Smat)
-            except np.linalg.LinAlgError:
-                Si = None
-            if Si is None or not np.isfinite(Si).all() or np.linalg.cond(Smat) > 1e12:
+            Si = spd_inverse(Smat, 1e-6)  # S = N H Nᵀ ≻ 0 when N has full row rank
+            if Si is None:
                 if not guess:
                     return None
                 guess = []
@@ -416,8 +447,9 @@ def dual_active_set_solve(sf: StandardForm, max_steps: int, tol: float = 1e-12,
         if s[p] >= -tol:
             break
         u_p = 0.0
-        cp, hc = C[p], CH[p]
-        cz_floor = 1e-13 * (1.0 + chc_all[p])
+        cp = C[p]
+        hc = sign[p] * H[index[p]] if is_bound[p] else H @ cp
+        cz_floor = 1e-13 * (1.0 + float(cp @ hc))
         while True:
             steps += 1
             if steps > max_steps:

@@ -205,14 +205,14 @@ def assemble_matrix(names: list[str], rows: FloatArray, lo: FloatArray, hi: Floa
     lo = lo[keep] * scale[:, None]
     hi = hi[keep] * scale[:, None]
     kept_names = [names[i] for i in keep]
-    _, first, inverse = np.unique(np.round(A, 14), axis=0, return_index=True,
-                                  return_inverse=True)
-    inverse = inverse.reshape(-1)
-    if len(first) == len(keep):  # nothing to merge
+    seen: dict[bytes, int] = {}
+    group = [seen.setdefault(key.tobytes(), len(seen)) for key in np.round(A, 14) + 0.0]
+    if len(seen) == len(keep):  # nothing to merge
         return A, kept_names, lo.T.copy(), hi.T.copy()
+    inverse = np.asarray(group)
     out_names: list[str] = []
     out_rows, out_lo, out_hi = [], [], []
-    for u in np.argsort(first, kind="stable"):
+    for u in range(len(seen)):  # groups are numbered in order of first appearance
         members = np.flatnonzero(inverse == u)
         out_rows.append(A[members[0]])
         out_lo.append(lo[members].max(axis=0))
