@@ -314,7 +314,7 @@ def solve_single(sf: StandardForm, active: ActiveSet | None, tol: float,
     else:
         if not linear or sf.n > DUAL_MAX_N:
             var, row = cold_guess(pb)
-            found = primal_dual_steps(pb, var, row, steps, tol, stall=2, stop_on_stall=True)
+            found = primal_dual_steps(pb, var, row, steps, tol, stall=1, stop_on_stall=True)
             used = found[5] if found is not None else steps
     if found is None and sf.n > DUAL_MAX_N:
         return None  # the batched path's rescue (continuation, ADMM) takes it

@@ -50,6 +50,7 @@ from tailorfolio.kernel._kkt import KKTReport
 from tailorfolio.kernel._project import project_box_budget
 from tailorfolio.kernel._single import eligible, solve_single
 from tailorfolio.kernel._standard import StandardForm, assemble_rows
+from tailorfolio.kernel._tangency import tangency_single
 from tailorfolio.typing import FloatArray
 
 CEILING_ITERATIONS = 60
@@ -450,15 +451,26 @@ def homogeneous_form(sf: StandardForm, excess: FloatArray) -> StandardForm:
 
 
 def max_sharpe(sf: StandardForm, excess: FloatArray, *, tol: float = KKT_TOLERANCE,
-               active: ActiveSet | None = None) -> tuple[KernelSolution, StandardForm]:
+               active: ActiveSet | None = None) -> tuple[KernelSolution, StandardForm | None]:
     """Maximum Sharpe ratio under ``sf``'s linear constraints (B = 1; no costs).
 
-    Returns the solution (weights w = y/k in ``w``, residuals of the homogeneous QP) and the
-    homogeneous form (pass ``solution.active`` back as ``active`` to warm-start a related
-    solve with the same row structure). A ceiling in ``sf`` is NOT applied here: the caller
+    First on the frontier's faces in w-space (:mod:`tailorfolio.kernel._tangency`: the
+    maximum-utility answer at the risk aversion where ``wᵀΣw = t·eᵀw``; residuals of that
+    problem plus the tangency condition); when that does not settle, the homogeneous QP.
+    Returns the solution and the homogeneous form (None when the w-space path answered);
+    pass ``solution.active`` back as ``active`` to warm-start a related solve with the same
+    structure. A ceiling in ``sf`` is NOT applied here: the caller
     checks the tangency portfolio's volatility and, when it exceeds the ceiling, solves the
     pure-return problem at the ceiling (the best Sharpe ratio under a binding ceiling).
     """
+    if eligible(sf) and not sf.q.any():  # on the frontier's faces, in w-space
+        found = tangency_single(sf, excess, tol, active)
+        if found is not None:
+            out, t = found
+            return KernelSolution(out.w, out.ok, np.zeros(1, dtype=bool), out.primal_residual,
+                                  out.dual_residual, out.complementarity, out.iterations,
+                                  np.array([t]), np.zeros(1), out.active, out.nu,
+                                  sf.variance_scale, tol), None
     hf = homogeneous_form(sf, excess)
     if active is not None and active.row.shape != (1, hf.n_rows):
         active = None
