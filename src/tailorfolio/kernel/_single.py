@@ -57,7 +57,7 @@ class _Problem:
     """Problem 0 of a standard form as flat vectors (B = 1, no costs, no turnover)."""
 
     __slots__ = ("P", "A", "q", "lo", "up", "rlo", "rhi", "n", "r", "pinned", "eq",
-                 "ineq_row", "fixable", "budget_first")
+                 "ineq_row", "fixable", "budget_first", "steps_taken")
 
     def __init__(self, sf: StandardForm) -> None:
         self.P, self.A = sf.P, sf.A
@@ -71,6 +71,7 @@ class _Problem:
         self.ineq_row = ~self.eq
         self.fixable = ~self.pinned
         self.budget_first = sf.row_names[:1] == ["budget"]
+        self.steps_taken = 0  # face solves of the last primal_dual_steps call
 
 
 def face_solve(pb: _Problem, var: np.ndarray, row: np.ndarray
@@ -201,6 +202,7 @@ def primal_dual_steps(pb: _Problem, var: np.ndarray, row: np.ndarray, max_iter: 
     row[pb.eq] = ROW_LO
     best, since = np.iinfo(np.int64).max, 0
     for it in range(1, max_iter + 1):
+        pb.steps_taken = it
         got = face_solve(pb, var, row)
         if got is None:
             return None
@@ -310,12 +312,12 @@ def solve_single(sf: StandardForm, active: ActiveSet | None, tol: float,
     if active is not None:
         found = primal_dual_steps(pb, active.var[0], active.row[0], steps, tol, stall=2,
                                   stop_on_stall=True)
-        used = found[5] if found is not None else steps
+        used = pb.steps_taken
     else:
         if not linear or sf.n > DUAL_MAX_N:
             var, row = cold_guess(pb)
             found = primal_dual_steps(pb, var, row, steps, tol, stall=1, stop_on_stall=True)
-            used = found[5] if found is not None else steps
+            used = pb.steps_taken
     if found is None and sf.n > DUAL_MAX_N:
         return None  # the batched path's rescue (continuation, ADMM) takes it
     if found is None:
@@ -328,13 +330,11 @@ def solve_single(sf: StandardForm, active: ActiveSet | None, tol: float,
             act, n_dual = face
             used += n_dual
             found = primal_dual_steps(pb, act.var[0], act.row[0], 3, tol)
-            if found is not None:
-                used += found[5]
+            used += pb.steps_taken
     if found is None and active is None and linear:  # P singular: primal-dual, cold
         var, row = cold_guess(pb)
         found = primal_dual_steps(pb, var, row, steps, tol, stall=2, stop_on_stall=True)
-        if found is not None:
-            used += found[5]
+        used += pb.steps_taken
     if found is None:
         return None
     var, row, w, nu, chk, _ = found
