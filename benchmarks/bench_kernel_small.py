@@ -2,7 +2,9 @@
 
 Workloads (N = 10, 16, 30, 50; a seeded 3-factor universe, long-only, fully invested, a
 30 % minimum on the first third of the assets (the "bond" class) and a 25 % cap per asset):
-minimum variance, maximum utility (γ = 3) and maximum Sharpe. ``kernel`` times
+minimum variance, maximum utility (γ = 3), maximum utility under a binding volatility
+ceiling (80 % of the unconstrained answer's volatility: every plan has one) and maximum
+Sharpe. ``kernel`` times
 ``kernel.solve`` (or ``kernel.max_sharpe``) on the compiled standard form, compile included;
 ``optimizer`` times ``PortfolioOptimizer.optimize`` (validation, the kernel, the result) on
 a fresh optimizer each time (a cold solve); ``warm`` times a re-solve by an optimizer that
@@ -78,18 +80,26 @@ def run(sizes: list[int], repeat: int) -> pd.DataFrame:
         cs = dataclasses.replace(unconstrained(list(mu.index)), upper=np.full(n, 0.25),
                                  groups=(GroupBound("bond", "broad_class", bond, 0.3, 1.0),))
         m, c = mu.to_numpy(), cov.to_numpy()
+        free_vol = PortfolioOptimizer().optimize(mu, cov, cs, risk_aversion=GAMMA).volatility
+        cap = 0.8 * free_vol  # a binding volatility ceiling, as a plan's risk level sets
+        capped = dataclasses.replace(cs, max_volatility=cap)
         kernels: dict[str, Callable[[], object]] = {
             "min_variance": lambda: kernel_solve(from_constraint_set(cs, c)),
             "max_utility": lambda: kernel_solve(from_constraint_set(
                 cs, c, expected_return=m, risk_aversion=GAMMA)),
+            "max_utility+ceiling": lambda: kernel_solve(from_constraint_set(
+                cs, c, expected_return=m, risk_aversion=GAMMA, max_volatility=cap)),
             "max_sharpe": lambda: max_sharpe(from_constraint_set(cs, c), m)[0],
         }
         for name, kern in kernels.items():
-            objective = Objective(name)
-            kw = dict(risk_aversion=GAMMA) if name == "max_utility" else {}
-            near = dict(risk_aversion=GAMMA * 1.1) if name == "max_utility" else {}
-            mu_near = mu if name == "max_utility" else mu * 1.1
-            res = PortfolioOptimizer().optimize(mu, cov, cs, objective=objective, **kw)
+            ceiling = name.endswith("+ceiling")
+            objective = Objective(name.removesuffix("+ceiling"))
+            problem_cs = capped if ceiling else cs
+            kw = dict(risk_aversion=GAMMA) if objective is Objective.MAX_UTILITY else {}
+            near = (dict(risk_aversion=GAMMA * 1.1) if objective is Objective.MAX_UTILITY
+                    else {})
+            mu_near = mu if objective is Objective.MAX_UTILITY else mu * 1.1
+            res = PortfolioOptimizer().optimize(mu, cov, problem_cs, objective=objective, **kw)
             sol = kern()
             rep = res.kkt
             if not rep.satisfied:
@@ -97,9 +107,9 @@ def run(sizes: list[int], repeat: int) -> pd.DataFrame:
             warm_opt = PortfolioOptimizer()
 
             def warm() -> object:
-                warm_opt.optimize(mu_near, cov, cs, objective=objective, **near)
+                warm_opt.optimize(mu_near, cov, problem_cs, objective=objective, **near)
                 t = time.perf_counter()
-                warm_opt.optimize(mu, cov, cs, objective=objective, **kw)
+                warm_opt.optimize(mu, cov, problem_cs, objective=objective, **kw)
                 return time.perf_counter() - t
 
             warm_ms = statistics.median(float(warm()) * 1000 for _ in range(repeat))
@@ -107,7 +117,7 @@ def run(sizes: list[int], repeat: int) -> pd.DataFrame:
                 N=label, workload=name,
                 kernel_ms=median_ms(kern, repeat),
                 optimizer_ms=median_ms(lambda: PortfolioOptimizer().optimize(
-                    mu, cov, cs, objective=objective, **kw), repeat),
+                    mu, cov, problem_cs, objective=objective, **kw), repeat),
                 warm_ms=warm_ms,
                 iters=int(sol.iterations[0]), max_residual=rep.max_residual))
     return pd.DataFrame(rows)

@@ -46,6 +46,7 @@ from tailorfolio.kernel._activeset import (
     solve_active_set,
     solve_active_set_affine,
 )
+from tailorfolio.kernel._ceiling import ceiling_single
 from tailorfolio.kernel._kkt import KKTReport
 from tailorfolio.kernel._project import project_box_budget
 from tailorfolio.kernel._single import eligible, solve_single
@@ -145,7 +146,9 @@ def solve(sf: StandardForm, *, active: ActiveSet | None = None,
         guess = active if active is not None or n <= LARGE else cold_start(sf)
         single = solve_single(sf, guess, tol)
         if single is not None:
-            return finish(sf, single, tol=tol, max_iter=max_iter)
+            capped = _single_ceiling(sf, single, tol)
+            return capped if capped is not None else finish(sf, single, tol=tol,
+                                                              max_iter=max_iter)
     start = active if active is not None else cold_start(sf)
     # full steps while they make progress, then one change per step (small problems switch
     # at the first step without progress: measured fewer steps on plan-sized problems)
@@ -154,6 +157,24 @@ def solve(sf: StandardForm, *, active: ActiveSet | None = None,
     if not out.ok.all():
         _rescue(sf, out, tol, max_iter)
     return finish(sf, out, tol=tol, max_iter=max_iter)
+
+
+def _single_ceiling(sf: StandardForm, plain: ActiveSetOutcome, tol: float
+                    ) -> KernelSolution | None:
+    """Problem 0's binding ceiling on its faces (:mod:`tailorfolio.kernel._ceiling`); None
+    when the ceiling does not bind or the batched search must settle it."""
+    if not np.isfinite(sf.vol_cap[0]) or not sf.q.any():
+        return None
+    if float(_vol2(sf, plain.w)[0]) <= float(sf.vol_cap[0]) ** 2 * (1 + 1e-13):
+        return None
+    found = ceiling_single(sf, plain, tol)
+    if found is None:
+        return None
+    out, t, rho = found
+    return KernelSolution(out.w, out.ok, np.zeros(1, dtype=bool), out.primal_residual,
+                          out.dual_residual, out.complementarity, out.iterations,
+                          np.array([t]), np.array([rho]) * sf.scale / sf.variance_scale,
+                          out.active, out.nu, sf.variance_scale, tol)
 
 
 def cold_start(sf: StandardForm) -> ActiveSet:

@@ -10,7 +10,7 @@ in t:
     t* = (α c₁ − β c₀) / (β c₁ − α c₂),   α = eᵀa, β = eᵀb, c₀ = aᵀPa, c₁ = aᵀPb, c₂ = bᵀPb.
 
 The method: start at the minimum-variance answer's ``t = σ²/eᵀw`` (or a warm start's
-face); solve the
+face's own t*); solve the
 maximum-utility problem at t (the kernel's B = 1 path, warm from the previous face); take
 that face's t*; stop when the face optimal at t* is the face t* came from (then the point
 is exactly the tangency and every KKT condition of the maximum-utility problem at γ* holds,
@@ -36,9 +36,6 @@ from tailorfolio.typing import FloatArray
 
 TANGENCY_STEPS = 30
 """Faces visited before giving up (the homogeneous form then takes the problem)."""
-START_T = 1.0
-"""The first t of a warm start (scaled units: Σ of mean variance 1, e of max-norm 1); its
-face's t* follows at once."""
 
 
 def _with_linear(sf: StandardForm, q: FloatArray) -> StandardForm:
@@ -73,9 +70,14 @@ def tangency_single(sf: StandardForm, excess: FloatArray, tol: float,
     e = e / max(float(np.abs(e).max(initial=0.0)), 1e-300)
     P = sf.P
     used = 0
-    if active is not None and active.var.shape == (1, sf.n):
-        act, t = active, START_T
-    else:  # the minimum-variance answer: its t = σ²/eᵀw is below the tangency's
+    pb = _Problem(_with_linear(sf, np.zeros(sf.n)))
+    t = None
+    act = None
+    if active is not None and active.var.shape == (1, sf.n):  # t* of the warm face itself
+        line = face_line(pb, active.var[0], active.row[0], -e)
+        t = None if line is None else tangent_t(P, e, *line)
+        act = active
+    if t is None:  # the minimum-variance answer: its t = σ²/eᵀw is below the tangency's
         mv = solve_single(sf, None, tol)
         if mv is None:
             return None
@@ -86,7 +88,6 @@ def tangency_single(sf: StandardForm, excess: FloatArray, tol: float,
             return None
         t = float(w @ P @ w) / r
         act = mv.active
-    pb = _Problem(_with_linear(sf, -t * e))
     face: tuple[np.ndarray, np.ndarray] | None = None
     for _ in range(TANGENCY_STEPS):
         pb.q = -t * e
@@ -99,24 +100,40 @@ def tangency_single(sf: StandardForm, excess: FloatArray, tol: float,
         if face is not None and np.array_equal(var, face[0]) and np.array_equal(row, face[1]):
             return _certified(pb, var, row, out, t, e, used, tol)  # t is this face's t*
         face = (var.copy(), row.copy())
-        # the face's line w(t) = a + t b, from a second solve on it
-        pb.q = -(t + 1.0) * e
-        got = face_solve(pb, var, row)
-        if got is None:
-            return None
-        b = got[0] - out.w[0]
-        a = out.w[0] - t * b
-        alpha, beta = float(e @ a), float(e @ b)
-        pa, pbv = P @ a, P @ b
-        c0, c1, c2 = float(a @ pa), float(a @ pbv), float(b @ pbv)
-        den = beta * c1 - alpha * c2
-        if not den or not np.isfinite(den):
-            return None
-        t_star = (alpha * c1 - beta * c0) / den
-        if not (t_star > 0 and np.isfinite(t_star)):
+        line = face_line(pb, var, row, -e)
+        t_star = None if line is None else tangent_t(P, e, *line)
+        if t_star is None:
             return None
         t = t_star
     return None
+
+
+def face_line(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray
+              ) -> tuple[FloatArray, FloatArray] | None:
+    """On the face ``(var, row)`` the minimiser of ½wᵀPw + t·qᵀw is ``a + t·b`` exactly
+    (the face's KKT system is linear in t): ``(a, b)`` from the solves at t = 0 and 1."""
+    keep = pb.q
+    pb.q = np.zeros_like(q)
+    at0 = face_solve(pb, var, row)
+    pb.q = q
+    at1 = face_solve(pb, var, row)
+    pb.q = keep
+    if at0 is None or at1 is None:
+        return None
+    return at0[0], at1[0] - at0[0]
+
+
+def tangent_t(P: FloatArray, e: FloatArray, a: FloatArray, b: FloatArray) -> float | None:
+    """The t where the Sharpe ratio of ``a + t·b`` is stationary (module docstring); None
+    when it has none with t > 0."""
+    alpha, beta = float(e @ a), float(e @ b)
+    pa, pbv = P @ a, P @ b
+    c0, c1, c2 = float(a @ pa), float(a @ pbv), float(b @ pbv)
+    den = beta * c1 - alpha * c2
+    if not den or not np.isfinite(den):
+        return None
+    t = (alpha * c1 - beta * c0) / den
+    return t if t > 0 and np.isfinite(t) else None
 
 
 def _certified(pb: _Problem, var: np.ndarray, row: np.ndarray, out: ActiveSetOutcome,
