@@ -30,6 +30,7 @@ import numpy as np
 
 from tailorfolio.errors import ConstraintConflict, InfeasibleError
 from tailorfolio.kernel._solve import homogeneous_form
+from tailorfolio.kernel._solve import solve as kernel_solve
 from tailorfolio.kernel._standard import (
     StandardForm,
     from_constraint_set,
@@ -218,13 +219,32 @@ class Diagnosis:
         return (True, prob.point()) if out.ok else (False, None)
 
     def feasible(self, items: list[Item]) -> bool:
-        return self.solve(self.form(items))[0]
+        """Whether ``items`` hold together. With the ceiling among them: the linear items'
+        LP first, then their minimum variance (the kernel's exact QP; the cone only if the
+        kernel does not settle it) against the ceiling."""
+        form = self.form(items)
+        if not np.isfinite(form.vol_cap[0]):
+            return self.solve(form)[0]
+        linear = form.take(slice(None))
+        linear.vol_cap = np.full(1, np.inf)
+        if not self.solve(linear)[0]:
+            return False
+        linear.risk_weight = np.ones(1)
+        sol = kernel_solve(linear)
+        if sol.ok[0]:
+            w = sol.w[0]
+            return bool(np.sqrt(max(w @ form.P @ w, 0.0)) <= form.vol_cap[0] * (1 + 1e-9))
+        return self.solve(form)[0]
 
     def violation(self, item: Item, others: list[Item]) -> float:
         """How far ``item`` must move (user units) for ``others`` to hold with it; 0 when
         ``others`` are infeasible themselves."""
         form = self.form(others, item)
-        ok, x = self.solve(form)
+        if item.kind == CEILING and not np.isfinite(form.vol_cap[0]):
+            sol = kernel_solve(form)  # the minimum variance: the kernel's exact QP
+            ok, x = (True, sol.w[0]) if sol.ok[0] else self.solve(form)
+        else:
+            ok, x = self.solve(form)
         if not ok or x is None:
             return 0.0
         n = self.sf.n
