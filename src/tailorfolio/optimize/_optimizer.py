@@ -83,7 +83,8 @@ class PortfolioOptimizer:
     Every quadratic program (minimum variance, max utility, target return, target
     volatility, max Sharpe; bounds, class bounds, ESG floor, linear costs, turnover cap and
     the volatility ceiling) is solved exactly by the kernel (:mod:`tailorfolio.kernel`). The
-    compiled cvxpy problems (one per number of assets and class structure, cached) remain
+    conic problems (:mod:`tailorfolio.optimize._problem`: cvxpy built from the kernel's own
+    standard form, one compile per form structure, cached) remain
     the general path for what the kernel does not take: a maximum return with no risk term
     and no ceiling (a linear program), ``fast_path=False`` / ``polish=False``, and problems
     the kernel does not settle; their answer is then finished by the kernel from the conic
