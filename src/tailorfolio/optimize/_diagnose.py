@@ -35,10 +35,15 @@ from tailorfolio.kernel._standard import (
     StandardForm,
     from_constraint_set,
     row_of,
-    variance_scale,
 )
 from tailorfolio.optimize._constraints import ConstraintSet
-from tailorfolio.optimize._problem import ConicProblem, linprog_arguments, structure_of, with_ceiling
+from tailorfolio.optimize._problem import (
+    ConicProblem,
+    Structure,
+    linprog_arguments,
+    structure_of,
+    with_ceiling,
+)
 from tailorfolio.typing import FloatArray
 
 BOUND_SLACK = 1e-12
@@ -115,7 +120,7 @@ class Diagnosis:
     factor: FloatArray | None = None
     sf: StandardForm = field(init=False)
     items: list[Item] = field(init=False)
-    _conic: dict[Any, ConicProblem] = field(init=False, default_factory=dict)
+    _conic: dict[Structure, ConicProblem] = field(init=False, default_factory=dict)
     _caches: dict[int, dict[str, Any]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -30,8 +30,8 @@ from tailorfolio.kernel import (
 )
 from tailorfolio.kernel import max_sharpe as kernel_max_sharpe
 from tailorfolio.kernel import solve as kernel_solve
-from tailorfolio.optimize._max_return import max_return_weights
 from tailorfolio.kernel._standard import cholesky_factor
+from tailorfolio.optimize._max_return import max_return_weights
 from tailorfolio.optimize._problem import (
     MaxSharpeProblem,
     MeanVarianceProblem,
