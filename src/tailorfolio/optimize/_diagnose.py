@@ -219,7 +219,7 @@ class Diagnosis:
         prob = self._conic.get(key)
         if prob is None:
             prob = self._conic[key] = ConicProblem(key)
-        prob.load(form)
+        prob.load(form, structure=key)
         out = prob.solve()
         return (True, prob.point()) if out.ok else (False, None)
 

@@ -142,7 +142,7 @@ class PortfolioOptimizer:
         if key not in self._mv:
             self._mv[key] = MeanVarianceProblem(key)
         prob = self._mv[key]
-        prob.load(sf)
+        prob.load(sf, structure=key)
         return prob
 
     def _sharpe_problem(self, hf: StandardForm) -> MaxSharpeProblem:
@@ -151,7 +151,7 @@ class PortfolioOptimizer:
         if key not in self._sharpe:
             self._sharpe[key] = MaxSharpeProblem(key)
         prob = self._sharpe[key]
-        prob.load(hf)
+        prob.load(hf, structure=key)
         return prob
 
     # ------------------------------------------------------------------ public API

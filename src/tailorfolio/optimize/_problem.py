@@ -138,10 +138,12 @@ class ConicProblem:
         self.constraints = cons
         self.problem = cp.Problem(cp.Minimize(objective), cons)
 
-    def load(self, sf: StandardForm, i: int = 0) -> None:
-        """Set every parameter from problem ``i`` of ``sf`` (whose structure must match)."""
+    def load(self, sf: StandardForm, i: int = 0, *, structure: Structure | None = None
+             ) -> None:
+        """Set every parameter from problem ``i`` of ``sf``, whose structure must match
+        (pass it as ``structure`` when just computed, to skip recomputing it)."""
         s = self.structure
-        got = structure_of(sf, i, homogeneous=s.homogeneous)
+        got = structure or structure_of(sf, i, homogeneous=s.homogeneous)
         if got != s:
             raise ValueError("the form's structure differs from the compiled problem's")
         values: dict[str, Any] = {"q": sf.q[i]}
