@@ -19,6 +19,7 @@ from tailorfolio.optimize._constraints import ConstraintSet
 from tailorfolio.optimize._diagnose import explain_infeasible
 from tailorfolio.kernel import (
     DEFAULT_KKT_TOLERANCE,
+    ActiveSet,
     KKTReport,
     StandardForm,
     constraint_set_frontier,
@@ -51,6 +52,7 @@ from tailorfolio.optimize._validate import (
     check_estimates,
     check_number,
     short,
+    ticker_index,
 )
 from tailorfolio.optimize._solve import (
     DEFAULT_SOLVERS,
@@ -63,6 +65,19 @@ KERNEL = "KERNEL"
 """Solver name of answers from the QP kernel (:mod:`tailorfolio.kernel`)."""
 BINDING_TOLERANCE = 1e-5
 """A constraint counts as binding when the solution is within this of its bound."""
+
+
+WARM_STARTS = 32
+"""Problem structures whose last active set a :class:`PortfolioOptimizer` remembers."""
+
+
+def _warm_key(kind: str, sf: StandardForm) -> tuple[object, ...]:
+    """What a warm start must share with the problem it starts: the objective kind, the
+    variables and the rows (names and coefficients). A re-solve with new estimates, a new
+    risk aversion or new bounds (the plan's candidates, a frontier, a what-if) starts from
+    the last answer's active set; the kernel verifies it like any guess, so a stale start
+    costs steps, never exactness."""
+    return (kind, sf.n, tuple(sf.row_names), sf.A.tobytes())
 
 
 def _objective(objective: object) -> Objective:
@@ -130,8 +145,18 @@ class PortfolioOptimizer:
                      fix="pass e.g. kkt_tolerance=1e-9 (the default)")
         self.kkt_tolerance = float(kkt_tolerance)
         self.polish = polish
+        self._warm: dict[tuple[object, ...], ActiveSet] = {}
         self._mv: dict[Structure, MeanVarianceProblem] = {}
         self._sharpe: dict[Structure, MaxSharpeProblem] = {}
+
+    # ------------------------------------------------------------------ warm starts
+
+    def _remember(self, key: tuple[object, ...], active: ActiveSet) -> None:
+        """Keep the last optimal active set of a problem structure (at most
+        :data:`WARM_STARTS` structures): the next solve of that structure starts from it."""
+        if key not in self._warm and len(self._warm) >= WARM_STARTS:
+            self._warm.pop(next(iter(self._warm)))
+        self._warm[key] = active
 
     # ------------------------------------------------------------------ compiled problems
 
@@ -255,10 +280,12 @@ class PortfolioOptimizer:
                                  target, cap, w0, cost_rate, max_turnover)
         if self.fast_path and sf is not None and self.polish:
             start = time.perf_counter()
-            sol = kernel_solve(sf, tol=self.kkt_tolerance)
+            warm_key = _warm_key(objective.value, sf)
+            sol = kernel_solve(sf, tol=self.kkt_tolerance, active=self._warm.get(warm_key))
             attempt = SolveAttempt(KERNEL, "optimal" if sol.ok[0] else "not_settled",
                                    time.perf_counter() - start)
             if sol.ok[0]:
+                self._remember(warm_key, sol.active)
                 return self._result(sol.w[0], mu, cov, constraints, objective, risk_aversion,
                                     risk_free_rate, SolveOutcome("optimal", KERNEL, (attempt,)),
                                     [], sol.report(0))
@@ -451,9 +478,12 @@ class PortfolioOptimizer:
         sf = from_constraint_set(cs, cov)
         if self.fast_path and self.polish and np.any(excess[np.asarray(cs.upper) > 0] > 0):
             start = time.perf_counter()
-            sol, _ = kernel_max_sharpe(sf, excess, tol=self.kkt_tolerance)
+            warm_key = _warm_key("max_sharpe", sf)
+            sol, _ = kernel_max_sharpe(sf, excess, tol=self.kkt_tolerance,
+                                       active=self._warm.get(warm_key))
             w = sol.w[0]
             if sol.ok[0]:
+                self._remember(warm_key, sol.active)
                 attempt = SolveAttempt(KERNEL, "optimal", time.perf_counter() - start)
                 if cs.max_volatility is None or float(np.sqrt(w @ cov @ w)) <= (
                         cs.max_volatility * (1 + 1e-12)):
@@ -548,7 +578,7 @@ class PortfolioOptimizer:
         ret = float(w @ mu)
         vol = float(np.sqrt(max(w @ cov @ w, 0.0)))
         return PortfolioResult(
-            weights=pd.Series(w, index=cs.tickers),
+            weights=pd.Series(w, index=ticker_index(tuple(cs.tickers))),
             objective=objective,
             expected_return=ret,
             volatility=vol,
