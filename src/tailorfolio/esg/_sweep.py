@@ -25,8 +25,8 @@ import scipy.sparse as sp
 
 from tailorfolio.errors import InfeasibleError
 from tailorfolio.kernel import ActiveSet, from_constraint_set, standard_form_frontier
+from tailorfolio.kernel._standard import cholesky_factor, finite_rows
 from tailorfolio.optimize._constraints import ConstraintSet, MissingScorePolicy
-from tailorfolio.optimize._problem import _group_matrix, cholesky_factor
 from tailorfolio.typing import FloatArray
 
 _OK = ("Solved", "AlmostSolved")
@@ -92,7 +92,7 @@ class EsgSharpeSweep:
         """The highest portfolio score reachable under the constraints (the floor's measure:
         s·w, or the scored part's average under ``ignore``), or None if infeasible."""
         cs, n = self.cs, self.n
-        g, glo, ghi = _group_matrix(cs)
+        g, glo, ghi = finite_rows(from_constraint_set(cs, self.cov))
         k = g.shape[0]
         lo = np.asarray(cs.lower, float)[:, None]
         hi = np.asarray(cs.upper, float)[:, None]

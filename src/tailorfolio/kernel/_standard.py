@@ -329,3 +329,60 @@ def from_investor_batch(model: FleetModel, batch: InvestorBatch,
                         batch.upper.astype(float), batch.current_weights.astype(float), kappa,
                         row_lo, row_hi, batch.max_turnover.astype(float), scale, cap,
                         np.ones(b), d, gamma.astype(float))
+
+
+def covariance_factor(covariance: FloatArray) -> FloatArray:
+    """F with FᵀF = ``covariance`` (n, n): the upper Cholesky factor when it is positive
+    definite, else ``diag(√λ₊)·Vᵀ`` from its eigendecomposition (negative noise clipped, no
+    ridge), so a singular Σ or a homogeneous form's zero row and column stay exact."""
+    cov = np.asarray(covariance, dtype=np.float64)
+    cov = (cov + cov.T) / 2
+    try:
+        return np.linalg.cholesky(cov).T
+    except np.linalg.LinAlgError:
+        lam, vec = np.linalg.eigh(cov)
+        return np.sqrt(np.clip(lam, 0.0, None))[:, None] * vec.T
+
+
+cholesky_factor = covariance_factor
+"""The name the optimizer, the ESG sweep and the fleet have always used."""
+
+
+def form_factor(sf: StandardForm) -> FloatArray:
+    """:func:`covariance_factor` of ``sf.P`` (scaled units), cached on the form."""
+    f = sf.cache.get("covariance_factor")
+    if f is None or f.shape != sf.P.shape:
+        f = sf.cache["covariance_factor"] = covariance_factor(sf.P)
+    return f
+
+
+def row_of(sf: StandardForm, coefficients: FloatArray) -> tuple[int, float] | None:
+    """The row of ``sf`` that the linear constraint ``coefficients·w`` compiled to, and the
+    norm it was divided by (row value × norm = the constraint's own units); None when the
+    form has no such row (the constraint bound nothing, or its coefficients are zero).
+
+    :func:`assemble_rows` scales each row to unit norm and merges identical ones, so a class
+    group, the ESG floor or any user row is found by its normalised coefficients (two groups
+    with one membership share a row).
+    """
+    c = np.asarray(coefficients, dtype=float)
+    norm = float(np.linalg.norm(c))
+    if norm == 0 or sf.n_rows == 0:
+        return None
+    hit = np.flatnonzero(np.abs(sf.A - c / norm).max(axis=1) <= 1e-12)
+    return (int(hit[0]), norm) if len(hit) else None
+
+
+def finite_rows(sf: StandardForm, i: int = 0, *, skip_budget: bool = True
+                ) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """The rows of problem ``i`` with finite bounds, for encodings that cannot take ``±inf``.
+
+    Returns ``(A (k, n), lo (k,), hi (k,))`` in the form's (unit-norm) row units; a side that
+    binds nothing gets the row's range over the long-only simplex (``min a``, ``max a``),
+    where it cannot bind. The budget row is left out unless ``skip_budget`` is False.
+    """
+    keep = [r for r in range(sf.n_rows) if not (skip_budget and sf.row_names[r] == "budget")]
+    a = sf.A[keep]
+    lo = np.where(np.isfinite(sf.row_lo[i, keep]), sf.row_lo[i, keep], a.min(axis=1, initial=0))
+    hi = np.where(np.isfinite(sf.row_hi[i, keep]), sf.row_hi[i, keep], a.max(axis=1, initial=0))
+    return a, lo, hi

@@ -31,12 +31,14 @@ from tailorfolio.kernel import (
 )
 from tailorfolio.kernel import max_sharpe as kernel_max_sharpe
 from tailorfolio.kernel import solve as kernel_solve
+from tailorfolio.kernel._standard import cholesky_factor
 from tailorfolio.optimize._max_return import max_return_weights
 from tailorfolio.optimize._problem import (
     MaxSharpeProblem,
     MeanVarianceProblem,
-    _group_matrix,
-    cholesky_factor,
+    Structure,
+    structure_of,
+    with_ceiling,
 )
 from tailorfolio.optimize._result import (
     BindingConstraint,
@@ -56,7 +58,6 @@ from tailorfolio.optimize._solve import (
     DEFAULT_SOLVERS,
     SolveAttempt,
     SolveOutcome,
-    solve_with_fallback,
 )
 from tailorfolio.typing import FloatArray
 
@@ -97,7 +98,8 @@ class PortfolioOptimizer:
     Every quadratic program (minimum variance, max utility, target return, target
     volatility, max Sharpe; bounds, class bounds, ESG floor, linear costs, turnover cap and
     the volatility ceiling) is solved exactly by the kernel (:mod:`tailorfolio.kernel`). The
-    compiled cvxpy problems (one per number of assets and class structure, cached) remain
+    conic problems (:mod:`tailorfolio.optimize._problem`: cvxpy built from the kernel's own
+    standard form, one compile per form structure, cached) remain
     the general path for what the kernel does not take: a maximum return with no risk term
     and no ceiling (a linear program), ``fast_path=False`` / ``polish=False``, and problems
     the kernel does not settle; their answer is then finished by the kernel from the conic
@@ -144,8 +146,8 @@ class PortfolioOptimizer:
         self.kkt_tolerance = float(kkt_tolerance)
         self.polish = polish
         self._warm: dict[tuple[object, ...], ActiveSet] = {}
-        self._mv: dict[tuple[int, bytes], MeanVarianceProblem] = {}
-        self._sharpe: dict[tuple[int, bytes], MaxSharpeProblem] = {}
+        self._mv: dict[Structure, MeanVarianceProblem] = {}
+        self._sharpe: dict[Structure, MaxSharpeProblem] = {}
 
     # ------------------------------------------------------------------ warm starts
 
@@ -158,23 +160,24 @@ class PortfolioOptimizer:
 
     # ------------------------------------------------------------------ compiled problems
 
-    def _key(self, cs: ConstraintSet) -> tuple[int, bytes]:
-        g, _, _ = _group_matrix(cs)
-        return cs.n_assets, g.tobytes() + str(g.shape).encode()
-
-    def mean_variance_problem(self, cs: ConstraintSet) -> MeanVarianceProblem:
-        """The compiled problem for ``cs``'s structure (built on first use)."""
-        key = self._key(cs)
+    def mean_variance_problem(self, sf: StandardForm) -> MeanVarianceProblem:
+        """The compiled conic problem of ``sf``'s structure (built on first use, cached),
+        loaded with ``sf``'s values."""
+        key = structure_of(sf)
         if key not in self._mv:
-            self._mv[key] = MeanVarianceProblem(cs.n_assets, _group_matrix(cs)[0],
-                                                with_costs=self.with_costs)
-        return self._mv[key]
+            self._mv[key] = MeanVarianceProblem(key)
+        prob = self._mv[key]
+        prob.load(sf, structure=key)
+        return prob
 
-    def _sharpe_problem(self, cs: ConstraintSet) -> MaxSharpeProblem:
-        key = self._key(cs)
+    def _sharpe_problem(self, hf: StandardForm) -> MaxSharpeProblem:
+        """The compiled conic problem of the homogeneous form ``hf`` (cached), loaded."""
+        key = structure_of(hf, homogeneous=True)
         if key not in self._sharpe:
-            self._sharpe[key] = MaxSharpeProblem(cs.n_assets, _group_matrix(cs)[0])
-        return self._sharpe[key]
+            self._sharpe[key] = MaxSharpeProblem(key)
+        prob = self._sharpe[key]
+        prob.load(hf, structure=key)
+        return prob
 
     # ------------------------------------------------------------------ public API
 
@@ -321,29 +324,14 @@ class PortfolioOptimizer:
                      risk_free_rate: float, cap: float | None, w0: FloatArray | None,
                      cost_rate: float | FloatArray, max_turnover: float | None,
                      sf: StandardForm | None) -> PortfolioResult:
-        """The general path: the compiled cvxpy problem, then the kernel from its point."""
-        tickers = constraints.tickers
-        # The conic problem is solved in scaled units (Σ/s, μ/s, σ/√s); weights are unchanged.
-        scale = variance_scale(cov)
-        root = float(np.sqrt(scale))
-        factor = cholesky_factor(cov / scale)
-        prob = self.mean_variance_problem(constraints)
-        prob.set_constraints(constraints if cap is None
-                             else constraints.with_volatility_cap(cap / root))
-        if objective is Objective.MAX_UTILITY:
-            prob.set_objective(mu_eff / scale, factor, risk_aversion=float(risk_aversion))
-        elif objective is Objective.MIN_VARIANCE:
-            prob.set_objective(mu_eff / scale, factor, risk_aversion=2.0, return_weight=0.0)
-        elif objective is Objective.TARGET_VOLATILITY:
-            prob.set_objective(mu_eff / scale, factor, risk_aversion=0.0)
-        else:  # TARGET_RETURN
-            prob.set_objective(mu_eff / scale, factor, risk_aversion=2.0, return_weight=0.0)
-            prob.mu_plain.value = mu / scale
-            prob.min_return.value = float(target) / scale
-        if w0 is not None or max_turnover is not None or np.any(cost_rate):
-            prob.set_costs(np.zeros(len(tickers)) if w0 is None else w0,
-                           np.asarray(cost_rate, dtype=float) / scale, max_turnover)
-        outcome = solve_with_fallback(prob.problem, self.solvers)
+        """The general path: the conic problem of the standard form (the kernel's own),
+        then the kernel from its point. ``sf`` is None only for a maximum return without a
+        ceiling (a linear programme the kernel does not take); its form is built here."""
+        form = sf if sf is not None else from_constraint_set(
+            constraints, cov, expected_return=mu_eff, risk_aversion=0.0, current_weights=w0,
+            cost_rate=cost_rate, max_turnover=max_turnover)
+        prob = self.mean_variance_problem(form)
+        outcome = prob.solve(self.solvers)
         if (outcome.status == "infeasible" and objective is Objective.TARGET_RETURN):
             err = explain_infeasible(constraints, cholesky_factor(cov))
             if not err.conflicts:
@@ -513,19 +501,15 @@ class PortfolioOptimizer:
                                         capped.report(0))
                 if capped.infeasible[0]:
                     raise explain_infeasible(cs, cholesky_factor(cov))
-        factor = cholesky_factor(cov)
-        # Scaled units: Σ/s, and the excess return divided by its largest magnitude (the
-        # homogenised problem's y and κ scale with it; w = y/κ does not).
-        scale = variance_scale(cov)
-        root = float(np.sqrt(scale))
-        e_norm = max(float(np.abs(excess).max(initial=0.0)), 1e-300)
-        cs_s = cs if cs.max_volatility is None else cs.with_volatility_cap(
-            cs.max_volatility / root)
-        prob = self._sharpe_problem(cs)
-        prob.set(cs_s, excess / e_norm, factor / root, 0.0)
-        outcome = solve_with_fallback(prob.problem, self.solvers)
+        # The homogeneous form (x = (y, k), w = y/k) in the kernel's scaled units, with the
+        # ceiling on ‖F y‖/k.
+        hf = homogeneous_form(sf, excess)
+        if cs.max_volatility is not None:
+            hf = with_ceiling(hf, cs.max_volatility / float(np.sqrt(variance_scale(cov))))
+        prob = self._sharpe_problem(hf)
+        outcome = prob.solve(self.solvers)
         if outcome.status == "infeasible":
-            conflicts_err = explain_infeasible(cs, factor)
+            conflicts_err = explain_infeasible(cs, cholesky_factor(cov))
             if conflicts_err.conflicts:
                 raise conflicts_err
             best = float(np.max(mu[np.asarray(cs.upper) > 0])) if np.any(cs.upper > 0) else rf
@@ -536,7 +520,7 @@ class PortfolioOptimizer:
                 fix="use a lower risk-free rate or the minimum-variance objective",
             )
         self._raise_for(outcome, cs, cov, Objective.MAX_SHARPE)
-        w_raw = prob.weights()
+        w_raw = prob.weights(np.asarray(cs.lower, float), np.asarray(cs.upper, float))
         cap = cs.max_volatility
         if cap is not None and float(np.sqrt(w_raw @ cov @ w_raw)) >= cap * (1 - 1e-6):
             w, kkt = self._polish(from_constraint_set(
