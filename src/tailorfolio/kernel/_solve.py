@@ -43,8 +43,10 @@ from tailorfolio.kernel._activeset import (
     complementarity,
     guess_active_set,
     kkt_check,
+    single_change,
     solve_active_set,
     solve_active_set_affine,
+    update_active_set,
 )
 from tailorfolio.kernel._kkt import KKTReport
 from tailorfolio.kernel._project import project_box_budget
@@ -58,6 +60,12 @@ from tailorfolio.typing import FloatArray
 
 CEILING_ITERATIONS = 60
 """Outer steps of the volatility-ceiling search."""
+CEILING_FACE_STEPS = 8
+"""Active-set steps on the cone problem itself before the bracketed search takes over."""
+MIN_VARIANCE_CHECK = 1.0 / 64
+"""Once the bracket's upper end falls below this t, the minimum-variance answer (t = 0) is
+solved: a ceiling below its volatility is proved infeasible at once (instead of halving t
+down to zero)."""
 MAX_LINEAR_FACTOR = 1e12
 SINGLE_STEPS = 10
 """Primal-dual steps of the lean B = 1 loop before the dual method takes over."""
@@ -294,9 +302,88 @@ def finish(sf: StandardForm, out: ActiveSetOutcome, *, tol: float = KKT_TOLERANC
     return sol
 
 
+def _face_root(ls: StandardForm, wc: FloatArray, wl: FloatArray, cap2: FloatArray
+               ) -> FloatArray:
+    """The larger root t of (w_c + t w_l)ᵀP(w_c + t w_l) = c² (NaN where there is none)."""
+    a2 = _vol2(ls, wl)
+    a1 = np.einsum("bi,ij,bj->b", wc, ls.P, wl)
+    a0 = _vol2(ls, wc) - cap2
+    disc = a1 * a1 - a2 * a0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where((a2 > 0) & (disc >= 0), (-a1 + np.sqrt(np.maximum(disc, 0)))
+                        / np.where(a2 > 0, a2, 1.0), np.nan)
+
+
+def _ceiling_faces(sub: StandardForm, act: ActiveSet, cap2: FloatArray, tol: float,
+                   steps: int = CEILING_FACE_STEPS
+                   ) -> tuple[np.ndarray, FloatArray, FloatArray, FloatArray, FloatArray,
+                              FloatArray, FloatArray, FloatArray, np.ndarray]:
+    """Primal-dual active-set steps on the cone problem itself (risk weight 1).
+
+    On each problem's face the QP answer is affine in t; the face's own root t_f of
+    ``vol(t) = c`` (:func:`_face_root`) puts the point exactly on the ceiling, and the QP's
+    KKT conditions are checked at t_f (ρ = (1/t_f − 1)/2 ≥ 0 needs t_f ≤ 1). A point that
+    passes is the cone problem's answer (every cone KKT condition holds); otherwise the face
+    is updated from the violations (full steps first, then one change per step) and the
+    next face is tried. Problems without a root in (0, 1] on their face leave the phase
+    with their face as a warm start for the bracketed search.
+
+    Returns (done, w, ν, λ, t, primal, dual, complementarity, steps used), in place on ``act``.
+    """
+    k, n = sub.size, sub.n
+    done = np.zeros(k, dtype=bool)
+    w = np.zeros((k, n))
+    nu = np.zeros((k, sub.n_rows))
+    lam = np.zeros(k)
+    t = np.ones(k)
+    prim = np.full(k, np.inf)
+    dual = np.full(k, np.inf)
+    comp = np.full(k, np.inf)
+    used = np.zeros(k, dtype=np.int64)
+    live = np.flatnonzero(sub.risk_weight > 0)
+    for step in range(steps):
+        if not len(live):
+            break
+        ls, la = sub.take(live), act.take(live)
+        wc, nc, lc, wl, nl, ll = solve_active_set_affine(ls, la)
+        tf = _face_root(ls, wc, wl, cap2[live])
+        used[live] += 1
+        valid = np.isfinite(tf) & (tf > 0) & (tf <= 1.0)
+        if not valid.any():
+            break
+        live, ls, la, tf = live[valid], ls.take(valid), la.take(valid), tf[valid]
+        wv = wc[valid] + tf[:, None] * wl[valid]
+        nv = nc[valid] + tf[:, None] * nl[valid]
+        lv = lc[valid] + tf * ll[valid]
+        lt = ls.with_linear_factor(tf)
+        pv, dv, masks, amounts = kkt_check(lt, la, wv, nv, lv, tol)
+        good = (pv <= tol) & (dv <= tol)
+        if good.any():
+            g = live[good]
+            done[g] = True
+            w[g], nu[g], lam[g], t[g] = wv[good], nv[good], lv[good], tf[good]
+            prim[g], dual[g] = pv[good], dv[good]
+            comp[g] = complementarity(lt.take(good), la.take(good), wv[good], nv[good],
+                                      lv[good])
+            act.put(g, la.take(good))
+        bad = ~good
+        if not bad.any():
+            break
+        m = {key: v[bad] for key, v in masks.items()}
+        la_b, lt_b = la.take(bad), lt.take(bad)
+        if step >= 2:  # one change per step: cannot cycle the way full steps can
+            m = single_change(m, {key: v[bad] for key, v in amounts.items()})
+        update_active_set(lt_b, la_b, m)
+        live = live[bad]
+        act.put(live, la_b)
+    return done, w, nu, lam, t, prim, dual, comp, used
+
+
 def _ceiling_search(sf: StandardForm, sol: KernelSolution, idx: np.ndarray, tol: float,
                     max_iter: int) -> None:
-    """The batched search on t for the problems ``idx`` (in place on ``sol``)."""
+    """The batched search on t for the problems ``idx`` (in place on ``sol``): first
+    :func:`_ceiling_faces` (most problems end there), then for the rest the safeguarded
+    bracketed search of the module docstring."""
     sub = sf.take(idx)
     k = len(idx)
     cap2 = sub.vol_cap ** 2
@@ -304,6 +391,8 @@ def _ceiling_search(sf: StandardForm, sol: KernelSolution, idx: np.ndarray, tol:
     t_lo = np.zeros(k)
     t_hi = np.where(pure, np.inf, 1.0)
     act = sol.active.take(idx)
+    f_done, f_w, f_nu, f_lam, f_t, f_prim, f_dual, f_comp, f_used = _ceiling_faces(
+        sub, act, cap2, tol)
     # where t = 1 was solved and breaks the ceiling, it is the bracket's upper end
     vol2_1 = _vol2(sub, sol.w[idx])
     t_hi = np.where(pure & (vol2_1 > cap2), 1.0, t_hi)
@@ -321,6 +410,13 @@ def _ceiling_search(sf: StandardForm, sol: KernelSolution, idx: np.ndarray, tol:
     iters = sol.iterations[idx].copy()
     checked_min = np.zeros(k, dtype=bool)
     lp_corner = np.zeros(k, dtype=bool)
+    if f_done.any():
+        done[f_done] = True
+        w[f_done], nu[f_done], lam[f_done], t[f_done] = (f_w[f_done], f_nu[f_done],
+                                                         f_lam[f_done], f_t[f_done])
+        prim[f_done], dual[f_done], comp[f_done] = (f_prim[f_done], f_dual[f_done],
+                                                    f_comp[f_done])
+    iters += f_used
     for _ in range(CEILING_ITERATIONS):
         live = np.flatnonzero(~done)
         if not len(live):
@@ -329,13 +425,7 @@ def _ceiling_search(sf: StandardForm, sol: KernelSolution, idx: np.ndarray, tol:
         la = act.take(live)
         # Newton point on the current face: (w_c + t w_l)ᵀP(w_c + t w_l) = c²
         wc, _, _, wl, _, _ = solve_active_set_affine(ls, la)
-        a2 = _vol2(ls, wl)
-        a1 = np.einsum("bi,ij,bj->b", wc, ls.P, wl)
-        a0 = _vol2(ls, wc) - cap2[live]
-        disc = a1 * a1 - a2 * a0
-        with np.errstate(invalid="ignore", divide="ignore"):
-            t_face = np.where((a2 > 0) & (disc >= 0), (-a1 + np.sqrt(np.maximum(disc, 0)))
-                              / np.where(a2 > 0, a2, 1.0), np.nan)
+        t_face = _face_root(ls, wc, wl, cap2[live])
         lo, hi = t_lo[live], t_hi[live]
         # a pure return objective on a face that no longer moves with t, below its ceiling:
         # the linear program's corner (the ceiling does not bind); certified with P = 0
@@ -368,16 +458,23 @@ def _ceiling_search(sf: StandardForm, sol: KernelSolution, idx: np.ndarray, tol:
         inside = np.isfinite(t_face) & (t_face > lo) & (t_face < hi_step)
         mid = np.where(np.isfinite(hi), 0.5 * (lo + hi), hi_step)
         t_new = np.where(inside, t_face, mid)
-        # re-solve the QP at t_new, warm from the face
-        res = active_set_solve(ls.with_linear_factor(t_new), la, max_iter=max_iter,
-                               full_steps=max(3, max_iter // 2), tol=tol)
+        # re-solve the QP at t_new, warm from the face (as :func:`solve` does: full steps
+        # while they make progress, then one change per step; the continuation if stalled)
+        at_t = ls.with_linear_factor(t_new)
+        res = active_set_solve(at_t, la, max_iter=max_iter, full_steps=5, tol=tol,
+                               stall=1 if sub.n <= 100 else 3)
+        if not res.ok.all():
+            _rescue(at_t, res, tol, max_iter)
         iters[live] += res.iterations + 1
         v2 = _vol2(ls, res.w)
         exact = inside & res.ok & (res.iterations == 1) & (
             np.abs(v2 - cap2[live]) <= 1e-12 * (1 + cap2[live]))
-        below = v2 <= cap2[live]
+        # only a settled QP answer moves the bracket (an unsettled one says nothing of vol(t))
+        below = res.ok & (v2 <= cap2[live])
+        above = res.ok & (v2 > cap2[live])
         t_lo[live] = np.where(below, np.maximum(lo, t_new), lo)
-        t_hi[live] = np.where(~below, np.minimum(hi, t_new), hi)
+        t_hi[live] = np.where(above, np.minimum(hi, t_new), hi)
+        done[live[~res.ok]] = True  # not settled even by the continuation: reported not ok
         act.put(live, res.active)
         t[live] = t_new
         w[live], nu[live], lam[live] = res.w, res.nu, res.lam
@@ -385,7 +482,7 @@ def _ceiling_search(sf: StandardForm, sol: KernelSolution, idx: np.ndarray, tol:
                                               res.complementarity)
         done[live[exact]] = True
         # a ceiling below the minimum variance: t → 0 without reaching it
-        tiny = ~done[live] & (t_hi[live] < 1e-10) & ~checked_min[live]
+        tiny = ~done[live] & (t_hi[live] < MIN_VARIANCE_CHECK) & ~checked_min[live]
         if tiny.any():
             j = live[tiny]
             mv = active_set_solve(sub.take(j).with_linear_factor(np.zeros(len(j))),
