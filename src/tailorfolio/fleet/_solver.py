@@ -38,7 +38,9 @@ STATUS_OPTIMAL = "optimal"
 STATUS_INFEASIBLE = "infeasible"
 STATUS_FAILED = "failed"
 METHOD_BATCHED = "batched"
-METHOD_CVXPY = "cvxpy"
+METHOD_OPTIMIZER = "optimizer"
+"""The general path; a solved investor's method names the solver that answered as well
+(``optimizer:kernel`` — the kernel's single-problem path — or ``optimizer:clarabel``)."""
 METHOD_NONE = ""
 METHOD_LP = "lp"
 FEASIBILITY_SLACK = 1e-9
@@ -53,7 +55,7 @@ class SolverSettings:
     check_every : int
         ADMM iterations between polish attempts.
     max_admm_iterations : int
-        After this many, unsettled investors go to the cvxpy path.
+        After this many, unsettled investors go to the general path (the optimizer).
     polish_iterations : int
         Active-set steps per polish attempt.
     polish_residual : float
@@ -64,7 +66,7 @@ class SolverSettings:
         the fallback (which proves and explains infeasibility, or solves it if it was merely
         slow).
     fallback : bool
-        Solve unsettled investors with cvxpy (else report them ``failed``).
+        Solve unsettled investors one by one with the optimizer (else report them ``failed``).
     """
 
     check_every: int = 30
@@ -87,8 +89,10 @@ class BatchResult:
     status : ndarray (B,) of str
         ``optimal``, ``infeasible`` or ``failed``.
     method : ndarray (B,) of str
-        ``batched`` (fast path, KKT-verified), ``cvxpy`` (general path) or ``lp`` (proved
-        infeasible by a linear program).
+        ``batched`` (fast path, KKT-verified; also a ceiling the batch proved infeasible),
+        ``optimizer:<solver>`` (the general path, one by one, and the solver that answered
+        there: ``kernel`` or ``clarabel``), ``optimizer`` (the general path found it
+        infeasible) or ``lp`` (proved infeasible by a linear program).
     message : ndarray (B,) of str
         Why an investor has no solution (conflicting constraints named), else "".
     utility : ndarray (B,)
@@ -99,8 +103,8 @@ class BatchResult:
         Largest constraint violation of the returned weights, weight units.
     dual_residual : ndarray (B,)
         Largest KKT stationarity/sign violation, in units of the utility's gradient
-        (annual return per unit weight); NaN for the cvxpy path (Clarabel's own tolerances
-        apply there).
+        (annual return per unit weight); NaN for the general path (its solver's own
+        tolerances apply there).
     iterations : ndarray (B,)
         ADMM iterations spent on the investor.
     """
@@ -186,7 +190,7 @@ def _solve_batch(model: FleetModel, batch: InvestorBatch, settings: SolverSettin
     leftover = list(np.flatnonzero(~fast))
     if len(idx_fast):
         sf = from_investor_batch(model, batch.take(idx_fast))
-        w, ok, pr, dr, it = _fast_path(sf, settings)
+        w, ok, pr, dr, it, over = _fast_path(sf, settings)
         good = idx_fast[ok]
         weights[good] = w[ok]
         status[good] = STATUS_OPTIMAL
@@ -194,7 +198,15 @@ def _solve_batch(model: FleetModel, batch: InvestorBatch, settings: SolverSettin
         prim_r[idx_fast] = pr
         dual_r[idx_fast] = dr * sf.scale
         iters[idx_fast] = it
-        leftover.extend(idx_fast[~ok].tolist())
+        if over.any():  # a ceiling below the lowest volatility: proved by the batch
+            bad = idx_fast[over]
+            status[bad], method[bad] = STATUS_INFEASIBLE, METHOD_BATCHED
+            lowest = np.sqrt(np.maximum(np.einsum("bi,ij,bj->b", w[over], model.covariance,
+                                                  w[over]), 0.0))
+            message[bad] = [ceiling_message(float(c), float(v))
+                            for c, v in zip(batch.max_volatility[bad], lowest)]
+            prim_r[bad] = dual_r[bad] = np.nan
+        leftover.extend(idx_fast[~ok & ~over].tolist())
     leftover = sorted(leftover)
     if leftover and settings.fallback:
         with warnings.catch_warnings():
@@ -210,9 +222,20 @@ def _solve_batch(model: FleetModel, batch: InvestorBatch, settings: SolverSettin
                        {"fast_path": float(fast.sum()), "fallback": float(len(leftover))})
 
 
+def ceiling_message(ceiling: float, lowest: float) -> str:
+    """Why a volatility ceiling cannot hold (the lowest volatility was solved exactly)."""
+    return (f"max_volatility {ceiling:.4f} is below {lowest:.4f}, the lowest volatility the "
+            "other constraints allow (bounds, exclusions, class bounds, ESG floor, turnover "
+            f"cap); raise max_volatility to at least {lowest:.4f} or relax those constraints.")
+
+
 def _fast_path(sf: StandardForm, settings: SolverSettings
-               ) -> tuple[FloatArray, np.ndarray, FloatArray, FloatArray, np.ndarray]:
+               ) -> tuple[FloatArray, np.ndarray, FloatArray, FloatArray, np.ndarray,
+                          np.ndarray]:
+    """(w, ok, primal, dual, iterations, ceiling proved infeasible) per investor; where the
+    last is True, ``w`` is the minimum-variance answer (the proof)."""
     b, n = sf.size, sf.n
+    over = np.zeros(b, dtype=bool)
     w_out = np.zeros((b, n))
     ok = np.zeros(b, dtype=bool)
     prim = np.full(b, np.inf)
@@ -273,7 +296,8 @@ def _fast_path(sf: StandardForm, settings: SolverSettings
         ok[idx] = done.ok
         prim[idx] = done.primal
         dual[idx] = done.dual
-    return w_out, ok, prim, dual, iters
+        over[idx] = done.infeasible
+    return w_out, ok, prim, dual, iters, over
 
 
 def obviously_infeasible(model: FleetModel, batch: InvestorBatch) -> np.ndarray:
@@ -342,6 +366,7 @@ def _fallback(model: FleetModel, batch: InvestorBatch, idx: np.ndarray, weights,
     opt = PortfolioOptimizer(with_costs=True)
     prim_r[idx] = np.nan
     dual_r[idx] = np.nan
+    idx = _batched_verdicts(model, batch, idx, status, method, message)
     mu = pd.Series(model.expected_return, index=list(model.tickers))
     cov = pd.DataFrame(model.covariance, index=list(model.tickers), columns=list(model.tickers))
     for i in idx:
@@ -365,19 +390,52 @@ def _fallback(model: FleetModel, batch: InvestorBatch, idx: np.ndarray, weights,
             else:
                 r = opt.optimize(mu, cov, cs, objective=Objective.MIN_VARIANCE, **kwargs)
         except InfeasibleError as exc:
-            status[i], method[i], message[i] = STATUS_INFEASIBLE, METHOD_CVXPY, exc.message
+            status[i], method[i], message[i] = STATUS_INFEASIBLE, METHOD_OPTIMIZER, exc.message
             continue
         except TailorfolioError as exc:
-            status[i], method[i], message[i] = STATUS_FAILED, METHOD_CVXPY, exc.message
+            status[i], method[i], message[i] = STATUS_FAILED, METHOD_OPTIMIZER, exc.message
             continue
         w = r.weights.to_numpy(dtype=float)
         weights[i] = w
         status[i] = STATUS_OPTIMAL
-        method[i] = METHOD_CVXPY
+        method[i] = f"{METHOD_OPTIMIZER}:{str(r.solver).lower()}"
         if r.inaccurate:
             message[i] = "; ".join(r.warnings)
         prim_r[i] = _primal_violation(model, batch, int(i), w)
         dual_r[i] = np.nan
+
+
+def _batched_verdicts(model: FleetModel, batch: InvestorBatch, idx: np.ndarray, status,
+                      method, message) -> np.ndarray:
+    """Infeasibility proved for many investors at once (:mod:`tailorfolio.fleet._feasibility`):
+    disjoint class minima above 1 by counting, a turnover cap below the smallest turnover by
+    the kernel's batched solve and its dual bound. Returns the investors left unproved."""
+    from tailorfolio.fleet._feasibility import (
+        PROOF_SLACK,
+        class_minima_conflict,
+        turnover_bounds,
+        turnover_message,
+    )
+
+    left = []
+    for i in idx:
+        why = class_minima_conflict(model, batch, int(i))
+        if why:
+            status[i], method[i], message[i] = STATUS_INFEASIBLE, METHOD_BATCHED, why
+        else:
+            left.append(int(i))
+    rest = np.asarray(left, dtype=np.int64)
+    capped = rest[np.isfinite(batch.max_turnover[rest])]
+    if not len(capped):
+        return rest
+    lower, upper = turnover_bounds(model, batch.take(capped))
+    tau = batch.max_turnover[capped]
+    proved = lower > tau + PROOF_SLACK
+    for k in np.flatnonzero(proved):
+        i = capped[k]
+        status[i], method[i] = STATUS_INFEASIBLE, METHOD_BATCHED
+        message[i] = turnover_message(float(tau[k]), float(lower[k]), float(upper[k]))
+    return np.setdiff1d(rest, capped[proved])
 
 
 def feasibility_verdict(model: FleetModel, batch: InvestorBatch, i: int) -> str:

@@ -86,7 +86,8 @@ class KernelSolution:
         Every KKT condition (of the problem as posed, ceiling included) holds to tolerance.
     infeasible : ndarray (B,) bool
         The ceiling is below the lowest volatility the linear constraints allow (proved by
-        the minimum-variance solve); other infeasibility shows as not ``ok``.
+        the minimum-variance solve, whose answer is then the row of ``w``); other
+        infeasibility shows as not ``ok``.
     primal, dual, complementarity : ndarray (B,)
         KKT residuals (scaled units).
     iterations : ndarray (B,)
@@ -490,6 +491,7 @@ def _ceiling_search(sf: StandardForm, sol: KernelSolution, idx: np.ndarray, tol:
             checked_min[j] = True
             infeasible[j] = mv.ok & (_vol2(sub.take(j), mv.w) > cap2[j] * (1 + 1e-12))
             done[j[infeasible[j]]] = True
+            w[j[infeasible[j]]] = mv.w[infeasible[j]]  # the proof: the lowest volatility
         huge = ~done[live] & (t_lo[live] >= MAX_LINEAR_FACTOR)
         done[live[huge]] = True  # the ceiling never binds: flagged not ok below
     # report the cone problem's residuals: the QP's at t, rescaled by 1/t
