@@ -46,9 +46,9 @@ CLASS = "equity"
 SRC = Path(__file__).resolve().parents[1] / "src"
 
 
-def _env() -> dict[str, str]:
+def _env(src: Path = SRC) -> dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(SRC) + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = str(src) + os.pathsep + env.get("PYTHONPATH", "")
     env.setdefault("OMP_NUM_THREADS", "1")
     return env
 
@@ -91,13 +91,14 @@ def build_book(investors: int, workdir: Path, seed: int = 0) -> Path:
     return hard
 
 
-def run_once(book: Path, out: Path, extra: list[str]) -> tuple[float, float, dict]:
+def run_once(book: Path, out: Path, extra: list[str], src: Path = SRC
+             ) -> tuple[float, float, dict]:
     """(wall s, CPU s of the process and its workers, the run's JSON report)."""
     report = out.with_suffix(".json")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(_cli(str(book), "--out", str(out), "--report-json", str(report), *extra),
-                   check=True, env=_env(), stdout=subprocess.DEVNULL,
+                   check=True, env=_env(src), stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -136,6 +137,9 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=None,
                     help="passed to --workers (default: the command's default, all cores)")
     ap.add_argument("--chunk-size", type=int, default=None, help="passed to --chunk-size")
+    ap.add_argument("--src", type=Path, default=SRC,
+                    help="the tailorfolio sources the timed command runs (default: this "
+                    "checkout's; another checkout's src/ measures a before/after)")
     args = ap.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     book = build_book(args.investors, args.workdir, args.seed)
@@ -146,7 +150,7 @@ def main() -> None:
         extra += ["--chunk-size", str(args.chunk_size)]
     out = args.workdir / f"plans_{args.investors}.parquet"
     load0 = os.getloadavg()
-    runs = [run_once(book, out, extra) for _ in range(args.repeats)]
+    runs = [run_once(book, out, extra, args.src) for _ in range(args.repeats)]
     load1 = os.getloadavg()
     wall = statistics.median(r[0] for r in runs)
     cpu = statistics.median(r[1] for r in runs)
@@ -156,6 +160,7 @@ def main() -> None:
     rate = b / wall
     print(f"tailorfolio fleet, hard book: {b:,} investors, every one with "
           f"max_volatility={MAX_VOLATILITY}, excluded {EXCLUDED}, an {CLASS} ceiling")
+    print(f"sources: {args.src}")
     print(f"cores: {os.cpu_count()}, workers: {rep.get('workers')}, "
           f"load average before {load0[0]:.2f} / after {load1[0]:.2f}")
     print(f"{'':24}{'value':>16}")

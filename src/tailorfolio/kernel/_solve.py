@@ -61,6 +61,7 @@ from tailorfolio.typing import FloatArray
 CEILING_ITERATIONS = 60
 """Outer steps of the volatility-ceiling search."""
 CEILING_FACE_STEPS = 8
+CEILING_FULL_STEPS = 2
 """Active-set steps on the cone problem itself before the bracketed search takes over."""
 MIN_VARIANCE_CHECK = 1.0 / 64
 """Once the bracket's upper end falls below this t, the minimum-variance answer (t = 0) is
@@ -372,7 +373,7 @@ def _ceiling_faces(sub: StandardForm, act: ActiveSet, cap2: FloatArray, tol: flo
             break
         m = {key: v[bad] for key, v in masks.items()}
         la_b, lt_b = la.take(bad), lt.take(bad)
-        if step >= 2:  # one change per step: cannot cycle the way full steps can
+        if step >= CEILING_FULL_STEPS:  # one change per step: cannot cycle as full steps can
             m = single_change(m, {key: v[bad] for key, v in amounts.items()})
         update_active_set(lt_b, la_b, m)
         live = live[bad]
