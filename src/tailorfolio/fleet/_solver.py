@@ -208,18 +208,27 @@ def _solve_batch(model: FleetModel, batch: InvestorBatch, settings: SolverSettin
             prim_r[bad] = dual_r[bad] = np.nan
         leftover.extend(idx_fast[~ok & ~over].tolist())
     leftover = sorted(leftover)
+    n_left = len(leftover)
     if leftover and settings.fallback:
-        with warnings.catch_warnings():
-            # cvxpy warns that the cost term makes the foundation's problem non-DPP (it is
-            # then recompiled per solve); that is a speed note, not something for the user
-            warnings.filterwarnings("ignore", message=".*not DPP.*")
-            _fallback(model, batch, np.asarray(leftover), weights, status, method, message,
-                      prim_r, dual_r)
+        left = np.asarray(leftover, dtype=np.int64)
+        prim_r[left] = np.nan
+        dual_r[left] = np.nan
+        left = _batched_verdicts(model, batch, left, status, method, message)
+        left = _kernel_retry(model, batch, left, fast, weights, status, method, message,
+                             prim_r, dual_r)
+        if len(left):
+            with warnings.catch_warnings():
+                # cvxpy warns that the cost term makes the foundation's problem non-DPP (it
+                # is then recompiled per solve); that is a speed note, not for the user
+                warnings.filterwarnings("ignore", message=".*not DPP.*")
+                _fallback(model, batch, left, weights, status, method, message, prim_r,
+                          dual_r)
+        n_left = len(left)
     elif leftover:
         message[leftover] = "not settled by the batched solver (fallback disabled)"
     res = _metrics(model, batch, weights)
     return BatchResult(weights, status, method, message, *res, prim_r, dual_r, iters,
-                       {"fast_path": float(fast.sum()), "fallback": float(len(leftover))})
+                       {"fast_path": float(fast.sum()), "fallback": float(n_left)})
 
 
 def ceiling_message(ceiling: float, lowest: float) -> str:
@@ -366,7 +375,6 @@ def _fallback(model: FleetModel, batch: InvestorBatch, idx: np.ndarray, weights,
     opt = PortfolioOptimizer(with_costs=True)
     prim_r[idx] = np.nan
     dual_r[idx] = np.nan
-    idx = _batched_verdicts(model, batch, idx, status, method, message)
     mu = pd.Series(model.expected_return, index=list(model.tickers))
     cov = pd.DataFrame(model.covariance, index=list(model.tickers), columns=list(model.tickers))
     for i in idx:
@@ -403,6 +411,35 @@ def _fallback(model: FleetModel, batch: InvestorBatch, idx: np.ndarray, weights,
             message[i] = "; ".join(r.warnings)
         prim_r[i] = _primal_violation(model, batch, int(i), w)
         dual_r[i] = np.nan
+
+
+def _kernel_retry(model: FleetModel, batch: InvestorBatch, idx: np.ndarray, fast: np.ndarray,
+                  weights, status, method, message, prim_r, dual_r) -> np.ndarray:
+    """The investors the fast path left unsettled (its iteration budget, a cycling polish)
+    and no proof showed infeasible, solved together by the kernel's own exact solve (its
+    restarts included; ceilings by its search; KKT-checked). Returns those still left."""
+    from tailorfolio.kernel._solve import solve
+
+    cand = idx[fast[idx]]
+    if not len(cand):
+        return idx
+    sf = from_investor_batch(model, batch.take(cand))
+    sol = solve(sf)
+    good = sol.ok
+    i = cand[good]
+    weights[i] = sol.w[good]
+    status[i], method[i] = STATUS_OPTIMAL, METHOD_BATCHED
+    prim_r[i] = sol.primal[good]
+    dual_r[i] = sol.dual[good] * sf.scale[good]
+    over = sol.infeasible & ~good
+    if over.any():
+        j = cand[over]
+        lowest = np.sqrt(np.maximum(np.einsum("bi,ij,bj->b", sol.w[over], model.covariance,
+                                              sol.w[over]), 0.0))
+        status[j], method[j] = STATUS_INFEASIBLE, METHOD_BATCHED
+        message[j] = [ceiling_message(float(c), float(v))
+                      for c, v in zip(batch.max_volatility[j], lowest)]
+    return np.setdiff1d(idx, cand[good | over])
 
 
 def _batched_verdicts(model: FleetModel, batch: InvestorBatch, idx: np.ndarray, status,
