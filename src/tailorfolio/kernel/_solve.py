@@ -5,7 +5,10 @@ factor, maximum Sharpe by the homogeneous reformulation; every answer with its K
 and ``wᵀPw ≤ c²``, the Lagrangian adds ``ρ(wᵀPw − c²)``: stationarity is that of the QP
 ``min ½wᵀPw + t(qᵀw + κᵀ|w − w0|)`` with ``t = 1/(r + 2ρ)``. For max utility that is the
 max-utility answer at the larger risk aversion γ* = γ/t; its volatility is non-decreasing in
-t. So each problem whose plain answer breaks its ceiling gets a safeguarded 1-D search on t
+t. So each problem whose plain answer breaks its ceiling first follows the solution path from
+t = 1 downward, face by face (:func:`_ceiling_path`: on a face everything is affine in t, a
+ratio test finds the next breakpoint, the face's root of ``vol(t) = c`` ends the path and is
+KKT-checked); what leaves the path gets a safeguarded 1-D search on t
 (all such problems together, batched): on the current active set the answer is affine in t,
 ``w(t) = w_c + t·w_l`` (one factorization, two right-hand sides), so ``w(t)ᵀPw(t) = c²`` is
 a quadratic solved exactly; the QP is re-solved at that t (warm, from that active set) and
@@ -43,7 +46,6 @@ from tailorfolio.kernel._activeset import (
     complementarity,
     guess_active_set,
     kkt_check,
-    single_change,
     solve_active_set,
     solve_active_set_affine,
     update_active_set,
@@ -60,9 +62,8 @@ from tailorfolio.typing import FloatArray
 
 CEILING_ITERATIONS = 60
 """Outer steps of the volatility-ceiling search."""
-CEILING_FACE_STEPS = 8
-CEILING_FULL_STEPS = 2
-"""Active-set steps on the cone problem itself before the bracketed search takes over."""
+CEILING_PATH_STEPS = 12
+"""Breakpoints followed along the solution path in t before the bracketed search."""
 MIN_VARIANCE_CHECK = 1.0 / 64
 """Once the bracket's upper end falls below this t, the minimum-variance answer (t = 0) is
 solved: a ceiling below its volatility is proved infeasible at once (instead of halving t
@@ -316,21 +317,22 @@ def _face_root(ls: StandardForm, wc: FloatArray, wl: FloatArray, cap2: FloatArra
                         / np.where(a2 > 0, a2, 1.0), np.nan)
 
 
-def _ceiling_faces(sub: StandardForm, act: ActiveSet, cap2: FloatArray, tol: float,
-                   steps: int = CEILING_FACE_STEPS
-                   ) -> tuple[np.ndarray, FloatArray, FloatArray, FloatArray, FloatArray,
-                              FloatArray, FloatArray, FloatArray, np.ndarray]:
-    """Primal-dual active-set steps on the cone problem itself (risk weight 1).
+def _ceiling_path(sub: StandardForm, act: ActiveSet, cap2: FloatArray, tol: float,
+                  steps: int = CEILING_PATH_STEPS):
+    """The solution path in t from 1 (where the QP's face ``act`` is optimal and breaks the
+    ceiling) down to the ceiling, face by face (risk weight 1).
 
-    On each problem's face the QP answer is affine in t; the face's own root t_f of
-    ``vol(t) = c`` (:func:`_face_root`) puts the point exactly on the ceiling, and the QP's
-    KKT conditions are checked at t_f (ρ = (1/t_f − 1)/2 ≥ 0 needs t_f ≤ 1). A point that
-    passes is the cone problem's answer (every cone KKT condition holds); otherwise the face
-    is updated from the violations (full steps first, then one change per step) and the
-    next face is tried. Problems without a root in (0, 1] on their face leave the phase
-    with their face as a warm start for the bracketed search.
+    On a face every KKT quantity is affine in t (w, ν, λ and so every violation amount);
+    from the amounts at t_cur and t_cur/2 a ratio test gives the breakpoint t_b < t_cur where
+    the first constraint of the face would break. If the face's own root t_f of
+    ``vol(t) = c`` lies in [t_b, t_cur], its point is checked (every KKT condition at t_f)
+    and, passing, is the cone problem's answer; otherwise the constraints breaking at t_b
+    switch and the path goes on from t_b. Problems that leave (a failed check, a
+    degenerate breakpoint) keep the last face optimal at t_cur and the bracket
+    [0, t_cur] for the bracketed search.
 
-    Returns (done, w, ν, λ, t, primal, dual, complementarity, steps used), in place on ``act``.
+    Returns (done, w, ν, λ, t, primal, dual, complementarity, steps used, t_hi); faces in
+    place on ``act``.
     """
     k, n = sub.size, sub.n
     done = np.zeros(k, dtype=bool)
@@ -342,49 +344,100 @@ def _ceiling_faces(sub: StandardForm, act: ActiveSet, cap2: FloatArray, tol: flo
     dual = np.full(k, np.inf)
     comp = np.full(k, np.inf)
     used = np.zeros(k, dtype=np.int64)
+    t_cur = np.ones(k)
     live = np.flatnonzero(sub.risk_weight > 0)
-    for step in range(steps):
+    for _ in range(steps):
         if not len(live):
             break
         ls, la = sub.take(live), act.take(live)
         wc, nc, lc, wl, nl, ll = solve_active_set_affine(ls, la)
-        tf = _face_root(ls, wc, wl, cap2[live])
         used[live] += 1
-        valid = np.isfinite(tf) & (tf > 0) & (tf <= 1.0)
-        if not valid.any():
-            break
-        live, ls, la, tf = live[valid], ls.take(valid), la.take(valid), tf[valid]
-        wv = wc[valid] + tf[:, None] * wl[valid]
-        nv = nc[valid] + tf[:, None] * nl[valid]
-        lv = lc[valid] + tf * ll[valid]
-        lt = ls.with_linear_factor(tf)
-        pv, dv, masks, amounts = kkt_check(lt, la, wv, nv, lv, tol)
-        good = (pv <= tol) & (dv <= tol)
-        if good.any():
-            g = live[good]
+        tc = t_cur[live]
+        th = 0.5 * tc
+
+        def at(tv: FloatArray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+            _, _, dom, amt = kkt_check(ls.with_linear_factor(tv), la, wc + tv[:, None] * wl,
+                                       nc + tv[:, None] * nl, lc + tv * ll, -np.inf)
+            return dom, amt
+
+        dom, amt_c = at(tc)
+        _, amt_h = at(th)
+        dom["wrong_side"] &= la.sign != 0  # (sign 0: not affine in t; verified below)
+        t_b = np.zeros(len(live))
+        cross: dict[str, np.ndarray] = {}
+        for key, d in dom.items():
+            a_c, a_h = amt_c[key], amt_h[key]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                slope = (a_c - a_h) / (tc - th).reshape((-1,) + (1,) * (a_c.ndim - 1))
+                # amount(t) = a_c + slope·(t − t_cur) reaches 0 at t_c (rising as t falls)
+                tcr = np.where(d & np.isfinite(a_c) & (slope < 0),
+                               (tc.reshape(slope.shape[:1] + (1,) * (a_c.ndim - 1))
+                                - a_c / np.where(slope < 0, slope, -1.0)), -np.inf)
+            cross[key] = tcr
+            t_b = np.maximum(t_b, tcr.reshape(len(live), -1).max(axis=1, initial=-np.inf)
+                             if tcr.ndim > 1 else tcr)
+        t_b = np.minimum(t_b, tc)
+        # the first crossing of the ceiling as t falls from t_cur: the largest root of
+        # (w_c + t w_l)ᵀP(w_c + t w_l) = c² in [t_b, t_cur]
+        a2 = _vol2(ls, wl)
+        a1 = np.einsum("bi,ij,bj->b", wc, ls.P, wl)
+        a0 = _vol2(ls, wc) - cap2[live]
+        disc = a1 * a1 - a2 * a0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sq = np.sqrt(np.maximum(disc, 0.0))
+            den = np.where(a2 > 0, a2, 1.0)
+            roots = np.where(((a2 > 0) & (disc >= 0))[:, None],
+                             np.stack([(-a1 + sq) / den, (-a1 - sq) / den], axis=1), np.nan)
+        inside = (roots >= (t_b - 1e-12)[:, None]) & (roots <= (tc + 1e-12)[:, None]) & (
+            roots > 0)
+        tf = np.where(inside, roots, -np.inf).max(axis=1)
+        on_face = np.isfinite(tf)
+        tt = np.where(on_face, tf, t_b)
+        lt = ls.with_linear_factor(np.where(on_face, tf, 1.0))
+        wv = wc + tt[:, None] * wl
+        nv = nc + tt[:, None] * nl
+        lv = lc + tt * ll
+        good = np.zeros(len(live), dtype=bool)
+        if on_face.any():
+            o = np.flatnonzero(on_face)
+            pv, dv, _, _ = kkt_check(lt.take(o), la.take(o), wv[o], nv[o], lv[o], tol)
+            ok_o = (pv <= tol) & (dv <= tol)
+            good[o[ok_o]] = True
+            g = live[o[ok_o]]
             done[g] = True
-            w[g], nu[g], lam[g], t[g] = wv[good], nv[good], lv[good], tf[good]
-            prim[g], dual[g] = pv[good], dv[good]
-            comp[g] = complementarity(lt.take(good), la.take(good), wv[good], nv[good],
-                                      lv[good])
-            act.put(g, la.take(good))
-        bad = ~good
-        if not bad.any():
+            w[g], nu[g], lam[g], t[g] = wv[o[ok_o]], nv[o[ok_o]], lv[o[ok_o]], tt[o[ok_o]]
+            prim[g], dual[g] = pv[ok_o], dv[ok_o]
+            sel = o[ok_o]
+            comp[g] = complementarity(lt.take(sel), la.take(sel), wv[sel], nv[sel], lv[sel])
+        # the rest move to their breakpoint (still above the ceiling there, else the
+        # crossing was missed: they stop) and switch what breaks there
+        wb = wc + t_b[:, None] * wl
+        move = ~on_face & (t_b > 0) & (_vol2(ls, wb) > cap2[live])
+        if move.any():  # the face must still be optimal at t_b (a missed breakpoint: stop)
+            mv = np.flatnonzero(move)
+            pb, db, _, _ = kkt_check(ls.take(mv).with_linear_factor(t_b[mv]), la.take(mv),
+                                     wb[mv], nc[mv] + t_b[mv, None] * nl[mv],
+                                     lc[mv] + t_b[mv] * ll[mv], tol)
+            move[mv[(pb > tol) | (db > tol)]] = False
+        if not move.any():
             break
-        m = {key: v[bad] for key, v in masks.items()}
-        la_b, lt_b = la.take(bad), lt.take(bad)
-        if step >= CEILING_FULL_STEPS:  # one change per step: cannot cycle as full steps can
-            m = single_change(m, {key: v[bad] for key, v in amounts.items()})
-        update_active_set(lt_b, la_b, m)
-        live = live[bad]
-        act.put(live, la_b)
-    return done, w, nu, lam, t, prim, dual, comp, used
+        mv = np.flatnonzero(move)
+        m = {}
+        for key, tcr in cross.items():
+            tb = t_b[mv].reshape((-1,) + (1,) * (tcr.ndim - 1))
+            m[key] = tcr[mv] >= tb - 1e-12 * np.maximum(1.0, tb)
+        la_m = la.take(mv)
+        update_active_set(ls.take(mv).with_linear_factor(t_b[mv]), la_m, m)
+        act.put(live[mv], la_m)
+        t_cur[live[mv]] = t_b[mv]
+        live = live[mv]
+    return done, w, nu, lam, t, prim, dual, comp, used, t_cur
 
 
 def _ceiling_search(sf: StandardForm, sol: KernelSolution, idx: np.ndarray, tol: float,
                     max_iter: int) -> None:
     """The batched search on t for the problems ``idx`` (in place on ``sol``): first
-    :func:`_ceiling_faces` (most problems end there), then for the rest the safeguarded
+    :func:`_ceiling_path` (most problems end there), then for the rest the safeguarded
     bracketed search of the module docstring."""
     sub = sf.take(idx)
     k = len(idx)
@@ -393,8 +446,9 @@ def _ceiling_search(sf: StandardForm, sol: KernelSolution, idx: np.ndarray, tol:
     t_lo = np.zeros(k)
     t_hi = np.where(pure, np.inf, 1.0)
     act = sol.active.take(idx)
-    f_done, f_w, f_nu, f_lam, f_t, f_prim, f_dual, f_comp, f_used = _ceiling_faces(
+    f_done, f_w, f_nu, f_lam, f_t, f_prim, f_dual, f_comp, f_used, f_hi = _ceiling_path(
         sub, act, cap2, tol)
+    t_hi = np.where(pure, t_hi, f_hi)
     # where t = 1 was solved and breaks the ceiling, it is the bracket's upper end
     vol2_1 = _vol2(sub, sol.w[idx])
     t_hi = np.where(pure & (vol2_1 > cap2), 1.0, t_hi)
