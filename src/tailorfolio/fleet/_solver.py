@@ -69,12 +69,12 @@ class SolverSettings:
         Solve unsettled investors one by one with the optimizer (else report them ``failed``).
     """
 
-    check_every: int = 30
+    check_every: int = 20
     max_admm_iterations: int = 600
     polish_iterations: int = 6
     stall_after: int = 300
     stall_residual: float = 1e-4
-    polish_residual: float = 1e-3
+    polish_residual: float = 1e-2
     fallback: bool = True
 
 
