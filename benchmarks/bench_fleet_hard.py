@@ -14,9 +14,12 @@ Run ``python benchmarks/bench_fleet_hard.py [--investors 100000] [--repeats 1]``
    (``time.perf_counter`` around the subprocess) and CPU time (user + system of the process
    and its worker processes, ``resource.getrusage(RUSAGE_CHILDREN)``);
 4. the plans are read back: the share of investors per solve path (the plan's ``method``
-   column: ``batched`` = the kernel's exact batched path, KKT-checked; ``optimizer`` = the
-   general path one by one; ``lp`` = proved infeasible), the largest KKT residual of the
-   batched answers, and the largest volatility above the ceiling.
+   column: ``batched`` = the batched path — the kernel's exact solve, KKT-checked, or a
+   batched infeasibility proof; ``optimizer:<solver>`` = the general path one by one and the
+   solver that answered; ``optimizer`` = it found the investor infeasible; ``lp`` = proved
+   infeasible by the per-investor linear program; older versions wrote ``cvxpy`` for the
+   general path), the largest KKT residual of the batched answers, and the largest
+   volatility above the ceiling.
 
 Printed: investors/s (wall), CPU seconds, the load average before and after, and whether the
 target (10,000 investors/s) was met. The machine may be shared: judge by CPU time too.

@@ -5,11 +5,14 @@
 :class:`~tailorfolio.kernel.StandardForm`; ADMM (:mod:`tailorfolio.kernel._admm`) gives each
 investor an active-set guess and the kernel's exact core finishes it, volatility ceilings
 included (a batched search on each capped investor's risk aversion, exact on the ceiling).
-Every fast-path answer has passed a KKT check (its residuals are reported per investor).
-Investors the fast path does not settle within its iteration budget (in practice infeasible
-ones) are solved one by one by the general path
-(:class:`tailorfolio.optimize.PortfolioOptimizer`), which also explains infeasibility
-by naming the conflicting constraints. Nothing raises for one investor's sake: a failure is a
+Every fast-path answer has passed a KKT check (its residuals are reported per investor); a
+ceiling below the lowest volatility the constraints allow is proved there too (the kernel's
+minimum-variance solve). Investors the fast path does not settle within its iteration budget
+(in practice infeasible ones) get batched proofs first (:mod:`tailorfolio.fleet._feasibility`:
+class minima adding above 1, a turnover cap below the smallest turnover), then the kernel's
+own exact solve, together; only what is still left is solved one by one by the general path
+(:class:`tailorfolio.optimize.PortfolioOptimizer`), which also explains infeasibility by
+naming the conflicting constraints. Nothing raises for one investor's sake: a failure is a
 status and a message in that investor's row.
 """
 
