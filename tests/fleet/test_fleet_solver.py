@@ -48,7 +48,7 @@ def test_utility_matches_clarabel(model, book):
 
 def test_every_batched_solution_is_feasible_and_kkt_verified(model, book):
     res = solve_batch(model, book)
-    fast = res.method == "batched"
+    fast = (res.method == "batched") & (res.status == "optimal")  # (infeasible: no weights)
     assert (res.kkt_residual[fast] < 1e-8).all()
     w = res.weights[res.status == "optimal"]
     b = book.take(res.status == "optimal")
@@ -153,9 +153,24 @@ def test_minimum_variance_with_infinite_risk_aversion(model):
 
 def test_fallback_disabled_reports_failed(model):
     batch = InvestorBatch.uniform(model, 1)
-    batch.max_volatility[0] = 0.001  # below the minimum variance: the fast path cannot settle
+    names = list(model.group_names)
+    # two classes whose minima add to more than 1: the fast path cannot settle
+    batch.group_min[0, names.index("bond")] = 0.7
+    batch.group_min[0, names.index("equity")] = 0.5
     res = solve_batch(model, batch, SolverSettings(fallback=False))
     assert res.status[0] == "failed" and "fallback" in res.message[0]
+    res = solve_batch(model, batch)
+    assert res.status[0] == "infeasible" and res.method[0] == "batched"
+    assert "class_bounds.bond" in res.message[0] and "class_bounds.equity" in res.message[0]
+
+
+def test_ceiling_below_the_minimum_variance_is_proved_by_the_batch(model):
+    batch = InvestorBatch.uniform(model, 1)
+    batch.max_volatility[0] = 0.001  # below the minimum variance
+    res = solve_batch(model, batch, SolverSettings(fallback=False))
+    assert res.status[0] == "infeasible" and res.method[0] == "batched"
+    assert "max_volatility 0.0010" in res.message[0]
+    assert np.isnan(res.weights[0]).all()
 
 
 def test_malformed_arrays_raise_parameter_error(model):

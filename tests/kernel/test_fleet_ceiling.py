@@ -5,9 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tailorfolio.fleet import factor_model_universe, solve_batch, synthetic_book
 from tailorfolio.fleet._solver import METHOD_BATCHED, STATUS_OPTIMAL
+from tests.fleet.fleet_reference import clarabel_reference
 
 
 def test_capped_investors_are_solved_by_the_batch_on_their_ceiling() -> None:
@@ -42,3 +45,35 @@ def test_capped_investors_are_solved_by_the_batch_on_their_ceiling() -> None:
         assert r.kkt.satisfied
         np.testing.assert_allclose(r.weights.to_numpy(), res.weights[i], rtol=0, atol=1e-8)
         assert r.volatility == pytest.approx(capped.max_volatility[i], rel=1e-10)
+
+
+@pytest.mark.slow
+@settings(max_examples=12, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(4, 9),
+       frac=st.floats(0.55, 0.98))
+def test_ceiling_answer_matches_clarabel(seed: int, n: int, frac: float) -> None:
+    """Random small books with binding ceilings: the batched answer's utility is Clarabel's
+    (never worse by more than 1e-9 relative), and it is feasible, ceiling included."""
+    model = factor_model_universe(n, seed=seed)
+    book = synthetic_book(model, 6, seed=seed + 1, infeasible_share=0.0)
+    plain = solve_batch(model, book)
+    capped = book.take(np.arange(book.size))
+    capped.max_volatility = np.where(plain.status == STATUS_OPTIMAL, frac * plain.volatility,
+                                     np.nan)
+    res = solve_batch(model, capped)
+    for i in range(book.size):
+        if not np.isfinite(capped.max_volatility[i]):
+            continue
+        status, value, _ = clarabel_reference(model, capped, i, ceiling=True, tight=True)
+        if status not in ("optimal", "optimal_inaccurate"):
+            assert res.status[i] == "infeasible", (i, status, res.status[i], res.message[i])
+            continue
+        if res.status[i] == "infeasible":  # only when the ceiling is below the lowest vol
+            assert "max_volatility" in res.message[i]
+            continue
+        assert res.status[i] == STATUS_OPTIMAL, (i, res.status[i], res.message[i])
+        assert value is not None
+        assert res.utility[i] >= value - 1e-9 * abs(value), (i, res.utility[i], value)
+        assert res.utility[i] <= value + 1e-7 * abs(value), (i, res.utility[i], value)
+        assert res.volatility[i] <= capped.max_volatility[i] * (1 + 1e-12)
+        assert res.primal_residual[i] <= 1e-9

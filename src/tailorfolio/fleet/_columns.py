@@ -18,7 +18,7 @@ esg_tilt                    float64                          return bonus per sc
 current_weights             list<float64> (n_assets)         holdings as weights (all cash: 0)
 cost_bps                    float64 or list<float64>         linear cost per unit traded, bps (0)
 max_turnover                float64                          cap on Σ|w − w0| (none)
-max_volatility              float64                          annual ceiling (none; cvxpy path)
+max_volatility              float64                          annual ceiling (none; batched, exact)
 ==========================  ===============================  ======================================
 
 Per-asset lists follow the ticker order stored in the schema metadata key

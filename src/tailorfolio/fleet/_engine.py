@@ -263,6 +263,16 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def balanced_chunk(rows: int, chunk_size: int, workers: int) -> int:
+    """The largest chunk size ≤ ``chunk_size`` that cuts ``rows`` into a multiple of
+    ``workers`` nearly equal chunks (5 chunks on 2 workers leave one idle for the last)."""
+    if workers <= 1 or rows <= 0:
+        return chunk_size
+    n = -(-rows // chunk_size)
+    n = -(-n // workers) * workers
+    return max(1, -(-rows // n))
+
+
 def run_local(model: FleetModel, book: str | Path, out: str | Path, *,
               workers: int | None = None, chunk_size: int = DEFAULT_CHUNK,
               settings: SolverSettings | None = None,
@@ -274,6 +284,8 @@ def run_local(model: FleetModel, book: str | Path, out: str | Path, *,
     settings = settings or SolverSettings()
     workers = (os.cpu_count() or 1) if workers is None else workers
     report = RunReport(engine="local", workers=max(workers, 1))
+    if workers > 1:
+        chunk_size = balanced_chunk(book_rows(book), chunk_size, workers)
     start = time.perf_counter()
     n_chunks = 0
     writer = _OrderedWriter(Path(out), plan_schema(model.tickers), report, progress)

@@ -5,11 +5,14 @@
 :class:`~tailorfolio.kernel.StandardForm`; ADMM (:mod:`tailorfolio.kernel._admm`) gives each
 investor an active-set guess and the kernel's exact core finishes it, volatility ceilings
 included (a batched search on each capped investor's risk aversion, exact on the ceiling).
-Every fast-path answer has passed a KKT check (its residuals are reported per investor).
-Investors the fast path does not settle within its iteration budget (in practice infeasible
-ones) are solved one by one by the general path
-(:class:`tailorfolio.optimize.PortfolioOptimizer`), which also explains infeasibility
-by naming the conflicting constraints. Nothing raises for one investor's sake: a failure is a
+Every fast-path answer has passed a KKT check (its residuals are reported per investor); a
+ceiling below the lowest volatility the constraints allow is proved there too (the kernel's
+minimum-variance solve). Investors the fast path does not settle within its iteration budget
+(in practice infeasible ones) get batched proofs first (:mod:`tailorfolio.fleet._feasibility`:
+class minima adding above 1, a turnover cap below the smallest turnover), then the kernel's
+own exact solve, together; only what is still left is solved one by one by the general path
+(:class:`tailorfolio.optimize.PortfolioOptimizer`), which also explains infeasibility by
+naming the conflicting constraints. Nothing raises for one investor's sake: a failure is a
 status and a message in that investor's row.
 """
 
@@ -38,7 +41,9 @@ STATUS_OPTIMAL = "optimal"
 STATUS_INFEASIBLE = "infeasible"
 STATUS_FAILED = "failed"
 METHOD_BATCHED = "batched"
-METHOD_CVXPY = "cvxpy"
+METHOD_OPTIMIZER = "optimizer"
+"""The general path; a solved investor's method names the solver that answered as well
+(``optimizer:kernel`` — the kernel's single-problem path — or ``optimizer:clarabel``)."""
 METHOD_NONE = ""
 METHOD_LP = "lp"
 FEASIBILITY_SLACK = 1e-9
@@ -53,7 +58,7 @@ class SolverSettings:
     check_every : int
         ADMM iterations between polish attempts.
     max_admm_iterations : int
-        After this many, unsettled investors go to the cvxpy path.
+        After this many, unsettled investors go to the general path (the optimizer).
     polish_iterations : int
         Active-set steps per polish attempt.
     polish_residual : float
@@ -64,15 +69,15 @@ class SolverSettings:
         the fallback (which proves and explains infeasibility, or solves it if it was merely
         slow).
     fallback : bool
-        Solve unsettled investors with cvxpy (else report them ``failed``).
+        Solve unsettled investors one by one with the optimizer (else report them ``failed``).
     """
 
-    check_every: int = 30
+    check_every: int = 20
     max_admm_iterations: int = 600
     polish_iterations: int = 6
     stall_after: int = 300
     stall_residual: float = 1e-4
-    polish_residual: float = 1e-3
+    polish_residual: float = 1e-2
     fallback: bool = True
 
 
@@ -87,8 +92,10 @@ class BatchResult:
     status : ndarray (B,) of str
         ``optimal``, ``infeasible`` or ``failed``.
     method : ndarray (B,) of str
-        ``batched`` (fast path, KKT-verified), ``cvxpy`` (general path) or ``lp`` (proved
-        infeasible by a linear program).
+        ``batched`` (fast path, KKT-verified; also a ceiling the batch proved infeasible),
+        ``optimizer:<solver>`` (the general path, one by one, and the solver that answered
+        there: ``kernel`` or ``clarabel``), ``optimizer`` (the general path found it
+        infeasible) or ``lp`` (proved infeasible by a linear program).
     message : ndarray (B,) of str
         Why an investor has no solution (conflicting constraints named), else "".
     utility : ndarray (B,)
@@ -99,8 +106,8 @@ class BatchResult:
         Largest constraint violation of the returned weights, weight units.
     dual_residual : ndarray (B,)
         Largest KKT stationarity/sign violation, in units of the utility's gradient
-        (annual return per unit weight); NaN for the cvxpy path (Clarabel's own tolerances
-        apply there).
+        (annual return per unit weight); NaN for the general path (its solver's own
+        tolerances apply there).
     iterations : ndarray (B,)
         ADMM iterations spent on the investor.
     """
@@ -186,7 +193,7 @@ def _solve_batch(model: FleetModel, batch: InvestorBatch, settings: SolverSettin
     leftover = list(np.flatnonzero(~fast))
     if len(idx_fast):
         sf = from_investor_batch(model, batch.take(idx_fast))
-        w, ok, pr, dr, it = _fast_path(sf, settings)
+        w, ok, pr, dr, it, over = _fast_path(sf, settings)
         good = idx_fast[ok]
         weights[good] = w[ok]
         status[good] = STATUS_OPTIMAL
@@ -194,25 +201,53 @@ def _solve_batch(model: FleetModel, batch: InvestorBatch, settings: SolverSettin
         prim_r[idx_fast] = pr
         dual_r[idx_fast] = dr * sf.scale
         iters[idx_fast] = it
-        leftover.extend(idx_fast[~ok].tolist())
+        if over.any():  # a ceiling below the lowest volatility: proved by the batch
+            bad = idx_fast[over]
+            status[bad], method[bad] = STATUS_INFEASIBLE, METHOD_BATCHED
+            lowest = np.sqrt(np.maximum(np.einsum("bi,ij,bj->b", w[over], model.covariance,
+                                                  w[over]), 0.0))
+            message[bad] = [ceiling_message(float(c), float(v))
+                            for c, v in zip(batch.max_volatility[bad], lowest)]
+            prim_r[bad] = dual_r[bad] = np.nan
+        leftover.extend(idx_fast[~ok & ~over].tolist())
     leftover = sorted(leftover)
+    n_left = len(leftover)
     if leftover and settings.fallback:
-        with warnings.catch_warnings():
-            # cvxpy warns that the cost term makes the foundation's problem non-DPP (it is
-            # then recompiled per solve); that is a speed note, not something for the user
-            warnings.filterwarnings("ignore", message=".*not DPP.*")
-            _fallback(model, batch, np.asarray(leftover), weights, status, method, message,
-                      prim_r, dual_r)
+        left = np.asarray(leftover, dtype=np.int64)
+        prim_r[left] = np.nan
+        dual_r[left] = np.nan
+        left = _batched_verdicts(model, batch, left, status, method, message)
+        left = _kernel_retry(model, batch, left, fast, weights, status, method, message,
+                             prim_r, dual_r)
+        if len(left):
+            with warnings.catch_warnings():
+                # cvxpy warns that the cost term makes the foundation's problem non-DPP (it
+                # is then recompiled per solve); that is a speed note, not for the user
+                warnings.filterwarnings("ignore", message=".*not DPP.*")
+                _fallback(model, batch, left, weights, status, method, message, prim_r,
+                          dual_r)
+        n_left = len(left)
     elif leftover:
         message[leftover] = "not settled by the batched solver (fallback disabled)"
     res = _metrics(model, batch, weights)
     return BatchResult(weights, status, method, message, *res, prim_r, dual_r, iters,
-                       {"fast_path": float(fast.sum()), "fallback": float(len(leftover))})
+                       {"fast_path": float(fast.sum()), "fallback": float(n_left)})
+
+
+def ceiling_message(ceiling: float, lowest: float) -> str:
+    """Why a volatility ceiling cannot hold (the lowest volatility was solved exactly)."""
+    return (f"max_volatility {ceiling:.4f} is below {lowest:.4f}, the lowest volatility the "
+            "other constraints allow (bounds, exclusions, class bounds, ESG floor, turnover "
+            f"cap); raise max_volatility to at least {lowest:.4f} or relax those constraints.")
 
 
 def _fast_path(sf: StandardForm, settings: SolverSettings
-               ) -> tuple[FloatArray, np.ndarray, FloatArray, FloatArray, np.ndarray]:
+               ) -> tuple[FloatArray, np.ndarray, FloatArray, FloatArray, np.ndarray,
+                          np.ndarray]:
+    """(w, ok, primal, dual, iterations, ceiling proved infeasible) per investor; where the
+    last is True, ``w`` is the minimum-variance answer (the proof)."""
     b, n = sf.size, sf.n
+    over = np.zeros(b, dtype=bool)
     w_out = np.zeros((b, n))
     ok = np.zeros(b, dtype=bool)
     prim = np.full(b, np.inf)
@@ -273,7 +308,8 @@ def _fast_path(sf: StandardForm, settings: SolverSettings
         ok[idx] = done.ok
         prim[idx] = done.primal
         dual[idx] = done.dual
-    return w_out, ok, prim, dual, iters
+        over[idx] = done.infeasible
+    return w_out, ok, prim, dual, iters, over
 
 
 def obviously_infeasible(model: FleetModel, batch: InvestorBatch) -> np.ndarray:
@@ -365,19 +401,81 @@ def _fallback(model: FleetModel, batch: InvestorBatch, idx: np.ndarray, weights,
             else:
                 r = opt.optimize(mu, cov, cs, objective=Objective.MIN_VARIANCE, **kwargs)
         except InfeasibleError as exc:
-            status[i], method[i], message[i] = STATUS_INFEASIBLE, METHOD_CVXPY, exc.message
+            status[i], method[i], message[i] = STATUS_INFEASIBLE, METHOD_OPTIMIZER, exc.message
             continue
         except TailorfolioError as exc:
-            status[i], method[i], message[i] = STATUS_FAILED, METHOD_CVXPY, exc.message
+            status[i], method[i], message[i] = STATUS_FAILED, METHOD_OPTIMIZER, exc.message
             continue
         w = r.weights.to_numpy(dtype=float)
         weights[i] = w
         status[i] = STATUS_OPTIMAL
-        method[i] = METHOD_CVXPY
+        method[i] = f"{METHOD_OPTIMIZER}:{str(r.solver).lower()}"
         if r.inaccurate:
             message[i] = "; ".join(r.warnings)
         prim_r[i] = _primal_violation(model, batch, int(i), w)
         dual_r[i] = np.nan
+
+
+def _kernel_retry(model: FleetModel, batch: InvestorBatch, idx: np.ndarray, fast: np.ndarray,
+                  weights, status, method, message, prim_r, dual_r) -> np.ndarray:
+    """The investors the fast path left unsettled (its iteration budget, a cycling polish)
+    and no proof showed infeasible, solved together by the kernel's own exact solve (its
+    restarts included; ceilings by its search; KKT-checked). Returns those still left."""
+    from tailorfolio.kernel._solve import solve
+
+    cand = idx[fast[idx]]
+    if not len(cand):
+        return idx
+    sf = from_investor_batch(model, batch.take(cand))
+    sol = solve(sf)
+    good = sol.ok
+    i = cand[good]
+    weights[i] = sol.w[good]
+    status[i], method[i] = STATUS_OPTIMAL, METHOD_BATCHED
+    prim_r[i] = sol.primal[good]
+    dual_r[i] = sol.dual[good] * sf.scale[good]
+    over = sol.infeasible & ~good
+    if over.any():
+        j = cand[over]
+        lowest = np.sqrt(np.maximum(np.einsum("bi,ij,bj->b", sol.w[over], model.covariance,
+                                              sol.w[over]), 0.0))
+        status[j], method[j] = STATUS_INFEASIBLE, METHOD_BATCHED
+        message[j] = [ceiling_message(float(c), float(v))
+                      for c, v in zip(batch.max_volatility[j], lowest)]
+    return np.setdiff1d(idx, cand[good | over])
+
+
+def _batched_verdicts(model: FleetModel, batch: InvestorBatch, idx: np.ndarray, status,
+                      method, message) -> np.ndarray:
+    """Infeasibility proved for many investors at once (:mod:`tailorfolio.fleet._feasibility`):
+    disjoint class minima above 1 by counting, a turnover cap below the smallest turnover by
+    the kernel's batched solve and its dual bound. Returns the investors left unproved."""
+    from tailorfolio.fleet._feasibility import (
+        PROOF_SLACK,
+        class_minima_conflict,
+        turnover_bounds,
+        turnover_message,
+    )
+
+    left = []
+    for i in idx:
+        why = class_minima_conflict(model, batch, int(i))
+        if why:
+            status[i], method[i], message[i] = STATUS_INFEASIBLE, METHOD_BATCHED, why
+        else:
+            left.append(int(i))
+    rest = np.asarray(left, dtype=np.int64)
+    capped = rest[np.isfinite(batch.max_turnover[rest])]
+    if not len(capped):
+        return rest
+    lower, upper = turnover_bounds(model, batch.take(capped))
+    tau = batch.max_turnover[capped]
+    proved = lower > tau + PROOF_SLACK
+    for k in np.flatnonzero(proved):
+        i = capped[k]
+        status[i], method[i] = STATUS_INFEASIBLE, METHOD_BATCHED
+        message[i] = turnover_message(float(tau[k]), float(lower[k]), float(upper[k]))
+    return np.setdiff1d(rest, capped[proved])
 
 
 def feasibility_verdict(model: FleetModel, batch: InvestorBatch, i: int) -> str:

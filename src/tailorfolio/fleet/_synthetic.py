@@ -72,7 +72,7 @@ def synthetic_book(model: FleetModel, size: int, *, seed: int = 0,
     capped = rng.random(size) < 0.35
     cap = rng.choice([0.20, 0.25, 0.30, 0.40], size)
     min_cap = 1.0 / max(n - 3, 1) + 0.02
-    batch.upper[capped] = np.maximum(cap[capped], min_cap)[:, None]
+    batch.upper[capped] = np.minimum(np.maximum(cap[capped], min_cap), 1.0)[:, None]
     # exclusions: 1–2 non-cash assets
     cash_like = _members(model, "cash")
     pickable = np.flatnonzero(~cash_like)

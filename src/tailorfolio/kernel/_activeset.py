@@ -291,7 +291,11 @@ def kkt_check(sf: StandardForm, act: ActiveSet, w: FloatArray, nu: FloatArray,
     with np.errstate(invalid="ignore"):
         below = free & (w < lo - tol)
         above = free & (w > up + tol)
-        wrong_side = free & costly & (act.sign != 0) & (act.sign * (w - w0) < -tol)
+        # a free variable whose cost the system left out (sign 0: a cold start, a guess
+        # exactly at its kink) is only right at its kink; elsewhere the cost's slope is owed
+        unsigned = free & costly & (act.sign == 0) & (np.abs(w - w0) > tol)
+        wrong_side = free & costly & (((act.sign != 0) & (act.sign * (w - w0) < -tol))
+                                      | unsigned)
         aw = w @ sf.A.T
         row_off = act.row == ROW_OFF
         row_low = row_off & (aw < sf.row_lo - tol)
@@ -304,6 +308,7 @@ def kkt_check(sf: StandardForm, act: ActiveSet, w: FloatArray, nu: FloatArray,
         turn_v = np.where(np.isfinite(tau), turnover - tau, -np.inf)
         side_v = np.where(free & costly & (act.sign != 0), -act.sign * (w - w0),
                           0.0).max(axis=1)
+        side_v = np.maximum(side_v, np.where(unsigned, np.abs(w - w0), 0.0).max(axis=1))
     primal = np.maximum.reduce([box_v, row_v, turn_v, side_v, np.zeros(sf.size)])
     # ---- dual
     kappa = sf.kappa + lam[:, None] * act.turnover[:, None]
@@ -336,7 +341,8 @@ def kkt_check(sf: StandardForm, act: ActiveSet, w: FloatArray, nu: FloatArray,
     masks = dict(below=below, above=above, wrong_side=wrong_side, row_low=row_low,
                  row_high=row_high, turn_viol=turn_viol, wants_up=wants_up,
                  wants_down=wants_down, bad_lo=bad_lo, bad_hi=bad_hi, bad_turn=bad_turn)
-    amounts = dict(below=lo - w, above=w - up, wrong_side=-act.sign * (w - w0),
+    amounts = dict(below=lo - w, above=w - up,
+                   wrong_side=np.where(unsigned, np.abs(w - w0), -act.sign * (w - w0)),
                    row_low=sf.row_lo - aw, row_high=aw - sf.row_hi, turn_viol=turnover - tau,
                    wants_up=-(r + bnd), wants_down=r + a, bad_lo=nu, bad_hi=-nu,
                    bad_turn=-lam)

@@ -5,7 +5,10 @@ factor, maximum Sharpe by the homogeneous reformulation; every answer with its K
 and ``wᵀPw ≤ c²``, the Lagrangian adds ``ρ(wᵀPw − c²)``: stationarity is that of the QP
 ``min ½wᵀPw + t(qᵀw + κᵀ|w − w0|)`` with ``t = 1/(r + 2ρ)``. For max utility that is the
 max-utility answer at the larger risk aversion γ* = γ/t; its volatility is non-decreasing in
-t. So each problem whose plain answer breaks its ceiling gets a safeguarded 1-D search on t
+t. So each problem whose plain answer breaks its ceiling first follows the solution path from
+t = 1 downward, face by face (:func:`_ceiling_path`: on a face everything is affine in t, a
+ratio test finds the next breakpoint, the face's root of ``vol(t) = c`` ends the path and is
+KKT-checked); what leaves the path gets a safeguarded 1-D search on t
 (all such problems together, batched): on the current active set the answer is affine in t,
 ``w(t) = w_c + t·w_l`` (one factorization, two right-hand sides), so ``w(t)ᵀPw(t) = c²`` is
 a quadratic solved exactly; the QP is re-solved at that t (warm, from that active set) and
@@ -45,6 +48,7 @@ from tailorfolio.kernel._activeset import (
     kkt_check,
     solve_active_set,
     solve_active_set_affine,
+    update_active_set,
 )
 from tailorfolio.kernel._ceiling import ceiling_single
 from tailorfolio.kernel._kkt import KKTReport
@@ -56,6 +60,12 @@ from tailorfolio.typing import FloatArray
 
 CEILING_ITERATIONS = 60
 """Outer steps of the volatility-ceiling search."""
+CEILING_PATH_STEPS = 12
+"""Breakpoints followed along the solution path in t before the bracketed search."""
+MIN_VARIANCE_CHECK = 1.0 / 64
+"""Once the bracket's upper end falls below this t, the minimum-variance answer (t = 0) is
+solved: a ceiling below its volatility is proved infeasible at once (instead of halving t
+down to zero)."""
 MAX_LINEAR_FACTOR = 1e12
 LARGE = 200
 """Problems with more variables start from projected-gradient steps (see :func:`cold_start`)."""
@@ -74,7 +84,8 @@ class KernelSolution:
         Every KKT condition (of the problem as posed, ceiling included) holds to tolerance.
     infeasible : ndarray (B,) bool
         The ceiling is below the lowest volatility the linear constraints allow (proved by
-        the minimum-variance solve); other infeasibility shows as not ``ok``.
+        the minimum-variance solve, whose answer is then the row of ``w``); other
+        infeasibility shows as not ``ok``.
     primal, dual, complementarity : ndarray (B,)
         KKT residuals (scaled units).
     iterations : ndarray (B,)
@@ -299,9 +310,140 @@ def finish(sf: StandardForm, out: ActiveSetOutcome, *, tol: float = KKT_TOLERANC
     return sol
 
 
+def _face_root(ls: StandardForm, wc: FloatArray, wl: FloatArray, cap2: FloatArray
+               ) -> FloatArray:
+    """The larger root t of (w_c + t w_l)ᵀP(w_c + t w_l) = c² (NaN where there is none)."""
+    a2 = _vol2(ls, wl)
+    a1 = np.einsum("bi,ij,bj->b", wc, ls.P, wl)
+    a0 = _vol2(ls, wc) - cap2
+    disc = a1 * a1 - a2 * a0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where((a2 > 0) & (disc >= 0), (-a1 + np.sqrt(np.maximum(disc, 0)))
+                        / np.where(a2 > 0, a2, 1.0), np.nan)
+
+
+def _ceiling_path(sub: StandardForm, act: ActiveSet, cap2: FloatArray, tol: float,
+                  steps: int = CEILING_PATH_STEPS):
+    """The solution path in t from 1 (where the QP's face ``act`` is optimal and breaks the
+    ceiling) down to the ceiling, face by face (risk weight 1).
+
+    On a face every KKT quantity is affine in t (w, ν, λ and so every violation amount);
+    from the amounts at t_cur and t_cur/2 a ratio test gives the breakpoint t_b < t_cur where
+    the first constraint of the face would break. If the face's own root t_f of
+    ``vol(t) = c`` lies in [t_b, t_cur], its point is checked (every KKT condition at t_f)
+    and, passing, is the cone problem's answer; otherwise the constraints breaking at t_b
+    switch and the path goes on from t_b. Problems that leave (a failed check, a
+    degenerate breakpoint) keep the last face optimal at t_cur and the bracket
+    [0, t_cur] for the bracketed search.
+
+    Returns (done, w, ν, λ, t, primal, dual, complementarity, steps used, t_hi); faces in
+    place on ``act``.
+    """
+    k, n = sub.size, sub.n
+    done = np.zeros(k, dtype=bool)
+    w = np.zeros((k, n))
+    nu = np.zeros((k, sub.n_rows))
+    lam = np.zeros(k)
+    t = np.ones(k)
+    prim = np.full(k, np.inf)
+    dual = np.full(k, np.inf)
+    comp = np.full(k, np.inf)
+    used = np.zeros(k, dtype=np.int64)
+    t_cur = np.ones(k)
+    live = np.flatnonzero(sub.risk_weight > 0)
+    for _ in range(steps):
+        if not len(live):
+            break
+        ls, la = sub.take(live), act.take(live)
+        wc, nc, lc, wl, nl, ll = solve_active_set_affine(ls, la)
+        used[live] += 1
+        tc = t_cur[live]
+        th = 0.5 * tc
+
+        def at(tv: FloatArray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+            _, _, dom, amt = kkt_check(ls.with_linear_factor(tv), la, wc + tv[:, None] * wl,
+                                       nc + tv[:, None] * nl, lc + tv * ll, -np.inf)
+            return dom, amt
+
+        dom, amt_c = at(tc)
+        _, amt_h = at(th)
+        dom["wrong_side"] &= la.sign != 0  # (sign 0: not affine in t; verified below)
+        t_b = np.zeros(len(live))
+        cross: dict[str, np.ndarray] = {}
+        for key, d in dom.items():
+            a_c, a_h = amt_c[key], amt_h[key]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                slope = (a_c - a_h) / (tc - th).reshape((-1,) + (1,) * (a_c.ndim - 1))
+                # amount(t) = a_c + slope·(t − t_cur) reaches 0 at t_c (rising as t falls)
+                tcr = np.where(d & np.isfinite(a_c) & (slope < 0),
+                               (tc.reshape(slope.shape[:1] + (1,) * (a_c.ndim - 1))
+                                - a_c / np.where(slope < 0, slope, -1.0)), -np.inf)
+            cross[key] = tcr
+            t_b = np.maximum(t_b, tcr.reshape(len(live), -1).max(axis=1, initial=-np.inf)
+                             if tcr.ndim > 1 else tcr)
+        t_b = np.minimum(t_b, tc)
+        # the first crossing of the ceiling as t falls from t_cur: the largest root of
+        # (w_c + t w_l)ᵀP(w_c + t w_l) = c² in [t_b, t_cur]
+        a2 = _vol2(ls, wl)
+        a1 = np.einsum("bi,ij,bj->b", wc, ls.P, wl)
+        a0 = _vol2(ls, wc) - cap2[live]
+        disc = a1 * a1 - a2 * a0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sq = np.sqrt(np.maximum(disc, 0.0))
+            den = np.where(a2 > 0, a2, 1.0)
+            roots = np.where(((a2 > 0) & (disc >= 0))[:, None],
+                             np.stack([(-a1 + sq) / den, (-a1 - sq) / den], axis=1), np.nan)
+        inside = (roots >= (t_b - 1e-12)[:, None]) & (roots <= (tc + 1e-12)[:, None]) & (
+            roots > 0)
+        tf = np.where(inside, roots, -np.inf).max(axis=1)
+        on_face = np.isfinite(tf)
+        tt = np.where(on_face, tf, t_b)
+        lt = ls.with_linear_factor(np.where(on_face, tf, 1.0))
+        wv = wc + tt[:, None] * wl
+        nv = nc + tt[:, None] * nl
+        lv = lc + tt * ll
+        good = np.zeros(len(live), dtype=bool)
+        if on_face.any():
+            o = np.flatnonzero(on_face)
+            pv, dv, _, _ = kkt_check(lt.take(o), la.take(o), wv[o], nv[o], lv[o], tol)
+            ok_o = (pv <= tol) & (dv <= tol)
+            good[o[ok_o]] = True
+            g = live[o[ok_o]]
+            done[g] = True
+            w[g], nu[g], lam[g], t[g] = wv[o[ok_o]], nv[o[ok_o]], lv[o[ok_o]], tt[o[ok_o]]
+            prim[g], dual[g] = pv[ok_o], dv[ok_o]
+            sel = o[ok_o]
+            comp[g] = complementarity(lt.take(sel), la.take(sel), wv[sel], nv[sel], lv[sel])
+        # the rest move to their breakpoint (still above the ceiling there, else the
+        # crossing was missed: they stop) and switch what breaks there
+        wb = wc + t_b[:, None] * wl
+        move = ~on_face & (t_b > 0) & (_vol2(ls, wb) > cap2[live])
+        if move.any():  # the face must still be optimal at t_b (a missed breakpoint: stop)
+            mv = np.flatnonzero(move)
+            pb, db, _, _ = kkt_check(ls.take(mv).with_linear_factor(t_b[mv]), la.take(mv),
+                                     wb[mv], nc[mv] + t_b[mv, None] * nl[mv],
+                                     lc[mv] + t_b[mv] * ll[mv], tol)
+            move[mv[(pb > tol) | (db > tol)]] = False
+        if not move.any():
+            break
+        mv = np.flatnonzero(move)
+        m = {}
+        for key, tcr in cross.items():
+            tb = t_b[mv].reshape((-1,) + (1,) * (tcr.ndim - 1))
+            m[key] = tcr[mv] >= tb - 1e-12 * np.maximum(1.0, tb)
+        la_m = la.take(mv)
+        update_active_set(ls.take(mv).with_linear_factor(t_b[mv]), la_m, m)
+        act.put(live[mv], la_m)
+        t_cur[live[mv]] = t_b[mv]
+        live = live[mv]
+    return done, w, nu, lam, t, prim, dual, comp, used, t_cur
+
+
 def _ceiling_search(sf: StandardForm, sol: KernelSolution, idx: np.ndarray, tol: float,
                     max_iter: int) -> None:
-    """The batched search on t for the problems ``idx`` (in place on ``sol``)."""
+    """The batched search on t for the problems ``idx`` (in place on ``sol``): first
+    :func:`_ceiling_path` (most problems end there), then for the rest the safeguarded
+    bracketed search of the module docstring."""
     sub = sf.take(idx)
     k = len(idx)
     cap2 = sub.vol_cap ** 2
@@ -309,6 +451,9 @@ def _ceiling_search(sf: StandardForm, sol: KernelSolution, idx: np.ndarray, tol:
     t_lo = np.zeros(k)
     t_hi = np.where(pure, np.inf, 1.0)
     act = sol.active.take(idx)
+    f_done, f_w, f_nu, f_lam, f_t, f_prim, f_dual, f_comp, f_used, f_hi = _ceiling_path(
+        sub, act, cap2, tol)
+    t_hi = np.where(pure, t_hi, f_hi)
     # where t = 1 was solved and breaks the ceiling, it is the bracket's upper end
     vol2_1 = _vol2(sub, sol.w[idx])
     t_hi = np.where(pure & (vol2_1 > cap2), 1.0, t_hi)
@@ -326,6 +471,13 @@ def _ceiling_search(sf: StandardForm, sol: KernelSolution, idx: np.ndarray, tol:
     iters = sol.iterations[idx].copy()
     checked_min = np.zeros(k, dtype=bool)
     lp_corner = np.zeros(k, dtype=bool)
+    if f_done.any():
+        done[f_done] = True
+        w[f_done], nu[f_done], lam[f_done], t[f_done] = (f_w[f_done], f_nu[f_done],
+                                                         f_lam[f_done], f_t[f_done])
+        prim[f_done], dual[f_done], comp[f_done] = (f_prim[f_done], f_dual[f_done],
+                                                    f_comp[f_done])
+    iters += f_used
     for _ in range(CEILING_ITERATIONS):
         live = np.flatnonzero(~done)
         if not len(live):
@@ -334,13 +486,7 @@ def _ceiling_search(sf: StandardForm, sol: KernelSolution, idx: np.ndarray, tol:
         la = act.take(live)
         # Newton point on the current face: (w_c + t w_l)ᵀP(w_c + t w_l) = c²
         wc, _, _, wl, _, _ = solve_active_set_affine(ls, la)
-        a2 = _vol2(ls, wl)
-        a1 = np.einsum("bi,ij,bj->b", wc, ls.P, wl)
-        a0 = _vol2(ls, wc) - cap2[live]
-        disc = a1 * a1 - a2 * a0
-        with np.errstate(invalid="ignore", divide="ignore"):
-            t_face = np.where((a2 > 0) & (disc >= 0), (-a1 + np.sqrt(np.maximum(disc, 0)))
-                              / np.where(a2 > 0, a2, 1.0), np.nan)
+        t_face = _face_root(ls, wc, wl, cap2[live])
         lo, hi = t_lo[live], t_hi[live]
         # a pure return objective on a face that no longer moves with t, below its ceiling:
         # the linear program's corner (the ceiling does not bind); certified with P = 0
@@ -373,16 +519,23 @@ def _ceiling_search(sf: StandardForm, sol: KernelSolution, idx: np.ndarray, tol:
         inside = np.isfinite(t_face) & (t_face > lo) & (t_face < hi_step)
         mid = np.where(np.isfinite(hi), 0.5 * (lo + hi), hi_step)
         t_new = np.where(inside, t_face, mid)
-        # re-solve the QP at t_new, warm from the face
-        res = active_set_solve(ls.with_linear_factor(t_new), la, max_iter=max_iter,
-                               full_steps=max(3, max_iter // 2), tol=tol)
+        # re-solve the QP at t_new, warm from the face (as :func:`solve` does: full steps
+        # while they make progress, then one change per step; the continuation if stalled)
+        at_t = ls.with_linear_factor(t_new)
+        res = active_set_solve(at_t, la, max_iter=max_iter, full_steps=5, tol=tol,
+                               stall=1 if sub.n <= 100 else 3)
+        if not res.ok.all():
+            _rescue(at_t, res, tol, max_iter)
         iters[live] += res.iterations + 1
         v2 = _vol2(ls, res.w)
         exact = inside & res.ok & (res.iterations == 1) & (
             np.abs(v2 - cap2[live]) <= 1e-12 * (1 + cap2[live]))
-        below = v2 <= cap2[live]
+        # only a settled QP answer moves the bracket (an unsettled one says nothing of vol(t))
+        below = res.ok & (v2 <= cap2[live])
+        above = res.ok & (v2 > cap2[live])
         t_lo[live] = np.where(below, np.maximum(lo, t_new), lo)
-        t_hi[live] = np.where(~below, np.minimum(hi, t_new), hi)
+        t_hi[live] = np.where(above, np.minimum(hi, t_new), hi)
+        done[live[~res.ok]] = True  # not settled even by the continuation: reported not ok
         act.put(live, res.active)
         t[live] = t_new
         w[live], nu[live], lam[live] = res.w, res.nu, res.lam
@@ -390,7 +543,7 @@ def _ceiling_search(sf: StandardForm, sol: KernelSolution, idx: np.ndarray, tol:
                                               res.complementarity)
         done[live[exact]] = True
         # a ceiling below the minimum variance: t → 0 without reaching it
-        tiny = ~done[live] & (t_hi[live] < 1e-10) & ~checked_min[live]
+        tiny = ~done[live] & (t_hi[live] < MIN_VARIANCE_CHECK) & ~checked_min[live]
         if tiny.any():
             j = live[tiny]
             mv = active_set_solve(sub.take(j).with_linear_factor(np.zeros(len(j))),
@@ -398,6 +551,7 @@ def _ceiling_search(sf: StandardForm, sol: KernelSolution, idx: np.ndarray, tol:
             checked_min[j] = True
             infeasible[j] = mv.ok & (_vol2(sub.take(j), mv.w) > cap2[j] * (1 + 1e-12))
             done[j[infeasible[j]]] = True
+            w[j[infeasible[j]]] = mv.w[infeasible[j]]  # the proof: the lowest volatility
         huge = ~done[live] & (t_lo[live] >= MAX_LINEAR_FACTOR)
         done[live[huge]] = True  # the ceiling never binds: flagged not ok below
     # report the cone problem's residuals: the QP's at t, rescaled by 1/t
