@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_esg_frontier.py
 	$(PY) benchmarks/bench_simulate.py
 	$(PY) benchmarks/bench_fleet.py
+	$(PY) benchmarks/bench_fleet_hard.py
 	$(PY) benchmarks/bench_cli.py
 	$(PY) benchmarks/bench_whatif.py
 	$(PY) benchmarks/bench_book.py --clients 1000

@@ -170,25 +170,38 @@ def test_a_ceiling_on_the_homogeneous_form_caps_the_tangency_portfolio() -> None
     np.testing.assert_allclose(w, ref, atol=1e-6)
 
 
-KERNEL_UNSETTLED = [
-    # (seed, n, gamma, costs, turnover, capped, overlapping groups): feasible draws (Clarabel
-    # solves each to "optimal") that the kernel's active-set search does not settle (not
-    # polished, or KKT residuals far above 1e-9). About a quarter of the pure-return-at-the-
-    # ceiling draws with linear costs, and ~1 % of the draws with costs, a turnover cap and
-    # class groups that sum to the budget row (linearly dependent rows).
+KERNEL_SETTLED = [
+    # (seed, n, gamma, costs, turnover, capped, overlapping groups): pure-return-at-the-
+    # ceiling draws with linear costs that the kernel left to the conic fallback until the
+    # ceiling search followed the answer face by face (kernel/_solve.py::_ceiling_path).
     (19, 8, 0.0, True, True, False, False),
     (9, 9, 0.0, True, False, False, True),
+]
+KERNEL_UNSETTLED = [
+    # Feasible draws (Clarabel solves each to "optimal") that the kernel's active-set search
+    # does not settle (not polished, or KKT residuals far above 1e-9): ~1 % of the draws with
+    # costs, a turnover cap and class groups that sum to the budget row (linearly dependent
+    # rows). The optimizer answers them through the conic path.
     (116, 10, 1.0, True, True, False, True),
     (279, 10, np.inf, True, True, False, True),
 ]
+
+
+def _kernel_settles(args) -> None:
+    case = make_problem(*args)
+    prob = MeanVarianceProblem.for_form(case["form"])
+    _clarabel(prob)
+    assert prob.problem.status == "optimal"  # feasible
+    assert solve(case["form"]).ok[0]
+
+
+@pytest.mark.parametrize("args", KERNEL_SETTLED)
+def test_the_kernel_settles_former_fallback_draws(args) -> None:
+    _kernel_settles(args)
 
 
 @pytest.mark.xfail(strict=True, reason="kernel gap (kernel/_solve.py, _activeset.py): these "
                    "feasible problems are left to the conic fallback; strict so a fix shows")
 @pytest.mark.parametrize("args", KERNEL_UNSETTLED)
 def test_the_kernel_settles_these_feasible_draws(args) -> None:
-    case = make_problem(*args)
-    prob = MeanVarianceProblem.for_form(case["form"])
-    _clarabel(prob)
-    assert prob.problem.status == "optimal"  # feasible: not the reason for the xfail
-    assert solve(case["form"]).ok[0]
+    _kernel_settles(args)
