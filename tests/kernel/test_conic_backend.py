@@ -32,6 +32,8 @@ from tailorfolio.optimize._problem import (
     with_ceiling,
 )
 
+from tests.kernel._draws import correlated_covariance
+
 OBJECTIVE_RTOL = 1e-9
 SUPPORT = 1e-8
 """A weight above this is held."""
@@ -45,11 +47,7 @@ def make_problem(seed: int, n: int, gamma: float, with_costs: bool, with_turnove
                  capped: bool, overlapping: bool = False) -> dict:
     """One feasible problem (the constraints are drawn around a random portfolio)."""
     rng = np.random.default_rng(seed)
-    a = rng.normal(size=(n, n + 3))
-    vol = rng.uniform(0.05, 0.3, n)
-    c = a @ a.T
-    d = np.sqrt(np.diag(c))
-    cov = c / np.outer(d, d) * np.outer(vol, vol)
+    cov, vol = correlated_covariance(rng, n)
     mu = 0.02 + 0.3 * vol + rng.normal(0, 0.03, n)
     w_f = rng.dirichlet(np.ones(n))
     lower = np.where(rng.uniform(size=n) < 0.3, w_f * rng.uniform(0, 1, n), 0.0)

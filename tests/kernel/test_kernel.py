@@ -25,6 +25,8 @@ from tailorfolio.kernel import (
 )
 from tailorfolio.optimize import ConstraintSet, GroupBound
 
+from tests.kernel._draws import correlated_covariance
+
 OBJECTIVE_RTOL = 1e-9
 KKT_TOL = 1e-9
 SUPPORT_GAP = 1e-6
@@ -40,11 +42,7 @@ def _clarabel(p: cp.Problem) -> None:
 def problems(draw):
     n = draw(st.integers(3, 8))
     rng = np.random.default_rng(draw(st.integers(0, 2**31)))
-    a = rng.normal(size=(n, n + 3))
-    vol = rng.uniform(0.05, 0.3, n)
-    c = a @ a.T
-    d = np.sqrt(np.diag(c))
-    cov = c / np.outer(d, d) * np.outer(vol, vol)
+    cov, vol = correlated_covariance(rng, n)
     mu = 0.02 + 0.3 * vol + rng.normal(0, 0.03, n)
     upper = rng.uniform(1.3 / n, 1.0, n)
     lower = np.where(rng.uniform(size=n) < 0.3, rng.uniform(0, 0.6 / n, n), 0.0)

@@ -25,6 +25,8 @@ from tailorfolio.kernel._single import (
 from tailorfolio.kernel._solve import cold_start
 from tailorfolio.kernel._standard import StandardForm, assemble_rows, scaled_objective
 
+from tests.kernel._draws import exclusions_and_band
+
 KKT_TOL = 1e-9
 OBJECTIVE_RTOL = 1e-9
 SUPPORT_GAP = 1e-9
@@ -41,15 +43,10 @@ def forms(draw) -> StandardForm:
     d = float(np.mean(np.diag(cov)))
     mu = 0.02 + 0.4 * np.sqrt(np.diag(cov)) * rng.uniform(0.2, 1.0, n)
     gamma = draw(st.sampled_from([np.inf, 0.3, 1.0, 3.0, 20.0]))
-    upper = np.minimum(1.0, rng.uniform(1.5 / n, 2.5 / n, n))
     lower = np.zeros(n)
-    excluded = rng.uniform(size=n) < (0.2 if draw(st.booleans()) else 0.0)
-    excluded[0] = False
-    upper[excluded] = 0.0
+    upper, members, band_lo = exclusions_and_band(
+        rng, n, np.minimum(1.0, rng.uniform(1.5 / n, 2.5 / n, n)), draw(st.booleans()), 0.5)
     assume(upper.sum() >= 1.05)
-    members = (rng.uniform(size=n) < 0.4).astype(float)
-    members[0] = 1.0
-    band_lo = float(rng.uniform(0.0, 0.5) * min(1.0, members @ upper))
     named = [("budget", np.ones(n), np.ones(1), np.ones(1)),
              ("class:x", members, np.array([band_lo if band_lo > 0.05 else -np.inf]),
               np.array([np.inf]))]

@@ -11,6 +11,8 @@ from tailorfolio.kernel._solve import homogeneous_form, max_sharpe, solve
 from tailorfolio.kernel._standard import StandardForm, assemble_rows
 from tailorfolio.kernel._tangency import tangency_single
 
+from tests.kernel._draws import exclusions_and_band
+
 KKT_TOL = 1e-9
 SHARPE_RTOL = 1e-9
 
@@ -26,15 +28,10 @@ def problems(draw) -> tuple[StandardForm, np.ndarray]:
     d = float(np.mean(np.diag(cov)))
     excess = rng.normal(0.03, 0.04, n)
     excess[0] = abs(excess[0]) + 0.01
-    upper = np.minimum(1.0, rng.uniform(1.2 / n, 3.0 / n, n)) if draw(st.booleans()) \
+    caps = np.minimum(1.0, rng.uniform(1.2 / n, 3.0 / n, n)) if draw(st.booleans()) \
         else np.ones(n)
-    excluded = rng.uniform(size=n) < (0.2 if draw(st.booleans()) else 0.0)
-    excluded[0] = False
-    upper[excluded] = 0.0
+    upper, members, band_lo = exclusions_and_band(rng, n, caps, draw(st.booleans()), 0.6)
     assume(upper.sum() >= 1.05)
-    members = (rng.uniform(size=n) < 0.4).astype(float)
-    members[0] = 1.0
-    band_lo = float(rng.uniform(0.0, 0.6) * min(1.0, members @ upper))
     A, names, rlo, rhi = assemble_rows(n, 1, [
         ("budget", np.ones(n), np.ones(1), np.ones(1)),
         ("class:x", members, np.array([band_lo if band_lo > 0.05 else -np.inf]),

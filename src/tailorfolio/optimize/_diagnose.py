@@ -384,20 +384,17 @@ def _row_items(cs: ConstraintSet, sf: StandardForm) -> list[Item]:
         if hit is None:
             continue
         r, norm = hit
-        if g.min > 0:
-            out.append(Item(f"class_min:{g.name}",
-                            f"minimum {g.name} allocation {_fmt(g.min, 'weight')}",
-                            g.field_min or f"constraints.groups['{g.name}'].min", ROW, (r,),
-                            (g.min / norm,), ">=", g.min, "weight", f"the {g.name} allocation",
-                            scale=norm))
-            owned.add((r, ">="))
-        if g.max < 1:
-            out.append(Item(f"class_max:{g.name}",
-                            f"maximum {g.name} allocation {_fmt(g.max, 'weight')}",
-                            g.field_max or f"constraints.groups['{g.name}'].max", ROW, (r,),
-                            (g.max / norm,), "<=", g.max, "weight", f"the {g.name} allocation",
-                            scale=norm))
-            owned.add((r, "<="))
+        for side, bound, sense, field, binds in (
+                ("min", g.min, ">=", g.field_min, g.min > 0),
+                ("max", g.max, "<=", g.field_max, g.max < 1)):
+            if not binds:
+                continue
+            out.append(Item(f"class_{side}:{g.name}",
+                            f"{side}imum {g.name} allocation {_fmt(bound, 'weight')}",
+                            field or f"constraints.groups['{g.name}'].{side}", ROW, (r,),
+                            (bound / norm,), sense, bound, "weight",
+                            f"the {g.name} allocation", scale=norm))
+            owned.add((r, sense))
     if cs.min_esg_score is not None and cs.esg_scores is not None:
         hit = row_of(sf, cs.esg_coefficients())
         if hit is not None:
