@@ -55,6 +55,7 @@ class _ChunkOut:
     rebalances: FloatArray  # (p,) pot-rebalancing events
     final_after_tax_real: FloatArray  # (p,)
     final_balance_real: FloatArray  # (3, p)
+    growth_by_year: FloatArray | None = None  # (n_growth_years, n_assets + 1, p)
 
 
 def _withdraw(vals: FloatArray, basis: FloatArray, need: FloatArray, spec: SimulationSpec,
@@ -97,7 +98,7 @@ def _withdraw(vals: FloatArray, basis: FloatArray, need: FloatArray, spec: Simul
     return need - rem, taxes
 
 
-def _run_chunk(spec: SimulationSpec, stream: GrowthStream) -> _ChunkOut:
+def _run_chunk(spec: SimulationSpec, stream: GrowthStream, growth_years: int = 0) -> _ChunkOut:
     n_assets, n_steps, p = len(spec.tickers), spec.n_steps, stream.n_paths
     n_goals = len(spec.goals)
     weights = [np.ascontiguousarray(spec.weights_path(k)) for k in range(len(spec.pots))]
@@ -114,6 +115,9 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream) -> _ChunkOut:
                     np.empty(p), np.empty(p), np.zeros(p), np.zeros(p), np.zeros(p),
                     np.empty(p), np.zeros((3, p)))
     out.taxes_real += spec.transition_tax
+    growth_steps = 12 * growth_years
+    if growth_years:
+        out.growth_by_year = np.ones((growth_years, n_assets + 1, p))
     # Which goals withdraw in which month, in funding order.
     order = sorted(range(n_goals), key=lambda j: (spec.goals[j].priority_rank,
                                                   spec.goals[j].due_step))
@@ -287,6 +291,8 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream) -> _ChunkOut:
         for k in range(len(spec.pots)):
             holdings[k] *= g
         price *= growth[n_assets]
+        if t < growth_steps:  # a segment never spans two years (every 12th step is needed)
+            out.growth_by_year[t // 12] *= growth
     total = sum(h.sum(axis=0) for h in holdings)
     out.real_wealth_by_year[-1] = total / price
     keep_tr = 1.0 - spec.tax.liquidation_rate_traditional(n_steps)
@@ -330,24 +336,45 @@ def simulate(spec: SimulationSpec, model: ReturnModel, n_paths: int = 10_000, se
     ParameterError
         Mismatched tickers or a non-positive number of paths.
     """
+    return simulate_with_growth(spec, model, n_paths, seed, 0, chunk_size=chunk_size)[0]
+
+
+def simulate_with_growth(spec: SimulationSpec, model: ReturnModel, n_paths: int, seed: int,
+                         growth_years: int, *, chunk_size: int = DEFAULT_CHUNK_SIZE
+                         ) -> tuple[SimulationResult, FloatArray]:
+    """:func:`simulate`, and the growth factors its paths drew for the first ``growth_years``
+    years: whoever needs the same markets (same model, seed and number of paths; the spec's
+    fees) under another portfolio — the withdrawal-rate analysis of the plan's Monte Carlo —
+    reads them instead of drawing them again.
+
+    Returns
+    -------
+    result : SimulationResult
+    growth_by_year : ndarray (growth_years, n_assets + 1, n_paths)
+        Entry ``[y, i, path]``: the factor by which asset ``i`` (net of the spec's fees; the
+        last ``i``: the price level) grew over year ``y`` — the product of its monthly factors.
+    """
     if tuple(model.tickers) != tuple(spec.tickers):
         raise ParameterError(
             f"The return model covers {list(model.tickers)} but the simulation holds "
             f"{list(spec.tickers)}.", field="model.tickers",
             fix="build the model from the same universe, in the same order")
+    if not 0 <= growth_years <= spec.n_years:
+        raise ParameterError(f"growth_years must be within the horizon (0 to {spec.n_years}); "
+                             f"got {growth_years}.", field="growth_years", value=growth_years)
     fixed = model.fixed_n_paths(spec.n_steps)
     n_paths = fixed if fixed is not None else n_paths
     chunks = path_chunks(n_paths, chunk_size)
     log_fee = np.log(spec.monthly_fee_factor())
     with single_threaded_blas():
         parts = [_run_chunk(spec, GrowthStream(model, spec.n_steps, seed, a, p, n_paths,
-                                               log_fee))
+                                               log_fee), growth_years)
                  for a, p in chunks]
 
     def cat(name: str, axis: int) -> np.ndarray:
         return np.concatenate([getattr(o, name) for o in parts], axis=axis)
 
-    return SimulationResult(
+    result = SimulationResult(
         spec=spec, model_name=model.name, seed=seed, n_paths=n_paths,
         real_wealth_by_year=cat("real_wealth_by_year", 1),
         goal_funded_real=cat("funded_real", 1),
@@ -362,3 +389,6 @@ def simulate(spec: SimulationSpec, model: ReturnModel, n_paths: int = 10_000, se
         final_after_tax_real=cat("final_after_tax_real", 0),
         final_balance_real=cat("final_balance_real", 1),
     )
+    growth = (cat("growth_by_year", 2) if growth_years
+              else np.ones((0, len(spec.tickers) + 1, n_paths)))
+    return result, growth
