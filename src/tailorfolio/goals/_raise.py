@@ -3,6 +3,8 @@
 Each lever is searched alone by bisection on the same simulation with common random numbers
 (same seed, same paths), so the probability is a deterministic, monotone-in-practice function
 of the lever and the search converges. Everything else in the household stays as planned.
+On stored paths the amount's evaluations resume from the state at the goal's date
+(:class:`~tailorfolio.simulate._engine.Checkpoint`): the same numbers, half the months.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from tailorfolio.market._market import Market
 from tailorfolio.profile._enums import GoalKind
 from tailorfolio.profile._goal import Goal
 from tailorfolio.profile._investor import InvestorProfile
-from tailorfolio.simulate._engine import simulate
+from tailorfolio.simulate._engine import Checkpoint, simulate, simulate_with_checkpoint
 from tailorfolio.simulate._returns import ReturnModel
 from tailorfolio.typing import FloatArray
 
@@ -64,12 +66,21 @@ def raise_levers(profile: InvestorProfile, market: Market,
     """
     goal = profile.goals[goal_index]
 
-    def prob(p: InvestorProfile) -> float:
-        spec = spec_from_profile(p, market, weights, as_of, options)
-        return simulate(spec, model, n_paths, seed).success_probability(goal_index)[0]
+    checkpoint: list[Checkpoint] = []  # the amount lever's, once made
 
-    def reaches(make: Callable[[float], Goal], x: float) -> float:
-        return prob(_with_goal(profile, goal_index, make(x)))
+    def prob(p: InvestorProfile, checkpoint_at: int | None = None) -> float:
+        spec = spec_from_profile(p, market, weights, as_of, options)
+        if checkpoint_at is not None:
+            res, cp = simulate_with_checkpoint(spec, model, n_paths, seed, checkpoint_at)
+            checkpoint.append(cp)
+        else:
+            res = simulate(spec, model, n_paths, seed,
+                           resume=checkpoint[0] if checkpoint else None)
+        return res.success_probability(goal_index)[0]
+
+    def reaches(make: Callable[[float], Goal], x: float, checkpoint_at: int | None = None
+                ) -> float:
+        return prob(_with_goal(profile, goal_index, make(x)), checkpoint_at)
 
     probs: dict[str, float] = {}
 
@@ -125,8 +136,13 @@ def raise_levers(profile: InvestorProfile, market: Market,
     def scaled(f: float) -> Goal:
         return goal.model_copy(update={"amount": goal.amount * f})
 
+    # The amount changes nothing before the goal falls due (the same deposits, the same
+    # household target until then): on stored paths, every amount after the first resumes
+    # from the first one's state at the due date instead of simulating the years before it.
     affordable: float | None = None
-    p_lo = reaches(scaled, 0.01)
+    due = goal_due_step(goal, as_of)
+    resumable = getattr(model, "monthly_growth", None) is not None and due > 0
+    p_lo = reaches(scaled, 0.01, due if resumable else None)
     if p_lo >= target_probability:
         lo_f, hi_f, best_p = 0.01, 1.0, p_lo
         for _ in range(BISECTION_STEPS):
