@@ -108,3 +108,19 @@ def test_banded_transition_equals_the_whole_grid_integration(monkeypatch) -> Non
     whole = solve_goal_dp(problem, 300)
     np.testing.assert_allclose(banded.value, whole.value, rtol=0, atol=1e-14)
     assert banded.probability == pytest.approx(whole.probability, abs=1e-14)
+
+
+def test_comparison_without_the_static_forward_check() -> None:
+    """The plan reports the DP's forward simulation alone: skipping the best static
+    portfolio's changes nothing else."""
+    from tailorfolio.goals import compare_dp_static
+
+    problem = das_base_case()
+    kw = dict(n_paths=2_000, seed=3, n_grid=200)
+    both = compare_dp_static(problem, "g", np.zeros(15), np.zeros(15), **kw)
+    dp_only = compare_dp_static(problem, "g", np.zeros(15), np.zeros(15),
+                                simulate_static=False, **kw)
+    assert dp_only.dp_simulated == both.dp_simulated
+    assert dp_only.dp_probability == both.dp_probability
+    assert np.isnan(dp_only.best_static_simulated).all()
+    assert not np.isnan(both.best_static_simulated).any()

@@ -467,7 +467,7 @@ def _alternatives(draft: PlanDraft, replay: ReturnModel, spec: SimulationSpec
                                                   fam.weights @ er)
             cmp_ = compare_dp_static(problem, prof.goals[tgt].name, fam.expected_return,
                                      fam.volatility, n_paths=2_000, seed=SIMULATION_SEED,
-                                     n_grid=200)
+                                     n_grid=200, simulate_static=False)
             j = tgt
             out.append(Alternative(
                 "wealth-dependent policy (dynamic programming)",
