@@ -35,6 +35,25 @@ BISECTION_STEPS = 6
 """Bisection steps for the saving and amount levers (precision 1/64 of the range)."""
 
 
+def _first_halving(reaches: Callable[[float], float], short: float, far: float, mid: float,
+                   target: float) -> tuple[float, float, float] | None:
+    """The bisection's first step, probing its midpoint before its far end: the search runs
+    from ``short`` (the lever as planned, short of the target) to ``far`` (the lever's
+    limit); when the midpoint ``mid`` reaches the target, so does the far end (the
+    probability is monotone in the lever, as the bisection assumes) and it is not simulated.
+
+    Returns
+    -------
+    (short side, reaching side, probability of the reaching side) after the first halving,
+    or None when even the far end falls short (no such lever).
+    """
+    p_mid = reaches(mid)
+    if p_mid >= target:
+        return short, mid, p_mid
+    p_far = reaches(far)
+    return (mid, far, p_far) if p_far >= target else None
+
+
 def _with_goal(profile: InvestorProfile, j: int, goal: Goal) -> InvestorProfile:
     goals = list(profile.goals)
     goals[j] = goal
@@ -70,7 +89,7 @@ def raise_levers(profile: InvestorProfile, market: Market,
 
     def prob(p: InvestorProfile, checkpoint_at: int | None = None) -> float:
         spec = spec_from_profile(p, market, weights, as_of, options)
-        if checkpoint_at is not None:
+        if checkpoint_at is not None and not checkpoint:
             res, cp = simulate_with_checkpoint(spec, model, n_paths, seed, checkpoint_at)
             checkpoint.append(cp)
         else:
@@ -94,10 +113,11 @@ def raise_levers(profile: InvestorProfile, market: Market,
 
     extra: float | None = None
     if goal_due_step(goal, as_of) > 0:
-        p_hi = reaches(saving, hi)
-        if p_hi >= target_probability:
-            lo, best_p = 0.0, p_hi
-            for _ in range(BISECTION_STEPS):
+        start = _first_halving(lambda x: reaches(saving, x), 0.0, hi, (0.0 + hi) / 2,
+                               target_probability)
+        if start is not None:
+            lo, hi, best_p = start
+            for _ in range(BISECTION_STEPS - 1):
                 mid = (lo + hi) / 2
                 pm = reaches(saving, mid)
                 if pm >= target_probability:
@@ -120,9 +140,10 @@ def raise_levers(profile: InvestorProfile, market: Market,
         return goal.model_copy(update=upd)
 
     delay_years: int | None = None
-    p_hi = reaches(delay, MAX_DELAY_YEARS)
-    if p_hi >= target_probability:
-        lo_k, hi_k, best_p = 0, MAX_DELAY_YEARS, p_hi
+    start_k = _first_halving(lambda k: reaches(delay, k), 0, MAX_DELAY_YEARS,
+                             MAX_DELAY_YEARS // 2, target_probability)
+    if start_k is not None:
+        lo_k, hi_k, best_p = start_k
         while hi_k - lo_k > 1:
             mid_k = (lo_k + hi_k) // 2
             pm = reaches(delay, mid_k)
@@ -142,10 +163,12 @@ def raise_levers(profile: InvestorProfile, market: Market,
     affordable: float | None = None
     due = goal_due_step(goal, as_of)
     resumable = getattr(model, "monthly_growth", None) is not None and due > 0
-    p_lo = reaches(scaled, 0.01, due if resumable else None)
-    if p_lo >= target_probability:
-        lo_f, hi_f, best_p = 0.01, 1.0, p_lo
-        for _ in range(BISECTION_STEPS):
+    # Searched from the full amount (short of the target) towards 1 % of it.
+    start_f = _first_halving(lambda f: reaches(scaled, f, due if resumable else None), 1.0,
+                             0.01, (0.01 + 1.0) / 2, target_probability)
+    if start_f is not None:
+        hi_f, lo_f, best_p = start_f
+        for _ in range(BISECTION_STEPS - 1):
             mid_f = (lo_f + hi_f) / 2
             pm = reaches(scaled, mid_f)
             if pm >= target_probability:
