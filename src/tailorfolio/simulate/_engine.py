@@ -150,6 +150,7 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream, growth_years: int = 0
         holdings, vals, basis, vlast = state.holdings, state.vals, state.basis, state.vlast
         price, out = state.price, state.out
     snapshot = None
+    growth_acc = out.growth_by_year  # None unless growth_years
     # Which goals withdraw in which month, in funding order.
     order = sorted(range(n_goals), key=lambda j: (spec.goals[j].priority_rank,
                                                   spec.goals[j].due_step))
@@ -328,8 +329,8 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream, growth_years: int = 0
         for k in range(len(spec.pots)):
             holdings[k] *= g
         price *= growth[n_assets]
-        if t < growth_steps:  # a segment never spans two years (every 12th step is needed)
-            out.growth_by_year[t // 12] *= growth
+        if growth_acc is not None and t < growth_steps:
+            growth_acc[t // 12] *= growth  # a segment never spans two years (see needed)
     total = sum(h.sum(axis=0) for h in holdings)
     out.real_wealth_by_year[-1] = total / price
     keep_tr = 1.0 - spec.tax.liquidation_rate_traditional(n_steps)
