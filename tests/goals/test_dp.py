@@ -79,3 +79,48 @@ def test_problem_validation() -> None:
     with pytest.raises(ParameterError):
         GoalDPProblem.from_gbm([0.05], [0.1], initial_wealth=1.0, goal=1.0, years=2,
                                cash_flows=np.zeros(1))
+
+
+def test_banded_transition_integrates_a_linear_value_exactly() -> None:
+    """The band keeps every node within TAIL_SIGMAS of the mean: the weights of a row sum to
+    one, and a value linear in log wealth integrates to the mean (closed form) wherever the
+    mean is far from the grid's ends; the band is much narrower than the grid."""
+    from tailorfolio.goals._dp import TAIL_SIGMAS, _transition
+
+    lg = np.linspace(0.0, 12.0, 400)
+    mu = np.linspace(3.0, 9.0, 50)
+    nodes, weights = _transition(lg, mu, 0.15)
+    assert nodes.shape == weights.shape and nodes.shape[1] < len(lg) / 3
+    np.testing.assert_allclose(weights.sum(axis=1), 1.0, rtol=1e-12)
+    np.testing.assert_allclose((weights * lg[nodes]).sum(axis=1), mu, rtol=1e-12)
+    assert (lg[nodes[:, 0]] <= mu - TAIL_SIGMAS * 0.15).all()
+    assert (lg[nodes[:, -1]] >= mu + TAIL_SIGMAS * 0.15).all()
+
+
+def test_banded_transition_equals_the_whole_grid_integration(monkeypatch) -> None:
+    """The band drops only masses below 1e-23: the DP's values on the whole grid agree to
+    rounding, and so does its probability."""
+    from tailorfolio.goals import _dp
+
+    problem = das_base_case()
+    banded = solve_goal_dp(problem, 300)
+    monkeypatch.setattr(_dp, "TAIL_SIGMAS", np.inf)
+    whole = solve_goal_dp(problem, 300)
+    np.testing.assert_allclose(banded.value, whole.value, rtol=0, atol=1e-14)
+    assert banded.probability == pytest.approx(whole.probability, abs=1e-14)
+
+
+def test_comparison_without_the_static_forward_check() -> None:
+    """The plan reports the DP's forward simulation alone: skipping the best static
+    portfolio's changes nothing else."""
+    from tailorfolio.goals import compare_dp_static
+
+    problem = das_base_case()
+    kw = dict(n_paths=2_000, seed=3, n_grid=200)
+    both = compare_dp_static(problem, "g", np.zeros(15), np.zeros(15), **kw)
+    dp_only = compare_dp_static(problem, "g", np.zeros(15), np.zeros(15),
+                                simulate_static=False, **kw)
+    assert dp_only.dp_simulated == both.dp_simulated
+    assert dp_only.dp_probability == both.dp_probability
+    assert np.isnan(dp_only.best_static_simulated).all()
+    assert not np.isnan(both.best_static_simulated).any()

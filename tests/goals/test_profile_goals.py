@@ -92,6 +92,74 @@ def test_levers_reach_the_target(market, saver) -> None:
     assert simulate(spec, replay).success_probability(1)[0] < target
 
 
+def test_levers_resumed_at_the_goal_date_equal_the_whole_runs(market, saver,
+                                                              monkeypatch) -> None:
+    """The amount lever's evaluations resume from the state at the goal's date; with every
+    run simulated from the start the levers are the same, to the last bit."""
+    from tailorfolio.simulate._engine import Checkpoint
+
+    prof, plan = saver
+    model = LognormalModel.from_assumptions(market.assumptions, market.universe)
+    replay = freeze(model, 12 * 85, 200, seed=2)
+    target = TARGET_PROBABILITY["essential"]
+    w = _weights(market, plan)
+    answers: list[bool] = []
+    real = Checkpoint.resumes
+
+    def counted(self: Checkpoint, *args: object) -> bool:
+        answers.append(real(self, *args))
+        return answers[-1]
+
+    monkeypatch.setattr(Checkpoint, "resumes", counted)
+    resumed = raise_levers(prof, market, w, prof.as_of, 1, target, replay, n_paths=200)
+    assert len(answers) >= 6 and all(answers)  # every amount after the first resumed
+    monkeypatch.setattr(Checkpoint, "resumes", lambda self, *a: False)
+    whole = raise_levers(prof, market, w, prof.as_of, 1, target, replay, n_paths=200)
+    assert resumed.affordable_amount is not None
+    assert resumed == whole
+
+
+def test_levers_probing_the_midpoint_first_equal_the_plain_bisection(market, saver,
+                                                                     monkeypatch) -> None:
+    """The search skips a lever's far end when the first midpoint already reaches the
+    target; on a fixed seed it gives the plain bisection's answer (far end first), with
+    fewer simulations."""
+    from tailorfolio.goals import _raise
+
+    prof, plan = saver
+    model = LognormalModel.from_assumptions(market.assumptions, market.universe)
+    replay = freeze(model, 12 * 85, 200, seed=4)
+    w = _weights(market, plan)
+    calls = {"n": 0}
+    real_simulate = _raise.simulate
+
+    def counted(*args, **kwargs):
+        calls["n"] += 1
+        return real_simulate(*args, **kwargs)
+
+    def far_first(reaches, short, far, mid, target):
+        p_far = reaches(far)
+        if p_far < target:
+            return None
+        p_mid = reaches(mid)
+        return (short, mid, p_mid) if p_mid >= target else (mid, far, p_far)
+
+    monkeypatch.setattr(_raise, "simulate", counted)
+    saved = 0
+    for target in (0.75, 0.9, 0.97):
+        calls["n"] = 0
+        fast = raise_levers(prof, market, w, prof.as_of, 1, target, replay, n_paths=200)
+        n_fast = calls["n"]
+        with monkeypatch.context() as m:
+            m.setattr(_raise, "_first_halving", far_first)
+            calls["n"] = 0
+            plain = raise_levers(prof, market, w, prof.as_of, 1, target, replay, n_paths=200)
+        assert fast == plain, target
+        assert n_fast <= calls["n"]
+        saved += calls["n"] - n_fast
+    assert saved > 0
+
+
 def test_allocation_rules_pick_from_candidates(market, saver) -> None:
     prof, plan = saver
     # The risk level's long-horizon portfolio (what the retirement sleeve holds far out).

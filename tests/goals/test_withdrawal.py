@@ -40,3 +40,34 @@ def test_rolling_period_test_on_us_history(market) -> None:
                              n_paths=3000, seed=1)
     assert 0.025 < mc.sustainable_rate(0.9) < 0.06
     assert mc.sustainable_rate(0.95) <= mc.sustainable_rate(0.9) <= mc.sustainable_rate(0.5)
+
+
+def test_rates_from_a_simulations_recorded_growth_equal_their_own_draws(market) -> None:
+    """The plan's Monte Carlo records its paths' yearly growth; withdrawal rates read off it
+    equal (to rounding) those of a separate run on the same model, seed, paths and fees —
+    with whatever the recording simulation did (contributions, yearly rebalancing) on top."""
+    from tailorfolio.goals._withdrawal import withdrawal_analysis_from_growth
+    from tailorfolio.simulate import Pot, SimulationSpec, TaxTreatment
+    from tailorfolio.simulate._engine import simulate, simulate_with_growth
+
+    uni = market.universe
+    n = len(uni)
+    model = LognormalModel.from_assumptions(market.assumptions, uni)
+    er = np.array([uni[t].expense_ratio for t in uni.tickers])
+    contrib = np.zeros(300)
+    contrib[:150] = 400.0  # monthly segments for 12.5 years, then yearly ones
+    sp = SimulationSpec(tuple(uni.tickers), 300,
+                        (Pot("h", np.full(n, 1 / n), np.array([5e4, 0.0, 0.0]), 5e4, contrib,
+                             np.array([1.0, 0.0, 0.0])),), (), er, 25.0, 12, TaxTreatment())
+    result, growth = simulate_with_growth(sp, model, 1500, 7, 20)
+    assert growth.shape == (20, n + 1, 1500)
+    plain = simulate(sp, model, 1500, 7)
+    np.testing.assert_array_equal(result.real_wealth_by_year, plain.real_wealth_by_year)
+    w = np.zeros(n)
+    w[uni.index_of("VTI")] = 0.6
+    w[uni.index_of("VGIT")] = 0.4
+    own = withdrawal_analysis(w, model, 20, expense_ratio=er, advisory_fee_bps=25.0,
+                              n_paths=1500, seed=7)
+    read = withdrawal_analysis_from_growth(w, growth, 20, model.name)
+    np.testing.assert_allclose(read.max_rates, own.max_rates, rtol=1e-12)
+    assert read.sustainable_rate(0.9) == pytest.approx(own.sustainable_rate(0.9), rel=1e-12)

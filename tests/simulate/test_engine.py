@@ -176,3 +176,39 @@ def test_bad_inputs_raise_typed_errors() -> None:
     sp = spec(1, 12)
     with pytest.raises(ParameterError):
         simulate(sp, constant_model([0.0, 0.0], 12))
+
+
+def test_a_resumed_simulation_equals_the_whole_run(market) -> None:
+    """A spec that agrees with a checkpointed one before the checkpoint's step resumes from
+    it with the same numbers, bit for bit; one that differs earlier is simulated from the
+    start (same result as without the checkpoint)."""
+    from tailorfolio.simulate import LognormalModel, freeze
+    from tailorfolio.simulate._engine import simulate_with_checkpoint
+
+    model = freeze(LognormalModel.from_assumptions(market.assumptions, market.universe),
+                   240, 300, seed=5)
+    n = len(market.tickers)
+    glide = np.linspace(np.full(n, 1 / n), np.eye(n)[0], 240)
+
+    def make(amount: float, contribution: float = 300.0) -> SimulationSpec:
+        wd = np.zeros(240)
+        wd[120::12] = amount
+        return SimulationSpec(tuple(market.tickers), 240,
+                              (Pot("h", glide, np.array([4e4, 2e4, 1e4]), 3e4,
+                                   np.where(np.arange(240) < 120, contribution, 0.0),
+                                   np.array([0.5, 0.3, 0.2])),),
+                              (GoalSchedule("income", 0, 0, wd, "income", 1.0),),
+                              np.zeros(n), 25.0, 12, TaxTreatment(0.24, 0.15, 0.1, 60))
+
+    first, cp = simulate_with_checkpoint(make(4000.0), model, 300, 0, 120)
+    np.testing.assert_array_equal(first.real_wealth_by_year,
+                                  simulate(make(4000.0), model, 300).real_wealth_by_year)
+    for spec_b, resumes in ((make(9000.0), True), (make(9000.0, 350.0), False)):
+        assert cp.resumes(spec_b, model, 300, 0, 10_000) is resumes
+        got = simulate(spec_b, model, 300, resume=cp)
+        want = simulate(spec_b, model, 300)
+        for name in ("real_wealth_by_year", "goal_success", "goal_funded_real",
+                     "taxes_paid_real", "final_after_tax_real", "turnover"):
+            np.testing.assert_array_equal(getattr(got, name), getattr(want, name), name)
+    with pytest.raises(ParameterError):
+        simulate_with_checkpoint(make(4000.0), model, 300, 0, 121)  # not a step it stops at

@@ -174,19 +174,58 @@ def wealth_grid(problem: GoalDPProblem, n_grid: int | None = None) -> FloatArray
     return np.exp(np.linspace(np.log(lo), np.log(hi), n_grid))
 
 
-def _transition(lg: FloatArray, mu: FloatArray, s: float) -> FloatArray:
-    """Weights ``T`` with ``E[V(X)] = T @ V`` for ``X ~ N(mu_i, s²)`` and ``V`` linear in
-    between the log-wealth nodes ``lg`` (constant outside), ndarray (len(mu), len(lg)).
+TAIL_SIGMAS = 10.0
+"""Beyond this many standard deviations from its mean a normal's mass (``Φ(−10) ≈ 7.6e-24``)
+is below double precision next to the values (probabilities in [0, 1]): :func:`_transition`
+integrates each row only over the grid intervals within this band and gives the two
+negligible tails to the band's end nodes."""
+
+
+def _transition(lg: FloatArray, mu: FloatArray, s: float) -> tuple[IntArray, FloatArray]:
+    """Weights with ``E[V(X_i)] = sum_w weights[i, w] V[nodes[i, w]]`` for ``X_i ~ N(mu_i, s²)``
+    and ``V`` linear in between the log-wealth nodes ``lg`` (constant outside).
+
+    Each row is integrated over the nodes within :data:`TAIL_SIGMAS` standard deviations of
+    its mean, one band width for every row (so the work is one array operation over
+    ``(len(mu), band)`` instead of ``(len(mu), len(lg))``); the mass beyond the band goes to its
+    end nodes (the exact tail when the band ends at the grid's end, else below 1e-23). When
+    the band is as wide as the grid, every row is integrated on every node.
+
+    Parameters
+    ----------
+    lg : ndarray (n,)
+        Increasing log-wealth nodes.
+    mu : ndarray (k,)
+        Increasing means (the grid's wealth plus one cash flow, in log, plus a constant).
+    s : float
+
+    Returns
+    -------
+    nodes : ndarray (k, w) of int
+        Each row's nodes, consecutive.
+    weights : ndarray (k, w)
+    """
+    n = len(lg)
+    lo = np.searchsorted(lg, mu - TAIL_SIGMAS * s, side="right") - 1
+    hi = np.searchsorted(lg, mu + TAIL_SIGMAS * s, side="left")
+    width = min(int(np.max(hi - lo)) + 1, n) if len(mu) else n
+    first = np.clip(lo, 0, n - width)  # (k,)
+    nodes = first[:, None] + np.arange(width)[None, :]  # (k, width)
+    return nodes, _transition_rows(lg[nodes], np.diff(lg)[nodes[:, :-1]], mu, s)
+
+
+def _transition_rows(x: FloatArray, h: FloatArray, mu: FloatArray, s: float) -> FloatArray:
+    """The weights of row ``i`` on its nodes ``x[i]`` (ndarray (k, w); gaps ``h`` (k, w − 1)),
+    the mass below the first node and above the last given to them.
 
     On the interval ``[x_j, x_{j+1})`` of width ``h``: ``E[V 1] = V_j (P - M) + V_{j+1} M`` with
     ``P`` its probability and ``M = E[(X - x_j) 1] / h = ((mu - x_j) P + s (φ(α) - φ(β))) / h``.
     """
-    z = (lg[None, :] - mu[:, None]) / s  # (k, n)
+    z = (x - mu[:, None]) / s  # (k, w)
     cdf = ndtr(z)
     pdf = np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi)
     p = cdf[:, 1:] - cdf[:, :-1]
-    h = np.diff(lg)
-    m = ((mu[:, None] - lg[None, :-1]) * p + s * (pdf[:, :-1] - pdf[:, 1:])) / h
+    m = ((mu[:, None] - x[:, :-1]) * p + s * (pdf[:, :-1] - pdf[:, 1:])) / h
     out = np.zeros_like(z)
     out[:, :-1] += p - m
     out[:, 1:] += m
@@ -214,29 +253,32 @@ def _bellman(problem: GoalDPProblem, grid: FloatArray
     static = np.zeros((m, pr.years + 1, n))
     static[:, -1] = value[-1]
     policy = np.zeros((pr.years, n), dtype=np.int64)
-    cache: dict[tuple[float, int], FloatArray] = {}
+    cache: dict[tuple[float, int], tuple[IntArray, FloatArray]] = {}
+    ev = np.zeros((m, n))
     for t in range(pr.years - 1, -1, -1):
         start = grid + pr.cash_flows[t]
         alive = start > 0
         last = t == pr.years - 1
+        ev[:] = 0.0
+        if alive.any():
+            log_start = np.log(start[alive])
+            for k in range(m):
+                mu = log_start + pr.log_mean[k]
+                if last:  # exact normal tail at the goal
+                    ev[k, alive] = ndtr((mu - np.log(pr.goal)) / pr.log_vol[k])
+                    static[k, t, alive] = ev[k, alive]
+                    continue
+                key = (float(pr.cash_flows[t]), k)
+                if key not in cache:  # the weights depend only on (cash flow, k)
+                    cache[key] = _transition(lg, mu, pr.log_vol[k])
+                nodes, weights = cache[key]
+                ev[k, alive] = np.einsum("iw,iw->i", weights, value[t + 1][nodes])
+                static[k, t, alive] = np.einsum("iw,iw->i", weights, static[k, t + 1][nodes])
         best = np.full(n, -1.0)
         arg = np.zeros(n, dtype=np.int64)
         for k in range(m):
-            ev = np.zeros(n)
-            sv = np.zeros(n)
-            if alive.any():
-                mu = np.log(start[alive]) + pr.log_mean[k]
-                if last:  # exact normal tail at the goal
-                    ev[alive] = sv[alive] = ndtr((mu - np.log(pr.goal)) / pr.log_vol[k])
-                else:
-                    key = (float(pr.cash_flows[t]), k)
-                    if key not in cache:  # the matrix depends only on (cash flow, k)
-                        cache[key] = _transition(lg, mu, pr.log_vol[k])
-                    ev[alive] = cache[key] @ value[t + 1]
-                    sv[alive] = cache[key] @ static[k, t + 1]
-            static[k, t] = sv
-            better = ev > best + 1e-15
-            best = np.where(better, ev, best)
+            better = ev[k] > best + 1e-15
+            best = np.where(better, ev[k], best)
             arg = np.where(better, k, arg)
         value[t] = np.maximum(best, 0.0)
         policy[t] = arg

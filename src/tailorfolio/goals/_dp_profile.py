@@ -56,6 +56,7 @@ class DPComparison:
         Each static portfolio, same grid.
     best_static : int
     best_static_simulated : tuple of float
+        (nan, nan) when not simulated (``compare_dp_static(simulate_static=False)``).
     portfolio_volatility, portfolio_return : ndarray (m,)
         The candidate portfolios (annual, arithmetic, nominal).
     """
@@ -159,9 +160,11 @@ def dp_problem_for_profile(profile: InvestorProfile, market: Market, as_of: date
 
 def compare_dp_static(problem: GoalDPProblem, goal_name: str, portfolio_return: FloatArray,
                       portfolio_volatility: FloatArray, *, n_paths: int = 20_000,
-                      seed: int = 0, n_grid: int | None = None) -> DPComparison:
+                      seed: int = 0, n_grid: int | None = None,
+                      simulate_static: bool = True) -> DPComparison:
     """Solve the DP, evaluate every static portfolio on the same grid, and verify both by
-    forward simulation."""
+    forward simulation (the best static portfolio's only when ``simulate_static``; else its
+    ``best_static_simulated`` is ``(nan, nan)``: the plan reports the DP's alone)."""
     policy = solve_goal_dp(problem, n_grid)
     statics = policy.static_probabilities
     best = int(np.argmax(statics))
@@ -169,6 +172,7 @@ def compare_dp_static(problem: GoalDPProblem, goal_name: str, portfolio_return: 
         goal=goal_name, policy=policy, dp_probability=policy.probability,
         dp_simulated=simulate_policy(policy, n_paths, seed),
         static_probabilities=statics, best_static=best,
-        best_static_simulated=simulate_policy(policy, n_paths, seed, static=best),
+        best_static_simulated=(simulate_policy(policy, n_paths, seed, static=best)
+                               if simulate_static else (float("nan"), float("nan"))),
         portfolio_volatility=np.asarray(portfolio_volatility, float),
         portfolio_return=np.asarray(portfolio_return, float))

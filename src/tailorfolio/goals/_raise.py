@@ -3,6 +3,8 @@
 Each lever is searched alone by bisection on the same simulation with common random numbers
 (same seed, same paths), so the probability is a deterministic, monotone-in-practice function
 of the lever and the search converges. Everything else in the household stays as planned.
+On stored paths the amount's evaluations resume from the state at the goal's date
+(:class:`~tailorfolio.simulate._engine.Checkpoint`): the same numbers, half the months.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from tailorfolio.market._market import Market
 from tailorfolio.profile._enums import GoalKind
 from tailorfolio.profile._goal import Goal
 from tailorfolio.profile._investor import InvestorProfile
-from tailorfolio.simulate._engine import simulate
+from tailorfolio.simulate._engine import Checkpoint, simulate, simulate_with_checkpoint
 from tailorfolio.simulate._returns import ReturnModel
 from tailorfolio.typing import FloatArray
 
@@ -31,6 +33,25 @@ MAX_DELAY_YEARS = 15
 
 BISECTION_STEPS = 6
 """Bisection steps for the saving and amount levers (precision 1/64 of the range)."""
+
+
+def _first_halving(reaches: Callable[[float], float], short: float, far: float, mid: float,
+                   target: float) -> tuple[float, float, float] | None:
+    """The bisection's first step, probing its midpoint before its far end: the search runs
+    from ``short`` (the lever as planned, short of the target) to ``far`` (the lever's
+    limit); when the midpoint ``mid`` reaches the target, so does the far end (the
+    probability is monotone in the lever, as the bisection assumes) and it is not simulated.
+
+    Returns
+    -------
+    (short side, reaching side, probability of the reaching side) after the first halving,
+    or None when even the far end falls short (no such lever).
+    """
+    p_mid = reaches(mid)
+    if p_mid >= target:
+        return short, mid, p_mid
+    p_far = reaches(far)
+    return (mid, far, p_far) if p_far >= target else None
 
 
 def _with_goal(profile: InvestorProfile, j: int, goal: Goal) -> InvestorProfile:
@@ -64,12 +85,21 @@ def raise_levers(profile: InvestorProfile, market: Market,
     """
     goal = profile.goals[goal_index]
 
-    def prob(p: InvestorProfile) -> float:
-        spec = spec_from_profile(p, market, weights, as_of, options)
-        return simulate(spec, model, n_paths, seed).success_probability(goal_index)[0]
+    checkpoint: list[Checkpoint] = []  # the amount lever's, once made
 
-    def reaches(make: Callable[[float], Goal], x: float) -> float:
-        return prob(_with_goal(profile, goal_index, make(x)))
+    def prob(p: InvestorProfile, checkpoint_at: int | None = None) -> float:
+        spec = spec_from_profile(p, market, weights, as_of, options)
+        if checkpoint_at is not None and not checkpoint:
+            res, cp = simulate_with_checkpoint(spec, model, n_paths, seed, checkpoint_at)
+            checkpoint.append(cp)
+        else:
+            res = simulate(spec, model, n_paths, seed,
+                           resume=checkpoint[0] if checkpoint else None)
+        return res.success_probability(goal_index)[0]
+
+    def reaches(make: Callable[[float], Goal], x: float, checkpoint_at: int | None = None
+                ) -> float:
+        return prob(_with_goal(profile, goal_index, make(x)), checkpoint_at)
 
     probs: dict[str, float] = {}
 
@@ -83,10 +113,11 @@ def raise_levers(profile: InvestorProfile, market: Market,
 
     extra: float | None = None
     if goal_due_step(goal, as_of) > 0:
-        p_hi = reaches(saving, hi)
-        if p_hi >= target_probability:
-            lo, best_p = 0.0, p_hi
-            for _ in range(BISECTION_STEPS):
+        start = _first_halving(lambda x: reaches(saving, x), 0.0, hi, (0.0 + hi) / 2,
+                               target_probability)
+        if start is not None:
+            lo, hi, best_p = start
+            for _ in range(BISECTION_STEPS - 1):
                 mid = (lo + hi) / 2
                 pm = reaches(saving, mid)
                 if pm >= target_probability:
@@ -109,9 +140,10 @@ def raise_levers(profile: InvestorProfile, market: Market,
         return goal.model_copy(update=upd)
 
     delay_years: int | None = None
-    p_hi = reaches(delay, MAX_DELAY_YEARS)
-    if p_hi >= target_probability:
-        lo_k, hi_k, best_p = 0, MAX_DELAY_YEARS, p_hi
+    start_k = _first_halving(lambda k: reaches(delay, k), 0, MAX_DELAY_YEARS,
+                             MAX_DELAY_YEARS // 2, target_probability)
+    if start_k is not None:
+        lo_k, hi_k, best_p = start_k
         while hi_k - lo_k > 1:
             mid_k = (lo_k + hi_k) // 2
             pm = reaches(delay, mid_k)
@@ -125,11 +157,18 @@ def raise_levers(profile: InvestorProfile, market: Market,
     def scaled(f: float) -> Goal:
         return goal.model_copy(update={"amount": goal.amount * f})
 
+    # The amount changes nothing before the goal falls due (the same deposits, the same
+    # household target until then): on stored paths, every amount after the first resumes
+    # from the first one's state at the due date instead of simulating the years before it.
     affordable: float | None = None
-    p_lo = reaches(scaled, 0.01)
-    if p_lo >= target_probability:
-        lo_f, hi_f, best_p = 0.01, 1.0, p_lo
-        for _ in range(BISECTION_STEPS):
+    due = goal_due_step(goal, as_of)
+    resumable = getattr(model, "monthly_growth", None) is not None and due > 0
+    # Searched from the full amount (short of the target) towards 1 % of it.
+    start_f = _first_halving(lambda f: reaches(scaled, f, due if resumable else None), 1.0,
+                             0.01, (0.01 + 1.0) / 2, target_probability)
+    if start_f is not None:
+        hi_f, lo_f, best_p = start_f
+        for _ in range(BISECTION_STEPS - 1):
             mid_f = (lo_f + hi_f) / 2
             pm = reaches(scaled, mid_f)
             if pm >= target_probability:

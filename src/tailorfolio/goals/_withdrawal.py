@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tailorfolio.errors import ParameterError
 from tailorfolio.simulate._core import log_fee_of, simulate_portfolio
 from tailorfolio.simulate._returns import HistoricalWindowsModel, ReturnModel
 from tailorfolio.simulate._threads import single_threaded_blas
@@ -92,8 +93,48 @@ def withdrawal_analysis(weights: FloatArray, model: ReturnModel, years: int, *,
     # Growth index A_y and price level P_y at the start of each year y < years: the grown
     # withdrawals per unit rate are B_y = A_y sum_{s<=y} P_s / A_s, so A_y / B_y falls every
     # year and the binding check is the last withdrawal.
-    growth, price = unit.wealth_nominal[:years], unit.price_level[:years]
-    best = 1.0 / (price / growth).sum(axis=0)
     labels = (list(model.window_starts(n_steps)) if isinstance(model, HistoricalWindowsModel)
               else [])
-    return WithdrawalAnalysis(years, best, model.name, labels)
+    return WithdrawalAnalysis(years, _max_rates(unit.wealth_nominal[:years],
+                                                unit.price_level[:years]), model.name, labels)
+
+
+def _max_rates(growth: FloatArray, price: FloatArray) -> FloatArray:
+    """Each path's sustainable rate from its growth index and price level at the start of
+    each year (ndarrays (years, n_paths))."""
+    return 1.0 / (price / growth).sum(axis=0)
+
+
+def withdrawal_analysis_from_growth(weights: FloatArray, growth_by_year: FloatArray, years: int,
+                                    model_name: str) -> WithdrawalAnalysis:
+    """:func:`withdrawal_analysis` on growth factors another simulation already drew (rebalanced
+    yearly; fees are those the factors are net of).
+
+    Parameters
+    ----------
+    weights : ndarray (n_assets,)
+    growth_by_year : ndarray (>= years − 1, n_assets + 1, n_paths)
+        Each asset's growth over each year, then the price level's
+        (:func:`tailorfolio.simulate._engine.simulate_with_growth`).
+    years : int
+    model_name : str
+
+    Returns
+    -------
+    WithdrawalAnalysis
+        The same rates as :func:`withdrawal_analysis` on the same markets, to rounding: a
+        portfolio rebalanced to ``weights`` every year grows by ``weights · growth`` a year.
+    """
+    w = np.asarray(weights, float)
+    g = np.asarray(growth_by_year, float)[:years - 1]
+    if g.shape[0] != years - 1 or g.shape[1] != len(w) + 1:
+        raise ParameterError(f"growth_by_year has shape {np.shape(growth_by_year)}; expected "
+                             f"at least {years - 1} years of {len(w) + 1} factors.",
+                             field="growth_by_year", value=np.shape(growth_by_year),
+                             fix="record as many years of growth as the retirement lasts")
+    n_paths = g.shape[2]
+    growth = np.ones((years, n_paths))
+    price = np.ones((years, n_paths))
+    np.cumprod(np.einsum("a,yap->yp", w, g[:, :-1]), axis=0, out=growth[1:])
+    np.cumprod(g[:, -1], axis=0, out=price[1:])
+    return WithdrawalAnalysis(years, _max_rates(growth, price), model_name, [])

@@ -54,7 +54,7 @@ from tailorfolio.goals._from_profile import (
 )
 from tailorfolio.goals._outcomes import TARGET_PROBABILITY, goal_outcome, weighted_success
 from tailorfolio.goals._raise import MAX_DELAY_YEARS, raise_levers
-from tailorfolio.goals._withdrawal import withdrawal_analysis
+from tailorfolio.goals._withdrawal import withdrawal_analysis, withdrawal_analysis_from_growth
 from tailorfolio.optimize._optimizer import binding_constraints
 from tailorfolio.planning._context import PlanContext, PlanDraft
 from tailorfolio.planning._sections import (
@@ -69,7 +69,9 @@ from tailorfolio.planning._sections import (
     WithdrawalSection,
 )
 from tailorfolio.profile._enums import GoalKind
-from tailorfolio.simulate._engine import simulate
+from tailorfolio.profile._goal import Goal
+from tailorfolio.simulate._core import log_fee_of
+from tailorfolio.simulate._engine import simulate, simulate_with_growth
 from tailorfolio.simulate._history import us_historical_model
 from tailorfolio.simulate._result import FAN_PERCENTILES
 from tailorfolio.simulate._returns import LognormalModel, ReturnModel, freeze
@@ -340,9 +342,20 @@ def _model_label(ctx: PlanContext, n_paths: int) -> str:
             f"{rates.long_term + rates.niit + rates.state:.0%} capital gains ({rates.source})")
 
 
-def _withdrawal(ctx: PlanContext, draft: PlanDraft, n_paths: int) -> WithdrawalSection | None:
-    goal = next((g for g in sorted(ctx.profile.goals, key=lambda g: g.priority != "essential")
+def _income_goal(ctx: PlanContext) -> Goal | None:
+    """The goal whose withdrawal rates the plan reports: the first income goal, essential
+    ones first."""
+    return next((g for g in sorted(ctx.profile.goals, key=lambda g: g.priority != "essential")
                  if g.kind is GoalKind.INCOME), None)
+
+
+def _withdrawal(ctx: PlanContext, draft: PlanDraft, n_paths: int,
+                mc_growth: FloatArray | None = None) -> WithdrawalSection | None:
+    """The withdrawal-rate section; ``mc_growth`` (years, n_assets + 1, n_paths): the yearly
+    growth of the plan's own Monte Carlo paths, when it was recorded (the same lognormal
+    model, seed, paths and fees: the Monte Carlo rates are then read off them, not drawn
+    again)."""
+    goal = _income_goal(ctx)
     if goal is None:
         return None
     uni = ctx.market.universe
@@ -350,10 +363,13 @@ def _withdrawal(ctx: PlanContext, draft: PlanDraft, n_paths: int) -> WithdrawalS
     fee = SimulationOptions().advisory_fee_bps
     y = goal.years_until(as_of_year(ctx.as_of))
     weights = draft.policies[goal.name].weights_at_years(0.0)
-    mc = withdrawal_analysis(weights, LognormalModel.from_assumptions(ctx.market.assumptions,
-                                                                      uni),
-                             goal.duration_years, expense_ratio=er, advisory_fee_bps=fee,
-                             n_paths=n_paths, seed=SIMULATION_SEED)
+    model = LognormalModel.from_assumptions(ctx.market.assumptions, uni)
+    if mc_growth is not None:
+        mc = withdrawal_analysis_from_growth(weights, mc_growth, goal.duration_years,
+                                             model.name)
+    else:
+        mc = withdrawal_analysis(weights, model, goal.duration_years, expense_ratio=er,
+                                 advisory_fee_bps=fee, n_paths=n_paths, seed=SIMULATION_SEED)
     hist = withdrawal_analysis(weights, us_historical_model(uni), goal.duration_years,
                                expense_ratio=er, advisory_fee_bps=fee)
     sleeve = next(s for s in draft.sleeves if s.name == goal.name)
@@ -381,7 +397,19 @@ def goals_stage(draft: PlanDraft) -> PlanDraft:
         return draft
     model = LognormalModel.from_assumptions(ctx.market.assumptions, ctx.market.universe)
     spec = policy_spec(draft)
-    result = simulate(spec, model, n, SIMULATION_SEED)
+    only = ctx.probabilities_only
+    income = None if only else _income_goal(ctx)
+    # The withdrawal rates' Monte Carlo replays this simulation's markets (same model, seed
+    # and paths) when the fees agree: their growth is recorded instead of drawn twice.
+    uni = ctx.market.universe
+    same_fees = np.allclose(
+        np.log(spec.monthly_fee_factor()),
+        log_fee_of(np.array([uni[t].expense_ratio for t in uni.tickers]),
+                   SimulationOptions().advisory_fee_bps, len(spec.tickers)),
+        rtol=0.0, atol=1e-15)
+    years = (income.duration_years if income is not None and same_fees
+             and income.duration_years <= spec.n_years else 0)
+    result, mc_growth = simulate_with_growth(spec, model, n, SIMULATION_SEED, years)
     y0 = as_of_year(ctx.as_of)
     replay = stored_paths(ctx)
     assert replay is not None
@@ -400,11 +428,12 @@ def goals_stage(draft: PlanDraft) -> PlanDraft:
     fan = result.fan_chart()
     fan_points = tuple(FanPoint(int(y), *(float(fan.loc[y, f'p{p}']) for p in FAN_PERCENTILES))
                        for y in fan.index)
-    only = ctx.probabilities_only
     alternatives = () if only else tuple(_alternatives(draft, replay, spec))
+    withdrawal = None if only else _withdrawal(ctx, draft, n,
+                                               mc_growth if years else None)
     section = GoalsSection(tuple(outcomes), _model_label(ctx, n), result.n_paths,
                            SIMULATION_SEED, weighted_success(result), fan_points,
-                           alternatives, None if only else _withdrawal(ctx, draft, n))
+                           alternatives, withdrawal)
     return dataclasses.replace(draft, goals=section)
 
 
@@ -438,7 +467,7 @@ def _alternatives(draft: PlanDraft, replay: ReturnModel, spec: SimulationSpec
                                                   fam.weights @ er)
             cmp_ = compare_dp_static(problem, prof.goals[tgt].name, fam.expected_return,
                                      fam.volatility, n_paths=2_000, seed=SIMULATION_SEED,
-                                     n_grid=200)
+                                     n_grid=200, simulate_static=False)
             j = tgt
             out.append(Alternative(
                 "wealth-dependent policy (dynamic programming)",

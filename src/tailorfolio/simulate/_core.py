@@ -228,7 +228,7 @@ class GrowthStream:
         for t, _, growth in self.segments(None):
             yield t, growth
 
-    def segments(self, needed: np.ndarray | None
+    def segments(self, needed: np.ndarray | None, first_step: int = 0
                  ) -> Iterator[tuple[int, int, FloatArray]]:
         """The growth from each needed step to the next: ``(t, span, growth)``, ``growth``
         (n_assets + 1, n_paths) multiplying values from the start of step ``t`` to the start
@@ -240,10 +240,21 @@ class GrowthStream:
         (n_steps,); step 0 is always needed; None: every step): the steps in between cost
         one addition of normals each instead of a matrix product and an ``exp``. The draws
         are the same whatever is needed.
+
+        ``first_step`` (a needed step): start there, for a consumer resuming from its state
+        at that step — only on stored paths, whose steps are read, not drawn in sequence.
         """
         starts = (np.arange(self.n_steps) if needed is None
                   else np.flatnonzero(np.asarray(needed, bool) | (np.arange(self.n_steps) == 0)))
         spans = np.diff(np.append(starts, self.n_steps))
+        if first_step:
+            if getattr(self.model, "monthly_growth", None) is None or first_step not in starts:
+                raise ParameterError(
+                    f"Segments can start at step {first_step} only on stored paths and at a "
+                    "needed step.", field="first_step", value=first_step,
+                    fix="resume only simulations on a ReplayModel, at a needed step")
+            keep = starts >= first_step
+            starts, spans = starts[keep], spans[keep]
         if self.factors is not None:
             return self._gaussian(starts, spans)
         stored = getattr(self.model, "monthly_growth", None)

@@ -25,7 +25,7 @@ as is). None of it is computed in a month without a trade, so it costs nothing m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -55,6 +55,27 @@ class _ChunkOut:
     rebalances: FloatArray  # (p,) pot-rebalancing events
     final_after_tax_real: FloatArray  # (p,)
     final_balance_real: FloatArray  # (3, p)
+    growth_by_year: FloatArray | None = None  # (n_growth_years, n_assets + 1, p)
+
+
+@dataclass
+class _ChunkState:
+    """Every path's state at the start of step ``step``, before anything happens in it."""
+
+    step: int
+    holdings: list[FloatArray]
+    vals: list[FloatArray]
+    basis: list[FloatArray]
+    vlast: list[FloatArray]
+    price: FloatArray
+    out: _ChunkOut
+
+    def copy(self) -> _ChunkState:
+        return _ChunkState(
+            self.step, [h.copy() for h in self.holdings], [v.copy() for v in self.vals],
+            [b.copy() for b in self.basis], [v.copy() for v in self.vlast], self.price.copy(),
+            _ChunkOut(*(None if x is None else x.copy()
+                        for x in (getattr(self.out, f.name) for f in fields(_ChunkOut)))))
 
 
 def _withdraw(vals: FloatArray, basis: FloatArray, need: FloatArray, spec: SimulationSpec,
@@ -97,7 +118,12 @@ def _withdraw(vals: FloatArray, basis: FloatArray, need: FloatArray, spec: Simul
     return need - rem, taxes
 
 
-def _run_chunk(spec: SimulationSpec, stream: GrowthStream) -> _ChunkOut:
+def _run_chunk(spec: SimulationSpec, stream: GrowthStream, growth_years: int = 0, *,
+               resume: _ChunkState | None = None, snapshot_at: int | None = None
+               ) -> tuple[_ChunkOut, _ChunkState | None]:
+    """One chunk of paths; from ``resume``'s step on when given (its state is copied, not
+    changed); the state at the start of step ``snapshot_at`` is returned too (None without
+    it)."""
     n_assets, n_steps, p = len(spec.tickers), spec.n_steps, stream.n_paths
     n_goals = len(spec.goals)
     weights = [np.ascontiguousarray(spec.weights_path(k)) for k in range(len(spec.pots))]
@@ -114,6 +140,17 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream) -> _ChunkOut:
                     np.empty(p), np.empty(p), np.zeros(p), np.zeros(p), np.zeros(p),
                     np.empty(p), np.zeros((3, p)))
     out.taxes_real += spec.transition_tax
+    growth_steps = 12 * growth_years
+    if growth_years:
+        out.growth_by_year = np.ones((growth_years, n_assets + 1, p))
+    first_step = 0
+    if resume is not None:
+        state = resume.copy()
+        first_step = state.step
+        holdings, vals, basis, vlast = state.holdings, state.vals, state.basis, state.vlast
+        price, out = state.price, state.out
+    snapshot = None
+    growth_acc = out.growth_by_year  # None unless growth_years
     # Which goals withdraw in which month, in funding order.
     order = sorted(range(n_goals), key=lambda j: (spec.goals[j].priority_rank,
                                                   spec.goals[j].due_step))
@@ -219,7 +256,12 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream) -> _ChunkOut:
         needed |= np.arange(n_steps) % k_reb == 0
     if thresholds is not None:
         needed[:] = True
-    for t, _, growth in stream.segments(needed):
+    for step in (first_step, snapshot_at):
+        if step is not None and step < n_steps:
+            needed[step] = True  # a checkpoint is the start of a segment
+    for t, _, growth in stream.segments(needed, first_step):
+        if t == snapshot_at:
+            snapshot = _ChunkState(t, holdings, vals, basis, vlast, price, out).copy()
         if t % 12 == 0:
             out.real_wealth_by_year[t // 12] = sum(h.sum(axis=0) for h in holdings) / price
         for k in range(len(spec.pots)):
@@ -287,6 +329,8 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream) -> _ChunkOut:
         for k in range(len(spec.pots)):
             holdings[k] *= g
         price *= growth[n_assets]
+        if growth_acc is not None and t < growth_steps:
+            growth_acc[t // 12] *= growth  # a segment never spans two years (see needed)
     total = sum(h.sum(axis=0) for h in holdings)
     out.real_wealth_by_year[-1] = total / price
     keep_tr = 1.0 - spec.tax.liquidation_rate_traditional(n_steps)
@@ -301,11 +345,93 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream) -> _ChunkOut:
     out.final_balance_real /= price
     out.final_nominal[:] = total
     out.final_price_level[:] = price
-    return out
+    return out, snapshot
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """Every path's state at the start of step ``step`` of a simulation of ``spec`` on stored
+    paths (:func:`simulate_with_checkpoint`).
+
+    A later simulation on the same stored paths whose spec agrees with ``spec`` before that
+    step (same weights, cash flows, goals' withdrawals and income until then; same fees, taxes
+    and rebalancing) resumes from it instead of simulating those steps again — the same
+    numbers as a whole run, bit for bit. The lever search uses it: a goal's amount changes
+    nothing before the goal falls due.
+    """
+
+    spec: SimulationSpec
+    model: ReturnModel
+    n_paths: int
+    seed: int
+    chunk_size: int
+    step: int
+    states: tuple[_ChunkState, ...]
+
+    def resumes(self, spec: SimulationSpec, model: ReturnModel, n_paths: int, seed: int,
+                chunk_size: int) -> bool:
+        """Whether a simulation of ``spec`` with these arguments can resume from here."""
+        return (model is self.model and n_paths == self.n_paths and seed == self.seed
+                and chunk_size == self.chunk_size and _needed_at(spec, self.step)
+                and _agree_before(self.spec, spec, self.step))
+
+
+def _same(a: FloatArray | None, b: FloatArray | None, stop: int | None = None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    a, b = np.asarray(a), np.asarray(b)
+    if stop is not None:
+        a, b = a[:stop], b[:stop]
+    return a.shape == b.shape and bool(np.array_equal(a, b))
+
+
+def _agree_before(a: SimulationSpec, b: SimulationSpec, step: int) -> bool:
+    """Whether ``a`` and ``b`` simulate the same steps before ``step`` (everything the engine
+    reads before it, and every setting it applies throughout)."""
+    if (a.tickers != b.tickers or a.n_steps != b.n_steps or len(a.pots) != len(b.pots)
+            or len(a.goals) != len(b.goals) or a.advisory_fee_bps != b.advisory_fee_bps
+            or a.rebalance_every_months != b.rebalance_every_months or a.tax != b.tax
+            or a.transition_tax != b.transition_tax or a.rebalance_band is not None
+            or b.rebalance_band is not None or not _same(a.expense_ratio, b.expense_ratio)):
+        return False
+    for k, (pa, pb) in enumerate(zip(a.pots, b.pots, strict=True)):
+        if not (_same(a.weights_path(k), b.weights_path(k), step)
+                and _same(pa.initial_balance, pb.initial_balance)
+                and pa.taxable_basis == pb.taxable_basis
+                and _same(pa.monthly_contribution, pb.monthly_contribution, step)
+                and _same(pa.contribution_split, pb.contribution_split)
+                and pa.sweep_to == pb.sweep_to and pa.sweep_step == pb.sweep_step):
+            return False
+    for ga, gb in zip(a.goals, b.goals, strict=True):
+        due_a, due_b = ga.due_step, gb.due_step
+        if not (ga.pot == gb.pot and ga.priority_rank == gb.priority_rank
+                and ga.kind == gb.kind and ga.nominal == gb.nominal
+                and (due_a == due_b or min(due_a, due_b) >= step)
+                and _same(ga.real_withdrawal, gb.real_withdrawal, step)
+                and ((ga.reserve_real is None) == (gb.reserve_real is None))
+                and (ga.reserve_real is None or _same(ga.reserve_real, gb.reserve_real, step))):
+            return False
+    zeros = np.zeros(a.n_steps)
+    return all(_same(x if x is not None else zeros, y if y is not None else zeros, step)
+               for x, y in ((a.income_real, b.income_real),
+                            (a.income_nominal, b.income_nominal)))
+
+
+def _needed_at(spec: SimulationSpec, step: int) -> bool:
+    """Whether :func:`_run_chunk` stops at the start of ``step`` for ``spec`` (the same rule:
+    a year's start, a contribution, a withdrawal, a sweep, a rebalancing date)."""
+    k_reb = spec.rebalance_every_months
+    return bool(step % 12 == 0 or (k_reb and step % k_reb == 0)
+                or spec.rebalance_band is not None
+                or any(pot.monthly_contribution[step] > 0 for pot in spec.pots)
+                or any(g.real_withdrawal[step] > 0 for g in spec.goals)
+                or any(pot.sweep_to is not None and pot.sweep_step == step
+                       for pot in spec.pots))
 
 
 def simulate(spec: SimulationSpec, model: ReturnModel, n_paths: int = 10_000, seed: int = 0,
-             *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> SimulationResult:
+             *, chunk_size: int = DEFAULT_CHUNK_SIZE,
+             resume: Checkpoint | None = None) -> SimulationResult:
     """Simulate ``spec`` under ``model``.
 
     Parameters
@@ -320,6 +446,9 @@ def simulate(spec: SimulationSpec, model: ReturnModel, n_paths: int = 10_000, se
         ``STREAM_PATHS`` paths has its own stream spawned from ``SeedSequence(seed)``.
     chunk_size : int
         Paths per chunk: bounds memory; the results do not depend on it.
+    resume : Checkpoint, optional
+        Start from this state when it fits (:meth:`Checkpoint.resumes`), else from step 0:
+        the result is the same either way.
 
     Returns
     -------
@@ -330,6 +459,59 @@ def simulate(spec: SimulationSpec, model: ReturnModel, n_paths: int = 10_000, se
     ParameterError
         Mismatched tickers or a non-positive number of paths.
     """
+    if resume is not None and not resume.resumes(spec, model, n_paths, seed, chunk_size):
+        resume = None
+    return _simulate(spec, model, n_paths, seed, 0, chunk_size, resume, None)[0]
+
+
+def simulate_with_checkpoint(spec: SimulationSpec, model: ReturnModel, n_paths: int,
+                             seed: int, step: int, *, chunk_size: int = DEFAULT_CHUNK_SIZE
+                             ) -> tuple[SimulationResult, Checkpoint]:
+    """:func:`simulate` on stored paths (a model that fixes its paths and stores their
+    growth, :class:`~tailorfolio.simulate.ReplayModel`), and every path's state at the start
+    of ``step`` (0 <= step < spec.n_steps, a step the spec stops at), for later simulations
+    to resume from (``simulate(..., resume=checkpoint)``)."""
+    if getattr(model, "monthly_growth", None) is None:
+        raise ParameterError("Only simulations on stored paths can be resumed.",
+                             field="model", value=getattr(model, "name", None),
+                             fix="freeze the model (tailorfolio.simulate.freeze)")
+    if not (0 <= step < spec.n_steps and _needed_at(spec, step)):
+        raise ParameterError(f"The checkpoint step {step} must be a step the simulation stops "
+                             "at (a year's start, a cash flow or a rebalancing date).",
+                             field="step", value=step)
+    result, _, states = _simulate(spec, model, n_paths, seed, 0, chunk_size, None, step)
+    fixed = model.fixed_n_paths(spec.n_steps)
+    return result, Checkpoint(spec, model, fixed if fixed is not None else n_paths, seed,
+                              chunk_size, step, states)
+
+
+def simulate_with_growth(spec: SimulationSpec, model: ReturnModel, n_paths: int, seed: int,
+                         growth_years: int, *, chunk_size: int = DEFAULT_CHUNK_SIZE
+                         ) -> tuple[SimulationResult, FloatArray]:
+    """:func:`simulate`, and the growth factors its paths drew for the first ``growth_years``
+    years: whoever needs the same markets (same model, seed and number of paths; the spec's
+    fees) under another portfolio — the withdrawal-rate analysis of the plan's Monte Carlo —
+    reads them instead of drawing them again.
+
+    Returns
+    -------
+    result : SimulationResult
+    growth_by_year : ndarray (growth_years, n_assets + 1, n_paths)
+        Entry ``[y, i, path]``: the factor by which asset ``i`` (net of the spec's fees; the
+        last ``i``: the price level) grew over year ``y`` — the product of its monthly factors.
+    """
+    if not 0 <= growth_years <= spec.n_years:
+        raise ParameterError(f"growth_years must be within the horizon (0 to {spec.n_years}); "
+                             f"got {growth_years}.", field="growth_years", value=growth_years)
+    result, growth, _ = _simulate(spec, model, n_paths, seed, growth_years, chunk_size, None,
+                                  None)
+    return result, growth
+
+
+def _simulate(spec: SimulationSpec, model: ReturnModel, n_paths: int, seed: int,
+              growth_years: int, chunk_size: int, resume: Checkpoint | None,
+              snapshot_at: int | None
+              ) -> tuple[SimulationResult, FloatArray, tuple[_ChunkState, ...]]:
     if tuple(model.tickers) != tuple(spec.tickers):
         raise ParameterError(
             f"The return model covers {list(model.tickers)} but the simulation holds "
@@ -340,14 +522,17 @@ def simulate(spec: SimulationSpec, model: ReturnModel, n_paths: int = 10_000, se
     chunks = path_chunks(n_paths, chunk_size)
     log_fee = np.log(spec.monthly_fee_factor())
     with single_threaded_blas():
-        parts = [_run_chunk(spec, GrowthStream(model, spec.n_steps, seed, a, p, n_paths,
-                                               log_fee))
-                 for a, p in chunks]
+        runs = [_run_chunk(spec, GrowthStream(model, spec.n_steps, seed, a, p, n_paths,
+                                              log_fee), growth_years,
+                           resume=None if resume is None else resume.states[i],
+                           snapshot_at=snapshot_at)
+                for i, (a, p) in enumerate(chunks)]
+    parts = [o for o, _ in runs]
 
     def cat(name: str, axis: int) -> np.ndarray:
         return np.concatenate([getattr(o, name) for o in parts], axis=axis)
 
-    return SimulationResult(
+    result = SimulationResult(
         spec=spec, model_name=model.name, seed=seed, n_paths=n_paths,
         real_wealth_by_year=cat("real_wealth_by_year", 1),
         goal_funded_real=cat("funded_real", 1),
@@ -362,3 +547,7 @@ def simulate(spec: SimulationSpec, model: ReturnModel, n_paths: int = 10_000, se
         final_after_tax_real=cat("final_after_tax_real", 0),
         final_balance_real=cat("final_balance_real", 1),
     )
+    growth = (cat("growth_by_year", 2) if growth_years
+              else np.ones((0, len(spec.tickers) + 1, n_paths)))
+    states = tuple(st for _, st in runs if st is not None)
+    return result, growth, states
