@@ -8,7 +8,6 @@ and to state the reachable maximum when a return target is too high.
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import linprog
 
 from tailorfolio.optimize._constraints import ConstraintSet
 from tailorfolio.typing import FloatArray
@@ -30,6 +29,8 @@ def max_return_weights(cs: ConstraintSet, expected_return: FloatArray) -> FloatA
     if cs.min_esg_score is not None and np.any(esg != 0):
         a_ub.append(-esg[None, :])
         b_ub.append([0.0])
+    from scipy.optimize import linprog  # ~0.5 s to import: only when called
+
     res = linprog(-np.asarray(expected_return, float),
                   A_ub=np.vstack(a_ub) if a_ub else None,
                   b_ub=np.concatenate(b_ub) if b_ub else None, A_eq=np.ones((1, n)),
