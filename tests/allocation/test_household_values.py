@@ -1,4 +1,5 @@
-"""The household's sleeve projection, sleeve by sleeve, equals the month-by-month recursion.
+"""The household's sleeve projection, sleeve by sleeve, equals the month-by-month recursion;
+the family's interpolation of all assets at once equals ``np.interp`` asset by asset.
 
 :meth:`HouseholdPolicy.sleeve_values` runs each sleeve's recursion on its own (a goal's sleeve
 depends only on its own flows; the long-term money receives what is left of each goal after
@@ -13,8 +14,10 @@ from datetime import date
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from tailorfolio.allocation._family import PortfolioFamily
+from tailorfolio.allocation._family import PortfolioFamily, interpolate_rows
 from tailorfolio.allocation._household import HouseholdPolicy
 from tailorfolio.allocation._sleeves import (
     LONG_TERM,
@@ -115,3 +118,22 @@ def test_sleeve_by_sleeve_equals_month_by_month(name: str, rule: str, intensity:
     assert values.tobytes() == expected.tobytes()  # bit for bit
     if overfund > 1:  # the leftovers arrived: the long-term money starts at 0 and grows
         assert policy.amounts[LONG_TERM] == 0 and values[-1, -1] > 0
+
+
+@given(st.integers(2, 25), st.integers(1, 18), st.integers(0, 2**32 - 1))
+@settings(max_examples=200, deadline=None)
+def test_interpolating_all_assets_at_once_is_np_interp_bit_for_bit(k: int, n: int,
+                                                                    seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    xp = np.unique(np.round(np.sort(rng.uniform(0.0, 1.0, k)), rng.integers(2, 12)))
+    if len(xp) < 2:
+        xp = np.array([0.0, 1.0])
+    fp = rng.dirichlet(np.ones(n), len(xp)) * rng.choice([1.0, 1e-9, 3.0])
+    fp[rng.random(fp.shape) < 0.3] = 0.0  # assets that enter and leave the family
+    x = np.concatenate([xp, rng.uniform(xp[0], xp[-1], 40), [xp[0], xp[-1]],
+                        (xp[:-1] + xp[1:]) / 2, np.nextafter(xp[1:], -np.inf)])
+    expected = np.stack([np.interp(x, xp, fp[:, j]) for j in range(n)], axis=1)
+    assert interpolate_rows(x, xp, fp).tobytes() == expected.tobytes()
+    outside = np.array([xp[0] - 0.1, xp[-1] + 0.1, np.nan])  # numpy's own rules there
+    expected = np.stack([np.interp(outside, xp, fp[:, j]) for j in range(n)], axis=1)
+    np.testing.assert_array_equal(interpolate_rows(outside, xp, fp), expected)

@@ -82,11 +82,7 @@ class PortfolioFamily:
         if len(self.shares) == 1:
             w = np.broadcast_to(self.weights[0], (*s.shape, len(self.tickers)))
             return np.array(w)
-        flat = np.atleast_1d(s)
-        out = np.empty((len(flat), len(self.tickers)))
-        for j in range(len(self.tickers)):
-            out[:, j] = np.interp(flat, self.shares, self.weights[:, j])
-        out = np.clip(out, 0.0, None)
+        out = np.clip(interpolate_rows(np.atleast_1d(s), self.shares, self.weights), 0.0, None)
         out /= out.sum(axis=1, keepdims=True)
         return out[0] if s.ndim == 0 else out
 
@@ -110,6 +106,44 @@ class PortfolioFamily:
         if v_hi <= v_lo:
             return top
         return float(lo + (hi - lo) * (max_volatility - v_lo) / (v_hi - v_lo))
+
+
+def interpolate_rows(x: FloatArray, xp: FloatArray, fp: FloatArray) -> FloatArray:
+    """``np.interp`` of every column of ``fp`` at ``x``, for all columns at once.
+
+    Parameters
+    ----------
+    x : ndarray of shape (m,)
+        Points inside ``[xp[0], xp[-1]]``.
+    xp : ndarray of shape (k,)
+        Increasing grid, k >= 2.
+    fp : ndarray of shape (k, n)
+        Values on the grid.
+
+    Returns
+    -------
+    ndarray of shape (m, n)
+        Column ``j`` is ``np.interp(x, xp, fp[:, j])`` bit for bit: the same interval (the
+        last ``xp[i] <= x``), the grid value itself on a grid point and at the right end, else
+        ``slope · (x − xp[i]) + fp[i]`` with ``slope = (fp[i+1] − fp[i]) / (xp[i+1] − xp[i])``
+        — numpy's formula, one IEEE operation at a time. A column loop calling ``np.interp``
+        costs one call per asset; the plan interpolates the family hundreds of times.
+    """
+    x = np.asarray(x, float)
+    if np.isnan(x).any() or np.isnan(fp).any() or x.min() < xp[0] or x.max() > xp[-1]:
+        out = np.empty((len(x), fp.shape[1]))
+        for j in range(fp.shape[1]):  # outside the grid or NaN: numpy's own rules
+            out[:, j] = np.interp(x, xp, fp[:, j])
+        return out
+    i = np.minimum(np.searchsorted(xp, x, side="right") - 1, len(xp) - 2)
+    lo, hi = fp[i], fp[i + 1]
+    slope = (hi - lo) / (xp[i + 1] - xp[i])[:, None]
+    out = slope * (x - xp[i])[:, None] + lo
+    on_grid = x == xp[i]
+    out[on_grid] = lo[on_grid]
+    at_end = x == xp[-1]
+    out[at_end] = fp[-1]
+    return out
 
 
 def equity_group(constraints: ConstraintSet) -> GroupBound | None:
