@@ -152,10 +152,10 @@ def equity_group(constraints: ConstraintSet) -> GroupBound | None:
                  if g.level == "broad_class" and g.name == "equity"), None)
 
 
-FEASIBILITY_TOL = 1e-9
+FEASIBILITY_TOL = 1e-7
 """How far (decimal weight) the bounds may miss each other and still count as compatible:
-below the linear-programming solvers' primal tolerance (HiGHS: 1e-7), so the closed form
-accepts whatever the LP it replaces accepted."""
+the primal feasibility tolerance of the HiGHS linear program the closed form replaced (its
+default ``primal_feasibility_tolerance``), so both accept the same constraint sets."""
 
 
 def equity_range(constraints: ConstraintSet, optimizer: PortfolioOptimizer | None = None,
