@@ -9,10 +9,18 @@ from hypothesis import strategies as st
 
 from tailorfolio.kernel import solve
 from tailorfolio.kernel._activeset import active_set_solve, kkt_check
+from tailorfolio.kernel._project import project_box_budget, project_box_budget_one
 from tailorfolio.kernel._single import (
+    AT_LOWER,
+    FREE,
+    _Problem,
+    check_point,
+    cold_guess,
     dual_active_set_solve,
     eligible,
-    single_active_set_solve,
+    face_solve,
+    primal_dual_steps,
+    return_guess,
 )
 from tailorfolio.kernel._solve import cold_start
 from tailorfolio.kernel._standard import StandardForm, assemble_rows, scaled_objective
@@ -135,8 +143,76 @@ def test_lean_loop_stops_on_a_stall_instead_of_cycling() -> None:
     sf = StandardForm(cov / d, A, names, (-mu / (0.3 * d))[None, :], z.copy(),
                       np.full((1, n), 0.25), z.copy(), z.copy(), rlo, rhi,
                       np.array([np.inf]), np.array([0.3 * d]), variance_scale=d)
-    found = single_active_set_solve(sf, cold_start(sf), 10, KKT_TOL, stall=2,
-                                    stop_on_stall=True)
+    act = cold_start(sf)
+    found = primal_dual_steps(_Problem(sf), act.var[0], act.row[0], 10, KKT_TOL, stall=2,
+                              stop_on_stall=True)
     if found is not None:
-        assert active_set_solve(sf, found[0], max_iter=1).ok[0]
+        var, row = found[0], found[1]
+        face = cold_start(sf)
+        face.var[0], face.row[0] = var, row
+        assert active_set_solve(sf, face, max_iter=1).ok[0]
     assert solve(sf).ok[0]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.filter_too_much])
+@given(forms(), st.integers(0, 2**31))
+def test_lean_check_agrees_with_the_batched_check(sf: StandardForm, seed: int) -> None:
+    """check_point (the fast path's certificate) measures the same primal and dual
+    residuals as the batched kkt_check, on right and wrong faces alike."""
+    rng = np.random.default_rng(seed)
+    pb = _Problem(sf)
+    act = cold_start(sf)
+    var = act.var[0].copy()
+    flip = rng.uniform(size=sf.n) < 0.3
+    var[flip & (var == FREE)] = AT_LOWER
+    act.var[0] = var
+    got = face_solve(pb, act.var[0], act.row[0])
+    assume(got is not None)
+    w, nu = got
+    lean = check_point(pb, act.var[0], act.row[0], w, nu, KKT_TOL)
+    prim, dual, _, _ = kkt_check(sf, act, w[None, :], nu[None, :], np.zeros(1), KKT_TOL)
+    assert abs(lean.primal - prim[0]) <= 1e-12 * (1 + prim[0])
+    assert abs(lean.dual - dual[0]) <= 1e-12 * (1 + dual[0])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.filter_too_much])
+@given(forms())
+def test_hot_started_dual_method_gives_the_cold_answer(sf: StandardForm) -> None:
+    """Any guess is a valid start: the wrong-signed constraints are dropped first."""
+    assume(bool(np.any(sf.q)))
+    cold = dual_active_set_solve(sf, 4 * sf.n + 50)
+    hot = dual_active_set_solve(sf, 4 * sf.n + 50, start=return_guess(_Problem(sf)))
+    assume(cold is not None)
+    assert hot is not None
+    pb = _Problem(sf)
+    w_c = face_solve(pb, cold[0].var[0], cold[0].row[0])[0]
+    w_h = face_solve(pb, hot[0].var[0], hot[0].row[0])[0]
+    np.testing.assert_allclose(w_h, w_c, atol=1e-8)
+
+
+def test_one_vector_projection_is_the_batched_projection() -> None:
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        n = int(rng.integers(2, 40))
+        v = rng.normal(size=n) * rng.uniform(0.1, 5)
+        lo = np.where(rng.uniform(size=n) < 0.3, -rng.uniform(size=n), 0.0)
+        up = lo + rng.uniform(0, 1, n)
+        total = float(rng.uniform(lo.sum(), up.sum()))
+        one = project_box_budget_one(v, lo, up, total)
+        many = project_box_budget(v[None], lo[None], up[None], np.array([total]))[0]
+        np.testing.assert_allclose(one, many, atol=1e-13)
+        assert abs(one.sum() - total) <= 1e-12
+
+
+def test_cold_guess_of_a_sharpe_form_is_the_cold_set() -> None:
+    """Without a budget row first (the homogeneous form), no projection is attempted."""
+    n = 4
+    A, names, rlo, rhi = assemble_rows(n, 1, [("normalisation", np.ones(n), np.ones(1),
+                                                np.ones(1))])
+    z = np.zeros((1, n))
+    sf = StandardForm(np.eye(n), A, names, z.copy(), z.copy(), np.ones((1, n)), z.copy(),
+                      z.copy(), rlo, rhi, np.array([np.inf]), np.ones(1))
+    var, row = cold_guess(_Problem(sf))
+    assert (var == FREE).all() and row.tolist() == [1]

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from scipy.optimize import minimize
 
 from tailorfolio.errors import InfeasibleError, ParameterError
+from tailorfolio.kernel import from_constraint_set
 from tailorfolio.optimize import (
     ConstraintSet,
     GroupBound,
@@ -264,7 +265,11 @@ def test_transaction_costs_and_turnover_cap(market) -> None:
     cs = unconstrained(market.universe)
     opt = PortfolioOptimizer(with_costs=True)
     w0 = pd.Series(1 / 16, index=market.tickers)
-    assert opt.mean_variance_problem(cs).problem.is_dpp()
+    # the conic backend's problem of the standard form: one compile for every solve (DPP)
+    form = from_constraint_set(cs, a.covariance.to_numpy(), expected_return=a.expected_return
+                               .to_numpy(), risk_aversion=3.0, current_weights=w0.to_numpy(),
+                               cost_rate=0.001, max_turnover=0.3)
+    assert opt.mean_variance_problem(form).problem.is_dpp()
     capped = opt.optimize(a.expected_return, a.covariance, cs, risk_aversion=3.0,
                           current_weights=w0, max_turnover=0.3)
     assert np.abs(capped.weights - w0).sum() <= 0.3 + 1e-6

@@ -19,17 +19,13 @@ from __future__ import annotations
 
 import dataclasses
 
-import clarabel
 import numpy as np
-import scipy.sparse as sp
 
 from tailorfolio.errors import InfeasibleError
 from tailorfolio.kernel import ActiveSet, from_constraint_set, standard_form_frontier
+from tailorfolio.kernel._standard import cholesky_factor
 from tailorfolio.optimize._constraints import ConstraintSet, MissingScorePolicy
-from tailorfolio.optimize._problem import _group_matrix, cholesky_factor
 from tailorfolio.typing import FloatArray
-
-_OK = ("Solved", "AlmostSolved")
 
 
 class EsgSharpeSweep:
@@ -91,35 +87,8 @@ class EsgSharpeSweep:
     def best_score(self) -> float | None:
         """The highest portfolio score reachable under the constraints (the floor's measure:
         s·w, or the scored part's average under ``ignore``), or None if infeasible."""
-        cs, n = self.cs, self.n
-        g, glo, ghi = _group_matrix(cs)
-        k = g.shape[0]
-        lo = np.asarray(cs.lower, float)[:, None]
-        hi = np.asarray(cs.upper, float)[:, None]
-        ineq = np.vstack([
-            np.hstack([-np.eye(n), lo]),
-            np.hstack([np.eye(n), -hi]),
-            np.hstack([-g, glo.reshape(k, 1)]),
-            np.hstack([g, -ghi.reshape(k, 1)]),
-            np.concatenate([np.zeros(n), [-1.0]])[None, :],
-        ])
-        eq = np.vstack([np.concatenate([self._m, [0.0]])[None, :],
-                        np.concatenate([np.ones(n), [-1.0]])[None, :]])
-        blocks = [eq, ineq]
-        cones = [clarabel.ZeroConeT(2), clarabel.NonnegativeConeT(ineq.shape[0])]
-        b_parts = [np.array([1.0, 0.0]), np.zeros(ineq.shape[0])]
-        if cs.max_volatility is not None:
-            f = cholesky_factor(self.cov)
-            blocks.append(np.vstack([np.concatenate([np.zeros(n), [-cs.max_volatility]]),
-                                     np.hstack([-f, np.zeros((n, 1))])]))
-            cones.append(clarabel.SecondOrderConeT(n + 1))
-            b_parts.append(np.zeros(n + 1))
-        settings = clarabel.DefaultSettings()
-        settings.verbose = False
-        p = sp.csc_matrix((n + 1, n + 1))
-        q = np.concatenate([-self._s0, [0.0]])
-        sol = clarabel.DefaultSolver(p, q, sp.csc_matrix(np.vstack(blocks)),
-                                     np.concatenate(b_parts), cones, settings).solve()
-        if str(sol.status) not in _OK:
-            return None
-        return float(self._s0 @ np.asarray(sol.x, dtype=float)[:n])
+        from tailorfolio.optimize._diagnose import best_esg_score
+
+        cs = self.cs
+        return best_esg_score(cs, cholesky_factor(self.cov)
+                              if cs.max_volatility is not None else None)

@@ -409,7 +409,7 @@ def feasibility_verdict(model: FleetModel, batch: InvestorBatch, i: int) -> str:
                   bounds=list(zip(lo, up)) + [(0, None)] * n, method="highs")
     if res.status == 2:
         from tailorfolio.optimize._diagnose import explain_infeasible
-        from tailorfolio.optimize._problem import cholesky_factor
+        from tailorfolio.kernel._standard import cholesky_factor
 
         err = explain_infeasible(constraint_set_for(model, batch, i),
                                  cholesky_factor(model.covariance))

@@ -34,3 +34,17 @@ def project_box_budget(v: FloatArray, lo: FloatArray, up: FloatArray, total: Flo
     fk, tk, sk = f[rows, k], th[rows, k], slope[rows, k]
     theta = np.where(sk < 0, tk + (fk - tot[:, 0]) / np.where(sk < 0, -sk, 1.0), tk)
     return np.clip(v - theta[:, None], lo, up)
+
+
+def project_box_budget_one(v: FloatArray, lo: FloatArray, up: FloatArray, total: float
+                           ) -> FloatArray:
+    """:func:`project_box_budget` for one vector ``v`` (n,): f evaluated at every sorted
+    breakpoint at once (2n × n, small for one problem), then the same interpolation."""
+    bp = np.concatenate([v - up, v - lo])
+    bp.sort()
+    f = np.clip(v[None, :] - bp[:, None], lo, up).sum(axis=1)  # non-increasing
+    k = min(max(int((f >= total).sum()) - 1, 0), len(bp) - 1)
+    theta = bp[k]
+    if k + 1 < len(bp) and f[k] > f[k + 1] and f[k] > total:
+        theta += (f[k] - total) / (f[k] - f[k + 1]) * (bp[k + 1] - bp[k])
+    return np.clip(v - theta, lo, up)

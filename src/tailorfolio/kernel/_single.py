@@ -5,9 +5,11 @@ reduced KKT solve → check → switch every violated constraint; one change per
 largest violation, once the count of violations stops falling), written for a single
 problem over index lists: no batch padding, no dictionaries of masks, one small dense
 ``numpy.linalg.solve`` per step. Only variables' bounds and the rows enter (``κ = 0``,
-no turnover cap); the caller re-checks the answer with the batched path's own KKT check
-(:func:`~tailorfolio.kernel._activeset.kkt_check`) and falls back to the batched path when
-this one fails or stalls, so exactness is never traded for speed.
+no turnover cap). The answer is certified by :func:`check_point`, the batched
+:func:`~tailorfolio.kernel._activeset.kkt_check`'s conditions for this case (primal
+feasibility, stationarity, the signs of the bound and row multipliers, complementarity;
+``tests/kernel/test_single.py`` checks the two agree); a problem this path does not certify
+goes to the batched path, so exactness is never traded for speed.
 
 When the primal-dual steps stall (they can cycle on low-risk-aversion problems whose first
 faces are far from the answer), :func:`dual_active_set_solve` finds the face instead: the
@@ -18,6 +20,8 @@ step, so it cannot cycle. It needs P positive definite (checked by a Cholesky fa
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -30,8 +34,11 @@ from tailorfolio.kernel._activeset import (
     ROW_LO,
     ROW_OFF,
     ActiveSet,
+    ActiveSetOutcome,
 )
+from tailorfolio.kernel._project import project_box_budget_one
 from tailorfolio.kernel._standard import StandardForm
+from tailorfolio.typing import FloatArray
 
 
 def eligible(sf: StandardForm) -> bool:
@@ -40,111 +47,335 @@ def eligible(sf: StandardForm) -> bool:
             and sf.risk_weight[0] > 0)
 
 
-def single_active_set_solve(sf: StandardForm, act: ActiveSet, max_iter: int, tol: float,
-                            full_steps: int = 5, stall: int = 1, stop_on_stall: bool = False
-                            ) -> tuple[ActiveSet, int] | None:
-    """Iterate from ``act`` until no constraint is violated (to ``tol``); return the final
-    active set and the number of KKT solves, or None when ``max_iter`` is reached (or,
-    with ``stop_on_stall``, when the count of violations stops falling for ``stall`` steps).
+DUAL_MAX_N = 100
+"""Largest problem the dual method takes: it works with every active constraint (most of
+the bounds of a large long-only problem), so its set-up is O(n³) and each step O(n²), while
+the primal-dual steps work on the free variables only."""
 
-    The caller solves the returned face once more with the batched code and runs the full
-    KKT check on it (the certificate); this loop only finds the face.
+
+class _Problem:
+    """Problem 0 of a standard form as flat vectors (B = 1, no costs, no turnover)."""
+
+    __slots__ = ("P", "A", "q", "lo", "up", "rlo", "rhi", "n", "r", "pinned", "eq",
+                 "ineq_row", "fixable", "budget_first", "steps_taken")
+
+    def __init__(self, sf: StandardForm) -> None:
+        self.P, self.A = sf.P, sf.A
+        self.q, self.lo, self.up = sf.q[0], sf.lower[0], sf.upper[0]
+        self.rlo, self.rhi = sf.row_lo[0], sf.row_hi[0]
+        self.n, self.r = sf.n, sf.n_rows
+        self.pinned = self.up - self.lo <= PINNED
+        with np.errstate(invalid="ignore"):
+            self.eq = np.isfinite(self.rlo) & (
+                np.abs(self.rhi - self.rlo) <= 1e-14 * (1.0 + np.abs(self.rlo)))
+        self.ineq_row = ~self.eq
+        self.fixable = ~self.pinned
+        self.budget_first = sf.row_names[:1] == ["budget"]
+        self.steps_taken = 0  # face solves of the last primal_dual_steps call
+
+
+def face_solve(pb: _Problem, var: np.ndarray, row: np.ndarray
+               ) -> tuple[FloatArray, FloatArray] | None:
+    """The minimiser on the face ``(var, row)``: fixed variables at their bounds, active
+    rows as equalities; one dense KKT solve over the free variables and active rows.
+    Returns ``(w (n,), ν (R,))`` (ν zero on inactive rows), or None when not finite."""
+    fi = np.flatnonzero(var == FREE)
+    w = np.where(var == AT_UPPER, pb.up, np.where(var == AT_LOWER, pb.lo, 0.0))
+    on = np.flatnonzero(row != ROW_OFF)
+    f, k = len(fi), len(on)
+    Aon = pb.A[on]
+    AF = Aon[:, fi]
+    M = np.empty((f + k, f + k))
+    M[:f, :f] = pb.P[np.ix_(fi, fi)]
+    M[f:, :f] = AF
+    M[:f, f:] = AF.T
+    M[f:, f:] = 0.0
+    rhs = np.empty(f + k)
+    rhs[:f] = -(pb.q[fi] + pb.P[fi] @ w)
+    rhs[f:] = np.where(row[on] == ROW_HI, pb.rhi[on], pb.rlo[on]) - Aon @ w
+    try:
+        x = np.linalg.solve(M, rhs)
+    except np.linalg.LinAlgError:
+        x = np.linalg.lstsq(M, rhs, rcond=None)[0]
+    if not np.isfinite(x).all():
+        return None
+    w[fi] = x[:f]
+    nu = np.zeros(pb.r)
+    nu[on] = x[f:]
+    return w, nu
+
+
+@dataclass
+class SingleCheck:
+    """The KKT conditions of one point on its face (the same conditions as the batched
+    :func:`~tailorfolio.kernel._activeset.kkt_check` with no costs and no turnover).
+
+    ``primal``: largest bound or row violation; ``dual``: largest stationarity violation of
+    a free variable, wrong-signed reduced gradient of a fixed one, or wrong-signed row
+    multiplier; ``complementarity``: largest |ν_i|·|slack_i| of active inequality rows;
+    the masks and amounts say which constraint to switch.
     """
-    P, A = sf.P, sf.A
-    q, lo, up = sf.q[0], sf.lower[0], sf.upper[0]
-    rlo, rhi = sf.row_lo[0], sf.row_hi[0]
-    n, r = sf.n, sf.n_rows
-    pinned = up - lo <= PINNED
+
+    primal: float
+    dual: float
+    complementarity: float
+    masks: tuple[np.ndarray, ...]  # below, above, wants_up, wants_down (n); row_low,
+    amounts: tuple[np.ndarray, ...]  # row_high, bad_lo, bad_hi (R)
+
+    def count(self) -> int:
+        return int(sum(int(m.sum()) for m in self.masks))
+
+
+def check_point(pb: _Problem, var: np.ndarray, row: np.ndarray, w: FloatArray,
+                nu: FloatArray, tol: float) -> SingleCheck:
+    """Every KKT condition of ``(w, ν)`` on the face ``(var, row)``."""
+    lo, up, rlo, rhi = pb.lo, pb.up, pb.rlo, pb.rhi
+    g = pb.P @ w + pb.q + pb.A.T @ nu
+    aw = pb.A @ w
+    free = var == FREE
+    at_lo = (var == AT_LOWER) & pb.fixable
+    at_up = var == AT_UPPER
+    off = row == ROW_OFF
+    row_lo_on = (row == ROW_LO) & pb.ineq_row
+    row_hi_on = (row == ROW_HI) & pb.ineq_row
     with np.errstate(invalid="ignore"):
-        eq = np.isfinite(rlo) & (np.abs(rhi - rlo) <= 1e-14 * (1.0 + np.abs(rlo)))
-    var = act.var[0].copy()
-    var[pinned] = AT_LOWER
-    row = act.row[0].copy()
-    row[eq] = ROW_LO
-    best, since = np.iinfo(np.int64).max, 0
-    for it in range(1, max_iter + 1):
-        free = var == FREE
-        fi = np.flatnonzero(free)
-        w = np.where(var == AT_UPPER, up, np.where(var == AT_LOWER, lo, 0.0))
-        on = np.flatnonzero(row != ROW_OFF)
-        f, k = len(fi), len(on)
-        rhs = np.empty(f + k)
-        rhs[:f] = -(q[fi] + P[fi] @ w)
-        Aon = A[on]
-        bound = np.where(row[on] == ROW_HI, rhi[on], rlo[on])
-        rhs[f:] = bound - Aon @ w
-        M = np.zeros((f + k, f + k))
-        M[:f, :f] = P[np.ix_(fi, fi)]
-        AF = Aon[:, fi]
-        M[f:, :f] = AF
-        M[:f, f:] = AF.T
-        try:
-            x = np.linalg.solve(M, rhs)
-        except np.linalg.LinAlgError:
-            x = np.linalg.lstsq(M, rhs, rcond=None)[0]
-        if not np.isfinite(x).all():
-            return None
-        w[fi] = x[:f]
-        nu = np.zeros(r)
-        nu[on] = x[f:]
-        g = P @ w + q + A.T @ nu
-        aw = A @ w
-        # violations with their amounts (> tol)
+        box_v = np.maximum(lo - w, w - up)
+        row_v = np.maximum(rlo - aw, aw - rhi)
         below = free & (w < lo - tol)
         above = free & (w > up + tol)
-        wants_up = (var == AT_LOWER) & ~pinned & (g < -tol)
-        wants_down = (var == AT_UPPER) & (g > tol)
-        off = row == ROW_OFF
-        with np.errstate(invalid="ignore"):
-            row_low = off & (aw < rlo - tol)
-            row_high = off & (aw > rhi + tol)
-        bad_lo = (row == ROW_LO) & ~eq & (nu > tol)
-        bad_hi = (row == ROW_HI) & ~eq & (nu < -tol)
-        count = int(below.sum() + above.sum() + wants_up.sum() + wants_down.sum()
-                    + row_low.sum() + row_high.sum() + bad_lo.sum() + bad_hi.sum())
-        if count == 0:
-            out = ActiveSet(var[None, :], np.zeros((1, n)), row[None, :],
-                            np.zeros(1, dtype=bool))
-            return out, it
+        wants_up = at_lo & (g < -tol)
+        wants_down = at_up & (g > tol)
+        row_low = off & (aw < rlo - tol)
+        row_high = off & (aw > rhi + tol)
+        bad_lo = row_lo_on & (nu > tol)
+        bad_hi = row_hi_on & (nu < -tol)
+        primal = max(float(box_v.max(initial=0.0)), float(row_v.max(initial=0.0)))
+        stat = np.where(free, np.abs(g), 0.0)
+        fix_v = np.where(at_lo, -g, np.where(at_up, g, 0.0))
+        row_dual = np.where(row_lo_on, nu, np.where(row_hi_on, -nu, 0.0))
+        dual = max(float(stat.max(initial=0.0)), float(fix_v.max(initial=0.0)),
+                   float(row_dual.max(initial=0.0)))
+        bound = np.where(row == ROW_HI, rhi, rlo)
+        comp = float(np.where(row_lo_on | row_hi_on, np.abs(nu) * np.abs(aw - bound),
+                              0.0).max(initial=0.0))
+    return SingleCheck(primal, dual, comp,
+                       (below, above, wants_up, wants_down, row_low, row_high, bad_lo, bad_hi),
+                       (lo - w, w - up, -g, g, rlo - aw, aw - rhi, nu, -nu))
+
+
+def cold_guess(pb: _Problem) -> tuple[np.ndarray, np.ndarray]:
+    """The active set of the equality-constrained minimum's projection onto the bounds and
+    the budget (the lean twin of :func:`tailorfolio.kernel._solve.cold_start`): every
+    variable free and only the equality rows on when that cannot be formed."""
+    var = np.where(pb.pinned, AT_LOWER, FREE).astype(np.int8)
+    row = np.where(pb.eq, ROW_LO, ROW_OFF).astype(np.int8)
+    if not (pb.budget_first and np.isfinite(pb.lo).all() and np.isfinite(pb.up).all()):
+        return var, row
+    got = face_solve(pb, var, row)
+    if got is None:
+        return var, row
+    total = pb.rlo[0] / pb.A[0, 0]
+    wp = project_box_budget_one(got[0], pb.lo, pb.up, float(total))
+    var = np.where(wp >= pb.up - 1e-12, AT_UPPER, FREE).astype(np.int8)
+    var[wp <= pb.lo + 1e-12] = AT_LOWER
+    var[pb.pinned] = AT_LOWER
+    aw = pb.A @ wp
+    scale = 1.0 + np.abs(aw)
+    with np.errstate(invalid="ignore"):
+        row[aw >= pb.rhi - 1e-12 * scale] = ROW_HI
+        row[aw <= pb.rlo + 1e-12 * scale] = ROW_LO
+    row[pb.eq] = ROW_LO
+    return var, row
+
+
+def primal_dual_steps(pb: _Problem, var: np.ndarray, row: np.ndarray, max_iter: int,
+                      tol: float, full_steps: int = 5, stall: int = 1,
+                      stop_on_stall: bool = False
+                      ) -> tuple[np.ndarray, np.ndarray, FloatArray, FloatArray, SingleCheck,
+                                 int] | None:
+    """Primal-dual active-set steps from ``(var, row)`` until every KKT condition holds
+    (to ``tol``); ``(var, row, w, ν, check, steps)`` of the certified face, or None when
+    ``max_iter`` is reached (or, with ``stop_on_stall``, when the count of violations stops
+    falling for ``stall`` steps)."""
+    var, row = var.copy(), row.copy()
+    var[pb.pinned] = AT_LOWER
+    row[pb.eq] = ROW_LO
+    best, since = np.iinfo(np.int64).max, 0
+    for it in range(1, max_iter + 1):
+        pb.steps_taken = it
+        got = face_solve(pb, var, row)
+        if got is None:
+            return None
+        w, nu = got
+        chk = check_point(pb, var, row, w, nu, tol)
+        count = chk.count()
+        if count == 0 and chk.primal <= tol and chk.dual <= tol:
+            return var, row, w, nu, chk, it
         if count < best:
             best, since = count, 0
         else:
             since += 1
         if stop_on_stall and since >= stall:
             return None
+        below, above, wants_up, wants_down, row_low, row_high, bad_lo, bad_hi = chk.masks
         if it >= full_steps and since >= stall:  # one change: the largest violation
-            with np.errstate(invalid="ignore"):
-                amounts = [np.where(below, lo - w, -1.0), np.where(above, w - up, -1.0),
-                           np.where(wants_up, -g, -1.0), np.where(wants_down, g, -1.0),
-                           np.where(row_low, rlo - aw, -1.0), np.where(row_high, aw - rhi, -1.0),
-                           np.where(bad_lo, nu, -1.0), np.where(bad_hi, -nu, -1.0)]
-            tops = [float(a.max(initial=-1.0)) for a in amounts]
+            tops = [float(np.where(m, a, -1.0).max(initial=-1.0))
+                    for m, a in zip(chk.masks, chk.amounts)]
             kind = int(np.argmax(tops))
-            j = int(np.argmax(amounts[kind]))
-            masks_var = [below, above, wants_up, wants_down]
-            masks_row = [row_low, row_high, bad_lo, bad_hi]
-            sel_v = [np.zeros(n, dtype=bool) for _ in masks_var]
-            sel_r = [np.zeros(r, dtype=bool) for _ in masks_row]
-            if kind < 4:
-                sel_v[kind][j] = True
-            else:
-                sel_r[kind - 4][j] = True
-            below, above, wants_up, wants_down = sel_v
-            row_low, row_high, bad_lo, bad_hi = sel_r
+            j = int(np.argmax(np.where(chk.masks[kind], chk.amounts[kind], -1.0)))
+            sel = [np.zeros_like(m) for m in chk.masks]
+            sel[kind][j] = True
+            below, above, wants_up, wants_down, row_low, row_high, bad_lo, bad_hi = sel
         var[wants_up | wants_down] = FREE
         var[below] = AT_LOWER
         var[above] = AT_UPPER
         row[row_low] = ROW_LO
         row[row_high] = ROW_HI
         row[bad_lo | bad_hi] = ROW_OFF
-        row[eq] = ROW_LO
+        row[pb.eq] = ROW_LO
     return None
 
 
-def dual_active_set_solve(sf: StandardForm, max_steps: int, tol: float = 1e-12
+def return_guess(pb: _Problem, extra: int = 3) -> tuple[np.ndarray, np.ndarray] | None:
+    """A hot start for a problem with a return term, from a greedy fill of the budget.
+
+    Every asset starts at its lower bound; each row with a floor and non-negative
+    coefficients (a class minimum) is filled to its floor with its highest-return members
+    (−q largest), and guessed active when it had to be; the rest of the budget goes to the
+    highest-return assets at their upper bounds, and ``extra`` more assets are left free.
+    Only a guess — :func:`dual_active_set_solve` drops what it gets wrong — but the optimum
+    of a max-utility problem usually holds few assets near the top of that ranking, so most
+    of the dual method's steps are saved (``benchmarks/bench_kernel_small.py`` prints the
+    steps). None without a budget row or finite bounds.
+    """
+    if not (pb.budget_first and np.isfinite(pb.lo).all() and np.isfinite(pb.up).all()):
+        return None
+    w = pb.lo.copy()
+    rest = float(pb.rlo[0] / pb.A[0, 0] - w.sum())
+    var = np.full(pb.n, AT_LOWER, dtype=np.int8)
+    row = np.where(pb.eq, ROW_LO, ROW_OFF).astype(np.int8)
+    ranking = [j for j in np.argsort(pb.q, kind="stable") if not pb.pinned[j]]
+    for i in np.flatnonzero(pb.ineq_row & np.isfinite(pb.rlo)):
+        a = pb.A[i]
+        if a.min() < 0:
+            continue
+        need = float(pb.rlo[i] - a @ w)
+        if need <= 0:
+            continue
+        row[i] = ROW_LO
+        for j in ranking:
+            if need <= 1e-12 or rest <= 1e-12:
+                break
+            if a[j] <= 0 or var[j] == FREE:
+                continue
+            add = min(float(pb.up[j] - w[j]), need / a[j], rest)
+            w[j] += add
+            var[j] = FREE
+            need -= a[j] * add
+            rest -= add
+    left = extra
+    for j in ranking:
+        if var[j] == FREE:
+            continue
+        if rest <= 1e-12:
+            if left <= 0:
+                break
+            left -= 1
+        var[j] = FREE
+        add = min(float(pb.up[j] - w[j]), rest)
+        w[j] += add
+        rest -= add
+    return var, row
+
+
+def solve_single(sf: StandardForm, active: ActiveSet | None, tol: float,
+                 steps: int = 10) -> ActiveSetOutcome | None:
+    """Problem 0 of ``sf`` (:func:`eligible`) solved and certified without the batched code.
+
+    * a warm start (``active``): primal-dual steps from it, stopped at the first stall;
+    * cold: primal-dual steps from :func:`return_guess` (a problem with a return term) or
+      :func:`cold_guess` (minimum variance; the homogeneous maximum-Sharpe form), stopped
+      at the first stall;
+    * more than :data:`DUAL_MAX_N` variables: primal-dual steps from the caller's guess
+      (``active``) or :func:`cold_guess`, and None when they stall;
+    * otherwise, or when those stall: the face of the dual method
+      (:func:`dual_active_set_solve`, which cannot cycle), hot-started from the warm start
+      or from :func:`return_guess`, then from the equality-constrained minimum.
+
+    The face found is solved and checked (:func:`check_point`): the answer carries its KKT
+    residuals. None when no certified face is found (the caller then runs the batched path).
+    """
+    pb = _Problem(sf)
+    found = None
+    used = 0
+    linear = bool(np.any(pb.q))
+    if active is not None:
+        found = primal_dual_steps(pb, active.var[0], active.row[0], steps, tol, stall=2,
+                                  stop_on_stall=True)
+        used = pb.steps_taken
+    else:
+        if not linear or sf.n > DUAL_MAX_N:
+            var, row = cold_guess(pb)
+            found = primal_dual_steps(pb, var, row, steps, tol, stall=1, stop_on_stall=True)
+            used = pb.steps_taken
+    if found is None and sf.n > DUAL_MAX_N:
+        return None  # the batched path's rescue (continuation, ADMM) takes it
+    if found is None:
+        hot = ((active.var[0], active.row[0]) if active is not None
+               else return_guess(pb) if linear else None)
+        face = dual_active_set_solve(sf, 4 * sf.n + 50, start=hot)
+        if face is None and hot is not None:
+            face = dual_active_set_solve(sf, 4 * sf.n + 50)
+        if face is not None:
+            act, n_dual = face
+            used += n_dual
+            found = primal_dual_steps(pb, act.var[0], act.row[0], 3, tol)
+            used += pb.steps_taken
+    if found is None and active is None and linear:  # P singular: primal-dual, cold
+        var, row = cold_guess(pb)
+        found = primal_dual_steps(pb, var, row, steps, tol, stall=2, stop_on_stall=True)
+        used += pb.steps_taken
+    if found is None:
+        return None
+    var, row, w, nu, chk, _ = found
+    one = np.ones(1, dtype=bool)
+    return ActiveSetOutcome(
+        w[None, :], nu[None, :], np.zeros(1), one, np.array([chk.primal]),
+        np.array([chk.dual]), np.array([chk.complementarity]), np.array([used]),
+        ActiveSet(var[None, :].astype(np.int8), np.zeros((1, pb.n)),
+                  row[None, :].astype(np.int8), np.zeros(1, dtype=bool)))
+
+
+def spd_inverse(M: FloatArray, ratio: float) -> FloatArray | None:
+    """M⁻¹ of a symmetric positive definite M (k, k) from its Cholesky factor (LAPACK
+    potrf/potri: half the work of a general inverse), or None when the factor fails or its
+    smallest diagonal entry is below ``ratio`` × its largest (nearly singular)."""
+    from scipy.linalg import lapack
+
+    c, info = lapack.dpotrf(M, lower=1, clean=0)
+    if info != 0:
+        return None
+    diag = np.diagonal(c)
+    if not float(diag.min()) > ratio * float(diag.max()):
+        return None
+    inv, info = lapack.dpotri(c, lower=1)
+    if info != 0:
+        return None
+    return np.tril(inv) + np.tril(inv, -1).T
+
+
+def dual_active_set_solve(sf: StandardForm, max_steps: int, tol: float = 1e-12,
+                          start: tuple[np.ndarray, np.ndarray] | None = None
                           ) -> tuple[ActiveSet, int] | None:
-    """Goldfarb–Idnani from the equality-constrained minimum; the final active set and the
-    number of steps, or None (P not positive definite, infeasible, or ``max_steps``).
+    """Goldfarb–Idnani from the equality-constrained minimum (or a hot start); the final
+    active set and the number of steps, or None (P not positive definite, infeasible, or
+    ``max_steps``).
+
+    ``start`` (var (n,), row (R,)): a guessed active set. Its constraints whose multipliers
+    are negative at the minimum over the guess are dropped (all at once, repeatedly) until
+    every multiplier is ≥ 0; that minimum is dual feasible, so the method may start there
+    (Goldfarb & Idnani's requirement) and only the constraints the guess got wrong cost
+    steps. A guess whose constraints are linearly dependent falls back to the cold start.
 
     Inequalities are written ``c_iᵀw ≥ d_i`` (lower bounds, −upper bounds, row lower sides,
     −row upper sides; infinite ones dropped); equality rows and pinned variables are always
@@ -158,14 +389,11 @@ def dual_active_set_solve(sf: StandardForm, max_steps: int, tol: float = 1e-12
     q, lo, up = sf.q[0], sf.lower[0], sf.upper[0]
     rlo, rhi = sf.row_lo[0], sf.row_hi[0]
     n, r = sf.n, sf.n_rows
-    try:
-        L = np.linalg.cholesky(P)
-    except np.linalg.LinAlgError:
-        return None
-    if float(np.diag(L).min()) <= 1e-7 * float(np.diag(L).max()):
-        return None  # nearly singular: H would be inaccurate
-    H = np.linalg.inv(P)
-    H = 0.5 * (H + H.T)
+    if not float(np.diagonal(P).min()) > 0:
+        return None  # singular by structure (the homogeneous Sharpe form's k)
+    H = spd_inverse(P, 1e-7)
+    if H is None:
+        return None  # not (numerically) positive definite: H would be inaccurate
     pinned = up - lo <= PINNED
     with np.errstate(invalid="ignore"):
         eq = np.isfinite(rlo) & (np.abs(rhi - rlo) <= 1e-14 * (1.0 + np.abs(rlo)))
@@ -180,85 +408,129 @@ def dual_active_set_solve(sf: StandardForm, max_steps: int, tol: float = 1e-12
     d = np.concatenate([b[m] for _, b, _, _, m in parts])
     kind = np.concatenate([np.full(int(m.sum()), k) for _, _, k, _, m in parts])
     index = np.concatenate([i[m] for _, _, _, i, m in parts])
-    CH = C @ H  # (m, n): row i is H c_i
+    sign = np.where((kind == 1) | (kind == 3), -1.0, 1.0)
+    is_bound = kind < 2
+
+    def rows_h(ps: list[int]) -> FloatArray:
+        """H c_p for each p (len(ps), n): a signed row of H for a bound."""
+        pa = np.asarray(ps, dtype=np.int64)
+        out = np.empty((len(pa), n))
+        b = is_bound[pa]
+        out[b] = sign[pa[b], None] * H[index[pa[b]]]
+        out[~b] = C[pa[~b]] @ H
+        return out
     ne = len(e)
     kmax = ne + min(len(C), n) + 1
     NH_buf = np.zeros((kmax, n))  # rows 0..k−1: N H
     Si_buf = np.zeros((kmax, kmax))  # leading k × k: (N H Nᵀ)⁻¹, bordered updates
-    NH_buf[:ne] = E @ H
-    k = ne
-    if ne:
-        try:
-            Si_buf[:ne, :ne] = np.linalg.inv(NH_buf[:ne] @ E.T)
-        except np.linalg.LinAlgError:
-            return None
-    # equality-constrained minimum: w = −Hq − (EH)ᵀv, E w = e
-    x = -H @ q
-    if ne:
-        x = x - NH_buf[:ne].T @ (Si_buf[:ne, :ne] @ (E @ x - e))
-    active: list[int] = []
-    u = np.zeros(0)  # multipliers (≥ 0) of the active inequalities
+    u_buf = np.zeros(kmax)  # multipliers (≥ 0) of the active inequalities, rows ne..k−1
+    x0 = -H @ q
+    EH = E @ H
+    guess: list[int] = []
+    if start is not None:
+        var_g, row_g = start
+        on = np.where(kind == 0, var_g[np.minimum(index, n - 1)] == AT_LOWER,
+                      np.where(kind == 1, var_g[np.minimum(index, n - 1)] == AT_UPPER,
+                               np.where(kind == 2, row_g[np.minimum(index, max(r - 1, 0))]
+                                        == ROW_LO, row_g[np.minimum(index, max(r - 1, 0))]
+                                        == ROW_HI)))
+        guess = np.flatnonzero(on).tolist()
     steps = 1
-    while steps < max_steps:
-        s = C @ x - d
-        if not len(s):
+    while True:  # the minimum over equalities + guess; drop wrong-signed multipliers
+        k = ne + len(guess)
+        if k > n:
+            guess, k = [], ne
+        NH = np.vstack([EH, rows_h(guess)]) if guess else EH
+        Nb = np.concatenate([e, d[guess]]) if guess else e
+        if k:
+            N = np.vstack([E, C[guess]]) if guess else E
+            Smat = NH @ N.T
+            Si = spd_inverse(Smat, 1e-6)  # S = N H Nᵀ ≻ 0 when N has full row rank
+            if Si is None:
+                if not guess:
+                    return None
+                guess = []
+                continue
+            lam = Si @ (Nb - N @ x0)
+        else:
+            Si, lam = np.zeros((0, 0)), np.zeros(0)
+        u0 = lam[ne:]
+        if not len(u0) or u0.min() >= 0.0:
             break
-        p = int(np.argmin(s))
+        guess = [g for g, ui in zip(guess, u0) if ui >= 0.0]
+        steps += 1
+    NH_buf[:k] = NH
+    Si_buf[:k, :k] = Si
+    u_buf[ne:k] = lam[ne:]
+    x = x0 + lam @ NH if k else x0
+    active: list[int] = list(guess)
+    inf = np.inf
+    while steps < max_steps:
+        if not len(d):
+            break
+        s = C @ x
+        s -= d
+        p = int(s.argmin())
         if s[p] >= -tol:
             break
         u_p = 0.0
-        cp, hc = C[p], CH[p]
-        chc = float(cp @ hc)
+        cp = C[p]
+        hc = sign[p] * H[index[p]] if is_bound[p] else H @ cp
+        cz_floor = 1e-9 * (1.0 + float(cp @ hc))
         while True:
             steps += 1
             if steps > max_steps:
                 return None
             if k:
                 NH = NH_buf[:k]
-                col = NH @ cp
-                y_all = Si_buf[:k, :k] @ col
-                z = hc - NH.T @ y_all
-                y = y_all[ne:]
+                y_all = Si_buf[:k, :k] @ (NH @ cp)
+                z = hc - y_all @ NH
             else:
-                y_all, z, y = np.zeros(0), hc, np.zeros(0)
+                y_all, z = None, hc
             cz = float(cp @ z)
-            t2 = -float(cp @ x - d[p]) / cz if cz > 1e-13 * (1.0 + chc) else np.inf
-            pos = np.flatnonzero(y > 1e-14)
-            if len(pos):
-                ratios = u[pos] / y[pos]
-                jb = int(pos[np.argmin(ratios)])
-                t1 = float(ratios.min())
-            else:
-                jb, t1 = -1, np.inf
-            if not (np.isfinite(t1) or np.isfinite(t2)):
+            t2 = float(d[p] - cp @ x) / cz if cz > cz_floor else inf
+            jb, t1 = -1, inf
+            if k > ne:
+                y = y_all[ne:]
+                pos = y > 1e-14
+                if pos.any():
+                    ratios = np.where(pos, u_buf[ne:k] / np.where(pos, y, 1.0), inf)
+                    jb = int(ratios.argmin())
+                    t1 = float(ratios[jb])
+            if t1 == inf and t2 == inf:
                 return None  # the constraints are infeasible
-            t = min(t1, t2)
-            if np.isfinite(t2):
+            t = t1 if t1 < t2 else t2
+            if t2 != inf:
                 x = x + t * z
-            u = np.maximum(u - t * y, 0.0)
+            if k > ne:
+                u_act = u_buf[ne:k]
+                u_act -= t * y
+                np.maximum(u_act, 0.0, out=u_act)
             u_p += t
             if t2 <= t1:  # add p
                 if k >= kmax:
                     return None
                 active.append(p)
-                u = np.append(u, u_p)
+                u_buf[k] = u_p
                 # bordered inverse: Schur complement cz = c_pᵀHc_p − colᵀS⁻¹col > 0
-                Si_buf[:k, :k] += np.outer(y_all, y_all) / cz
-                Si_buf[:k, k] = -y_all / cz
-                Si_buf[k, :k] = -y_all / cz
+                if k:
+                    b = y_all / cz
+                    Si_buf[:k, :k] += np.multiply.outer(y_all, b)
+                    Si_buf[:k, k] = -b
+                    Si_buf[k, :k] = -b
                 Si_buf[k, k] = 1.0 / cz
                 NH_buf[k] = hc
                 k += 1
                 break
-            # drop the blocking constraint jb (row ne + jb of N)
+            # drop the blocking constraint jb (row ne + jb of N): Schur-complement downdate
             del active[jb]
-            u = np.delete(u, jb)
             i = ne + jb
+            keep = np.r_[0:i, i + 1:k]
+            ei = Si_buf[keep, i]
+            Si_buf[:k - 1, :k - 1] = Si_buf[np.ix_(keep, keep)] - np.multiply.outer(
+                ei, ei / Si_buf[i, i])
             NH_buf[i:k - 1] = NH_buf[i + 1:k]
-            g = Si_buf[i, i]
-            ei = np.delete(Si_buf[:k, i], i)
-            rest = np.delete(np.delete(Si_buf[:k, :k], i, axis=0), i, axis=1)
-            Si_buf[:k - 1, :k - 1] = rest - np.outer(ei, ei) / g
+            u_buf[i:k - 1] = u_buf[i + 1:k]
             k -= 1
     else:
         return None

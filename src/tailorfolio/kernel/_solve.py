@@ -46,21 +46,17 @@ from tailorfolio.kernel._activeset import (
     solve_active_set,
     solve_active_set_affine,
 )
+from tailorfolio.kernel._ceiling import ceiling_single
 from tailorfolio.kernel._kkt import KKTReport
 from tailorfolio.kernel._project import project_box_budget
-from tailorfolio.kernel._single import (
-    dual_active_set_solve,
-    eligible,
-    single_active_set_solve,
-)
+from tailorfolio.kernel._single import eligible, solve_single
 from tailorfolio.kernel._standard import StandardForm, assemble_rows
+from tailorfolio.kernel._tangency import tangency_single
 from tailorfolio.typing import FloatArray
 
 CEILING_ITERATIONS = 60
 """Outer steps of the volatility-ceiling search."""
 MAX_LINEAR_FACTOR = 1e12
-SINGLE_STEPS = 10
-"""Primal-dual steps of the lean B = 1 loop before the dual method takes over."""
 LARGE = 200
 """Problems with more variables start from projected-gradient steps (see :func:`cold_start`)."""
 """Upper end of the search for a pure return objective (beyond it: the max-return corner)."""
@@ -146,22 +142,13 @@ def solve(sf: StandardForm, *, active: ActiveSet | None = None,
     max_iter = max_iter or 30 + 2 * n
     if ((sf.risk_weight <= 0) & ~np.isfinite(sf.vol_cap)).any():
         raise ValueError("a pure return objective (risk_weight 0) needs a volatility ceiling")
-    if eligible(sf):  # one problem: a lean loop finds the face, the batched check certifies
-        found = None
-        if active is not None:  # a warm start: primal-dual steps from it
-            found = single_active_set_solve(sf, active, SINGLE_STEPS, tol, stall=2,
-                                            stop_on_stall=True)
-        if found is None:  # the dual method (P ≻ 0), which cannot cycle
-            found = dual_active_set_solve(sf, 4 * n + 50)
-        if found is None and active is None:  # P singular: primal-dual from the cold start
-            active = cold_start(sf)
-            found = single_active_set_solve(sf, active, SINGLE_STEPS, tol, stall=2,
-                                            stop_on_stall=True)
-        if found is not None:
-            out = active_set_solve(sf, found[0], max_iter=1, tol=tol)
-            if out.ok.all():
-                out.iterations += found[1] - 1
-                return finish(sf, out, tol=tol, max_iter=max_iter)
+    if eligible(sf):  # one problem: the lean path finds and certifies the face
+        guess = active if active is not None or n <= LARGE else cold_start(sf)
+        single = solve_single(sf, guess, tol)
+        if single is not None:
+            capped = _single_ceiling(sf, single, tol)
+            return capped if capped is not None else finish(sf, single, tol=tol,
+                                                              max_iter=max_iter)
     start = active if active is not None else cold_start(sf)
     # full steps while they make progress, then one change per step (small problems switch
     # at the first step without progress: measured fewer steps on plan-sized problems)
@@ -170,6 +157,24 @@ def solve(sf: StandardForm, *, active: ActiveSet | None = None,
     if not out.ok.all():
         _rescue(sf, out, tol, max_iter)
     return finish(sf, out, tol=tol, max_iter=max_iter)
+
+
+def _single_ceiling(sf: StandardForm, plain: ActiveSetOutcome, tol: float
+                    ) -> KernelSolution | None:
+    """Problem 0's binding ceiling on its faces (:mod:`tailorfolio.kernel._ceiling`); None
+    when the ceiling does not bind or the batched search must settle it."""
+    if not np.isfinite(sf.vol_cap[0]) or not sf.q.any():
+        return None
+    if float(_vol2(sf, plain.w)[0]) <= float(sf.vol_cap[0]) ** 2 * (1 + 1e-13):
+        return None
+    found = ceiling_single(sf, plain, tol)
+    if found is None:
+        return None
+    out, t, rho = found
+    return KernelSolution(out.w, out.ok, np.zeros(1, dtype=bool), out.primal_residual,
+                          out.dual_residual, out.complementarity, out.iterations,
+                          np.array([t]), np.array([rho]) * sf.scale / sf.variance_scale,
+                          out.active, out.nu, sf.variance_scale, tol)
 
 
 def cold_start(sf: StandardForm) -> ActiveSet:
@@ -467,15 +472,26 @@ def homogeneous_form(sf: StandardForm, excess: FloatArray) -> StandardForm:
 
 
 def max_sharpe(sf: StandardForm, excess: FloatArray, *, tol: float = KKT_TOLERANCE,
-               active: ActiveSet | None = None) -> tuple[KernelSolution, StandardForm]:
+               active: ActiveSet | None = None) -> tuple[KernelSolution, StandardForm | None]:
     """Maximum Sharpe ratio under ``sf``'s linear constraints (B = 1; no costs).
 
-    Returns the solution (weights w = y/k in ``w``, residuals of the homogeneous QP) and the
-    homogeneous form (pass ``solution.active`` back as ``active`` to warm-start a related
-    solve with the same row structure). A ceiling in ``sf`` is NOT applied here: the caller
+    First on the frontier's faces in w-space (:mod:`tailorfolio.kernel._tangency`: the
+    maximum-utility answer at the risk aversion where ``wᵀΣw = t·eᵀw``; residuals of that
+    problem plus the tangency condition); when that does not settle, the homogeneous QP.
+    Returns the solution and the homogeneous form (None when the w-space path answered);
+    pass ``solution.active`` back as ``active`` to warm-start a related solve with the same
+    structure. A ceiling in ``sf`` is NOT applied here: the caller
     checks the tangency portfolio's volatility and, when it exceeds the ceiling, solves the
     pure-return problem at the ceiling (the best Sharpe ratio under a binding ceiling).
     """
+    if eligible(sf) and not sf.q.any():  # on the frontier's faces, in w-space
+        found = tangency_single(sf, excess, tol, active)
+        if found is not None:
+            out, t = found
+            return KernelSolution(out.w, out.ok, np.zeros(1, dtype=bool), out.primal_residual,
+                                  out.dual_residual, out.complementarity, out.iterations,
+                                  np.array([t]), np.zeros(1), out.active, out.nu,
+                                  sf.variance_scale, tol), None
     hf = homogeneous_form(sf, excess)
     if active is not None and active.row.shape != (1, hf.n_rows):
         active = None

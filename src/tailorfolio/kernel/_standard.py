@@ -168,42 +168,58 @@ def scaled_objective(sf: StandardForm, w: FloatArray) -> FloatArray:
 
 def assemble_rows(n: int, b: int, named_rows: list[tuple[str, FloatArray, FloatArray, FloatArray]]
                   ) -> tuple[FloatArray, list[str], FloatArray, FloatArray]:
-    """Stack (name, row (n,), lo (B,), hi (B,)) into unit-norm rows, merging identical rows.
+    """Stack (name, row (n,), lo (B,), hi (B,)) into unit-norm rows, merging identical rows
+    (see :func:`assemble_matrix`)."""
+    if not named_rows:
+        return np.zeros((0, n)), [], np.zeros((b, 0)), np.zeros((b, 0))
+    k = len(named_rows)
+    rows = np.empty((k, n))
+    lo = np.empty((k, b))
+    hi = np.empty((k, b))
+    for i, (_, row, row_lo, row_hi) in enumerate(named_rows):
+        rows[i], lo[i], hi[i] = row, row_lo, row_hi
+    return assemble_matrix([name for name, _, _, _ in named_rows], rows, lo, hi)
+
+
+def assemble_matrix(names: list[str], rows: FloatArray, lo: FloatArray, hi: FloatArray
+                    ) -> tuple[FloatArray, list[str], FloatArray, FloatArray]:
+    """Unit-norm rows ``A`` (R, n), their names and ``row_lo``/``row_hi`` (B, R) from
+    stacked rows (K, n) and their sides (K, B).
 
     Rows that bind no problem (``lo = −inf`` and ``hi = inf`` for all) are dropped, except
-    the first (the budget). Identical coefficient rows (after normalisation) are merged by
-    intersecting their ranges (two class groups with one membership, say) so that the
-    active-set systems never hold two copies of one constraint.
+    the first (the budget), and so are zero rows. Identical coefficient rows (after
+    normalisation, equal to 14 decimals) are merged by intersecting their ranges (two class
+    groups with one membership, say) so that the active-set systems never hold two copies
+    of one constraint; the merged row keeps the first one's place and joins the names.
     """
-    rows: list[FloatArray] = []
-    names: list[str] = []
-    los: list[FloatArray] = []
-    his: list[FloatArray] = []
-    for k, (name, row, lo, hi) in enumerate(named_rows):
-        row = np.asarray(row, dtype=float)
-        lo = np.broadcast_to(np.asarray(lo, dtype=float), (b,))
-        hi = np.broadcast_to(np.asarray(hi, dtype=float), (b,))
-        if k > 0 and not (np.isfinite(lo).any() or np.isfinite(hi).any()):
-            continue
-        norm = float(np.linalg.norm(row))
-        if norm == 0:
-            continue
-        row, lo, hi = row / norm, lo / norm, hi / norm
-        same = (np.flatnonzero(np.abs(np.asarray(rows) - row).max(axis=1) <= 1e-15)
-                if rows else ())
-        if len(same):  # one vectorised comparison (the Sharpe form has ~2n rows)
-            j = int(same[0])
-            los[j] = np.maximum(los[j], lo)
-            his[j] = np.minimum(his[j], hi)
-            names[j] += "|" + name
-        else:
-            rows.append(row)
-            names.append(name)
-            los.append(lo.copy())
-            his.append(hi.copy())
-    if not rows:
+    n = rows.shape[1]
+    b = lo.shape[1]
+    binds = np.isfinite(lo).any(axis=1) | np.isfinite(hi).any(axis=1)
+    binds[0] = True
+    norm = np.sqrt(np.einsum("ij,ij->i", rows, rows))
+    keep = np.flatnonzero(binds & (norm > 0))
+    if not len(keep):
         return np.zeros((0, n)), [], np.zeros((b, 0)), np.zeros((b, 0))
-    return np.vstack(rows), names, np.column_stack(los), np.column_stack(his)
+    scale = 1.0 / norm[keep]
+    A = rows[keep] * scale[:, None]
+    lo = lo[keep] * scale[:, None]
+    hi = hi[keep] * scale[:, None]
+    kept_names = [names[i] for i in keep]
+    seen: dict[bytes, int] = {}
+    group = [seen.setdefault(key.tobytes(), len(seen)) for key in np.round(A, 14) + 0.0]
+    if len(seen) == len(keep):  # nothing to merge
+        return A, kept_names, lo.T.copy(), hi.T.copy()
+    inverse = np.asarray(group)
+    out_names: list[str] = []
+    out_rows, out_lo, out_hi = [], [], []
+    for u in range(len(seen)):  # groups are numbered in order of first appearance
+        members = np.flatnonzero(inverse == u)
+        out_rows.append(A[members[0]])
+        out_lo.append(lo[members].max(axis=0))
+        out_hi.append(hi[members].min(axis=0))
+        out_names.append("|".join(kept_names[m] for m in members))
+    return (np.vstack(out_rows), out_names, np.column_stack(out_lo),
+            np.column_stack(out_hi))
 
 
 def from_constraint_set(cs: ConstraintSet, covariance: FloatArray, *,
@@ -313,3 +329,60 @@ def from_investor_batch(model: FleetModel, batch: InvestorBatch,
                         batch.upper.astype(float), batch.current_weights.astype(float), kappa,
                         row_lo, row_hi, batch.max_turnover.astype(float), scale, cap,
                         np.ones(b), d, gamma.astype(float))
+
+
+def covariance_factor(covariance: FloatArray) -> FloatArray:
+    """F with FᵀF = ``covariance`` (n, n): the upper Cholesky factor when it is positive
+    definite, else ``diag(√λ₊)·Vᵀ`` from its eigendecomposition (negative noise clipped, no
+    ridge), so a singular Σ or a homogeneous form's zero row and column stay exact."""
+    cov = np.asarray(covariance, dtype=np.float64)
+    cov = (cov + cov.T) / 2
+    try:
+        return np.linalg.cholesky(cov).T
+    except np.linalg.LinAlgError:
+        lam, vec = np.linalg.eigh(cov)
+        return np.sqrt(np.clip(lam, 0.0, None))[:, None] * vec.T
+
+
+cholesky_factor = covariance_factor
+"""The name the optimizer, the ESG sweep and the fleet have always used."""
+
+
+def form_factor(sf: StandardForm) -> FloatArray:
+    """:func:`covariance_factor` of ``sf.P`` (scaled units), cached on the form."""
+    f = sf.cache.get("covariance_factor")
+    if f is None or f.shape != sf.P.shape:
+        f = sf.cache["covariance_factor"] = covariance_factor(sf.P)
+    return f
+
+
+def row_of(sf: StandardForm, coefficients: FloatArray) -> tuple[int, float] | None:
+    """The row of ``sf`` that the linear constraint ``coefficients·w`` compiled to, and the
+    norm it was divided by (row value × norm = the constraint's own units); None when the
+    form has no such row (the constraint bound nothing, or its coefficients are zero).
+
+    :func:`assemble_rows` scales each row to unit norm and merges identical ones, so a class
+    group, the ESG floor or any user row is found by its normalised coefficients (two groups
+    with one membership share a row).
+    """
+    c = np.asarray(coefficients, dtype=float)
+    norm = float(np.linalg.norm(c))
+    if norm == 0 or sf.n_rows == 0:
+        return None
+    hit = np.flatnonzero(np.abs(sf.A - c / norm).max(axis=1) <= 1e-12)
+    return (int(hit[0]), norm) if len(hit) else None
+
+
+def finite_rows(sf: StandardForm, i: int = 0, *, skip_budget: bool = True
+                ) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """The rows of problem ``i`` with finite bounds, for encodings that cannot take ``±inf``.
+
+    Returns ``(A (k, n), lo (k,), hi (k,))`` in the form's (unit-norm) row units; a side that
+    binds nothing gets the row's range over the long-only simplex (``min a``, ``max a``),
+    where it cannot bind. The budget row is left out unless ``skip_budget`` is False.
+    """
+    keep = [r for r in range(sf.n_rows) if not (skip_budget and sf.row_names[r] == "budget")]
+    a = sf.A[keep]
+    lo = np.where(np.isfinite(sf.row_lo[i, keep]), sf.row_lo[i, keep], a.min(axis=1, initial=0))
+    hi = np.where(np.isfinite(sf.row_hi[i, keep]), sf.row_hi[i, keep], a.max(axis=1, initial=0))
+    return a, lo, hi

@@ -1,50 +1,100 @@
 """Explain an infeasible problem: which of the user's constraints conflict, and by how much.
 
-Each user constraint becomes an :class:`Item` of the form ``expr(w) ≤ bound`` (``expr``
-convex) or ``expr(w) ≥ bound`` (``expr`` concave). A deletion filter finds an irreducible
-infeasible subset (IIS) of items: drop each item in turn and keep it dropped if the rest stay
-infeasible. For every item of the IIS we then compute how far it would have to move for the
-others to be satisfiable (optimise its expression subject to the rest), which gives messages
-such as "the bond allocation can reach at most 22.0 % under the other constraints, but the
-minimum is 40.0 %".
+The constraint set compiles to the kernel's standard form
+(:func:`tailorfolio.kernel.from_constraint_set`, with the volatility ceiling), and each user
+constraint becomes an :class:`Item` of that form: a *bound group* (the upper bounds an
+exclusion or a concentration cap sets on some assets, one asset's minimum or maximum), one
+*side of a row* (a class minimum or maximum, the ESG floor) or the *ceiling*. Every finite
+bound and row side of the form is owned by at least one item (bounds no profile field
+explains are ``constraints.lower`` / ``constraints.upper`` items), so the items together
+with the fixed structure (fully invested, long only) are exactly the form.
+
+A deletion filter finds an irreducible infeasible subset (IIS) of items: drop each item in
+turn and keep it dropped if the rest stay infeasible. For every item of the IIS we then
+compute how far it would have to move for the others to be satisfiable (optimise its
+measure subject to the rest), which gives messages such as "the bond allocation can reach
+at most 22.0 % under the other constraints, but the minimum is 40.0 %".
+
+Both steps solve problems built on the same standard form: linear programmes (HiGHS through
+``scipy.optimize.linprog``) while the ceiling is not among the items, the conic backend
+(:mod:`tailorfolio.optimize._problem`, Clarabel through cvxpy) when it is (a second-order
+cone, or the minimum-variance QP for the ceiling's own "how far").
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from tailorfolio.errors import ConstraintConflict, InfeasibleError
+from tailorfolio.kernel._solve import homogeneous_form
+from tailorfolio.kernel._solve import solve as kernel_solve
+from tailorfolio.kernel._standard import (
+    StandardForm,
+    from_constraint_set,
+    row_of,
+)
 from tailorfolio.optimize._constraints import ConstraintSet
+from tailorfolio.optimize._problem import (
+    ConicProblem,
+    Structure,
+    linprog_arguments,
+    structure_of,
+    with_ceiling,
+)
+from tailorfolio.typing import FloatArray
 
-if TYPE_CHECKING:  # cvxpy (and the scipy.stats it pulls in) loads only when a
-    import cvxpy as cp  # function below solves, not on import (the plan makes no solve)
+BOUND_SLACK = 1e-12
+"""A bound this close to the one other items imply is owned by them."""
 
-Expr = Callable[["cp.Variable"], "cp.Expression"]
+LOWER, UPPER, ROW, CEILING = "lower", "upper", "row", "ceiling"
 
 
 @dataclass(frozen=True)
 class Item:
-    """One user constraint as ``expr(w) <sense> bound``.
+    """One user constraint as a piece of the standard form.
 
-    ``unit`` is ``"weight"`` (decimal shown as %), ``"score"`` or ``"volatility"``.
+    Attributes
+    ----------
+    name, description, field : str
+        Identifier (``class_min:bond``), words for the user, the profile field that set it.
+    kind : str
+        ``lower`` / ``upper`` (bounds on the assets ``index``), ``row`` (one side of row
+        ``index[0]``) or ``ceiling``.
+    index : tuple of int
+        Assets (bound groups) or the row.
+    values : tuple of float
+        The bound per index entry in the form's units (row units: unit-norm rows; ceiling:
+        σ/√d).
+    sense : str
+        ``<=`` or ``>=``.
+    bound : float
+        The bound in the user's units (decimal weight, score or volatility), for messages.
+    unit : str
+        ``weight`` (decimal shown as %), ``score`` or ``volatility``.
+    quantity : str
+        What the measure is, in words ("the bond allocation").
+    measure : str
+        For bound groups: ``shift`` (how far the bounds must move, the same amount for each
+        asset) or ``sum`` (the group's total weight, for exclusions).
+    scale : float
+        User units per form unit of the measure (the row's norm; √d for the ceiling).
     """
 
     name: str
     description: str
     field: str
-    expr: Expr
-    sense: str  # "<=" or ">="
+    kind: str
+    index: tuple[int, ...]
+    values: tuple[float, ...]
+    sense: str
     bound: float
     unit: str = "weight"
-    quantity: str = ""  # what expr measures, in words ("the bond allocation")
-
-    def constraint(self, w: cp.Variable) -> cp.Constraint:
-        e = self.expr(w)
-        return e <= self.bound if self.sense == "<=" else e >= self.bound
+    quantity: str = ""
+    measure: str = "shift"
+    scale: float = 1.0
 
 
 def _fmt(value: float, unit: str) -> str:
@@ -55,175 +105,343 @@ def _fmt(value: float, unit: str) -> str:
     return f"{100 * value:.1f} %"
 
 
-def items_from_constraints(cs: ConstraintSet, factor: np.ndarray | None = None) -> list[Item]:
-    """Every user-set constraint of ``cs`` as an :class:`Item` (trivial ones left out)."""
-    import cvxpy as cp
+@dataclass
+class Diagnosis:
+    """A constraint set's standard form and its items (see the module docstring).
 
+    Parameters
+    ----------
+    cs : ConstraintSet
+    factor : ndarray (n, n), optional
+        F with FᵀF = Σ; without it the volatility ceiling is left out.
+    """
+
+    cs: ConstraintSet
+    factor: FloatArray | None = None
+    sf: StandardForm = field(init=False)
+    items: list[Item] = field(init=False)
+    _conic: dict[Structure, ConicProblem] = field(init=False, default_factory=dict)
+    _caches: dict[int, dict[str, Any]] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        cs = self.cs
+        with_cap = cs.max_volatility is not None and self.factor is not None
+        cov = (np.asarray(self.factor, float).T @ np.asarray(self.factor, float)
+               if self.factor is not None else np.eye(cs.n_assets))
+        self.sf = from_constraint_set(cs, cov,
+                                      max_volatility=cs.max_volatility if with_cap else None)
+        self.items = _items(cs, self.sf, with_cap)
+
+    # -------------------------------------------------------------- problems on the form
+
+    def form(self, items: list[Item], target: Item | None = None) -> StandardForm:
+        """The standard form of ``items`` over the fixed structure, objective ``target``'s
+        measure (minimised; none: a feasibility problem).
+
+        A ``shift`` bound-group target adds one variable s (the last): its bounds become
+        rows ``x_j − s ≤ u_j`` (or ``x_j + s ≥ l_j``) and s is minimised.
+        """
+        sf = self.sf
+        n = sf.n
+        shift = target is not None and target.kind in (LOWER, UPPER) and (
+            target.measure == "shift")
+        m = n + int(shift)
+        lower = np.zeros(m)
+        upper = np.full(m, np.inf)
+        if shift:
+            lower[n] = -np.inf
+        a = np.zeros((sf.n_rows, m))
+        a[:, :n] = sf.A
+        row_lo = np.full(sf.n_rows, -np.inf)
+        row_hi = np.full(sf.n_rows, np.inf)
+        for r, name in enumerate(sf.row_names):
+            if name == "budget":
+                row_lo[r], row_hi[r] = sf.row_lo[0, r], sf.row_hi[0, r]
+        cap = np.inf
+        for it in items:
+            if it is target:
+                continue
+            if it.kind == LOWER:
+                idx = list(it.index)
+                lower[idx] = np.maximum(lower[idx], it.values)
+            elif it.kind == UPPER:
+                idx = list(it.index)
+                upper[idx] = np.minimum(upper[idx], it.values)
+            elif it.kind == ROW:
+                r = it.index[0]
+                if it.sense == ">=":
+                    row_lo[r] = max(row_lo[r], it.values[0])
+                else:
+                    row_hi[r] = min(row_hi[r], it.values[0])
+            else:
+                cap = min(cap, it.values[0])
+        q = np.zeros(m)
+        risk = 0.0
+        extra: list[tuple[FloatArray, float, float]] = []
+        if target is not None and target.kind == ROW:
+            row = a[target.index[0]]
+            q = -row if target.sense == ">=" else row.copy()
+        elif target is not None and target.kind == CEILING:
+            risk = 1.0
+        elif target is not None and not shift:  # "sum": the group's total weight
+            q[list(target.index)] = 1.0 if target.sense == "<=" else -1.0
+        elif target is not None:
+            sign = -1.0 if target.sense == "<=" else 1.0
+            for j, v in zip(target.index, target.values):
+                e = np.zeros(m)
+                e[j], e[n] = 1.0, sign
+                k = np.sqrt(2.0)
+                extra.append((e / k, v / k if sign > 0 else -np.inf,
+                              v / k if sign < 0 else np.inf))
+            q[n] = 1.0
+        if extra:
+            a = np.vstack([a] + [e[None, :] for e, _, _ in extra])
+            row_lo = np.concatenate([row_lo, [lo for _, lo, _ in extra]])
+            row_hi = np.concatenate([row_hi, [hi for _, _, hi in extra]])
+        p = np.zeros((m, m))
+        p[:n, :n] = sf.P
+        names = list(sf.row_names) + [f"shift:{j}" for j in range(len(extra))]
+        z = np.zeros((1, m))
+        return StandardForm(p, a, names, q[None, :], lower[None, :], upper[None, :], z.copy(),
+                            z.copy(), row_lo[None, :], row_hi[None, :], np.array([np.inf]),
+                            np.ones(1), np.array([cap]), np.array([risk]), sf.variance_scale,
+                            np.full(1, np.inf), self._caches.setdefault(m, {}))
+
+    def solve(self, form: StandardForm, *, homogeneous: bool = False
+              ) -> tuple[bool, FloatArray | None]:
+        """(feasible, optimal x) of ``form``: HiGHS for a linear form, else the conic backend."""
+        if form.risk_weight[0] == 0 and not np.isfinite(form.vol_cap[0]):
+            from scipy.optimize import linprog  # lazy: the plan's import path stays light
+
+            res = linprog(**linprog_arguments(form))
+            return (True, np.asarray(res.x, float)) if res.status == 0 else (False, None)
+        key = structure_of(form, homogeneous=homogeneous)
+        prob = self._conic.get(key)
+        if prob is None:
+            prob = self._conic[key] = ConicProblem(key)
+        prob.load(form, structure=key)
+        out = prob.solve()
+        return (True, prob.point()) if out.ok else (False, None)
+
+    def feasible(self, items: list[Item]) -> bool:
+        """Whether ``items`` hold together. With the ceiling among them: the linear items'
+        LP first, then their minimum variance (the kernel's exact QP; the cone only if the
+        kernel does not settle it) against the ceiling."""
+        form = self.form(items)
+        if not np.isfinite(form.vol_cap[0]):
+            return self.solve(form)[0]
+        linear = form.take(slice(None))
+        linear.vol_cap = np.full(1, np.inf)
+        if not self.solve(linear)[0]:
+            return False
+        linear.risk_weight = np.ones(1)
+        sol = kernel_solve(linear)
+        if sol.ok[0]:
+            w = sol.w[0]
+            return bool(np.sqrt(max(w @ form.P @ w, 0.0)) <= form.vol_cap[0] * (1 + 1e-9))
+        return self.solve(form)[0]
+
+    def violation(self, item: Item, others: list[Item]) -> float:
+        """How far ``item`` must move (user units) for ``others`` to hold with it; 0 when
+        ``others`` are infeasible themselves."""
+        form = self.form(others, item)
+        if item.kind == CEILING and not np.isfinite(form.vol_cap[0]):
+            sol = kernel_solve(form)  # the minimum variance: the kernel's exact QP
+            ok, x = (True, sol.w[0]) if sol.ok[0] else self.solve(form)
+        else:
+            ok, x = self.solve(form)
+        if not ok or x is None:
+            return 0.0
+        n = self.sf.n
+        if item.kind == ROW:
+            reach = float(self.sf.A[item.index[0]] @ x[:n])
+            gap = item.values[0] - reach if item.sense == ">=" else reach - item.values[0]
+        elif item.kind == CEILING:
+            w = x[:n]
+            gap = float(np.sqrt(max(w @ self.sf.P @ w, 0.0))) - item.values[0]
+        elif item.measure == "sum":
+            gap = float(np.sum(x[list(item.index)]))
+        else:
+            gap = float(x[n])
+        return max(gap, 0.0) * item.scale
+
+    # -------------------------------------------------------------- the diagnosis
+
+    def conflicts(self) -> list[ConstraintConflict]:
+        """An irreducible set of conflicting items, each with its required relaxation."""
+        if self.feasible(self.items):
+            return []
+        kept = list(self.items)
+        for it in list(self.items):
+            trial = [k for k in kept if k is not it]
+            if not self.feasible(trial):
+                kept = trial
+        return [ConstraintConflict(it.name, it.description, it.field,
+                                   self.violation(it, [k for k in kept if k is not it]))
+                for it in kept]
+
+    def best_esg_score(self) -> float | None:
+        """See :func:`best_esg_score`."""
+        cs = self.cs
+        if cs.esg_scores is None or np.isnan(cs.esg_scores).all():
+            return None
+        others = [it for it in self.items if it.name != "esg_floor"]
+        s = np.nan_to_num(cs.esg_scores, nan=0.0)
+        # The score's denominator m·w: the scored weight under 'ignore', 1 otherwise. The
+        # homogeneous form (x = (y, k), m·y = 1, w = y/k; Charnes–Cooper) makes the ratio
+        # linear; under the other policies k = 1 and y = w.
+        m = ((~np.isnan(cs.esg_scores)).astype(float)
+             if cs.missing_score_policy.value == "ignore" else np.ones(cs.n_assets))
+        base = self.form(others)
+        hf = homogeneous_form(base, m)
+        if np.isfinite(base.vol_cap[0]):
+            hf = with_ceiling(hf, float(base.vol_cap[0]))
+        top = max(float(np.abs(s).max()), 1e-300)
+        hf.q = np.concatenate([-s / top, [0.0]])[None, :]
+        hf.risk_weight = np.zeros(1)
+        ok, x = self.solve(hf, homogeneous=True)
+        if not ok or x is None:
+            return None
+        return float(s @ x[:-1])
+
+
+def _items(cs: ConstraintSet, sf: StandardForm, with_cap: bool) -> list[Item]:
+    """Every user-set constraint of ``cs`` as an :class:`Item` of its form ``sf``."""
     tickers = cs.tickers
+    n = cs.n_assets
+    lower, upper = sf.lower[0], sf.upper[0]
     items: list[Item] = []
     for ex in cs.exclusions:
-        idx = [tickers.index(t) for t in ex.tickers]
+        idx = tuple(tickers.index(t) for t in ex.tickers)
         if not idx:
             continue
         names = ", ".join(ex.tickers[:8]) + (" …" if len(ex.tickers) > 8 else "")
-        items.append(Item(
-            f"exclude:{ex.rule}", f"excluding {ex.rule} (removes {names})", ex.field,
-            (lambda w, idx=idx: cp.sum(w[idx])), "<=", 0.0, "weight",
-            f"the weight in {names}",
-        ))
-    caps = (np.full(cs.n_assets, cs.max_weight_per_asset) if cs.asset_caps is None
+        items.append(Item(f"exclude:{ex.rule}", f"excluding {ex.rule} (removes {names})",
+                          ex.field, UPPER, idx, (0.0,) * len(idx), "<=", 0.0, "weight",
+                          f"the weight in {names}", measure="sum"))
+    caps = (np.full(n, cs.max_weight_per_asset) if cs.asset_caps is None
             else np.asarray(cs.asset_caps, dtype=float))
     if caps.min() < 1.0:
         scope = f"at most {_fmt(cs.max_weight_per_asset, 'weight')} in any one asset"
         if caps.max() > cs.max_weight_per_asset:
             scope += f" ({_fmt(caps.max(), 'weight')} for cash)"
-        items.append(Item(
-            "max_weight", scope, cs.max_weight_field,
-            (lambda w, c=caps: cp.max(w - c) + cs.max_weight_per_asset), "<=",
-            cs.max_weight_per_asset, "weight", "the largest single weight (relative to its cap)",
-        ))
-    items.extend(_api_bound_items(cs, caps))
+        idx = tuple(int(j) for j in np.flatnonzero(caps < 1.0))
+        items.append(Item("max_weight", scope, cs.max_weight_field, UPPER, idx,
+                          tuple(float(caps[j]) for j in idx), "<=", cs.max_weight_per_asset,
+                          "weight", "the largest single weight (relative to its cap)"))
     for t, fld in cs.asset_bound_fields.items():
         i = tickers.index(t)
-        lo, hi = float(cs.lower[i]), float(cs.upper[i])
+        lo, hi = float(lower[i]), float(upper[i])
         if lo > 0:
             items.append(Item(f"asset_min:{t}", f"at least {_fmt(lo, 'weight')} in {t}", fld,
-                              (lambda w, i=i: w[i]), ">=", lo, "weight", f"the weight of {t}"))
+                              LOWER, (i,), (lo,), ">=", lo, "weight", f"the weight of {t}"))
         if hi < min(1.0, cs.max_weight_per_asset):
             items.append(Item(f"asset_max:{t}", f"at most {_fmt(hi, 'weight')} in {t}", fld,
-                              (lambda w, i=i: w[i]), "<=", hi, "weight", f"the weight of {t}"))
-    for g in cs.groups:
-        m = g.members
-        if g.min > 0:
-            items.append(Item(
-                f"class_min:{g.name}", f"minimum {g.name} allocation {_fmt(g.min, 'weight')}",
-                g.field_min or f"constraints.groups['{g.name}'].min", (lambda w, m=m: m @ w),
-                ">=", g.min, "weight", f"the {g.name} allocation",
-            ))
-        if g.max < 1:
-            items.append(Item(
-                f"class_max:{g.name}", f"maximum {g.name} allocation {_fmt(g.max, 'weight')}",
-                g.field_max or f"constraints.groups['{g.name}'].max", (lambda w, m=m: m @ w),
-                "<=", g.max, "weight",
-                f"the {g.name} allocation",
-            ))
-    if cs.min_esg_score is not None and cs.esg_scores is not None:
-        c = cs.esg_coefficients() + cs.min_esg_score  # back to scores (missing handled)
-        if cs.missing_score_policy.value == "ignore":
-            covered = (~np.isnan(cs.esg_scores)).astype(float)
-            s = np.nan_to_num(cs.esg_scores, nan=0.0)
-            # floor on the scored part: s·w − floor·covered·w ≥ 0
-            floor = cs.min_esg_score
-            items.append(Item(
-                "esg_floor", f"minimum portfolio ESG score {floor:.1f} (scored holdings only)",
-                "preferences.min_esg_score",
-                (lambda w, s=s, cov=covered, fl=floor: s @ w - fl * (cov @ w)), ">=", 0.0,
-                "score", "the ESG score margin",
-            ))
-        else:
-            items.append(Item(
-                "esg_floor", f"minimum portfolio ESG score {cs.min_esg_score:.1f}",
-                "preferences.min_esg_score", (lambda w, c=c: c @ w), ">=", cs.min_esg_score,
-                "score", "the portfolio ESG score",
-            ))
-    if cs.max_volatility is not None and factor is not None:
-        f = factor
+                              UPPER, (i,), (hi,), "<=", hi, "weight", f"the weight of {t}"))
+    items.extend(_api_bound_items(cs, sf, items))
+    items.extend(_row_items(cs, sf))
+    if with_cap:
+        assert cs.max_volatility is not None
         items.append(Item(
             "max_volatility", f"volatility at most {_fmt(cs.max_volatility, 'volatility')}",
-            cs.volatility_field, (lambda w, f=f: cp.norm(f @ w, 2)), "<=", cs.max_volatility,
-            "volatility", "the portfolio volatility",
-        ))
+            cs.volatility_field, CEILING, (), (float(sf.vol_cap[0]),), "<=", cs.max_volatility,
+            "volatility", "the portfolio volatility", scale=float(np.sqrt(sf.variance_scale))))
     return items
 
 
-def _api_bound_items(cs: ConstraintSet, caps: np.ndarray) -> list[Item]:
-    """Per-asset bounds set on the constraint set directly (no profile field or rule explains
-    them): ``constraints.lower`` / ``constraints.upper``."""
+def _api_bound_items(cs: ConstraintSet, sf: StandardForm, items: list[Item]) -> list[Item]:
+    """The form's bounds no item owns: set on the constraint set directly (no profile field
+    or rule explains them), ``constraints.lower`` / ``constraints.upper``."""
+    n = sf.n
+    implied_lo, implied_hi = np.zeros(n), np.ones(n)
+    for it in items:
+        idx = list(it.index)
+        if it.kind == LOWER:
+            implied_lo[idx] = np.maximum(implied_lo[idx], it.values)
+        elif it.kind == UPPER:
+            implied_hi[idx] = np.minimum(implied_hi[idx], it.values)
     out: list[Item] = []
-    excluded = set(cs.excluded_tickers())
     for i, t in enumerate(cs.tickers):
-        if t in cs.asset_bound_fields or t in excluded:
-            continue
-        lo, hi = float(cs.lower[i]), float(cs.upper[i])
-        if lo > 0:
+        lo, hi = float(sf.lower[0, i]), float(sf.upper[0, i])
+        if lo > implied_lo[i] + BOUND_SLACK:
             out.append(Item(f"lower:{t}", f"at least {_fmt(lo, 'weight')} in {t}",
-                            "constraints.lower", (lambda w, i=i: w[i]), ">=", lo, "weight",
+                            "constraints.lower", LOWER, (i,), (lo,), ">=", lo, "weight",
                             f"the weight of {t}"))
-        if hi < min(1.0, float(caps[i])) - 1e-12:
+        if hi < implied_hi[i] - BOUND_SLACK:
             out.append(Item(f"upper:{t}", f"at most {_fmt(hi, 'weight')} in {t}",
-                            "constraints.upper", (lambda w, i=i: w[i]), "<=", hi, "weight",
+                            "constraints.upper", UPPER, (i,), (hi,), "<=", hi, "weight",
                             f"the weight of {t}"))
     return out
 
 
-def _base(w: cp.Variable, cs: ConstraintSet) -> list[cp.Constraint]:
-    import cvxpy as cp
+def _row_items(cs: ConstraintSet, sf: StandardForm) -> list[Item]:
+    """Class minimums and maximums and the ESG floor: one side of a form row each; any row
+    side no user constraint explains becomes a ``constraints`` item of its own."""
+    out: list[Item] = []
+    owned: set[tuple[int, str]] = set()
+    for g in cs.groups:
+        hit = row_of(sf, g.members)
+        if hit is None:
+            continue
+        r, norm = hit
+        if g.min > 0:
+            out.append(Item(f"class_min:{g.name}",
+                            f"minimum {g.name} allocation {_fmt(g.min, 'weight')}",
+                            g.field_min or f"constraints.groups['{g.name}'].min", ROW, (r,),
+                            (g.min / norm,), ">=", g.min, "weight", f"the {g.name} allocation",
+                            scale=norm))
+            owned.add((r, ">="))
+        if g.max < 1:
+            out.append(Item(f"class_max:{g.name}",
+                            f"maximum {g.name} allocation {_fmt(g.max, 'weight')}",
+                            g.field_max or f"constraints.groups['{g.name}'].max", ROW, (r,),
+                            (g.max / norm,), "<=", g.max, "weight", f"the {g.name} allocation",
+                            scale=norm))
+            owned.add((r, "<="))
+    if cs.min_esg_score is not None and cs.esg_scores is not None:
+        hit = row_of(sf, cs.esg_coefficients())
+        if hit is not None:
+            r, norm = hit
+            floor = cs.min_esg_score
+            if cs.missing_score_policy.value == "ignore":
+                # floor on the scored part: s·w − floor·(scored weight) ≥ 0
+                out.append(Item("esg_floor",
+                                f"minimum portfolio ESG score {floor:.1f} (scored holdings only)",
+                                "preferences.min_esg_score", ROW, (r,), (0.0,), ">=", 0.0,
+                                "score", "the ESG score margin", scale=norm))
+            else:  # (s − floor)·w ≥ 0 with Σw = 1: the score itself against the floor
+                out.append(Item("esg_floor", f"minimum portfolio ESG score {floor:.1f}",
+                                "preferences.min_esg_score", ROW, (r,), (0.0,), ">=", floor,
+                                "score", "the portfolio ESG score", scale=norm))
+            owned.add((r, ">="))
+    for r, name in enumerate(sf.row_names):
+        if name == "budget":
+            continue
+        for sense, bound in ((">=", sf.row_lo[0, r]), ("<=", sf.row_hi[0, r])):
+            if np.isfinite(bound) and (r, sense) not in owned:
+                out.append(Item(f"row:{name}{sense}", f"the constraint {name} {sense} "
+                                f"{float(bound):.4g}", "constraints", ROW, (r,),
+                                (float(bound),), sense, float(bound), "weight",
+                                f"the row {name}"))
+    return out
 
-    # Hard structure: fully invested, long-only, and bounds not owned by an item
-    # (none: user bounds are items; upper 1 is implied by sum = 1 and w ≥ 0).
-    return [cp.sum(w) == 1, w >= 0]
+
+def items_from_constraints(cs: ConstraintSet, factor: FloatArray | None = None) -> list[Item]:
+    """Every user-set constraint of ``cs`` as an :class:`Item` of its standard form."""
+    return Diagnosis(cs, factor).items
 
 
-def _feasible(cs: ConstraintSet, items: list[Item]) -> bool:
-    import cvxpy as cp
-
-    w = cp.Variable(cs.n_assets)
-    prob = cp.Problem(cp.Minimize(0), _base(w, cs) + [it.constraint(w) for it in items])
-    try:
-        prob.solve(solver="CLARABEL")
-    except cp.error.SolverError:
-        prob.solve(solver="SCS")
-    return prob.status in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE)
-
-
-def _optimal_value(prob: cp.Problem) -> float | None:
-    """The optimal value of ``prob`` solved by Clarabel, or None when it has none."""
-    import cvxpy as cp
-
-    try:
-        prob.solve(solver="CLARABEL")
-    except cp.error.SolverError:
-        return None
-    if prob.status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
-        return None
-    return float(prob.value)
-
-
-def _best_value(cs: ConstraintSet, item: Item, others: list[Item]) -> float | None:
-    """Optimise ``item``'s expression toward its bound subject to ``others``."""
-    import cvxpy as cp
-
-    w = cp.Variable(cs.n_assets)
-    e = item.expr(w)
-    obj = cp.Minimize(e) if item.sense == "<=" else cp.Maximize(e)
-    prob = cp.Problem(obj, _base(w, cs) + [o.constraint(w) for o in others])
-    return _optimal_value(prob)
-
-
-def find_conflicts(cs: ConstraintSet, factor: np.ndarray | None = None) -> list[ConstraintConflict]:
+def find_conflicts(cs: ConstraintSet, factor: FloatArray | None = None
+                   ) -> list[ConstraintConflict]:
     """An irreducible set of conflicting user constraints, each with its required relaxation.
 
     Returns an empty list when the user constraints are feasible together (the infeasibility
     then lies elsewhere, e.g. a return target).
     """
-    items = items_from_constraints(cs, factor)
-    if _feasible(cs, items):
-        return []
-    kept = list(items)
-    for it in list(items):
-        trial = [k for k in kept if k is not it]
-        if not _feasible(cs, trial):
-            kept = trial
-    conflicts = []
-    for it in kept:
-        others = [k for k in kept if k is not it]
-        best = _best_value(cs, it, others)
-        gap = 0.0 if best is None else abs(best - it.bound)
-        conflicts.append(ConstraintConflict(it.name, it.description, it.field, gap))
-    return conflicts
+    return Diagnosis(cs, factor).conflicts()
 
 
-def best_esg_score(cs: ConstraintSet, factor: np.ndarray | None = None) -> float | None:
+def best_esg_score(cs: ConstraintSet, factor: FloatArray | None = None) -> float | None:
     """The highest portfolio ESG score reachable under every user constraint but the floor.
 
     Missing scores count as the policy says (0 under ``worst``; excluded assets cannot be
@@ -231,33 +449,15 @@ def best_esg_score(cs: ConstraintSet, factor: np.ndarray | None = None) -> float
     linear-fractional programme, solved with the Charnes–Cooper substitution). None when the
     universe has no scores or the other constraints are infeasible themselves.
     """
-    import cvxpy as cp
-
-    if cs.esg_scores is None or np.isnan(cs.esg_scores).all():
-        return None
-    others = [it for it in items_from_constraints(cs, factor) if it.name != "esg_floor"]
-    s = np.nan_to_num(cs.esg_scores, nan=0.0)
-    if cs.missing_score_policy.value != "ignore":
-        item = Item("esg_best", "", "", (lambda w: s @ w), ">=", 0.0, "score")
-        return _best_value(cs, item, others)
-    # max s·w / (c·w) over the scored weight c·w > 0: substitute y = t·w with c·y = 1.
-    covered = (~np.isnan(cs.esg_scores)).astype(float)
-    y = cp.Variable(cs.n_assets)
-    t = cp.Variable(nonneg=True)
-    cons = [cp.sum(y) == t, y >= 0, covered @ y == 1]
-    for it in others:  # every item's expression is positively homogeneous of degree 1
-        e = it.expr(y)
-        cons.append(e <= it.bound * t if it.sense == "<=" else e >= it.bound * t)
-    prob = cp.Problem(cp.Maximize(s @ y), cons)
-    return _optimal_value(prob)
+    return Diagnosis(cs, factor).best_esg_score()
 
 
-def _esg_headline(cs: ConstraintSet, factor: np.ndarray | None,
-                  conflicts: list[ConstraintConflict]) -> str | None:
+def _esg_headline(diag: Diagnosis, conflicts: list[ConstraintConflict]) -> str | None:
     """"A minimum score of 80 is above the best achievable 72 under your bounds" (or None)."""
+    cs = diag.cs
     if cs.min_esg_score is None or not any(c.name == "esg_floor" for c in conflicts):
         return None
-    best = best_esg_score(cs, factor)
+    best = diag.best_esg_score()
     if best is None or best >= cs.min_esg_score:
         return None
     scope = " (scored holdings only)" if cs.missing_score_policy.value == "ignore" else ""
@@ -266,11 +466,16 @@ def _esg_headline(cs: ConstraintSet, factor: np.ndarray | None,
             "concentration limits and volatility ceiling).")
 
 
-def explain_infeasible(cs: ConstraintSet, factor: np.ndarray | None = None,
+def explain_infeasible(cs: ConstraintSet, factor: FloatArray | None = None,
                        *, context: str = "") -> InfeasibleError:
-    """Build the :class:`InfeasibleError` for ``cs`` (not raised here)."""
-    items = {it.name: it for it in items_from_constraints(cs, factor)}
-    conflicts = find_conflicts(cs, factor)
+    """Build the :class:`InfeasibleError` for ``cs`` (not raised here).
+
+    ``factor`` is F with FᵀF = Σ (any units); without it a volatility ceiling is not
+    examined.
+    """
+    diag = Diagnosis(cs, factor)
+    items = {it.name: it for it in diag.items}
+    conflicts = diag.conflicts()
     if not conflicts:
         return InfeasibleError(
             f"The problem is infeasible{context}, although its constraints (weight bounds, "
@@ -283,7 +488,6 @@ def explain_infeasible(cs: ConstraintSet, factor: np.ndarray | None = None,
     for c in conflicts:
         lines.append(f"  - {c.description} (set by {c.field})")
     if len(conflicts) == 1:
-        it = items[conflicts[0].name]
         lines = [f"This constraint cannot hold{context}: {conflicts[0].description} (set by "
                  f"{conflicts[0].field})."]
     lines.append("How far each would have to move, keeping the others:")
@@ -303,8 +507,12 @@ def explain_infeasible(cs: ConstraintSet, factor: np.ndarray | None = None,
                 f"{it.quantity} must be at least {_fmt(reach, it.unit)}, above its maximum of "
                 f"{_fmt(it.bound, it.unit)}."
             )
-    headline = _esg_headline(cs, factor, conflicts)
+    headline = _esg_headline(diag, conflicts)
     if headline:
         lines.insert(0, headline)
     fix = "relax one of: " + "; ".join(dict.fromkeys(c.field for c in conflicts))
     return InfeasibleError("\n".join(lines), conflicts=conflicts, fix=fix)
+
+
+__all__ = ["Diagnosis", "Item", "best_esg_score", "explain_infeasible", "find_conflicts",
+           "items_from_constraints"]

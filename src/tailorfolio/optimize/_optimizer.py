@@ -19,6 +19,7 @@ from tailorfolio.optimize._constraints import ConstraintSet
 from tailorfolio.optimize._diagnose import explain_infeasible
 from tailorfolio.kernel import (
     DEFAULT_KKT_TOLERANCE,
+    ActiveSet,
     KKTReport,
     StandardForm,
     constraint_set_frontier,
@@ -30,12 +31,14 @@ from tailorfolio.kernel import (
 )
 from tailorfolio.kernel import max_sharpe as kernel_max_sharpe
 from tailorfolio.kernel import solve as kernel_solve
+from tailorfolio.kernel._standard import cholesky_factor
 from tailorfolio.optimize._max_return import max_return_weights
 from tailorfolio.optimize._problem import (
     MaxSharpeProblem,
     MeanVarianceProblem,
-    _group_matrix,
-    cholesky_factor,
+    Structure,
+    structure_of,
+    with_ceiling,
 )
 from tailorfolio.optimize._result import (
     BindingConstraint,
@@ -49,12 +52,12 @@ from tailorfolio.optimize._validate import (
     check_estimates,
     check_number,
     short,
+    ticker_index,
 )
 from tailorfolio.optimize._solve import (
     DEFAULT_SOLVERS,
     SolveAttempt,
     SolveOutcome,
-    solve_with_fallback,
 )
 from tailorfolio.typing import FloatArray
 
@@ -62,6 +65,19 @@ KERNEL = "KERNEL"
 """Solver name of answers from the QP kernel (:mod:`tailorfolio.kernel`)."""
 BINDING_TOLERANCE = 1e-5
 """A constraint counts as binding when the solution is within this of its bound."""
+
+
+WARM_STARTS = 32
+"""Problem structures whose last active set a :class:`PortfolioOptimizer` remembers."""
+
+
+def _warm_key(kind: str, sf: StandardForm) -> tuple[object, ...]:
+    """What a warm start must share with the problem it starts: the objective kind, the
+    variables and the rows (names and coefficients). A re-solve with new estimates, a new
+    risk aversion or new bounds (the plan's candidates, a frontier, a what-if) starts from
+    the last answer's active set; the kernel verifies it like any guess, so a stale start
+    costs steps, never exactness."""
+    return (kind, sf.n, tuple(sf.row_names), sf.A.tobytes())
 
 
 def _objective(objective: object) -> Objective:
@@ -82,7 +98,8 @@ class PortfolioOptimizer:
     Every quadratic program (minimum variance, max utility, target return, target
     volatility, max Sharpe; bounds, class bounds, ESG floor, linear costs, turnover cap and
     the volatility ceiling) is solved exactly by the kernel (:mod:`tailorfolio.kernel`). The
-    compiled cvxpy problems (one per number of assets and class structure, cached) remain
+    conic problems (:mod:`tailorfolio.optimize._problem`: cvxpy built from the kernel's own
+    standard form, one compile per form structure, cached) remain
     the general path for what the kernel does not take: a maximum return with no risk term
     and no ceiling (a linear program), ``fast_path=False`` / ``polish=False``, and problems
     the kernel does not settle; their answer is then finished by the kernel from the conic
@@ -128,28 +145,39 @@ class PortfolioOptimizer:
                      fix="pass e.g. kkt_tolerance=1e-9 (the default)")
         self.kkt_tolerance = float(kkt_tolerance)
         self.polish = polish
-        self._mv: dict[tuple[int, bytes], MeanVarianceProblem] = {}
-        self._sharpe: dict[tuple[int, bytes], MaxSharpeProblem] = {}
+        self._warm: dict[tuple[object, ...], ActiveSet] = {}
+        self._mv: dict[Structure, MeanVarianceProblem] = {}
+        self._sharpe: dict[Structure, MaxSharpeProblem] = {}
+
+    # ------------------------------------------------------------------ warm starts
+
+    def _remember(self, key: tuple[object, ...], active: ActiveSet) -> None:
+        """Keep the last optimal active set of a problem structure (at most
+        :data:`WARM_STARTS` structures): the next solve of that structure starts from it."""
+        if key not in self._warm and len(self._warm) >= WARM_STARTS:
+            self._warm.pop(next(iter(self._warm)))
+        self._warm[key] = active
 
     # ------------------------------------------------------------------ compiled problems
 
-    def _key(self, cs: ConstraintSet) -> tuple[int, bytes]:
-        g, _, _ = _group_matrix(cs)
-        return cs.n_assets, g.tobytes() + str(g.shape).encode()
-
-    def mean_variance_problem(self, cs: ConstraintSet) -> MeanVarianceProblem:
-        """The compiled problem for ``cs``'s structure (built on first use)."""
-        key = self._key(cs)
+    def mean_variance_problem(self, sf: StandardForm) -> MeanVarianceProblem:
+        """The compiled conic problem of ``sf``'s structure (built on first use, cached),
+        loaded with ``sf``'s values."""
+        key = structure_of(sf)
         if key not in self._mv:
-            self._mv[key] = MeanVarianceProblem(cs.n_assets, _group_matrix(cs)[0],
-                                                with_costs=self.with_costs)
-        return self._mv[key]
+            self._mv[key] = MeanVarianceProblem(key)
+        prob = self._mv[key]
+        prob.load(sf, structure=key)
+        return prob
 
-    def _sharpe_problem(self, cs: ConstraintSet) -> MaxSharpeProblem:
-        key = self._key(cs)
+    def _sharpe_problem(self, hf: StandardForm) -> MaxSharpeProblem:
+        """The compiled conic problem of the homogeneous form ``hf`` (cached), loaded."""
+        key = structure_of(hf, homogeneous=True)
         if key not in self._sharpe:
-            self._sharpe[key] = MaxSharpeProblem(cs.n_assets, _group_matrix(cs)[0])
-        return self._sharpe[key]
+            self._sharpe[key] = MaxSharpeProblem(key)
+        prob = self._sharpe[key]
+        prob.load(hf, structure=key)
+        return prob
 
     # ------------------------------------------------------------------ public API
 
@@ -252,10 +280,12 @@ class PortfolioOptimizer:
                                  target, cap, w0, cost_rate, max_turnover)
         if self.fast_path and sf is not None and self.polish:
             start = time.perf_counter()
-            sol = kernel_solve(sf, tol=self.kkt_tolerance)
+            warm_key = _warm_key(objective.value, sf)
+            sol = kernel_solve(sf, tol=self.kkt_tolerance, active=self._warm.get(warm_key))
             attempt = SolveAttempt(KERNEL, "optimal" if sol.ok[0] else "not_settled",
                                    time.perf_counter() - start)
             if sol.ok[0]:
+                self._remember(warm_key, sol.active)
                 return self._result(sol.w[0], mu, cov, constraints, objective, risk_aversion,
                                     risk_free_rate, SolveOutcome("optimal", KERNEL, (attempt,)),
                                     [], sol.report(0))
@@ -294,29 +324,14 @@ class PortfolioOptimizer:
                      risk_free_rate: float, cap: float | None, w0: FloatArray | None,
                      cost_rate: float | FloatArray, max_turnover: float | None,
                      sf: StandardForm | None) -> PortfolioResult:
-        """The general path: the compiled cvxpy problem, then the kernel from its point."""
-        tickers = constraints.tickers
-        # The conic problem is solved in scaled units (Σ/s, μ/s, σ/√s); weights are unchanged.
-        scale = variance_scale(cov)
-        root = float(np.sqrt(scale))
-        factor = cholesky_factor(cov / scale)
-        prob = self.mean_variance_problem(constraints)
-        prob.set_constraints(constraints if cap is None
-                             else constraints.with_volatility_cap(cap / root))
-        if objective is Objective.MAX_UTILITY:
-            prob.set_objective(mu_eff / scale, factor, risk_aversion=float(risk_aversion))
-        elif objective is Objective.MIN_VARIANCE:
-            prob.set_objective(mu_eff / scale, factor, risk_aversion=2.0, return_weight=0.0)
-        elif objective is Objective.TARGET_VOLATILITY:
-            prob.set_objective(mu_eff / scale, factor, risk_aversion=0.0)
-        else:  # TARGET_RETURN
-            prob.set_objective(mu_eff / scale, factor, risk_aversion=2.0, return_weight=0.0)
-            prob.mu_plain.value = mu / scale
-            prob.min_return.value = float(target) / scale
-        if w0 is not None or max_turnover is not None or np.any(cost_rate):
-            prob.set_costs(np.zeros(len(tickers)) if w0 is None else w0,
-                           np.asarray(cost_rate, dtype=float) / scale, max_turnover)
-        outcome = solve_with_fallback(prob.problem, self.solvers)
+        """The general path: the conic problem of the standard form (the kernel's own),
+        then the kernel from its point. ``sf`` is None only for a maximum return without a
+        ceiling (a linear programme the kernel does not take); its form is built here."""
+        form = sf if sf is not None else from_constraint_set(
+            constraints, cov, expected_return=mu_eff, risk_aversion=0.0, current_weights=w0,
+            cost_rate=cost_rate, max_turnover=max_turnover)
+        prob = self.mean_variance_problem(form)
+        outcome = prob.solve(self.solvers)
         if (outcome.status == "infeasible" and objective is Objective.TARGET_RETURN):
             err = explain_infeasible(constraints, cholesky_factor(cov))
             if not err.conflicts:
@@ -463,9 +478,12 @@ class PortfolioOptimizer:
         sf = from_constraint_set(cs, cov)
         if self.fast_path and self.polish and np.any(excess[np.asarray(cs.upper) > 0] > 0):
             start = time.perf_counter()
-            sol, _ = kernel_max_sharpe(sf, excess, tol=self.kkt_tolerance)
+            warm_key = _warm_key("max_sharpe", sf)
+            sol, _ = kernel_max_sharpe(sf, excess, tol=self.kkt_tolerance,
+                                       active=self._warm.get(warm_key))
             w = sol.w[0]
             if sol.ok[0]:
+                self._remember(warm_key, sol.active)
                 attempt = SolveAttempt(KERNEL, "optimal", time.perf_counter() - start)
                 if cs.max_volatility is None or float(np.sqrt(w @ cov @ w)) <= (
                         cs.max_volatility * (1 + 1e-12)):
@@ -483,19 +501,15 @@ class PortfolioOptimizer:
                                         capped.report(0))
                 if capped.infeasible[0]:
                     raise explain_infeasible(cs, cholesky_factor(cov))
-        factor = cholesky_factor(cov)
-        # Scaled units: Σ/s, and the excess return divided by its largest magnitude (the
-        # homogenised problem's y and κ scale with it; w = y/κ does not).
-        scale = variance_scale(cov)
-        root = float(np.sqrt(scale))
-        e_norm = max(float(np.abs(excess).max(initial=0.0)), 1e-300)
-        cs_s = cs if cs.max_volatility is None else cs.with_volatility_cap(
-            cs.max_volatility / root)
-        prob = self._sharpe_problem(cs)
-        prob.set(cs_s, excess / e_norm, factor / root, 0.0)
-        outcome = solve_with_fallback(prob.problem, self.solvers)
+        # The homogeneous form (x = (y, k), w = y/k) in the kernel's scaled units, with the
+        # ceiling on ‖F y‖/k.
+        hf = homogeneous_form(sf, excess)
+        if cs.max_volatility is not None:
+            hf = with_ceiling(hf, cs.max_volatility / float(np.sqrt(variance_scale(cov))))
+        prob = self._sharpe_problem(hf)
+        outcome = prob.solve(self.solvers)
         if outcome.status == "infeasible":
-            conflicts_err = explain_infeasible(cs, factor)
+            conflicts_err = explain_infeasible(cs, cholesky_factor(cov))
             if conflicts_err.conflicts:
                 raise conflicts_err
             best = float(np.max(mu[np.asarray(cs.upper) > 0])) if np.any(cs.upper > 0) else rf
@@ -506,7 +520,7 @@ class PortfolioOptimizer:
                 fix="use a lower risk-free rate or the minimum-variance objective",
             )
         self._raise_for(outcome, cs, cov, Objective.MAX_SHARPE)
-        w_raw = prob.weights()
+        w_raw = prob.weights(np.asarray(cs.lower, float), np.asarray(cs.upper, float))
         cap = cs.max_volatility
         if cap is not None and float(np.sqrt(w_raw @ cov @ w_raw)) >= cap * (1 - 1e-6):
             w, kkt = self._polish(from_constraint_set(
@@ -564,7 +578,7 @@ class PortfolioOptimizer:
         ret = float(w @ mu)
         vol = float(np.sqrt(max(w @ cov @ w, 0.0)))
         return PortfolioResult(
-            weights=pd.Series(w, index=cs.tickers),
+            weights=pd.Series(w, index=ticker_index(tuple(cs.tickers))),
             objective=objective,
             expected_return=ret,
             volatility=vol,

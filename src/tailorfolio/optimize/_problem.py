@@ -1,216 +1,244 @@
-"""Compiled, parameterised mean-variance problems: built once per universe, re-solved often.
+"""The conic backend: the kernel's :class:`~tailorfolio.kernel.StandardForm` as a cvxpy problem.
 
-One :class:`MeanVarianceProblem` serves maximum utility, minimum variance, target volatility,
-target return and every frontier point, because all are instances of
+One compiled problem serves every problem of one *structure* (number of variables and rows,
+which bounds and row sides are finite, which rows are equalities, whether there is a risk
+term, costs, a turnover cap or a volatility ceiling). Every number of the form is a cvxpy
+``Parameter``, so re-solving with other estimates, bounds, group memberships, costs or
+ceilings only loads values and cvxpy canonicalises once (DPP). The problem is the form's
+own (scaled units)::
 
-    maximise   μ_eff·w − ‖F_γ w‖² − c·|w − w₀|
-    subject to Σw = 1,  l ≤ w ≤ u,  g_lo ≤ G w ≤ g_hi,  e·w ≥ 0,
-               ‖F w‖ ≤ σ_max,  μ·w ≥ r_min,  ‖w − w₀‖₁ ≤ τ
+    minimise    ½ r‖F_P x‖² + qᵀx + κᵀt
+    subject to  x_L ≥ l_L,  x_U ≤ u_U,  A_E x = b_E,  A_lo x ≥ lo,  A_hi x ≤ hi,
+                t ≥ ±(x − w0),  Σt ≤ τ,  ‖F_P x‖ ≤ c      (c·x_n for a homogeneous form)
 
-with F the Cholesky factor of Σ (FᵀF = Σ) and F_γ = √(γ/2)·F. Setting μ_eff = 0 and γ = 2 gives
-minimum variance; γ = 0 with σ_max = target gives the maximum return at a volatility; and so on.
-Only parameter values change between solves, so cvxpy canonicalises the problem once (DPP).
+with F_P the factor of the form's P (:func:`tailorfolio.kernel._standard.covariance_factor`).
 
-:class:`MaxSharpeProblem` is the homogenised tangency problem (Cornuéjols & Tütüncü):
-minimise ‖F y‖² s.t. (μ − r_f)·y = 1, Σy = κ, κl ≤ y ≤ κu, …, then w = y/κ.
+* :class:`MeanVarianceProblem` — a w-space form (:func:`~tailorfolio.kernel.from_constraint_set`):
+  minimum variance, max utility, target return / volatility, a pure maximum return (a linear
+  programme the kernel does not take).
+* :class:`MaxSharpeProblem` — the homogeneous form of the tangency problem
+  (:func:`~tailorfolio.kernel.homogeneous_form`, Cornuéjols & Tütüncü), x = (y, k),
+  w = y/k; a ceiling ``σ_max`` becomes ``‖F y‖ ≤ σ_max·k``.
+
+The LP of the infeasibility diagnosis (:mod:`tailorfolio.optimize._diagnose`) reads the same
+forms through :func:`linprog_arguments`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tailorfolio.optimize._constraints import ConstraintSet
+from tailorfolio.kernel._standard import (
+    StandardForm,
+    cholesky_factor,
+    covariance_factor,
+    form_factor,
+)
+from tailorfolio.optimize._solve import DEFAULT_SOLVERS, SolveOutcome, solve_with_fallback
 from tailorfolio.typing import FloatArray
 
 if TYPE_CHECKING:  # cvxpy (and the scipy.stats it pulls in) loads only when a
     import cvxpy as cp  # function below solves, not on import (the plan makes no solve)
 
-INACTIVE_VOLATILITY = 10.0
-"""A volatility ceiling (1000 %/yr) that never binds; used when no ceiling is set."""
-INACTIVE_RETURN = -10.0
-"""A return floor that never binds."""
+__all__ = ["ConicProblem", "MaxSharpeProblem", "MeanVarianceProblem", "Structure",
+           "cholesky_factor", "covariance_factor", "linprog_arguments", "structure_of"]
 
 
-def cholesky_factor(covariance: FloatArray) -> FloatArray:
-    """Upper-triangular F with FᵀF = covariance (adds a tiny ridge if needed).
+@dataclass(frozen=True)
+class Structure:
+    """What a compiled problem is specialised to (the cache key): sizes and index sets."""
 
-    Parameters
-    ----------
-    covariance : ndarray of shape (n, n)
-        Symmetric positive (semi)definite.
-    """
-    cov = np.asarray(covariance, dtype=np.float64)
-    cov = (cov + cov.T) / 2
-    try:
-        return np.linalg.cholesky(cov).T
-    except np.linalg.LinAlgError:
-        ridge = 1e-10 * max(1.0, float(np.trace(cov)) / len(cov))
-        return np.linalg.cholesky(cov + ridge * np.eye(len(cov))).T
-
-
-def _group_matrix(constraints: ConstraintSet) -> tuple[FloatArray, FloatArray, FloatArray]:
-    if constraints.groups:
-        g = np.vstack([grp.members for grp in constraints.groups])
-        lo = np.array([grp.min for grp in constraints.groups])
-        hi = np.array([grp.max for grp in constraints.groups])
-    else:
-        g = np.zeros((1, constraints.n_assets))
-        lo, hi = np.zeros(1), np.ones(1)
-    return g, lo, hi
+    n: int
+    lower: tuple[int, ...]
+    upper: tuple[int, ...]
+    eq_rows: tuple[int, ...]
+    lo_rows: tuple[int, ...]
+    hi_rows: tuple[int, ...]
+    n_rows: int
+    risk: bool
+    costs: bool
+    turnover: bool
+    ceiling: bool
+    homogeneous: bool
 
 
-class _ConstraintParameters:
-    """The cvxpy Parameters every compiled problem shares, and loading them from a
-    :class:`ConstraintSet` (bounds, class bounds, ESG floor coefficients, volatility ceiling)."""
-
-    def __init__(self, n_assets: int, group_matrix: FloatArray):
-        import cvxpy as cp
-
-        n = n_assets
-        self.n_assets = n
-        self.group_matrix = np.asarray(group_matrix, dtype=float)
-        k = self.group_matrix.shape[0]
-        self.f = cp.Parameter((n, n), name="F")
-        self.lower = cp.Parameter(n, name="lower")
-        self.upper = cp.Parameter(n, name="upper")
-        self.group_lo = cp.Parameter(k, name="group_lo")
-        self.group_hi = cp.Parameter(k, name="group_hi")
-        self.esg = cp.Parameter(n, name="esg_coefficients")
-        self.vol_cap = cp.Parameter(nonneg=True, name="vol_cap")
-
-    def load_constraints(self, constraints: ConstraintSet) -> None:
-        """Set the shared parameters from ``constraints``."""
-        _, lo, hi = _group_matrix(constraints)
-        self.lower.value = np.asarray(constraints.lower, dtype=float)
-        self.upper.value = np.asarray(constraints.upper, dtype=float)
-        self.group_lo.value = lo
-        self.group_hi.value = hi
-        self.esg.value = constraints.esg_coefficients()
-        cap = constraints.max_volatility
-        self.vol_cap.value = INACTIVE_VOLATILITY if cap is None else float(cap)
+def _row_sides(sf: StandardForm, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    eq = sf.equality_rows()[i]
+    lo = np.isfinite(sf.row_lo[i]) & ~eq
+    hi = np.isfinite(sf.row_hi[i]) & ~eq
+    return np.flatnonzero(eq), np.flatnonzero(lo), np.flatnonzero(hi)
 
 
-class MeanVarianceProblem(_ConstraintParameters):
-    """The parameterised problem for one universe and one group structure.
+def structure_of(sf: StandardForm, i: int = 0, *, homogeneous: bool = False) -> Structure:
+    """The :class:`Structure` of problem ``i`` of ``sf``."""
+    eq, lo, hi = _row_sides(sf, i)
+    tup = lambda idx: tuple(int(k) for k in idx)
+    return Structure(
+        sf.n, tup(np.flatnonzero(np.isfinite(sf.lower[i]))),
+        tup(np.flatnonzero(np.isfinite(sf.upper[i]))), tup(eq), tup(lo), tup(hi), sf.n_rows,
+        bool(sf.risk_weight[i] > 0), bool(np.any(sf.kappa[i] != 0)),
+        bool(np.isfinite(sf.tau[i])), bool(np.isfinite(sf.vol_cap[i])), homogeneous)
+
+
+class ConicProblem:
+    """The compiled cvxpy problem of one :class:`Structure`; :meth:`load` sets a form's values.
 
     Parameters
     ----------
-    n_assets : int
-    group_matrix : ndarray of shape (n_groups, n_assets)
-        Membership of each class group (a constant of the compiled problem).
-    with_costs : bool
-        Include linear transaction costs and a turnover limit against current weights
-        (adds 2n auxiliary terms; off by default).
+    structure : Structure
+        From :func:`structure_of`.
     """
 
-    def __init__(self, n_assets: int, group_matrix: FloatArray, *, with_costs: bool = False):
+    def __init__(self, structure: Structure):
         import cvxpy as cp
 
-        super().__init__(n_assets, group_matrix)
-        n = n_assets
-        self.with_costs = with_costs
-        self.w = cp.Variable(n, name="w")
-        self.mu = cp.Parameter(n, name="mu_eff")
-        self.f_gamma = cp.Parameter((n, n), name="F_gamma")
-        self.mu_plain = cp.Parameter(n, name="mu")
-        self.min_return = cp.Parameter(name="min_return")
-        w = self.w
-        objective = self.mu @ w - cp.sum_squares(self.f_gamma @ w)
-        cons = [
-            cp.sum(w) == 1,
-            w >= self.lower,
-            w <= self.upper,
-            self.group_matrix @ w >= self.group_lo,
-            self.group_matrix @ w <= self.group_hi,
-            self.esg @ w >= 0,
-            cp.norm(self.f @ w, 2) <= self.vol_cap,
-            self.mu_plain @ w >= self.min_return,
-        ]
-        if with_costs:
-            self.w0 = cp.Parameter(n, name="w_current")
-            self.cost = cp.Parameter(n, nonneg=True, name="cost_rate")
-            self.turnover_cap = cp.Parameter(nonneg=True, name="turnover_cap")
-            # |w − w₀| through an auxiliary variable so that cost @ |trade| stays DPP
+        s = self.structure = structure
+        n = s.n
+        self.x = cp.Variable(n, name="x")
+        x = self.x
+        par = self._par = {}
+
+        def p(name: str, shape: Any, **kw: Any) -> cp.Parameter:
+            par[name] = cp.Parameter(shape, name=name, **kw)
+            return par[name]
+
+        f_obj = p("F_risk", (n, n)) if s.risk else None
+        objective = p("q", n) @ x
+        if f_obj is not None:
+            objective = objective + cp.sum_squares(f_obj @ x)
+        cons: list[cp.Constraint] = []
+        if s.lower:
+            cons.append(x[list(s.lower)] >= p("lower", len(s.lower)))
+        if s.upper:
+            cons.append(x[list(s.upper)] <= p("upper", len(s.upper)))
+        for side, rows in (("eq", s.eq_rows), ("lo", s.lo_rows), ("hi", s.hi_rows)):
+            if not rows:
+                continue
+            lhs = p(f"A_{side}", (len(rows), n)) @ x
+            rhs = p(f"b_{side}", len(rows))
+            cons.append(lhs == rhs if side == "eq" else lhs >= rhs if side == "lo"
+                        else lhs <= rhs)
+        if s.costs or s.turnover:
+            # |x − w0| through an auxiliary variable so that κ·|trade| stays DPP
             # (a parameter times a variable) and the problem compiles once.
-            trade = w - self.w0
+            trade = x - p("w0", n)
             self.trade_size = cp.Variable(n, nonneg=True, name="trade_size")
-            objective = objective - self.cost @ self.trade_size
-            cons += [self.trade_size >= trade, self.trade_size >= -trade,
-                     cp.sum(self.trade_size) <= self.turnover_cap]
+            cons += [self.trade_size >= trade, self.trade_size >= -trade]
+            if s.costs:
+                objective = objective + p("kappa", n, nonneg=True) @ self.trade_size
+            if s.turnover:
+                cons.append(cp.sum(self.trade_size) <= p("tau", (), nonneg=True))
+        if s.ceiling:
+            cap = p("vol_cap", (), nonneg=True)
+            rhs = cap * x[n - 1] if s.homogeneous else cap
+            cons.append(cp.norm(p("F", (n, n)) @ x, 2) <= rhs)
         self.constraints = cons
-        self.problem = cp.Problem(cp.Maximize(objective), cons)
-        self._named = {
-            "budget": cons[0], "lower": cons[1], "upper": cons[2], "group_lo": cons[3],
-            "group_hi": cons[4], "esg": cons[5], "volatility": cons[6], "min_return": cons[7],
-        }
+        self.problem = cp.Problem(cp.Minimize(objective), cons)
 
-    def set_constraints(self, constraints: ConstraintSet) -> None:
-        """Load bounds, groups, ESG floor and volatility ceiling from ``constraints``."""
-        self.load_constraints(constraints)
-        self.min_return.value = INACTIVE_RETURN
-        if self.with_costs:
-            self.w0.value = np.zeros(self.n_assets)
-            self.cost.value = np.zeros(self.n_assets)
-            self.turnover_cap.value = 2.0
+    def load(self, sf: StandardForm, i: int = 0, *, structure: Structure | None = None
+             ) -> None:
+        """Set every parameter from problem ``i`` of ``sf``, whose structure must match
+        (pass it as ``structure`` when just computed, to skip recomputing it)."""
+        s = self.structure
+        got = structure or structure_of(sf, i, homogeneous=s.homogeneous)
+        if got != s:
+            raise ValueError("the form's structure differs from the compiled problem's")
+        values: dict[str, Any] = {"q": sf.q[i]}
+        factor = form_factor(sf) if (s.risk or s.ceiling) else None
+        if s.risk:
+            values["F_risk"] = np.sqrt(0.5 * sf.risk_weight[i]) * factor
+        if s.lower:
+            values["lower"] = sf.lower[i, list(s.lower)]
+        if s.upper:
+            values["upper"] = sf.upper[i, list(s.upper)]
+        for side, rows, bound in (("eq", s.eq_rows, sf.row_lo), ("lo", s.lo_rows, sf.row_lo),
+                                  ("hi", s.hi_rows, sf.row_hi)):
+            if rows:
+                values[f"A_{side}"] = sf.A[list(rows)]
+                values[f"b_{side}"] = bound[i, list(rows)]
+        if s.costs or s.turnover:
+            values["w0"] = sf.w0[i]
+        if s.costs:
+            values["kappa"] = sf.kappa[i]
+        if s.turnover:
+            values["tau"] = float(sf.tau[i])
+        if s.ceiling:
+            values["vol_cap"] = float(sf.vol_cap[i])
+            values["F"] = factor
+        for name, v in values.items():
+            self._par[name].value = v
+        self.form = sf.take(slice(i, i + 1))
 
-    def set_objective(self, mu: FloatArray, factor: FloatArray, *, risk_aversion: float,
-                      return_weight: float = 1.0) -> None:
-        """Set μ·``return_weight`` − (γ/2)‖F w‖² as the objective (γ = ``risk_aversion``)."""
-        self.mu.value = np.asarray(mu, dtype=float) * return_weight
-        self.mu_plain.value = np.asarray(mu, dtype=float)
-        self.f.value = factor
-        self.f_gamma.value = np.sqrt(max(risk_aversion, 0.0) / 2.0) * factor
+    def solve(self, solvers: tuple[str, ...] = DEFAULT_SOLVERS) -> SolveOutcome:
+        """Solve through the fallback chain (:func:`solve_with_fallback`)."""
+        return solve_with_fallback(self.problem, solvers)
 
-    def set_costs(self, current_weights: FloatArray, cost_rate: FloatArray | float,
-                  turnover_cap: float | None = None) -> None:
-        """Linear cost ``cost_rate`` (decimal per unit traded) against ``current_weights``."""
-        if not self.with_costs:
-            raise RuntimeError("problem compiled without costs")
-        self.w0.value = np.asarray(current_weights, dtype=float)
-        self.cost.value = np.broadcast_to(np.asarray(cost_rate, dtype=float),
-                                          (self.n_assets,)).copy()
-        self.turnover_cap.value = 2.0 if turnover_cap is None else float(turnover_cap)
+    def point(self) -> FloatArray:
+        """The solver's x (n,)."""
+        return np.asarray(self.x.value, dtype=float)
+
+    def scaled_objective(self) -> float:
+        """The optimal value in the form's scaled units."""
+        return float(self.problem.value)
+
+
+class MeanVarianceProblem(ConicProblem):
+    """The conic problem of a w-space form (budget row, bounds, groups, ESG floor, return
+    floor, costs, turnover cap, ceiling). Build with :meth:`for_form`."""
+
+    @classmethod
+    def for_form(cls, sf: StandardForm, i: int = 0) -> MeanVarianceProblem:
+        prob = cls(structure_of(sf, i))
+        prob.load(sf, i)
+        return prob
 
     def weights(self) -> FloatArray:
         """The solution, clipped to the bounds' numerical noise and renormalised."""
-        w = np.asarray(self.w.value, dtype=float)
-        w = np.clip(w, self.lower.value, self.upper.value)
+        w = np.clip(self.point(), self.form.lower[0], self.form.upper[0])
         return w / w.sum()
 
 
-class MaxSharpeProblem(_ConstraintParameters):
-    """Homogenised maximum-Sharpe problem for one universe (see module docstring)."""
+class MaxSharpeProblem(ConicProblem):
+    """The conic problem of a homogeneous form (x = (y, k)); its ``vol_cap`` reads
+    ``‖F y‖ ≤ σ·k``. Build with :meth:`for_form`, from the w-space form's bounds."""
 
-    def __init__(self, n_assets: int, group_matrix: FloatArray):
-        import cvxpy as cp
+    @classmethod
+    def for_form(cls, hf: StandardForm, i: int = 0) -> MaxSharpeProblem:
+        prob = cls(structure_of(hf, i, homogeneous=True))
+        prob.load(hf, i)
+        return prob
 
-        super().__init__(n_assets, group_matrix)
-        self.y = cp.Variable(n_assets, name="y")
-        self.kappa = cp.Variable(nonneg=True, name="kappa")
-        self.excess = cp.Parameter(n_assets, name="excess_return")
-        y, kap = self.y, self.kappa
-        cons = [
-            self.excess @ y == 1,
-            cp.sum(y) == kap,
-            y >= cp.multiply(self.lower, kap),
-            y <= cp.multiply(self.upper, kap),
-            self.group_matrix @ y >= self.group_lo * kap,
-            self.group_matrix @ y <= self.group_hi * kap,
-            self.esg @ y >= 0,
-            cp.norm(self.f @ y, 2) <= self.vol_cap * kap,
-        ]
-        self.problem = cp.Problem(cp.Minimize(cp.sum_squares(self.f @ y)), cons)
-
-    def set(self, constraints: ConstraintSet, mu: FloatArray, factor: FloatArray,
-            risk_free_rate: float) -> None:
-        self.load_constraints(constraints)
-        self.excess.value = np.asarray(mu, dtype=float) - risk_free_rate
-        self.f.value = factor
-
-    def weights(self) -> FloatArray:
-        kap = float(self.kappa.value)
-        w = np.asarray(self.y.value, dtype=float) / kap
-        w = np.clip(w, self.lower.value, self.upper.value)
+    def weights(self, lower: FloatArray, upper: FloatArray) -> FloatArray:
+        """w = y/k, clipped to the w-space bounds ``lower``, ``upper`` and renormalised."""
+        x = self.point()
+        w = np.clip(x[:-1] / x[-1], lower, upper)
         return w / w.sum()
+
+
+def with_ceiling(hf: StandardForm, vol_cap: float) -> StandardForm:
+    """The homogeneous form ``hf`` with the ceiling (scaled units, σ/√d) on ``‖F y‖/k``."""
+    out = hf.take(slice(None))
+    out.vol_cap = np.full(hf.size, float(vol_cap))
+    return out
+
+
+def linprog_arguments(sf: StandardForm, i: int = 0) -> dict[str, Any]:
+    """``scipy.optimize.linprog`` keyword arguments for problem ``i`` of a linear form
+    (no risk term, no costs, no turnover cap, no ceiling)."""
+    if sf.risk_weight[i] > 0 or np.any(sf.kappa[i] != 0) or np.isfinite(sf.tau[i]) or (
+            np.isfinite(sf.vol_cap[i])):
+        raise ValueError("linprog takes linear forms only")
+    eq, lo, hi = _row_sides(sf, i)
+    a_ub = np.vstack([-sf.A[lo], sf.A[hi]])
+    b_ub = np.concatenate([-sf.row_lo[i, lo], sf.row_hi[i, hi]])
+    bounds = [(None if not np.isfinite(a) else float(a), None if not np.isfinite(b) else float(b))
+              for a, b in zip(sf.lower[i], sf.upper[i])]
+    out: dict[str, Any] = {"c": sf.q[i], "bounds": bounds, "method": "highs"}
+    if len(b_ub):
+        out.update(A_ub=a_ub, b_ub=b_ub)
+    if len(eq):
+        out.update(A_eq=sf.A[eq], b_eq=sf.row_lo[i, eq])
+    return out

@@ -9,6 +9,7 @@ the solver as a list, a NaN, an asymmetric or indefinite matrix or an empty univ
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -192,6 +193,49 @@ def _series(value: Any, name: str, what: str) -> pd.Series:
     return value
 
 
+ALIGNMENT_CACHE_SIZE = 16
+"""How many (estimates' labels → constraint tickers) alignments are remembered."""
+_ALIGNMENT: dict[tuple[object, ...], tuple[object, ...]] = {}
+"""Positions of the constraint set's tickers in the estimates' labels, by the ids of the
+(immutable) pandas Index objects: a re-solve on the same estimates (the plan's goal
+candidates, a frontier, a what-if) skips the label look-ups and duplicate checks."""
+
+
+@functools.lru_cache(maxsize=64)
+def ticker_index(tickers: tuple[str, ...]) -> pd.Index:
+    """One pandas Index per ticker tuple (results of re-solves share it; Index objects are
+    immutable, so sharing is safe)."""
+    return pd.Index(tickers)
+
+
+def _alignment(mu_s: pd.Series, covariance: pd.DataFrame, tickers: Any
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Positions of ``tickers`` in μ's index and Σ's rows and columns (all checked)."""
+    for label, idx in (("expected_return", mu_s.index), ("covariance index", covariance.index),
+                       ("covariance columns", covariance.columns)):
+        if idx.has_duplicates:
+            dup = sorted(map(str, idx[idx.duplicated()].unique()))
+            raise DataError(f"The {label} lists tickers more than once: {short(dup)}.",
+                            field=label.split()[0], value=short(dup),
+                            expected="unique tickers", fix="remove the duplicate rows")
+    want = ticker_index(tuple(tickers))
+    pos_mu = mu_s.index.get_indexer(want)
+    pos_row = covariance.index.get_indexer(want)
+    pos_col = covariance.columns.get_indexer(want)
+    missing = [t for t, k in zip(tickers, pos_mu) if k < 0]
+    missing_cov = [t for t, a, b in zip(tickers, pos_row, pos_col) if a < 0 or b < 0]
+    if missing or missing_cov:
+        which = "expected_return" if missing else "covariance"
+        gone = missing or missing_cov
+        raise MissingAssetsError(
+            f"No {'expected return' if missing else 'covariance row and column'} for "
+            f"{short(gone)} (tickers of the constraint set).", missing=gone, field=which,
+            expected=f"an estimate for each of the {len(tickers)} tickers of the constraints",
+            fix="estimate every asset of the universe, or drop the asset from the constraints",
+        )
+    return pos_mu, pos_row, pos_col
+
+
 def check_estimates(expected_return: Any, covariance: Any, cs: ConstraintSet
                     ) -> tuple[FloatArray, FloatArray]:
     """μ and Σ aligned with ``cs.tickers``, finite, Σ symmetric positive semidefinite.
@@ -216,28 +260,17 @@ def check_estimates(expected_return: Any, covariance: Any, cs: ConstraintSet
             expected="pandas.DataFrame with tickers as index and columns",
             fix="pass pd.DataFrame(matrix, index=tickers, columns=tickers)",
         )
-    for label, idx in (("expected_return", mu_s.index), ("covariance index", covariance.index),
-                       ("covariance columns", covariance.columns)):
-        if idx.has_duplicates:
-            dup = sorted(map(str, idx[idx.duplicated()].unique()))
-            raise DataError(f"The {label} lists tickers more than once: {short(dup)}.",
-                            field=label.split()[0], value=short(dup),
-                            expected="unique tickers", fix="remove the duplicate rows")
-    want = pd.Index(tickers)
-    pos_mu = mu_s.index.get_indexer(want)
-    pos_row = covariance.index.get_indexer(want)
-    pos_col = covariance.columns.get_indexer(want)
-    missing = [t for t, k in zip(tickers, pos_mu) if k < 0]
-    missing_cov = [t for t, a, b in zip(tickers, pos_row, pos_col) if a < 0 or b < 0]
-    if missing or missing_cov:
-        which = "expected_return" if missing else "covariance"
-        gone = missing or missing_cov
-        raise MissingAssetsError(
-            f"No {'expected return' if missing else 'covariance row and column'} for "
-            f"{short(gone)} (tickers of the constraint set).", missing=gone, field=which,
-            expected=f"an estimate for each of the {len(tickers)} tickers of the constraints",
-            fix="estimate every asset of the universe, or drop the asset from the constraints",
-        )
+    key = (id(mu_s.index), id(covariance.index), id(covariance.columns), tuple(tickers))
+    cached = _ALIGNMENT.get(key)
+    if cached is None:
+        pos_mu, pos_row, pos_col = _alignment(mu_s, covariance, tickers)
+        if len(_ALIGNMENT) >= ALIGNMENT_CACHE_SIZE:
+            _ALIGNMENT.pop(next(iter(_ALIGNMENT)))
+        # the Index objects are kept with their positions so that their ids stay theirs
+        _ALIGNMENT[key] = (mu_s.index, covariance.index, covariance.columns,
+                           pos_mu, pos_row, pos_col)
+    else:
+        pos_mu, pos_row, pos_col = cached[3:]
     try:
         mu = np.asarray(mu_s.to_numpy(dtype=float)[pos_mu])
         cov = np.asarray(covariance.to_numpy(dtype=float)[np.ix_(pos_row, pos_col)])

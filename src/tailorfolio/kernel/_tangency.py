@@ -1,0 +1,155 @@
+"""The maximum-Sharpe portfolio of one problem, found on the frontier's faces (B = 1).
+
+Along the frontier ``w(t) = argmin ½wᵀPw − t eᵀw`` (e the excess return) the Sharpe ratio
+``S = eᵀw / √(wᵀPw)`` has ``dS/dt = (eᵀw)′ (wᵀPw − t eᵀw) / σ³``: on any face (fixed
+active set) the stationarity of the face gives ``wᵀPw′ = t eᵀw′``. So the tangency is the
+frontier point where ``wᵀPw = t·eᵀw`` — the maximum-utility answer at the risk aversion
+``γ* = 1/t`` — and on one face, where ``w(t) = a + t·b`` exactly, that equation is linear
+in t:
+
+    t* = (α c₁ − β c₀) / (β c₁ − α c₂),   α = eᵀa, β = eᵀb, c₀ = aᵀPa, c₁ = aᵀPb, c₂ = bᵀPb.
+
+The method: start at the minimum-variance answer's ``t = σ²/eᵀw`` (or a warm start's
+face's own t*); solve the
+maximum-utility problem at t (the kernel's B = 1 path, warm from the previous face); take
+that face's t*; stop when the face optimal at t* is the face t* came from (then the point
+is exactly the tangency and every KKT condition of the maximum-utility problem at γ* holds,
+with ``wᵀPw = t*·eᵀw`` to rounding). The Sharpe ratio is quasi-concave along the frontier
+(σ is convex in the expected return), so the stationary point is the maximum. Compared with
+the homogeneous reformulation (:func:`tailorfolio.kernel._solve.homogeneous_form`) the
+faces live in w-space, P stays positive definite, so the fast dual method applies, and the
+answer is usually found on the second or third face.
+
+The caller falls back to the homogeneous form when this returns None (no positive excess
+return on the minimum-variance face, a face whose Sharpe ratio has no stationary point, or
+no settled face within :data:`TANGENCY_STEPS`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tailorfolio.kernel._activeset import ActiveSet, ActiveSetOutcome
+from tailorfolio.kernel._single import _Problem, check_point, face_solve, solve_single
+from tailorfolio.kernel._standard import StandardForm
+from tailorfolio.typing import FloatArray
+
+TANGENCY_STEPS = 30
+"""Faces visited before giving up (the homogeneous form then takes the problem)."""
+
+
+def _with_linear(sf: StandardForm, q: FloatArray) -> StandardForm:
+    out = sf.take(slice(None))
+    out.q = q[None, :]
+    return out
+
+
+def tangency_single(sf: StandardForm, excess: FloatArray, tol: float,
+                    active: ActiveSet | None = None
+                    ) -> tuple[ActiveSetOutcome, float] | None:
+    """The maximum-Sharpe portfolio of problem 0 of the minimum-variance form ``sf``.
+
+    Parameters
+    ----------
+    sf : StandardForm
+        B = 1, no costs, no turnover (:func:`tailorfolio.kernel._single.eligible`), q = 0.
+    excess : ndarray (n,)
+        μ − r_f, any units (normalised to unit max-norm here).
+    tol : float
+        KKT tolerance (scaled units).
+    active : ActiveSet, optional
+        A w-space warm start (a previous tangency's face).
+
+    Returns
+    -------
+    (outcome, t) or None
+        The outcome of the maximum-utility problem at ``t`` (its KKT residuals; the dual
+        residual includes ``|wᵀPw − t·eᵀw|``, the tangency condition) and t (scaled units).
+    """
+    e = np.asarray(excess, float)
+    e = e / max(float(np.abs(e).max(initial=0.0)), 1e-300)
+    P = sf.P
+    used = 0
+    pb = _Problem(_with_linear(sf, np.zeros(sf.n)))
+    t = None
+    act = None
+    if active is not None and active.var.shape == (1, sf.n):  # t* of the warm face itself
+        line = face_line(pb, active.var[0], active.row[0], -e)
+        t = None if line is None else tangent_t(P, e, *line)
+        act = active
+    if t is None:  # the minimum-variance answer: its t = σ²/eᵀw is below the tangency's
+        mv = solve_single(sf, None, tol)
+        if mv is None:
+            return None
+        used += int(mv.iterations[0])
+        w = mv.w[0]
+        r = float(e @ w)
+        if r <= 0:
+            return None
+        t = float(w @ P @ w) / r
+        act = mv.active
+    face: tuple[np.ndarray, np.ndarray] | None = None
+    for _ in range(TANGENCY_STEPS):
+        pb.q = -t * e
+        out = solve_single(_with_linear(sf, pb.q), act, tol)
+        if out is None:
+            return None
+        used += int(out.iterations[0])
+        act = out.active
+        var, row = act.var[0], act.row[0]
+        if face is not None and np.array_equal(var, face[0]) and np.array_equal(row, face[1]):
+            return _certified(pb, var, row, out, t, e, used, tol)  # t is this face's t*
+        face = (var.copy(), row.copy())
+        line = face_line(pb, var, row, -e)
+        t_star = None if line is None else tangent_t(P, e, *line)
+        if t_star is None:
+            return None
+        t = t_star
+    return None
+
+
+def face_line(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray
+              ) -> tuple[FloatArray, FloatArray] | None:
+    """On the face ``(var, row)`` the minimiser of ½wᵀPw + t·qᵀw is ``a + t·b`` exactly
+    (the face's KKT system is linear in t): ``(a, b)`` from the solves at t = 0 and 1."""
+    keep = pb.q
+    pb.q = np.zeros_like(q)
+    at0 = face_solve(pb, var, row)
+    pb.q = q
+    at1 = face_solve(pb, var, row)
+    pb.q = keep
+    if at0 is None or at1 is None:
+        return None
+    return at0[0], at1[0] - at0[0]
+
+
+def tangent_t(P: FloatArray, e: FloatArray, a: FloatArray, b: FloatArray) -> float | None:
+    """The t where the Sharpe ratio of ``a + t·b`` is stationary (module docstring); None
+    when it has none with t > 0."""
+    alpha, beta = float(e @ a), float(e @ b)
+    pa, pbv = P @ a, P @ b
+    c0, c1, c2 = float(a @ pa), float(a @ pbv), float(b @ pbv)
+    den = beta * c1 - alpha * c2
+    if not den or not np.isfinite(den):
+        return None
+    t = (alpha * c1 - beta * c0) / den
+    return t if t > 0 and np.isfinite(t) else None
+
+
+def _certified(pb: _Problem, var: np.ndarray, row: np.ndarray, out: ActiveSetOutcome,
+               t: float, e: FloatArray, used: int, tol: float
+               ) -> tuple[ActiveSetOutcome, float] | None:
+    """The outcome at t with the tangency condition added to its dual residual."""
+    w = out.w[0]
+    var_p = float(w @ pb.P @ w)
+    gap = abs(var_p - t * float(e @ w)) / max(var_p, 1e-300)
+    pb.q = -t * e
+    chk = check_point(pb, var, row, w, out.nu[0], tol)
+    dual = max(chk.dual, gap)
+    ok = chk.primal <= tol and dual <= tol
+    if not ok:
+        return None
+    res = ActiveSetOutcome(out.w, out.nu, out.lam, np.ones(1, dtype=bool),
+                           np.array([chk.primal]), np.array([dual]),
+                           np.array([chk.complementarity]), np.array([used]), out.active)
+    return res, t
