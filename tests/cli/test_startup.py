@@ -158,3 +158,26 @@ def test_the_plan_path_does_not_load_what_only_other_commands_use() -> None:
     unexpected = sorted(m for m in loaded if m.split(".")[0] in ("sklearn", "hmmlearn")
                         or m == "tailorfolio.dynamic._regimes")
     assert unexpected == []
+
+
+def test_the_console_entry_help_loads_no_numeric_library() -> None:
+    """``python -m tailorfolio --help`` as a person types it (``__main__``, the root callback,
+    typer's own help rendering), not through the test runner: no numeric library, no
+    pydantic, no YAML."""
+    code = textwrap.dedent("""
+        import json, runpy, sys
+        sys.argv = ["tailorfolio", "--help"]
+        try:
+            runpy.run_module("tailorfolio", run_name="__main__")
+        except SystemExit as exc:
+            code = exc.code
+        print("\\n" + json.dumps({"code": code, "modules": sorted(sys.modules)}))
+    """)
+    env = {**os.environ, "PYTHONPATH": str(SRC), "COLUMNS": "100"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout.splitlines()[-1])
+    assert got["code"] in (0, None)
+    assert "plan" in done.stdout  # the help was printed
+    assert _heavy(got["modules"]) == []

@@ -101,6 +101,22 @@ def test_regime_sampler_follows_the_transition_matrix() -> None:
         RegimeParameters(("A",), ("one", "two"), mean, cov, np.array([[0.5, 0.6], [0, 1]]))
 
 
+@pytest.mark.parametrize("block_values", [1, 17 * 50 * 5, 1 << 18])
+def test_freeze_in_blocks_stores_the_draws_of_one_call(market, monkeypatch,
+                                                       block_values: int) -> None:
+    """Blocks of months (one month, five, all) store exactly the float32 of the draws one
+    sampler call for every month makes: the same generator stream, bit for bit."""
+    from tailorfolio.simulate import _returns
+
+    model = LognormalModel.from_assumptions(market.assumptions, market.universe)
+    r64, i64 = model.sampler(np.random.default_rng(np.random.SeedSequence(7)), 50).next(37)
+    monkeypatch.setattr(_returns, "FREEZE_BLOCK_VALUES", block_values)
+    fr = freeze(model, 37, 50, seed=7)
+    assert fr.log_returns.dtype == np.float32 and fr.log_inflation.dtype == np.float32
+    np.testing.assert_array_equal(fr.log_returns, r64.astype(np.float32))
+    np.testing.assert_array_equal(fr.log_inflation, i64.astype(np.float32))
+
+
 def test_freeze_replays_identically(market) -> None:
     model = LognormalModel.from_assumptions(market.assumptions, market.universe)
     fr = freeze(model, 24, 50, seed=2)

@@ -21,11 +21,11 @@ level's portfolio is an exact optimum.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
 
 from tailorfolio.errors import InfeasibleError, OptimizationError
 from tailorfolio.market._market import Market
@@ -82,11 +82,7 @@ class PortfolioFamily:
         if len(self.shares) == 1:
             w = np.broadcast_to(self.weights[0], (*s.shape, len(self.tickers)))
             return np.array(w)
-        flat = np.atleast_1d(s)
-        out = np.empty((len(flat), len(self.tickers)))
-        for j in range(len(self.tickers)):
-            out[:, j] = np.interp(flat, self.shares, self.weights[:, j])
-        out = np.clip(out, 0.0, None)
+        out = np.clip(interpolate_rows(np.atleast_1d(s), self.shares, self.weights), 0.0, None)
         out /= out.sum(axis=1, keepdims=True)
         return out[0] if s.ndim == 0 else out
 
@@ -112,16 +108,66 @@ class PortfolioFamily:
         return float(lo + (hi - lo) * (max_volatility - v_lo) / (v_hi - v_lo))
 
 
+def interpolate_rows(x: FloatArray, xp: FloatArray, fp: FloatArray) -> FloatArray:
+    """``np.interp`` of every column of ``fp`` at ``x``, for all columns at once.
+
+    Parameters
+    ----------
+    x : ndarray of shape (m,)
+        Points inside ``[xp[0], xp[-1]]``.
+    xp : ndarray of shape (k,)
+        Increasing grid, k >= 2.
+    fp : ndarray of shape (k, n)
+        Values on the grid.
+
+    Returns
+    -------
+    ndarray of shape (m, n)
+        Column ``j`` is ``np.interp(x, xp, fp[:, j])`` bit for bit: the same interval (the
+        last ``xp[i] <= x``), the grid value itself on a grid point and at the right end, else
+        ``slope · (x − xp[i]) + fp[i]`` with ``slope = (fp[i+1] − fp[i]) / (xp[i+1] − xp[i])``
+        — numpy's formula, one IEEE operation at a time. A column loop calling ``np.interp``
+        costs one call per asset; the plan interpolates the family hundreds of times.
+    """
+    x = np.asarray(x, float)
+    if np.isnan(x).any() or np.isnan(fp).any() or x.min() < xp[0] or x.max() > xp[-1]:
+        out = np.empty((len(x), fp.shape[1]))
+        for j in range(fp.shape[1]):  # outside the grid or NaN: numpy's own rules
+            out[:, j] = np.interp(x, xp, fp[:, j])
+        return out
+    i = np.minimum(np.searchsorted(xp, x, side="right") - 1, len(xp) - 2)
+    lo, hi = fp[i], fp[i + 1]
+    slope = (hi - lo) / (xp[i + 1] - xp[i])[:, None]
+    out = slope * (x - xp[i])[:, None] + lo
+    on_grid = x == xp[i]
+    out[on_grid] = lo[on_grid]
+    at_end = x == xp[-1]
+    out[at_end] = fp[-1]
+    return out
+
+
 def equity_group(constraints: ConstraintSet) -> GroupBound | None:
     """The broad-class ``equity`` group of ``constraints`` (None when the universe has none)."""
     return next((g for g in constraints.groups
                  if g.level == "broad_class" and g.name == "equity"), None)
 
 
+FEASIBILITY_TOL = 1e-7
+"""How far (decimal weight) the bounds may miss each other and still count as compatible:
+the primal feasibility tolerance of the HiGHS linear program the closed form replaced (its
+default ``primal_feasibility_tolerance``), so both accept the same constraint sets."""
+
+
 def equity_range(constraints: ConstraintSet, optimizer: PortfolioOptimizer | None = None,
                  market: Market | None = None) -> tuple[float, float]:
     """Smallest and largest equity share any portfolio satisfying the linear constraints
     (bounds, class bounds, full investment) can hold.
+
+    The universe's class bounds (a broad class and the fine classes inside it) form a
+    *laminar* family — any two groups are disjoint or one contains the other — and then the
+    range has a closed form (:func:`_laminar_equity_range`, no solver, exact); other group
+    structures fall back to the linear program (HiGHS through ``scipy.optimize.linprog``,
+    imported only then).
 
     Raises
     ------
@@ -132,9 +178,140 @@ def equity_range(constraints: ConstraintSet, optimizer: PortfolioOptimizer | Non
     eq = equity_group(constraints)
     if eq is None:
         return 0.0, 0.0
+    closed = _laminar_equity_range(constraints, eq)
+    found = _equity_range_lp(constraints, eq) if closed is NOT_LAMINAR else closed
+    if found is None:
+        if optimizer is not None and market is not None:
+            a = market.assumptions
+            optimizer.optimize(a.expected_return, a.covariance, constraints,
+                               objective=Objective.MIN_VARIANCE)  # raises, diagnosed
+        raise InfeasibleError(
+            "The portfolio constraints (bounds, exclusions, class bounds) cannot all hold "
+            "at once.", field="preferences", value=None,
+            expected="constraints some fully invested portfolio satisfies",
+            fix="relax the asset or class bounds, or the exclusions")
+    lo, hi = found
+    return max(0.0, lo), min(1.0, hi)
+
+
+NOT_LAMINAR = (math.nan, math.nan)
+"""What :func:`_laminar_equity_range` returns when the groups are not a laminar family of
+0/1 memberships (the caller then solves the linear program)."""
+
+
+def _active_groups(constraints: ConstraintSet) -> list[GroupBound]:
+    """The groups whose bounds can bind (``max < 1`` or ``min > 0``): a [0, 1] bound on a
+    group of a fully invested portfolio is implied by the asset bounds and the budget
+    whenever the asset lower bounds are >= 0, and the LP formulation has always left it out."""
+    return [g for g in constraints.groups if g.max < 1.0 or g.min > 0.0]
+
+
+def _laminar_equity_range(constraints: ConstraintSet, eq: GroupBound
+                          ) -> tuple[float, float] | None:
+    """Exact equity range when the active groups and the equity group form a laminar family
+    of 0/1 groups; None when the constraints are infeasible; :data:`NOT_LAMINAR` otherwise.
+
+    The problem is the linear program ``min / max eᵀw`` subject to ``l ≤ w ≤ u``,
+    ``Σw = 1`` and ``L_g ≤ Σ_{i∈g} w_i ≤ U_g`` for each group ``g``, where ``e`` is the
+    equity group's 0/1 membership vector.
+
+    Method. Add the budget as a root group (all assets, [1, 1]) and arrange the groups as a
+    tree: a group's parent is the smallest group strictly containing it (unique, because the
+    family is laminar; identical groups are merged by intersecting their bounds). An asset
+    not inside any child of a group is a leaf of that group with range ``[l_i, u_i]``.
+
+    1. *Bottom-up.* The totals a group can take, with every constraint inside it satisfied,
+       form the interval ``[LO_g, HI_g] = [max(L_g, Σ_c LO_c), min(U_g, Σ_c HI_c)]`` over
+       its children ``c`` (sub-groups and leaves). Proof by induction on the tree: leaves
+       are intervals; the children's totals are independent (they share no asset), so their
+       sum ranges over the Minkowski sum of intervals, ``[Σ LO_c, Σ HI_c]``, and every value
+       in it is reached (move the children's totals continuously); intersecting with the
+       group's own bound gives an interval again. The constraints are feasible iff
+       ``LO_g ≤ HI_g`` for every group (the root included, whose bound is [1, 1]).
+    2. *Top-down along the path root → equity group.* Given its parent's total ``t``, a
+       child ``c`` can hold any total in ``[max(LO_c, t − Σ_s HI_s), min(HI_c,
+       t − Σ_s LO_s)]`` over its siblings ``s`` (the rest of ``t`` must fit in the
+       siblings' own intervals, and by step 1 any split with each sibling inside its interval
+       is reachable). Both ends are non-decreasing in ``t``, so the child's largest total is
+       reached at its parent's largest and the smallest at its parent's smallest; starting
+       from the root's ``t = 1`` this gives the equity group's extreme totals — the LP's
+       optimal values, with no solver. This is the fractional-knapsack argument applied level
+       by level: fill the equity side first, up to what the other side's minimums leave.
+
+    Exclusions enter as upper bounds of 0; a volatility ceiling and the ESG floor are not
+    part of this range (as in the LP it replaces).
+    """
+    n = constraints.n_assets
+    lower = np.asarray(constraints.lower, float)
+    upper = np.asarray(constraints.upper, float)
+    if np.any(lower > upper + FEASIBILITY_TOL):
+        return None
+    nodes: dict[frozenset[int], list[float]] = {frozenset(range(n)): [1.0, 1.0]}
+    eq_members = np.asarray(eq.members, float)
+    for g in [*_active_groups(constraints), eq]:
+        m = np.asarray(g.members, float)
+        if m.shape != (n,) or not np.all((m == 0.0) | (m == 1.0)):
+            return NOT_LAMINAR
+        key = frozenset(np.flatnonzero(m).tolist())
+        is_bound = g.max < 1.0 or g.min > 0.0
+        lo, hi = (g.min, g.max) if is_bound else (-math.inf, math.inf)
+        if not key:  # an empty group holds 0
+            if lo > FEASIBILITY_TOL or hi < -FEASIBILITY_TOL:
+                return None
+            continue
+        have = nodes.setdefault(key, [-math.inf, math.inf])
+        have[0], have[1] = max(have[0], lo), min(have[1], hi)
+    eq_key = frozenset(np.flatnonzero(eq_members).tolist())
+    if not eq_key:
+        return 0.0, 0.0
+    keys = sorted(nodes, key=len, reverse=True)
+    for i, a in enumerate(keys):
+        for b in keys[i + 1:]:
+            if not (a.isdisjoint(b) or b <= a):
+                return NOT_LAMINAR
+    parent: dict[frozenset[int], frozenset[int]] = {}
+    for i, a in enumerate(keys[1:], start=1):
+        parent[a] = min((b for b in keys[:i] if a < b), key=len)
+    children: dict[frozenset[int], list[frozenset[int]]] = {k: [] for k in keys}
+    for child, par in parent.items():
+        children[par].append(child)
+
+    # 1. Bottom-up: each group's reachable totals [LO, HI] (smallest groups first).
+    reach: dict[frozenset[int], tuple[float, float]] = {}
+    sibling_leaves: dict[frozenset[int], tuple[float, float]] = {}
+    for k in reversed(keys):
+        inside = set().union(*children[k]) if children[k] else set()
+        leaves = sorted(k - inside)
+        leaf_lo, leaf_hi = float(lower[leaves].sum()), float(upper[leaves].sum())
+        sibling_leaves[k] = (leaf_lo, leaf_hi)
+        lo = max(nodes[k][0], leaf_lo + sum(reach[c][0] for c in children[k]))
+        hi = min(nodes[k][1], leaf_hi + sum(reach[c][1] for c in children[k]))
+        if lo > hi + FEASIBILITY_TOL:
+            return None
+        reach[k] = (lo, max(hi, lo))  # within the tolerance: the one point
+
+    # 2. Top-down along the path from the root to the equity group.
+    path = [eq_key]
+    while path[-1] in parent:
+        path.append(parent[path[-1]])
+    path.reverse()
+    t_lo, t_hi = reach[path[0]]
+    for par, child in zip(path, path[1:]):
+        others = [c for c in children[par] if c != child]
+        others_lo = sibling_leaves[par][0] + sum(reach[c][0] for c in others)
+        others_hi = sibling_leaves[par][1] + sum(reach[c][1] for c in others)
+        c_lo, c_hi = reach[child]
+        t_lo, t_hi = max(c_lo, t_lo - others_hi), min(c_hi, t_hi - others_lo)
+    return float(t_lo), float(t_hi)
+
+
+def _equity_range_lp(constraints: ConstraintSet, eq: GroupBound) -> tuple[float, float] | None:
+    """The equity range by linear programming (any group structure); None when infeasible."""
+    from scipy.optimize import linprog  # ~0.5 s to import: only for non-laminar groups
+
     n = constraints.n_assets
     rows, rhs = [], []
-    for g in constraints.groups:
+    for g in _active_groups(constraints):
         members = np.asarray(g.members, float)
         if g.max < 1.0:
             rows.append(members)
@@ -150,18 +327,9 @@ def equity_range(constraints: ConstraintSet, optimizer: PortfolioOptimizer | Non
         res = linprog(sign * np.asarray(eq.members, float), A_ub=a_ub, b_ub=b_ub,
                       A_eq=np.ones((1, n)), b_eq=[1.0], bounds=bounds, method="highs")
         if res.status != 0:
-            if optimizer is not None and market is not None:
-                a = market.assumptions
-                optimizer.optimize(a.expected_return, a.covariance, constraints,
-                                   objective=Objective.MIN_VARIANCE)  # raises, diagnosed
-            raise InfeasibleError(
-                "The portfolio constraints (bounds, exclusions, class bounds) cannot all hold "
-                "at once.", field="preferences", value=None,
-                expected="constraints some fully invested portfolio satisfies",
-                fix="relax the asset or class bounds, or the exclusions")
+            return None
         out.append(sign * res.fun)
-    lo, hi = float(out[0]), float(out[1])
-    return max(0.0, lo), min(1.0, hi)
+    return float(out[0]), float(out[1])
 
 
 def pin_equity(constraints: ConstraintSet, share: float) -> ConstraintSet:

@@ -89,26 +89,44 @@ class HouseholdPolicy:
                 flows_out[i, due] = g.amount
                 last[i] = due + 1
         long_term = len(names) - 1
-        # The recursion runs on Python floats (a handful of sleeves: numpy's per-call overhead
-        # on arrays this small cost more than the arithmetic); the same IEEE operations in the
-        # same order, so the values are identical to the array form.
-        sweeps: dict[int, list[int]] = {}
-        for i in range(len(goals)):
-            sweeps.setdefault(int(last[i]), []).append(i)
-        vals = [float(x) for x in v]
-        ins, outs = flows_in.T.tolist(), flows_out.T.tolist()
-        growth = (1 + real_monthly).T.tolist()
-        rows = []
-        for k in range(n_steps):
-            for i in sweeps.get(k, ()):
-                if vals[i] > 0:
-                    vals[long_term] += vals[i]
-                    vals[i] = 0.0
-            vals = [x + c for x, c in zip(vals, ins[k], strict=True)]
-            rows.append(vals)
-            vals = [max(x - o, 0.0) * g for x, o, g in zip(vals, outs[k], growth[k],
-                                                           strict=True)]
-        values = np.array(rows, float).T.reshape(len(names), n_steps)
+        # The recursion runs on Python floats, one sleeve at a time (a handful of sleeves:
+        # numpy's per-call overhead on arrays this small costs more than the arithmetic). A
+        # goal's sleeve depends on nothing but its own flows; what is left of it when its last
+        # withdrawal is paid moves to the long-term money at the start of the next month
+        # (goals in their order), which is then run. The same IEEE operations in the same
+        # order as month by month over all sleeves, so the values are identical to it.
+        ins, outs = flows_in.tolist(), flows_out.tolist()
+        growth = (1 + real_monthly).tolist()
+        swept: dict[int, list[float]] = {}
+        columns: list[list[float]] = []
+        for i in range(len(names)):
+            x = float(v[i])
+            col = [0.0] * n_steps
+            c_i, o_i, g_i = ins[i], outs[i], growth[i]
+            # ``0.0 if y < 0.0 else y`` is ``max(y, 0.0)`` exactly (NaN and -0.0 included)
+            # without the call.
+            if i < len(goals):
+                sweep_at = int(last[i])
+                for k in range(n_steps):
+                    if k == sweep_at and x > 0:
+                        swept.setdefault(k, []).append(x)
+                        x = 0.0
+                    x = x + c_i[k]
+                    col[k] = x
+                    x = x - o_i[k]
+                    x = (0.0 if x < 0.0 else x) * g_i[k]
+            else:
+                arrivals = swept if i == long_term else {}
+                for k in range(n_steps):
+                    if k in arrivals:
+                        for amount in arrivals[k]:
+                            x += amount
+                    x = x + c_i[k]
+                    col[k] = x
+                    x = x - o_i[k]
+                    x = (0.0 if x < 0.0 else x) * g_i[k]
+            columns.append(col)
+        values = np.array(columns, float).reshape(len(names), n_steps)
         return names, values, weights
 
     def household_weights(self, profile: InvestorProfile, as_of: date, n_steps: int

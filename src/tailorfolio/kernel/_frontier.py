@@ -52,7 +52,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 import numpy as np
-from scipy.optimize import linprog
 
 from tailorfolio.errors import InfeasibleError, ParameterError, SolverError, UnboundedError
 from tailorfolio.kernel._activeset import ActiveSet
@@ -535,6 +534,8 @@ def _feasible_point(prob: PathProblem) -> FloatArray:
         raise InfeasibleError("A lower weight bound is above its upper bound.",
                               field="constraints", fix="relax the conflicting bounds")
     # a vertex that favours low-variance assets: near the minimum-variance portfolio
+    from scipy.optimize import linprog  # ~0.5 s to import: only when a start is needed
+
     res = linprog(np.diag(prob.P).copy(), A_ub=np.vstack(a_ub) if a_ub else None,
                   b_ub=np.concatenate(b_ub) if b_ub else None,
                   A_eq=prob.E if prob.E.shape[0] else None,

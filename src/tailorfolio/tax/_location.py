@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
 
 from tailorfolio.errors import InfeasibleError, SolverError
 from tailorfolio.profile._enums import AccountType
@@ -191,6 +190,8 @@ def locate_assets(target: pd.Series, accounts: dict[str, tuple[AccountType, floa
     eye = np.eye(nm)
     a_ub = np.block([[eye, -eye], [-eye, -eye]])
     b_ub = np.concatenate([cur.ravel(), -cur.ravel()])
+    from scipy.optimize import linprog  # ~0.5 s to import: only when called
+
     res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq,
                   bounds=[(0, None)] * (2 * nm), method="highs")
     if res.status != 0:
