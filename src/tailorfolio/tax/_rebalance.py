@@ -420,6 +420,13 @@ def _solve(pb: _Problem, s: RebalanceSettings, *, allow_sales: bool, allow_buys:
         sv[sv * pb.prices[pb.lot_asset] < 1.0] = 0.0
         sv[sv > qty - 1e-7] = qty[sv > qty - 1e-7]
     bv[bv < 1.0] = 0.0
+    # The solver's tolerance (relative to the account's value) can overspend the cash by a
+    # fraction of a cent: trim every purchase in proportion so the cash floor holds exactly.
+    spend = pb.cash + float((sv * pb.prices[pb.lot_asset]).sum()) - s.min_cash if m \
+        else pb.cash - s.min_cash
+    total = float(bv.sum())
+    if total > spend and total > 0:
+        bv *= max(spend, 0.0) / total
     return sv, bv, float(prob.value)
 
 
