@@ -236,6 +236,32 @@ def _alignment(mu_s: pd.Series, covariance: pd.DataFrame, tickers: Any
     return pos_mu, pos_row, pos_col
 
 
+def _shifted_cholesky_holds(cov: FloatArray) -> bool:
+    """True when Σ + PSD_RTOL·λ̂·I has a Cholesky factor, λ̂ ≤ λ_max a power-iteration
+    estimate: that proves λ_min > −PSD_RTOL·λ̂ ≥ −PSD_RTOL·λ_max, the acceptance test, at the
+    cost of one factorisation instead of a full eigendecomposition (a singular sample
+    covariance, more assets than observations, passes here; a False goes to ``eigvalsh``
+    for the exact verdict and the message). It replaces a plain Cholesky test, which
+    rejects every singular Σ and so sent each of them to the eigendecomposition."""
+    n = cov.shape[0]
+    v = np.full(n, 1.0 / np.sqrt(max(n, 1)))
+    lam = 0.0
+    for _ in range(20):
+        u = cov @ v
+        lam = float(v @ u)
+        norm = float(np.linalg.norm(u))
+        if not norm > 0:
+            return False
+        v = u / norm
+    if not lam > 0:
+        return False
+    try:
+        np.linalg.cholesky(cov + PSD_RTOL * lam * np.eye(n))
+    except np.linalg.LinAlgError:
+        return False
+    return True
+
+
 def check_estimates(expected_return: Any, covariance: Any, cs: ConstraintSet
                     ) -> tuple[FloatArray, FloatArray]:
     """μ and Σ aligned with ``cs.tickers``, finite, Σ symmetric positive semidefinite.
@@ -309,16 +335,15 @@ def check_estimates(expected_return: Any, covariance: Any, cs: ConstraintSet
             field="covariance", value=float(diag[i]), expected="variances >= 0",
             fix="re-estimate the covariance; " + REPAIR_FIX,
         )
-    try:
-        np.linalg.cholesky(cov)
-    except np.linalg.LinAlgError:
+    if not _shifted_cholesky_holds(cov):
         vals = np.linalg.eigvalsh((cov + cov.T) / 2)
         if vals[0] < -PSD_RTOL * max(float(vals[-1]), 1e-300):
             raise DataError(
                 f"The covariance is not positive semidefinite: its smallest eigenvalue is "
                 f"{vals[0]:.4g} ({abs(vals[0]) / vals[-1]:.2g} of the largest, "
-                f"{int((vals < 0).sum())} negative), so some portfolios would have a negative "
-                "variance.", field="covariance", value=f"min eigenvalue {vals[0]:.4g}",
+                f"{int((vals < 0).sum())} negative), so some portfolios would have a "
+                "negative variance.", field="covariance",
+                value=f"min eigenvalue {vals[0]:.4g}",
                 expected="a positive semidefinite matrix", fix=REPAIR_FIX,
-            ) from None
+            )
     return mu, cov
