@@ -7,8 +7,9 @@ exactly, so ``w(t)ᵀPw(t) = c²`` is a quadratic in t with one root in (0, 1] w
 answer (t = 1) breaks the ceiling and the face's minimum-variance end does not. The method:
 take that root t*, solve the QP at t* warm from the face (the kernel's B = 1 path), and stop
 when the face optimal at t* is the face t* came from (a face whose root lies outside the
-bracket ``vol(t_lo) ≤ c < vol(t_hi)`` gets a bisection step instead) — then the point lies exactly on the
-ceiling and every KKT condition of the cone problem holds with ``ρ = (1/t* − 1)/2 ≥ 0``.
+bracket ``vol(t_lo) ≤ c < vol(t_hi)`` gets a bisection step instead) — then the point lies
+exactly on the ceiling and every KKT condition of the cone problem holds with
+``ρ = (1/t* − 1)/2 ≥ 0``.
 Plan-sized problems settle on the second or third face; the batched search
 (:func:`tailorfolio.kernel._solve._ceiling_search`) takes whatever this one returns None for
 (a ceiling below the constraints' minimum variance, which it proves, or no settled face

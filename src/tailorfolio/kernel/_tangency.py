@@ -9,8 +9,8 @@ in t:
 
     t* = (α c₁ − β c₀) / (β c₁ − α c₂),   α = eᵀa, β = eᵀb, c₀ = aᵀPa, c₁ = aᵀPb, c₂ = bᵀPb.
 
-The method: start at the minimum-variance answer's ``t = σ²/eᵀw`` (or a warm start's
-face's own t*); solve the
+The method: start at the budget-only minimum-variance portfolio's ``t = σ²/eᵀw`` (or a
+warm start's face's own t*); solve the
 maximum-utility problem at t (the kernel's B = 1 path, warm from the previous face); take
 that face's t*; stop when the face optimal at t* is the face t* came from (then the point
 is exactly the tangency and every KKT condition of the maximum-utility problem at γ* holds,
@@ -77,7 +77,9 @@ def tangency_single(sf: StandardForm, excess: FloatArray, tol: float,
         line = face_line(pb, active.var[0], active.row[0], -e)
         t = None if line is None else tangent_t(P, e, *line)
         act = active
-    if t is None:  # the minimum-variance answer: its t = σ²/eᵀw is below the tangency's
+    if t is None:  # the budget-only minimum variance's t = σ²/eᵀw: below the tangency's
+        t = _start_t(pb, e)
+    if t is None:  # the constrained minimum variance's
         mv = solve_single(sf, None, tol)
         if mv is None:
             return None
@@ -100,7 +102,7 @@ def tangency_single(sf: StandardForm, excess: FloatArray, tol: float,
         if face is not None and np.array_equal(var, face[0]) and np.array_equal(row, face[1]):
             return _certified(pb, var, row, out, t, e, used, tol)  # t is this face's t*
         face = (var.copy(), row.copy())
-        line = face_line(pb, var, row, -e)
+        line = face_line(pb, var, row, -e, known=(t, out.w[0]))
         t_star = None if line is None else tangent_t(P, e, *line)
         if t_star is None:
             return None
@@ -108,19 +110,39 @@ def tangency_single(sf: StandardForm, excess: FloatArray, tol: float,
     return None
 
 
-def face_line(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray
+def face_line(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray,
+              known: tuple[float, FloatArray] | None = None
               ) -> tuple[FloatArray, FloatArray] | None:
     """On the face ``(var, row)`` the minimiser of ½wᵀPw + t·qᵀw is ``a + t·b`` exactly
-    (the face's KKT system is linear in t): ``(a, b)`` from the solves at t = 0 and 1."""
+    (the face's KKT system is linear in t): ``(a, b)`` from the solve at t = 0 and either
+    a known point ``(t, w(t))`` of the face (t > 0) or the solve at t = 1."""
     keep = pb.q
     pb.q = np.zeros_like(q)
     at0 = face_solve(pb, var, row)
-    pb.q = q
-    at1 = face_solve(pb, var, row)
+    if known is None or not known[0] > 0:
+        pb.q = q
+        at1 = face_solve(pb, var, row)
+        known = None if at1 is None else (1.0, at1[0])
     pb.q = keep
-    if at0 is None or at1 is None:
+    if at0 is None or known is None:
         return None
-    return at0[0], at1[0] - at0[0]
+    return at0[0], (known[1] - at0[0]) / known[0]
+
+
+def _start_t(pb: _Problem, e: FloatArray) -> float | None:
+    """σ²/eᵀw of the minimum-variance portfolio under the budget alone (w ∝ P⁻¹1): a first
+    t below the tangency's; None when its excess return is not positive or P is singular."""
+    if not pb.budget_first:
+        return None
+    try:
+        x = np.linalg.solve(pb.P, pb.A[0])
+    except np.linalg.LinAlgError:
+        return None
+    w = x * (pb.rlo[0] / float(pb.A[0] @ x))
+    r = float(e @ w)
+    if not (r > 0 and np.isfinite(r)):
+        return None
+    return float(w @ pb.P @ w) / r
 
 
 def tangent_t(P: FloatArray, e: FloatArray, a: FloatArray, b: FloatArray) -> float | None:

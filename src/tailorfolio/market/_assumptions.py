@@ -85,7 +85,10 @@ class CapitalMarketAssumptions:
         """Annual covariance matrix, decimal², indexed by ticker."""
         vol = self.volatility.to_numpy()
         cov = self.correlation.to_numpy() * np.outer(vol, vol)
-        return pd.DataFrame(cov, index=self.tickers, columns=self.tickers)
+        # the expected returns' own (immutable) Index on both axes: a re-solve on these
+        # assumptions finds its label alignment cached (optimize/_validate.py)
+        labels = self.expected_return.index
+        return pd.DataFrame(cov, index=labels, columns=labels)
 
     def subset(self, tickers: list[str]) -> CapitalMarketAssumptions:
         """The assumptions for ``tickers`` only, in that order."""

@@ -195,10 +195,11 @@ def _series(value: Any, name: str, what: str) -> pd.Series:
 
 ALIGNMENT_CACHE_SIZE = 16
 """How many (estimates' labels → constraint tickers) alignments are remembered."""
-_ALIGNMENT: dict[tuple[object, ...], tuple[object, ...]] = {}
-"""Positions of the constraint set's tickers in the estimates' labels, by the ids of the
-(immutable) pandas Index objects: a re-solve on the same estimates (the plan's goal
-candidates, a frontier, a what-if) skips the label look-ups and duplicate checks."""
+_ALIGNMENT: dict[tuple[tuple[object, ...], ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+"""Positions of the constraint set's tickers in the estimates' labels, keyed by the labels
+themselves: a re-solve with the same labels (the plan's goal candidates, a frontier, a
+what-if, a backtest's rolling estimates) skips the label look-ups and duplicate checks.
+The cached position arrays are only read, never written."""
 
 
 @functools.lru_cache(maxsize=64)
@@ -286,17 +287,15 @@ def check_estimates(expected_return: Any, covariance: Any, cs: ConstraintSet
             expected="pandas.DataFrame with tickers as index and columns",
             fix="pass pd.DataFrame(matrix, index=tickers, columns=tickers)",
         )
-    key = (id(mu_s.index), id(covariance.index), id(covariance.columns), tuple(tickers))
+    key = (tuple(mu_s.index), tuple(covariance.index), tuple(covariance.columns),
+           tuple(tickers))
     cached = _ALIGNMENT.get(key)
     if cached is None:
-        pos_mu, pos_row, pos_col = _alignment(mu_s, covariance, tickers)
+        cached = _alignment(mu_s, covariance, tickers)
         if len(_ALIGNMENT) >= ALIGNMENT_CACHE_SIZE:
             _ALIGNMENT.pop(next(iter(_ALIGNMENT)))
-        # the Index objects are kept with their positions so that their ids stay theirs
-        _ALIGNMENT[key] = (mu_s.index, covariance.index, covariance.columns,
-                           pos_mu, pos_row, pos_col)
-    else:
-        pos_mu, pos_row, pos_col = cached[3:]
+        _ALIGNMENT[key] = cached
+    pos_mu, pos_row, pos_col = cached
     try:
         mu = np.asarray(mu_s.to_numpy(dtype=float)[pos_mu])
         cov = np.asarray(covariance.to_numpy(dtype=float)[np.ix_(pos_row, pos_col)])
