@@ -225,3 +225,29 @@ def test_singular_but_psd_covariance_is_accepted(est) -> None:
     c.iloc[:, 1] = c.iloc[:, 0].to_numpy()
     r = OPT.optimize(mu, c, unconstrained(t), objective="min_variance")
     assert r.weights.sum() == pytest.approx(1.0)
+
+
+def test_psd_check_at_both_sizes() -> None:
+    """Small Σ: a Cholesky factor, then the eigenvalues; large Σ: the shifted factor, then
+    the eigenvalues. Both accept a singular PSD matrix (more assets than observations) and
+    reject one with an eigenvalue below −1e-10 of the largest, naming it."""
+    import pandas as pd
+
+    from tailorfolio.errors import DataError
+    from tailorfolio.optimize import unconstrained
+    from tailorfolio.optimize._validate import SMALL_PSD_CHECK, check_estimates
+
+    rng = np.random.default_rng(4)
+    for n in (20, SMALL_PSD_CHECK + 50):
+        tickers = [f"T{i}" for i in range(n)]
+        x = rng.normal(size=(n // 2, n))
+        singular = x.T @ x / n  # rank n/2
+        mu = pd.Series(np.full(n, 0.05), index=tickers)
+        cs = unconstrained(tickers)
+        check_estimates(mu, pd.DataFrame(singular, index=tickers, columns=tickers), cs)
+        vals, vecs = np.linalg.eigh(singular)
+        vals[0] = -1e-6 * vals[-1]
+        bad = (vecs * vals) @ vecs.T
+        bad = (bad + bad.T) / 2
+        with pytest.raises(DataError, match="not positive semidefinite"):
+            check_estimates(mu, pd.DataFrame(bad, index=tickers, columns=tickers), cs)
