@@ -23,13 +23,13 @@ from tailorfolio.allocation._sleeves import (
     LONG_TERM,
     RESERVE,
     SleevePolicy,
-    as_of_year,
     fund_sleeves,
     sleeve_glide_path,
 )
 from tailorfolio.examples import EXAMPLE_PROFILES, load_example_profile
 from tailorfolio.profile import InvestorProfile
-from tailorfolio.profile._enums import GoalKind
+
+from tests.allocation._reference import sleeve_values_reference
 
 
 def _family() -> PortfolioFamily:
@@ -55,47 +55,6 @@ def _policy(profile: InvestorProfile, as_of: date, rule: str, intensity: float,
     return HouseholdPolicy(policies, amounts, np.array([0.07, 0.035, 0.02]), 0.025)
 
 
-def _month_by_month(policy: HouseholdPolicy, profile: InvestorProfile, as_of: date,
-                    n_steps: int) -> np.ndarray:
-    """Reference: every sleeve advanced together each month (the model as written)."""
-    _, _, weights = policy.sleeve_values(profile, as_of, n_steps)
-    y0 = as_of_year(as_of)
-    goals = list(profile.goals)
-    names = [g.name for g in goals] + [RESERVE, LONG_TERM]
-    t = np.arange(n_steps)
-    real_monthly = (1 + weights @ policy.expected_return) ** (1 / 12) / (
-        1 + policy.inflation) ** (1 / 12) - 1
-    deflator = (1 + policy.inflation) ** (-t / 12)
-    vals = [float(policy.amounts.get(n, 0.0)) for n in names]
-    flows_in = np.zeros((len(names), n_steps))
-    flows_out = np.zeros((len(names), n_steps))
-    last = [n_steps] * len(names)
-    for i, g in enumerate(goals):
-        due = int(round(12 * g.years_until(y0)))
-        c = g.annual_contribution / 12 * (1 + g.contribution_growth) ** (t // 12)
-        c[min(due, n_steps):] = 0.0
-        flows_in[i] = c * deflator
-        if g.kind is GoalKind.INCOME:
-            idx = np.arange(due, due + 12 * g.duration_years, 12)
-            idx = idx[idx < n_steps]
-            flows_out[i, idx] = g.amount
-            last[i] = int(idx[-1]) + 1 if len(idx) else due + 1
-        elif due < n_steps:
-            flows_out[i, due] = g.amount
-            last[i] = due + 1
-    rows = []
-    for k in range(n_steps):
-        for i in range(len(goals)):
-            if last[i] == k and vals[i] > 0:
-                vals[-1] += vals[i]
-                vals[i] = 0.0
-        vals = [x + float(flows_in[j, k]) for j, x in enumerate(vals)]
-        rows.append(vals)
-        vals = [max(x - float(flows_out[j, k]), 0.0) * float(1 + real_monthly[j, k])
-                for j, x in enumerate(vals)]
-    return np.array(rows).T
-
-
 @pytest.mark.parametrize("name", list(EXAMPLE_PROFILES))
 @pytest.mark.parametrize(("rule", "intensity", "reserve", "wealth", "overfund"),
                          [("nearest_first", 1.0, 20_000.0, 250_000.0, 1.0),  # part-funded
@@ -112,7 +71,7 @@ def test_sleeve_by_sleeve_equals_month_by_month(name: str, rule: str, intensity:
     policy = _policy(profile, as_of, rule, intensity, reserve, wealth, overfund)
     n_steps = 12 * 70
     names, values, weights = policy.sleeve_values(profile, as_of, n_steps)
-    expected = _month_by_month(policy, profile, as_of, n_steps)
+    expected = sleeve_values_reference(policy, profile, as_of, n_steps)
     assert names == [g.name for g in profile.goals] + [RESERVE, LONG_TERM]
     assert values.shape == (len(names), n_steps) and weights.shape == (len(names), n_steps, 3)
     assert values.tobytes() == expected.tobytes()  # bit for bit

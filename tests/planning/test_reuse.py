@@ -15,15 +15,14 @@ import numpy as np
 import pytest
 
 import tailorfolio as tf
-from tailorfolio.allocation._household import HouseholdPolicy
-from tailorfolio.allocation._sleeves import LONG_TERM, RESERVE, as_of_year
 from tailorfolio.esg._cost import without_esg
 from tailorfolio.goals._outcomes import weighted_success
 from tailorfolio.planning._build import STAGES, baseline_without_esg, prepare, run_stages
 from tailorfolio.planning._settings import PlanSettings
 from tailorfolio.planning._stages import household_policy, policy_spec
-from tailorfolio.profile import GoalKind
 from tailorfolio.simulate._engine import simulate
+
+from tests.allocation._reference import sleeve_values_reference
 
 SMALL = PlanSettings(goal_paths=300, choice_paths=200)
 """Few paths: the checks are identities on the same paths, not estimates."""
@@ -70,50 +69,6 @@ def test_the_baseline_without_esg_has_the_probabilities_of_the_full_plan() -> No
     assert full.goals.alternatives  # (the full plan has them)
 
 
-def _array_sleeve_values(pol: HouseholdPolicy, prof: tf.InvestorProfile, as_of, n_steps: int
-                         ) -> np.ndarray:
-    """The recursion as it was written with arrays (the reference)."""
-    y0 = as_of_year(as_of)
-    goals = list(prof.goals)
-    names = [g.name for g in goals] + [RESERVE, LONG_TERM]
-    t = np.arange(n_steps)
-    weights = np.empty((len(names), n_steps, len(pol.expected_return)))
-    for i, g in enumerate(goals):
-        weights[i] = pol.policies[g.name].schedule(g.years_until(y0), n_steps)
-    for i, name in enumerate((RESERVE, LONG_TERM), start=len(goals)):
-        weights[i] = np.broadcast_to(pol.policies[name].weights_at_years(0.0), weights[i].shape)
-    real_monthly = (1 + weights @ pol.expected_return) ** (1 / 12) / (
-        1 + pol.inflation) ** (1 / 12) - 1
-    deflator = (1 + pol.inflation) ** (-t / 12)
-    values = np.zeros((len(names), n_steps))
-    v = np.array([pol.amounts.get(n, 0.0) for n in names], float)
-    flows_in = np.zeros((len(names), n_steps))
-    flows_out = np.zeros((len(names), n_steps))
-    last = np.full(len(names), n_steps, int)
-    for i, g in enumerate(goals):
-        due = int(round(12 * g.years_until(y0)))
-        c = g.annual_contribution / 12 * (1 + g.contribution_growth) ** (t // 12)
-        c[min(due, n_steps):] = 0.0
-        flows_in[i] = c * deflator
-        if g.kind is GoalKind.INCOME:
-            idx = np.arange(due, due + 12 * g.duration_years, 12)
-            idx = idx[idx < n_steps]
-            flows_out[i, idx] = g.amount
-            last[i] = int(idx[-1]) + 1 if len(idx) else due + 1
-        elif due < n_steps:
-            flows_out[i, due] = g.amount
-            last[i] = due + 1
-    for k in range(n_steps):
-        for i in range(len(goals)):
-            if k == last[i] and v[i] > 0:
-                v[-1] += v[i]
-                v[i] = 0.0
-        v = v + flows_in[:, k]
-        values[:, k] = v
-        v = np.maximum(v - flows_out[:, k], 0.0) * (1 + real_monthly[:, k])
-    return values
-
-
 @pytest.mark.parametrize("name", sorted(tf.EXAMPLE_PROFILES))
 @pytest.mark.parametrize("n_steps", [1, 37, 720])
 def test_sleeve_values_equal_the_array_recursion(name: str, n_steps: int) -> None:
@@ -122,4 +77,4 @@ def test_sleeve_values_equal_the_array_recursion(name: str, n_steps: int) -> Non
     pol = household_policy(run_stages(ctx, STAGES[:1]))
     names, values, weights = pol.sleeve_values(prof, ctx.as_of, n_steps)
     assert values.shape == (len(names), n_steps) and weights.shape[:2] == values.shape
-    np.testing.assert_array_equal(values, _array_sleeve_values(pol, prof, ctx.as_of, n_steps))
+    np.testing.assert_array_equal(values, sleeve_values_reference(pol, prof, ctx.as_of, n_steps))
