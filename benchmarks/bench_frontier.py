@@ -30,45 +30,18 @@ faster), all measured in the same run, single-threaded BLAS.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 import warnings
-from collections.abc import Callable
 
-import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from tailorfolio.optimize import PortfolioOptimizer, unconstrained
 
+from _common import median_ms, returns_for
+
 warnings.filterwarnings("ignore")
 POINTS = 50
 PER_YEAR = 252
-
-
-def median_ms(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
-
-
-def returns_for(n: int) -> tuple[pd.DataFrame, str]:
-    if n == 20:
-        from skfolio.datasets import load_sp500_dataset
-
-        prices = load_sp500_dataset().loc["2018-01-01":]
-        return prices.pct_change().dropna(), "N=20 (skfolio S&P 500)"
-    rng = np.random.default_rng(7)
-    k, t = 5, 750
-    loadings = rng.normal(0.8, 0.4, size=(n, k)) * np.array([1, 0.5, 0.4, 0.3, 0.2])
-    f = rng.normal(0.0003, 0.01, size=(t, k))
-    eps = rng.normal(0, 1, size=(t, n)) * rng.uniform(0.005, 0.02, n)
-    alpha = rng.normal(0.0004, 0.0003, n)
-    r = alpha + f @ loadings.T + eps
-    return pd.DataFrame(r, columns=[f"A{i:03d}" for i in range(n)]), f"N={n} (factor model)"
 
 
 def run(sizes: list[int], repeat: int) -> pd.DataFrame:

@@ -30,6 +30,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from _common import median_ms
+
 from tailorfolio.kernel import from_constraint_set, max_sharpe
 from tailorfolio.kernel import solve as kernel_solve
 from tailorfolio.optimize import GroupBound, Objective, PortfolioOptimizer, unconstrained
@@ -45,16 +47,6 @@ def universe(n: int, seed: int = 7) -> tuple[pd.Series, pd.DataFrame]:
     mu = 0.02 + 0.5 * np.sqrt(np.diag(cov)) * rng.uniform(0.3, 1.0, n)
     tickers = [f"A{i:02d}" for i in range(n)]
     return pd.Series(mu, index=tickers), pd.DataFrame(cov, index=tickers, columns=tickers)
-
-
-def median_ms(fn: Callable[[], object], repeat: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
 
 
 def plan_universe() -> tuple[pd.Series, pd.DataFrame, np.ndarray]:
@@ -115,9 +107,9 @@ def run(sizes: list[int], repeat: int) -> pd.DataFrame:
             warm_ms = statistics.median(float(warm()) * 1000 for _ in range(repeat))
             rows.append(dict(
                 N=label, workload=name,
-                kernel_ms=median_ms(kern, repeat),
+                kernel_ms=median_ms(kern, repeat, warm_up=True),
                 optimizer_ms=median_ms(lambda: PortfolioOptimizer().optimize(
-                    mu, cov, problem_cs, objective=objective, **kw), repeat),
+                    mu, cov, problem_cs, objective=objective, **kw), repeat, warm_up=True),
                 warm_ms=warm_ms,
                 iters=int(sol.iterations[0]), max_residual=rep.max_residual))
     return pd.DataFrame(rows)

@@ -13,10 +13,7 @@ Every text is in client words (:mod:`tailorfolio.report._labels`).
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
-
-import jinja2
 
 from tailorfolio.report import _sections
 from tailorfolio.report._labels import (
@@ -28,6 +25,7 @@ from tailorfolio.report._labels import (
     plain_html,
     priority_label,
 )
+from tailorfolio.report._render import template_environment
 
 BAD_YEAR_Z = 1.645
 """One-sided normal quantile of a 1-in-20 bad year (5 %): loss ≈ μ − 1.645 σ."""
@@ -173,24 +171,11 @@ def ips_data(data: dict[str, Any], *, advisor: str | None = None, firm: str | No
     }
 
 
-@lru_cache(maxsize=1)
-def _env() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("tailorfolio.report", "templates"),
-        autoescape=jinja2.select_autoescape(["html", "j2"]), trim_blocks=True,
-        lstrip_blocks=True, undefined=jinja2.StrictUndefined)
-    env.filters["pct"] = lambda x, d=1: "–" if not isinstance(x, (int, float)) \
-        else f"{100 * float(x):.{d}f} %"
-    env.filters["money"] = lambda x: "–" if not isinstance(x, (int, float)) \
-        else f"{float(x):,.0f}"
-    return env
-
-
 def render_ips_body(ips: dict[str, Any]) -> str:
     """The summary's sections, for embedding in a page (the service's portal)."""
-    return plain_html(_env().get_template("ips_body.html.j2").render(ips=ips))
+    return plain_html(template_environment().get_template("ips_body.html.j2").render(ips=ips))
 
 
 def render_ips(ips: dict[str, Any]) -> str:
     """The investment-policy summary as one self-contained HTML document (print-ready)."""
-    return _env().get_template("ips.html.j2").render(ips=ips, body=render_ips_body(ips))
+    return template_environment().get_template("ips.html.j2").render(ips=ips, body=render_ips_body(ips))

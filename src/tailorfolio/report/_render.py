@@ -11,7 +11,8 @@ from tailorfolio.report import _charts, _labels, _sections
 
 
 @lru_cache(maxsize=1)
-def _env() -> jinja2.Environment:
+def template_environment() -> jinja2.Environment:
+    """The report templates' Jinja environment (shared by the plan report and the IPS)."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("tailorfolio.report", "templates"),
         autoescape=jinja2.select_autoescape(["html", "j2"]), trim_blocks=True,
@@ -96,7 +97,7 @@ def render_report_body(data: dict[str, Any]) -> str:
     data : dict
         As returned by :func:`tailorfolio.report.report_data`.
     """
-    return _labels.plain_html(_env().get_template("body.html.j2").render(**_context(data)))
+    return _labels.plain_html(template_environment().get_template("body.html.j2").render(**_context(data)))
 
 
 def render_report(data: dict[str, Any]) -> str:
@@ -107,6 +108,6 @@ def render_report(data: dict[str, Any]) -> str:
     data : dict
         As returned by :func:`tailorfolio.report.report_data`.
     """
-    return _env().get_template("report.html.j2").render(
+    return template_environment().get_template("report.html.j2").render(
         body=render_report_body(data), plotly_js=plotly_js(),
         title=f"Plan for {data['plan']['investor']}")

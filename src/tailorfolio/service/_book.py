@@ -47,6 +47,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tailorfolio.errors import TailorfolioError
 from tailorfolio.service._alerts import OPEN, SUPERSEDED, AlertDraft, goal_aim, raise_alerts
 from tailorfolio.service._errors import ConflictError, PermissionDeniedError
+from tailorfolio.service._logic import accounts_data
 from tailorfolio.service._models import (
     Account,
     Advisor,
@@ -408,13 +409,7 @@ def read_inputs(db: Session, client_ids: list[int]) -> list[ClientInput]:
         if pv is None:
             continue
         data = dict(pv.data)
-        data["accounts"] = [
-            {"name": a.name, "type": a.type, "cash": a.cash,
-             "annual_contribution": a.annual_contribution,
-             "lots": [{"asset": lot.asset, "quantity": lot.quantity,
-                       "cost_basis_per_share": lot.cost_basis_per_share,
-                       "acquired": lot.acquired.isoformat()} for lot in a.lots]}
-            for a in accounts.get(cid, [])]
+        data["accounts"] = accounts_data(accounts.get(cid, []))
         out.append(ClientInput(cid, pv.version, data, previous.get(cid, {})))
     return out
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -861,14 +862,19 @@ def profile_inputs(db: Session, client: Client) -> tuple[dict[str, Any], int]:
     accounts = db.scalars(sa.select(Account).where(Account.client_id == client.id)
                           .order_by(Account.id)).all()
     data = dict(version.data)
-    data["accounts"] = [
+    data["accounts"] = accounts_data(accounts)
+    return data, version.version
+
+
+def accounts_data(accounts: Iterable[Account]) -> list[dict[str, Any]]:
+    """Accounts and their lots as the profile's plain data (the ``accounts`` field)."""
+    return [
         {"name": a.name, "type": a.type, "cash": a.cash,
          "annual_contribution": a.annual_contribution,
          "lots": [{"asset": lot.asset, "quantity": lot.quantity,
                    "cost_basis_per_share": lot.cost_basis_per_share,
                    "acquired": lot.acquired.isoformat()} for lot in a.lots]}
         for a in accounts]
-    return data, version.version
 
 
 def check_plan_inputs(inputs: dict[str, Any]) -> None:

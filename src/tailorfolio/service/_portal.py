@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,12 +32,12 @@ from tailorfolio.service._models import (
     PlanRecord,
     utcnow,
 )
-from tailorfolio.service._passwords import password_problem
+from tailorfolio.service._schemas import PasswordPolicy
 
 PORTAL_COOKIE = "tf_portal"
 
 
-class ClientUserCreate(BaseModel):
+class ClientUserCreate(PasswordPolicy):
     """Portal access for a client: the client's e-mail, name and initial password (the
     advisor hands it over; the client can change it with a reset link)."""
 
@@ -45,14 +45,6 @@ class ClientUserCreate(BaseModel):
     name: str = Field(min_length=1, max_length=120)
     email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
     password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
-
-    @field_validator("password")
-    @classmethod
-    def _policy(cls, value: str, info: ValidationInfo) -> str:
-        problem = password_problem(value, info.data.get("email"))
-        if problem:
-            raise ValueError(f"The password {problem}")
-        return value
 
 
 class ClientUserRead(BaseModel):

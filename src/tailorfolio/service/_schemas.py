@@ -69,7 +69,9 @@ PASSWORD_DESCRIPTION = (f"At least {limits.MIN_PASSWORD_LENGTH} characters; not 
 # ------------------------------------------------------------------ auth and advisors
 
 
-class _PasswordPolicy(BaseModel):
+class PasswordPolicy(BaseModel):
+    """The password rules (:func:`password_problem`) on a model's ``password`` field."""
+
     @field_validator("password", check_fields=False)
     @classmethod
     def _policy(cls, value: str, info: ValidationInfo) -> str:
@@ -79,7 +81,7 @@ class _PasswordPolicy(BaseModel):
         return value
 
 
-class SignupCreate(_PasswordPolicy):
+class SignupCreate(PasswordPolicy):
     model_config = _STRICT
     firm_name: str = Field(min_length=1, max_length=120)
     name: str = Field(min_length=1, max_length=120)
@@ -89,7 +91,7 @@ class SignupCreate(_PasswordPolicy):
                           description=PASSWORD_DESCRIPTION)
 
 
-class AdvisorCreate(_PasswordPolicy):
+class AdvisorCreate(PasswordPolicy):
     model_config = _STRICT
     name: str = Field(min_length=1, max_length=120)
     email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")

@@ -442,18 +442,22 @@ def probability(event: np.ndarray) -> tuple[float, float]:
     return p, float(np.sqrt(p * (1 - p) / event.size))
 
 
+def _chunk_buffers(p: int, n_steps: int, record_every: int
+                   ) -> tuple[FloatArray, FloatArray, FloatArray, np.ndarray, np.ndarray,
+                              FloatArray]:
+    """A chunk's recorded wealth and price index ((records + 1, p) each), paid amounts,
+    shortfall and alive flags (p,) and the price index (p,), at their starting values."""
+    n_rec = -(-n_steps // record_every)
+    return (np.empty((n_rec + 1, p)), np.empty((n_rec + 1, p)), np.zeros(p),
+            np.zeros(p, dtype=bool), np.ones(p, dtype=bool), np.ones(p))
+
+
 def _portfolio_chunk(stream: GrowthStream, n_steps: int, weights: FloatArray | None,
                      policy: Policy | None, initial: float, flows: FloatArray,
                      flows_real: bool, rebalance_every: int, record_every: int
                      ) -> PortfolioPaths:
     n, p = stream.n_assets, stream.n_paths
-    n_rec = -(-n_steps // record_every)
-    rec_w = np.empty((n_rec + 1, p))
-    rec_p = np.empty((n_rec + 1, p))
-    paid = np.zeros(p)
-    short = np.zeros(p, dtype=bool)
-    alive = np.ones(p, dtype=bool)
-    price = np.ones(p)
+    rec_w, rec_p, paid, short, alive, price = _chunk_buffers(p, n_steps, record_every)
 
     def target_at(t: int, wealth: FloatArray) -> FloatArray:
         """Target weights of step t, ndarray (n, 1) or (n, p)."""
@@ -521,13 +525,7 @@ def _one_asset_chunk(stream: GrowthStream, n_steps: int, policy: Policy, first: 
     wealth (p,) and the index it holds, the step's growth gathered at that index. The same
     arithmetic as the weights form (a one-hot column only adds zeros), so the same numbers."""
     n, p = stream.n_assets, stream.n_paths
-    n_rec = -(-n_steps // record_every)
-    rec_w = np.empty((n_rec + 1, p))
-    rec_p = np.empty((n_rec + 1, p))
-    paid = np.zeros(p)
-    short = np.zeros(p, dtype=bool)
-    alive = np.ones(p, dtype=bool)
-    price = np.ones(p)
+    rec_w, rec_p, paid, short, alive, price = _chunk_buffers(p, n_steps, record_every)
     cols = np.arange(p)
     held = first.astype(np.intp)
     value = np.full(p, float(initial))
