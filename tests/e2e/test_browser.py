@@ -8,6 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.e2e.test_households import add_account_with_lots
+
 SHOTS = Path(__file__).parent / "screenshots"
 PASSWORD = "correct horse battery staple"
 ANSWERS = {"drop_reaction": "hold", "max_annual_loss": "10_to_20", "portfolio_choice": "c",
@@ -57,19 +59,8 @@ def test_advisor_session_end_to_end(live_server, browser):
     page.get_by_role("button", name="Create client").click()
     page.get_by_role("heading", name="Jordan Lee").wait_for()
 
-    page.get_by_label("Account name").fill("Brokerage")
-    page.get_by_label("Type").select_option("taxable")
-    page.get_by_label("Cash").fill("5000")
-    page.get_by_role("button", name="Add account").click()
-    for ticker, qty, cost, when in (("VTI", "200", "210", "2020-03-02"),
-                                    ("BND", "300", "80", "2021-06-15")):
-        form = page.get_by_role("form", name="Add a holding to Brokerage")
-        form.get_by_label("Ticker").fill(ticker)
-        form.get_by_label("Quantity", exact=True).fill(qty)
-        form.get_by_label("Cost per share").fill(cost)
-        form.get_by_label("Acquired").fill(when)
-        form.get_by_role("button", name="Add holding").click()
-        page.get_by_role("cell", name=ticker, exact=True).wait_for()
+    add_account_with_lots(page, "Brokerage", "5000", (("VTI", "200", "210", "2020-03-02"),
+                                                      ("BND", "300", "80", "2021-06-15")))
 
     page.get_by_role("button", name="Run a plan").click()
     page.wait_for_url("**/jobs/*")  # the job page refreshes itself until the plan is ready

@@ -50,6 +50,24 @@ def _fill_stream(page, k: int, owner: str, amount: str, age: str) -> None:
     row.get_by_label("Start age").fill(age)
 
 
+def add_account_with_lots(page, name: str, cash: str,
+                          lots: tuple[tuple[str, str, str, str], ...]) -> None:
+    """On a client's page: a taxable account ``name`` with ``cash``, then each lot
+    (ticker, quantity, cost per share, acquired) typed into its holding form."""
+    page.get_by_label("Account name").fill(name)
+    page.get_by_label("Type").select_option("taxable")
+    page.get_by_label("Cash").fill(cash)
+    page.get_by_role("button", name="Add account").click()
+    for ticker, qty, cost, when in lots:
+        form = page.get_by_role("form", name=f"Add a holding to {name}")
+        form.get_by_label("Ticker").fill(ticker)
+        form.get_by_label("Quantity", exact=True).fill(qty)
+        form.get_by_label("Cost per share").fill(cost)
+        form.get_by_label("Acquired").fill(when)
+        form.get_by_role("button", name="Add holding").click()
+        page.get_by_role("cell", name=ticker, exact=True).wait_for()
+
+
 def fill_park_household(page, partner_claiming_age: str) -> None:
     """Open the new-client form and fill the Parks: two people, three goals (rows added with
     the "Add a goal" button) and Social Security for both (the partner's claiming age given)."""
@@ -127,19 +145,9 @@ def test_two_person_household_end_to_end(live_server, browser):
     assert "Profile version 2" in page.content()  # the failed create saved nothing
 
     # an account with two lots, then delete one
-    page.get_by_label("Account name").fill("Joint brokerage")
-    page.get_by_label("Type").select_option("taxable")
-    page.get_by_label("Cash").fill("20000")
-    page.get_by_role("button", name="Add account").click()
-    for ticker, qty, cost, when in (("VTI", "400", "190", "2020-03-02"),
-                                    ("BND", "600", "78", "2021-06-15")):
-        form = page.get_by_role("form", name="Add a holding to Joint brokerage")
-        form.get_by_label("Ticker").fill(ticker)
-        form.get_by_label("Quantity", exact=True).fill(qty)
-        form.get_by_label("Cost per share").fill(cost)
-        form.get_by_label("Acquired").fill(when)
-        form.get_by_role("button", name="Add holding").click()
-        page.get_by_role("cell", name=ticker, exact=True).wait_for()
+    add_account_with_lots(page, "Joint brokerage", "20000",
+                          (("VTI", "400", "190", "2020-03-02"),
+                           ("BND", "600", "78", "2021-06-15")))
     page.screenshot(path=str(SHOTS / "household-lots.png"), full_page=True)
     page.get_by_role("button", name="Delete the BND holding bought 2021-06-15").click()
     page.get_by_role("cell", name="VTI", exact=True).wait_for()
