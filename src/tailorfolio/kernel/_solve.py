@@ -67,9 +67,9 @@ MIN_VARIANCE_CHECK = 1.0 / 64
 solved: a ceiling below its volatility is proved infeasible at once (instead of halving t
 down to zero)."""
 MAX_LINEAR_FACTOR = 1e12
+"""Upper end of the search for a pure return objective (beyond it: the max-return corner)."""
 LARGE = 200
 """Problems with more variables start from projected-gradient steps (see :func:`cold_start`)."""
-"""Upper end of the search for a pure return objective (beyond it: the max-return corner)."""
 
 
 @dataclass
