@@ -47,6 +47,9 @@ METHOD_OPTIMIZER = "optimizer"
 METHOD_NONE = ""
 METHOD_LP = "lp"
 FEASIBILITY_SLACK = 1e-9
+RETRY_FACTOR = 0.1
+"""After a failed polish, an investor's next one waits until ADMM's residual has fallen by
+this factor (the failing few otherwise repeat a long polish at every check)."""
 
 
 @dataclass(frozen=True)
@@ -261,13 +264,21 @@ def _fast_path(sf: StandardForm, settings: SolverSettings
     st = admm.start(cur)
     done_iter = 0
     last_res = np.full(b, np.inf)
+    # residual an investor's ADMM point must reach before its (next) polish: after a failed
+    # polish, RETRY_FACTOR lower than at that attempt (a guess that failed is retried once
+    # ADMM has moved, not every check: the failing few cost as much as the rest)
+    gate = np.full(b, settings.polish_residual)
+    failed_once = np.zeros(b, dtype=bool)
     while len(todo) and done_iter < settings.max_admm_iterations:
         admm.iterate(cur, st, settings.check_every)
         done_iter += settings.check_every
         prim_res, dual_res = admm.residuals(cur, st)
-        # polish only investors whose ADMM point is close enough for a good active-set guess
-        ready = ((prim_res < settings.polish_residual) & (dual_res < settings.polish_residual)
-                 | (done_iter >= settings.max_admm_iterations // 2))
+        res_max = np.maximum(prim_res, dual_res)
+        # polish only investors whose ADMM point is close enough for a good active-set guess;
+        # from half the budget on, every investor not yet failed, and all at the last check
+        last = done_iter >= settings.max_admm_iterations
+        forced = (done_iter >= settings.max_admm_iterations // 2) & ~failed_once[todo]
+        ready = (res_max < gate[todo]) | forced | last
         iters[todo] = done_iter
         keep = np.ones(len(todo), dtype=bool)
         if ready.any():
@@ -289,6 +300,9 @@ def _fast_path(sf: StandardForm, settings: SolverSettings
                                     np.zeros((b, sf.n_rows), np.int8), np.zeros(b, bool))
             act_out.put(rt, out.active)
             keep[np.flatnonzero(ready)[out.ok]] = False
+            failed = rt[~out.ok]
+            gate[failed] = RETRY_FACTOR * res_max[ready][~out.ok]
+            failed_once[failed] = True
         if done_iter >= settings.stall_after:
             stalled = (prim_res > settings.stall_residual) & (prim_res > 0.9 * last_res[todo])
             keep &= ~stalled
