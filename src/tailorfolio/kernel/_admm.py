@@ -34,6 +34,10 @@ EQUALITY_RHO_FACTOR = 1e3
 RHO_LADDER = np.array([1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0])
 """Admissible step sizes; each investor uses one, so at most this many factorizations."""
 RHO_START = 4  # index of 0.1
+NEWTON_STEPS = 2
+"""Newton steps on the turnover prox's multiplier from its previous value (then checked)."""
+NEWTON_MATCH = 1e-13
+"""|T(λ) − τ| / (1 + τ) below which a Newton multiplier is taken as exact."""
 
 
 @dataclass
@@ -46,10 +50,13 @@ class AdmmState:
     y_box: FloatArray
     y_row: FloatArray
     level: np.ndarray  # ρ ladder index per investor
+    turnover_multiplier: np.ndarray | None = None
+    """(B,) ρ × the turnover prox's last λ (NaN: none yet), the next call's warm start."""
 
     def take(self, idx) -> AdmmState:
+        lam = None if self.turnover_multiplier is None else self.turnover_multiplier[idx]
         return AdmmState(self.x[idx], self.z_box[idx], self.z_row[idx], self.y_box[idx],
-                         self.y_row[idx], self.level[idx])
+                         self.y_row[idx], self.level[idx], lam)
 
 
 class BatchedAdmm:
@@ -96,31 +103,85 @@ class BatchedAdmm:
                          np.full(b, RHO_START, dtype=np.int64))
 
     def iterate(self, sf: StandardForm, st: AdmmState, n_iter: int) -> None:
-        """Run ``n_iter`` iterations in place, then adapt each investor's ρ."""
+        """Run ``n_iter`` iterations in place, then adapt each investor's ρ.
+
+        Within a call every investor keeps its ρ, so what depends only on ρ and the data
+        (κ/ρ, the capped investors' data) is computed once, and the batch is put in order
+        of ρ level so that each level's K⁻¹ multiplies one contiguous block.
+        """
         A, d = self.A, self.row_factor
-        levels = np.unique(st.level)
-        rho = RHO_LADDER[st.level][:, None]
-        rho_row = rho * d[None, :]
+        b = sf.size
+        order = np.argsort(st.level, kind="stable")
+        permuted = bool((order != np.arange(b)).any())
+        if permuted:
+            level = st.level[order]
+            q, w0, lo, up = sf.q[order], sf.w0[order], sf.lower[order], sf.upper[order]
+            kappa, row_lo, row_hi, tau = (sf.kappa[order], sf.row_lo[order], sf.row_hi[order],
+                                          sf.tau[order])
+            x, z_box, z_row = st.x[order], st.z_box[order], st.z_row[order]
+            y_box, y_row = st.y_box[order], st.y_row[order]
+        else:
+            level = st.level
+            q, w0, lo, up = sf.q, sf.w0, sf.lower, sf.upper
+            kappa, row_lo, row_hi, tau = sf.kappa, sf.row_lo, sf.row_hi, sf.tau
+            x, z_box, z_row = st.x.copy(), st.z_box.copy(), st.z_row.copy()
+            y_box, y_row = st.y_box.copy(), st.y_row.copy()
+        cuts = np.flatnonzero(np.diff(level)) + 1
+        blocks = [(int(lv), slice(int(a), int(e))) for lv, a, e in
+                  zip(level[np.r_[0, cuts]], np.r_[0, cuts], np.r_[cuts, b])] if b else []
+        inverses = [(self.inverse(lv), sl) for lv, sl in blocks]
+        # full-shape step sizes: same-shape products are faster than (B, 1) broadcasts
+        rho = np.repeat(RHO_LADDER[level][:, None], sf.n, axis=1)
+        inv_rho = 1.0 / rho
+        rho_row = RHO_LADDER[level][:, None] * d[None, :]
+        inv_rho_row = 1.0 / rho_row
+        thr = kappa * inv_rho
+        capped = np.flatnonzero(np.isfinite(tau))
+        if st.turnover_multiplier is None:
+            st.turnover_multiplier = np.full(b, np.nan)
+        lam0 = st.turnover_multiplier[order] if permuted else st.turnover_multiplier
+        # stored as ρλ (the cap's multiplier): ρ may have changed since
+        cap = (_CappedProx(w0, thr, lo, up, tau, capped, lam0[capped] * inv_rho[capped, 0])
+               if len(capped) else None)
+        xt = np.empty_like(x)
         for _ in range(n_iter):
-            rhs = (SIGMA * st.x - sf.q + rho * st.z_box - st.y_box
-                   + (rho_row * st.z_row - st.y_row) @ A)
-            if len(levels) == 1:
-                xt = rhs @ self.inverse(int(levels[0]))
-            else:
-                xt = np.empty_like(rhs)
-                for lev in levels:
-                    m = st.level == lev
-                    xt[m] = rhs[m] @ self.inverse(int(lev))
+            rhs = (rho_row * z_row - y_row) @ A
+            rhs += SIGMA * x
+            rhs -= q
+            rhs += np.multiply(rho, z_box, out=xt)
+            rhs -= y_box
+            for inv, sl in inverses:
+                np.matmul(rhs[sl], inv, out=xt[sl])
             zt_row = xt @ A.T
-            st.x = ALPHA * xt + (1 - ALPHA) * st.x
-            vb = ALPHA * xt + (1 - ALPHA) * st.z_box
-            z_box = prox_box(vb + st.y_box / rho, sf, rho)
-            st.y_box += rho * (vb - z_box)
-            st.z_box = z_box
-            vr = ALPHA * zt_row + (1 - ALPHA) * st.z_row
-            z_row = np.clip(vr + st.y_row / rho_row, sf.row_lo, sf.row_hi)
-            st.y_row += rho_row * (vr - z_row)
-            st.z_row = z_row
+            axt = ALPHA * xt
+            x *= 1 - ALPHA
+            x += axt
+            vb = axt
+            vb += (1 - ALPHA) * z_box
+            v = y_box * inv_rho
+            v += vb
+            z_box = _soft_box_fast(v, w0, thr, lo, up)
+            if cap is not None:
+                cap.apply(v, z_box)
+            vb -= z_box
+            vb *= rho
+            y_box += vb
+            vr = ALPHA * zt_row
+            vr += (1 - ALPHA) * z_row
+            z_row = np.minimum(np.maximum(vr + y_row * inv_rho_row, row_lo), row_hi)
+            vr -= z_row
+            vr *= rho_row
+            y_row += vr
+        if permuted:
+            for name, val in (("x", x), ("z_box", z_box), ("z_row", z_row), ("y_box", y_box),
+                              ("y_row", y_row)):
+                out = np.empty_like(val)
+                out[order] = val
+                setattr(st, name, out)
+        else:
+            st.x, st.z_box, st.z_row, st.y_box, st.y_row = x, z_box, z_row, y_box, y_row
+        if cap is not None:
+            st.turnover_multiplier[order[capped]] = cap.lam * rho[capped, 0]
         self._adapt(sf, st)
 
     def residuals(self, sf: StandardForm, st: AdmmState) -> tuple[FloatArray, FloatArray]:
@@ -173,14 +234,27 @@ def _turnover_prox(v: FloatArray, w0: FloatArray, t: FloatArray, lo: FloatArray,
     x_j = a_j − g_j: piecewise linear and non-increasing, its value at all 2n breakpoints
     follows from one sort and two cumulative sums, and λ* solves T(λ*) = τ exactly.
     """
-    b, n = v.shape
+    x, c, big_f = _turnover_pieces(v, w0, t, lo, up)
+    lam = _turnover_lambda(x, c, big_f, tau)
+    return _soft_box(v, w0, t + lam[:, None], lo, up)
+
+
+def _turnover_pieces(v: FloatArray, w0: FloatArray, t: FloatArray, lo: FloatArray,
+                     up: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """(x, c, F) of :func:`_turnover_prox`: T(λ) = F + Σ_j clip(x_j − λ, 0, c_j)."""
     up_dir = v >= w0
     a = np.abs(v - w0) - t
     f = np.maximum(lo - w0, 0.0) + np.maximum(w0 - up, 0.0)
     g = np.where(up_dir, np.maximum(lo - w0, 0.0), np.maximum(w0 - up, 0.0))
     c = np.where(up_dir, np.maximum(up - np.maximum(w0, lo), 0.0),
                  np.maximum(np.minimum(w0, up) - lo, 0.0))
-    x = a - g
+    return a - g, c, f.sum(axis=1)
+
+
+def _turnover_lambda(x: FloatArray, c: FloatArray, big_f: FloatArray, tau: FloatArray
+                     ) -> FloatArray:
+    """λ* ≥ 0 with T(λ*) = τ, exactly, from the sorted breakpoints."""
+    b, n = x.shape
     y = np.concatenate([x, x - c], axis=1)
     sg = np.concatenate([np.ones((b, n)), -np.ones((b, n))], axis=1)
     order = np.argsort(-y, axis=1)
@@ -188,7 +262,6 @@ def _turnover_prox(v: FloatArray, w0: FloatArray, t: FloatArray, lo: FloatArray,
     ss = np.take_along_axis(sg, order, axis=1)
     cum_c = np.cumsum(ss * ys, axis=1)
     cum_n = np.cumsum(ss, axis=1)
-    big_f = f.sum(axis=1)
     tt = big_f[:, None] + cum_c - ys * cum_n  # T at each breakpoint, non-decreasing in k
     k = (tt <= tau[:, None]).sum(axis=1)  # breakpoints (from the largest λ) with T <= τ
     rows = np.arange(b)
@@ -197,11 +270,70 @@ def _turnover_prox(v: FloatArray, w0: FloatArray, t: FloatArray, lo: FloatArray,
     lam = np.where(nn > 0, (big_f + cum_c[rows, kk] - tau) / np.where(nn > 0, nn, 1.0),
                    ys[rows, kk])
     lam = np.where(k == 0, ys[:, 0], lam)
-    lam = np.maximum(lam, 0.0)
-    return _soft_box(v, w0, t + lam[:, None], lo, up)
+    return np.maximum(lam, 0.0)
+
+
+def _turnover_value(x: FloatArray, c: FloatArray, big_f: FloatArray, lam: FloatArray
+                    ) -> tuple[FloatArray, np.ndarray]:
+    """T(λ) and the number of pieces sloping there (T's slope is minus that)."""
+    r = x - lam[:, None]
+    return big_f + np.minimum(np.maximum(r, 0.0), c).sum(axis=1), ((r > 0) & (r < c)).sum(1)
 
 
 def _soft_box(v: FloatArray, w0: FloatArray, t: FloatArray, lo: FloatArray, up: FloatArray
               ) -> FloatArray:
     dv = v - w0
     return np.clip(w0 + np.sign(dv) * np.maximum(np.abs(dv) - t, 0.0), lo, up)
+
+
+def _soft_box_fast(v: FloatArray, w0: FloatArray, t: FloatArray, lo: FloatArray,
+                   up: FloatArray) -> FloatArray:
+    """:func:`_soft_box` in four passes: v minus its clip to [w0 − t, w0 + t] is the soft
+    threshold around w0, then the box."""
+    z = np.subtract(v, w0)
+    np.minimum(z, t, out=z)
+    np.maximum(z, -t, out=z)
+    np.subtract(v, z, out=z)
+    np.maximum(z, lo, out=z)
+    np.minimum(z, up, out=z)
+    return z
+
+
+class _CappedProx:
+    """The turnover-capped investors' part of :func:`prox_box`, their data gathered once."""
+
+    def __init__(self, w0: FloatArray, t: FloatArray, lo: FloatArray, up: FloatArray,
+                 tau: FloatArray, idx: np.ndarray, lam: FloatArray):
+        self.idx = idx
+        self.w0, self.t, self.lo, self.up, self.tau = w0[idx], t[idx], lo[idx], up[idx], \
+            tau[idx]
+        self.lam = lam.copy()
+
+    def apply(self, v: FloatArray, z: FloatArray) -> None:
+        """Replace, in ``z``, the capped investors' rows that break their cap.
+
+        λ* moves little from one iteration to the next, so Newton steps on T from the last
+        λ* usually land on it (T is linear between breakpoints); a row whose T(λ) misses τ
+        after them takes the exact sort of :func:`_turnover_lambda`.
+        """
+        i = self.idx
+        over = np.abs(z[i] - self.w0).sum(axis=1) > self.tau
+        if not over.any():
+            return
+        k = np.flatnonzero(over)
+        vk, w0, t, tau = v[i[k]], self.w0[k], self.t[k], self.tau[k]
+        lo, up = self.lo[k], self.up[k]
+        x, c, big_f = _turnover_pieces(vk, w0, t, lo, up)
+        lam = self.lam[k]
+        fresh = ~np.isfinite(lam)
+        lam = np.where(fresh, 0.0, lam)
+        for _ in range(NEWTON_STEPS):
+            val, slope = _turnover_value(x, c, big_f, lam)
+            lam = np.where(slope > 0, np.maximum(lam + (val - tau) / np.maximum(slope, 1),
+                                                 0.0), lam)
+        val, _ = _turnover_value(x, c, big_f, lam)
+        miss = fresh | ~(np.abs(val - tau) <= NEWTON_MATCH * (1.0 + tau))
+        if miss.any():
+            lam[miss] = _turnover_lambda(x[miss], c[miss], big_f[miss], tau[miss])
+        self.lam[k] = lam
+        z[i[k]] = _soft_box(vk, w0, t + lam[:, None], lo, up)
