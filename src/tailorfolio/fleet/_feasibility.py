@@ -22,8 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from tailorfolio.fleet._model import FleetModel, InvestorBatch
-from tailorfolio.kernel._activeset import active_set_solve
-from tailorfolio.kernel._solve import cold_start
+from tailorfolio.kernel._activeset import ActiveSet, active_set_solve, guess_active_set
 from tailorfolio.kernel._standard import StandardForm, from_investor_batch
 from tailorfolio.typing import FloatArray
 
@@ -54,11 +53,20 @@ def turnover_bounds(model: FleetModel, batch: InvestorBatch
                       np.full(b, np.inf), np.ones(b))
     # the bare core, no rescue: an unsettled problem is only "not proved" (the caller's
     # per-investor path takes it); linear constraints that cannot hold never settle
-    sol = active_set_solve(lp, cold_start(lp), max_iter=30 + 2 * n, full_steps=5, stall=1)
+    sol = active_set_solve(lp, least_trading_start(lp), max_iter=30 + 2 * n, full_steps=5,
+                           stall=1)
     w = sol.w
     upper = np.where(sol.ok, np.abs(w - sf.w0).sum(axis=1), np.inf)
     lower = np.where(sol.ok, dual_bound(lp, sol.nu), -np.inf)
     return lower, upper
+
+
+def least_trading_start(lp: StandardForm) -> ActiveSet:
+    """The active set of w = clip(w0, l, u): every asset held within its bounds stays at its
+    kink, the others at the bound nearest w0 (the answer when the rows need no trading; else
+    a few switches away from it, where the cold start was some twenty). Any start gives the
+    same answer: the regularised problem is strictly convex."""
+    return guess_active_set(lp, np.clip(lp.w0, lp.lower, lp.upper), tol=1e-12)
 
 
 def dual_bound(lp: StandardForm, nu: FloatArray) -> FloatArray:
