@@ -70,6 +70,8 @@ MAX_LINEAR_FACTOR = 1e12
 """Upper end of the search for a pure return objective (beyond it: the max-return corner)."""
 LARGE = 200
 """Problems with more variables start from projected-gradient steps (see :func:`cold_start`)."""
+ADMM_RESTART_ITERATIONS = (150, 300)
+"""ADMM iterations before the last-resort restart's guess, and more before a second one."""
 
 
 @dataclass
@@ -279,14 +281,19 @@ def _continuation(sf: StandardForm, tol: float, max_iter: int) -> ActiveSetOutco
 def _admm_restart(sf: StandardForm, tol: float, max_iter: int) -> ActiveSetOutcome:
     from tailorfolio.kernel._admm import BatchedAdmm
 
-    if np.isfinite(sf.lower).all() and np.isfinite(sf.upper).all():
-        admm = BatchedAdmm(sf.P, sf.A)
-        st = admm.start(sf)
-        admm.iterate(sf, st, 150)
-        guess = guess_active_set(sf, st.z_box, st.z_row)
-    else:
-        guess = cold_active_set(sf)
-    return active_set_solve(sf, guess, max_iter=max_iter, full_steps=3, tol=tol)
+    if not (np.isfinite(sf.lower).all() and np.isfinite(sf.upper).all()):
+        return active_set_solve(sf, cold_active_set(sf), max_iter=max_iter, full_steps=3,
+                                tol=tol)
+    admm = BatchedAdmm(sf.P, sf.A)
+    st = admm.start(sf)
+    res = None
+    for more in ADMM_RESTART_ITERATIONS:  # a guess from a longer run where the first fails
+        admm.iterate(sf, st, more)
+        res = active_set_solve(sf, guess_active_set(sf, st.z_box, st.z_row),
+                               max_iter=max_iter, full_steps=3, tol=tol)
+        if res.ok.all():
+            break
+    return res
 
 
 def finish(sf: StandardForm, out: ActiveSetOutcome, *, tol: float = KKT_TOLERANCE,
