@@ -274,11 +274,15 @@ def _fast_path(sf: StandardForm, settings: SolverSettings
         done_iter += settings.check_every
         prim_res, dual_res = admm.residuals(cur, st)
         res_max = np.maximum(prim_res, dual_res)
+        # stalled: most likely infeasible, it leaves the fast path after this check
+        stalled = (done_iter >= settings.stall_after) & (prim_res > settings.stall_residual) & (
+            prim_res > 0.9 * last_res[todo])
         # polish only investors whose ADMM point is close enough for a good active-set guess;
-        # from half the budget on, every investor not yet failed, and all at the last check
+        # from half the budget on, every investor not yet failed; the stalled before they
+        # leave, and all at the last check
         last = done_iter >= settings.max_admm_iterations
         forced = (done_iter >= settings.max_admm_iterations // 2) & ~failed_once[todo]
-        ready = (res_max < gate[todo]) | forced | last
+        ready = (res_max < gate[todo]) | forced | stalled | last
         iters[todo] = done_iter
         keep = np.ones(len(todo), dtype=bool)
         if ready.any():
@@ -303,9 +307,7 @@ def _fast_path(sf: StandardForm, settings: SolverSettings
             failed = rt[~out.ok]
             gate[failed] = RETRY_FACTOR * res_max[ready][~out.ok]
             failed_once[failed] = True
-        if done_iter >= settings.stall_after:
-            stalled = (prim_res > settings.stall_residual) & (prim_res > 0.9 * last_res[todo])
-            keep &= ~stalled
+        keep &= ~stalled
         last_res[todo] = prim_res
         todo = todo[keep]
         cur = cur.take(keep)
