@@ -64,6 +64,25 @@ def test_invalid_rows_are_named_not_raised(model):
     assert "risk_aversion" in msg[5]
 
 
+def test_list_entries_apply_in_order_first_problem_reported(model):
+    g = list(model.group_names).index("bond")
+    t = _rows(model, [
+        {"investor_id": "twice", "risk_aversion": 3.0, "excluded_assets": ["A002", "A000"],
+         "class_bounds": [{"name": "bond", "min": 0.1, "max": 0.7},
+                          {"name": "bond", "min": 0.2, "max": 0.5}]},
+        {"investor_id": "two-bad", "risk_aversion": 3.0,
+         "class_bounds": [{"name": "bond", "min": 0.6, "max": 0.4},
+                          {"name": "crypto", "min": 0.0, "max": 0.1}]},
+        {"investor_id": "ok-then-bad", "risk_aversion": 3.0, "excluded_assets": ["A001", "NOPE"]},
+    ])
+    _, b, invalid, msg = batch_from_table(model, t)
+    assert invalid.tolist() == [False, True, True]
+    assert (b.group_min[0, g], b.group_max[0, g]) == (0.2, 0.5)  # the stricter of each
+    assert b.upper[0, 0] == 0.0 and b.upper[0, 2] == 0.0 and b.upper[0, 1] == 1.0
+    assert "bond" in msg[1] and "0.6" in msg[1] and "crypto" not in msg[1]  # the first one
+    assert "NOPE" in msg[2]
+
+
 def test_lists_follow_the_book_ticker_order(model, book):
     table = table_from_batch(model, list(range(book.size)), book)
     order = list(reversed(model.tickers))

@@ -204,6 +204,37 @@ def _list_of_strings(table: pa.Table, name: str) -> tuple[np.ndarray, np.ndarray
     return rows, vals
 
 
+def _codes(values: pa.Array, names) -> np.ndarray:
+    """(k,) the position of each string in ``names`` (−1 where absent or null)."""
+    if not len(values):
+        return np.zeros(0, dtype=np.int64)
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        values = pa.array([None if v is None else str(v) for v in values.to_pylist()],
+                          pa.string())
+    found = pc.index_in(values, value_set=pa.array(list(names), pa.string()))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _list_of_codes(table: pa.Table, name: str, names
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row index, position in ``names`` or −1, value) of a list<string> column's entries;
+    the values only where the position is −1 (for the message), else None."""
+    empty = np.zeros(0, dtype=np.int64)
+    if name not in table.column_names:
+        return empty, empty, np.zeros(0, dtype=object)
+    col = table.column(name).combine_chunks()
+    if pa.types.is_null(col.type) or not pa.types.is_list(col.type):
+        return empty, empty, np.zeros(0, dtype=object)
+    rows = pc.list_parent_indices(col).to_numpy(zero_copy_only=False)
+    flat = pc.list_flatten(col)
+    codes = _codes(flat, names)
+    vals = np.full(len(codes), None, dtype=object)
+    miss = np.flatnonzero(codes < 0)
+    if len(miss):
+        vals[miss] = np.asarray(flat.take(pa.array(miss)).to_pylist(), dtype=object)
+    return rows, codes, vals
+
+
 def batch_from_table(model: FleetModel, table: pa.Table
                      ) -> tuple[np.ndarray, InvestorBatch, np.ndarray, np.ndarray]:
     """Convert a chunk of the investor book to arrays.
@@ -284,14 +315,12 @@ def batch_from_table(model: FleetModel, table: pa.Table
             lambda r: f"current_weights: they sum to {total[r]:g}; holdings as weights sum "
             "to at most 1 (the rest is cash)")
 
-    ticker_index = {t: j for j, t in enumerate(model.tickers)}
-    r_idx, vals = _list_of_strings(table, "excluded_assets")
-    for r, v in zip(r_idx, vals):
-        j = ticker_index.get(v)
-        if j is None:
-            bad.add(np.array([r]), f"excluded_assets: {v!r} is not a ticker of the universe")
-        else:
-            batch.upper[r, j] = 0.0
+    r_idx, codes, vals = _list_of_codes(table, "excluded_assets", model.tickers)
+    known = codes >= 0
+    batch.upper[r_idx[known], codes[known]] = 0.0
+    for k in np.flatnonzero(~known):
+        bad.add(np.array([r_idx[k]]),
+                f"excluded_assets: {vals[k]!r} is not a ticker of the universe")
     r_idx, vals = _list_of_strings(table, "excluded_sectors")
     for r, v in zip(r_idx, vals):
         hit = [j for j, tags in enumerate(model.asset_tags) if v in tags]
@@ -309,19 +338,21 @@ def batch_from_table(model: FleetModel, table: pa.Table
             zero_copy_only=False)
         maxs = flat.field("max").cast(pa.float64()).fill_null(1.0).to_numpy(
             zero_copy_only=False)
-        gi = {g: k for k, g in enumerate(model.group_names)}
-        for r, name, lo, hi in zip(rows, names, mins, maxs):
-            if not (0 <= lo <= 1 and 0 <= hi <= 1 and lo <= hi):
+        group = _codes(flat.field("name"), model.group_names)
+        with np.errstate(invalid="ignore"):
+            in_range = (0 <= mins) & (mins <= 1) & (0 <= maxs) & (maxs <= 1) & (mins <= maxs)
+        use = in_range & (group >= 0)
+        # the stricter bound wins where a row names a class twice
+        np.maximum.at(batch.group_min, (rows[use], group[use]), mins[use])
+        np.minimum.at(batch.group_max, (rows[use], group[use]), maxs[use])
+        for e in np.flatnonzero(~use):  # in entry order: a row reports its first problem
+            r, name, lo, hi = rows[e], names[e], mins[e], maxs[e]
+            if not in_range[e]:
                 bad.add(np.array([r]), f"class_bounds: {clip_text(name, 30)} has min {float(lo):g} "
                         f"and max {float(hi):g}; expected 0 <= min <= max <= 1")
-                continue
-            k = gi.get(name)
-            if k is None:
+            else:
                 bad.add(np.array([r]), f"class_bounds: {clip_text(name, 30)} is not an asset class of "
                         f"the universe (one of {list(model.group_names)})")
-                continue
-            batch.group_min[r, k] = max(batch.group_min[r, k], float(lo))
-            batch.group_max[r, k] = min(batch.group_max[r, k], float(hi))
 
     batch.min_esg_score = _scalar(table, "min_esg_score", np.nan, bad)
     es = batch.min_esg_score
