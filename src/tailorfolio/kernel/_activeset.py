@@ -40,6 +40,11 @@ KKT_TOLERANCE = 1e-9
 REGULARIZATION = 1e-12
 PINNED = 1e-12
 """A variable whose bounds are this close is fixed (an excluded asset)."""
+SHARED_FACE_MIN = 256
+"""Batches at least this large factorize each distinct face matrix once (the investors of
+one universe share few: about one matrix per eight on the hard fleet book)."""
+SHARED_FACE_SHARE = 0.5
+"""...when the distinct matrices are at most this share of the batch."""
 
 
 @dataclass
@@ -213,14 +218,59 @@ def _reg_mask(act: ActiveSet, f: int) -> np.ndarray:
     return mask
 
 
-def _batched_solve(M: FloatArray, rhs: FloatArray, reg_mask: np.ndarray | None = None
-                   ) -> FloatArray:
+def face_keys(act: ActiveSet) -> np.ndarray | None:
+    """(B,) an integer naming each problem's reduced KKT matrix (None when the bits do not
+    fit in 63): the matrix of :func:`kkt_systems` depends only on which variables are free,
+    which rows are on, whether the turnover cap is, and (then) the free variables' sides."""
+    b, n = act.var.shape
+    r = act.row.shape[1]
+    if 3 * n + r + 1 > 63:
+        return None
+    free = act.var == FREE
+    turn = act.turnover[:, None]
+    bits = np.concatenate([free, free & turn & (act.sign > 0), free & turn & (act.sign < 0),
+                           act.row != ROW_OFF, turn], axis=1)
+    return bits.astype(np.int64) @ (np.int64(1) << np.arange(bits.shape[1], dtype=np.int64))
+
+
+def _shared_face_solve(M: FloatArray, rhs: FloatArray, reg_mask: np.ndarray | None,
+                       keys: np.ndarray) -> FloatArray | None:
+    """:func:`_batched_solve` for batches whose problems share few face matrices: each
+    distinct matrix is factorized (inverted) once and applied to its problems' right-hand
+    sides; None when that does not pay or a matrix is singular (the caller solves one by
+    one)."""
+    b = M.shape[0]
+    _, rep, which = np.unique(keys, return_index=True, return_inverse=True)
+    if len(rep) > SHARED_FACE_SHARE * b:
+        return None
+    try:
+        inv = np.linalg.inv(M[rep])
+    except np.linalg.LinAlgError:
+        return None
+    G = inv[which.reshape(-1)]
+    x = G @ rhs
+    # one step of refinement on the residual of the exact system M + REGULARIZATION·mask
+    # (the regularization's effect, as in :func:`_batched_solve`, and the inverse's rounding)
+    resid = rhs - M @ x
+    if reg_mask is not None:
+        resid -= REGULARIZATION * reg_mask[:, :, None] * x
+    x += G @ resid
+    return x if np.isfinite(x).all() else None
+
+
+def _batched_solve(M: FloatArray, rhs: FloatArray, reg_mask: np.ndarray | None = None,
+                   keys: np.ndarray | None = None) -> FloatArray:
     """Solve M x = rhs (rhs (B, d, k)); least squares where a system is singular.
 
     ``reg_mask`` (B, d) marks the diagonal entries that carry the −:data:`REGULARIZATION`
     of active rows; one step of iterative refinement then removes its effect (the exact
     system has 0 there), so active rows hold to rounding rather than to 1e-12·|ν|.
+    ``keys`` (:func:`face_keys`) lets a large batch factorize each distinct matrix once.
     """
+    if keys is not None and M.shape[0] >= SHARED_FACE_MIN:
+        x = _shared_face_solve(M, rhs, reg_mask, keys)
+        if x is not None:
+            return x
     try:
         if M.shape[0] == 1:
             with warnings.catch_warnings():  # a singular face: handled below
@@ -257,11 +307,16 @@ def _unpack(sf: StandardForm, act: ActiveSet, sol: FloatArray, order: np.ndarray
     return w, sol[:, f:f + r] * rows_on, sol[:, f + r] * act.turnover
 
 
+def _keys_if_large(act: ActiveSet) -> np.ndarray | None:
+    return face_keys(act) if act.var.shape[0] >= SHARED_FACE_MIN else None
+
+
 def solve_active_set(sf: StandardForm, act: ActiveSet
                      ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Solve each problem's equality-constrained QP; return w (B,n), ν (B,R), λ (B,)."""
     M, rc, rl, order, live, f = kkt_systems(sf, act)
-    sol = _batched_solve(M, (rc + rl)[:, :, None], _reg_mask(act, f))[:, :, 0]
+    sol = _batched_solve(M, (rc + rl)[:, :, None], _reg_mask(act, f),
+                         _keys_if_large(act))[:, :, 0]
     return _unpack(sf, act, sol, order, live, f)
 
 
@@ -273,7 +328,7 @@ def solve_active_set_affine(sf: StandardForm, act: ActiveSet
     Returns (w_c, ν_c, λ_c, w_l, ν_l, λ_l) from one factorization (two right-hand sides).
     """
     M, rc, rl, order, live, f = kkt_systems(sf, act)
-    sol = _batched_solve(M, np.stack([rc, rl], axis=2), _reg_mask(act, f))
+    sol = _batched_solve(M, np.stack([rc, rl], axis=2), _reg_mask(act, f), _keys_if_large(act))
     wc, nc, lc = _unpack(sf, act, sol[:, :, 0], order, live, f)
     wl, nl, ll = _unpack(sf, act, sol[:, :, 1], order, live, f)
     wl -= _fixed_values(sf, act.var)  # the fixed values belong to the constant part only
