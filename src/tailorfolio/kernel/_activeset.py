@@ -152,7 +152,7 @@ def _fixed_values(sf: StandardForm, var: np.ndarray) -> FloatArray:
         var == AT_UPPER, sf.upper, np.where(var == AT_KINK, sf.w0, 0.0)))
 
 
-def kkt_systems(sf: StandardForm, act: ActiveSet
+def kkt_systems(sf: StandardForm, act: ActiveSet, matrices_of: np.ndarray | None = None
                 ) -> tuple[FloatArray, FloatArray, FloatArray, np.ndarray, np.ndarray, int]:
     """The batched reduced KKT matrices and right-hand sides of the active sets.
 
@@ -160,6 +160,7 @@ def kkt_systems(sf: StandardForm, act: ActiveSet
     rhs_linear`` for the problem as posed and ``rhs_const + t·rhs_linear`` when the linear
     part (q, κ) is multiplied by t; and the gather ``order`` (B, f), ``live`` (B, f), f.
     Only free variables are unknowns (gathered to the front, padded with identity rows).
+    With ``matrices_of`` (indices), M holds only those problems' matrices (K, d, d).
     """
     b, n, r = sf.size, sf.n, sf.n_rows
     free_b = act.var == FREE
@@ -176,24 +177,29 @@ def kkt_systems(sf: StandardForm, act: ActiveSet
     rows_on = (act.row != ROW_OFF).astype(float)
     turn = act.turnover.astype(float)
     dim = f + r + 1
-    M = np.zeros((b, dim, dim))
-    if b == 1:
-        o = order[0]
-        M[0, :f, :f] = sf.P[np.ix_(o, o)] * np.outer(livef[0], livef[0])
+    if matrices_of is None:
+        mo, ml, mr, mt, ms = order, livef, rows_on, turn, s
     else:
-        M[:, :f, :f] = sf.P[order[:, :, None], order[:, None, :]] * (livef[:, :, None]
-                                                                      * livef[:, None, :])
+        k = matrices_of
+        mo, ml, mr, mt, ms = order[k], livef[k], rows_on[k], turn[k], s[k]
+    bm = mo.shape[0]
+    M = np.zeros((bm, dim, dim))
+    if bm == 1:
+        o = mo[0]
+        M[0, :f, :f] = sf.P[np.ix_(o, o)] * np.outer(ml[0], ml[0])
+    else:
+        M[:, :f, :f] = sf.P[mo[:, :, None], mo[:, None, :]] * (ml[:, :, None] * ml[:, None, :])
     idx = np.arange(f)
-    M[:, idx, idx] += 1.0 - livef
-    at = sf.A.T[order] * livef[:, :, None] * rows_on[:, None, :]  # (B, f, R)
+    M[:, idx, idx] += 1.0 - ml
+    at = sf.A.T[mo] * ml[:, :, None] * mr[:, None, :]  # (B, f, R)
     M[:, :f, f:f + r] = at
     M[:, f:f + r, :f] = at.transpose(0, 2, 1)
     ridx = np.arange(f, f + r)
-    M[:, ridx, ridx] = np.where(rows_on > 0, -REGULARIZATION, 1.0)
-    tcol = s * turn[:, None]
+    M[:, ridx, ridx] = np.where(mr > 0, -REGULARIZATION, 1.0)
+    tcol = ms * mt[:, None]
     M[:, :f, f + r] = tcol
     M[:, f + r, :f] = tcol
-    M[:, f + r, f + r] = np.where(turn > 0, -REGULARIZATION, 1.0)
+    M[:, f + r, f + r] = np.where(mt > 0, -REGULARIZATION, 1.0)
 
     rc = np.zeros((b, dim))
     rl = np.zeros((b, dim))
@@ -233,44 +239,69 @@ def face_keys(act: ActiveSet) -> np.ndarray | None:
     return bits.astype(np.int64) @ (np.int64(1) << np.arange(bits.shape[1], dtype=np.int64))
 
 
-def _shared_face_solve(M: FloatArray, rhs: FloatArray, reg_mask: np.ndarray | None,
-                       keys: np.ndarray) -> FloatArray | None:
-    """:func:`_batched_solve` for batches whose problems share few face matrices: each
-    distinct matrix is factorized (inverted) once and applied to its problems' right-hand
-    sides; None when that does not pay or a matrix is singular (the caller solves one by
-    one)."""
-    b = M.shape[0]
+def _shared_faces(act: ActiveSet) -> tuple[np.ndarray, np.ndarray] | None:
+    """(one problem per distinct face matrix, each problem's face) for a large batch whose
+    problems share few (:func:`face_keys`); None when that does not pay."""
+    b = act.var.shape[0]
+    if b < SHARED_FACE_MIN:
+        return None
+    keys = face_keys(act)
+    if keys is None:
+        return None
     _, rep, which = np.unique(keys, return_index=True, return_inverse=True)
     if len(rep) > SHARED_FACE_SHARE * b:
         return None
+    return rep, which.reshape(-1)
+
+
+def _shared_face_solve(Mu: FloatArray, which: np.ndarray, rhs: FloatArray,
+                       reg_mask: np.ndarray | None) -> FloatArray | None:
+    """:func:`_batched_solve` for problems sharing the distinct face matrices ``Mu`` (K, d,
+    d) (problem i's is ``Mu[which[i]]``): each is factorized (inverted) once and applied to
+    its problems' right-hand sides; None when one is singular (the caller then solves
+    problem by problem)."""
     try:
-        inv = np.linalg.inv(M[rep])
+        inv = np.linalg.inv(Mu)
     except np.linalg.LinAlgError:
         return None
-    G = inv[which.reshape(-1)]
+    G = inv[which]
     x = G @ rhs
     # one step of refinement on the residual of the exact system M + REGULARIZATION·mask
     # (the regularization's effect, as in :func:`_batched_solve`, and the inverse's rounding)
-    resid = rhs - M @ x
+    resid = rhs - Mu[which] @ x
     if reg_mask is not None:
         resid -= REGULARIZATION * reg_mask[:, :, None] * x
     x += G @ resid
     return x if np.isfinite(x).all() else None
 
 
-def _batched_solve(M: FloatArray, rhs: FloatArray, reg_mask: np.ndarray | None = None,
-                   keys: np.ndarray | None = None) -> FloatArray:
+def _solve_systems(sf: StandardForm, act: ActiveSet, rhs_of
+                   ) -> tuple[FloatArray, np.ndarray, np.ndarray, int]:
+    """The reduced KKT systems of ``act`` solved for the right-hand sides ``rhs_of(rc, rl)``
+    (B, d, k): each distinct face matrix built and factorized once where the batch shares
+    them, else one per problem. Returns (solution, order, live, f)."""
+    faces = _shared_faces(act)
+    if faces is not None:
+        rep, which = faces
+        Mu, rc, rl, order, live, f = kkt_systems(sf, act, rep)
+        rhs = rhs_of(rc, rl)
+        mask = _reg_mask(act, f)
+        x = _shared_face_solve(Mu, which, rhs, mask)
+        if x is not None:
+            return x, order, live, f
+        return _batched_solve(Mu[which], rhs, mask), order, live, f
+    M, rc, rl, order, live, f = kkt_systems(sf, act)
+    return _batched_solve(M, rhs_of(rc, rl), _reg_mask(act, f)), order, live, f
+
+
+def _batched_solve(M: FloatArray, rhs: FloatArray, reg_mask: np.ndarray | None = None
+                   ) -> FloatArray:
     """Solve M x = rhs (rhs (B, d, k)); least squares where a system is singular.
 
     ``reg_mask`` (B, d) marks the diagonal entries that carry the −:data:`REGULARIZATION`
     of active rows; one step of iterative refinement then removes its effect (the exact
     system has 0 there), so active rows hold to rounding rather than to 1e-12·|ν|.
-    ``keys`` (:func:`face_keys`) lets a large batch factorize each distinct matrix once.
     """
-    if keys is not None and M.shape[0] >= SHARED_FACE_MIN:
-        x = _shared_face_solve(M, rhs, reg_mask, keys)
-        if x is not None:
-            return x
     try:
         if M.shape[0] == 1:
             with warnings.catch_warnings():  # a singular face: handled below
@@ -307,17 +338,11 @@ def _unpack(sf: StandardForm, act: ActiveSet, sol: FloatArray, order: np.ndarray
     return w, sol[:, f:f + r] * rows_on, sol[:, f + r] * act.turnover
 
 
-def _keys_if_large(act: ActiveSet) -> np.ndarray | None:
-    return face_keys(act) if act.var.shape[0] >= SHARED_FACE_MIN else None
-
-
 def solve_active_set(sf: StandardForm, act: ActiveSet
                      ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Solve each problem's equality-constrained QP; return w (B,n), ν (B,R), λ (B,)."""
-    M, rc, rl, order, live, f = kkt_systems(sf, act)
-    sol = _batched_solve(M, (rc + rl)[:, :, None], _reg_mask(act, f),
-                         _keys_if_large(act))[:, :, 0]
-    return _unpack(sf, act, sol, order, live, f)
+    sol, order, live, f = _solve_systems(sf, act, lambda rc, rl: (rc + rl)[:, :, None])
+    return _unpack(sf, act, sol[:, :, 0], order, live, f)
 
 
 def solve_active_set_affine(sf: StandardForm, act: ActiveSet
@@ -327,8 +352,7 @@ def solve_active_set_affine(sf: StandardForm, act: ActiveSet
 
     Returns (w_c, ν_c, λ_c, w_l, ν_l, λ_l) from one factorization (two right-hand sides).
     """
-    M, rc, rl, order, live, f = kkt_systems(sf, act)
-    sol = _batched_solve(M, np.stack([rc, rl], axis=2), _reg_mask(act, f), _keys_if_large(act))
+    sol, order, live, f = _solve_systems(sf, act, lambda rc, rl: np.stack([rc, rl], axis=2))
     wc, nc, lc = _unpack(sf, act, sol[:, :, 0], order, live, f)
     wl, nl, ll = _unpack(sf, act, sol[:, :, 1], order, live, f)
     wl -= _fixed_values(sf, act.var)  # the fixed values belong to the constant part only
