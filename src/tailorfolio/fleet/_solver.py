@@ -288,11 +288,13 @@ def _fast_path(sf: StandardForm, settings: SolverSettings
         if ready.any():
             sub = cur.take(ready)
             act = guess_active_set(sub, st.z_box[ready], st.z_row[ready])
-            # first attempt: a few simultaneous switches (most investors are right at once);
-            # later attempts, on the few left: longer one-switch-at-a-time sequences
+            # first attempt: a few steps (most investors are right at once); later attempts,
+            # on the few left: longer sequences. Simultaneous switches while the count of
+            # violations falls, else one switch per step (measured on the hard book: a third
+            # fewer steps than three full steps then single switches, more settled)
             steps = (settings.polish_iterations if done_iter <= settings.check_every
                      else settings.polish_iterations + 2 * n)
-            out = active_set_solve(sub, act, max_iter=steps, adaptive=False)
+            out = active_set_solve(sub, act, max_iter=steps, full_steps=2, stall=1)
             rt = todo[ready]
             prim[rt] = out.primal_residual
             dual[rt] = out.dual_residual
