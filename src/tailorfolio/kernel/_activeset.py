@@ -264,11 +264,11 @@ def _shared_face_solve(Mu: FloatArray, which: np.ndarray, rhs: FloatArray,
         inv = np.linalg.inv(Mu)
     except np.linalg.LinAlgError:
         return None
-    G = inv[which]
+    G = np.take(inv, which, axis=0)  # (take: faster than fancy indexing on axis 0)
     x = G @ rhs
     # one step of refinement on the residual of the exact system M + REGULARIZATION·mask
     # (the regularization's effect, as in :func:`_batched_solve`, and the inverse's rounding)
-    resid = rhs - Mu[which] @ x
+    resid = rhs - np.take(Mu, which, axis=0) @ x
     if reg_mask is not None:
         resid -= REGULARIZATION * reg_mask[:, :, None] * x
     x += G @ resid
@@ -289,7 +289,7 @@ def _solve_systems(sf: StandardForm, act: ActiveSet, rhs_of
         x = _shared_face_solve(Mu, which, rhs, mask)
         if x is not None:
             return x, order, live, f
-        return _batched_solve(Mu[which], rhs, mask), order, live, f
+        return _batched_solve(np.take(Mu, which, axis=0), rhs, mask), order, live, f
     M, rc, rl, order, live, f = kkt_systems(sf, act)
     return _batched_solve(M, rhs_of(rc, rl), _reg_mask(act, f)), order, live, f
 
