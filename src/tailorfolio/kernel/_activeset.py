@@ -224,18 +224,19 @@ def _reg_mask(act: ActiveSet, f: int) -> np.ndarray:
     return mask
 
 
-def face_keys(act: ActiveSet) -> np.ndarray | None:
-    """(B,) an integer naming each problem's reduced KKT matrix (None when the bits do not
-    fit in 63): the matrix of :func:`kkt_systems` depends only on which variables are free,
-    which rows are on, whether the turnover cap is, and (then) the free variables' sides."""
-    b, n = act.var.shape
+def face_keys(act: ActiveSet) -> np.ndarray:
+    """Per problem, a key naming its reduced KKT matrix: the matrix of :func:`kkt_systems`
+    depends only on which variables are free, which rows are on, whether the turnover cap
+    is, and (then) the free variables' sides. (B,) integers where those bits fit in 63,
+    else (B, bytes) packed bits."""
+    n = act.var.shape[1]
     r = act.row.shape[1]
-    if 3 * n + r + 1 > 63:
-        return None
     free = act.var == FREE
     turn = act.turnover[:, None]
     bits = np.concatenate([free, free & turn & (act.sign > 0), free & turn & (act.sign < 0),
                            act.row != ROW_OFF, turn], axis=1)
+    if 3 * n + r + 1 > 63:
+        return np.packbits(bits, axis=1)
     return bits.astype(np.int64) @ (np.int64(1) << np.arange(bits.shape[1], dtype=np.int64))
 
 
@@ -246,9 +247,8 @@ def _shared_faces(act: ActiveSet) -> tuple[np.ndarray, np.ndarray] | None:
     if b < SHARED_FACE_MIN:
         return None
     keys = face_keys(act)
-    if keys is None:
-        return None
-    _, rep, which = np.unique(keys, return_index=True, return_inverse=True)
+    _, rep, which = np.unique(keys, return_index=True, return_inverse=True,
+                              axis=0 if keys.ndim == 2 else None)
     if len(rep) > SHARED_FACE_SHARE * b:
         return None
     return rep, which.reshape(-1)
