@@ -129,7 +129,7 @@ class InvestorProfile(BaseModel):
             )
         missing = [q for q in QUESTIONS if q.key not in answers]
         if missing:
-            # every front end (CLI, API, portal) shows this text, so it names the options
+            # the CLI and the API show this text (the portal its own), so it names the options
             # itself instead of pointing at one front end's command
             listed = "; ".join(f"{q.key}: {' | '.join(q.option_keys)}" for q in missing[:4])
             more = (f"; and {len(missing) - 4} more (every question and its options: the "
