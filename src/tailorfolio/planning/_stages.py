@@ -446,9 +446,9 @@ def goals_stage(draft: PlanDraft) -> PlanDraft:
                                   n_paths=_n_stored(ctx), options=opts)
             out = dataclasses.replace(out, levers=levers)
         outcomes.append(out)
-    fan = result.fan_chart()
-    fan_points = tuple(FanPoint(int(y), *(float(fan.loc[y, f'p{p}']) for p in FAN_PERCENTILES))
-                       for y in fan.index)
+    fan = result.fan_chart(FAN_PERCENTILES)
+    fan_points = tuple(FanPoint(int(y), *row)  # rows as Python floats: no per-cell .loc
+                       for y, row in zip(fan.index, fan.to_numpy(float).tolist(), strict=True))
     alternatives = () if only else tuple(_alternatives(draft, replay, spec))
     withdrawal = None if only else _withdrawal(ctx, draft, n,
                                                mc_growth if years else None)

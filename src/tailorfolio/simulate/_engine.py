@@ -651,6 +651,8 @@ def _simulate(spec: SimulationSpec, model: ReturnModel, n_paths: int, seed: int,
     parts = [o for o, _ in runs]
 
     def cat(name: str, axis: int) -> np.ndarray:
+        if len(parts) == 1:  # one chunk: its array, not a copy
+            return getattr(parts[0], name)
         return np.concatenate([getattr(o, name) for o in parts], axis=axis)
 
     result = _result(spec, model, seed, n_paths, parts)
