@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tailorfolio.kernel import from_constraint_set, homogeneous_form, max_sharpe, solve
@@ -108,12 +108,9 @@ def test_kernel_matches_the_conic_backend_of_the_same_form(case) -> None:
     sol = solve(sf)
     prob = MeanVarianceProblem.for_form(sf)
     _clarabel(prob)
-    if not sol.ok[0]:
-        # A draw the kernel does not settle (rare; KERNEL_SETTLED below lists former ones):
-        # the optimizer then falls back to this conic problem, which must solve it.
-        event("kernel did not settle")
-        assert prob.problem.status in ("optimal", "optimal_inaccurate")
-        return
+    # every draw is feasible, so the kernel must settle it (before ADMM_RESTART_ROUNDS,
+    # ~0.4 % of the draws were left to the conic fallback: 6 of 1,500; after, 0 of 5,500)
+    assert sol.ok[0], sol.report(0)
     # At these tolerances Clarabel calls most binding-ceiling answers "optimal_inaccurate",
     # yet their objective is within ~3e-11 of the kernel's; they are compared too.
     assume(prob.problem.status in ("optimal", "optimal_inaccurate"))
@@ -174,9 +171,10 @@ KERNEL_SETTLED = [
     # ceiling search followed the answer face by face (kernel/_solve.py::_ceiling_path).
     (19, 8, 0.0, True, True, False, False),
     (9, 9, 0.0, True, False, False, True),
-    # feasible draws with costs, a turnover cap and class groups that sum to the budget row
-    # (linearly dependent rows) that the kernel left unsettled until its last-resort restart
-    # took a second ADMM guess from a longer run (kernel/_solve.py::_admm_restart)
+    # Costs, a turnover cap and class groups that sum to the budget row (linearly dependent
+    # rows): the primal-dual steps cycle and 150 ADMM iterations guessed a wrong face; they
+    # settle since the last resort iterates ADMM further (kernel/_solve.py::
+    # ADMM_RESTART_ROUNDS) — 500 and 2,000 iterations.
     (116, 10, 1.0, True, True, False, True),
     (279, 10, np.inf, True, True, False, True),
 ]
@@ -187,14 +185,9 @@ def _kernel_settles(args) -> None:
     prob = MeanVarianceProblem.for_form(case["form"])
     _clarabel(prob)
     assert prob.problem.status == "optimal"  # feasible
-    sol = solve(case["form"])
-    assert sol.ok[0]
-    f_k = float(scaled_objective(case["form"], sol.w)[0])
-    f_c = prob.scaled_objective()
-    assert abs(f_k - f_c) <= OBJECTIVE_RTOL * max(1.0, abs(f_c)), (f_k, f_c)
+    assert solve(case["form"]).ok[0]
 
 
 @pytest.mark.parametrize("args", KERNEL_SETTLED)
 def test_the_kernel_settles_former_fallback_draws(args) -> None:
     _kernel_settles(args)
-

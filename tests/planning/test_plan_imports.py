@@ -9,7 +9,8 @@ modules it loaded; no timing is asserted (the wall times are in ``benchmarks/ben
 Importing what the plan command imports loads no ``scipy.optimize`` either (about 0.5 s with
 the ``scipy.fft`` and ``scipy.spatial`` it pulls in): the portfolio family's equity range has a
 closed form, and the linear programs that remain (asset location, a kernel start, the
-max-return portfolio) import ``linprog`` when they run.
+max-return portfolio) import ``linprog`` when they run. The template's plan runs none of them:
+its two accounts' placement has a closed form.
 """
 
 from __future__ import annotations
@@ -107,3 +108,12 @@ def test_the_default_plan_does_not_import_cvxpy(default_plan_run: dict) -> None:
 @pytest.mark.slow
 def test_the_default_plan_loads_nothing_it_does_not_call(default_plan_run: dict) -> None:
     assert _loaded(default_plan_run["modules"], NEVER_ON_THE_PLAN) == []
+
+
+@pytest.mark.slow
+def test_the_default_plan_places_its_two_accounts_without_the_lp_solver(
+        default_plan_run: dict) -> None:
+    """The template's two accounts have distinct after-tax advantages: the placement's
+    closed form is the program's unique optimum, so scipy.optimize (0.2 s of CPU to import)
+    is not loaded (tax/_location.py::_unique_two_account_optimum)."""
+    assert _loaded(default_plan_run["modules"], CALLED_NOT_IMPORTED) == []

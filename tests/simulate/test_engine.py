@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy.stats import norm
 
@@ -53,6 +53,7 @@ def cents(high: float) -> st.SearchStrategy[float]:
 @settings(max_examples=25, deadline=None)
 @given(w0=cents(1e6), c=cents(5e3), a1=cents(2e5), a2=cents(2e5),
        n_assets=st.integers(1, 4), rebalance=st.sampled_from([0, 1, 3, 12]))
+@example(w0=0.0, c=18.43, a1=251.58, a2=0.0, n_assets=1, rebalance=0)  # 13 deposits short, 14 pay
 def test_zero_returns_conserve_money(w0, c, a1, a2, n_assets, rebalance) -> None:
     """With zero returns, no fees and no taxes, final wealth = start + deposits − payments."""
     n_steps = 60
@@ -63,8 +64,9 @@ def test_zero_returns_conserve_money(w0, c, a1, a2, n_assets, rebalance) -> None
     np.testing.assert_allclose(res.final_real_wealth + paid, w0 + c * n_steps,
                                rtol=1e-9, atol=1e-6)
     assert (res.final_real_wealth >= -1e-9).all()
-    # A goal is met exactly when the money was there.
-    assert res.goal_success[0].all() == (w0 + 13 * c >= a1 * (1 - 1e-9))
+    # A goal is met exactly when the money was there: month 13's withdrawal follows that
+    # month's deposit (the engine's order of events), so 14 deposits (months 0–13) pay it.
+    assert res.goal_success[0].all() == (w0 + 14 * c >= a1 * (1 - 1e-9))
 
 
 def test_taxable_withdrawal_grosses_up_for_capital_gains() -> None:
@@ -212,3 +214,87 @@ def test_a_resumed_simulation_equals_the_whole_run(market) -> None:
             np.testing.assert_array_equal(getattr(got, name), getattr(want, name), name)
     with pytest.raises(ParameterError):
         simulate_with_checkpoint(make(4000.0), model, 300, 0, 121)  # not a step it stops at
+
+
+RESULT_ARRAYS = ("real_wealth_by_year", "goal_funded_real", "goal_success",
+                 "goal_wealth_at_due_real", "taxes_paid_real", "final_nominal_wealth",
+                 "final_price_level", "gains_taxes_real", "turnover", "rebalance_count",
+                 "final_after_tax_real", "final_balance_real")
+
+
+def test_specs_side_by_side_give_the_results_of_one_run_each(market, monkeypatch) -> None:
+    """simulate_many runs specs that differ in their weights alone side by side on stored
+    paths: every result equals the spec's own simulate, bit for bit (glide paths, monthly
+    contributions, taxed withdrawals with income, rebalancing gains taxed); a spec that
+    differs in anything else (here its contributions) runs alone, with the same numbers."""
+    from tailorfolio.simulate import LognormalModel, _engine, freeze
+    from tailorfolio.simulate._engine import simulate_many
+
+    model = freeze(LognormalModel.from_assumptions(market.assumptions, market.universe),
+                   240, 300, seed=5)
+    n = len(market.tickers)
+    rng = np.random.default_rng(3)
+    together: list[int] = []
+    run = _engine._side_by_side
+    monkeypatch.setattr(_engine, "_side_by_side",
+                        lambda sps, *a: together.append(len(sps)) or run(sps, *a))
+
+    def make(weights: np.ndarray, contribution: float = 300.0) -> SimulationSpec:
+        wd = np.zeros(240)
+        wd[120::12] = 4000.0
+        wd[60] += 15_000.0
+        income = np.where(np.arange(240) >= 120, 500.0, 0.0)
+        return SimulationSpec(tuple(market.tickers), 240,
+                              (Pot("h", weights, np.array([4e4, 2e4, 1e4]), 3e4,
+                                   np.where(np.arange(240) < 120, contribution, 0.0),
+                                   np.array([0.5, 0.3, 0.2])),),
+                              (GoalSchedule("income", 0, 0, wd, "income", 1.0),),
+                              np.full(n, 0.001), 25.0, 12,
+                              TaxTreatment(0.24, 0.15, 0.1, 60, tax_rebalancing_gains=True),
+                              income_real=income)
+
+    def glide(end: int) -> np.ndarray:
+        return np.linspace(rng.dirichlet(np.ones(n)), np.eye(n)[end], 240)
+
+    specs = [make(glide(0)), make(rng.dirichlet(np.ones(n))), make(glide(1), 350.0),
+             make(glide(2))]
+    got = simulate_many(specs, model, 300)
+    assert together == [3] and len(got) == len(specs)  # the odd one out ran alone
+    for g, sp in zip(got, specs, strict=True):
+        want = simulate(sp, model, 300)
+        assert g.spec is sp and g.n_paths == want.n_paths == 300
+        for name in RESULT_ARRAYS:
+            np.testing.assert_array_equal(getattr(g, name), getattr(want, name), name)
+
+
+def test_two_pots_with_a_sweep_side_by_side_match_one_run_each(market) -> None:
+    """Side by side with two pots (a goal pot swept into the household pot after its goal)
+    and a goal paid from each: the same numbers as one run each, bit for bit."""
+    from tailorfolio.simulate import LognormalModel, freeze
+    from tailorfolio.simulate._engine import simulate_many
+
+    model = freeze(LognormalModel.from_assumptions(market.assumptions, market.universe),
+                   120, 200, seed=9)
+    n = len(market.tickers)
+    rng = np.random.default_rng(4)
+
+    def make(w_goal: np.ndarray, w_home: np.ndarray) -> SimulationSpec:
+        wd0, wd1 = np.zeros(120), np.zeros(120)
+        wd0[36] = 9000.0
+        wd1[60::12] = 3000.0
+        goal = Pot("goal", w_goal, np.array([8e3, 0.0, 0.0]), 6e3,
+                   np.where(np.arange(120) < 36, 150.0, 0.0), np.array([1.0, 0.0, 0.0]),
+                   sweep_to=1, sweep_step=37)
+        home = Pot("home", w_home, np.array([2e4, 1e4, 5e3]), 1.5e4, np.full(120, 200.0),
+                   np.array([0.6, 0.3, 0.1]))
+        return SimulationSpec(tuple(market.tickers), 120, (goal, home),
+                              (GoalSchedule("car", 0, 0, wd0, "lump_sum", 1.0),
+                               GoalSchedule("income", 1, 1, wd1, "income", 1.0)),
+                              np.full(n, 0.002), 30.0, 12, TaxTreatment(0.22, 0.15, 0.1, 24))
+
+    specs = [make(np.linspace(rng.dirichlet(np.ones(n)), np.eye(n)[-1], 120),
+                  rng.dirichlet(np.ones(n))) for _ in range(3)]
+    for g, sp in zip(simulate_many(specs, model, 200), specs, strict=True):
+        want = simulate(sp, model, 200)
+        for name in RESULT_ARRAYS:
+            np.testing.assert_array_equal(getattr(g, name), getattr(want, name), name)

@@ -117,6 +117,34 @@ def test_freeze_in_blocks_stores_the_draws_of_one_call(market, monkeypatch,
     np.testing.assert_array_equal(fr.log_inflation, i64.astype(np.float32))
 
 
+@pytest.mark.parametrize("block_values", [17 * 50 * 5, 1 << 18])
+@pytest.mark.parametrize("first", [1, 24, 35])
+def test_freeze_on_demand_months_are_those_of_one_draw(market, monkeypatch, block_values: int,
+                                                       first: int) -> None:
+    """With ``max_steps``, the months past ``n_steps`` are drawn when a simulation first asks
+    for them: the store then holds exactly what freezing all ``max_steps`` months at once
+    holds (same blocks, same stream), bit for bit, and never more than ``max_steps``."""
+    from tailorfolio.simulate import _returns
+
+    monkeypatch.setattr(_returns, "FREEZE_BLOCK_VALUES", block_values)
+    model = LognormalModel.from_assumptions(market.assumptions, market.universe)
+    whole = freeze(model, 61, 50, seed=3)
+    lazy = freeze(model, first, 50, seed=3, max_steps=61)
+    block = max(1, block_values // (50 * (len(model.tickers) + 1)))  # months per block
+    assert lazy.log_returns.shape[0] == min(-(-first // block) * block, 61)
+    growth_before = lazy.monthly_growth(np.zeros(len(model.tickers)))
+    assert lazy.fixed_n_paths(40) == 50 and lazy.log_returns.shape[0] >= 40
+    assert lazy.fixed_n_paths(61) == 50 and lazy.log_returns.shape == whole.log_returns.shape
+    np.testing.assert_array_equal(lazy.log_returns, whole.log_returns)
+    np.testing.assert_array_equal(lazy.log_inflation, whole.log_inflation)
+    growth = lazy.monthly_growth(np.zeros(len(model.tickers)))  # recomputed for every month
+    assert growth.shape[0] == 61
+    assert growth_before.shape[0] == min(-(-first // block) * block, 61)
+    np.testing.assert_array_equal(growth, whole.monthly_growth(np.zeros(len(model.tickers))))
+    with pytest.raises(ParameterError):
+        lazy.fixed_n_paths(62)
+
+
 def test_freeze_replays_identically(market) -> None:
     model = LognormalModel.from_assumptions(market.assumptions, market.universe)
     fr = freeze(model, 24, 50, seed=2)

@@ -68,6 +68,8 @@ class SleeveChoice:
 def choose_intensities(goal_names: list[str], policies: dict[str, SleevePolicy],
                        years_to_goal: dict[str, float],
                        score: Callable[[dict[str, SleevePolicy]], tuple[float, FloatArray]],
+                       score_all: Callable[[list[dict[str, SleevePolicy]]],
+                                           list[tuple[float, FloatArray]]] | None = None,
                        ) -> dict[str, SleeveChoice]:
     """Choose each goal's intensity (see the module docstring).
 
@@ -85,6 +87,9 @@ def choose_intensities(goal_names: list[str], policies: dict[str, SleevePolicy],
     score : callable
         ``policies -> (priority-weighted success, per-goal success ndarray (n_goals,))`` on
         stored paths (common random numbers).
+    score_all : callable, optional
+        ``score`` of a list of policies at once (the same scores; a goal's trials then run
+        side by side).
     """
     current = dict(policies)
     out: dict[str, SleeveChoice] = {}
@@ -93,8 +98,11 @@ def choose_intensities(goal_names: list[str], policies: dict[str, SleevePolicy],
         if pol.glide is None:
             continue
         trials_w, trials_p = [], []
-        for k in INTENSITIES:
-            w, p = score({**current, name: dataclasses.replace(pol, intensity=k)})
+        candidates = [{**current, name: dataclasses.replace(pol, intensity=k)}
+                      for k in INTENSITIES]
+        scored = (score_all(candidates) if score_all is not None
+                  else [score(c) for c in candidates])
+        for w, p in scored:
             trials_w.append(w)
             trials_p.append(float(p[j]))
         base = INTENSITIES.index(1.0)

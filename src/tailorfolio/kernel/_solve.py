@@ -70,8 +70,6 @@ MAX_LINEAR_FACTOR = 1e12
 """Upper end of the search for a pure return objective (beyond it: the max-return corner)."""
 LARGE = 200
 """Problems with more variables start from projected-gradient steps (see :func:`cold_start`)."""
-ADMM_RESTART_ITERATIONS = (150, 300)
-"""ADMM iterations before the last-resort restart's guess, and more before a second one."""
 
 
 @dataclass
@@ -278,7 +276,18 @@ def _continuation(sf: StandardForm, tol: float, max_iter: int) -> ActiveSetOutco
     return res
 
 
+ADMM_RESTART_ROUNDS = (150, 350, 1500)
+"""ADMM iterations before each of the last resort's active-set polishes (cumulative 150,
+500, 2,000): the first settles most stalled problems; degenerate faces (class rows that sum
+to the budget row, with costs and a turnover cap) need an iterate within ~1e-4 of the answer
+for its active set to be right, which took 500–2,000 iterations on the draws that needed it
+(``tests/kernel/test_conic_backend.py``)."""
+
+
 def _admm_restart(sf: StandardForm, tol: float, max_iter: int) -> ActiveSetOutcome:
+    """One problem's last resort: ADMM's iterate guesses the active set, the active-set
+    steps polish it (and certify it); a guess that does not settle gets more ADMM
+    iterations (:data:`ADMM_RESTART_ROUNDS`) and a new polish."""
     from tailorfolio.kernel._admm import BatchedAdmm
 
     if not (np.isfinite(sf.lower).all() and np.isfinite(sf.upper).all()):
@@ -286,14 +295,16 @@ def _admm_restart(sf: StandardForm, tol: float, max_iter: int) -> ActiveSetOutco
                                 tol=tol)
     admm = BatchedAdmm(sf.P, sf.A)
     st = admm.start(sf)
-    res = None
-    for more in ADMM_RESTART_ITERATIONS:  # a guess from a longer run where the first fails
-        admm.iterate(sf, st, more)
-        res = active_set_solve(sf, guess_active_set(sf, st.z_box, st.z_row),
+    used = 0
+    for rounds in ADMM_RESTART_ROUNDS:
+        admm.iterate(sf, st, rounds)
+        out = active_set_solve(sf, guess_active_set(sf, st.z_box, st.z_row),
                                max_iter=max_iter, full_steps=3, tol=tol)
-        if res.ok.all():
+        used += int(out.iterations[0])
+        if out.ok[0]:
             break
-    return res
+    out.iterations[0] = used
+    return out
 
 
 def finish(sf: StandardForm, out: ActiveSetOutcome, *, tol: float = KKT_TOLERANCE,

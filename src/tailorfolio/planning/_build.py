@@ -185,9 +185,11 @@ def prepare(profile: InvestorProfile, market: Market, settings: PlanSettings,
     stored = None
     if profile.goals and (settings.choice_paths > 0 or settings.goal_paths > 0):
         model = LognormalModel.from_assumptions(plan_market.assumptions, plan_market.universe)
-        months = horizon_months(profile, as_of) + 12 * MAX_DELAY_YEARS
+        # Drawn for the plan's horizon; the months of the lever search's postponements
+        # (up to MAX_DELAY_YEARS past it) are drawn only if a postponed goal reaches them.
+        months = horizon_months(profile, as_of)
         stored = freeze(model, months, settings.choice_paths or FALLBACK_STORED_PATHS,
-                        SIMULATION_SEED + 1)
+                        SIMULATION_SEED + 1, max_steps=months + 12 * MAX_DELAY_YEARS)
     return PlanContext(profile, plan_market, forecast_market, settings, as_of, prices, wealth,
                        reserve, risk, cs, family, float(max(cap, family.min_share)), returns,
                        opt, tuple(warnings), tuple(added), esg_always, stored,

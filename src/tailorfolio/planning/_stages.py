@@ -71,7 +71,7 @@ from tailorfolio.planning._sections import (
 from tailorfolio.profile._enums import GoalKind
 from tailorfolio.profile._goal import Goal
 from tailorfolio.simulate._core import log_fee_of
-from tailorfolio.simulate._engine import simulate, simulate_with_growth
+from tailorfolio.simulate._engine import simulate, simulate_many, simulate_with_growth
 from tailorfolio.simulate._history import us_historical_model
 from tailorfolio.simulate._result import FAN_PERCENTILES
 from tailorfolio.simulate._returns import LognormalModel, ReturnModel, freeze
@@ -138,10 +138,14 @@ def _n_stored(ctx: PlanContext) -> int:
     return ctx.settings.choice_paths or FALLBACK_STORED_PATHS
 
 
-def _score(draft: PlanDraft, policies: dict[str, SleevePolicy], replay: ReturnModel
-           ) -> tuple[float, FloatArray]:
-    res = simulate(policy_spec(draft, policies), replay, _n_stored(draft.ctx))
-    return weighted_success(res), res.goal_success.mean(axis=1)
+def _scores(trials: list[tuple[PlanDraft, dict[str, SleevePolicy]]], replay: ReturnModel
+            ) -> list[tuple[float, FloatArray]]:
+    """Each trial's priority-weighted success and per-goal success on the stored paths. The
+    trials differ in their policies' weights alone, so they run side by side
+    (:func:`~tailorfolio.simulate._engine.simulate_many`: the numbers of one run each)."""
+    results = simulate_many([policy_spec(d, pols) for d, pols in trials], replay,
+                            _n_stored(trials[0][0].ctx))
+    return [(weighted_success(res), res.goal_success.mean(axis=1)) for res in results]
 
 
 Score = tuple[float, FloatArray]
@@ -209,11 +213,26 @@ def sleeves_stage(draft: PlanDraft) -> PlanDraft:
     # previous sleeve's choice left, and the final state is the plan the goals stage compares.
     cache: dict[ScoreKey, Score] = {}
 
+    def cached_scores(scored: PlanDraft, rule: str, trials: list[dict[str, SleevePolicy]]
+                      ) -> list[Score]:
+        keys = [_score_key(rule, pols) for pols in trials]
+        todo = {k: pols for k, pols in zip(keys, trials, strict=True) if k not in cache}
+        if todo:
+            cache.update(zip(todo, _scores([(scored, pols) for pols in todo.values()],
+                                           replay)))
+        return [cache[k] for k in keys]
+
     def cached_score(scored: PlanDraft, rule: str, pols: dict[str, SleevePolicy]) -> Score:
-        key = _score_key(rule, pols)
-        if key not in cache:
-            cache[key] = _score(scored, pols, replay)
-        return cache[key]
+        return cached_scores(scored, rule, [pols])[0]
+
+    def rule_scores(rules: tuple[str, ...]) -> list[Score]:
+        """The funding rules' scores at the template intensities, side by side."""
+        keys = [_score_key(r, policies) for r in rules]
+        todo = [(provisional(r)[0], policies) for r, k in zip(rules, keys, strict=True)
+                if k not in cache]
+        if todo:
+            cache.update(zip([k for k in keys if k not in cache], _scores(todo, replay)))
+        return [cache[k] for k in keys]
 
     stored_score: Score | None = None
     rule = FUNDING_RULES[0]
@@ -223,7 +242,8 @@ def sleeves_stage(draft: PlanDraft) -> PlanDraft:
     if prof.goals and ctx.settings.choice_paths > 0:
         replay = stored_paths(ctx)
         assert replay is not None
-        scores = {r: cached_score(provisional(r)[0], r, policies)[0] for r in FUNDING_RULES}
+        scores = {r: sc[0] for r, sc in zip(FUNDING_RULES, rule_scores(FUNDING_RULES),
+                                            strict=True)}
         best = max(FUNDING_RULES, key=scores.__getitem__)
         rule = best if scores[best] > scores[FUNDING_RULES[0]] + MIN_GAIN else FUNDING_RULES[0]
         funding = FundingSection(rule, scores, (
@@ -235,7 +255,8 @@ def sleeves_stage(draft: PlanDraft) -> PlanDraft:
         scored = draft
         chosen_rule = rule
         choices = choose_intensities([g.name for g in prof.goals], policies, years,
-                                     lambda pols: cached_score(scored, chosen_rule, pols))
+                                     lambda pols: cached_score(scored, chosen_rule, pols),
+                                     lambda trials: cached_scores(scored, chosen_rule, trials))
         for name, ch in choices.items():
             policies[name] = dataclasses.replace(policies[name], intensity=ch.intensity)
         stored_score = cached_score(scored, rule, policies)
@@ -425,9 +446,9 @@ def goals_stage(draft: PlanDraft) -> PlanDraft:
                                   n_paths=_n_stored(ctx), options=opts)
             out = dataclasses.replace(out, levers=levers)
         outcomes.append(out)
-    fan = result.fan_chart()
-    fan_points = tuple(FanPoint(int(y), *(float(fan.loc[y, f'p{p}']) for p in FAN_PERCENTILES))
-                       for y in fan.index)
+    fan = result.fan_chart(FAN_PERCENTILES)
+    fan_points = tuple(FanPoint(int(y), *row)  # rows as Python floats: no per-cell .loc
+                       for y, row in zip(fan.index, fan.to_numpy(float).tolist(), strict=True))
     alternatives = () if only else tuple(_alternatives(draft, replay, spec))
     withdrawal = None if only else _withdrawal(ctx, draft, n,
                                                mc_growth if years else None)

@@ -127,11 +127,16 @@ class InvestorProfile(BaseModel):
                 f"unknown question(s) {clip_text(unknown)}; the questions are "
                 f"{[q.key for q in QUESTIONS]}"
             )
-        missing = [q.key for q in QUESTIONS if q.key not in answers]
+        missing = [q for q in QUESTIONS if q.key not in answers]
         if missing:
+            # the CLI and the API show this text (the portal its own), so it names the options
+            # itself instead of pointing at one front end's command
+            listed = "; ".join(f"{q.key}: {' | '.join(q.option_keys)}" for q in missing[:4])
+            more = (f"; and {len(missing) - 4} more (every question and its options: the "
+                    "profile template or the API's profile example)") if len(missing) > 4 else ""
             raise ValueError(
-                f"unanswered question(s) {missing}; run `tailorfolio profile-template` to see "
-                "every question and its options"
+                f"unanswered question(s) {[q.key for q in missing]}; answer each with one "
+                f"option key, most cautious first: {listed}{more}"
             )
         normalised: dict[str, str | int] = {}
         for key, answer in answers.items():

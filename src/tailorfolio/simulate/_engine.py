@@ -25,6 +25,8 @@ as is). None of it is computed in a month without a trade, so it costs nothing m
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -118,19 +120,65 @@ def _withdraw(vals: FloatArray, basis: FloatArray, need: FloatArray, spec: Simul
     return need - rem, taxes
 
 
-def _run_chunk(spec: SimulationSpec, stream: GrowthStream, growth_years: int = 0, *,
-               resume: _ChunkState | None = None, snapshot_at: int | None = None
+class _SideBySideWeights:
+    """Month ``t``'s target weights of one pot for paths of several specs side by side
+    (:func:`simulate_many`): ``[t]`` is ndarray (n_assets, n_specs · paths_per_spec), spec
+    ``s``'s weights repeated over its block of paths (the last month asked is kept)."""
+
+    def __init__(self, weights: FloatArray, paths_per_spec: int):
+        self.weights, self.q = weights, paths_per_spec  # (n_specs, n_steps, n_assets)
+        self.t: int | None = None
+        self.col = np.empty(0)
+
+    def __getitem__(self, t: int) -> FloatArray:
+        if t != self.t:
+            self.t, self.col = t, np.repeat(self.weights[:, t, :].T, self.q, axis=1)
+        return self.col
+
+
+class _SideBySideStream:
+    """A stream's growth repeated for ``copies`` blocks of its paths (one per spec of
+    :func:`simulate_many`): every block sees the same markets, the same numbers."""
+
+    def __init__(self, stream: GrowthStream, copies: int):
+        self.stream, self.copies = stream, copies
+        self.n_assets = stream.n_assets
+        self.n_paths = stream.n_paths * copies
+
+    def segments(self, needed: np.ndarray | None, first_step: int = 0
+                 ) -> Iterator[tuple[int, int, FloatArray]]:
+        buf = np.empty((self.n_assets + 1, self.copies, self.stream.n_paths))
+        flat = buf.reshape(self.n_assets + 1, self.n_paths)
+        for t, span, growth in self.stream.segments(needed, first_step):
+            buf[...] = growth[:, None, :]
+            yield t, span, flat
+
+
+def _run_chunk(spec: SimulationSpec, stream: GrowthStream | _SideBySideStream,
+               growth_years: int = 0, *, resume: _ChunkState | None = None,
+               snapshot_at: int | None = None, side_by_side: list[FloatArray] | None = None
                ) -> tuple[_ChunkOut, _ChunkState | None]:
     """One chunk of paths; from ``resume``'s step on when given (its state is copied, not
     changed); the state at the start of step ``snapshot_at`` is returned too (None without
-    it)."""
+    it). ``side_by_side`` (per pot, ndarray (n_specs, n_steps, n_assets)): the weights of
+    specs that agree on everything else, simulated on consecutive blocks of the stream's
+    paths (:func:`simulate_many`; no rebalancing band)."""
     n_assets, n_steps, p = len(spec.tickers), spec.n_steps, stream.n_paths
     n_goals = len(spec.goals)
     weights = [np.ascontiguousarray(spec.weights_path(k)) for k in range(len(spec.pots))]
+    columns: list[FloatArray] | list[_SideBySideWeights]
+    if side_by_side is None:
+        columns = [w[:, :, None] for w in weights]  # each (n_steps, n_assets, 1)
+    else:
+        assert spec.rebalance_band is None
+        columns = [_SideBySideWeights(w, p // len(w)) for w in side_by_side]
     holdings, vals, basis, vlast = [], [], [], []  # holdings[k]: (n_assets, p)
     for k, pot in enumerate(spec.pots):
         total = pot.initial_total
-        holdings.append(np.outer(weights[k][0], np.full(p, total)))
+        if side_by_side is None:
+            holdings.append(np.outer(weights[k][0], np.full(p, total)))
+        else:  # the same products w_i · total as the outer product
+            holdings.append(columns[k][0] * np.full(p, total))
         vals.append(np.repeat(np.asarray(pot.initial_balance, float)[:, None], p, axis=1))
         basis.append(np.full(p, float(min(pot.taxable_basis, pot.initial_balance[0]))))
         vlast.append(np.full(p, total))
@@ -169,7 +217,6 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream, growth_years: int = 0
                   else None)  # each (n_steps, n_assets, 1)
     cg_rate = spec.tax.capital_gains_rate if spec.tax.tax_rebalancing_gains else 0.0
     scratch = [np.empty((n_assets, p)) for _ in spec.pots] if band is not None else []
-    columns = [w[:, :, None] for w in weights]  # each (n_steps, n_assets, 1)
     sweeps: dict[int, list[tuple[int, int]]] = {}
     for k, pot in enumerate(spec.pots):
         if pot.sweep_to is not None:
@@ -464,6 +511,80 @@ def simulate(spec: SimulationSpec, model: ReturnModel, n_paths: int = 10_000, se
     return _simulate(spec, model, n_paths, seed, 0, chunk_size, resume, None)[0]
 
 
+MAX_SIDE_BY_SIDE_PATHS = 20_000
+"""Paths simulated side by side at most by :func:`simulate_many` (specs × paths each)."""
+
+
+def _weights_only_differ(a: SimulationSpec, b: SimulationSpec) -> bool:
+    """Whether ``a`` and ``b`` differ in their pots' target weights alone (everything else the
+    engine reads agrees, and neither has a rebalancing band)."""
+    if len(a.pots) != len(b.pots):
+        return False
+    b_as_a = dataclasses.replace(b, pots=tuple(
+        dataclasses.replace(pb, weights=pa.weights) for pa, pb in zip(a.pots, b.pots)))
+    return _agree_before(a, b_as_a, a.n_steps)
+
+
+def simulate_many(specs: Sequence[SimulationSpec], model: ReturnModel, n_paths: int = 10_000,
+                  seed: int = 0, *, chunk_size: int = DEFAULT_CHUNK_SIZE
+                  ) -> list[SimulationResult]:
+    """:func:`simulate` of each of ``specs``: the same results, bit for bit.
+
+    Specs that differ only in their pots' target weights (the sleeves stage's candidate
+    policies: the same goals, cash flows and taxes) on stored paths (a
+    :class:`~tailorfolio.simulate.ReplayModel`) run side by side, each on its own block of one
+    wider array of paths that all see the stored markets: every path's arithmetic is the
+    one it has alone (element-wise operations, sums over assets in the same order), but the
+    engine's per-month work is done once for all of them instead of once per spec. Other
+    specs run one by one.
+    """
+    out: list[SimulationResult | None] = [None] * len(specs)
+    fixed = model.fixed_n_paths(max((sp.n_steps for sp in specs), default=1))
+    stored = getattr(model, "monthly_growth", None) is not None
+    groups: list[list[int]] = []
+    if stored and fixed is not None and fixed <= chunk_size:
+        for i, sp in enumerate(specs):
+            for g in groups:
+                if (len(g) * fixed < MAX_SIDE_BY_SIDE_PATHS and sp.rebalance_band is None
+                        and _weights_only_differ(specs[g[0]], sp)):
+                    g.append(i)
+                    break
+            else:
+                groups.append([i])
+    else:
+        groups = [[i] for i in range(len(specs))]
+    for g in groups:
+        if len(g) == 1 or fixed is None:
+            for i in g:
+                out[i] = simulate(specs[i], model, n_paths, seed, chunk_size=chunk_size)
+            continue
+        for i, res in zip(g, _side_by_side([specs[i] for i in g], model, fixed, seed)):
+            out[i] = res
+    return [r for r in out if r is not None]
+
+
+def _side_by_side(specs: list[SimulationSpec], model: ReturnModel, n_paths: int, seed: int
+                  ) -> list[SimulationResult]:
+    """:func:`simulate_many`'s run of specs that differ in their weights alone."""
+    spec = specs[0]
+    if tuple(model.tickers) != tuple(spec.tickers):
+        return [simulate(sp, model, n_paths, seed) for sp in specs]
+    log_fee = np.log(spec.monthly_fee_factor())
+    weights = [np.stack([np.ascontiguousarray(sp.weights_path(k)) for sp in specs])
+               for k in range(len(spec.pots))]
+    with single_threaded_blas():
+        stream = _SideBySideStream(GrowthStream(model, spec.n_steps, seed, 0, n_paths, n_paths,
+                                                log_fee), len(specs))
+        both, _ = _run_chunk(spec, stream, side_by_side=weights)
+    results = []
+    for s, sp in enumerate(specs):
+        cols = slice(s * n_paths, (s + 1) * n_paths)
+        part = _ChunkOut(*(None if x is None else np.ascontiguousarray(x[..., cols])
+                           for x in (getattr(both, f.name) for f in fields(_ChunkOut))))
+        results.append(_result(sp, model, seed, n_paths, [part]))
+    return results
+
+
 def simulate_with_checkpoint(spec: SimulationSpec, model: ReturnModel, n_paths: int,
                              seed: int, step: int, *, chunk_size: int = DEFAULT_CHUNK_SIZE
                              ) -> tuple[SimulationResult, Checkpoint]:
@@ -530,9 +651,25 @@ def _simulate(spec: SimulationSpec, model: ReturnModel, n_paths: int, seed: int,
     parts = [o for o, _ in runs]
 
     def cat(name: str, axis: int) -> np.ndarray:
+        if len(parts) == 1:  # one chunk: its array, not a copy
+            return getattr(parts[0], name)
         return np.concatenate([getattr(o, name) for o in parts], axis=axis)
 
-    result = SimulationResult(
+    result = _result(spec, model, seed, n_paths, parts)
+    growth = (cat("growth_by_year", 2) if growth_years
+              else np.ones((0, len(spec.tickers) + 1, n_paths)))
+    states = tuple(st for _, st in runs if st is not None)
+    return result, growth, states
+
+
+def _result(spec: SimulationSpec, model: ReturnModel, seed: int, n_paths: int,
+            parts: list[_ChunkOut]) -> SimulationResult:
+    """The simulation's result from its chunks' outputs, in path order."""
+
+    def cat(name: str, axis: int) -> np.ndarray:
+        return np.concatenate([getattr(o, name) for o in parts], axis=axis)
+
+    return SimulationResult(
         spec=spec, model_name=model.name, seed=seed, n_paths=n_paths,
         real_wealth_by_year=cat("real_wealth_by_year", 1),
         goal_funded_real=cat("funded_real", 1),
@@ -547,7 +684,3 @@ def _simulate(spec: SimulationSpec, model: ReturnModel, n_paths: int, seed: int,
         final_after_tax_real=cat("final_after_tax_real", 0),
         final_balance_real=cat("final_balance_real", 1),
     )
-    growth = (cat("growth_by_year", 2) if growth_years
-              else np.ones((0, len(spec.tickers) + 1, n_paths)))
-    states = tuple(st for _, st in runs if st is not None)
-    return result, growth, states

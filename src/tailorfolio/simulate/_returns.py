@@ -547,6 +547,8 @@ class ReplayModel:
     log_returns : ndarray (n_steps, n_paths, n_assets), float32
     log_inflation : ndarray (n_steps, n_paths), float32
     name : str
+        Months a simulation asks for beyond ``n_steps`` are drawn then when :func:`freeze` was
+        given a ``max_steps`` (the arrays grow; the numbers are those of one draw of all).
     """
 
     tickers: tuple[str, ...]
@@ -555,6 +557,18 @@ class ReplayModel:
     name: str = "replay"
     _growth: dict[bytes, FloatArray] = field(default_factory=dict, init=False, repr=False,
                                              compare=False)
+    _more: _MoreMonths | None = field(default=None, repr=False, compare=False)
+
+    def _cover(self, n_steps: int) -> None:
+        """Draw the months up to ``n_steps`` still owed by :func:`freeze` (``max_steps``)."""
+        more = self._more
+        have = self.log_returns.shape[0]
+        if more is None or n_steps <= have:
+            return
+        r, i = more.draw(have, n_steps)
+        object.__setattr__(self, "log_returns", np.concatenate([self.log_returns, r]))
+        object.__setattr__(self, "log_inflation", np.concatenate([self.log_inflation, i]))
+        self._growth.clear()  # computed for fewer months
 
     def monthly_growth(self, log_fee: FloatArray) -> FloatArray:
         """The stored months as gross growth factors net of ``log_fee``, asset-major.
@@ -590,6 +604,7 @@ class ReplayModel:
         return cached
 
     def fixed_n_paths(self, n_steps: int) -> int | None:
+        self._cover(n_steps)
         if n_steps > self.log_returns.shape[0]:
             raise ParameterError(
                 f"The stored draws cover {self.log_returns.shape[0]} months; {n_steps} needed.",
@@ -619,7 +634,38 @@ temporary): the draws, their correlation product and the cast to float32 then ru
 cache-sized blocks instead of three arrays of the whole (n_steps · n_paths · n_assets)."""
 
 
-def freeze(model: ReturnModel, n_steps: int, n_paths: int, seed: int = 0) -> ReplayModel:
+class _MoreMonths:
+    """The months of a frozen lognormal model not drawn yet: its sampler, left where the last
+    block stopped, draws them block after block on the same schedule as one draw of all
+    ``max_steps`` months would (:func:`freeze`), so the stored numbers are the same bit for
+    bit whether a month was drawn at once or on demand."""
+
+    def __init__(self, sampler: _LognormalSampler, n_paths: int, k: int, block: int,
+                 max_steps: int):
+        self.sampler, self.n_paths, self.k = sampler, n_paths, k
+        self.block, self.max_steps = block, max_steps
+
+    def whole_blocks(self, n_steps: int) -> int:
+        """``n_steps`` rounded up to the end of its block (at most ``max_steps``)."""
+        return min(-(-n_steps // self.block) * self.block, self.max_steps)
+
+    def draw(self, have: int, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+        """Months ``have`` (a block's start) to the end of the block holding month
+        ``n_steps − 1``, float32: (months, n_paths, k) returns and (months, n_paths)
+        inflation."""
+        stop_all = self.whole_blocks(n_steps)
+        r = np.empty((stop_all - have, self.n_paths, self.k), np.float32)
+        i = np.empty((stop_all - have, self.n_paths), np.float32)
+        with single_threaded_blas():
+            for start in range(have, stop_all, self.block):
+                stop = min(start + self.block, stop_all)
+                r[start - have:stop - have], i[start - have:stop - have] = \
+                    self.sampler.next(stop - start)
+        return r, i
+
+
+def freeze(model: ReturnModel, n_steps: int, n_paths: int, seed: int = 0, *,
+           max_steps: int | None = None) -> ReplayModel:
     """Draw ``n_steps`` months of ``n_paths`` paths from ``model`` once and store them
     (float32: 4 bytes per asset-month-path).
 
@@ -627,24 +673,29 @@ def freeze(model: ReturnModel, n_steps: int, n_paths: int, seed: int = 0) -> Rep
     its sampler draws its normals month-block after month-block from one generator, so the
     blocks are the very numbers one call for all months would draw (the same stream, the same
     products row by row, the same rounding to float32) at a fraction of the memory traffic.
+
+    ``max_steps`` (> ``n_steps``): the store may be asked for up to that many months (a
+    plan's lever search postpones goals by years); a lognormal model then draws only the
+    blocks covering ``n_steps`` now and the rest when a simulation first needs them — the
+    same numbers as drawing all ``max_steps`` months at once, without drawing the months no
+    simulation reads. Other models draw all ``max_steps`` months now.
     """
-    fixed = model.fixed_n_paths(n_steps)
+    total = max(n_steps, max_steps or n_steps)
+    fixed = model.fixed_n_paths(total)
     n_paths = fixed if fixed is not None else n_paths
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     if fixed is not None:
         sampler = model.sampler(rng, n_paths, first_path=0)
     else:
         sampler = model.sampler(rng, n_paths)
+    if isinstance(sampler, _LognormalSampler):
+        k = len(model.tickers)
+        block = max(1, FREEZE_BLOCK_VALUES // max(1, n_paths * (k + 1)))
+        more = _MoreMonths(sampler, n_paths, k, block, total)
+        r, i = more.draw(0, n_steps)
+        return ReplayModel(tuple(model.tickers), r, i, name=f"{model.name} (replayed)",
+                           _more=more if more.whole_blocks(n_steps) < total else None)
     with single_threaded_blas():
-        if isinstance(sampler, _LognormalSampler):
-            k = len(model.tickers)
-            r = np.empty((n_steps, n_paths, k), np.float32)
-            i = np.empty((n_steps, n_paths), np.float32)
-            block = max(1, FREEZE_BLOCK_VALUES // max(1, n_paths * (k + 1)))
-            for start in range(0, n_steps, block):
-                stop = min(start + block, n_steps)
-                r[start:stop], i[start:stop] = sampler.next(stop - start)
-        else:
-            r64, i64 = sampler.next(n_steps)
-            r, i = r64.astype(np.float32), i64.astype(np.float32)
+        r64, i64 = sampler.next(total)
+    r, i = r64.astype(np.float32), i64.astype(np.float32)
     return ReplayModel(tuple(model.tickers), r, i, name=f"{model.name} (replayed)")

@@ -35,6 +35,7 @@ import pandas as pd
 from tailorfolio.errors import InfeasibleError, SolverError
 from tailorfolio.profile._enums import AccountType
 from tailorfolio.tax._tables import MarginalRates
+from tailorfolio.typing import FloatArray
 
 TAX_EXEMPT_CLASSES = frozenset({"us_municipal"})
 """Asset classes whose distributions are exempt from federal income tax (IRC §103)."""
@@ -187,17 +188,22 @@ def locate_assets(target: pd.Series, accounts: dict[str, tuple[AccountType, floa
     for j in range(m):
         a_eq[n + j, j:nm:m] = 1.0
     b_eq = np.clip(np.concatenate([tgt, bal]), 0.0, None) / scale
-    eye = np.eye(nm)
-    a_ub = np.block([[eye, -eye], [-eye, -eye]])
-    b_ub = np.concatenate([cur.ravel(), -cur.ravel()])
-    from scipy.optimize import linprog  # ~0.5 s to import: only when called
+    x = _unique_two_account_optimum(f, b_eq[:n], b_eq[n:],
+                                    stickiness if current is not None else 0.0)
+    if x is None:
+        eye = np.eye(nm)
+        a_ub = np.block([[eye, -eye], [-eye, -eye]])
+        b_ub = np.concatenate([cur.ravel(), -cur.ravel()])
+        from scipy.optimize import linprog  # ~0.2 s of CPU to import: only when called
 
-    res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq,
-                  bounds=[(0, None)] * (2 * nm), method="highs")
-    if res.status != 0:
-        raise SolverError(f"The asset-location linear program failed: {res.message}",
-                          field="solver", value=res.status, fix="check the inputs are finite")
-    xv = np.clip(res.x[:nm].reshape(n, m), 0.0, None) * scale + fixed
+        res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq,
+                      bounds=[(0, None)] * (2 * nm), method="highs")
+        if res.status != 0:
+            raise SolverError(f"The asset-location linear program failed: {res.message}",
+                              field="solver", value=res.status,
+                              fix="check the inputs are finite")
+        x = res.x[:nm].reshape(n, m)
+    xv = np.clip(x, 0.0, None) * scale + fixed
     tgt = target.to_numpy(dtype=float)
     bal = np.array([accounts[k][1] for k in names], dtype=float)
     pro = np.outer(tgt, bal) / tgt.sum() if tgt.sum() > 0 else np.zeros_like(xv)
@@ -208,6 +214,62 @@ def locate_assets(target: pd.Series, accounts: dict[str, tuple[AccountType, floa
                           pd.DataFrame(pro, index=tickers, columns=names),
                           pd.DataFrame(f, index=tickers, columns=names),
                           opt_value, pro_value, horizon_years, float(benefit), placed, notes)
+
+
+UNIQUE_GAP = 1e-4
+"""Least gap between two assets' after-tax advantages of the first account over the second
+(growth multiples, :func:`_unique_two_account_optimum`) for the placement to be solved in
+closed form: far above the L1 tie-breaker's effect (4 × ``stickiness``) and the LP solver's
+optimality tolerance (1e-7), so the closed form is the program's unique optimum."""
+
+
+def _unique_two_account_optimum(f: FloatArray, tgt: FloatArray, bal: FloatArray,
+                                stickiness: float) -> FloatArray | None:
+    """The placement program's optimum in closed form when it has one account, or two and a
+    unique optimum; None otherwise (the linear program solves it).
+
+    With two accounts the program is a fractional knapsack: the first account is filled with
+    the assets whose advantage there, ``d = f[:, 0] − f[:, 1]``, is largest, in that order
+    (Dantzig's greedy rule). When the advantages of the assets held differ by more than
+    :data:`UNIQUE_GAP`, exchanging ε of one asset for another between the accounts loses more
+    than ``UNIQUE_GAP · ε`` of value, above what the L1 pull towards the current placement
+    (at most ``4 · stickiness · ε``) can give back: the greedy placement is the only optimum,
+    the vertex the LP solver returns too (so scipy.optimize need not be imported). Ties go to
+    the solver, whose tie-breaking towards the current placement the plan keeps.
+
+    Parameters
+    ----------
+    f : ndarray (n_assets, n_accounts)
+        After-tax growth multiples.
+    tgt : ndarray (n_assets,)
+        Each asset's amount, fractions of the total (non-negative).
+    bal : ndarray (n_accounts,)
+        Each account's balance, fractions of the total (non-negative).
+    stickiness : float
+        Weight of the L1 pull towards the current placement.
+
+    Returns
+    -------
+    ndarray (n_assets, n_accounts) or None
+    """
+    n, m = f.shape
+    if m == 1:
+        return tgt[:, None].copy()
+    if m != 2 or UNIQUE_GAP <= 4 * stickiness:
+        return None
+    held = np.flatnonzero(tgt > 0)
+    d = f[held, 0] - f[held, 1]
+    order = held[np.argsort(-d, kind="stable")]
+    if len(held) > 1 and float(np.min(np.diff(np.sort(d)))) <= UNIQUE_GAP:
+        return None
+    x = np.zeros((n, 2))
+    room = float(bal[0])
+    for i in order.tolist():
+        put = min(float(tgt[i]), room)
+        x[i, 0] = put
+        x[i, 1] = float(tgt[i]) - put
+        room -= put
+    return x
 
 
 def _place_reserve(target: pd.Series, accounts: dict[str, tuple[AccountType, float]],
