@@ -23,6 +23,7 @@ for an equality) and λ ≥ 0 (turnover): with r = Pw + q + Aᵀν,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import warnings
@@ -44,7 +45,7 @@ SHARED_FACE_MIN = 256
 """Batches at least this large factorize each distinct face matrix once (the investors of
 one universe share few: about one matrix per eight on the hard fleet book)."""
 SHARED_FACE_SHARE = 0.5
-"""...when the distinct matrices are at most this share of the batch."""
+"""The distinct matrices must be at most this share of the batch for that to be used."""
 
 
 @dataclass
@@ -275,7 +276,8 @@ def _shared_face_solve(Mu: FloatArray, which: np.ndarray, rhs: FloatArray,
     return x if np.isfinite(x).all() else None
 
 
-def _solve_systems(sf: StandardForm, act: ActiveSet, rhs_of
+def _solve_systems(sf: StandardForm, act: ActiveSet,
+                   rhs_of: Callable[[FloatArray, FloatArray], FloatArray]
                    ) -> tuple[FloatArray, np.ndarray, np.ndarray, int]:
     """The reduced KKT systems of ``act`` solved for the right-hand sides ``rhs_of(rc, rl)``
     (B, d, k): each distinct face matrix built and factorized once where the batch shares
