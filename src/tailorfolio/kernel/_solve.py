@@ -276,17 +276,35 @@ def _continuation(sf: StandardForm, tol: float, max_iter: int) -> ActiveSetOutco
     return res
 
 
+ADMM_RESTART_ROUNDS = (150, 350, 1500)
+"""ADMM iterations before each of the last resort's active-set polishes (cumulative 150,
+500, 2,000): the first settles most stalled problems; degenerate faces (class rows that sum
+to the budget row, with costs and a turnover cap) need an iterate within ~1e-4 of the answer
+for its active set to be right, which took 500–2,000 iterations on the draws that needed it
+(``tests/kernel/test_conic_backend.py``)."""
+
+
 def _admm_restart(sf: StandardForm, tol: float, max_iter: int) -> ActiveSetOutcome:
+    """One problem's last resort: ADMM's iterate guesses the active set, the active-set
+    steps polish it (and certify it); a guess that does not settle gets more ADMM
+    iterations (:data:`ADMM_RESTART_ROUNDS`) and a new polish."""
     from tailorfolio.kernel._admm import BatchedAdmm
 
-    if np.isfinite(sf.lower).all() and np.isfinite(sf.upper).all():
-        admm = BatchedAdmm(sf.P, sf.A)
-        st = admm.start(sf)
-        admm.iterate(sf, st, 150)
-        guess = guess_active_set(sf, st.z_box, st.z_row)
-    else:
-        guess = cold_active_set(sf)
-    return active_set_solve(sf, guess, max_iter=max_iter, full_steps=3, tol=tol)
+    if not (np.isfinite(sf.lower).all() and np.isfinite(sf.upper).all()):
+        return active_set_solve(sf, cold_active_set(sf), max_iter=max_iter, full_steps=3,
+                                tol=tol)
+    admm = BatchedAdmm(sf.P, sf.A)
+    st = admm.start(sf)
+    used = 0
+    for rounds in ADMM_RESTART_ROUNDS:
+        admm.iterate(sf, st, rounds)
+        out = active_set_solve(sf, guess_active_set(sf, st.z_box, st.z_row),
+                               max_iter=max_iter, full_steps=3, tol=tol)
+        used += int(out.iterations[0])
+        if out.ok[0]:
+            break
+    out.iterations[0] = used
+    return out
 
 
 def finish(sf: StandardForm, out: ActiveSetOutcome, *, tol: float = KKT_TOLERANCE,
