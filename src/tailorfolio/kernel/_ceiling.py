@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tailorfolio.kernel._activeset import ActiveSetOutcome
+from tailorfolio.kernel._activeset import ActiveSet, ActiveSetOutcome
+from tailorfolio.kernel._facepath import FaceLine, follow
 from tailorfolio.kernel._single import _Problem, check_point, solve_single
 from tailorfolio.kernel._standard import StandardForm
 from tailorfolio.kernel._tangency import face_line
@@ -56,6 +57,9 @@ def ceiling_single(sf: StandardForm, plain: ActiveSetOutcome, tol: float
     pb = _Problem(sf)
     act = plain.active
     used = int(plain.iterations[0])
+    walked = _walk_down(pb, act, q, cap2, used, tol)
+    if walked is not None:
+        return walked
     face: tuple[np.ndarray, np.ndarray] | None = None
     out = plain
     t, t_lo, t_hi = 1.0, 0.0, 1.0  # vol(t_lo) ≤ c < vol(t_hi) (vol(0): the minimum variance)
@@ -86,6 +90,28 @@ def ceiling_single(sf: StandardForm, plain: ActiveSetOutcome, tol: float
         if t_hi < 1e-10:
             return None  # the ceiling is (nearly) below the minimum variance
     return None
+
+
+def _walk_down(pb: _Problem, act: ActiveSet, q: np.ndarray, cap2: float, used: int,
+               tol: float) -> tuple[ActiveSetOutcome, float, float] | None:
+    """The path in t from the plain answer's face (t = 1) down to the ceiling, face by face
+    (:func:`tailorfolio.kernel._facepath.follow`: exact breakpoints, one factorisation per
+    face); the cone problem's certified answer, or None for the face search below."""
+    P = pb.P
+
+    def root(line: FaceLine, t_now: float) -> float | None:
+        return ceiling_root(P, line.wa, line.wb, cap2)
+
+    walk = follow(pb, act.var[0], act.row[0], q, 1.0, root, -1.0, t_min=1e-10, t_max=1.0)
+    if walk is None:
+        return None
+    var, row, line, t, faces = walk
+    w, nu = line.at(t)
+    out = ActiveSetOutcome(w[None, :], nu[None, :], np.zeros(1), np.ones(1, dtype=bool),
+                           np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1, dtype=np.int64),
+                           ActiveSet(var[None, :], np.zeros((1, pb.n)), row[None, :],
+                                     np.zeros(1, dtype=bool)))
+    return _cone_outcome(pb, out, t, q, cap2, used + faces, tol)
 
 
 def _cone_outcome(pb: _Problem, out: ActiveSetOutcome, t: float, q: np.ndarray, cap2: float,

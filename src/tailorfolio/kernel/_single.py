@@ -74,11 +74,12 @@ class _Problem:
         self.steps_taken = 0  # face solves of the last primal_dual_steps call
 
 
-def face_solve(pb: _Problem, var: np.ndarray, row: np.ndarray
+def face_solve(pb: _Problem, var: np.ndarray, row: np.ndarray, exact: bool = False
                ) -> tuple[FloatArray, FloatArray] | None:
     """The minimiser on the face ``(var, row)``: fixed variables at their bounds, active
     rows as equalities; one dense KKT solve over the free variables and active rows.
-    Returns ``(w (n,), ν (R,))`` (ν zero on inactive rows), or None when not finite."""
+    Returns ``(w (n,), ν (R,))`` (ν zero on inactive rows), or None when not finite (and,
+    ``exact``, when the system is singular instead of its least-squares answer)."""
     fi = np.flatnonzero(var == FREE)
     w = np.where(var == AT_UPPER, pb.up, np.where(var == AT_LOWER, pb.lo, 0.0))
     on = np.flatnonzero(row != ROW_OFF)
@@ -96,6 +97,8 @@ def face_solve(pb: _Problem, var: np.ndarray, row: np.ndarray
     try:
         x = np.linalg.solve(M, rhs)
     except np.linalg.LinAlgError:
+        if exact:
+            return None
         x = np.linalg.lstsq(M, rhs, rcond=None)[0]
     if not np.isfinite(x).all():
         return None
@@ -320,6 +323,8 @@ def solve_single(sf: StandardForm, active: ActiveSet | None, tol: float,
             var, row = cold_guess(pb)
             found = primal_dual_steps(pb, var, row, steps, tol, stall=1, stop_on_stall=True)
             used = pb.steps_taken
+        else:
+            found, used = _from_corner(pb, tol)
     if found is None and sf.n > DUAL_MAX_N:
         return None  # the batched path's rescue (continuation, ADMM) takes it
     if found is None:
@@ -348,10 +353,29 @@ def solve_single(sf: StandardForm, active: ActiveSet | None, tol: float,
                   row[None, :].astype(np.int8), np.zeros(1, dtype=bool)))
 
 
+def _from_corner(pb: _Problem, tol: float
+                 ) -> tuple[tuple[np.ndarray, np.ndarray, FloatArray, FloatArray, SingleCheck,
+                                  int] | None, int]:
+    """The answer at t = 1 on the path from the maximum-return corner
+    (:func:`tailorfolio.kernel._facepath.from_corner`), checked; ``(found or None, faces)``."""
+    from tailorfolio.kernel._facepath import from_corner
+
+    walk = from_corner(pb, pb.q, lambda line, t_now: 1.0)
+    if walk is None:
+        return None, 0
+    var, row, line, t, faces = walk
+    w, nu = line.at(t)
+    chk = check_point(pb, var, row, w, nu, tol)
+    if chk.count() or chk.primal > tol or chk.dual > tol:
+        return None, faces
+    return (var, row, w, nu, chk, faces), faces
+
+
 def spd_inverse(M: FloatArray, ratio: float) -> FloatArray | None:
     """M⁻¹ of a symmetric positive definite M (k, k) from its Cholesky factor (LAPACK
-    potrf/potri: half the work of a general inverse), or None when the factor fails or its
-    smallest diagonal entry is below ``ratio`` × its largest (nearly singular)."""
+    potrf, then potrs against the identity: two calls, no triangle copies), or None when
+    the factor fails or its smallest diagonal entry is below ``ratio`` × its largest
+    (nearly singular)."""
     from scipy.linalg import lapack
 
     c, info = lapack.dpotrf(M, lower=1, clean=0)
@@ -360,10 +384,45 @@ def spd_inverse(M: FloatArray, ratio: float) -> FloatArray | None:
     diag = np.diagonal(c)
     if not float(diag.min()) > ratio * float(diag.max()):
         return None
-    inv, info = lapack.dpotri(c, lower=1)
+    inv, info = lapack.dpotrs(c, np.eye(len(c)), lower=1)  # full M⁻¹ in one call
     if info != 0:
         return None
-    return np.tril(inv) + np.tril(inv, -1).T
+    return inv
+
+
+def _dual_feasible_face(sf: StandardForm, var: np.ndarray, row: np.ndarray,
+                        pinned: np.ndarray, eq: np.ndarray, rounds: int = 20
+                        ) -> tuple[FloatArray, list[tuple[int, int]], FloatArray, int] | None:
+    """The guessed face ``(var, row)`` cut down until it is dual feasible: its minimum is
+    solved on the free variables (:func:`face_solve`, a system of the free variables and
+    active rows only), every guessed constraint whose multiplier is negative there is
+    dropped (all at once), and again until none is. Returns ``(w (n,), constraints
+    [(kind, index)], their multipliers (≥ 0), rounds)`` with kinds as in
+    :func:`dual_active_set_solve` (0 lower bound, 1 upper bound, 2 row lower side, 3 row
+    upper side), or None (a singular face: the caller starts cold)."""
+    pb = _Problem(sf)
+    var = np.where(pinned, AT_LOWER, var).astype(np.int8)
+    row = np.where(eq, ROW_LO, row).astype(np.int8)
+    for used in range(1, rounds + 1):
+        got = face_solve(pb, var, row, exact=True)
+        if got is None:
+            return None
+        w, nu = got
+        g = pb.P @ w + pb.q + pb.A.T @ nu
+        lo_j = np.flatnonzero((var == AT_LOWER) & ~pinned)
+        up_j = np.flatnonzero(var == AT_UPPER)
+        rlo_i = np.flatnonzero((row == ROW_LO) & ~eq)
+        rhi_i = np.flatnonzero((row == ROW_HI) & ~eq)
+        u = np.concatenate([g[lo_j], -g[up_j], -nu[rlo_i], nu[rhi_i]])
+        if not len(u) or u.min() >= 0.0:
+            items = ([(0, j) for j in lo_j.tolist()] + [(1, j) for j in up_j.tolist()]
+                     + [(2, i) for i in rlo_i.tolist()] + [(3, i) for i in rhi_i.tolist()])
+            return w, items, u, used
+        var[lo_j[g[lo_j] < 0]] = FREE
+        var[up_j[-g[up_j] < 0]] = FREE
+        row[rlo_i[-nu[rlo_i] < 0]] = ROW_OFF
+        row[rhi_i[nu[rhi_i] < 0]] = ROW_OFF
+    return None
 
 
 def dual_active_set_solve(sf: StandardForm, max_steps: int, tol: float = 1e-12,
@@ -393,9 +452,12 @@ def dual_active_set_solve(sf: StandardForm, max_steps: int, tol: float = 1e-12,
     n, r = sf.n, sf.n_rows
     if not float(np.diagonal(P).min()) > 0:
         return None  # singular by structure (the homogeneous Sharpe form's k)
-    H = spd_inverse(P, 1e-7)
-    if H is None:
-        return None  # not (numerically) positive definite: H would be inaccurate
+    H = sf.cache.get("spd_inverse")  # the form's own cache: one P⁻¹ per solve's form
+    if H is None or H.shape != P.shape:
+        H = spd_inverse(P, 1e-7)
+        if H is None:
+            return None  # not (numerically) positive definite: H would be inaccurate
+        sf.cache["spd_inverse"] = H
     pinned = up - lo <= PINNED
     with np.errstate(invalid="ignore"):
         eq = np.isfinite(rlo) & (np.abs(rhi - rlo) <= 1e-14 * (1.0 + np.abs(rlo)))
@@ -429,42 +491,44 @@ def dual_active_set_solve(sf: StandardForm, max_steps: int, tol: float = 1e-12,
     x0 = -H @ q
     EH = E @ H
     guess: list[int] = []
-    if start is not None:
-        var_g, row_g = start
-        on = np.where(kind == 0, var_g[np.minimum(index, n - 1)] == AT_LOWER,
-                      np.where(kind == 1, var_g[np.minimum(index, n - 1)] == AT_UPPER,
-                               np.where(kind == 2, row_g[np.minimum(index, max(r - 1, 0))]
-                                        == ROW_LO, row_g[np.minimum(index, max(r - 1, 0))]
-                                        == ROW_HI)))
-        guess = np.flatnonzero(on).tolist()
     steps = 1
-    while True:  # the minimum over equalities + guess; drop wrong-signed multipliers
-        k = ne + len(guess)
-        if k > n:
-            guess, k = [], ne
+    x = x0
+    u_guess = np.zeros(0)
+    if start is not None:
+        found = _dual_feasible_face(sf, start[0], start[1], pinned, eq)
+        if found is not None:
+            x, items, u_guess, rounds = found
+            steps += rounds
+            slot = {key: c for c, key in enumerate(zip(kind.tolist(), index.tolist()))}
+            if all(key in slot for key in items):  # (else an infinite bound: start cold)
+                guess = [slot[key] for key in items]
+            else:
+                x, u_guess = x0, np.zeros(0)
+    k = ne + len(guess)
+    if k > n:
+        guess, k, x = [], ne, x0
+    while True:
         NH = np.vstack([EH, rows_h(guess)]) if guess else EH
-        Nb = np.concatenate([e, d[guess]]) if guess else e
+        Si = np.zeros((0, 0))
         if k:
             N = np.vstack([E, C[guess]]) if guess else E
-            Smat = NH @ N.T
-            Si = spd_inverse(Smat, 1e-6)  # S = N H Nᵀ ≻ 0 when N has full row rank
+            Si = spd_inverse(NH @ N.T, 1e-6)  # S = N H Nᵀ ≻ 0 when N has full row rank
             if Si is None:
                 if not guess:
                     return None
-                guess = []
+                guess, k, x = [], ne, x0
                 continue
-            lam = Si @ (Nb - N @ x0)
-        else:
-            Si, lam = np.zeros((0, 0)), np.zeros(0)
-        u0 = lam[ne:]
-        if not len(u0) or u0.min() >= 0.0:
-            break
-        guess = [g for g, ui in zip(guess, u0) if ui >= 0.0]
-        steps += 1
+        break
+    if guess:  # the guessed face's own minimum and multipliers (all ≥ 0)
+        lam = np.concatenate([np.zeros(ne), u_guess])
+    elif k:  # the equality-constrained minimum
+        lam = Si @ (e - E @ x0)
+        x = x0 + lam @ NH
+    else:
+        lam = np.zeros(0)
     NH_buf[:k] = NH
     Si_buf[:k, :k] = Si
     u_buf[ne:k] = lam[ne:]
-    x = x0 + lam @ NH if k else x0
     active: list[int] = list(guess)
     inf = np.inf
     while steps < max_steps:

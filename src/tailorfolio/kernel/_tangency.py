@@ -30,7 +30,15 @@ from __future__ import annotations
 import numpy as np
 
 from tailorfolio.kernel._activeset import ActiveSet, ActiveSetOutcome
-from tailorfolio.kernel._single import _Problem, check_point, face_solve, solve_single
+from tailorfolio.kernel._facepath import FaceLine, follow
+from tailorfolio.kernel._single import (
+    _Problem,
+    check_point,
+    cold_guess,
+    face_solve,
+    primal_dual_steps,
+    solve_single,
+)
 from tailorfolio.kernel._standard import StandardForm
 from tailorfolio.typing import FloatArray
 
@@ -77,6 +85,14 @@ def tangency_single(sf: StandardForm, excess: FloatArray, tol: float,
         line = face_line(pb, active.var[0], active.row[0], -e)
         t = None if line is None else tangent_t(P, e, *line)
         act = active
+    if t is None:  # up the frontier's path from the minimum-variance face (t = 0)
+        var0, row0 = cold_guess(pb)
+        mv = primal_dual_steps(pb, var0, row0, 10, tol, stall=1, stop_on_stall=True)
+        used += pb.steps_taken
+        if mv is not None:
+            walked = _walk(pb, mv[0], mv[1], 0.0, e, used, tol)
+            if walked is not None:
+                return walked
     if t is None:  # the budget-only minimum variance's t = σ²/eᵀw: below the tangency's
         t = _start_t(pb, e)
     if t is None:  # the constrained minimum variance's
@@ -101,6 +117,10 @@ def tangency_single(sf: StandardForm, excess: FloatArray, tol: float,
         var, row = act.var[0], act.row[0]
         if face is not None and np.array_equal(var, face[0]) and np.array_equal(row, face[1]):
             return _certified(pb, var, row, out, t, e, used, tol)  # t is this face's t*
+        if face is None:  # the path from this face to the tangency, breakpoint by breakpoint
+            walked = _walk(pb, var, row, t, e, used, tol)
+            if walked is not None:
+                return walked
         face = (var.copy(), row.copy())
         line = face_line(pb, var, row, -e, known=(t, out.w[0]))
         t_star = None if line is None else tangent_t(P, e, *line)
@@ -145,6 +165,19 @@ def _start_t(pb: _Problem, e: FloatArray) -> float | None:
     return float(w @ pb.P @ w) / r
 
 
+def face_tangent(P: FloatArray, e: FloatArray, a: FloatArray) -> float | None:
+    """The tangency's t on a face from its t = 0 point ``a`` alone: the face's stationarity
+    gives ``bᵀP(a + t b) = t·eᵀb`` for every t (``b`` the face's direction), so
+    ``aᵀPb = 0`` and ``bᵀPb = eᵀb``, and the tangency condition ``wᵀPw = t·eᵀw`` becomes
+    ``aᵀPa = t·eᵀa``: ``t* = aᵀPa / eᵀa``. Unlike :func:`tangent_t` it holds on a face
+    where w does not move with t (a corner: b = 0). None when ``eᵀa ≤ 0``."""
+    alpha = float(e @ a)
+    if not alpha > 0:
+        return None
+    t = float(a @ P @ a) / alpha
+    return t if t > 0 and np.isfinite(t) else None
+
+
 def tangent_t(P: FloatArray, e: FloatArray, a: FloatArray, b: FloatArray) -> float | None:
     """The t where the Sharpe ratio of ``a + t·b`` is stationary (module docstring); None
     when it has none with t > 0."""
@@ -156,6 +189,35 @@ def tangent_t(P: FloatArray, e: FloatArray, a: FloatArray, b: FloatArray) -> flo
         return None
     t = (alpha * c1 - beta * c0) / den
     return t if t > 0 and np.isfinite(t) else None
+
+
+def _walk(pb: _Problem, var: np.ndarray, row: np.ndarray, t: float, e: FloatArray,
+          used: int, tol: float) -> tuple[ActiveSetOutcome, float] | None:
+    """From the face optimal at t along the frontier's path to the face holding its own
+    t* (:func:`tailorfolio.kernel._facepath.follow`, exact breakpoints); certified, or None
+    for the face-by-face re-solves."""
+    P = pb.P
+
+    def goal(line: FaceLine, t_now: float) -> float | None:
+        return face_tangent(P, e, line.wa)
+
+    walk = follow(pb, var, row, -e, t, goal, 0.0, t_min=0.0)
+    if walk is None:
+        return None
+    var, row, line, t_star, faces = walk
+    return _certified_line(pb, var, row, line, t_star, e, used + faces, tol)
+
+
+def _certified_line(pb: _Problem, var: np.ndarray, row: np.ndarray, line: FaceLine,
+                    t_star: float, e: FloatArray, used: int, tol: float
+                    ) -> tuple[ActiveSetOutcome, float] | None:
+    """:func:`_certified` of the point at ``t_star`` on a face's line."""
+    w, nu = line.at(t_star)
+    out = ActiveSetOutcome(w[None, :], nu[None, :], np.zeros(1), np.ones(1, dtype=bool),
+                           np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1, dtype=np.int64),
+                           ActiveSet(var[None, :], np.zeros((1, pb.n)), row[None, :],
+                                     np.zeros(1, dtype=bool)))
+    return _certified(pb, var, row, out, t_star, e, used, tol)
 
 
 def _certified(pb: _Problem, var: np.ndarray, row: np.ndarray, out: ActiveSetOutcome,

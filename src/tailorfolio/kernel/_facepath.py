@@ -1,0 +1,305 @@
+"""One problem's solution path in its linear factor t, followed face by face (B = 1).
+
+For ``min ½wᵀPw + t·qᵀw`` under the bounds and rows, the answer on a fixed face (active
+set) is affine in t: ``w(t) = w_a + t·w_b``, the row multipliers ``ν(t) = ν_a + t·ν_b`` and
+the reduced gradient ``g(t) = P w(t) + t q + Aᵀν(t) = g_a + t·g_b`` (one KKT factorisation
+with two right-hand sides, :func:`face_affine`). Every optimality condition of the face is
+then an affine function of t that must stay ≥ 0 (a free variable inside its bounds, a fixed
+one's reduced gradient of the right sign, an inactive row inside its range, an active
+inequality row's multiplier of the right sign), so the next breakpoint in either direction
+is an exact ratio test, and the constraint that crosses there switches (the critical line
+method of Markowitz, generalised to rows; :mod:`tailorfolio.kernel._frontier` follows the
+same path for the whole frontier).
+
+:func:`follow` walks from a face optimal at ``t_now`` toward a goal that each face names
+itself (the ceiling's root of ``vol(t) = c``, the tangency's stationary point of the Sharpe
+ratio): when the face's own goal lies before its next breakpoint, the goal is the answer,
+exact on that face; otherwise the path crosses the breakpoint and goes on. One
+factorisation per face, no bisection and no re-solve from a guess. The answer is certified
+by :func:`~tailorfolio.kernel._single.check_point` like every other (the callers do); a
+walk that fails (a singular face, a degenerate tie that repeats, too many faces) returns
+None and the caller's own search takes over, so exactness never depends on the walk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from tailorfolio.kernel._activeset import AT_LOWER, AT_UPPER, FREE, ROW_HI, ROW_LO, ROW_OFF
+from tailorfolio.kernel._single import _Problem
+from tailorfolio.typing import FloatArray
+
+PATH_FACES = 40
+"""Faces a walk may cross before it gives up (its caller's search then takes over)."""
+
+
+class FaceLine:
+    """The affine answer on one face: ``w = wa + t·wb``, ``ν = na + t·nb``, ``g = ga + t·gb``
+    (g the reduced gradient Pw + t q + Aᵀν; zero on free variables)."""
+
+    __slots__ = ("wa", "wb", "na", "nb", "ga", "gb")
+
+    def __init__(self, wa: FloatArray, wb: FloatArray, na: FloatArray, nb: FloatArray,
+                 ga: FloatArray, gb: FloatArray) -> None:
+        self.wa, self.wb, self.na, self.nb, self.ga, self.gb = wa, wb, na, nb, ga, gb
+
+    def at(self, t: float) -> tuple[FloatArray, FloatArray]:
+        """``(w (n,), ν (R,))`` at t."""
+        return self.wa + t * self.wb, self.na + t * self.nb
+
+
+def face_affine(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray
+                ) -> FaceLine | None:
+    """The face ``(var, row)``'s answer as an affine function of t (module docstring), from
+    one dense KKT solve over the free variables and active rows with two right-hand sides;
+    None when the face's system is singular or the answer not finite."""
+    fi = np.flatnonzero(var == FREE)
+    w = np.where(var == AT_UPPER, pb.up, np.where(var == AT_LOWER, pb.lo, 0.0))
+    on = np.flatnonzero(row != ROW_OFF)
+    f, k = len(fi), len(on)
+    Aon = pb.A[on]
+    AF = Aon[:, fi]
+    M = np.zeros((f + k, f + k))
+    M[:f, :f] = pb.P[np.ix_(fi, fi)]
+    M[f:, :f] = AF
+    M[:f, f:] = AF.T
+    rhs = np.zeros((f + k, 2))
+    rhs[:f, 0] = -(pb.P[fi] @ w)
+    rhs[f:, 0] = np.where(row[on] == ROW_HI, pb.rhi[on], pb.rlo[on]) - Aon @ w
+    rhs[:f, 1] = -q[fi]
+    try:
+        x = np.linalg.solve(M, rhs)
+    except np.linalg.LinAlgError:
+        return None
+    if not np.isfinite(x).all():
+        return None
+    wa, wb = w, np.zeros(pb.n)
+    wa[fi] = x[:f, 0]
+    wb[fi] = x[:f, 1]
+    na, nb = np.zeros(pb.r), np.zeros(pb.r)
+    na[on] = x[f:, 0]
+    nb[on] = x[f:, 1]
+    ga = pb.P @ wa + pb.A.T @ na
+    gb = pb.P @ wb + q + pb.A.T @ nb
+    ga[fi] = 0.0
+    gb[fi] = 0.0
+    return FaceLine(wa, wb, na, nb, ga, gb)
+
+
+def next_breakpoint(pb: _Problem, var: np.ndarray, row: np.ndarray, line: FaceLine,
+                    t_now: float, direction: float) -> tuple[float, int, int]:
+    """How far t may move from ``t_now`` in ``direction`` (±1) before a condition of the
+    face breaks, and which: ``(distance ≥ 0 (inf: never), kind, index)`` with kind 0–3 a
+    variable leaving below / above (free → fixed), kind 4 a fixed variable's reduced
+    gradient turning (fixed → free), kind 5–6 an inactive row reaching its lower / upper
+    side, kind 7 an active inequality row's multiplier turning (row → off)."""
+    free = var == FREE
+    at_lo = (var == AT_LOWER) & pb.fixable
+    at_up = var == AT_UPPER
+    off = row == ROW_OFF
+    a_lo = (row == ROW_LO) & pb.ineq_row
+    a_hi = (row == ROW_HI) & pb.ineq_row
+    w, dw = line.wa + t_now * line.wb, direction * line.wb
+    g, dg = line.ga + t_now * line.gb, direction * line.gb
+    nu, dnu = line.na + t_now * line.nb, direction * line.nb
+    aw, daw = pb.A @ w, direction * (pb.A @ line.wb)
+    # conditions c + s·δ ≥ 0 (δ ≥ 0 the distance moved): value c, slope s, where they apply
+    values = (w - pb.lo, pb.up - w, np.where(at_lo, g, -g), aw - pb.rlo, pb.rhi - aw,
+              np.where(a_lo, -nu, nu))
+    slopes = (dw, -dw, np.where(at_lo, dg, -dg), daw, -daw, np.where(a_lo, -dnu, dnu))
+    applies = (free, free, at_lo | at_up, off, off, a_lo | a_hi)
+    best, kind, index = np.inf, -1, -1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for k, (c, s, m) in enumerate(zip(values, slopes, applies)):
+            hit = m & (s < 0) & np.isfinite(c)
+            if not hit.any():
+                continue
+            dist = np.where(hit, np.maximum(c, 0.0) / np.where(hit, -s, 1.0), np.inf)
+            j = int(dist.argmin())
+            if dist[j] < best:
+                best, kind, index = float(dist[j]), k, j
+    kinds = {0: 0, 1: 1, 2: 4, 3: 5, 4: 6, 5: 7}
+    return best, kinds.get(kind, -1), index
+
+
+def switch(var: np.ndarray, row: np.ndarray, kind: int, index: int) -> None:
+    """Apply a breakpoint of :func:`next_breakpoint` to the face (in place)."""
+    if kind == 0:
+        var[index] = AT_LOWER
+    elif kind == 1:
+        var[index] = AT_UPPER
+    elif kind == 4:
+        var[index] = FREE
+    elif kind == 5:
+        row[index] = ROW_LO
+    elif kind == 6:
+        row[index] = ROW_HI
+    else:
+        row[index] = ROW_OFF
+
+
+Goal = Callable[[FaceLine, float], "float | None"]
+"""A face's own goal: given its line and the current t, the t the walk is heading for on
+that face (None: the face has none, keep walking in the same direction)."""
+
+
+def follow(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray, t_now: float,
+           goal: Goal, direction: float, t_min: float = 0.0, t_max: float = np.inf,
+           faces: int = PATH_FACES
+           ) -> tuple[np.ndarray, np.ndarray, FaceLine, float, int] | None:
+    """Walk the path of ``min ½wᵀPw + t·qᵀw`` from the face ``(var, row)`` (optimal at
+    ``t_now``) in ``direction`` until a face's goal lies before its next breakpoint.
+
+    ``goal(line, t_now)`` gives the face's goal t; a goal behind the walk (the other
+    direction) stops it there too (the goal was crossed at a breakpoint: ``t_now``).
+    ``direction`` 0: toward the first face's goal.
+    Returns ``(var, row, line, t, faces used)`` of the face holding the answer, or None
+    (a singular face, t leaving ``[t_min, t_max]``, or ``faces`` exceeded).
+    """
+    var, row = var.copy(), row.copy()
+    seen: set[tuple[bytes, bytes]] = set()
+    for used in range(1, faces + 1):
+        key = (var.tobytes(), row.tobytes())
+        if key in seen:
+            return None  # a degenerate tie brought the walk back: let the caller search
+        seen.add(key)
+        line = face_affine(pb, var, row, q)
+        if line is None:
+            return None
+        target = goal(line, t_now)
+        if direction == 0:  # toward the first face's own goal
+            if target is None:
+                return None
+            direction = 1.0 if target >= t_now else -1.0
+        dist, kind, index = next_breakpoint(pb, var, row, line, t_now, direction)
+        if target is not None:
+            ahead = (target - t_now) * direction
+            if ahead <= dist:
+                t = t_now if ahead < 0 else target
+                return var, row, line, t, used
+        if not np.isfinite(dist) or kind < 0:
+            return None
+        t_now = t_now + direction * dist
+        if not t_min <= t_now <= t_max:
+            return None
+        switch(var, row, kind, index)
+    return None
+
+
+def return_corner(pb: _Problem, q: FloatArray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The face of the maximum-return corner (the answer as t → ∞) by a greedy fill: every
+    asset at its lower bound; each row with a floor and non-negative coefficients (a class
+    minimum) filled to it with its highest-return members; the rest of the budget to the
+    highest-return assets up to their upper bounds. The asset each fill ends on is free
+    (one per active row: the face's system stays square); filled ones are at their upper
+    bounds (the ranking: −q, the linear term per unit t). Only a candidate —
+    :func:`corner_interval` proves it optimal — and None without a budget row first or
+    finite bounds."""
+    if not (pb.budget_first and np.isfinite(pb.lo).all() and np.isfinite(pb.up).all()):
+        return None
+    w = pb.lo.copy()
+    var = np.full(pb.n, AT_LOWER, dtype=np.int8)
+    row = np.where(pb.eq, ROW_LO, ROW_OFF).astype(np.int8)
+    ranking = [j for j in np.argsort(q, kind="stable").tolist() if not pb.pinned[j]]
+    rest = float(pb.rlo[0] / pb.A[0, 0] - w.sum())
+    fills: list[tuple[np.ndarray | None, float]] = []
+    for i in np.flatnonzero(pb.ineq_row & np.isfinite(pb.rlo)).tolist():
+        a = pb.A[i]
+        if a.min() < 0:
+            return None  # (an ESG floor's signed row: not a greedy fill)
+        need = float(pb.rlo[i] - a @ w)
+        if need > 1e-12:
+            row[i] = ROW_LO
+            fills.append((a, need))
+    fills.append((None, rest))
+    marginal: list[int] = []
+    for a, need in fills:
+        last = -1
+        for j in ranking:
+            if need <= 1e-15 or rest <= 1e-15:
+                break
+            coef = 1.0 if a is None else float(a[j])
+            if coef <= 0 or w[j] >= pb.up[j]:
+                continue
+            add = min(float(pb.up[j] - w[j]), need / coef, rest)
+            w[j] += add
+            need -= coef * add
+            rest -= add
+            var[j] = AT_UPPER
+            last = j
+        if last < 0:
+            return None
+        marginal.append(last)
+    for i in np.flatnonzero(row == ROW_LO).tolist():  # a floor the later fills overshot
+        if not pb.eq[i] and float(pb.A[i] @ w) > pb.rlo[i] + 1e-12:
+            row[i] = ROW_OFF
+    var = np.where(w >= pb.up - 1e-12, AT_UPPER, AT_LOWER).astype(np.int8)
+    var[pb.pinned] = AT_LOWER
+    interior = (w > pb.lo + 1e-12) & (w < pb.up - 1e-12)
+    var[interior] = FREE
+    short = int((row != ROW_OFF).sum()) - int(interior.sum())
+    for j in reversed(marginal):  # a fill that ended exactly on a bound: degenerate
+        if short <= 0:
+            break
+        if var[j] != FREE:
+            var[j] = FREE
+            short -= 1
+    if short != 0:
+        return None  # not a vertex this fill can name: the caller's method takes it
+    return var, row
+
+
+def corner_interval(pb: _Problem, var: np.ndarray, row: np.ndarray, line: FaceLine
+                    ) -> tuple[float, float] | None:
+    """The t range ``[t_low, t_high]`` over which the face is optimal (every condition of
+    :func:`next_breakpoint` ≥ 0), or None when it is empty."""
+    free = var == FREE
+    at_lo = (var == AT_LOWER) & pb.fixable
+    at_up = var == AT_UPPER
+    off = row == ROW_OFF
+    a_lo = (row == ROW_LO) & pb.ineq_row
+    a_hi = (row == ROW_HI) & pb.ineq_row
+    aw, awb = pb.A @ line.wa, pb.A @ line.wb
+    c = np.concatenate([line.wa - pb.lo, pb.up - line.wa, np.where(at_lo, line.ga, -line.ga),
+                        aw - pb.rlo, pb.rhi - aw, np.where(a_lo, -line.na, line.na)])
+    s = np.concatenate([line.wb, -line.wb, np.where(at_lo, line.gb, -line.gb), awb, -awb,
+                        np.where(a_lo, -line.nb, line.nb)])
+    m = np.concatenate([free, free, at_lo | at_up, off, off, a_lo | a_hi])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        m &= np.isfinite(c)
+        scale = 1e-12 * (1.0 + np.abs(c) + np.abs(s))
+        flat = m & (np.abs(s) <= scale)
+        if (c[flat] < -1e-12).any():
+            return None
+        up_, dn = m & (s > scale), m & (s < -scale)
+        t_low = float((-c[up_] / s[up_]).max(initial=0.0))
+        t_high = float((-c[dn] / s[dn]).min(initial=np.inf))
+    return (t_low, t_high) if t_low <= t_high else None
+
+
+def from_corner(pb: _Problem, q: FloatArray, goal: Goal, t_floor: float = 0.0
+                ) -> tuple[np.ndarray, np.ndarray, FaceLine, float, int] | None:
+    """The path from the maximum-return corner (:func:`return_corner`) down toward the
+    goal: ``(var, row, line, t, faces)`` as :func:`follow`, or None (no provable corner, or
+    the walk fails)."""
+    corner = return_corner(pb, q)
+    if corner is None:
+        return None
+    var, row = corner
+    line = face_affine(pb, var, row, q)
+    if line is None:
+        return None
+    span = corner_interval(pb, var, row, line)
+    if span is None or not np.isfinite(span[0]) or span[1] < np.inf:
+        return None
+    t_low = span[0]
+    target = goal(line, max(t_low, 1.0))
+    if target is not None and target >= t_low:
+        return var, row, line, target, 1
+    walk = follow(pb, var, row, q, t_low, goal, -1.0, t_min=t_floor)
+    if walk is None:
+        return None
+    var, row, line, t, faces = walk
+    return var, row, line, t, faces + 1
