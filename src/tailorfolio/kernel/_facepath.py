@@ -26,10 +26,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from scipy.linalg import lapack
 
 from tailorfolio.kernel._activeset import AT_LOWER, AT_UPPER, FREE, ROW_HI, ROW_LO, ROW_OFF
 from tailorfolio.kernel._single import _Problem
 from tailorfolio.typing import FloatArray
+
+_gesv = lapack.dgesv
 
 PATH_FACES = 40
 """Faces a walk may cross before it gives up (its caller's search then takes over)."""
@@ -53,27 +56,29 @@ class FaceLine:
 def face_affine(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray
                 ) -> FaceLine | None:
     """The face ``(var, row)``'s answer as an affine function of t (module docstring), from
-    one dense KKT solve over the free variables and active rows with two right-hand sides;
-    None when the face's system is singular or the answer not finite."""
+    one dense KKT solve over the free variables and active rows with two right-hand sides
+    (LAPACK gesv directly: the small system's cost is the call's overhead); None when the
+    face's system is singular or the answer not finite."""
     fi = np.flatnonzero(var == FREE)
-    w = np.where(var == AT_UPPER, pb.up, np.where(var == AT_LOWER, pb.lo, 0.0))
+    w = np.where(var == AT_UPPER, pb.up, pb.lo)  # fixed values (free ones overwritten)
     on = np.flatnonzero(row != ROW_OFF)
     f, k = len(fi), len(on)
+    P_F = pb.P[fi]
     Aon = pb.A[on]
     AF = Aon[:, fi]
     M = np.zeros((f + k, f + k))
-    M[:f, :f] = pb.P[np.ix_(fi, fi)]
+    M[:f, :f] = P_F[:, fi]
     M[f:, :f] = AF
     M[:f, f:] = AF.T
+    w[fi] = 0.0
     rhs = np.zeros((f + k, 2))
-    rhs[:f, 0] = -(pb.P[fi] @ w)
+    rhs[:f, 0] = P_F @ w
+    rhs[:f, 0] *= -1.0
     rhs[f:, 0] = np.where(row[on] == ROW_HI, pb.rhi[on], pb.rlo[on]) - Aon @ w
-    rhs[:f, 1] = -q[fi]
-    try:
-        x = np.linalg.solve(M, rhs)
-    except np.linalg.LinAlgError:
-        return None
-    if not np.isfinite(x).all():
+    rhs[:f, 1] = q[fi]
+    rhs[:f, 1] *= -1.0
+    _, _, x, info = _gesv(M, rhs, overwrite_a=1, overwrite_b=1)
+    if info != 0 or not np.isfinite(x).all():
         return None
     wa, wb = w, np.zeros(pb.n)
     wa[fi] = x[:f, 0]
@@ -81,47 +86,67 @@ def face_affine(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray
     na, nb = np.zeros(pb.r), np.zeros(pb.r)
     na[on] = x[f:, 0]
     nb[on] = x[f:, 1]
-    ga = pb.P @ wa + pb.A.T @ na
-    gb = pb.P @ wb + q + pb.A.T @ nb
+    ga = pb.P @ wa + na @ pb.A
+    gb = pb.P @ wb + q + nb @ pb.A
     ga[fi] = 0.0
     gb[fi] = 0.0
     return FaceLine(wa, wb, na, nb, ga, gb)
 
 
+def face_conditions(pb: _Problem, var: np.ndarray, row: np.ndarray, line: FaceLine
+                    ) -> tuple[FloatArray, FloatArray, np.ndarray]:
+    """Every optimality condition of the face as ``c_a + t·c_b ≥ 0``, stacked (3n + 3R):
+    free variables above their lower and below their upper bounds (n + n), fixed variables'
+    reduced gradients of the right sign (n), inactive rows above their lower and below
+    their upper sides (R + R), active inequality rows' multipliers of the right sign (R);
+    ``(c_a, c_b, applies)``, ``applies`` False where a condition is not one of the face's
+    (or its side is infinite)."""
+    free = var == FREE
+    at_lo = (var == AT_LOWER) & pb.fixable
+    off = row == ROW_OFF
+    a_lo = (row == ROW_LO) & pb.ineq_row
+    sg = np.where(at_lo, 1.0, -1.0)
+    sr = np.where(a_lo, -1.0, 1.0)
+    aw, awb = pb.A @ line.wa, pb.A @ line.wb
+    ca = np.concatenate([line.wa - pb.lo, pb.up - line.wa, sg * line.ga, aw - pb.rlo,
+                         pb.rhi - aw, sr * line.na])
+    cb = np.concatenate([line.wb, -line.wb, sg * line.gb, awb, -awb, sr * line.nb])
+    applies = np.concatenate([free, free, at_lo | (var == AT_UPPER), off, off,
+                              (row != ROW_OFF) & pb.ineq_row])
+    applies &= np.isfinite(ca)
+    return ca, cb, applies
+
+
+def _which(pb: _Problem, slot: int) -> tuple[int, int]:
+    """``(kind, index)`` of a stacked condition of :func:`face_conditions` (kinds of
+    :func:`next_breakpoint`)."""
+    n, r = pb.n, pb.r
+    if slot < 3 * n:
+        part, index = divmod(slot, n)
+        return (0, 1, 4)[part], index
+    part, index = divmod(slot - 3 * n, r)
+    return (5, 6, 7)[part], index
+
+
 def next_breakpoint(pb: _Problem, var: np.ndarray, row: np.ndarray, line: FaceLine,
                     t_now: float, direction: float) -> tuple[float, int, int]:
     """How far t may move from ``t_now`` in ``direction`` (±1) before a condition of the
-    face breaks, and which: ``(distance ≥ 0 (inf: never), kind, index)`` with kind 0–3 a
-    variable leaving below / above (free → fixed), kind 4 a fixed variable's reduced
-    gradient turning (fixed → free), kind 5–6 an inactive row reaching its lower / upper
-    side, kind 7 an active inequality row's multiplier turning (row → off)."""
-    free = var == FREE
-    at_lo = (var == AT_LOWER) & pb.fixable
-    at_up = var == AT_UPPER
-    off = row == ROW_OFF
-    a_lo = (row == ROW_LO) & pb.ineq_row
-    a_hi = (row == ROW_HI) & pb.ineq_row
-    w, dw = line.wa + t_now * line.wb, direction * line.wb
-    g, dg = line.ga + t_now * line.gb, direction * line.gb
-    nu, dnu = line.na + t_now * line.nb, direction * line.nb
-    aw, daw = pb.A @ w, direction * (pb.A @ line.wb)
-    # conditions c + s·δ ≥ 0 (δ ≥ 0 the distance moved): value c, slope s, where they apply
-    values = (w - pb.lo, pb.up - w, np.where(at_lo, g, -g), aw - pb.rlo, pb.rhi - aw,
-              np.where(a_lo, -nu, nu))
-    slopes = (dw, -dw, np.where(at_lo, dg, -dg), daw, -daw, np.where(a_lo, -dnu, dnu))
-    applies = (free, free, at_lo | at_up, off, off, a_lo | a_hi)
-    best, kind, index = np.inf, -1, -1
+    face breaks, and which: ``(distance ≥ 0 (inf: never), kind, index)`` with kind 0–1 a
+    free variable reaching its lower / upper bound (free → fixed), kind 4 a fixed
+    variable's reduced gradient turning (fixed → free), kind 5–6 an inactive row reaching
+    its lower / upper side, kind 7 an active inequality row's multiplier turning (row →
+    off); kind −1 when nothing breaks."""
+    ca, cb, applies = face_conditions(pb, var, row, line)
+    c = ca + t_now * cb
+    slope = direction * cb
+    hit = applies & (slope < 0)
+    if not hit.any():
+        return np.inf, -1, -1
     with np.errstate(invalid="ignore", divide="ignore"):
-        for k, (c, s, m) in enumerate(zip(values, slopes, applies)):
-            hit = m & (s < 0) & np.isfinite(c)
-            if not hit.any():
-                continue
-            dist = np.where(hit, np.maximum(c, 0.0) / np.where(hit, -s, 1.0), np.inf)
-            j = int(dist.argmin())
-            if dist[j] < best:
-                best, kind, index = float(dist[j]), k, j
-    kinds = {0: 0, 1: 1, 2: 4, 3: 5, 4: 6, 5: 7}
-    return best, kinds.get(kind, -1), index
+        dist = np.where(hit, np.maximum(c, 0.0) / np.where(hit, -slope, 1.0), np.inf)
+    slot = int(dist.argmin())
+    kind, index = _which(pb, slot)
+    return float(dist[slot]), kind, index
 
 
 def switch(var: np.ndarray, row: np.ndarray, kind: int, index: int) -> None:
@@ -147,14 +172,14 @@ that face (None: the face has none, keep walking in the same direction)."""
 
 def follow(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray, t_now: float,
            goal: Goal, direction: float, t_min: float = 0.0, t_max: float = np.inf,
-           faces: int = PATH_FACES
+           faces: int = PATH_FACES, line: FaceLine | None = None
            ) -> tuple[np.ndarray, np.ndarray, FaceLine, float, int] | None:
     """Walk the path of ``min ½wᵀPw + t·qᵀw`` from the face ``(var, row)`` (optimal at
     ``t_now``) in ``direction`` until a face's goal lies before its next breakpoint.
 
     ``goal(line, t_now)`` gives the face's goal t; a goal behind the walk (the other
     direction) stops it there too (the goal was crossed at a breakpoint: ``t_now``).
-    ``direction`` 0: toward the first face's goal.
+    ``direction`` 0: toward the first face's goal; ``line``: the first face's, if known.
     Returns ``(var, row, line, t, faces used)`` of the face holding the answer, or None
     (a singular face, t leaving ``[t_min, t_max]``, or ``faces`` exceeded).
     """
@@ -165,7 +190,8 @@ def follow(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray, t_now:
         if key in seen:
             return None  # a degenerate tie brought the walk back: let the caller search
         seen.add(key)
-        line = face_affine(pb, var, row, q)
+        if line is None or used > 1:
+            line = face_affine(pb, var, row, q)
         if line is None:
             return None
         target = goal(line, t_now)
@@ -254,21 +280,9 @@ def return_corner(pb: _Problem, q: FloatArray) -> tuple[np.ndarray, np.ndarray] 
 def corner_interval(pb: _Problem, var: np.ndarray, row: np.ndarray, line: FaceLine
                     ) -> tuple[float, float] | None:
     """The t range ``[t_low, t_high]`` over which the face is optimal (every condition of
-    :func:`next_breakpoint` ≥ 0), or None when it is empty."""
-    free = var == FREE
-    at_lo = (var == AT_LOWER) & pb.fixable
-    at_up = var == AT_UPPER
-    off = row == ROW_OFF
-    a_lo = (row == ROW_LO) & pb.ineq_row
-    a_hi = (row == ROW_HI) & pb.ineq_row
-    aw, awb = pb.A @ line.wa, pb.A @ line.wb
-    c = np.concatenate([line.wa - pb.lo, pb.up - line.wa, np.where(at_lo, line.ga, -line.ga),
-                        aw - pb.rlo, pb.rhi - aw, np.where(a_lo, -line.na, line.na)])
-    s = np.concatenate([line.wb, -line.wb, np.where(at_lo, line.gb, -line.gb), awb, -awb,
-                        np.where(a_lo, -line.nb, line.nb)])
-    m = np.concatenate([free, free, at_lo | at_up, off, off, a_lo | a_hi])
+    :func:`face_conditions` ≥ 0), or None when it is empty."""
+    c, s, m = face_conditions(pb, var, row, line)
     with np.errstate(invalid="ignore", divide="ignore"):
-        m &= np.isfinite(c)
         scale = 1e-12 * (1.0 + np.abs(c) + np.abs(s))
         flat = m & (np.abs(s) <= scale)
         if (c[flat] < -1e-12).any():
@@ -298,8 +312,4 @@ def from_corner(pb: _Problem, q: FloatArray, goal: Goal, t_floor: float = 0.0
     target = goal(line, max(t_low, 1.0))
     if target is not None and target >= t_low:
         return var, row, line, target, 1
-    walk = follow(pb, var, row, q, t_low, goal, -1.0, t_min=t_floor)
-    if walk is None:
-        return None
-    var, row, line, t, faces = walk
-    return var, row, line, t, faces + 1
+    return follow(pb, var, row, q, t_low, goal, -1.0, t_min=t_floor, line=line)

@@ -31,14 +31,7 @@ import numpy as np
 
 from tailorfolio.kernel._activeset import ActiveSet, ActiveSetOutcome
 from tailorfolio.kernel._facepath import FaceLine, follow
-from tailorfolio.kernel._single import (
-    _Problem,
-    check_point,
-    cold_guess,
-    face_solve,
-    primal_dual_steps,
-    solve_single,
-)
+from tailorfolio.kernel._single import _Problem, check_point, face_solve, solve_single
 from tailorfolio.kernel._standard import StandardForm
 from tailorfolio.typing import FloatArray
 
@@ -86,11 +79,10 @@ def tangency_single(sf: StandardForm, excess: FloatArray, tol: float,
         t = None if line is None else tangent_t(P, e, *line)
         act = active
     if t is None:  # up the frontier's path from the minimum-variance face (t = 0)
-        var0, row0 = cold_guess(pb)
-        mv = primal_dual_steps(pb, var0, row0, 10, tol, stall=1, stop_on_stall=True)
-        used += pb.steps_taken
+        mv = solve_single(sf, None, tol)
         if mv is not None:
-            walked = _walk(pb, mv[0], mv[1], 0.0, e, used, tol)
+            used += int(mv.iterations[0])
+            walked = _walk(pb, mv.active.var[0], mv.active.row[0], 0.0, e, used, tol)
             if walked is not None:
                 return walked
     if t is None:  # the budget-only minimum variance's t = σ²/eᵀw: below the tangency's
