@@ -54,10 +54,17 @@ def ceiling_single(sf: StandardForm, plain: ActiveSetOutcome, tol: float
     """
     cap2 = float(sf.vol_cap[0]) ** 2
     q = sf.q[0]
-    pb = _Problem(sf)
+    known = sf.cache.get("single_face")  # the plain solve's face and line (solve_single)
+    line = None
+    if (known is not None and known[0] == q.tobytes()
+            and np.array_equal(known[2][0], plain.active.var[0])
+            and np.array_equal(known[2][1], plain.active.row[0])):
+        pb, line = known[1], known[2][2]
+    else:
+        pb = _Problem(sf)
     act = plain.active
     used = int(plain.iterations[0])
-    walked = _walk_down(pb, act, q, cap2, used, tol)
+    walked = _walk_down(pb, act, q, cap2, used, tol, line)
     if walked is not None:
         return walked
     face: tuple[np.ndarray, np.ndarray] | None = None
@@ -93,7 +100,8 @@ def ceiling_single(sf: StandardForm, plain: ActiveSetOutcome, tol: float
 
 
 def _walk_down(pb: _Problem, act: ActiveSet, q: np.ndarray, cap2: float, used: int,
-               tol: float) -> tuple[ActiveSetOutcome, float, float] | None:
+               tol: float, line: FaceLine | None = None
+               ) -> tuple[ActiveSetOutcome, float, float] | None:
     """The path in t from the plain answer's face (t = 1) down to the ceiling, face by face
     (:func:`tailorfolio.kernel._facepath.follow`: exact breakpoints, one factorisation per
     face); the cone problem's certified answer, or None for the face search below."""
@@ -102,7 +110,8 @@ def _walk_down(pb: _Problem, act: ActiveSet, q: np.ndarray, cap2: float, used: i
     def root(line: FaceLine, t_now: float) -> float | None:
         return ceiling_root(P, line.wa, line.wb, cap2)
 
-    walk = follow(pb, act.var[0], act.row[0], q, 1.0, root, -1.0, t_min=1e-10, t_max=1.0)
+    walk = follow(pb, act.var[0], act.row[0], q, 1.0, root, -1.0, t_min=1e-10, t_max=1.0,
+                  line=line)
     if walk is None:
         return None
     var, row, line, t, faces = walk

@@ -63,7 +63,7 @@ class _Problem:
     """Problem 0 of a standard form as flat vectors (B = 1, no costs, no turnover)."""
 
     __slots__ = ("P", "A", "q", "lo", "up", "rlo", "rhi", "n", "r", "pinned", "eq",
-                 "ineq_row", "fixable", "budget_first", "steps_taken")
+                 "ineq_row", "fixable", "budget_first", "steps_taken", "last_line")
 
     def __init__(self, sf: StandardForm) -> None:
         self.P, self.A = sf.P, sf.A
@@ -78,6 +78,7 @@ class _Problem:
         self.fixable = ~self.pinned
         self.budget_first = sf.row_names[:1] == ["budget"]
         self.steps_taken = 0  # face solves of the last primal_dual_steps call
+        self.last_line: tuple[np.ndarray, np.ndarray, object] | None = None  # see below
 
 
 def face_solve(pb: _Problem, var: np.ndarray, row: np.ndarray, exact: bool = False
@@ -320,6 +321,7 @@ def solve_single(sf: StandardForm, active: ActiveSet | None, tol: float,
     residuals. None when no certified face is found (the caller then runs the batched path).
     """
     pb = _Problem(sf)
+    sf.cache.pop("single_face", None)
     found = None
     used = 0
     linear = bool(np.any(pb.q))
@@ -355,6 +357,10 @@ def solve_single(sf: StandardForm, active: ActiveSet | None, tol: float,
     if found is None:
         return None
     var, row, w, nu, chk, _ = found
+    if pb.last_line is not None and pb.last_line[0] is var:
+        # the answer's face and its line in t, for a ceiling walk from here (this form's
+        # own cache, keyed by its linear term: forms made by ``take`` share the dict)
+        sf.cache["single_face"] = (pb.q.tobytes(), pb, pb.last_line)
     one = np.ones(1, dtype=bool)
     return ActiveSetOutcome(
         w[None, :], nu[None, :], np.zeros(1), one, np.array([chk.primal]),
@@ -378,6 +384,7 @@ def _from_corner(pb: _Problem, tol: float
     chk = check_point(pb, var, row, w, nu, tol)
     if chk.count() or chk.primal > tol or chk.dual > tol:
         return None, faces
+    pb.last_line = (var, row, line)  # the ceiling's walk starts on this face
     return (var, row, w, nu, chk, faces), faces
 
 
