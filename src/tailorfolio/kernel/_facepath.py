@@ -40,7 +40,8 @@ PATH_FACES = 40
 
 class FaceLine:
     """The affine answer on one face: ``w = wa + t·wb``, ``ν = na + t·nb``, ``g = ga + t·gb``
-    (g the reduced gradient Pw + t q + Aᵀν; zero on free variables)."""
+    (g the reduced gradient Pw + t q + Aᵀν; zero on free variables up to rounding, and
+    only read on fixed ones)."""
 
     __slots__ = ("wa", "wb", "na", "nb", "ga", "gb")
 
@@ -74,7 +75,9 @@ def face_affine(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray
     rhs = np.zeros((f + k, 2))
     rhs[:f, 0] = P_F @ w
     rhs[:f, 0] *= -1.0
-    rhs[f:, 0] = np.where(row[on] == ROW_HI, pb.rhi[on], pb.rlo[on]) - Aon @ w
+    sides = row[on]
+    rhs[f:, 0] = (np.where(sides == ROW_HI, pb.rhi[on], pb.rlo[on]) if (sides == ROW_HI).any()
+                  else pb.rlo[on]) - Aon @ w
     rhs[:f, 1] = q[fi]
     rhs[:f, 1] *= -1.0
     _, _, x, info = _gesv(M, rhs, overwrite_a=1, overwrite_b=1)
@@ -86,10 +89,8 @@ def face_affine(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray
     na, nb = np.zeros(pb.r), np.zeros(pb.r)
     na[on] = x[f:, 0]
     nb[on] = x[f:, 1]
-    ga = pb.P @ wa + na @ pb.A
+    ga = pb.P @ wa + na @ pb.A  # (not zeroed on free variables: no condition reads them)
     gb = pb.P @ wb + q + nb @ pb.A
-    ga[fi] = 0.0
-    gb[fi] = 0.0
     return FaceLine(wa, wb, na, nb, ga, gb)
 
 
@@ -101,19 +102,38 @@ def face_conditions(pb: _Problem, var: np.ndarray, row: np.ndarray, line: FaceLi
     their upper sides (R + R), active inequality rows' multipliers of the right sign (R);
     ``(c_a, c_b, applies)``, ``applies`` False where a condition is not one of the face's
     (or its side is infinite)."""
+    n, r = pb.n, pb.r
     free = var == FREE
     at_lo = (var == AT_LOWER) & pb.fixable
     off = row == ROW_OFF
-    a_lo = (row == ROW_LO) & pb.ineq_row
     sg = np.where(at_lo, 1.0, -1.0)
-    sr = np.where(a_lo, -1.0, 1.0)
-    aw, awb = pb.A @ line.wa, pb.A @ line.wb
-    ca = np.concatenate([line.wa - pb.lo, pb.up - line.wa, sg * line.ga, aw - pb.rlo,
-                         pb.rhi - aw, sr * line.na])
-    cb = np.concatenate([line.wb, -line.wb, sg * line.gb, awb, -awb, sr * line.nb])
-    applies = np.concatenate([free, free, at_lo | (var == AT_UPPER), off, off,
-                              (row != ROW_OFF) & pb.ineq_row])
-    applies &= np.isfinite(ca)
+    ca = np.empty(3 * n + 3 * r)
+    cb = np.empty(3 * n + 3 * r)
+    np.subtract(line.wa, pb.lo, out=ca[:n])
+    np.subtract(pb.up, line.wa, out=ca[n:2 * n])
+    np.multiply(sg, line.ga, out=ca[2 * n:3 * n])
+    cb[:n] = line.wb
+    np.negative(line.wb, out=cb[n:2 * n])
+    np.multiply(sg, line.gb, out=cb[2 * n:3 * n])
+    applies = np.empty(3 * n + 3 * r, dtype=bool)
+    applies[:n] = free
+    applies[n:2 * n] = free
+    np.logical_or(at_lo, var == AT_UPPER, out=applies[2 * n:3 * n])
+    if r:
+        a_lo = (row == ROW_LO) & pb.ineq_row
+        sr = np.where(a_lo, -1.0, 1.0)
+        aw, awb = pb.A @ line.wa, pb.A @ line.wb
+        m = 3 * n
+        np.subtract(aw, pb.rlo, out=ca[m:m + r])
+        np.subtract(pb.rhi, aw, out=ca[m + r:m + 2 * r])
+        np.multiply(sr, line.na, out=ca[m + 2 * r:])
+        cb[m:m + r] = awb
+        np.negative(awb, out=cb[m + r:m + 2 * r])
+        np.multiply(sr, line.nb, out=cb[m + 2 * r:])
+        applies[m:m + r] = off
+        applies[m + r:m + 2 * r] = off
+        np.logical_and(~off, pb.ineq_row, out=applies[m + 2 * r:])
+    applies &= np.isfinite(ca)  # (an infinite side: never reached)
     return ca, cb, applies
 
 
