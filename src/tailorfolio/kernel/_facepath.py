@@ -298,9 +298,10 @@ def return_corner(pb: _Problem, q: FloatArray) -> tuple[np.ndarray, np.ndarray] 
 
 
 def corner_interval(pb: _Problem, var: np.ndarray, row: np.ndarray, line: FaceLine
-                    ) -> tuple[float, float] | None:
+                    ) -> tuple[float, float, int] | None:
     """The t range ``[t_low, t_high]`` over which the face is optimal (every condition of
-    :func:`face_conditions` ≥ 0), or None when it is empty."""
+    :func:`face_conditions` ≥ 0) and the stacked slot of the condition that ends it at
+    t_low (−1: none, t_low = 0), or None when the range is empty."""
     c, s, m = face_conditions(pb, var, row, line)
     with np.errstate(invalid="ignore", divide="ignore"):
         scale = 1e-12 * (1.0 + np.abs(c) + np.abs(s))
@@ -308,9 +309,13 @@ def corner_interval(pb: _Problem, var: np.ndarray, row: np.ndarray, line: FaceLi
         if (c[flat] < -1e-12).any():
             return None
         up_, dn = m & (s > scale), m & (s < -scale)
-        t_low = float((-c[up_] / s[up_]).max(initial=0.0))
+        lows = np.where(up_, -c / np.where(up_, s, 1.0), -np.inf)
+        slot = int(lows.argmax())
+        t_low = float(lows[slot])
+        if not t_low > 0.0:
+            t_low, slot = 0.0, -1
         t_high = float((-c[dn] / s[dn]).min(initial=np.inf))
-    return (t_low, t_high) if t_low <= t_high else None
+    return (t_low, t_high, slot) if t_low <= t_high else None
 
 
 def from_corner(pb: _Problem, q: FloatArray, goal: Goal, t_floor: float = 0.0
@@ -328,8 +333,15 @@ def from_corner(pb: _Problem, q: FloatArray, goal: Goal, t_floor: float = 0.0
     span = corner_interval(pb, var, row, line)
     if span is None or not np.isfinite(span[0]) or span[1] < np.inf:
         return None
-    t_low = span[0]
+    t_low, slot = span[0], span[2]
     target = goal(line, max(t_low, 1.0))
     if target is not None and target >= t_low:
         return var, row, line, target, 1
-    return follow(pb, var, row, q, t_low, goal, -1.0, t_min=t_floor, line=line)
+    if slot < 0:
+        return None
+    switch(var, row, *_which(pb, slot))  # the condition that ends the corner at t_low
+    walk = follow(pb, var, row, q, t_low, goal, -1.0, t_min=t_floor)
+    if walk is None:
+        return None
+    var, row, line, t, faces = walk
+    return var, row, line, t, faces + 1
