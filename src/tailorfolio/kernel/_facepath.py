@@ -60,9 +60,9 @@ def face_affine(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray
     one dense KKT solve over the free variables and active rows with two right-hand sides
     (LAPACK gesv directly: the small system's cost is the call's overhead); None when the
     face's system is singular or the answer not finite."""
-    fi = np.flatnonzero(var == FREE)
+    fi = (var == FREE).nonzero()[0]
     w = np.where(var == AT_UPPER, pb.up, pb.lo)  # fixed values (free ones overwritten)
-    on = np.flatnonzero(row != ROW_OFF)
+    on = (row != ROW_OFF).nonzero()[0]
     f, k = len(fi), len(on)
     P_F = pb.P[fi]
     Aon = pb.A[on]
@@ -76,12 +76,13 @@ def face_affine(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray
     rhs[:f, 0] = P_F @ w
     rhs[:f, 0] *= -1.0
     sides = row[on]
-    rhs[f:, 0] = (np.where(sides == ROW_HI, pb.rhi[on], pb.rlo[on]) if (sides == ROW_HI).any()
+    hi = sides == ROW_HI
+    rhs[f:, 0] = (np.where(hi, pb.rhi[on], pb.rlo[on]) if np.count_nonzero(hi)
                   else pb.rlo[on]) - Aon @ w
     rhs[:f, 1] = q[fi]
     rhs[:f, 1] *= -1.0
     _, _, x, info = _gesv(M, rhs, overwrite_a=1, overwrite_b=1)
-    if info != 0 or not np.isfinite(x).all():
+    if info != 0 or np.count_nonzero(np.isfinite(x)) != x.size:
         return None
     wa, wb = w, np.zeros(pb.n)
     wa[fi] = x[:f, 0]
@@ -160,7 +161,7 @@ def next_breakpoint(pb: _Problem, var: np.ndarray, row: np.ndarray, line: FaceLi
     c = ca + t_now * cb
     slope = direction * cb
     hit = applies & (slope < 0)
-    if not hit.any():
+    if not np.count_nonzero(hit):
         return np.inf, -1, -1
     with np.errstate(invalid="ignore", divide="ignore"):
         dist = np.where(hit, np.maximum(c, 0.0) / np.where(hit, -slope, 1.0), np.inf)
