@@ -114,3 +114,27 @@ def test_face_tangent_is_the_general_formula_where_both_apply(sf: StandardForm) 
     assume(general is not None)
     assert mine is not None
     assert abs(mine - general) <= 1e-8 * max(1.0, abs(general)), (mine, general)
+
+
+def test_a_face_with_nothing_free_and_no_active_row_is_its_bounds() -> None:
+    """The empty KKT system (every variable fixed, every row off) is no LAPACK call."""
+    from tailorfolio.kernel._activeset import AT_LOWER, AT_UPPER, ROW_OFF
+    from tailorfolio.kernel._single import face_solve
+
+    n = 3
+    z = np.zeros((1, n))
+    sf = StandardForm(np.eye(n), np.ones((1, n)) / np.sqrt(n), ["budget"], -np.ones((1, n)),
+                      z.copy(), np.full((1, n), 0.5), z.copy(), z.copy(),
+                      np.full((1, 1), 1 / np.sqrt(n)), np.full((1, 1), 1 / np.sqrt(n)),
+                      np.array([np.inf]), np.ones(1))
+    pb = _Problem(sf)
+    pb.eq[:] = False  # (the budget off: a face of the relaxed problem)
+    var = np.array([AT_UPPER, AT_LOWER, AT_UPPER], dtype=np.int8)
+    row = np.array([ROW_OFF], dtype=np.int8)
+    w, nu = face_solve(pb, var, row)
+    np.testing.assert_array_equal(w, [0.5, 0.0, 0.5])
+    np.testing.assert_array_equal(nu, [0.0])
+    line = face_affine(pb, var, row, pb.q)
+    assert line is not None
+    np.testing.assert_array_equal(line.at(2.0)[0], [0.5, 0.0, 0.5])
+    np.testing.assert_array_equal(line.wb, np.zeros(n))

@@ -81,7 +81,10 @@ def face_affine(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray
                   else pb.rlo[on]) - Aon @ w
     rhs[:f, 1] = q[fi]
     rhs[:f, 1] *= -1.0
-    _, _, x, info = _gesv(M, rhs, overwrite_a=1, overwrite_b=1)
+    if f + k:
+        _, _, x, info = _gesv(M, rhs, overwrite_a=1, overwrite_b=1)
+    else:  # every variable fixed, no active row: nothing to solve
+        x, info = rhs, 0
     if info != 0 or np.count_nonzero(np.isfinite(x)) != x.size:
         return None
     wa, wb = w, np.zeros(pb.n)

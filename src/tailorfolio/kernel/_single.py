@@ -106,7 +106,10 @@ def face_solve(pb: _Problem, var: np.ndarray, row: np.ndarray, exact: bool = Fal
     rhs = np.empty(f + k)
     rhs[:f] = -(pb.q[fi] + P_F @ w)
     rhs[f:] = np.where(row[on] == ROW_HI, pb.rhi[on], pb.rlo[on]) - Aon @ w
-    _, _, x, info = _gesv(M, rhs)  # LAPACK directly: a third of numpy.linalg.solve's cost
+    if f + k:  # LAPACK directly: a third of numpy.linalg.solve's cost
+        _, _, x, info = _gesv(M, rhs)
+    else:  # every variable fixed, no active row: nothing to solve
+        x, info = rhs, 0
     if info != 0:
         if exact or info < 0:
             return None
