@@ -67,7 +67,8 @@ class _Problem:
     """Problem 0 of a standard form as flat vectors (B = 1, no costs, no turnover)."""
 
     __slots__ = ("P", "A", "q", "lo", "up", "rlo", "rhi", "n", "r", "pinned", "eq",
-                 "ineq_row", "fixable", "budget_first", "steps_taken", "last_line")
+                 "ineq_row", "fixable", "budget_first", "steps_taken", "last_line",
+                 "lo2", "up2", "rlo2", "rhi2")
 
     def __init__(self, sf: StandardForm) -> None:
         self.P, self.A = sf.P, sf.A
@@ -83,6 +84,16 @@ class _Problem:
         self.budget_first = sf.row_names[:1] == ["budget"]
         self.steps_taken = 0  # face solves of the last primal_dual_steps call
         self.last_line: tuple[np.ndarray, np.ndarray, object] | None = None  # see below
+        # bounds as (·, 2) columns [side, 0]: the face walk's conditions on (t = 0, slope)
+        # pairs take one numpy call each (kernel._facepath)
+        self.lo2, self.up2 = _pair(self.lo), _pair(self.up)
+        self.rlo2, self.rhi2 = _pair(self.rlo), _pair(self.rhi)
+
+
+def _pair(v: FloatArray) -> FloatArray:
+    out = np.zeros((len(v), 2))
+    out[:, 0] = v
+    return out
 
 
 def face_solve(pb: _Problem, var: np.ndarray, row: np.ndarray, exact: bool = False
