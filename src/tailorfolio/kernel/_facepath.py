@@ -117,9 +117,10 @@ def face_conditions(pb: _Problem, var: np.ndarray, row: np.ndarray, line: FaceLi
     free = var == FREE
     at_lo = (var == AT_LOWER) & pb.fixable
     off = row == ROW_OFF
+    lo2, up2, rlo2, rhi2 = pb.pairs()
     C = np.empty((3 * n + 3 * r, 2))
-    np.subtract(line.W, pb.lo2, out=C[:n])
-    np.subtract(pb.up2, line.W, out=C[n:2 * n])
+    np.subtract(line.W, lo2, out=C[:n])
+    np.subtract(up2, line.W, out=C[n:2 * n])
     np.multiply(np.where(at_lo, 1.0, -1.0)[:, None], line.G, out=C[2 * n:3 * n])
     applies = np.empty(3 * n + 3 * r, dtype=bool)
     applies[:n] = free
@@ -128,8 +129,8 @@ def face_conditions(pb: _Problem, var: np.ndarray, row: np.ndarray, line: FaceLi
     if r:
         m = 3 * n
         AW = pb.A @ line.W
-        np.subtract(AW, pb.rlo2, out=C[m:m + r])
-        np.subtract(pb.rhi2, AW, out=C[m + r:m + 2 * r])
+        np.subtract(AW, rlo2, out=C[m:m + r])
+        np.subtract(rhi2, AW, out=C[m + r:m + 2 * r])
         np.multiply(np.where((row == ROW_LO) & pb.ineq_row, -1.0, 1.0)[:, None], line.N,
                     out=C[m + 2 * r:])
         applies[m:m + r] = off

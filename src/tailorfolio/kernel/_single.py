@@ -68,7 +68,7 @@ class _Problem:
 
     __slots__ = ("P", "A", "q", "lo", "up", "rlo", "rhi", "n", "r", "pinned", "eq",
                  "ineq_row", "fixable", "budget_first", "steps_taken", "last_line",
-                 "lo2", "up2", "rlo2", "rhi2")
+                 "_pairs")
 
     def __init__(self, sf: StandardForm) -> None:
         self.P, self.A = sf.P, sf.A
@@ -84,10 +84,15 @@ class _Problem:
         self.budget_first = sf.row_names[:1] == ["budget"]
         self.steps_taken = 0  # face solves of the last primal_dual_steps call
         self.last_line: tuple[np.ndarray, np.ndarray, object] | None = None  # see below
-        # bounds as (·, 2) columns [side, 0]: the face walk's conditions on (t = 0, slope)
-        # pairs take one numpy call each (kernel._facepath)
-        self.lo2, self.up2 = _pair(self.lo), _pair(self.up)
-        self.rlo2, self.rhi2 = _pair(self.rlo), _pair(self.rhi)
+        self._pairs: tuple[FloatArray, ...] | None = None
+
+    def pairs(self) -> tuple[FloatArray, ...]:
+        """``(lo, up, rlo, rhi)`` as (·, 2) columns ``[side, 0]`` (made on first use): the
+        face walk's conditions on (t = 0 part, slope) pairs take one numpy call each
+        (:func:`tailorfolio.kernel._facepath.face_conditions`)."""
+        if self._pairs is None:
+            self._pairs = (_pair(self.lo), _pair(self.up), _pair(self.rlo), _pair(self.rhi))
+        return self._pairs
 
 
 def _pair(v: FloatArray) -> FloatArray:
