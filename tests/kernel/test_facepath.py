@@ -138,3 +138,25 @@ def test_a_face_with_nothing_free_and_no_active_row_is_its_bounds() -> None:
     assert line is not None
     np.testing.assert_array_equal(line.at(2.0)[0], [0.5, 0.0, 0.5])
     np.testing.assert_array_equal(line.wb, np.zeros(n))
+
+
+def test_race_takes_the_first_accepted_walk_and_goes_on_past_a_rejected_one() -> None:
+    from tailorfolio.kernel._facepath import race
+
+    def walk(faces: int, answer: object):
+        for _ in range(faces - 1):
+            yield None
+        return answer
+
+    order: list[object] = []
+
+    def accept(answer: object) -> object | None:
+        order.append(answer)
+        return None if answer == "bad" else answer
+
+    assert race([walk(9, "long"), walk(3, "short")], accept) == "short"
+    assert order == ["short"]
+    order.clear()
+    assert race([walk(2, "bad"), walk(4, "good"), walk(8, "late")], accept) == "good"
+    assert order == ["bad", "good"]
+    assert race([walk(1, None), walk(2, "bad")], accept) is None

@@ -23,7 +23,7 @@ None and the caller's own search takes over, so exactness never depends on the w
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 
 import numpy as np
 from scipy.linalg import lapack
@@ -194,19 +194,17 @@ Goal = Callable[[FaceLine, float], "float | None"]
 that face (None: the face has none, keep walking in the same direction)."""
 
 
-def follow(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray, t_now: float,
-           goal: Goal, direction: float, t_min: float = 0.0, t_max: float = np.inf,
-           faces: int = PATH_FACES, line: FaceLine | None = None
-           ) -> tuple[np.ndarray, np.ndarray, FaceLine, float, int] | None:
-    """Walk the path of ``min ½wᵀPw + t·qᵀw`` from the face ``(var, row)`` (optimal at
-    ``t_now``) in ``direction`` until a face's goal lies before its next breakpoint.
+Walk = tuple[np.ndarray, np.ndarray, FaceLine, float, int]
+"""``(var, row, line, t, faces used)``: the face holding a walk's answer and its t."""
 
-    ``goal(line, t_now)`` gives the face's goal t; a goal behind the walk (the other
-    direction) stops it there too (the goal was crossed at a breakpoint: ``t_now``).
-    ``direction`` 0: toward the first face's goal; ``line``: the first face's, if known.
-    Returns ``(var, row, line, t, faces used)`` of the face holding the answer, or None
-    (a singular face, t leaving ``[t_min, t_max]``, or ``faces`` exceeded).
-    """
+
+def walk_steps(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray, t_now: float,
+               goal: Goal, direction: float, t_min: float = 0.0, t_max: float = np.inf,
+               faces: int = PATH_FACES, line: FaceLine | None = None
+               ) -> Generator[None, None, Walk | None]:
+    """:func:`follow` one face at a time: yields after each face; its return value (the
+    ``StopIteration`` value) is :func:`follow`'s. Two walks can so be raced
+    (:func:`race`)."""
     var, row = var.copy(), row.copy()
     seen: set[tuple[bytes, bytes]] = set()
     for used in range(1, faces + 1):
@@ -235,6 +233,51 @@ def follow(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray, t_now:
         if not t_min <= t_now <= t_max:
             return None
         switch(var, row, kind, index)
+        yield None
+    return None
+
+
+def follow(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray, t_now: float,
+           goal: Goal, direction: float, t_min: float = 0.0, t_max: float = np.inf,
+           faces: int = PATH_FACES, line: FaceLine | None = None) -> Walk | None:
+    """Walk the path of ``min ½wᵀPw + t·qᵀw`` from the face ``(var, row)`` (optimal at
+    ``t_now``) in ``direction`` until a face's goal lies before its next breakpoint.
+
+    ``goal(line, t_now)`` gives the face's goal t; a goal behind the walk (the other
+    direction) stops it there too (the goal was crossed at a breakpoint: ``t_now``).
+    ``direction`` 0: toward the first face's goal; ``line``: the first face's, if known.
+    Returns ``(var, row, line, t, faces used)`` of the face holding the answer, or None
+    (a singular face, t leaving ``[t_min, t_max]``, or ``faces`` exceeded).
+    """
+    return _run(walk_steps(pb, var, row, q, t_now, goal, direction, t_min, t_max, faces,
+                           line))
+
+
+def _run(steps: Generator[None, None, Walk | None]) -> Walk | None:
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+
+
+def race(walks: list[Generator[None, None, Walk | None]],
+         accept: Callable[[Walk], object | None]) -> object | None:
+    """Step the walks in turn, one face each, until one ends with an answer ``accept``
+    takes (its value is returned; a rejected or failed walk drops out, the others go on):
+    the cost is at most the number of walks times the shortest walk's faces, whichever
+    end of the path the answer is near. None when every walk fails."""
+    live = list(walks)
+    while live:
+        for steps in list(live):
+            try:
+                next(steps)
+            except StopIteration as done:
+                live.remove(steps)
+                if done.value is not None:
+                    taken = accept(done.value)
+                    if taken is not None:
+                        return taken
     return None
 
 
@@ -322,11 +365,9 @@ def corner_interval(pb: _Problem, var: np.ndarray, row: np.ndarray, line: FaceLi
     return (t_low, t_high, slot) if t_low <= t_high else None
 
 
-def from_corner(pb: _Problem, q: FloatArray, goal: Goal, t_floor: float = 0.0
-                ) -> tuple[np.ndarray, np.ndarray, FaceLine, float, int] | None:
-    """The path from the maximum-return corner (:func:`return_corner`) down toward the
-    goal: ``(var, row, line, t, faces)`` as :func:`follow`, or None (no provable corner, or
-    the walk fails)."""
+def corner_steps(pb: _Problem, q: FloatArray, goal: Goal, t_floor: float = 0.0
+                 ) -> Generator[None, None, Walk | None]:
+    """:func:`from_corner` one face at a time (see :func:`walk_steps`)."""
     corner = return_corner(pb, q)
     if corner is None:
         return None
@@ -344,8 +385,17 @@ def from_corner(pb: _Problem, q: FloatArray, goal: Goal, t_floor: float = 0.0
     if slot < 0:
         return None
     switch(var, row, *_which(pb, slot))  # the condition that ends the corner at t_low
-    walk = follow(pb, var, row, q, t_low, goal, -1.0, t_min=t_floor)
+    yield None
+    walk = yield from walk_steps(pb, var, row, q, t_low, goal, -1.0, t_min=t_floor)
     if walk is None:
         return None
     var, row, line, t, faces = walk
     return var, row, line, t, faces + 1
+
+
+def from_corner(pb: _Problem, q: FloatArray, goal: Goal, t_floor: float = 0.0
+                ) -> Walk | None:
+    """The path from the maximum-return corner (:func:`return_corner`) down toward the
+    goal: ``(var, row, line, t, faces)`` as :func:`follow`, or None (no provable corner, or
+    the walk fails)."""
+    return _run(corner_steps(pb, q, goal, t_floor))

@@ -30,7 +30,14 @@ from __future__ import annotations
 import numpy as np
 
 from tailorfolio.kernel._activeset import ActiveSet, ActiveSetOutcome
-from tailorfolio.kernel._facepath import FaceLine, follow
+from tailorfolio.kernel._facepath import (
+    FaceLine,
+    Walk,
+    corner_steps,
+    follow,
+    race,
+    walk_steps,
+)
 from tailorfolio.kernel._single import _Problem, check_point, face_solve, solve_single
 from tailorfolio.kernel._standard import StandardForm
 from tailorfolio.typing import FloatArray
@@ -78,13 +85,24 @@ def tangency_single(sf: StandardForm, excess: FloatArray, tol: float,
         line = face_line(pb, active.var[0], active.row[0], -e)
         t = None if line is None else tangent_t(P, e, *line)
         act = active
-    if t is None:  # up the frontier's path from the minimum-variance face (t = 0)
+    if t is None:  # the path raced from both ends: up from the minimum variance, down
+        # from the maximum-return corner (the tangency may lie near either: a plan's near
+        # the minimum variance, a sample covariance's near the few best assets)
         mv = solve_single(sf, None, tol)
+        walks = [corner_steps(pb, -e, lambda line, t_now: face_tangent(P, e, line.wa))]
         if mv is not None:
             used += int(mv.iterations[0])
-            walked = _walk(pb, mv.active.var[0], mv.active.row[0], 0.0, e, used, tol)
-            if walked is not None:
-                return walked
+            walks.append(walk_steps(pb, mv.active.var[0], mv.active.row[0], -e, 0.0,
+                                    lambda line, t_now: face_tangent(P, e, line.wa), 0.0,
+                                    t_min=0.0))
+
+        def accept(walk: Walk) -> tuple[ActiveSetOutcome, float] | None:
+            var, row, line, t_star, faces = walk
+            return _certified_line(pb, var, row, line, t_star, e, used + faces, tol)
+
+        found = race(walks, accept)
+        if isinstance(found, tuple):  # (accept's value)
+            return found
     if t is None:  # the budget-only minimum variance's t = σ²/eᵀw: below the tangency's
         t = _start_t(pb, e)
     if t is None:  # the constrained minimum variance's
