@@ -10,7 +10,12 @@ when the face optimal at t* is the face t* came from (a face whose root lies out
 bracket ``vol(t_lo) ≤ c < vol(t_hi)`` gets a bisection step instead) — then the point lies
 exactly on the ceiling and every KKT condition of the cone problem holds with
 ``ρ = (1/t* − 1)/2 ≥ 0``.
-Plan-sized problems settle on the second or third face; the batched search
+First, though, the path itself is followed from the plain answer's face at t = 1 down to
+the ceiling (:func:`tailorfolio.kernel._facepath.follow`: each face's exact breakpoint by a
+ratio test, the face's own root checked against it, one factorisation per face, no
+bisection; the plain solve's line at t = 1 is reused); the face search above is what a
+failed walk (a degenerate tie, a singular face) falls back to. Plan-sized problems settle
+in a few faces either way; the batched search
 (:func:`tailorfolio.kernel._solve._ceiling_search`) takes whatever this one returns None for
 (a ceiling below the constraints' minimum variance, which it proves, or no settled face
 within :data:`CEILING_FACES`).

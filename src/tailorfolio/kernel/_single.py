@@ -4,7 +4,9 @@ The same primal-dual active-set method as :mod:`tailorfolio.kernel._activeset` (
 reduced KKT solve → check → switch every violated constraint; one change per step, the
 largest violation, once the count of violations stops falling), written for a single
 problem over index lists: no batch padding, no dictionaries of masks, one small dense
-``numpy.linalg.solve`` per step. Only variables' bounds and the rows enter (``κ = 0``,
+LAPACK ``gesv`` per step (called directly: at these sizes a solve costs its call overhead).
+A cold problem with a return term is solved on its solution path in t instead, from the
+maximum-return corner down (:mod:`tailorfolio.kernel._facepath`). Only variables' bounds and the rows enter (``κ = 0``,
 no turnover cap). The answer is certified by :func:`check_point`, the batched
 :func:`~tailorfolio.kernel._activeset.kkt_check`'s conditions for this case (primal
 feasibility, stationarity, the signs of the bound and row multipliers, complementarity;

@@ -20,6 +20,12 @@ the homogeneous reformulation (:func:`tailorfolio.kernel._solve.homogeneous_form
 faces live in w-space, P stays positive definite, so the fast dual method applies, and the
 answer is usually found on the second or third face.
 
+A cold solve first follows the path itself (:mod:`tailorfolio.kernel._facepath`) toward
+the face holding its own t*, raced from both ends one face at a time: up from the
+minimum-variance face (t = 0) and down from the maximum-return corner; on a face the
+tangency's t is ``aᵀPa / eᵀa`` (:func:`face_tangent`, ``a`` the face's t = 0 point). The
+face-by-face re-solves above are the fallback.
+
 The caller falls back to the homogeneous form when this returns None (no positive excess
 return on the minimum-variance face, a face whose Sharpe ratio has no stationary point, or
 no settled face within :data:`TANGENCY_STEPS`).
