@@ -365,8 +365,8 @@ def corner_interval(pb: _Problem, var: np.ndarray, row: np.ndarray, line: FaceLi
     return (t_low, t_high, slot) if t_low <= t_high else None
 
 
-def corner_steps(pb: _Problem, q: FloatArray, goal: Goal, t_floor: float = 0.0
-                 ) -> Generator[None, None, Walk | None]:
+def corner_steps(pb: _Problem, q: FloatArray, goal: Goal, t_floor: float = 0.0,
+                 t_corner_max: float = np.inf) -> Generator[None, None, Walk | None]:
     """:func:`from_corner` one face at a time (see :func:`walk_steps`)."""
     corner = return_corner(pb, q)
     if corner is None:
@@ -379,6 +379,8 @@ def corner_steps(pb: _Problem, q: FloatArray, goal: Goal, t_floor: float = 0.0
     if span is None or not np.isfinite(span[0]) or span[1] < np.inf:
         return None
     t_low, slot = span[0], span[2]
+    if t_low > t_corner_max:
+        return None  # the corner ends far above the goal: a long walk (the caller's choice)
     target = goal(line, max(t_low, 1.0))
     if target is not None and target >= t_low:
         return var, row, line, target, 1
@@ -393,9 +395,9 @@ def corner_steps(pb: _Problem, q: FloatArray, goal: Goal, t_floor: float = 0.0
     return var, row, line, t, faces + 1
 
 
-def from_corner(pb: _Problem, q: FloatArray, goal: Goal, t_floor: float = 0.0
-                ) -> Walk | None:
+def from_corner(pb: _Problem, q: FloatArray, goal: Goal, t_floor: float = 0.0,
+                t_corner_max: float = np.inf) -> Walk | None:
     """The path from the maximum-return corner (:func:`return_corner`) down toward the
-    goal: ``(var, row, line, t, faces)`` as :func:`follow`, or None (no provable corner, or
-    the walk fails)."""
-    return _run(corner_steps(pb, q, goal, t_floor))
+    goal: ``(var, row, line, t, faces)`` as :func:`follow`, or None (no provable corner,
+    a corner that ends above ``t_corner_max``, or the walk fails)."""
+    return _run(corner_steps(pb, q, goal, t_floor, t_corner_max))
