@@ -94,13 +94,16 @@ def tangency_single(sf: StandardForm, excess: FloatArray, tol: float,
     if t is None:  # the path raced from both ends: up from the minimum variance, down
         # from the maximum-return corner (the tangency may lie near either: a plan's near
         # the minimum variance, a sample covariance's near the few best assets)
+        # (the walk from below steps first: when it ends on its first face, the corner
+        # is never built)
         mv = solve_single(sf, None, tol)
-        walks = [corner_steps(pb, -e, lambda line, t_now: face_tangent(P, e, line.wa))]
+        walks = []
         if mv is not None:
             used += int(mv.iterations[0])
             walks.append(walk_steps(pb, mv.active.var[0], mv.active.row[0], -e, 0.0,
                                     lambda line, t_now: face_tangent(P, e, line.wa), 0.0,
                                     t_min=0.0))
+        walks.append(corner_steps(pb, -e, lambda line, t_now: face_tangent(P, e, line.wa)))
 
         def accept(walk: Walk) -> tuple[ActiveSetOutcome, float] | None:
             var, row, line, t_star, faces = walk
