@@ -63,19 +63,22 @@ class FaceLine:
         return self.W @ tt, self.N @ tt
 
 
-def face_affine(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray
-                ) -> FaceLine | None:
+def face_affine(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray,
+                state: tuple[FloatArray, FloatArray] | None = None) -> FaceLine | None:
     """The face ``(var, row)``'s answer as an affine function of t (module docstring), from
     one dense KKT solve over the free variables and active rows with two right-hand sides
     (LAPACK gesv directly: the small system's cost is the call's overhead); None when the
-    face's system is singular or the answer not finite."""
+    face's system is singular or the answer not finite. ``state``: the face's fixed values
+    (n,; 0 on free variables) and its active rows' sides (R,), kept by a walk
+    (:func:`face_state`, :func:`switch`) instead of derived here."""
     fi = (var == FREE).nonzero()[0]
     on = (row != ROW_OFF).nonzero()[0]
     f, k = len(fi), len(on)
     W = np.zeros((pb.n, 2))
     w = W[:, 0]
-    w[:] = np.where(var == AT_UPPER, pb.up, pb.lo)  # fixed values (free ones overwritten)
-    w[fi] = 0.0
+    if state is None:
+        state = face_state(pb, var, row)
+    w[:] = state[0]
     P_F = pb.P[fi]
     Aon = pb.A[on]
     AF = Aon[:, fi]
@@ -85,10 +88,7 @@ def face_affine(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray
     M[:f, f:] = AF.T
     rhs = np.zeros((2, f + k))  # transposed: rhs.T is the Fortran-ordered (f + k, 2)
     np.negative(P_F @ w, out=rhs[0, :f])
-    sides = row[on]
-    hi = sides == ROW_HI
-    rhs[0, f:] = (np.where(hi, pb.rhi[on], pb.rlo[on]) if np.count_nonzero(hi)
-                  else pb.rlo[on]) - Aon @ w
+    rhs[0, f:] = state[1][on] - Aon @ w
     np.negative(q[fi], out=rhs[1, :f])
     if f + k:
         _, _, x, info = _gesv(M, rhs.T, overwrite_a=1, overwrite_b=1)
@@ -103,6 +103,16 @@ def face_affine(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray
     G += pb.A.T @ N
     G[:, 1] += q
     return FaceLine(W, N, G)
+
+
+def face_state(pb: _Problem, var: np.ndarray, row: np.ndarray
+               ) -> tuple[FloatArray, FloatArray]:
+    """The face's fixed values (each fixed variable's bound, 0 where free) and each row's
+    active side (its lower side where off: only read on active rows), for
+    :func:`face_affine`."""
+    w = np.where(var == AT_UPPER, pb.up, pb.lo)
+    w[var == FREE] = 0.0
+    return w, np.where(row == ROW_HI, pb.rhi, pb.rlo)
 
 
 def face_conditions(pb: _Problem, var: np.ndarray, row: np.ndarray, line: FaceLine
@@ -173,8 +183,11 @@ def next_breakpoint(pb: _Problem, var: np.ndarray, row: np.ndarray, line: FaceLi
     return float(dist[slot]), kind, index
 
 
-def switch(var: np.ndarray, row: np.ndarray, kind: int, index: int) -> None:
-    """Apply a breakpoint of :func:`next_breakpoint` to the face (in place)."""
+def switch(var: np.ndarray, row: np.ndarray, kind: int, index: int,
+           pb: _Problem | None = None, state: tuple[FloatArray, FloatArray] | None = None
+           ) -> None:
+    """Apply a breakpoint of :func:`next_breakpoint` to the face (in place), and to its
+    :func:`face_state` when given (with ``pb``)."""
     if kind == 0:
         var[index] = AT_LOWER
     elif kind == 1:
@@ -187,6 +200,12 @@ def switch(var: np.ndarray, row: np.ndarray, kind: int, index: int) -> None:
         row[index] = ROW_HI
     else:
         row[index] = ROW_OFF
+    if state is not None and pb is not None:
+        if kind in (0, 1, 4):
+            state[0][index] = (pb.lo[index] if kind == 0 else pb.up[index] if kind == 1
+                               else 0.0)
+        elif kind in (5, 6):
+            state[1][index] = pb.rlo[index] if kind == 5 else pb.rhi[index]
 
 
 Goal = Callable[[FaceLine, float], "float | None"]
@@ -206,6 +225,7 @@ def walk_steps(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray, t_
     ``StopIteration`` value) is :func:`follow`'s. Two walks can so be raced
     (:func:`race`)."""
     var, row = var.copy(), row.copy()
+    state = face_state(pb, var, row)
     seen: set[tuple[bytes, bytes]] = set()
     for used in range(1, faces + 1):
         key = (var.tobytes(), row.tobytes())
@@ -213,7 +233,7 @@ def walk_steps(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray, t_
             return None  # a degenerate tie brought the walk back: let the caller search
         seen.add(key)
         if line is None or used > 1:
-            line = face_affine(pb, var, row, q)
+            line = face_affine(pb, var, row, q, state)
         if line is None:
             return None
         target = goal(line, t_now)
@@ -232,7 +252,7 @@ def walk_steps(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray, t_
         t_now = t_now + direction * dist
         if not t_min <= t_now <= t_max:
             return None
-        switch(var, row, kind, index)
+        switch(var, row, kind, index, pb, state)
         yield None
     return None
 
