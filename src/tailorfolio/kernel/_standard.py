@@ -46,8 +46,7 @@ EQUALITY_TOLERANCE = 1e-14
 
 def variance_scale(covariance: FloatArray) -> float:
     """The scalar ``d`` Σ is divided by: its mean variance (1 when Σ is zero)."""
-    n = len(covariance)
-    d = float(np.trace(covariance)) / n if n else 1.0
+    d = float(np.mean(np.diag(covariance))) if len(covariance) else 1.0
     return d if np.isfinite(d) and d > 0 else 1.0
 
 
