@@ -12,8 +12,10 @@ has just solved the neighbouring problem (risk aversion or returns 10 % apart, a
 candidates, a frontier or a what-if re-solve one structure), which starts from that answer's
 active set. ``plan`` rows are the default market's 16 assets (its estimated covariance,
 condition number ≈ 4e7) with the same constraints. ``iters`` is the active-set iteration
-count the kernel reports. Every answer's KKT report is checked (``satisfied``) and a failure
-is printed. The target (issue 14): a plan-sized solve ≤ 1 ms at N ≤ 50.
+count the kernel reports (faces solved: dual-method steps, primal-dual steps and faces
+walked along the path in t). ``optimizer_cpu_ms`` is the cold optimizer's median CPU time
+(``time.process_time``), the number to judge on a shared machine. Every answer's KKT
+report is checked (``satisfied``) and a failure is printed. The target (issue 14): a plan-sized solve ≤ 1 ms at N ≤ 50.
 
 Run: ``OMP_NUM_THREADS=1 PYTHONPATH=src python benchmarks/bench_kernel_small.py [--repeat K]``.
 Prints medians over K solves (default 200) in milliseconds.
@@ -37,6 +39,19 @@ from tailorfolio.kernel import solve as kernel_solve
 from tailorfolio.optimize import GroupBound, Objective, PortfolioOptimizer, unconstrained
 
 GAMMA = 3.0
+
+
+def median_cpu_ms(fn: Callable[[], object], repeat: int) -> float:
+    """Median CPU time of ``fn`` (``time.process_time``) over ``repeat`` calls after one
+    untimed call, in ms: on a shared machine it excludes the time other processes hold the
+    core (wall time does not)."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        t = time.process_time()
+        fn()
+        times.append((time.process_time() - t) * 1000)
+    return statistics.median(times)
 
 
 def universe(n: int, seed: int = 7) -> tuple[pd.Series, pd.DataFrame]:
@@ -110,6 +125,8 @@ def run(sizes: list[int], repeat: int) -> pd.DataFrame:
                 kernel_ms=median_ms(kern, repeat, warm_up=True),
                 optimizer_ms=median_ms(lambda: PortfolioOptimizer().optimize(
                     mu, cov, problem_cs, objective=objective, **kw), repeat, warm_up=True),
+                optimizer_cpu_ms=median_cpu_ms(lambda: PortfolioOptimizer().optimize(
+                    mu, cov, problem_cs, objective=objective, **kw), repeat),
                 warm_ms=warm_ms,
                 iters=int(sol.iterations[0]), max_residual=rep.max_residual))
     return pd.DataFrame(rows)

@@ -10,7 +10,12 @@ when the face optimal at t* is the face t* came from (a face whose root lies out
 bracket ``vol(t_lo) ≤ c < vol(t_hi)`` gets a bisection step instead) — then the point lies
 exactly on the ceiling and every KKT condition of the cone problem holds with
 ``ρ = (1/t* − 1)/2 ≥ 0``.
-Plan-sized problems settle on the second or third face; the batched search
+First, though, the path itself is followed from the plain answer's face at t = 1 down to
+the ceiling (:func:`tailorfolio.kernel._facepath.follow`: each face's exact breakpoint by a
+ratio test, the face's own root checked against it, one factorisation per face, no
+bisection; the plain solve's line at t = 1 is reused); the face search above is what a
+failed walk (a degenerate tie, a singular face) falls back to. Plan-sized problems settle
+in a few faces either way; the batched search
 (:func:`tailorfolio.kernel._solve._ceiling_search`) takes whatever this one returns None for
 (a ceiling below the constraints' minimum variance, which it proves, or no settled face
 within :data:`CEILING_FACES`).
@@ -20,7 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tailorfolio.kernel._activeset import ActiveSetOutcome
+from tailorfolio.kernel._activeset import ActiveSet, ActiveSetOutcome
+from tailorfolio.kernel._facepath import FaceLine, follow
 from tailorfolio.kernel._single import _Problem, check_point, solve_single
 from tailorfolio.kernel._standard import StandardForm
 from tailorfolio.kernel._tangency import face_line
@@ -53,9 +59,19 @@ def ceiling_single(sf: StandardForm, plain: ActiveSetOutcome, tol: float
     """
     cap2 = float(sf.vol_cap[0]) ** 2
     q = sf.q[0]
-    pb = _Problem(sf)
+    known = sf.cache.get("single_face")  # the plain solve's face and line (solve_single)
+    line = None
+    if (known is not None and known[0] == q.tobytes()
+            and np.array_equal(known[2][0], plain.active.var[0])
+            and np.array_equal(known[2][1], plain.active.row[0])):
+        pb, line = known[1], known[2][2]
+    else:
+        pb = _Problem(sf)
     act = plain.active
     used = int(plain.iterations[0])
+    walked = _walk_down(pb, act, q, cap2, used, tol, line)
+    if walked is not None:
+        return walked
     face: tuple[np.ndarray, np.ndarray] | None = None
     out = plain
     t, t_lo, t_hi = 1.0, 0.0, 1.0  # vol(t_lo) ≤ c < vol(t_hi) (vol(0): the minimum variance)
@@ -86,6 +102,30 @@ def ceiling_single(sf: StandardForm, plain: ActiveSetOutcome, tol: float
         if t_hi < 1e-10:
             return None  # the ceiling is (nearly) below the minimum variance
     return None
+
+
+def _walk_down(pb: _Problem, act: ActiveSet, q: np.ndarray, cap2: float, used: int,
+               tol: float, line: FaceLine | None = None
+               ) -> tuple[ActiveSetOutcome, float, float] | None:
+    """The path in t from the plain answer's face (t = 1) down to the ceiling, face by face
+    (:func:`tailorfolio.kernel._facepath.follow`: exact breakpoints, one factorisation per
+    face); the cone problem's certified answer, or None for the face search below."""
+    P = pb.P
+
+    def root(line: FaceLine, t_now: float) -> float | None:
+        return ceiling_root(P, line.wa, line.wb, cap2)
+
+    walk = follow(pb, act.var[0], act.row[0], q, 1.0, root, -1.0, t_min=1e-10, t_max=1.0,
+                  line=line)
+    if walk is None:
+        return None
+    var, row, line, t, faces = walk
+    w, nu = line.at(t)
+    out = ActiveSetOutcome(w[None, :], nu[None, :], np.zeros(1), np.ones(1, dtype=bool),
+                           np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1, dtype=np.int64),
+                           ActiveSet(var[None, :], np.zeros((1, pb.n)), row[None, :],
+                                     np.zeros(1, dtype=bool)))
+    return _cone_outcome(pb, out, t, q, cap2, used + faces, tol)
 
 
 def _cone_outcome(pb: _Problem, out: ActiveSetOutcome, t: float, q: np.ndarray, cap2: float,

@@ -4,7 +4,9 @@ The same primal-dual active-set method as :mod:`tailorfolio.kernel._activeset` (
 reduced KKT solve → check → switch every violated constraint; one change per step, the
 largest violation, once the count of violations stops falling), written for a single
 problem over index lists: no batch padding, no dictionaries of masks, one small dense
-``numpy.linalg.solve`` per step. Only variables' bounds and the rows enter (``κ = 0``,
+LAPACK ``gesv`` per step (called directly: at these sizes a solve costs its call overhead).
+A cold problem with a return term is solved on its solution path in t instead, from the
+maximum-return corner down (:mod:`tailorfolio.kernel._facepath`). Only variables' bounds and the rows enter (``κ = 0``,
 no turnover cap). The answer is certified by :func:`check_point`, the batched
 :func:`~tailorfolio.kernel._activeset.kkt_check`'s conditions for this case (primal
 feasibility, stationarity, the signs of the bound and row multipliers, complementarity;
@@ -24,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg import lapack
 
 from tailorfolio.kernel._activeset import (
     AT_LOWER,
@@ -41,6 +44,9 @@ from tailorfolio.kernel._standard import StandardForm
 from tailorfolio.typing import FloatArray
 
 
+_gesv = lapack.dgesv
+
+
 def eligible(sf: StandardForm) -> bool:
     """One problem, no cost kinks, no turnover cap: the lean loop applies."""
     return (sf.size == 1 and not sf.kappa.any() and not np.isfinite(sf.tau).any()
@@ -53,11 +59,25 @@ the bounds of a large long-only problem), so its set-up is O(n³) and each step 
 the primal-dual steps work on the free variables only."""
 
 
+CORNER_T_MAX = 60.0
+"""A cold max-utility problem walks down from its maximum-return corner only when the
+corner ends (its t_low) at most this far above t = 1; beyond, the answer lies far down the
+path (a high risk aversion: near the minimum variance), the walk crosses many faces and
+the dual method is cheaper (its steps cost a third of a face's). Measured on the
+small-problem benchmark's universes: γ = 3 gives t_low of 5 to 52 (4 to 9 faces), γ ≥ 10
+mostly above 100 (10 to 25 faces, where the dual method takes 6 to 26 steps)."""
+COLD_STALL = 3
+"""Steps without fewer violations before the cold minimum-variance primal-dual steps give
+way to the dual method (measured: the default market's estimated Σ, condition ≈ 4e7,
+settles in 6 steps with 3, where 1 handed it to 21 dual steps)."""
+
+
 class _Problem:
     """Problem 0 of a standard form as flat vectors (B = 1, no costs, no turnover)."""
 
     __slots__ = ("P", "A", "q", "lo", "up", "rlo", "rhi", "n", "r", "pinned", "eq",
-                 "ineq_row", "fixable", "budget_first", "steps_taken")
+                 "ineq_row", "fixable", "budget_first", "steps_taken", "last_line",
+                 "_pairs")
 
     def __init__(self, sf: StandardForm) -> None:
         self.P, self.A = sf.P, sf.A
@@ -72,32 +92,54 @@ class _Problem:
         self.fixable = ~self.pinned
         self.budget_first = sf.row_names[:1] == ["budget"]
         self.steps_taken = 0  # face solves of the last primal_dual_steps call
+        self.last_line: tuple[np.ndarray, np.ndarray, object] | None = None  # see below
+        self._pairs: tuple[FloatArray, ...] | None = None
+
+    def pairs(self) -> tuple[FloatArray, ...]:
+        """``(lo, up, rlo, rhi)`` as (·, 2) columns ``[side, 0]`` (made on first use): the
+        face walk's conditions on (t = 0 part, slope) pairs take one numpy call each
+        (:func:`tailorfolio.kernel._facepath.face_conditions`)."""
+        if self._pairs is None:
+            self._pairs = (_pair(self.lo), _pair(self.up), _pair(self.rlo), _pair(self.rhi))
+        return self._pairs
 
 
-def face_solve(pb: _Problem, var: np.ndarray, row: np.ndarray
+def _pair(v: FloatArray) -> FloatArray:
+    out = np.zeros((len(v), 2))
+    out[:, 0] = v
+    return out
+
+
+def face_solve(pb: _Problem, var: np.ndarray, row: np.ndarray, exact: bool = False
                ) -> tuple[FloatArray, FloatArray] | None:
     """The minimiser on the face ``(var, row)``: fixed variables at their bounds, active
     rows as equalities; one dense KKT solve over the free variables and active rows.
-    Returns ``(w (n,), ν (R,))`` (ν zero on inactive rows), or None when not finite."""
-    fi = np.flatnonzero(var == FREE)
-    w = np.where(var == AT_UPPER, pb.up, np.where(var == AT_LOWER, pb.lo, 0.0))
-    on = np.flatnonzero(row != ROW_OFF)
+    Returns ``(w (n,), ν (R,))`` (ν zero on inactive rows), or None when not finite (and,
+    ``exact``, when the system is singular instead of its least-squares answer)."""
+    fi = (var == FREE).nonzero()[0]
+    w = np.where(var == AT_UPPER, pb.up, pb.lo)
+    w[fi] = 0.0
+    on = (row != ROW_OFF).nonzero()[0]
     f, k = len(fi), len(on)
     Aon = pb.A[on]
     AF = Aon[:, fi]
-    M = np.empty((f + k, f + k))
-    M[:f, :f] = pb.P[np.ix_(fi, fi)]
+    P_F = pb.P[fi]
+    M = np.zeros((f + k, f + k))
+    M[:f, :f] = P_F[:, fi]
     M[f:, :f] = AF
     M[:f, f:] = AF.T
-    M[f:, f:] = 0.0
     rhs = np.empty(f + k)
-    rhs[:f] = -(pb.q[fi] + pb.P[fi] @ w)
+    rhs[:f] = -(pb.q[fi] + P_F @ w)
     rhs[f:] = np.where(row[on] == ROW_HI, pb.rhi[on], pb.rlo[on]) - Aon @ w
-    try:
-        x = np.linalg.solve(M, rhs)
-    except np.linalg.LinAlgError:
+    if f + k:  # LAPACK directly: a third of numpy.linalg.solve's cost
+        _, _, x, info = _gesv(M, rhs)
+    else:  # every variable fixed, no active row: nothing to solve
+        x, info = rhs, 0
+    if info != 0:
+        if exact or info < 0:
+            return None
         x = np.linalg.lstsq(M, rhs, rcond=None)[0]
-    if not np.isfinite(x).all():
+    if np.count_nonzero(np.isfinite(x)) != x.size:
         return None
     w[fi] = x[:f]
     nu = np.zeros(pb.r)
@@ -121,16 +163,23 @@ class SingleCheck:
     complementarity: float
     masks: tuple[np.ndarray, ...]  # below, above, wants_up, wants_down (n); row_low,
     amounts: tuple[np.ndarray, ...]  # row_high, bad_lo, bad_hi (R)
+    total: int = -1  # the count of violations, when known
 
     def count(self) -> int:
-        return int(sum(int(m.sum()) for m in self.masks))
+        if self.total >= 0:
+            return self.total
+        return int(sum(np.count_nonzero(m) for m in self.masks))
 
 
 def check_point(pb: _Problem, var: np.ndarray, row: np.ndarray, w: FloatArray,
                 nu: FloatArray, tol: float) -> SingleCheck:
-    """Every KKT condition of ``(w, ν)`` on the face ``(var, row)``."""
-    lo, up, rlo, rhi = pb.lo, pb.up, pb.rlo, pb.rhi
-    g = pb.P @ w + pb.q + pb.A.T @ nu
+    """Every KKT condition of ``(w, ν)`` on the face ``(var, row)``.
+
+    The eight violation amounts (module docstring of :class:`SingleCheck`) are written
+    into one vector and tested at once (a few dozen small numpy calls per check: this runs
+    at every step and certifies every answer, so its call count is the cost)."""
+    n, r = pb.n, pb.r
+    g = pb.P @ w + pb.q + nu @ pb.A
     aw = pb.A @ w
     free = var == FREE
     at_lo = (var == AT_LOWER) & pb.fixable
@@ -138,29 +187,53 @@ def check_point(pb: _Problem, var: np.ndarray, row: np.ndarray, w: FloatArray,
     off = row == ROW_OFF
     row_lo_on = (row == ROW_LO) & pb.ineq_row
     row_hi_on = (row == ROW_HI) & pb.ineq_row
+    m4, size = 4 * n, 4 * n + 4 * r
+    amt = np.empty(size)
+    ok = np.empty(size, dtype=bool)
     with np.errstate(invalid="ignore"):
-        box_v = np.maximum(lo - w, w - up)
-        row_v = np.maximum(rlo - aw, aw - rhi)
-        below = free & (w < lo - tol)
-        above = free & (w > up + tol)
-        wants_up = at_lo & (g < -tol)
-        wants_down = at_up & (g > tol)
-        row_low = off & (aw < rlo - tol)
-        row_high = off & (aw > rhi + tol)
-        bad_lo = row_lo_on & (nu > tol)
-        bad_hi = row_hi_on & (nu < -tol)
-        primal = max(float(box_v.max(initial=0.0)), float(row_v.max(initial=0.0)))
-        stat = np.where(free, np.abs(g), 0.0)
-        fix_v = np.where(at_lo, -g, np.where(at_up, g, 0.0))
-        row_dual = np.where(row_lo_on, nu, np.where(row_hi_on, -nu, 0.0))
-        dual = max(float(stat.max(initial=0.0)), float(fix_v.max(initial=0.0)),
-                   float(row_dual.max(initial=0.0)))
-        bound = np.where(row == ROW_HI, rhi, rlo)
-        comp = float(np.where(row_lo_on | row_hi_on, np.abs(nu) * np.abs(aw - bound),
-                              0.0).max(initial=0.0))
-    return SingleCheck(primal, dual, comp,
-                       (below, above, wants_up, wants_down, row_low, row_high, bad_lo, bad_hi),
-                       (lo - w, w - up, -g, g, rlo - aw, aw - rhi, nu, -nu))
+        np.subtract(pb.lo, w, out=amt[:n])
+        np.subtract(w, pb.up, out=amt[n:2 * n])
+        np.negative(g, out=amt[2 * n:3 * n])
+        amt[3 * n:m4] = g
+        np.subtract(pb.rlo, aw, out=amt[m4:m4 + r])
+        np.subtract(aw, pb.rhi, out=amt[m4 + r:m4 + 2 * r])
+        amt[m4 + 2 * r:m4 + 3 * r] = nu
+        np.negative(nu, out=amt[m4 + 3 * r:])
+        ok[:n] = free
+        ok[n:2 * n] = free
+        ok[2 * n:3 * n] = at_lo
+        ok[3 * n:m4] = at_up
+        ok[m4:m4 + r] = off
+        ok[m4 + r:m4 + 2 * r] = off
+        ok[m4 + 2 * r:m4 + 3 * r] = row_lo_on
+        ok[m4 + 3 * r:] = row_hi_on
+        hit = ok & (amt > tol)
+        box = amt[:2 * n]
+        primal = max(0.0, float(box[box.argmax()]))
+        if r:
+            rows = amt[m4:m4 + 2 * r]
+            primal = max(primal, float(rows[rows.argmax()]))
+        # dual: free |g| (both signs), fixed ones' wrong-signed g, wrong-signed row ν
+        dmask = ok[2 * n:]
+        dmask[:n] |= free
+        dmask[n:2 * n] |= free
+        dmask[2 * n:2 * n + 2 * r] = False
+        dual_v = np.where(dmask, amt[2 * n:], 0.0)
+        dual = max(0.0, float(dual_v[dual_v.argmax()]))
+        comp = 0.0
+        if r:
+            on = row_lo_on | row_hi_on
+            if np.count_nonzero(on):
+                slack = np.where(row == ROW_HI, aw - pb.rhi, aw - pb.rlo)
+                cv = np.where(on, np.abs(nu) * np.abs(slack), 0.0)
+                comp = float(cv[cv.argmax()])
+        if np.count_nonzero(np.isnan(amt)):  # (max() above would hide a NaN)
+            primal = dual = comp = float("nan")
+    sl = (slice(0, n), slice(n, 2 * n), slice(2 * n, 3 * n), slice(3 * n, m4),
+          slice(m4, m4 + r), slice(m4 + r, m4 + 2 * r), slice(m4 + 2 * r, m4 + 3 * r),
+          slice(m4 + 3 * r, size))
+    return SingleCheck(primal, dual, comp, tuple(hit[k] for k in sl),
+                       tuple(amt[k] for k in sl), int(np.count_nonzero(hit)))
 
 
 def cold_guess(pb: _Problem) -> tuple[np.ndarray, np.ndarray]:
@@ -293,9 +366,12 @@ def solve_single(sf: StandardForm, active: ActiveSet | None, tol: float,
     """Problem 0 of ``sf`` (:func:`eligible`) solved and certified without the batched code.
 
     * a warm start (``active``): primal-dual steps from it, stopped at the first stall;
-    * cold: primal-dual steps from :func:`return_guess` (a problem with a return term) or
-      :func:`cold_guess` (minimum variance; the homogeneous maximum-Sharpe form), stopped
-      at the first stall;
+    * cold with a return term: the path in t from the maximum-return corner down to t = 1
+      (:func:`tailorfolio.kernel._facepath.from_corner`: exact breakpoints, one
+      factorisation per face);
+    * cold without one (minimum variance; the homogeneous maximum-Sharpe form):
+      primal-dual steps from :func:`cold_guess`, stopped after :data:`COLD_STALL` steps
+      without progress;
     * more than :data:`DUAL_MAX_N` variables: primal-dual steps from the caller's guess
       (``active``) or :func:`cold_guess`, and None when they stall;
     * otherwise, or when those stall: the face of the dual method
@@ -308,6 +384,7 @@ def solve_single(sf: StandardForm, active: ActiveSet | None, tol: float,
     residuals. None when no certified face is found (the caller then runs the batched path).
     """
     pb = _Problem(sf)
+    sf.cache.pop("single_face", None)
     found = None
     used = 0
     linear = bool(np.any(pb.q))
@@ -318,8 +395,11 @@ def solve_single(sf: StandardForm, active: ActiveSet | None, tol: float,
     else:
         if not linear or sf.n > DUAL_MAX_N:
             var, row = cold_guess(pb)
-            found = primal_dual_steps(pb, var, row, steps, tol, stall=1, stop_on_stall=True)
+            found = primal_dual_steps(pb, var, row, steps, tol, stall=COLD_STALL,
+                                      stop_on_stall=True)
             used = pb.steps_taken
+        else:
+            found, used = _from_corner(pb, tol)
     if found is None and sf.n > DUAL_MAX_N:
         return None  # the batched path's rescue (continuation, ADMM) takes it
     if found is None:
@@ -340,6 +420,10 @@ def solve_single(sf: StandardForm, active: ActiveSet | None, tol: float,
     if found is None:
         return None
     var, row, w, nu, chk, _ = found
+    if pb.last_line is not None and pb.last_line[0] is var:
+        # the answer's face and its line in t, for a ceiling walk from here (this form's
+        # own cache, keyed by its linear term: forms made by ``take`` share the dict)
+        sf.cache["single_face"] = (pb.q.tobytes(), pb, pb.last_line)
     one = np.ones(1, dtype=bool)
     return ActiveSetOutcome(
         w[None, :], nu[None, :], np.zeros(1), one, np.array([chk.primal]),
@@ -348,10 +432,30 @@ def solve_single(sf: StandardForm, active: ActiveSet | None, tol: float,
                   row[None, :].astype(np.int8), np.zeros(1, dtype=bool)))
 
 
+def _from_corner(pb: _Problem, tol: float
+                 ) -> tuple[tuple[np.ndarray, np.ndarray, FloatArray, FloatArray, SingleCheck,
+                                  int] | None, int]:
+    """The answer at t = 1 on the path from the maximum-return corner
+    (:func:`tailorfolio.kernel._facepath.from_corner`), checked; ``(found or None, faces)``."""
+    from tailorfolio.kernel._facepath import from_corner
+
+    walk = from_corner(pb, pb.q, lambda line, t_now: 1.0, t_corner_max=CORNER_T_MAX)
+    if walk is None:
+        return None, 0
+    var, row, line, t, faces = walk
+    w, nu = line.at(t)
+    chk = check_point(pb, var, row, w, nu, tol)
+    if chk.count() or chk.primal > tol or chk.dual > tol:
+        return None, faces
+    pb.last_line = (var, row, line)  # the ceiling's walk starts on this face
+    return (var, row, w, nu, chk, faces), faces
+
+
 def spd_inverse(M: FloatArray, ratio: float) -> FloatArray | None:
     """M⁻¹ of a symmetric positive definite M (k, k) from its Cholesky factor (LAPACK
-    potrf/potri: half the work of a general inverse), or None when the factor fails or its
-    smallest diagonal entry is below ``ratio`` × its largest (nearly singular)."""
+    potrf, then potrs against the identity: two calls, no triangle copies), or None when
+    the factor fails or its smallest diagonal entry is below ``ratio`` × its largest
+    (nearly singular)."""
     from scipy.linalg import lapack
 
     c, info = lapack.dpotrf(M, lower=1, clean=0)
@@ -360,10 +464,45 @@ def spd_inverse(M: FloatArray, ratio: float) -> FloatArray | None:
     diag = np.diagonal(c)
     if not float(diag.min()) > ratio * float(diag.max()):
         return None
-    inv, info = lapack.dpotri(c, lower=1)
+    inv, info = lapack.dpotrs(c, np.eye(len(c)), lower=1)  # full M⁻¹ in one call
     if info != 0:
         return None
-    return np.tril(inv) + np.tril(inv, -1).T
+    return inv
+
+
+def _dual_feasible_face(sf: StandardForm, var: np.ndarray, row: np.ndarray,
+                        pinned: np.ndarray, eq: np.ndarray, rounds: int = 20
+                        ) -> tuple[FloatArray, list[tuple[int, int]], FloatArray, int] | None:
+    """The guessed face ``(var, row)`` cut down until it is dual feasible: its minimum is
+    solved on the free variables (:func:`face_solve`, a system of the free variables and
+    active rows only), every guessed constraint whose multiplier is negative there is
+    dropped (all at once), and again until none is. Returns ``(w (n,), constraints
+    [(kind, index)], their multipliers (≥ 0), rounds)`` with kinds as in
+    :func:`dual_active_set_solve` (0 lower bound, 1 upper bound, 2 row lower side, 3 row
+    upper side), or None (a singular face: the caller starts cold)."""
+    pb = _Problem(sf)
+    var = np.where(pinned, AT_LOWER, var).astype(np.int8)
+    row = np.where(eq, ROW_LO, row).astype(np.int8)
+    for used in range(1, rounds + 1):
+        got = face_solve(pb, var, row, exact=True)
+        if got is None:
+            return None
+        w, nu = got
+        g = pb.P @ w + pb.q + pb.A.T @ nu
+        lo_j = np.flatnonzero((var == AT_LOWER) & ~pinned)
+        up_j = np.flatnonzero(var == AT_UPPER)
+        rlo_i = np.flatnonzero((row == ROW_LO) & ~eq)
+        rhi_i = np.flatnonzero((row == ROW_HI) & ~eq)
+        u = np.concatenate([g[lo_j], -g[up_j], -nu[rlo_i], nu[rhi_i]])
+        if not len(u) or u.min() >= 0.0:
+            items = ([(0, j) for j in lo_j.tolist()] + [(1, j) for j in up_j.tolist()]
+                     + [(2, i) for i in rlo_i.tolist()] + [(3, i) for i in rhi_i.tolist()])
+            return w, items, u, used
+        var[lo_j[g[lo_j] < 0]] = FREE
+        var[up_j[-g[up_j] < 0]] = FREE
+        row[rlo_i[-nu[rlo_i] < 0]] = ROW_OFF
+        row[rhi_i[nu[rhi_i] < 0]] = ROW_OFF
+    return None
 
 
 def dual_active_set_solve(sf: StandardForm, max_steps: int, tol: float = 1e-12,
@@ -393,9 +532,12 @@ def dual_active_set_solve(sf: StandardForm, max_steps: int, tol: float = 1e-12,
     n, r = sf.n, sf.n_rows
     if not float(np.diagonal(P).min()) > 0:
         return None  # singular by structure (the homogeneous Sharpe form's k)
-    H = spd_inverse(P, 1e-7)
-    if H is None:
-        return None  # not (numerically) positive definite: H would be inaccurate
+    H = sf.cache.get("spd_inverse")  # the form's own cache: one P⁻¹ per solve's form
+    if H is None or H.shape != P.shape:
+        H = spd_inverse(P, 1e-7)
+        if H is None:
+            return None  # not (numerically) positive definite: H would be inaccurate
+        sf.cache["spd_inverse"] = H
     pinned = up - lo <= PINNED
     with np.errstate(invalid="ignore"):
         eq = np.isfinite(rlo) & (np.abs(rhi - rlo) <= 1e-14 * (1.0 + np.abs(rlo)))
@@ -429,42 +571,44 @@ def dual_active_set_solve(sf: StandardForm, max_steps: int, tol: float = 1e-12,
     x0 = -H @ q
     EH = E @ H
     guess: list[int] = []
-    if start is not None:
-        var_g, row_g = start
-        on = np.where(kind == 0, var_g[np.minimum(index, n - 1)] == AT_LOWER,
-                      np.where(kind == 1, var_g[np.minimum(index, n - 1)] == AT_UPPER,
-                               np.where(kind == 2, row_g[np.minimum(index, max(r - 1, 0))]
-                                        == ROW_LO, row_g[np.minimum(index, max(r - 1, 0))]
-                                        == ROW_HI)))
-        guess = np.flatnonzero(on).tolist()
     steps = 1
-    while True:  # the minimum over equalities + guess; drop wrong-signed multipliers
-        k = ne + len(guess)
-        if k > n:
-            guess, k = [], ne
+    x = x0
+    u_guess = np.zeros(0)
+    if start is not None:
+        found = _dual_feasible_face(sf, start[0], start[1], pinned, eq)
+        if found is not None:
+            x, items, u_guess, rounds = found
+            steps += rounds
+            slot = {key: c for c, key in enumerate(zip(kind.tolist(), index.tolist()))}
+            if all(key in slot for key in items):  # (else an infinite bound: start cold)
+                guess = [slot[key] for key in items]
+            else:
+                x, u_guess = x0, np.zeros(0)
+    k = ne + len(guess)
+    if k > n:
+        guess, k, x = [], ne, x0
+    while True:
         NH = np.vstack([EH, rows_h(guess)]) if guess else EH
-        Nb = np.concatenate([e, d[guess]]) if guess else e
+        Si = np.zeros((0, 0))
         if k:
             N = np.vstack([E, C[guess]]) if guess else E
-            Smat = NH @ N.T
-            Si = spd_inverse(Smat, 1e-6)  # S = N H Nᵀ ≻ 0 when N has full row rank
+            Si = spd_inverse(NH @ N.T, 1e-6)  # S = N H Nᵀ ≻ 0 when N has full row rank
             if Si is None:
                 if not guess:
                     return None
-                guess = []
+                guess, k, x = [], ne, x0
                 continue
-            lam = Si @ (Nb - N @ x0)
-        else:
-            Si, lam = np.zeros((0, 0)), np.zeros(0)
-        u0 = lam[ne:]
-        if not len(u0) or u0.min() >= 0.0:
-            break
-        guess = [g for g, ui in zip(guess, u0) if ui >= 0.0]
-        steps += 1
+        break
+    if guess:  # the guessed face's own minimum and multipliers (all ≥ 0)
+        lam = np.concatenate([np.zeros(ne), u_guess])
+    elif k:  # the equality-constrained minimum
+        lam = Si @ (e - E @ x0)
+        x = x0 + lam @ NH
+    else:
+        lam = np.zeros(0)
     NH_buf[:k] = NH
     Si_buf[:k, :k] = Si
     u_buf[ne:k] = lam[ne:]
-    x = x0 + lam @ NH if k else x0
     active: list[int] = list(guess)
     inf = np.inf
     while steps < max_steps:

@@ -257,37 +257,43 @@ def from_constraint_set(cs: ConstraintSet, covariance: FloatArray, *,
     cov = np.asarray(covariance, dtype=float)
     d = variance_scale(cov)
     gamma = float(risk_aversion)
-    mu = np.zeros(n) if expected_return is None else np.asarray(expected_return, dtype=float)
-    if np.isinf(gamma):
+    mu = None if expected_return is None else np.asarray(expected_return, dtype=float)
+    if gamma == np.inf:
         scale, q, risk = d, np.zeros(n), 1.0
     elif gamma > 0:
-        scale, q, risk = gamma * d, -mu / (gamma * d), 1.0
+        scale, q, risk = gamma * d, mu / (-gamma * d) if mu is not None else np.zeros(n), 1.0
     else:  # pure return: the linear part normalised to unit max-norm
+        mu = np.zeros(n) if mu is None else mu
         m = float(np.abs(mu).max(initial=0.0)) or 1.0
         scale, q, risk = m, -mu / m, 0.0
+    one = np.ones(1)
     named: list[tuple[str, FloatArray, FloatArray, FloatArray]] = [
-        ("budget", np.ones(n), np.ones(1), np.ones(1))]
+        ("budget", np.ones(n), one, one)]
     for g in cs.groups:
-        lo = g.min if g.min > 0 else -np.inf
-        hi = g.max if g.max < 1 else np.inf
-        named.append((f"class:{g.name}", np.asarray(g.members, float), np.array([lo]),
-                      np.array([hi])))
-    esg = cs.esg_coefficients()
-    if cs.min_esg_score is not None and np.any(esg != 0):
-        named.append(("esg_floor", esg, np.zeros(1), np.full(1, np.inf)))
+        named.append((f"class:{g.name}", np.asarray(g.members, float),
+                      np.array([g.min if g.min > 0 else -np.inf]),
+                      np.array([g.max if g.max < 1 else np.inf])))
+    if cs.min_esg_score is not None:
+        esg = cs.esg_coefficients()
+        if np.any(esg != 0):
+            named.append(("esg_floor", esg, np.zeros(1), np.full(1, np.inf)))
     if min_return is not None:
-        rv = mu if return_vector is None else np.asarray(return_vector, float)
+        rv = (np.zeros(n) if mu is None else mu) if return_vector is None else np.asarray(
+            return_vector, float)
         named.append(("min_return", rv, np.array([float(min_return)]), np.full(1, np.inf)))
     A, names, row_lo, row_hi = assemble_rows(n, 1, named)
-    w0 = np.zeros(n) if current_weights is None else np.asarray(current_weights, float)
-    kappa = np.broadcast_to(np.asarray(cost_rate, float), (n,)) / scale
+    w0 = np.zeros((1, n)) if current_weights is None else np.array(
+        current_weights, float).reshape(1, n)
+    if np.ndim(cost_rate) == 0 and not cost_rate:
+        kappa = np.zeros((1, n))
+    else:
+        kappa = (np.broadcast_to(np.asarray(cost_rate, float), (n,)) / scale)[None, :].copy()
     tau = np.inf if max_turnover is None else float(max_turnover)
-    cap = np.inf if max_volatility is None else float(max_volatility) / np.sqrt(d)
-    return StandardForm(cov / d, A, names, q[None, :], np.asarray(cs.lower, float)[None, :].copy(),
-                        np.asarray(cs.upper, float)[None, :].copy(), w0[None, :].copy(),
-                        kappa[None, :].copy(), row_lo, row_hi, np.array([tau]),
-                        np.array([scale]), np.array([cap]), np.array([risk]), d,
-                        np.array([gamma]))
+    cap = np.inf if max_volatility is None else float(max_volatility) / float(np.sqrt(d))
+    return StandardForm(cov / d, A, names, q[None, :], np.array(cs.lower, float).reshape(1, n),
+                        np.array(cs.upper, float).reshape(1, n), w0, kappa, row_lo, row_hi,
+                        np.array([tau]), np.array([scale]), np.array([cap]), np.array([risk]),
+                        d, np.array([gamma]))
 
 
 def from_investor_batch(model: FleetModel, batch: InvestorBatch,

@@ -20,6 +20,12 @@ the homogeneous reformulation (:func:`tailorfolio.kernel._solve.homogeneous_form
 faces live in w-space, P stays positive definite, so the fast dual method applies, and the
 answer is usually found on the second or third face.
 
+A cold solve first follows the path itself (:mod:`tailorfolio.kernel._facepath`) toward
+the face holding its own t*, raced from both ends one face at a time: up from the
+minimum-variance face (t = 0) and down from the maximum-return corner; on a face the
+tangency's t is ``aᵀPa / eᵀa`` (:func:`face_tangent`, ``a`` the face's t = 0 point). The
+face-by-face re-solves above are the fallback.
+
 The caller falls back to the homogeneous form when this returns None (no positive excess
 return on the minimum-variance face, a face whose Sharpe ratio has no stationary point, or
 no settled face within :data:`TANGENCY_STEPS`).
@@ -30,6 +36,14 @@ from __future__ import annotations
 import numpy as np
 
 from tailorfolio.kernel._activeset import ActiveSet, ActiveSetOutcome
+from tailorfolio.kernel._facepath import (
+    FaceLine,
+    Walk,
+    corner_steps,
+    follow,
+    race,
+    walk_steps,
+)
 from tailorfolio.kernel._single import _Problem, check_point, face_solve, solve_single
 from tailorfolio.kernel._standard import StandardForm
 from tailorfolio.typing import FloatArray
@@ -77,6 +91,27 @@ def tangency_single(sf: StandardForm, excess: FloatArray, tol: float,
         line = face_line(pb, active.var[0], active.row[0], -e)
         t = None if line is None else tangent_t(P, e, *line)
         act = active
+    if t is None:  # the path raced from both ends: up from the minimum variance, down
+        # from the maximum-return corner (the tangency may lie near either: a plan's near
+        # the minimum variance, a sample covariance's near the few best assets)
+        # (the walk from below steps first: when it ends on its first face, the corner
+        # is never built)
+        mv = solve_single(sf, None, tol)
+        walks = []
+        if mv is not None:
+            used += int(mv.iterations[0])
+            walks.append(walk_steps(pb, mv.active.var[0], mv.active.row[0], -e, 0.0,
+                                    lambda line, t_now: face_tangent(P, e, line.wa), 0.0,
+                                    t_min=0.0))
+        walks.append(corner_steps(pb, -e, lambda line, t_now: face_tangent(P, e, line.wa)))
+
+        def accept(walk: Walk) -> tuple[ActiveSetOutcome, float] | None:
+            var, row, line, t_star, faces = walk
+            return _certified_line(pb, var, row, line, t_star, e, used + faces, tol)
+
+        found = race(walks, accept)
+        if isinstance(found, tuple):  # (accept's value)
+            return found
     if t is None:  # the budget-only minimum variance's t = σ²/eᵀw: below the tangency's
         t = _start_t(pb, e)
     if t is None:  # the constrained minimum variance's
@@ -101,6 +136,10 @@ def tangency_single(sf: StandardForm, excess: FloatArray, tol: float,
         var, row = act.var[0], act.row[0]
         if face is not None and np.array_equal(var, face[0]) and np.array_equal(row, face[1]):
             return _certified(pb, var, row, out, t, e, used, tol)  # t is this face's t*
+        if face is None:  # the path from this face to the tangency, breakpoint by breakpoint
+            walked = _walk(pb, var, row, t, e, used, tol)
+            if walked is not None:
+                return walked
         face = (var.copy(), row.copy())
         line = face_line(pb, var, row, -e, known=(t, out.w[0]))
         t_star = None if line is None else tangent_t(P, e, *line)
@@ -145,6 +184,19 @@ def _start_t(pb: _Problem, e: FloatArray) -> float | None:
     return float(w @ pb.P @ w) / r
 
 
+def face_tangent(P: FloatArray, e: FloatArray, a: FloatArray) -> float | None:
+    """The tangency's t on a face from its t = 0 point ``a`` alone: the face's stationarity
+    gives ``bᵀP(a + t b) = t·eᵀb`` for every t (``b`` the face's direction), so
+    ``aᵀPb = 0`` and ``bᵀPb = eᵀb``, and the tangency condition ``wᵀPw = t·eᵀw`` becomes
+    ``aᵀPa = t·eᵀa``: ``t* = aᵀPa / eᵀa``. Unlike :func:`tangent_t` it holds on a face
+    where w does not move with t (a corner: b = 0). None when ``eᵀa ≤ 0``."""
+    alpha = float(e @ a)
+    if not alpha > 0:
+        return None
+    t = float(a @ P @ a) / alpha
+    return t if t > 0 and np.isfinite(t) else None
+
+
 def tangent_t(P: FloatArray, e: FloatArray, a: FloatArray, b: FloatArray) -> float | None:
     """The t where the Sharpe ratio of ``a + t·b`` is stationary (module docstring); None
     when it has none with t > 0."""
@@ -156,6 +208,35 @@ def tangent_t(P: FloatArray, e: FloatArray, a: FloatArray, b: FloatArray) -> flo
         return None
     t = (alpha * c1 - beta * c0) / den
     return t if t > 0 and np.isfinite(t) else None
+
+
+def _walk(pb: _Problem, var: np.ndarray, row: np.ndarray, t: float, e: FloatArray,
+          used: int, tol: float) -> tuple[ActiveSetOutcome, float] | None:
+    """From the face optimal at t along the frontier's path to the face holding its own
+    t* (:func:`tailorfolio.kernel._facepath.follow`, exact breakpoints); certified, or None
+    for the face-by-face re-solves."""
+    P = pb.P
+
+    def goal(line: FaceLine, t_now: float) -> float | None:
+        return face_tangent(P, e, line.wa)
+
+    walk = follow(pb, var, row, -e, t, goal, 0.0, t_min=0.0)
+    if walk is None:
+        return None
+    var, row, line, t_star, faces = walk
+    return _certified_line(pb, var, row, line, t_star, e, used + faces, tol)
+
+
+def _certified_line(pb: _Problem, var: np.ndarray, row: np.ndarray, line: FaceLine,
+                    t_star: float, e: FloatArray, used: int, tol: float
+                    ) -> tuple[ActiveSetOutcome, float] | None:
+    """:func:`_certified` of the point at ``t_star`` on a face's line."""
+    w, nu = line.at(t_star)
+    out = ActiveSetOutcome(w[None, :], nu[None, :], np.zeros(1), np.ones(1, dtype=bool),
+                           np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1, dtype=np.int64),
+                           ActiveSet(var[None, :], np.zeros((1, pb.n)), row[None, :],
+                                     np.zeros(1, dtype=bool)))
+    return _certified(pb, var, row, out, t_star, e, used, tol)
 
 
 def _certified(pb: _Problem, var: np.ndarray, row: np.ndarray, out: ActiveSetOutcome,

@@ -443,6 +443,9 @@ class PortfolioOptimizer:
     @staticmethod
     def _check_costs(current_weights: object, cost_rate: object, max_turnover: object,
                      n: int) -> None:
+        if current_weights is None and max_turnover is None and (
+                type(cost_rate) in (int, float) and cost_rate == 0):
+            return  # the defaults: no costs
         if current_weights is not None and not isinstance(current_weights, pd.Series):
             raise ParameterError(
                 "The 'current_weights' parameter must be a pandas Series indexed by ticker. "
@@ -578,7 +581,8 @@ class PortfolioOptimizer:
         ret = float(w @ mu)
         vol = float(np.sqrt(max(w @ cov @ w, 0.0)))
         return PortfolioResult(
-            weights=pd.Series(w, index=ticker_index(tuple(cs.tickers))),
+            weights=pd.Series(np.array(w, dtype=float), index=ticker_index(tuple(cs.tickers)),
+                              copy=False),
             objective=objective,
             expected_return=ret,
             volatility=vol,
@@ -599,11 +603,14 @@ def binding_constraints(w: FloatArray, cov: FloatArray, cs: ConstraintSet
     """The user-meaningful constraints active at ``w`` (exclusions are reported separately)."""
     out: list[BindingConstraint] = []
     tol = BINDING_TOLERANCE
-    excluded = set(cs.excluded_tickers())
-    for i, t in enumerate(cs.tickers):
+    excluded = set(cs.excluded_tickers()) if cs.exclusions else set()
+    upper, lower = np.asarray(cs.upper, float), np.asarray(cs.lower, float)
+    near = ((upper < 1.0) & (w >= upper - tol)) | ((lower > 0) & (w <= lower + tol))
+    for i in np.flatnonzero(near).tolist():  # only the assets at a bound (no per-ticker loop)
+        t = cs.tickers[i]
         if t in excluded:
             continue
-        hi, lo = float(cs.upper[i]), float(cs.lower[i])
+        hi, lo = float(upper[i]), float(lower[i])
         if hi < 1.0 and w[i] >= hi - tol:
             fld = cs.asset_bound_fields.get(t, cs.max_weight_field)
             out.append(BindingConstraint(f"upper:{t}", f"{t} at its maximum {hi:.1%}", fld))

@@ -129,10 +129,12 @@ def _fmt(x: float) -> str:
 def _check_bound_arithmetic(cs: ConstraintSet, lower: FloatArray, upper: FloatArray) -> None:
     """Bounds that conflict by arithmetic alone, said in those terms and with the amount."""
     tickers = cs.tickers
-    fields = {t: cs.asset_bound_fields.get(t, "") for t in tickers}
-    excluded = set(cs.excluded_tickers())
-    for i, t in enumerate(tickers):
-        if lower[i] > upper[i] + BOUND_SLACK and not fields[t] and t not in excluded:
+    fields = cs.asset_bound_fields  # ticker → the preference field that set its bounds
+    excluded = set(cs.excluded_tickers()) if cs.exclusions else set()
+    crossed = np.flatnonzero(lower > upper + BOUND_SLACK)  # usually none: no Python loop
+    for i in crossed.tolist():
+        t = tickers[i]
+        if not fields.get(t, "") and t not in excluded:
             raise InfeasibleError(
                 f"The bounds of {t} conflict: its minimum weight (constraints.lower) is "
                 f"{_fmt(lower[i])} but its maximum (constraints.upper) is {_fmt(upper[i])}, "
@@ -147,7 +149,7 @@ def _check_bound_arithmetic(cs: ConstraintSet, lower: FloatArray, upper: FloatAr
     total = float(lower.sum())
     if total > 1 + BOUND_SLACK:
         named = [t for t in tickers if lower[tickers.index(t)] > 0]
-        srcs = sorted({fields[t] or "constraints.lower" for t in named})
+        srcs = sorted({fields.get(t, "") or "constraints.lower" for t in named})
         raise InfeasibleError(
             f"The minimum weights conflict: they sum to {_fmt(total)} ({short(named, 120)}), "
             f"above the 100 % a fully invested portfolio holds, by {_fmt(total - 1)}.",
@@ -195,7 +197,8 @@ def _series(value: Any, name: str, what: str) -> pd.Series:
 
 ALIGNMENT_CACHE_SIZE = 16
 """How many (estimates' labels → constraint tickers) alignments are remembered."""
-_ALIGNMENT: dict[tuple[tuple[object, ...], ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+_ALIGNMENT: dict[tuple[tuple[object, ...], ...],
+                 tuple[np.ndarray, np.ndarray, np.ndarray, bool]] = {}
 """Positions of the constraint set's tickers in the estimates' labels, keyed by the labels
 themselves: a re-solve with the same labels (the plan's goal candidates, a frontier, a
 what-if, a backtest's rolling estimates) skips the label look-ups and duplicate checks.
@@ -237,6 +240,41 @@ def _alignment(mu_s: pd.Series, covariance: pd.DataFrame, tickers: Any
     return pos_mu, pos_row, pos_col
 
 
+_SAME_LABELS: dict[int, tuple[object, object, object, tuple[object, ...],
+                             tuple[np.ndarray, np.ndarray, np.ndarray, bool]]] = {}
+"""The last alignments by the identity of the label objects themselves (μ's index, Σ's
+index and columns; pandas Index objects are immutable and the entry holds a reference to
+each, so an identity match means the same labels): a re-solve with the same estimates skips
+even building the label tuples (tens of µs for a string index)."""
+
+
+def _cached_alignment(mu_s: pd.Series, covariance: pd.DataFrame, tickers: Any
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """:func:`_alignment`, remembered by label identity, then by label values; the last
+    flag says the positions are 0..n−1 on all three axes (no re-indexing needed)."""
+    mi, ri, ci = mu_s.index, covariance.index, covariance.columns
+    hit = _SAME_LABELS.get(id(mi))
+    if (hit is not None and hit[0] is mi and hit[1] is ri and hit[2] is ci
+            and (hit[3] is tickers or hit[3] == tuple(tickers))):
+        return hit[4]
+    key = (tuple(mi), tuple(ri), tuple(ci), tuple(tickers))
+    cached = _ALIGNMENT.get(key)
+    if cached is None:
+        pos_mu, pos_row, pos_col = _alignment(mu_s, covariance, tickers)
+        n = len(tickers)
+        identity = all(len(p) == n and bool((p == np.arange(n)).all())
+                       for p in (pos_mu, pos_row, pos_col)) and len(mi) == n and len(ri) == n \
+            and len(ci) == n
+        cached = (pos_mu, pos_row, pos_col, identity)
+        if len(_ALIGNMENT) >= ALIGNMENT_CACHE_SIZE:
+            _ALIGNMENT.pop(next(iter(_ALIGNMENT)))
+        _ALIGNMENT[key] = cached
+    if len(_SAME_LABELS) >= ALIGNMENT_CACHE_SIZE:
+        _SAME_LABELS.pop(next(iter(_SAME_LABELS)))
+    _SAME_LABELS[id(mi)] = (mi, ri, ci, key[3], cached)
+    return cached
+
+
 SMALL_PSD_CHECK = 100
 """Up to this size Σ is checked by a plain Cholesky factor first (microseconds when Σ is
 positive definite), beyond it by the shifted factor alone (one factorisation either way)."""
@@ -245,11 +283,10 @@ positive definite), beyond it by the shifted factor alone (one factorisation eit
 def _positive_semidefinite(cov: FloatArray) -> bool:
     """A cheap proof that λ_min ≥ −PSD_RTOL·λ_max (False: ask ``eigvalsh``)."""
     if cov.shape[0] <= SMALL_PSD_CHECK:
-        try:
-            np.linalg.cholesky(cov)
-            return True
-        except np.linalg.LinAlgError:
-            return False
+        from scipy.linalg import lapack  # direct LAPACK: a third of numpy's call overhead
+
+        _, info = lapack.dpotrf(cov, lower=1, clean=0)  # Σ is symmetric (checked before)
+        return info == 0
     return _shifted_cholesky_holds(cov)
 
 
@@ -303,18 +340,14 @@ def check_estimates(expected_return: Any, covariance: Any, cs: ConstraintSet
             expected="pandas.DataFrame with tickers as index and columns",
             fix="pass pd.DataFrame(matrix, index=tickers, columns=tickers)",
         )
-    key = (tuple(mu_s.index), tuple(covariance.index), tuple(covariance.columns),
-           tuple(tickers))
-    cached = _ALIGNMENT.get(key)
-    if cached is None:
-        cached = _alignment(mu_s, covariance, tickers)
-        if len(_ALIGNMENT) >= ALIGNMENT_CACHE_SIZE:
-            _ALIGNMENT.pop(next(iter(_ALIGNMENT)))
-        _ALIGNMENT[key] = cached
-    pos_mu, pos_row, pos_col = cached
+    pos_mu, pos_row, pos_col, identity = _cached_alignment(mu_s, covariance, tickers)
     try:
-        mu = np.asarray(mu_s.to_numpy(dtype=float)[pos_mu])
-        cov = np.asarray(covariance.to_numpy(dtype=float)[np.ix_(pos_row, pos_col)])
+        if identity:  # labels already in the tickers' order: no fancy indexing
+            mu = np.array(mu_s.to_numpy(dtype=float), dtype=float)
+            cov = np.array(covariance.to_numpy(dtype=float), dtype=float)
+        else:
+            mu = np.asarray(mu_s.to_numpy(dtype=float)[pos_mu])
+            cov = np.asarray(covariance.to_numpy(dtype=float)[np.ix_(pos_row, pos_col)])
     except (TypeError, ValueError):
         raise DataError(
             "expected_return and covariance must hold numbers.", field="estimates",
@@ -322,6 +355,8 @@ def check_estimates(expected_return: Any, covariance: Any, cs: ConstraintSet
             fix="convert the estimates with .astype(float)",
         ) from None
     for name, arr in (("expected_return", mu), ("covariance", cov)):
+        if np.isfinite(arr).all():
+            continue
         bad = ~np.isfinite(arr)
         if bad.any():
             rows = sorted({tickers[i] for i in np.argwhere(bad)[:, 0]})

@@ -1,0 +1,423 @@
+"""One problem's solution path in its linear factor t, followed face by face (B = 1).
+
+For ``min ½wᵀPw + t·qᵀw`` under the bounds and rows, the answer on a fixed face (active
+set) is affine in t: ``w(t) = w_a + t·w_b``, the row multipliers ``ν(t) = ν_a + t·ν_b`` and
+the reduced gradient ``g(t) = P w(t) + t q + Aᵀν(t) = g_a + t·g_b`` (one KKT factorisation
+with two right-hand sides, :func:`face_affine`). Every optimality condition of the face is
+then an affine function of t that must stay ≥ 0 (a free variable inside its bounds, a fixed
+one's reduced gradient of the right sign, an inactive row inside its range, an active
+inequality row's multiplier of the right sign), so the next breakpoint in either direction
+is an exact ratio test, and the constraint that crosses there switches (the critical line
+method of Markowitz, generalised to rows; :mod:`tailorfolio.kernel._frontier` follows the
+same path for the whole frontier).
+
+:func:`follow` walks from a face optimal at ``t_now`` toward a goal that each face names
+itself (the ceiling's root of ``vol(t) = c``, the tangency's stationary point of the Sharpe
+ratio): when the face's own goal lies before its next breakpoint, the goal is the answer,
+exact on that face; otherwise the path crosses the breakpoint and goes on. One
+factorisation per face, no bisection and no re-solve from a guess. The answer is certified
+by :func:`~tailorfolio.kernel._single.check_point` like every other (the callers do); a
+walk that fails (a singular face, a degenerate tie that repeats, too many faces) returns
+None and the caller's own search takes over, so exactness never depends on the walk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+
+import numpy as np
+from scipy.linalg import lapack
+
+from tailorfolio.kernel._activeset import AT_LOWER, AT_UPPER, FREE, ROW_HI, ROW_LO, ROW_OFF
+from tailorfolio.kernel._single import _Problem
+from tailorfolio.typing import FloatArray
+
+_gesv = lapack.dgesv
+
+PATH_FACES = 40
+"""Faces a walk may cross before it gives up (its caller's search then takes over)."""
+
+
+class FaceLine:
+    """The affine answer on one face: ``w = wa + t·wb``, ``ν = na + t·nb``, ``g = ga + t·gb``
+    (g the reduced gradient Pw + t q + Aᵀν; zero on free variables up to rounding, and
+    only read on fixed ones). Held as two-column arrays ``W (n, 2)``, ``N (R, 2)``,
+    ``G (n, 2)`` (column 0 the t = 0 part, column 1 the slope), so each product or
+    difference below is one numpy call for both; ``wa``…``gb`` are views."""
+
+    __slots__ = ("W", "N", "G")
+
+    def __init__(self, W: FloatArray, N: FloatArray, G: FloatArray) -> None:
+        self.W, self.N, self.G = W, N, G
+
+    wa = property(lambda self: self.W[:, 0])
+    wb = property(lambda self: self.W[:, 1])
+    na = property(lambda self: self.N[:, 0])
+    nb = property(lambda self: self.N[:, 1])
+    ga = property(lambda self: self.G[:, 0])
+    gb = property(lambda self: self.G[:, 1])
+
+    def at(self, t: float) -> tuple[FloatArray, FloatArray]:
+        """``(w (n,), ν (R,))`` at t."""
+        tt = np.array([1.0, t])
+        return self.W @ tt, self.N @ tt
+
+
+def face_affine(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray,
+                state: tuple[FloatArray, FloatArray] | None = None) -> FaceLine | None:
+    """The face ``(var, row)``'s answer as an affine function of t (module docstring), from
+    one dense KKT solve over the free variables and active rows with two right-hand sides
+    (LAPACK gesv directly: the small system's cost is the call's overhead); None when the
+    face's system is singular or the answer not finite. ``state``: the face's fixed values
+    (n,; 0 on free variables) and its active rows' sides (R,), kept by a walk
+    (:func:`face_state`, :func:`switch`) instead of derived here."""
+    fi = (var == FREE).nonzero()[0]
+    on = (row != ROW_OFF).nonzero()[0]
+    f, k = len(fi), len(on)
+    W = np.zeros((pb.n, 2))
+    w = W[:, 0]
+    if state is None:
+        state = face_state(pb, var, row)
+    w[:] = state[0]
+    P_F = pb.P[fi]
+    Aon = pb.A[on]
+    AF = Aon[:, fi]
+    M = np.zeros((f + k, f + k))
+    M[:f, :f] = P_F[:, fi]
+    M[f:, :f] = AF
+    M[:f, f:] = AF.T
+    rhs = np.zeros((2, f + k))  # transposed: rhs.T is the Fortran-ordered (f + k, 2)
+    np.negative(P_F @ w, out=rhs[0, :f])
+    rhs[0, f:] = state[1][on] - Aon @ w
+    np.negative(q[fi], out=rhs[1, :f])
+    if f + k:
+        _, _, x, info = _gesv(M, rhs.T, overwrite_a=1, overwrite_b=1)
+    else:  # every variable fixed, no active row: nothing to solve
+        x, info = rhs.T, 0
+    if info != 0 or np.count_nonzero(np.isfinite(x)) != x.size:
+        return None
+    W[fi] = x[:f]
+    N = np.zeros((pb.r, 2))
+    N[on] = x[f:]
+    G = pb.P @ W
+    G += pb.A.T @ N
+    G[:, 1] += q
+    return FaceLine(W, N, G)
+
+
+def face_state(pb: _Problem, var: np.ndarray, row: np.ndarray
+               ) -> tuple[FloatArray, FloatArray]:
+    """The face's fixed values (each fixed variable's bound, 0 where free) and each row's
+    active side (its lower side where off: only read on active rows), for
+    :func:`face_affine`."""
+    w = np.where(var == AT_UPPER, pb.up, pb.lo)
+    w[var == FREE] = 0.0
+    return w, np.where(row == ROW_HI, pb.rhi, pb.rlo)
+
+
+def face_conditions(pb: _Problem, var: np.ndarray, row: np.ndarray, line: FaceLine
+                    ) -> tuple[FloatArray, FloatArray, np.ndarray]:
+    """Every optimality condition of the face as ``c_a + t·c_b ≥ 0``, stacked (3n + 3R):
+    free variables above their lower and below their upper bounds (n + n), fixed variables'
+    reduced gradients of the right sign (n), inactive rows above their lower and below
+    their upper sides (R + R), active inequality rows' multipliers of the right sign (R);
+    ``(c_a, c_b, applies)``, ``applies`` False where a condition is not one of the face's
+    (or its side is infinite)."""
+    n, r = pb.n, pb.r
+    free = var == FREE
+    at_lo = (var == AT_LOWER) & pb.fixable
+    off = row == ROW_OFF
+    lo2, up2, rlo2, rhi2 = pb.pairs()
+    C = np.empty((3 * n + 3 * r, 2))
+    np.subtract(line.W, lo2, out=C[:n])
+    np.subtract(up2, line.W, out=C[n:2 * n])
+    np.multiply(np.where(at_lo, 1.0, -1.0)[:, None], line.G, out=C[2 * n:3 * n])
+    applies = np.empty(3 * n + 3 * r, dtype=bool)
+    applies[:n] = free
+    applies[n:2 * n] = free
+    np.logical_or(at_lo, var == AT_UPPER, out=applies[2 * n:3 * n])
+    if r:
+        m = 3 * n
+        AW = pb.A @ line.W
+        np.subtract(AW, rlo2, out=C[m:m + r])
+        np.subtract(rhi2, AW, out=C[m + r:m + 2 * r])
+        np.multiply(np.where((row == ROW_LO) & pb.ineq_row, -1.0, 1.0)[:, None], line.N,
+                    out=C[m + 2 * r:])
+        applies[m:m + r] = off
+        applies[m + r:m + 2 * r] = off
+        np.logical_and(~off, pb.ineq_row, out=applies[m + 2 * r:])
+    ca, cb = C[:, 0], C[:, 1]
+    applies &= np.isfinite(ca)  # (an infinite side: never reached)
+    return ca, cb, applies
+
+
+def _which(pb: _Problem, slot: int) -> tuple[int, int]:
+    """``(kind, index)`` of a stacked condition of :func:`face_conditions` (kinds of
+    :func:`next_breakpoint`)."""
+    n, r = pb.n, pb.r
+    if slot < 3 * n:
+        part, index = divmod(slot, n)
+        return (0, 1, 4)[part], index
+    part, index = divmod(slot - 3 * n, r)
+    return (5, 6, 7)[part], index
+
+
+def next_breakpoint(pb: _Problem, var: np.ndarray, row: np.ndarray, line: FaceLine,
+                    t_now: float, direction: float) -> tuple[float, int, int]:
+    """How far t may move from ``t_now`` in ``direction`` (±1) before a condition of the
+    face breaks, and which: ``(distance ≥ 0 (inf: never), kind, index)`` with kind 0–1 a
+    free variable reaching its lower / upper bound (free → fixed), kind 4 a fixed
+    variable's reduced gradient turning (fixed → free), kind 5–6 an inactive row reaching
+    its lower / upper side, kind 7 an active inequality row's multiplier turning (row →
+    off); kind −1 when nothing breaks."""
+    ca, cb, applies = face_conditions(pb, var, row, line)
+    c = ca + t_now * cb
+    slope = direction * cb
+    hit = applies & (slope < 0)
+    if not np.count_nonzero(hit):
+        return np.inf, -1, -1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dist = np.where(hit, np.maximum(c, 0.0) / np.where(hit, -slope, 1.0), np.inf)
+    slot = int(dist.argmin())
+    kind, index = _which(pb, slot)
+    return float(dist[slot]), kind, index
+
+
+def switch(var: np.ndarray, row: np.ndarray, kind: int, index: int,
+           pb: _Problem | None = None, state: tuple[FloatArray, FloatArray] | None = None
+           ) -> None:
+    """Apply a breakpoint of :func:`next_breakpoint` to the face (in place), and to its
+    :func:`face_state` when given (with ``pb``)."""
+    if kind == 0:
+        var[index] = AT_LOWER
+    elif kind == 1:
+        var[index] = AT_UPPER
+    elif kind == 4:
+        var[index] = FREE
+    elif kind == 5:
+        row[index] = ROW_LO
+    elif kind == 6:
+        row[index] = ROW_HI
+    else:
+        row[index] = ROW_OFF
+    if state is not None and pb is not None:
+        if kind in (0, 1, 4):
+            state[0][index] = (pb.lo[index] if kind == 0 else pb.up[index] if kind == 1
+                               else 0.0)
+        elif kind in (5, 6):
+            state[1][index] = pb.rlo[index] if kind == 5 else pb.rhi[index]
+
+
+Goal = Callable[[FaceLine, float], "float | None"]
+"""A face's own goal: given its line and the current t, the t the walk is heading for on
+that face (None: the face has none, keep walking in the same direction)."""
+
+
+Walk = tuple[np.ndarray, np.ndarray, FaceLine, float, int]
+"""``(var, row, line, t, faces used)``: the face holding a walk's answer and its t."""
+
+
+def walk_steps(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray, t_now: float,
+               goal: Goal, direction: float, t_min: float = 0.0, t_max: float = np.inf,
+               faces: int = PATH_FACES, line: FaceLine | None = None
+               ) -> Generator[None, None, Walk | None]:
+    """:func:`follow` one face at a time: yields after each face; its return value (the
+    ``StopIteration`` value) is :func:`follow`'s. Two walks can so be raced
+    (:func:`race`)."""
+    var, row = var.copy(), row.copy()
+    state = face_state(pb, var, row)
+    seen: set[tuple[bytes, bytes]] = set()
+    for used in range(1, faces + 1):
+        key = (var.tobytes(), row.tobytes())
+        if key in seen:
+            return None  # a degenerate tie brought the walk back: let the caller search
+        seen.add(key)
+        if line is None or used > 1:
+            line = face_affine(pb, var, row, q, state)
+        if line is None:
+            return None
+        target = goal(line, t_now)
+        if direction == 0:  # toward the first face's own goal
+            if target is None:
+                return None
+            direction = 1.0 if target >= t_now else -1.0
+        dist, kind, index = next_breakpoint(pb, var, row, line, t_now, direction)
+        if target is not None:
+            ahead = (target - t_now) * direction
+            if ahead <= dist:
+                t = t_now if ahead < 0 else target
+                return var, row, line, t, used
+        if not np.isfinite(dist) or kind < 0:
+            return None
+        t_now = t_now + direction * dist
+        if not t_min <= t_now <= t_max:
+            return None
+        switch(var, row, kind, index, pb, state)
+        yield None
+    return None
+
+
+def follow(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray, t_now: float,
+           goal: Goal, direction: float, t_min: float = 0.0, t_max: float = np.inf,
+           faces: int = PATH_FACES, line: FaceLine | None = None) -> Walk | None:
+    """Walk the path of ``min ½wᵀPw + t·qᵀw`` from the face ``(var, row)`` (optimal at
+    ``t_now``) in ``direction`` until a face's goal lies before its next breakpoint.
+
+    ``goal(line, t_now)`` gives the face's goal t; a goal behind the walk (the other
+    direction) stops it there too (the goal was crossed at a breakpoint: ``t_now``).
+    ``direction`` 0: toward the first face's goal; ``line``: the first face's, if known.
+    Returns ``(var, row, line, t, faces used)`` of the face holding the answer, or None
+    (a singular face, t leaving ``[t_min, t_max]``, or ``faces`` exceeded).
+    """
+    return _run(walk_steps(pb, var, row, q, t_now, goal, direction, t_min, t_max, faces,
+                           line))
+
+
+def _run(steps: Generator[None, None, Walk | None]) -> Walk | None:
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+
+
+def race(walks: list[Generator[None, None, Walk | None]],
+         accept: Callable[[Walk], object | None]) -> object | None:
+    """Step the walks in turn, one face each, until one ends with an answer ``accept``
+    takes (its value is returned; a rejected or failed walk drops out, the others go on):
+    the cost is at most the number of walks times the shortest walk's faces, whichever
+    end of the path the answer is near. None when every walk fails."""
+    live = list(walks)
+    while live:
+        for steps in list(live):
+            try:
+                next(steps)
+            except StopIteration as done:
+                live.remove(steps)
+                if done.value is not None:
+                    taken = accept(done.value)
+                    if taken is not None:
+                        return taken
+    return None
+
+
+def return_corner(pb: _Problem, q: FloatArray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The face of the maximum-return corner (the answer as t → ∞) by a greedy fill: every
+    asset at its lower bound; each row with a floor and non-negative coefficients (a class
+    minimum) filled to it with its highest-return members; the rest of the budget to the
+    highest-return assets up to their upper bounds. The asset each fill ends on is free
+    (one per active row: the face's system stays square); filled ones are at their upper
+    bounds (the ranking: −q, the linear term per unit t). Only a candidate —
+    :func:`corner_interval` proves it optimal — and None without a budget row first or
+    finite bounds."""
+    if not (pb.budget_first and np.isfinite(pb.lo).all() and np.isfinite(pb.up).all()):
+        return None
+    w = pb.lo.copy()
+    var = np.full(pb.n, AT_LOWER, dtype=np.int8)
+    row = np.where(pb.eq, ROW_LO, ROW_OFF).astype(np.int8)
+    ranking = [j for j in np.argsort(q, kind="stable").tolist() if not pb.pinned[j]]
+    rest = float(pb.rlo[0] / pb.A[0, 0] - w.sum())
+    fills: list[tuple[np.ndarray | None, float]] = []
+    for i in np.flatnonzero(pb.ineq_row & np.isfinite(pb.rlo)).tolist():
+        a = pb.A[i]
+        if a.min() < 0:
+            return None  # (an ESG floor's signed row: not a greedy fill)
+        need = float(pb.rlo[i] - a @ w)
+        if need > 1e-12:
+            row[i] = ROW_LO
+            fills.append((a, need))
+    fills.append((None, rest))
+    marginal: list[int] = []
+    for a, need in fills:
+        last = -1
+        for j in ranking:
+            if need <= 1e-15 or rest <= 1e-15:
+                break
+            coef = 1.0 if a is None else float(a[j])
+            if coef <= 0 or w[j] >= pb.up[j]:
+                continue
+            add = min(float(pb.up[j] - w[j]), need / coef, rest)
+            w[j] += add
+            need -= coef * add
+            rest -= add
+            var[j] = AT_UPPER
+            last = j
+        if last < 0:
+            return None
+        marginal.append(last)
+    for i in np.flatnonzero(row == ROW_LO).tolist():  # a floor the later fills overshot
+        if not pb.eq[i] and float(pb.A[i] @ w) > pb.rlo[i] + 1e-12:
+            row[i] = ROW_OFF
+    var = np.where(w >= pb.up - 1e-12, AT_UPPER, AT_LOWER).astype(np.int8)
+    var[pb.pinned] = AT_LOWER
+    interior = (w > pb.lo + 1e-12) & (w < pb.up - 1e-12)
+    var[interior] = FREE
+    short = int((row != ROW_OFF).sum()) - int(interior.sum())
+    for j in reversed(marginal):  # a fill that ended exactly on a bound: degenerate
+        if short <= 0:
+            break
+        if var[j] != FREE:
+            var[j] = FREE
+            short -= 1
+    if short != 0:
+        return None  # not a vertex this fill can name: the caller's method takes it
+    return var, row
+
+
+def corner_interval(pb: _Problem, var: np.ndarray, row: np.ndarray, line: FaceLine
+                    ) -> tuple[float, float, int] | None:
+    """The t range ``[t_low, t_high]`` over which the face is optimal (every condition of
+    :func:`face_conditions` ≥ 0) and the stacked slot of the condition that ends it at
+    t_low (−1: none, t_low = 0), or None when the range is empty."""
+    c, s, m = face_conditions(pb, var, row, line)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = 1e-12 * (1.0 + np.abs(c) + np.abs(s))
+        flat = m & (np.abs(s) <= scale)
+        if (c[flat] < -1e-12).any():
+            return None
+        up_, dn = m & (s > scale), m & (s < -scale)
+        lows = np.where(up_, -c / np.where(up_, s, 1.0), -np.inf)
+        slot = int(lows.argmax())
+        t_low = float(lows[slot])
+        if not t_low > 0.0:
+            t_low, slot = 0.0, -1
+        t_high = float((-c[dn] / s[dn]).min(initial=np.inf))
+    return (t_low, t_high, slot) if t_low <= t_high else None
+
+
+def corner_steps(pb: _Problem, q: FloatArray, goal: Goal, t_floor: float = 0.0,
+                 t_corner_max: float = np.inf) -> Generator[None, None, Walk | None]:
+    """:func:`from_corner` one face at a time (see :func:`walk_steps`)."""
+    corner = return_corner(pb, q)
+    if corner is None:
+        return None
+    var, row = corner
+    line = face_affine(pb, var, row, q)
+    if line is None:
+        return None
+    span = corner_interval(pb, var, row, line)
+    if span is None or not np.isfinite(span[0]) or span[1] < np.inf:
+        return None
+    t_low, slot = span[0], span[2]
+    if t_low > t_corner_max:
+        return None  # the corner ends far above the goal: a long walk (the caller's choice)
+    target = goal(line, max(t_low, 1.0))
+    if target is not None and target >= t_low:
+        return var, row, line, target, 1
+    if slot < 0:
+        return None
+    switch(var, row, *_which(pb, slot))  # the condition that ends the corner at t_low
+    yield None
+    walk = yield from walk_steps(pb, var, row, q, t_low, goal, -1.0, t_min=t_floor)
+    if walk is None:
+        return None
+    var, row, line, t, faces = walk
+    return var, row, line, t, faces + 1
+
+
+def from_corner(pb: _Problem, q: FloatArray, goal: Goal, t_floor: float = 0.0,
+                t_corner_max: float = np.inf) -> Walk | None:
+    """The path from the maximum-return corner (:func:`return_corner`) down toward the
+    goal: ``(var, row, line, t, faces)`` as :func:`follow`, or None (no provable corner,
+    a corner that ends above ``t_corner_max``, or the walk fails)."""
+    return _run(corner_steps(pb, q, goal, t_floor, t_corner_max))
