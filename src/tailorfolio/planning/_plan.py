@@ -22,6 +22,7 @@ from tailorfolio.planning._sections import (
     FundingSection,
     GoalsSection,
     HouseholdSection,
+    IncomeStreamsSection,
     LadderRung,
     MarketSection,
     SleeveSection,
@@ -108,6 +109,10 @@ class Plan:
     rationale : tuple of str
         Plain-language paragraphs.
     provenance : Provenance
+    income_streams : IncomeStreamsSection or None
+        The income streams (Social Security, pensions, ...) the sleeve funding and the goals'
+        simulation counted on, and which income goal each pays; None when the profile lists
+        none.
     resolved_market, resolved_constraints, resolved_policy
         The live market, constraint set and household policy (the sleeves over time, what the
         Monte Carlo simulates) behind the sections (not serialised; for in-process callers
@@ -132,6 +137,7 @@ class Plan:
     warnings: tuple[str, ...]
     rationale: tuple[str, ...]
     provenance: Provenance
+    income_streams: IncomeStreamsSection | None = None
     resolved_market: Market | None = field(default=None, repr=False, compare=False,
                                            metadata=_LIVE)
     resolved_constraints: ConstraintSet | None = field(default=None, repr=False,
