@@ -310,7 +310,7 @@ def sleeves_stage(draft: PlanDraft) -> PlanDraft:
             float(pol.equity_share(y)), pol.intensity, _nonzero(w, tickers),
             _glide_points(pol, y, g.kind.value), ch.trials if ch else (), reason,
             income_present_value(g, ctx.as_of, cover.by_goal[g.name])
-            if g.name in cover.by_goal else None))
+            if prof.income_streams and g.name in cover.by_goal else None))
     for name, kind, amount, reason in (
             (RESERVE, "reserve", ctx.reserve_amount,
              f"{prof.preferences.cash_reserve_months:g} months of expenses in cash, held in "
