@@ -213,7 +213,8 @@ class Plan:
 @cache
 def plan_json_schema() -> dict[str, Any]:
     """The JSON schema of :meth:`Plan.to_dict` (draft 2020-12), generated from the typed
-    sections; the report and the service validate against it."""
+    sections; the report and the service validate against it. Every section is required
+    except those added later with a default (``income_streams``)."""
     from pydantic import TypeAdapter
 
     serialised = [f for f in dataclasses.fields(Plan) if f.metadata.get("serialize", True)]
@@ -222,5 +223,9 @@ def plan_json_schema() -> dict[str, Any]:
                                        frozen=True, namespace={"__module__": __name__})
     del namespace
     schema = TypeAdapter(shape).json_schema(mode="serialization")
+    # Sections added with a default (``income_streams``) are always written but may be absent
+    # from a plan stored before they existed: such a plan still validates and renders.
+    later = {f.name for f in serialised if f.default is not dataclasses.MISSING}
+    schema["required"] = [k for k in schema.get("required", []) if k not in later]
     schema["title"] = "tailorfolio Plan"
     return schema
