@@ -4,11 +4,13 @@ them) show no such table."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 pytest.importorskip("plotly")  # the report extra (part of dev) is not installed
 pytest.importorskip("jinja2")  # the report extra (part of dev) is not installed
 
+from tailorfolio.allocation._sleeves import income_present_value
 from tailorfolio.examples import load_example_profile
 from tailorfolio.planning import PlanSettings, build_plan
 from tailorfolio.report import render_report_body, report_data
@@ -58,3 +60,18 @@ def test_no_streams_no_table() -> None:
     text = visible_text(render_report_body(report_data(data)))
     assert "Income streams the plan counts on" not in text
     assert "Your income streams pay" not in text
+
+
+def test_the_planned_withdrawal_rate_is_the_portfolios_part(retiree) -> None:
+    # The streams pay part of the retiree's spending: the planned rate counts only the
+    # portfolio's part (as a level amount of the same present value), so a sleeve funded for
+    # exactly that part draws 1 / (the 2 % real annuity factor) a year, not the whole
+    # spending over the smaller sleeve.
+    plan, _ = retiree
+    goal = next(g for g in load_example_profile("retiree").goals if g.kind.value == "income")
+    sleeve = next(s for s in plan.sleeves if s.name == goal.name)
+    assert sleeve.amount == pytest.approx(sleeve.need_present_value, rel=1e-9)  # fully funded
+    as_of = load_example_profile("retiree").as_of
+    factor = income_present_value(goal, as_of, np.ones(goal.duration_years))
+    assert plan.goals.withdrawal.planned_rate_today == pytest.approx(1 / factor, rel=1e-9)
+    assert "income streams do not pay" in plan.goals.withdrawal.note

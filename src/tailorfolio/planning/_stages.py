@@ -429,7 +429,13 @@ def _withdrawal(ctx: PlanContext, draft: PlanDraft, n_paths: int,
     hist = withdrawal_analysis(weights, us_historical_model(uni), goal.duration_years,
                                expense_ratio=er, advisory_fee_bps=fee)
     sleeve = next(s for s in draft.sleeves if s.name == goal.name)
-    planned = goal.amount / sleeve.amount if sleeve.amount > 0 and y <= 1.0 else None
+    spending = goal.amount
+    if sleeve.stream_present_value:
+        # Income streams pay part of the spending: the portfolio's part, as the level yearly
+        # amount with the same present value (what the sleeve was funded for).
+        spending -= (sleeve.stream_present_value
+                     / income_present_value(goal, ctx.as_of, np.ones(goal.duration_years)))
+    planned = spending / sleeve.amount if sleeve.amount > 0 and y <= 1.0 else None
     worst_year, worst_rate = hist.worst()
     return WithdrawalSection(
         goal.name, goal.duration_years, 0.90, y, planned, mc.sustainable_rate(0.90),
@@ -441,7 +447,9 @@ def _withdrawal(ctx: PlanContext, draft: PlanDraft, n_paths: int,
         None if worst_year is None else str(worst_year), float(worst_rate),
         "pre-tax, inflation-adjusted withdrawals at the start of each year from the sleeve's "
         "allocation at the start of the income, fees deducted; historical = every overlapping "
-        "window of US 1928-2024 (Damodaran) mapped to the universe by asset class")
+        "window of US 1928-2024 (Damodaran) mapped to the universe by asset class"
+        + ("; the planned rate is the spending the income streams do not pay, as a level "
+           "yearly amount of the same present value" if sleeve.stream_present_value else ""))
 
 
 def goals_stage(draft: PlanDraft) -> PlanDraft:
