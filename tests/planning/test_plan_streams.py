@@ -82,12 +82,15 @@ def test_the_streams_section_lists_what_was_counted(plans) -> None:
     assert (pension.start_age, pension.end_age, pension.inflation_adjusted) == (65, None, True)
     assert pension.annual_amount == 30_000
     # Born 1965: full retirement age 67, claimed at 67 → the full benefit.
-    assert (ss.name, ss.start_age) == ("social security", 67)
+    assert (ss.name, ss.start_age) == ("Social Security", 67)  # the default name
     assert ss.annual_amount == pytest.approx(24_000, rel=CLOSED_FORM_RTOL)
     assert pension.pays_goals == ss.pays_goals == ("Retirement",)
     assert pension.counted_present_value > ss.counted_present_value > 0
     data = json.loads(plan.to_json())
     assert data["income_streams"]["streams"][1]["pays_goals"] == ["Retirement"]
+    words = next(p for p in plan.rationale if p.startswith("Income you will receive"))
+    assert "Company pension (USD 30,000 a year from age 65) pays toward 'Retirement'" in words
+    assert f"USD {sec.counted_present_value:,.0f} today" in words
     assert set(plan_json_schema()["properties"]) >= {"income_streams"}
 
 
@@ -100,3 +103,4 @@ def test_without_streams_the_plan_has_no_streams_section(plans) -> None:
     assert ret.need_present_value == pytest.approx(
         need_present_value(prof.goals[0], prof.as_of), rel=CLOSED_FORM_RTOL)
     assert json.loads(base.to_json())["income_streams"] is None
+    assert not any(p.startswith("Income you will receive") for p in base.rationale)

@@ -37,7 +37,7 @@ def streams_table(plan: Plan) -> Table | None:
         t.add_column(col, justify=just)
     for line in sec.streams:
         kind = line.kind.replace("_", " ")
-        name = line.name if line.name == kind else f"{line.name} [dim]({kind})[/dim]"
+        name = line.name if line.name.lower() == kind else f"{line.name} [dim]({kind})[/dim]"
         t.add_row(name, stream_ages(line), stream_amount(line),
                   ", ".join(line.pays_goals) or "no income goal: not counted",
                   f"{line.counted_present_value:,.0f}")

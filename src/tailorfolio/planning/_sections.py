@@ -449,7 +449,8 @@ class IncomeStreamLine(_Section):
     Attributes
     ----------
     name, kind : str
-        ``kind``: ``social_security``, ``pension``, ``annuity`` or ``part_time_work``.
+        ``name``: the profile's, else the kind in words ("Social Security"); ``kind``:
+        ``social_security``, ``pension``, ``annuity`` or ``part_time_work``.
     owner : str
         ``primary`` or ``partner``: whose ages the start and end are.
     start_age : int

@@ -185,6 +185,11 @@ STREAMS_NOTE = (
     "Monte Carlo credits the same income on every path.")
 
 
+STREAM_DEFAULT_NAMES = {"social_security": "Social Security", "pension": "Pension",
+                        "annuity": "Annuity", "part_time_work": "Part-time work"}
+"""A stream's name in the plan when the profile gives none."""
+
+
 def streams_section(ctx: PlanContext, cover: StreamCover) -> IncomeStreamsSection | None:
     """The income streams the plan counted on (None when the profile lists none)."""
     prof = ctx.profile
@@ -197,7 +202,8 @@ def streams_section(ctx: PlanContext, cover: StreamCover) -> IncomeStreamsSectio
         pays = tuple(name for name, yearly in paid.items() if yearly.any())
         pv = sum(income_present_value(goals[name], ctx.as_of, paid[name]) for name in pays)
         lines.append(IncomeStreamLine(
-            stream.label, stream.kind.value, stream.owner.value, stream.start_age,
+            stream.name or STREAM_DEFAULT_NAMES.get(stream.kind.value, stream.label),
+            stream.kind.value, stream.owner.value, stream.start_age,
             stream.end_age, float(stream.first_year_amount(born)), stream.inflation_adjusted,
             float(stream.cola), pays, float(pv)))
     return IncomeStreamsSection(tuple(lines), float(sum(x.counted_present_value
