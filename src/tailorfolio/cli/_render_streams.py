@@ -20,7 +20,7 @@ def stream_amount(line: IncomeStreamLine) -> str:
     if line.inflation_adjusted:
         return f"{line.annual_amount:,.0f} (today's money, rises with prices)"
     rise = f"+{line.cola:.1%} a year" if line.cola > 0 else "fixed"
-    return f"{line.annual_amount:,.0f} at its start, then {rise} (not inflation-adjusted)"
+    return f"{line.annual_amount:,.0f} at its start, then {rise} (not linked to prices)"
 
 
 def streams_table(plan: Plan) -> Table | None:

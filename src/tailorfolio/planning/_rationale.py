@@ -49,7 +49,9 @@ def rationale(plan: Plan) -> list[str]:
             pays = (f"pays toward {', '.join(repr(g) for g in line.pays_goals)}"
                     if line.pays_goals else "pays while no income goal is paying, so it is "
                     "not counted")
-            prices = "" if line.inflation_adjusted else ", a fixed amount"
+            prices = ("" if line.inflation_adjusted
+                      else f", then +{line.cola:.1%} a year, not linked to prices" if line.cola
+                      else ", a fixed amount")
             return (f"{line.name} ({plan.currency} {line.annual_amount:,.0f} a year from age "
                     f"{line.start_age}{prices}) {pays}")
 
