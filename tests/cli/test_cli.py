@@ -26,8 +26,17 @@ def test_profile_template_round_trip(tmp_path: Path) -> None:
     assert res.exit_code == 0
     me = tmp_path / "me.yaml"
     me.write_text(res.stdout)
-    out = runner.invoke(app, ["plan", str(me)])
+    js = tmp_path / "plan.json"
+    out = runner.invoke(app, ["plan", str(me), "--json", str(js)])
     assert out.exit_code == 0, out.stdout
+    # The template's Social Security benefit is listed with the goal it pays, and the
+    # retirement sleeve says what it pays.
+    assert "Income streams the plan counts on" in out.stdout
+    streams = json.loads(js.read_text())["income_streams"]["streams"]
+    assert [(s["kind"], s["pays_goals"]) for s in streams] == [("social_security",
+                                                                ["Retirement"])]
+    assert f"{streams[0]['counted_present_value']:,.0f}" in out.stdout
+    assert "Retirement: income streams pay" in " ".join(out.stdout.split())
 
 
 def test_plan_prints_everything_and_writes_json(profile_file: Path, tmp_path: Path) -> None:
@@ -38,6 +47,7 @@ def test_plan_prints_everything_and_writes_json(profile_file: Path, tmp_path: Pa
                  "Why this plan", "volatility", "Accounts, trades and taxes",
                  "How the probabilities were computed"):
         assert text in res.stdout, text
+    assert "Income streams the plan counts on" not in res.stdout  # the Garcias list none
     data = json.loads(out.read_text())
     assert data["investor"].startswith("The Garcias")
     assert {s["name"] for s in data["sleeves"]} >= {g["name"] for g in

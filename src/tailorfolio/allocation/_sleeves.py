@@ -4,9 +4,10 @@ Markowitz, Scheid & Statman 2010; Brunel's goals-based wealth management).
 * **Funding today.** Money a goal already has (``current_savings``) is its own. The rest of
   the investable wealth (after the emergency reserve) goes to the goals in priority order —
   essential, important, aspirational; nearer goals first within a priority — each up to the
-  present value of what it still needs (its withdrawals less its planned contributions,
-  discounted at a real 2 %, the rate the risk profiling uses). What no goal needs is
-  long-term money and sits in the risk level's own portfolio.
+  present value of what it still needs (its withdrawals less its planned contributions and,
+  for income goals, less what the household's income streams pay in its years — the income
+  the simulation credits — discounted at a real 2 %, the rate the risk profiling uses). What
+  no goal needs is long-term money and sits in the risk level's own portfolio.
 * **Glide path.** A sleeve's equity share follows a template by goal kind and priority,
   capped by the investor's risk level (never riskier than the level allows):
 
@@ -28,6 +29,7 @@ Markowitz, Scheid & Statman 2010; Brunel's goals-based wealth management).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -84,12 +86,30 @@ def as_of_year(as_of: date) -> float:
     return as_of.year + (as_of.timetuple().tm_yday - 1) / 365.25
 
 
-def need_present_value(goal: Goal, as_of: date, rate: float = REAL_DISCOUNT_RATE) -> float:
+def income_present_value(goal: Goal, as_of: date, yearly: Sequence[float] | FloatArray,
+                         rate: float = REAL_DISCOUNT_RATE) -> float:
+    """Present value (today's money) of money paid at the start of each of an income goal's
+    years, ``yearly`` (duration_years,), discounted at the real ``rate`` as
+    :func:`need_present_value` discounts the goal's withdrawals."""
+    start = goal.years_until(as_of_year(as_of))
+    return float(sum(float(x) / (1 + rate) ** (start + k) for k, x in enumerate(yearly)))
+
+
+def need_present_value(goal: Goal, as_of: date, rate: float = REAL_DISCOUNT_RATE,
+                       covered: Sequence[float] | FloatArray | None = None) -> float:
     """Present value (today's money) of what ``goal`` still needs: its withdrawals less its
-    planned contributions, discounted at the real ``rate``; >= 0."""
+    planned contributions, discounted at the real ``rate``; >= 0.
+
+    ``covered`` (duration_years,), for an income goal: the part of each year's withdrawal the
+    household's income streams pay (today's money,
+    :func:`tailorfolio.goals._stream_cover.stream_cover`, the income the simulation credits);
+    the portfolio needs only the rest.
+    """
     start = goal.years_until(as_of_year(as_of))
     if goal.kind is GoalKind.INCOME:
-        need = sum(goal.amount / (1 + rate) ** (start + k) for k in range(goal.duration_years))
+        cover = np.zeros(goal.duration_years) if covered is None else np.asarray(covered, float)
+        need = sum((goal.amount - min(float(cover[k]), goal.amount)) / (1 + rate) ** (start + k)
+                   for k in range(goal.duration_years))
     else:
         need = goal.amount / (1 + rate) ** start
     contrib = sum(goal.annual_contribution * (1 + goal.contribution_growth) ** k
@@ -132,7 +152,9 @@ priority-weighted chance of success (:func:`tailorfolio.planning` sleeves stage)
 
 
 def fund_sleeves(profile: InvestorProfile, investable: float, as_of: date,
-                 rule: str = "nearest_first") -> tuple[tuple[SleeveFunding, ...], float]:
+                 rule: str = "nearest_first",
+                 covered: Mapping[str, Sequence[float] | FloatArray] | None = None
+                 ) -> tuple[tuple[SleeveFunding, ...], float]:
     """Split ``investable`` wealth (after the reserve) across the goals.
 
     Parameters
@@ -143,6 +165,10 @@ def fund_sleeves(profile: InvestorProfile, investable: float, as_of: date,
     as_of : date
     rule : str
         One of :data:`FUNDING_RULES`.
+    covered : dict of goal name to ndarray (duration_years,), optional
+        The income streams' part of each income goal's yearly withdrawals, today's money
+        (:attr:`tailorfolio.goals._stream_cover.StreamCover.by_goal`); each goal's need is
+        net of it. Default: no streams.
 
     Returns
     -------
@@ -150,7 +176,9 @@ def fund_sleeves(profile: InvestorProfile, investable: float, as_of: date,
         The surplus is the long-term money no goal needs yet.
     """
     goals = list(profile.goals)
-    needs = np.array([need_present_value(g, as_of) for g in goals], float)
+    cover = covered or {}
+    needs = np.array([need_present_value(g, as_of, covered=cover.get(g.name)) for g in goals],
+                     float)
     amounts = np.array([g.current_savings for g in goals], float)
     if amounts.sum() > investable > 0:
         amounts *= investable / amounts.sum()

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tailorfolio.cli._render_goals import print_goals
+from tailorfolio.cli._render_streams import streams_table
 from tailorfolio.optimize._result import Frontier
 from tailorfolio.planning._plan import Plan
 
@@ -110,6 +111,11 @@ def sleeve_reasons(plan: Plan) -> Text:
     """Why each sleeve holds what it holds."""
     lines = [f"• {s.name}: {s.reason}" for s in plan.sleeves
              if s.amount > 0 or s.kind not in ("reserve", "long_term")]
+    for s in plan.sleeves:
+        if s.stream_present_value and s.need_present_value is not None:
+            lines.append(f"• {s.name}: income streams pay {s.stream_present_value:,.0f} of its "
+                         "spending (present value), so after its planned contributions it "
+                         f"needs {s.need_present_value:,.0f} of today's money")
     if plan.funding is not None:
         lines.append(f"• {plan.funding.reason}")
     return Text("\n".join(lines), style="dim")
@@ -120,6 +126,9 @@ def print_plan(console: Console, plan: Plan) -> None:
     console.print(risk_panel(plan))
     console.print(sleeves_table(plan))
     console.print(sleeve_reasons(plan))
+    streams = streams_table(plan)
+    if streams is not None:
+        console.print(streams)
     console.print(allocation_table(plan))
     console.print(Panel(metrics_table(plan), title="Under the stated assumptions",
                         border_style="green"))

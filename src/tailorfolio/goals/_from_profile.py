@@ -129,7 +129,9 @@ def horizon_months(profile: InvestorProfile, as_of: date, extra_years: int = 0) 
     return 12 * (-(-end // 12) + extra_years)
 
 
-def _withdrawals(goal: Goal, as_of: date, n_steps: int) -> FloatArray:
+def goal_withdrawals(goal: Goal, as_of: date, n_steps: int) -> FloatArray:
+    """``goal``'s withdrawal in each month, ndarray (n_steps,): the amount (today's money, or
+    nominal when the goal is not inflation-adjusted) in its due month(s), zero elsewhere."""
     out = np.zeros(n_steps)
     due = goal_due_step(goal, as_of)
     if goal.kind is GoalKind.INCOME:
@@ -225,7 +227,7 @@ def spec_from_profile(profile: InvestorProfile, market: Market,
         contrib = sum(_contributions(g, as_of, n_steps) for g in goals)
         pots = (Pot("household", w_for("household"), bal, basis, np.asarray(contrib, float),
                     split),)
-        wds = [_withdrawals(g, as_of, n_steps) for g in goals]
+        wds = [goal_withdrawals(g, as_of, n_steps) for g in goals]
         reserves: list[FloatArray | None] = [None] * len(goals)
         if opts.priority_reserve:
             a = market.assumptions
@@ -269,7 +271,7 @@ def spec_from_profile(profile: InvestorProfile, market: Market,
             pots_list.append(Pot(g.name, w_for(g.name), b, pot_basis,
                                  _contributions(g, as_of, n_steps), split))
             schedules.append(GoalSchedule(g.name, j, PRIORITY_RANK[g.priority],
-                                          _withdrawals(g, as_of, n_steps), g.kind.value,
+                                          goal_withdrawals(g, as_of, n_steps), g.kind.value,
                                           PRIORITY_WEIGHT[g.priority],
                                           nominal=not g.inflation_adjusted))
         for name, amount, w_extra in opts.extra_pots:
@@ -278,7 +280,7 @@ def spec_from_profile(profile: InvestorProfile, market: Market,
                                  np.zeros(n_steps), split))
         pots = tuple(pots_list)
     income_months = np.flatnonzero(np.sum(
-        [_withdrawals(g, as_of, n_steps) for g in goals if g.kind is GoalKind.INCOME]
+        [goal_withdrawals(g, as_of, n_steps) for g in goals if g.kind is GoalKind.INCOME]
         or [np.zeros(n_steps)], axis=0) > 0)
     income = income_flows(profile, income_months, n_steps)
     return SimulationSpec(tickers, n_steps, pots, tuple(schedules), expense,

@@ -72,6 +72,48 @@ def stream_months(stream: IncomeStream, profile: InvestorProfile, n_steps: int
     return pay, stream.inflation_adjusted
 
 
+def credited_stream_months(profile: InvestorProfile, withdrawal_months: FloatArray,
+                           n_steps: int) -> tuple[tuple[FloatArray, bool], ...]:
+    """Each stream's income, moved onto the income goals' withdrawal months.
+
+    Each month of a stream's payments goes to the latest withdrawal month at or before it,
+    within 12 months; income in months no income goal covers is dropped (see the module's
+    conventions). :func:`income_flows` is the sum of these; the plan's sleeve funding and
+    its list of streams read them one by one.
+
+    Parameters
+    ----------
+    profile : InvestorProfile
+    withdrawal_months : ndarray of int
+        Months (from ``as_of``) in which some income goal withdraws.
+    n_steps : int
+        Months simulated.
+
+    Returns
+    -------
+    tuple of (ndarray (n_steps,), bool)
+        Per stream, in ``profile.income_streams`` order: the income credited to each month
+        and whether it is in today's money (else nominal). Empty without streams; all zeros
+        for every stream when no income goal withdraws.
+    """
+    wd_months = np.unique(np.asarray(withdrawal_months, dtype=int))
+    wd_months = wd_months[(wd_months >= 0) & (wd_months < n_steps)]
+    out = []
+    t = np.arange(n_steps)
+    # Latest withdrawal month at or before t; usable only within the 12 months after it.
+    idx = np.searchsorted(wd_months, t, side="right") - 1
+    ok = idx >= 0
+    target = np.where(ok, wd_months[np.clip(idx, 0, None)] if len(wd_months) else 0, 0)
+    ok &= t - target < 12
+    for stream in profile.income_streams:
+        pay, is_real = stream_months(stream, profile, n_steps)
+        credited = np.zeros(n_steps)
+        if len(wd_months):
+            np.add.at(credited, target[ok], pay[ok])
+        out.append((credited, is_real))
+    return tuple(out)
+
+
 def income_flows(profile: InvestorProfile, withdrawal_months: FloatArray, n_steps: int
                  ) -> IncomeFlows:
     """The household's stream income, gathered onto the income goals' withdrawal months.
@@ -90,17 +132,6 @@ def income_flows(profile: InvestorProfile, withdrawal_months: FloatArray, n_step
         Zero arrays when the profile has no streams or no income goal.
     """
     real, nominal = np.zeros(n_steps), np.zeros(n_steps)
-    wd_months = np.unique(np.asarray(withdrawal_months, dtype=int))
-    wd_months = wd_months[(wd_months >= 0) & (wd_months < n_steps)]
-    if not profile.income_streams or not len(wd_months):
-        return IncomeFlows(real, nominal)
-    t = np.arange(n_steps)
-    # Latest withdrawal month at or before t; usable only within the 12 months after it.
-    idx = np.searchsorted(wd_months, t, side="right") - 1
-    ok = idx >= 0
-    target = np.where(ok, wd_months[np.clip(idx, 0, None)], 0)
-    ok &= t - target < 12
-    for stream in profile.income_streams:
-        pay, is_real = stream_months(stream, profile, n_steps)
-        np.add.at(real if is_real else nominal, target[ok], pay[ok])
+    for credited, is_real in credited_stream_months(profile, withdrawal_months, n_steps):
+        (real if is_real else nominal)[:] += credited
     return IncomeFlows(real, nominal)

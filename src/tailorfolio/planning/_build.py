@@ -263,7 +263,8 @@ def assemble(draft: PlanDraft) -> Plan:
         sleeves=draft.sleeves, funding=draft.funding, ladder=_ladder(ctx), accounts=draft.accounts, goals=draft.goals,
         esg=draft.esg, dynamic=draft.dynamic, market=_market_section(ctx),
         constraints=_constraints_section(ctx), excluded=excluded, warnings=warnings,
-        rationale=(), provenance=prov, resolved_market=ctx.market,
+        rationale=(), provenance=prov, income_streams=draft.income_streams,
+        resolved_market=ctx.market,
         resolved_constraints=ctx.constraints, resolved_policy=household_policy(draft))
     return dataclasses.replace(plan, rationale=tuple(rationale(plan)))
 

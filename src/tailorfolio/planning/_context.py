@@ -26,6 +26,7 @@ from tailorfolio.planning._sections import (
     GoalsSection,
     HouseholdSection,
     FundingSection,
+    IncomeStreamsSection,
     ReturnModelSection,
     SleeveSection,
 )
@@ -119,6 +120,7 @@ class PlanDraft:
     goals: GoalsSection | None = None
     esg: EsgSection | None = None
     dynamic: DynamicPolicy | None = None
+    income_streams: IncomeStreamsSection | None = None
     warnings: tuple[str, ...] = ()
     stored_score: tuple[float, FloatArray] | None = None
     """The plan's own policy on the stored paths, as the sleeves stage scored it (priority-

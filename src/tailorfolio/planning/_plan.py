@@ -22,6 +22,7 @@ from tailorfolio.planning._sections import (
     FundingSection,
     GoalsSection,
     HouseholdSection,
+    IncomeStreamsSection,
     LadderRung,
     MarketSection,
     SleeveSection,
@@ -108,6 +109,10 @@ class Plan:
     rationale : tuple of str
         Plain-language paragraphs.
     provenance : Provenance
+    income_streams : IncomeStreamsSection or None
+        The income streams (Social Security, pensions, ...) the sleeve funding and the goals'
+        simulation counted on, and which income goal each pays; None when the profile lists
+        none.
     resolved_market, resolved_constraints, resolved_policy
         The live market, constraint set and household policy (the sleeves over time, what the
         Monte Carlo simulates) behind the sections (not serialised; for in-process callers
@@ -132,6 +137,7 @@ class Plan:
     warnings: tuple[str, ...]
     rationale: tuple[str, ...]
     provenance: Provenance
+    income_streams: IncomeStreamsSection | None = None
     resolved_market: Market | None = field(default=None, repr=False, compare=False,
                                            metadata=_LIVE)
     resolved_constraints: ConstraintSet | None = field(default=None, repr=False,
@@ -207,7 +213,8 @@ class Plan:
 @cache
 def plan_json_schema() -> dict[str, Any]:
     """The JSON schema of :meth:`Plan.to_dict` (draft 2020-12), generated from the typed
-    sections; the report and the service validate against it."""
+    sections; the report and the service validate against it. Every section is required
+    except those added later with a default (``income_streams``)."""
     from pydantic import TypeAdapter
 
     serialised = [f for f in dataclasses.fields(Plan) if f.metadata.get("serialize", True)]
@@ -216,5 +223,9 @@ def plan_json_schema() -> dict[str, Any]:
                                        frozen=True, namespace={"__module__": __name__})
     del namespace
     schema = TypeAdapter(shape).json_schema(mode="serialization")
+    # Sections added with a default (``income_streams``) are always written but may be absent
+    # from a plan stored before they existed: such a plan still validates and renders.
+    later = {f.name for f in serialised if f.default is not dataclasses.MISSING}
+    schema["required"] = [k for k in schema.get("required", []) if k not in later]
     schema["title"] = "tailorfolio Plan"
     return schema

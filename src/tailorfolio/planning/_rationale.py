@@ -1,9 +1,11 @@
 """Plain-language reasons for a plan: the risk level, the sleeves that decide the household
-target, the return model, the constraints and values that shaped it."""
+target, the income streams counted on, the return model, the constraints and values that
+shaped it."""
 
 from __future__ import annotations
 
 from tailorfolio.planning._plan import Plan
+from tailorfolio.planning._sections import IncomeStreamLine
 
 _CLASS_WORDS = {"equity": "stocks", "bond": "bonds", "real_asset": "real assets", "cash": "cash"}
 
@@ -41,6 +43,24 @@ def rationale(plan: Plan) -> list[str]:
             "the goal's date: " + "; ".join(parts) + ". Your household target today is the "
             "money-weighted sum of the sleeves, so a goal that is near holds mostly bonds and "
             "cash while money for distant goals stays invested for growth.")
+    streams = plan.income_streams
+    if streams is not None and streams.streams:
+        def paid(line: IncomeStreamLine) -> str:
+            pays = (f"pays toward {', '.join(repr(g) for g in line.pays_goals)}"
+                    if line.pays_goals else "pays while no income goal is paying, so it is "
+                    "not counted")
+            prices = ("" if line.inflation_adjusted
+                      else f", then +{line.cola:.1%} a year, not linked to prices" if line.cola
+                      else ", a fixed amount")
+            return (f"{line.name} ({plan.currency} {line.annual_amount:,.0f} a year from age "
+                    f"{line.start_age}{prices}) {pays}")
+
+        out.append(
+            "Income you will receive pays part of your spending: "
+            + "; ".join(paid(x) for x in streams.streams)
+            + f". Together that income is worth {plan.currency} "
+            f"{streams.counted_present_value:,.0f} today, so the sleeves hold only what it does "
+            "not pay, and the simulation of your goals counts the same income.")
     classes = plan.class_weights("broad_class")
     mix = ", ".join(f"{_pct(v)} {_CLASS_WORDS.get(k, k)}" for k, v in classes.items())
     out.append(

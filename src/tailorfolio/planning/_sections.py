@@ -219,7 +219,9 @@ class SleeveSection(_Section):
     share_of_wealth : float
         ``amount`` / investable wealth.
     need_present_value : float or None
-        Present value of what the goal still needs (real 2 %), currency units.
+        Present value of what the goal still needs from the portfolio (real 2 %), currency
+        units: its withdrawals less its planned contributions and (income goals) less what
+        the income streams pay.
     max_equity_share : float
         The risk level's cap for this sleeve.
     equity_share_now : float
@@ -232,6 +234,10 @@ class SleeveSection(_Section):
     trials : tuple of IntensityTrial
         The paths the Monte Carlo compared and each one's probability of success.
     reason : str
+    stream_present_value : float or None
+        Income goals: present value (real 2 %) of what the household's income streams pay
+        toward the goal, currency units; ``need_present_value`` is already net of it. None
+        for other sleeves.
     """
 
     name: str
@@ -248,6 +254,7 @@ class SleeveSection(_Section):
     glide: tuple[tuple[float, float], ...]
     trials: tuple[IntensityTrial, ...]
     reason: str
+    stream_present_value: float | None = None
 
 
 @dataclass(frozen=True)
@@ -433,6 +440,66 @@ class GoalsSection(_Section):
     fan_chart_real: tuple[FanPoint, ...]
     alternatives: tuple[Alternative, ...]
     withdrawal: WithdrawalSection | None = None
+
+
+@dataclass(frozen=True)
+class IncomeStreamLine(_Section):
+    """One income stream the plan counted on (Social Security, a pension, an annuity, work).
+
+    Attributes
+    ----------
+    name, kind : str
+        ``name``: the profile's, else the kind in words ("Social Security"); ``kind``:
+        ``social_security``, ``pension``, ``annuity`` or ``part_time_work``.
+    owner : str
+        ``primary`` or ``partner``: whose ages the start and end are.
+    start_age : int
+    end_age : int or None
+        Exclusive; None = for life.
+    annual_amount : float
+        Per year in its first year, currency units (Social Security: the benefit at full
+        retirement age times the claiming-age factor); today's money when
+        ``inflation_adjusted``.
+    inflation_adjusted : bool
+    cola : float
+        Yearly increase of a nominal stream, decimal.
+    pays_goals : tuple of str
+        The income goals it pays (empty when it pays only while no income goal is paying).
+    counted_present_value : float
+        Present value (real 2 %, today's money) of its income that pays those goals: what the
+        sleeve funding subtracted from their needs.
+    """
+
+    name: str
+    kind: str
+    owner: str
+    start_age: int
+    end_age: int | None
+    annual_amount: float
+    inflation_adjusted: bool
+    cola: float
+    pays_goals: tuple[str, ...]
+    counted_present_value: float
+
+
+@dataclass(frozen=True)
+class IncomeStreamsSection(_Section):
+    """The income streams the plan counted on, and how (one meaning in every section: the
+    sleeve funding and the goals' simulation count the same income).
+
+    Attributes
+    ----------
+    streams : tuple of IncomeStreamLine
+        In the profile's order.
+    counted_present_value : float
+        Sum of the streams' ``counted_present_value``, currency units.
+    note : str
+        The conventions, in words.
+    """
+
+    streams: tuple[IncomeStreamLine, ...]
+    counted_present_value: float
+    note: str
 
 
 EsgSection = EsgReport

@@ -32,6 +32,7 @@ from tailorfolio.allocation._sleeves import (
     SleevePolicy,
     as_of_year,
     fund_sleeves,
+    income_present_value,
     sleeve_glide_path,
 )
 from tailorfolio.dynamic._plan_policy import (
@@ -54,6 +55,7 @@ from tailorfolio.goals._from_profile import (
 )
 from tailorfolio.goals._outcomes import TARGET_PROBABILITY, goal_outcome, weighted_success
 from tailorfolio.goals._raise import MAX_DELAY_YEARS, raise_levers
+from tailorfolio.goals._stream_cover import StreamCover, stream_cover
 from tailorfolio.goals._withdrawal import withdrawal_analysis, withdrawal_analysis_from_growth
 from tailorfolio.optimize._optimizer import binding_constraints
 from tailorfolio.planning._context import PlanContext, PlanDraft
@@ -65,6 +67,8 @@ from tailorfolio.planning._sections import (
     FundingSection,
     GoalsSection,
     HouseholdSection,
+    IncomeStreamLine,
+    IncomeStreamsSection,
     SleeveSection,
     WithdrawalSection,
 )
@@ -173,6 +177,39 @@ def _glide_points(policy: SleevePolicy, years: float, kind: str) -> tuple[tuple[
                  for t in range(0, int(np.ceil(end)) + 1))
 
 
+STREAMS_NOTE = (
+    "Income streams pay the income goals' spending in the years they pay, before the "
+    "portfolio is drawn on; income received while no income goal is paying is assumed spent, "
+    "not saved. The money set aside for each income goal is net of this income (present "
+    "value at a real 2 %; nominal streams deflated at the plan's expected inflation), and the "
+    "Monte Carlo credits the same income on every path.")
+
+
+STREAM_DEFAULT_NAMES = {"social_security": "Social Security", "pension": "Pension",
+                        "annuity": "Annuity", "part_time_work": "Part-time work"}
+"""A stream's name in the plan when the profile gives none."""
+
+
+def streams_section(ctx: PlanContext, cover: StreamCover) -> IncomeStreamsSection | None:
+    """The income streams the plan counted on (None when the profile lists none)."""
+    prof = ctx.profile
+    if not prof.income_streams:
+        return None
+    goals = {g.name: g for g in prof.goals}
+    lines = []
+    for stream, paid in zip(prof.income_streams, cover.by_stream, strict=True):
+        _, born = prof.age_and_birth_year(stream.owner)
+        pays = tuple(name for name, yearly in paid.items() if yearly.any())
+        pv = sum(income_present_value(goals[name], ctx.as_of, paid[name]) for name in pays)
+        lines.append(IncomeStreamLine(
+            stream.name or STREAM_DEFAULT_NAMES.get(stream.kind.value, stream.label),
+            stream.kind.value, stream.owner.value, stream.start_age,
+            stream.end_age, float(stream.first_year_amount(born)), stream.inflation_adjusted,
+            float(stream.cola), pays, float(pv)))
+    return IncomeStreamsSection(tuple(lines), float(sum(x.counted_present_value
+                                                        for x in lines)), STREAMS_NOTE)
+
+
 # ----------------------------------------------------------------------------------- stages
 
 def sleeves_stage(draft: PlanDraft) -> PlanDraft:
@@ -193,11 +230,13 @@ def sleeves_stage(draft: PlanDraft) -> PlanDraft:
         years[g.name] = g.years_until(y0)
     policies[LONG_TERM] = SleevePolicy(fam, None, 1.0, cap)
     policies[RESERVE] = SleevePolicy(fam, None, 1.0, cap, fixed_weights=reserve_weights(ctx))
-    draft = dataclasses.replace(draft, policies=policies)
+    cover = stream_cover(prof, ctx.as_of, float(ctx.market.assumptions.inflation))
+    draft = dataclasses.replace(draft, policies=policies,
+                                income_streams=streams_section(ctx, cover))
 
     def provisional(rule: str) -> tuple[PlanDraft, tuple[SleeveFunding, ...], float]:
         """The draft with each sleeve's money under funding ``rule``."""
-        fundings, surplus = fund_sleeves(prof, investable, ctx.as_of, rule)
+        fundings, surplus = fund_sleeves(prof, investable, ctx.as_of, rule, cover.by_goal)
         rows = [SleeveSection(f.goal, "goal", "", None, f.amount, 0.0, None, cap, 0.0, 1.0,
                               {}, (), (), "") for f in fundings]
         rows += [SleeveSection(RESERVE, "reserve", "", None, ctx.reserve_amount, 0.0, None,
@@ -275,7 +314,9 @@ def sleeves_stage(draft: PlanDraft) -> PlanDraft:
             g.name, g.kind.value, g.priority.value, y, f.amount,
             f.amount / wealth if wealth > 0 else 0.0, f.need_present_value, cap,
             float(pol.equity_share(y)), pol.intensity, _nonzero(w, tickers),
-            _glide_points(pol, y, g.kind.value), ch.trials if ch else (), reason))
+            _glide_points(pol, y, g.kind.value), ch.trials if ch else (), reason,
+            income_present_value(g, ctx.as_of, cover.by_goal[g.name])
+            if prof.income_streams and g.name in cover.by_goal else None))
     for name, kind, amount, reason in (
             (RESERVE, "reserve", ctx.reserve_amount,
              f"{prof.preferences.cash_reserve_months:g} months of expenses in cash, held in "
@@ -394,7 +435,13 @@ def _withdrawal(ctx: PlanContext, draft: PlanDraft, n_paths: int,
     hist = withdrawal_analysis(weights, us_historical_model(uni), goal.duration_years,
                                expense_ratio=er, advisory_fee_bps=fee)
     sleeve = next(s for s in draft.sleeves if s.name == goal.name)
-    planned = goal.amount / sleeve.amount if sleeve.amount > 0 and y <= 1.0 else None
+    spending = goal.amount
+    if sleeve.stream_present_value:
+        # Income streams pay part of the spending: the portfolio's part, as the level yearly
+        # amount with the same present value (what the sleeve was funded for).
+        spending -= (sleeve.stream_present_value
+                     / income_present_value(goal, ctx.as_of, np.ones(goal.duration_years)))
+    planned = spending / sleeve.amount if sleeve.amount > 0 and y <= 1.0 else None
     worst_year, worst_rate = hist.worst()
     return WithdrawalSection(
         goal.name, goal.duration_years, 0.90, y, planned, mc.sustainable_rate(0.90),
@@ -406,7 +453,9 @@ def _withdrawal(ctx: PlanContext, draft: PlanDraft, n_paths: int,
         None if worst_year is None else str(worst_year), float(worst_rate),
         "pre-tax, inflation-adjusted withdrawals at the start of each year from the sleeve's "
         "allocation at the start of the income, fees deducted; historical = every overlapping "
-        "window of US 1928-2024 (Damodaran) mapped to the universe by asset class")
+        "window of US 1928-2024 (Damodaran) mapped to the universe by asset class"
+        + ("; the planned rate is the spending the income streams do not pay, as a level "
+           "yearly amount of the same present value" if sleeve.stream_present_value else ""))
 
 
 def goals_stage(draft: PlanDraft) -> PlanDraft:

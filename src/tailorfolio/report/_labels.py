@@ -51,6 +51,11 @@ GOAL_KINDS: dict[str, str] = {
     "lump_sum": "One-time amount", "income": "Yearly income",
     "reserve": "Emergency reserve", "long_term": "Long-term money",
 }
+STREAM_KINDS: dict[str, str] = {
+    "social_security": "Social Security", "pension": "Pension", "annuity": "Annuity",
+    "part_time_work": "Part-time work",
+}
+STREAM_OWNERS: dict[str, str] = {"primary": "You", "partner": "Your partner"}
 PRIORITIES: dict[str, str] = {
     "essential": "Essential", "important": "Important", "aspirational": "Nice to have",
 }
@@ -140,8 +145,8 @@ DATA_FILES: dict[str, str] = {
 }
 
 _TABLES: tuple[dict[str, str], ...] = (
-    ASSET_CLASSES, BROAD_CLASSES, ACCOUNT_TYPES, GOAL_KINDS, PRIORITIES, EMPLOYMENT,
-    FILING_STATUS, JOB_STATUS, ESG_PRESETS, RETURN_MODELS, FACTORS, SETTINGS, SECTIONS,
+    ASSET_CLASSES, BROAD_CLASSES, ACCOUNT_TYPES, GOAL_KINDS, STREAM_KINDS, PRIORITIES,
+    EMPLOYMENT, FILING_STATUS, JOB_STATUS, ESG_PRESETS, RETURN_MODELS, FACTORS, SETTINGS, SECTIONS,
     ACTIVITIES)
 _ACRONYMS = {"us": "US", "esg": "ESG", "reit": "REIT", "tips": "TIPS", "em": "EM", "ig": "IG",
              "ira": "IRA"}
@@ -161,7 +166,7 @@ def label(identifier: Any) -> str:
     """The client-facing words for any identifier the engine uses.
 
     Looks the identifier up in the asset-class, broad-class, account-type, goal-kind,
-    priority, employment, filing-status, job-status, ESG-preset, return-model, risk-factor,
+    income-stream-kind, priority, employment, filing-status, job-status, ESG-preset, return-model, risk-factor,
     setting, section and activity tables; field paths (``preferences.esg_preset``) and factor
     names (``willingness.drop_reaction``) are read by their last part. Unknown identifiers
     give their words (:func:`words`).
@@ -224,7 +229,7 @@ def _snake_words(m: re.Match[str]) -> str:
     token = m.group(0)
     if token in FIELDS:
         return FIELDS[token]
-    for table in (ACTIVITIES, ASSET_CLASSES, ACCOUNT_TYPES, GOAL_KINDS, ESG_PRESETS,
+    for table in (ACTIVITIES, ASSET_CLASSES, ACCOUNT_TYPES, GOAL_KINDS, STREAM_KINDS, ESG_PRESETS,
                   RETURN_MODELS, FACTORS, SETTINGS, EMPLOYMENT, FILING_STATUS):
         if token in table:
             return _in_sentence(table[token])

@@ -71,6 +71,7 @@ def _context(data: dict[str, Any]) -> dict[str, Any]:
         "class_weights": _sections.class_weights(plan),
         "allocation_rows": _sections.allocation_rows(plan),
         "sleeve_rows": _sections.sleeve_rows(plan),
+        "stream_rows": _sections.stream_rows(plan),
         "goal_rows": _sections.goal_rows(plan),
         "alternative_rows": _sections.alternative_rows(plan),
         "withdrawal_rows": _sections.withdrawal_rows(plan),

@@ -2,7 +2,7 @@
 
 Every reader takes the plan dict, reads the keys :func:`tailorfolio.planning.plan_json_schema`
 defines (no synonyms), and returns rows ready for the template. Optional sections (``goals``,
-``accounts``, ``esg``) give ``None`` or empty lists when the plan has none.
+``accounts``, ``esg``, ``income_streams``) give ``None`` or empty lists when the plan has none.
 """
 
 from __future__ import annotations
@@ -11,11 +11,14 @@ import math
 from typing import Any
 
 from tailorfolio.report._labels import (
+    STREAM_KINDS,
+    STREAM_OWNERS,
     account_type_label,
     field_phrase,
     label,
     plain,
     priority_label,
+    words,
 )
 
 
@@ -194,7 +197,36 @@ def sleeve_rows(plan: dict[str, Any]) -> list[dict[str, Any]]:
                      "amount": s["amount"], "share_of_wealth": s["share_of_wealth"],
                      "equity_share_now": s["equity_share_now"],
                      "max_equity_share": s["max_equity_share"], "intensity": s["intensity"],
-                     "glide": _glide_text(s["glide"]), "reason": s["reason"]})
+                     "glide": _glide_text(s["glide"]), "reason": s["reason"],
+                     "stream_present_value": s.get("stream_present_value"),
+                     "need_present_value": s.get("need_present_value")})
+    return rows
+
+
+def stream_rows(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per income stream the plan counted on (none for plans without streams, or
+    stored before the plan listed them): its name and kind, whose it is, the ages it pays,
+    the yearly amount in words, the goals it pays and the present value counted."""
+    sec = plan.get("income_streams")
+    if not sec:
+        return []
+    rows = []
+    for st in sec["streams"]:
+        kind = STREAM_KINDS.get(st["kind"]) or words(st["kind"])
+        ends = "for life" if st["end_age"] is None else f"until {st['end_age']}"
+        if st["inflation_adjusted"]:
+            rises = "keeps up with prices"
+        elif st["cola"] > 0:
+            rises = f"fixed amount, +{st['cola']:.1%} a year (does not follow prices)"
+        else:
+            rises = "fixed amount (does not follow prices)"
+        default_name = st["name"] == st["kind"].replace("_", " ")
+        rows.append({"name": kind if default_name else st["name"], "kind": kind,
+                     "owner": STREAM_OWNERS.get(st["owner"]) or words(st["owner"]),
+                     "ages": f"from {st['start_age']} {ends}", "annual_amount":
+                     st["annual_amount"], "rises": rises,
+                     "pays": ", ".join(st["pays_goals"]) or "no income goal (not counted)",
+                     "counted_present_value": st["counted_present_value"]})
     return rows
 
 
