@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tailorfolio.goals import spec_from_profile
-from tailorfolio.goals._income import income_flows, stream_months
+from tailorfolio.profile._stream_income import income_flows, stream_months
 from tailorfolio.profile import parse_profile
 from tailorfolio.risk._scoring import goals_present_value
 from tailorfolio.simulate import LognormalModel, simulate

@@ -14,8 +14,8 @@ from tailorfolio.allocation._sleeves import (
     need_present_value,
 )
 from tailorfolio.goals import spec_from_profile
-from tailorfolio.goals._income import credited_stream_months, income_flows
-from tailorfolio.goals._stream_cover import stream_cover
+from tailorfolio.profile._stream_income import credited_stream_months, income_flows
+from tailorfolio.profile._stream_cover import stream_cover
 from tailorfolio.profile import parse_profile
 from tailorfolio.simulate import LognormalModel, simulate
 from tests.tolerances import CLOSED_FORM_RTOL, MONEY_ATOL
@@ -200,3 +200,36 @@ def test_cover_is_never_negative_nor_above_the_withdrawal_and_splits_exactly(
     assert need == pytest.approx(max(0.0, need_present_value(prof.goals[0], prof.as_of)
                                      - income_present_value(prof.goals[0], prof.as_of, got)),
                                  rel=1e-9, abs=MONEY_ATOL)
+
+
+def test_risk_capacity_and_the_dp_net_the_same_stream_income() -> None:
+    """The funded ratio behind risk capacity and the goals DP read the streams through the
+    same cover as the sleeve funding (one stream model): the goals' present value falls by
+    exactly the present value of the covered withdrawals, and the DP's cash flows by the
+    covered amounts."""
+    from tailorfolio.goals._dp_profile import dp_problem_for_profile
+    from tailorfolio.market import default_market
+    from tailorfolio.profile._timeline import as_of_year
+    from tailorfolio.risk._scoring import (
+        REAL_DISCOUNT_RATE,
+        STREAM_PV_INFLATION,
+        goals_present_value,
+    )
+
+    plain, with_ss = _profile(), _profile([SS])
+    as_of = plain.as_of
+    covered = stream_cover(with_ss, as_of, STREAM_PV_INFLATION).by_goal["Retirement"]
+    start = plain.goals[0].years_until(as_of_year(as_of))
+    pv_cover = sum(c / (1 + REAL_DISCOUNT_RATE) ** (start + k) for k, c in enumerate(covered))
+    assert pv_cover > 0
+    assert goals_present_value(with_ss, as_of) == pytest.approx(
+        goals_present_value(plain, as_of) - pv_cover, rel=1e-12)
+
+    market = default_market()
+    infl = market.assumptions.inflation
+    args = dict(portfolio_return=[0.05], portfolio_volatility=[0.1], portfolio_expense=[0.001])
+    p0, _ = dp_problem_for_profile(plain, market, as_of, **args)
+    p1, _ = dp_problem_for_profile(with_ss, market, as_of, **args)
+    paid = stream_cover(with_ss, as_of, infl).by_goal["Retirement"]
+    np.testing.assert_allclose(p1.cash_flows - p0.cash_flows,
+                               np.pad(paid, (len(p0.cash_flows) - len(paid), 0)), atol=1e-9)

@@ -102,7 +102,7 @@ def need_present_value(goal: Goal, as_of: date, rate: float = REAL_DISCOUNT_RATE
 
     ``covered`` (duration_years,), for an income goal: the part of each year's withdrawal the
     household's income streams pay (today's money,
-    :func:`tailorfolio.goals._stream_cover.stream_cover`, the income the simulation credits);
+    :func:`tailorfolio.profile._stream_cover.stream_cover`, the income the simulation credits);
     the portfolio needs only the rest.
     """
     start = goal.years_until(as_of_year(as_of))
@@ -167,7 +167,7 @@ def fund_sleeves(profile: InvestorProfile, investable: float, as_of: date,
         One of :data:`FUNDING_RULES`.
     covered : dict of goal name to ndarray (duration_years,), optional
         The income streams' part of each income goal's yearly withdrawals, today's money
-        (:attr:`tailorfolio.goals._stream_cover.StreamCover.by_goal`); each goal's need is
+        (:attr:`tailorfolio.profile._stream_cover.StreamCover.by_goal`); each goal's need is
         net of it. Default: no streams.
 
     Returns

@@ -7,8 +7,9 @@ fee), taxes ignored (the Monte Carlo engine handles them). The target is the hig
 goal (the latest one among equals); the other goals' withdrawals and every contribution are
 cash flows. A lump-sum target must be reached at its date; an income target succeeds when every
 yearly withdrawal is paid (the goal is then "wealth stays positive after the last one").
-Income streams pay income goals' withdrawals first, year by year, in today's money
-(:meth:`InvestorProfile.stream_income_real` at the market's expected inflation).
+Income streams pay income goals' withdrawals first, year by year, in today's money: the
+income the simulation credits to each withdrawal, goal by goal in its funding order
+(:func:`tailorfolio.profile._stream_cover.stream_cover` at the market's expected inflation).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from tailorfolio.goals._from_profile import (
 from tailorfolio.market._market import Market
 from tailorfolio.profile._enums import GoalKind
 from tailorfolio.profile._investor import InvestorProfile
+from tailorfolio.profile._stream_cover import stream_cover
 from tailorfolio.typing import FloatArray
 
 SURVIVAL_GOAL = 1.0
@@ -135,7 +137,7 @@ def dp_problem_for_profile(profile: InvestorProfile, market: Market, as_of: date
         goal_wealth = target.amount
     infl = market.assumptions.inflation
     flows = np.zeros(years)
-    income = [profile.stream_income_real(y, infl) for y in range(years)]
+    paid_by_streams = stream_cover(profile, as_of, infl).by_goal
     for i, g in enumerate(profile.goals):
         due = int(round(g.years_until(y0)))
         for y in range(min(due, years)):
@@ -143,10 +145,9 @@ def dp_problem_for_profile(profile: InvestorProfile, market: Market, as_of: date
         if i == j and g.kind is not GoalKind.INCOME:
             continue
         if g.kind is GoalKind.INCOME:
-            for y in range(due, min(due + g.duration_years, years)):
-                covered = min(g.amount, income[y])  # income streams pay first
-                income[y] -= covered
-                flows[y] -= g.amount - covered
+            paid = paid_by_streams[g.name]  # income streams pay first
+            for k, y in enumerate(range(due, min(due + g.duration_years, years))):
+                flows[y] -= g.amount - min(g.amount, float(paid[k]))
         elif due < years:
             flows[due] -= g.amount
     fee = np.log1p(-np.asarray(portfolio_expense)) + np.log1p(-advisory_fee_bps / 1e4)

@@ -36,11 +36,19 @@ from typing import Protocol
 
 import numpy as np
 
-from tailorfolio.goals._income import income_flows
 from tailorfolio.market._market import Market
 from tailorfolio.profile._enums import PRIORITY_WEIGHT, AccountType, GoalKind, GoalPriority
 from tailorfolio.profile._goal import Goal
 from tailorfolio.profile._investor import InvestorProfile
+from tailorfolio.profile._stream_income import income_flows
+from tailorfolio.profile._timeline import (  # re-exported: the goals' month grid
+    PRIORITY_RANK,
+    as_of_year,
+    goal_due_step,
+    goal_end_step,
+    goal_withdrawals,
+    horizon_months,
+)
 from tailorfolio.simulate._spec import GoalSchedule, Pot, SimulationSpec, TaxTreatment
 from tailorfolio.tax._tables import MarginalRates, marginal_rates
 from tailorfolio.typing import FloatArray
@@ -65,9 +73,6 @@ class HouseholdSchedule(Protocol):
 DEFAULT_ADVISORY_FEE_BPS = 25.0
 """Advisory fee assumed when none is given: 0.25 % a year (Betterment's and Wealthfront's
 published standard fee)."""
-
-PRIORITY_RANK = {GoalPriority.ESSENTIAL: 0, GoalPriority.IMPORTANT: 1,
-                 GoalPriority.ASPIRATIONAL: 2}
 
 _TYPE_INDEX = {AccountType.TAXABLE: 0, AccountType.TRADITIONAL: 1, AccountType.ROTH: 2}
 
@@ -105,40 +110,6 @@ class SimulationOptions:
     priority_reserve: bool = False
     sleeve_amounts: tuple[tuple[str, float], ...] | None = None
     extra_pots: tuple[tuple[str, float, tuple[float, ...]], ...] = ()
-
-
-def as_of_year(as_of: date) -> float:
-    """Fractional calendar year of ``as_of`` (2025-06-30 → 2025.49)."""
-    return as_of.year + (as_of.timetuple().tm_yday - 1) / 365.25
-
-
-def goal_due_step(goal: Goal, as_of: date) -> int:
-    """Month (from ``as_of``) in which ``goal`` falls due."""
-    return int(round(12 * goal.years_until(as_of_year(as_of))))
-
-
-def goal_end_step(goal: Goal, as_of: date) -> int:
-    """Month after the goal's last withdrawal."""
-    due = goal_due_step(goal, as_of)
-    return due + (12 * goal.duration_years if goal.kind is GoalKind.INCOME else 1)
-
-
-def horizon_months(profile: InvestorProfile, as_of: date, extra_years: int = 0) -> int:
-    """Months until the last goal ends, rounded up to whole years, plus ``extra_years``."""
-    end = max(goal_end_step(g, as_of) for g in profile.goals)
-    return 12 * (-(-end // 12) + extra_years)
-
-
-def goal_withdrawals(goal: Goal, as_of: date, n_steps: int) -> FloatArray:
-    """``goal``'s withdrawal in each month, ndarray (n_steps,): the amount (today's money, or
-    nominal when the goal is not inflation-adjusted) in its due month(s), zero elsewhere."""
-    out = np.zeros(n_steps)
-    due = goal_due_step(goal, as_of)
-    if goal.kind is GoalKind.INCOME:
-        out[due:due + 12 * goal.duration_years:12] = goal.amount
-    else:
-        out[due] = goal.amount
-    return out
 
 
 def _contributions(goal: Goal, as_of: date, n_steps: int) -> FloatArray:

@@ -55,7 +55,7 @@ from tailorfolio.goals._from_profile import (
 )
 from tailorfolio.goals._outcomes import TARGET_PROBABILITY, goal_outcome, weighted_success
 from tailorfolio.goals._raise import MAX_DELAY_YEARS, raise_levers
-from tailorfolio.goals._stream_cover import StreamCover, stream_cover
+from tailorfolio.profile._stream_cover import StreamCover, stream_cover
 from tailorfolio.goals._withdrawal import withdrawal_analysis, withdrawal_analysis_from_growth
 from tailorfolio.optimize._optimizer import binding_constraints
 from tailorfolio.planning._context import PlanContext, PlanDraft

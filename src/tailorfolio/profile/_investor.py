@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from datetime import date
 from typing import Any
 
@@ -271,28 +270,6 @@ class InvestorProfile(BaseModel):
         on = self.as_of or date.today()
         age = self.partner.age if owner is StreamOwner.PARTNER and self.partner else self.age
         return age, on.year - age
-
-    def stream_income_real(self, years_ahead: float, inflation: float) -> float:
-        """Income streams paying ``years_ahead`` years from now, per year, today's money.
-
-        A stream pays while its owner's age is in ``[start_age, end_age)``, Social Security at
-        the claiming-age-adjusted benefit; a nominal stream grows by its COLA from its start
-        and is deflated at ``inflation`` (decimal per year). Used by the planning shortcuts
-        (risk capacity's funded ratio, the goals DP); the Monte Carlo simulation follows
-        each path's own inflation instead.
-        """
-        total = 0.0
-        for st in self.income_streams:
-            age, born = self.age_and_birth_year(st.owner)
-            at = age + years_ahead
-            if at < st.start_age or (st.end_age is not None and at >= st.end_age):
-                continue
-            amount = st.first_year_amount(born)
-            if not st.inflation_adjusted:
-                paying = math.floor(years_ahead - max(0.0, st.start_age - age))
-                amount *= (1 + st.cola) ** max(paying, 0) / (1 + inflation) ** years_ahead
-            total += amount
-        return total
 
     @property
     def held_assets(self) -> list[str]:

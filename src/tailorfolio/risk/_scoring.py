@@ -38,6 +38,8 @@ import numpy as np
 
 from tailorfolio.profile._enums import PRIORITY_WEIGHT, AccountType, EmploymentStability, GoalKind
 from tailorfolio.profile._investor import InvestorProfile
+from tailorfolio.profile._stream_cover import stream_cover
+from tailorfolio.profile._timeline import as_of_year
 from tailorfolio.risk._ladder import RISK_LADDER
 from tailorfolio.profile._questionnaire import CONSISTENCY_PAIRS, QUESTIONS, QUESTIONS_BY_KEY
 
@@ -160,13 +162,9 @@ def answer_score(key: str, index: int) -> float:
     return ANSWER_FLOOR + (1.0 - ANSWER_FLOOR) * index / (n - 1)
 
 
-def _as_of_year(as_of: date) -> float:
-    return as_of.year + (as_of.timetuple().tm_yday - 1) / 365.25
-
-
 def goal_horizon_years(profile: InvestorProfile, as_of: date) -> float:
     """Priority- and size-weighted average years until the goals fall due (>= 0)."""
-    y0 = _as_of_year(as_of)
+    y0 = as_of_year(as_of)
     hs, ws = [], []
     for g in profile.goals:
         start = g.years_until(y0)
@@ -179,24 +177,19 @@ def goal_horizon_years(profile: InvestorProfile, as_of: date) -> float:
 
 def goals_present_value(profile: InvestorProfile, as_of: date) -> float:
     """Present value (today's money) of all goal amounts net of planned contributions and,
-    for income goals, of the income streams paying in their years (each year's income counted
-    once, for the goals in priority order, as the simulation does)."""
-    y0 = _as_of_year(as_of)
+    for income goals, of the income streams paying in their years — the income the
+    simulation credits, goal by goal in its funding order
+    (:func:`tailorfolio.profile._stream_cover.stream_cover`, the plan's one stream model)."""
+    y0 = as_of_year(as_of)
     pv = 0.0
     r = REAL_DISCOUNT_RATE
-    used: dict[int, float] = {}
-    ordered = sorted(profile.goals, key=lambda g: -PRIORITY_WEIGHT[g.priority])
-    for g in ordered:
+    covered = stream_cover(profile, as_of, STREAM_PV_INFLATION).by_goal
+    for g in profile.goals:
         start = g.years_until(y0)
         if g.kind is GoalKind.INCOME:
-            need = 0.0
-            for k in range(g.duration_years):
-                year = int(math.floor(start)) + k
-                free = profile.stream_income_real(start + k, STREAM_PV_INFLATION) - used.get(
-                    year, 0.0)
-                covered = min(g.amount, max(free, 0.0))
-                used[year] = used.get(year, 0.0) + covered
-                need += (g.amount - covered) / (1 + r) ** (start + k)
+            paid = covered.get(g.name, np.zeros(g.duration_years))
+            need = sum(max(g.amount - float(paid[k]), 0.0) / (1 + r) ** (start + k)
+                       for k in range(g.duration_years))
         else:
             need = g.amount / (1 + r) ** start
         contrib = sum(g.annual_contribution * (1 + g.contribution_growth) ** k / (1 + r) ** (k + 1)

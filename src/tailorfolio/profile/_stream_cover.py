@@ -1,12 +1,14 @@
 """How much of each income goal's spending the income streams pay, year by year, in today's
-money — the same income the simulation credits (:mod:`tailorfolio.goals._income`), read
-without markets so the plan's sleeve funding and its list of streams count what the Monte
-Carlo counts.
+money — the same income the simulation credits
+(:mod:`tailorfolio.profile._stream_income`), read without markets so the plan's sleeve
+funding, its list of streams and the risk capacity's funded ratio count what the Monte Carlo
+counts.
 
 Conventions (the simulation's, :mod:`tailorfolio.simulate._engine`):
 
 * Each stream's income is credited to the income goals' withdrawal months exactly as
-  :func:`~tailorfolio.goals._income.credited_stream_months` credits it for the simulation.
+  :func:`~tailorfolio.profile._stream_income.credited_stream_months` credits it for the
+  simulation.
 * At a withdrawal month the goals take the month's income in the engine's funding order
   (priority, then due date), each up to its own withdrawal; what is left over is not saved.
 * Deterministic money: an inflation-adjusted stream or goal is in today's money; a nominal
@@ -23,15 +25,15 @@ from datetime import date
 
 import numpy as np
 
-from tailorfolio.goals._from_profile import (
+from tailorfolio.profile._enums import GoalKind
+from tailorfolio.profile._investor import InvestorProfile
+from tailorfolio.profile._stream_income import credited_stream_months
+from tailorfolio.profile._timeline import (
     PRIORITY_RANK,
     goal_due_step,
     goal_withdrawals,
     horizon_months,
 )
-from tailorfolio.goals._income import credited_stream_months
-from tailorfolio.profile._enums import GoalKind
-from tailorfolio.profile._investor import InvestorProfile
 from tailorfolio.typing import FloatArray
 
 
