@@ -75,3 +75,17 @@ def test_the_planned_withdrawal_rate_is_the_portfolios_part(retiree) -> None:
     factor = income_present_value(goal, as_of, np.ones(goal.duration_years))
     assert plan.goals.withdrawal.planned_rate_today == pytest.approx(1 / factor, rel=1e-9)
     assert "income streams do not pay" in plan.goals.withdrawal.note
+
+
+def test_the_policy_summary_lists_the_streams_too(retiree) -> None:
+    from tailorfolio.report._ips import ips_data, render_ips_body
+
+    plan, _ = retiree
+    ips = ips_data(report_data(plan))
+    assert [r["name"] for r in ips["income_streams"]] == ["Social Security",
+                                                          "Teachers' pension"]
+    text = visible_text(render_ips_body(ips))
+    assert "Income you will receive" in text and "Teachers' pension" in text
+    plain = ips_data(report_data(build_plan(load_example_profile("retiree"), settings=FAST)))
+    assert plain["income_streams"] == []
+    assert "Income you will receive" not in visible_text(render_ips_body(plain))

@@ -118,7 +118,8 @@ def ips_data(data: dict[str, Any], *, advisor: str | None = None, firm: str | No
     Returns
     -------
     dict
-        ``investor``, ``as_of``, ``currency``, ``wealth``, ``objectives`` (rows), ``risk``,
+        ``investor``, ``as_of``, ``currency``, ``wealth``, ``objectives`` (rows),
+        ``income_streams`` (the streams the plan counted on, rows), ``risk``,
         ``allocation`` (by broad class and by fund), ``rebalancing`` (bands), ``constraints``
         and ``exclusions`` (sentences), ``esg`` (or None), ``accounts``, ``signers``.
     """
@@ -149,6 +150,7 @@ def ips_data(data: dict[str, Any], *, advisor: str | None = None, firm: str | No
         "currency": plan["currency"], "wealth": plan["investable_wealth"],
         "advisor": advisor, "firm": firm,
         "objectives": objectives,
+        "income_streams": _sections.stream_rows(plan),
         "goals_model": plain((plan.get("goals") or {}).get("model", "")) or None,
         "risk": _risk_meaning(plan),
         "allocation": {"by_class": sorted(by_class.items(), key=lambda kv: -kv[1]),
