@@ -306,30 +306,21 @@ def _laminar_equity_range(constraints: ConstraintSet, eq: GroupBound
 
 
 def _equity_range_lp(constraints: ConstraintSet, eq: GroupBound) -> tuple[float, float] | None:
-    """The equity range by linear programming (any group structure); None when infeasible."""
-    from scipy.optimize import linprog  # ~0.5 s to import: only for non-laminar groups
+    """The equity range by linear programming (any group structure); None when infeasible.
 
-    n = constraints.n_assets
-    rows, rhs = [], []
-    for g in _active_groups(constraints):
-        members = np.asarray(g.members, float)
-        if g.max < 1.0:
-            rows.append(members)
-            rhs.append(g.max)
-        if g.min > 0.0:
-            rows.append(-members)
-            rhs.append(-g.min)
-    a_ub = np.array(rows) if rows else None
-    b_ub = np.array(rhs) if rhs else None
-    bounds = list(zip(constraints.lower, constraints.upper, strict=True))
-    out = []
-    for sign in (1.0, -1.0):
-        res = linprog(sign * np.asarray(eq.members, float), A_ub=a_ub, b_ub=b_ub,
-                      A_eq=np.ones((1, n)), b_eq=[1.0], bounds=bounds, method="highs")
-        if res.status != 0:
-            return None
-        out.append(sign * res.fun)
-    return float(out[0]), float(out[1])
+    Two linear programs (HiGHS) on the kernel's standard form of the constraints, the one
+    encoding every solver reads (:func:`tailorfolio.optimize._max_return.max_return_weights`),
+    with the ESG floor left out as in the closed form (bounds, class bounds, full investment).
+    """
+    from tailorfolio.optimize._max_return import max_return_weights
+
+    linear = dataclasses.replace(constraints, min_esg_score=None)
+    members = np.asarray(eq.members, float)
+    most = max_return_weights(linear, members)
+    least = max_return_weights(linear, -members)
+    if most is None or least is None:
+        return None
+    return float(members @ least), float(members @ most)
 
 
 def pin_equity(constraints: ConstraintSet, share: float) -> ConstraintSet:
