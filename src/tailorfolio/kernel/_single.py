@@ -77,7 +77,7 @@ class _Problem:
 
     __slots__ = ("P", "A", "q", "lo", "up", "rlo", "rhi", "n", "r", "pinned", "eq",
                  "ineq_row", "fixable", "budget_first", "steps_taken", "last_line",
-                 "_pairs")
+                 "_pairs", "_kkt")
 
     def __init__(self, sf: StandardForm) -> None:
         self.P, self.A = sf.P, sf.A
@@ -94,13 +94,33 @@ class _Problem:
         self.steps_taken = 0  # face solves of the last primal_dual_steps call
         self.last_line: tuple[np.ndarray, np.ndarray, object] | None = None  # see below
         self._pairs: tuple[FloatArray, ...] | None = None
+        self._kkt: FloatArray | None = None
 
-    def pairs(self) -> tuple[FloatArray, ...]:
+    def kkt_matrix(self) -> FloatArray:
+        """The full KKT matrix ``K = [[P, Aᵀ], [A, 0]]`` (n + R, n + R), made on first use
+        for this problem only: a face's system is K's rows and columns of its free
+        variables and active rows, and ``K @ [W; N]`` its reduced gradient and row values
+        in one product (:func:`tailorfolio.kernel._facepath.face_affine`)."""
+        if self._kkt is None:
+            n = self.n
+            K = np.zeros((n + self.r, n + self.r))
+            K[:n, :n] = self.P
+            K[n:, :n] = self.A
+            K[:n, n:] = self.A.T
+            self._kkt = K
+        return self._kkt
+
+    def pairs(self) -> tuple[np.ndarray, ...]:
         """``(lo, up, rlo, rhi)`` as (·, 2) columns ``[side, 0]`` (made on first use): the
         face walk's conditions on (t = 0 part, slope) pairs take one numpy call each
-        (:func:`tailorfolio.kernel._facepath.face_conditions`)."""
+        (:func:`tailorfolio.kernel._facepath.face_conditions`); and which of those stacked
+        conditions (3n + 3R) have a finite side (an infinite one is never reached)."""
         if self._pairs is None:
-            self._pairs = (_pair(self.lo), _pair(self.up), _pair(self.rlo), _pair(self.rhi))
+            finite = np.concatenate([np.isfinite(self.lo), np.isfinite(self.up),
+                                     np.ones(self.n, dtype=bool), np.isfinite(self.rlo),
+                                     np.isfinite(self.rhi), np.ones(self.r, dtype=bool)])
+            self._pairs = (_pair(self.lo), _pair(self.up), _pair(self.rlo), _pair(self.rhi),
+                           finite)
         return self._pairs
 
 
