@@ -175,20 +175,40 @@ class SingleCheck:
     ``primal``: largest bound or row violation; ``dual``: largest stationarity violation of
     a free variable, wrong-signed reduced gradient of a fixed one, or wrong-signed row
     multiplier; ``complementarity``: largest |ν_i|·|slack_i| of active inequality rows;
-    the masks and amounts say which constraint to switch.
+    the masks and amounts say which constraint to switch (held as the stacked vectors
+    ``hit``, ``amt`` of :func:`check_point`, 4n + 4R; split into the eight parts only
+    when read: a certified answer's check never reads them).
     """
 
     primal: float
     dual: float
     complementarity: float
-    masks: tuple[np.ndarray, ...]  # below, above, wants_up, wants_down (n); row_low,
-    amounts: tuple[np.ndarray, ...]  # row_high, bad_lo, bad_hi (R)
+    hit: np.ndarray  # (4n + 4R,) violated: below, above, wants_up, wants_down (n each);
+    amt: FloatArray  # row_low, row_high, bad_lo, bad_hi (R each); and their amounts
+    n: int
+    r: int
     total: int = -1  # the count of violations, when known
+
+    def _parts(self, v: np.ndarray) -> tuple[np.ndarray, ...]:
+        n, r = self.n, self.r
+        m4 = 4 * n
+        return (v[:n], v[n:2 * n], v[2 * n:3 * n], v[3 * n:m4], v[m4:m4 + r],
+                v[m4 + r:m4 + 2 * r], v[m4 + 2 * r:m4 + 3 * r], v[m4 + 3 * r:])
+
+    @property
+    def masks(self) -> tuple[np.ndarray, ...]:
+        """below, above, wants_up, wants_down (n); row_low, row_high, bad_lo, bad_hi (R)."""
+        return self._parts(self.hit)
+
+    @property
+    def amounts(self) -> tuple[np.ndarray, ...]:
+        """The violation amounts of :attr:`masks`' conditions."""
+        return self._parts(self.amt)
 
     def count(self) -> int:
         if self.total >= 0:
             return self.total
-        return int(sum(np.count_nonzero(m) for m in self.masks))
+        return int(np.count_nonzero(self.hit))
 
 
 def check_point(pb: _Problem, var: np.ndarray, row: np.ndarray, w: FloatArray,
@@ -219,12 +239,10 @@ def check_point(pb: _Problem, var: np.ndarray, row: np.ndarray, w: FloatArray,
         np.subtract(aw, pb.rhi, out=amt[m4 + r:m4 + 2 * r])
         amt[m4 + 2 * r:m4 + 3 * r] = nu
         np.negative(nu, out=amt[m4 + 3 * r:])
-        ok[:n] = free
-        ok[n:2 * n] = free
+        ok[:2 * n].reshape(2, n)[:] = free
         ok[2 * n:3 * n] = at_lo
         ok[3 * n:m4] = at_up
-        ok[m4:m4 + r] = off
-        ok[m4 + r:m4 + 2 * r] = off
+        ok[m4:m4 + 2 * r].reshape(2, r)[:] = off
         ok[m4 + 2 * r:m4 + 3 * r] = row_lo_on
         ok[m4 + 3 * r:] = row_hi_on
         hit = ok & (amt > tol)
@@ -235,8 +253,7 @@ def check_point(pb: _Problem, var: np.ndarray, row: np.ndarray, w: FloatArray,
             primal = max(primal, float(rows[rows.argmax()]))
         # dual: free |g| (both signs), fixed ones' wrong-signed g, wrong-signed row ν
         dmask = ok[2 * n:]
-        dmask[:n] |= free
-        dmask[n:2 * n] |= free
+        dmask[:2 * n].reshape(2, n)[:] |= free
         dmask[2 * n:2 * n + 2 * r] = False
         dual_v = np.where(dmask, amt[2 * n:], 0.0)
         dual = max(0.0, float(dual_v[dual_v.argmax()]))
@@ -249,11 +266,7 @@ def check_point(pb: _Problem, var: np.ndarray, row: np.ndarray, w: FloatArray,
                 comp = float(cv[cv.argmax()])
         if np.count_nonzero(np.isnan(amt)):  # (max() above would hide a NaN)
             primal = dual = comp = float("nan")
-    sl = (slice(0, n), slice(n, 2 * n), slice(2 * n, 3 * n), slice(3 * n, m4),
-          slice(m4, m4 + r), slice(m4 + r, m4 + 2 * r), slice(m4 + 2 * r, m4 + 3 * r),
-          slice(m4 + 3 * r, size))
-    return SingleCheck(primal, dual, comp, tuple(hit[k] for k in sl),
-                       tuple(amt[k] for k in sl), int(np.count_nonzero(hit)))
+    return SingleCheck(primal, dual, comp, hit, amt, n, r, int(np.count_nonzero(hit)))
 
 
 def cold_guess(pb: _Problem) -> tuple[np.ndarray, np.ndarray]:
