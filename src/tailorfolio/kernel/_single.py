@@ -136,22 +136,25 @@ def face_solve(pb: _Problem, var: np.ndarray, row: np.ndarray, exact: bool = Fal
     rows as equalities; one dense KKT solve over the free variables and active rows.
     Returns ``(w (n,), ν (R,))`` (ν zero on inactive rows), or None when not finite (and,
     ``exact``, when the system is singular instead of its least-squares answer)."""
-    fi = (var == FREE).nonzero()[0]
+    n = pb.n
+    K = pb.kkt_matrix()
+    # The face's unknowns (free variables, then active rows) as indices into K: its rows
+    # and columns there are the face's system (two index calls build it).
+    face = np.empty(n + pb.r, dtype=bool)
+    np.equal(var, FREE, out=face[:n])
+    np.not_equal(row, ROW_OFF, out=face[n:])
+    idx = face.nonzero()[0]
+    f = int(np.searchsorted(idx, n))
+    fi, on = idx[:f], idx[f:] - n
     w = np.where(var == AT_UPPER, pb.up, pb.lo)
     w[fi] = 0.0
-    on = (row != ROW_OFF).nonzero()[0]
-    f, k = len(fi), len(on)
-    Aon = pb.A[on]
-    AF = Aon[:, fi]
-    P_F = pb.P[fi]
-    M = np.zeros((f + k, f + k))
-    M[:f, :f] = P_F[:, fi]
-    M[f:, :f] = AF
-    M[:f, f:] = AF.T
-    rhs = np.empty(f + k)
-    rhs[:f] = -(pb.q[fi] + P_F @ w)
-    rhs[f:] = np.where(row[on] == ROW_HI, pb.rhi[on], pb.rlo[on]) - Aon @ w
-    if f + k:  # LAPACK directly: a third of numpy.linalg.solve's cost
+    K_face = K[idx]
+    M = K_face[:, idx]
+    rhs = K_face[:, :n] @ w  # (P_F w; A_on w)
+    np.negative(rhs, out=rhs)
+    rhs[:f] -= pb.q[fi]
+    rhs[f:] += np.where(row[on] == ROW_HI, pb.rhi[on], pb.rlo[on])
+    if len(idx):  # LAPACK directly: a third of numpy.linalg.solve's cost
         _, _, x, info = _gesv(M, rhs)
     else:  # every variable fixed, no active row: nothing to solve
         x, info = rhs, 0
