@@ -116,6 +116,22 @@ def face_state(pb: _Problem, var: np.ndarray, row: np.ndarray
     return w, np.where(row == ROW_HI, pb.rhi, pb.rlo)
 
 
+# The conditions of face_conditions that apply, and the signs, looked up by one code per
+# variable (its state FREE/AT_LOWER/AT_UPPER/AT_KINK + 4 when pinned) and per row (its
+# state ROW_OFF/ROW_LO/ROW_HI + 3 when an equality): one numpy call each instead of a
+# dozen masks per face.
+_VARIABLE_APPLIES = np.zeros((3, 8), dtype=bool)
+_VARIABLE_APPLIES[0:2, [FREE, 4 + FREE]] = True  # a free variable inside its bounds
+_VARIABLE_APPLIES[2, [AT_LOWER, AT_UPPER, 4 + AT_UPPER]] = True  # a fixed one's gradient
+_GRADIENT_SIGN = np.full(8, -1.0)
+_GRADIENT_SIGN[AT_LOWER] = 1.0  # at its lower bound (not pinned): g ≥ 0; else −g ≥ 0
+_ROW_APPLIES = np.zeros((3, 6), dtype=bool)
+_ROW_APPLIES[0:2, [ROW_OFF, 3 + ROW_OFF]] = True  # an inactive row inside its range
+_ROW_APPLIES[2, [ROW_LO, ROW_HI]] = True  # an active inequality row's multiplier
+_MULTIPLIER_SIGN = np.ones(6)
+_MULTIPLIER_SIGN[ROW_LO] = -1.0  # an inequality row at its lower side: −ν ≥ 0
+
+
 def face_conditions(pb: _Problem, var: np.ndarray, row: np.ndarray, line: FaceLine
                     ) -> tuple[FloatArray, FloatArray, np.ndarray]:
     """Every optimality condition of the face as ``c_a + t·c_b ≥ 0``, stacked (3n + 3R):
@@ -125,26 +141,23 @@ def face_conditions(pb: _Problem, var: np.ndarray, row: np.ndarray, line: FaceLi
     ``(c_a, c_b, applies)``, ``applies`` False where a condition is not one of the face's
     (or its side is infinite)."""
     n, r = pb.n, pb.r
-    free = var == FREE
-    at_lo = (var == AT_LOWER) & pb.fixable
-    off = row == ROW_OFF
     lo2, up2, rlo2, rhi2, finite = pb.pairs()
+    var_shift, row_shift = pb.code_shifts()
+    vc = var + var_shift  # each variable's state and pinnedness as one code (< 8)
     C = np.empty((3 * n + 3 * r, 2))
     np.subtract(line.W, lo2, out=C[:n])
     np.subtract(up2, line.W, out=C[n:2 * n])
-    np.multiply(np.where(at_lo, 1.0, -1.0)[:, None], line.G, out=C[2 * n:3 * n])
+    np.multiply(_GRADIENT_SIGN[vc][:, None], line.G, out=C[2 * n:3 * n])
     applies = np.empty(3 * n + 3 * r, dtype=bool)
-    applies[:2 * n].reshape(2, n)[:] = free
-    np.logical_or(at_lo, var == AT_UPPER, out=applies[2 * n:3 * n])
+    np.take(_VARIABLE_APPLIES, vc, axis=1, out=applies[:3 * n].reshape(3, n), mode="clip")
     if r:
         m = 3 * n
+        rc = row + row_shift  # each row's state and equality as one code (< 6)
         AW = pb.A @ line.W if line.AW is None else line.AW
         np.subtract(AW, rlo2, out=C[m:m + r])
         np.subtract(rhi2, AW, out=C[m + r:m + 2 * r])
-        np.multiply(np.where((row == ROW_LO) & pb.ineq_row, -1.0, 1.0)[:, None], line.N,
-                    out=C[m + 2 * r:])
-        applies[m:m + 2 * r].reshape(2, r)[:] = off
-        np.logical_and(~off, pb.ineq_row, out=applies[m + 2 * r:])
+        np.multiply(_MULTIPLIER_SIGN[rc][:, None], line.N, out=C[m + 2 * r:])
+        np.take(_ROW_APPLIES, rc, axis=1, out=applies[m:].reshape(3, r), mode="clip")
     ca, cb = C[:, 0], C[:, 1]
     applies &= finite  # (an infinite side: never reached)
     return ca, cb, applies

@@ -77,7 +77,7 @@ class _Problem:
 
     __slots__ = ("P", "A", "q", "lo", "up", "rlo", "rhi", "n", "r", "pinned", "eq",
                  "ineq_row", "fixable", "budget_first", "steps_taken", "last_line",
-                 "_pairs", "_kkt")
+                 "_pairs", "_kkt", "_shifts")
 
     def __init__(self, sf: StandardForm) -> None:
         self.P, self.A = sf.P, sf.A
@@ -95,6 +95,15 @@ class _Problem:
         self.last_line: tuple[np.ndarray, np.ndarray, object] | None = None  # see below
         self._pairs: tuple[FloatArray, ...] | None = None
         self._kkt: FloatArray | None = None
+        self._shifts: tuple[np.ndarray, np.ndarray] | None = None
+
+    def code_shifts(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(4·pinned (n,), 3·eq (R,))`` as int8 (made on first use): added to a face's
+        variable and row states they give one code per entry that says every condition
+        of :func:`tailorfolio.kernel._facepath.face_conditions` by a table look-up."""
+        if self._shifts is None:
+            self._shifts = ((4 * self.pinned).astype(np.int8), (3 * self.eq).astype(np.int8))
+        return self._shifts
 
     def kkt_matrix(self) -> FloatArray:
         """The full KKT matrix ``K = [[P, Aᵀ], [A, 0]]`` (n + R, n + R), made on first use
