@@ -223,6 +223,21 @@ class SingleCheck:
         return int(np.count_nonzero(self.hit))
 
 
+# check_point's conditions that are the face's, by one code per variable (its state
+# FREE/AT_LOWER/AT_UPPER/AT_KINK + 4 when pinned) and per row (ROW_OFF/ROW_LO/ROW_HI + 3
+# when an equality; :meth:`_Problem.code_shifts`): free (bounds, twice), at its lower
+# bound and not pinned, at its upper bound; off (sides, twice), an inequality at its
+# lower side, at its upper side.
+_CHECK_VARIABLE = np.zeros((4, 8), dtype=bool)
+_CHECK_VARIABLE[0:2, [FREE, 4 + FREE]] = True
+_CHECK_VARIABLE[2, AT_LOWER] = True
+_CHECK_VARIABLE[3, [AT_UPPER, 4 + AT_UPPER]] = True
+_CHECK_ROW = np.zeros((4, 6), dtype=bool)
+_CHECK_ROW[0:2, [ROW_OFF, 3 + ROW_OFF]] = True
+_CHECK_ROW[2, ROW_LO] = True
+_CHECK_ROW[3, ROW_HI] = True
+
+
 def check_point(pb: _Problem, var: np.ndarray, row: np.ndarray, w: FloatArray,
                 nu: FloatArray, tol: float) -> SingleCheck:
     """Every KKT condition of ``(w, ν)`` on the face ``(var, row)``.
@@ -233,15 +248,15 @@ def check_point(pb: _Problem, var: np.ndarray, row: np.ndarray, w: FloatArray,
     n, r = pb.n, pb.r
     g = pb.P @ w + pb.q + nu @ pb.A
     aw = pb.A @ w
-    free = var == FREE
-    at_lo = (var == AT_LOWER) & pb.fixable
-    at_up = var == AT_UPPER
-    off = row == ROW_OFF
-    row_lo_on = (row == ROW_LO) & pb.ineq_row
-    row_hi_on = (row == ROW_HI) & pb.ineq_row
     m4, size = 4 * n, 4 * n + 4 * r
     amt = np.empty(size)
-    ok = np.empty(size, dtype=bool)
+    ok = np.empty(size, dtype=bool)  # which conditions are the face's: table look-ups
+    var_shift, row_shift = pb.code_shifts()
+    np.take(_CHECK_VARIABLE, var + var_shift, axis=1, out=ok[:m4].reshape(4, n), mode="clip")
+    if r:
+        np.take(_CHECK_ROW, row + row_shift, axis=1, out=ok[m4:].reshape(4, r), mode="clip")
+    free = ok[:n]  # (views: only ok[2n:4n] and ok[4n:4n + 2R] are changed below)
+    row_lo_on, row_hi_on = ok[m4 + 2 * r:m4 + 3 * r], ok[m4 + 3 * r:]
     with np.errstate(invalid="ignore"):
         np.subtract(pb.lo, w, out=amt[:n])
         np.subtract(w, pb.up, out=amt[n:2 * n])
@@ -251,12 +266,6 @@ def check_point(pb: _Problem, var: np.ndarray, row: np.ndarray, w: FloatArray,
         np.subtract(aw, pb.rhi, out=amt[m4 + r:m4 + 2 * r])
         amt[m4 + 2 * r:m4 + 3 * r] = nu
         np.negative(nu, out=amt[m4 + 3 * r:])
-        ok[:2 * n].reshape(2, n)[:] = free
-        ok[2 * n:3 * n] = at_lo
-        ok[3 * n:m4] = at_up
-        ok[m4:m4 + 2 * r].reshape(2, r)[:] = off
-        ok[m4 + 2 * r:m4 + 3 * r] = row_lo_on
-        ok[m4 + 3 * r:] = row_hi_on
         hit = ok & (amt > tol)
         box = amt[:2 * n]
         primal = max(0.0, float(box[box.argmax()]))
