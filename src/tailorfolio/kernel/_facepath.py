@@ -81,7 +81,7 @@ def face_affine(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray,
     np.equal(var, FREE, out=face[:n])
     np.not_equal(row, ROW_OFF, out=face[n:])
     idx = face.nonzero()[0]
-    f = int(np.searchsorted(idx, n))
+    f = int(idx.searchsorted(n))
     if state is None:
         state = face_state(pb, var, row)
     X = np.zeros((n + pb.r, 2))  # [W; N] stacked: one product gives G below
@@ -149,7 +149,7 @@ def face_conditions(pb: _Problem, var: np.ndarray, row: np.ndarray, line: FaceLi
     np.subtract(up2, line.W, out=C[n:2 * n])
     np.multiply(_GRADIENT_SIGN[vc][:, None], line.G, out=C[2 * n:3 * n])
     applies = np.empty(3 * n + 3 * r, dtype=bool)
-    np.take(_VARIABLE_APPLIES, vc, axis=1, out=applies[:3 * n].reshape(3, n), mode="clip")
+    _VARIABLE_APPLIES.take(vc, axis=1, out=applies[:3 * n].reshape(3, n), mode="clip")
     if r:
         m = 3 * n
         rc = row + row_shift  # each row's state and equality as one code (< 6)
@@ -157,7 +157,7 @@ def face_conditions(pb: _Problem, var: np.ndarray, row: np.ndarray, line: FaceLi
         np.subtract(AW, rlo2, out=C[m:m + r])
         np.subtract(rhi2, AW, out=C[m + r:m + 2 * r])
         np.multiply(_MULTIPLIER_SIGN[rc][:, None], line.N, out=C[m + 2 * r:])
-        np.take(_ROW_APPLIES, rc, axis=1, out=applies[m:].reshape(3, r), mode="clip")
+        _ROW_APPLIES.take(rc, axis=1, out=applies[m:].reshape(3, r), mode="clip")
     ca, cb = C[:, 0], C[:, 1]
     applies &= finite  # (an infinite side: never reached)
     return ca, cb, applies

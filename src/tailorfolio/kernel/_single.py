@@ -153,7 +153,7 @@ def face_solve(pb: _Problem, var: np.ndarray, row: np.ndarray, exact: bool = Fal
     np.equal(var, FREE, out=face[:n])
     np.not_equal(row, ROW_OFF, out=face[n:])
     idx = face.nonzero()[0]
-    f = int(np.searchsorted(idx, n))
+    f = int(idx.searchsorted(n))
     fi, on = idx[:f], idx[f:] - n
     w = np.where(var == AT_UPPER, pb.up, pb.lo)
     w[fi] = 0.0
@@ -252,9 +252,9 @@ def check_point(pb: _Problem, var: np.ndarray, row: np.ndarray, w: FloatArray,
     amt = np.empty(size)
     ok = np.empty(size, dtype=bool)  # which conditions are the face's: table look-ups
     var_shift, row_shift = pb.code_shifts()
-    np.take(_CHECK_VARIABLE, var + var_shift, axis=1, out=ok[:m4].reshape(4, n), mode="clip")
+    _CHECK_VARIABLE.take(var + var_shift, axis=1, out=ok[:m4].reshape(4, n), mode="clip")
     if r:
-        np.take(_CHECK_ROW, row + row_shift, axis=1, out=ok[m4:].reshape(4, r), mode="clip")
+        _CHECK_ROW.take(row + row_shift, axis=1, out=ok[m4:].reshape(4, r), mode="clip")
     free = ok[:n]  # (views: only ok[2n:4n] and ok[4n:4n + 2R] are changed below)
     row_lo_on, row_hi_on = ok[m4 + 2 * r:m4 + 3 * r], ok[m4 + 3 * r:]
     with np.errstate(invalid="ignore"):
