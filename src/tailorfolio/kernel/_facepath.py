@@ -43,12 +43,14 @@ class FaceLine:
     (g the reduced gradient Pw + t q + Aᵀν; zero on free variables up to rounding, and
     only read on fixed ones). Held as two-column arrays ``W (n, 2)``, ``N (R, 2)``,
     ``G (n, 2)`` (column 0 the t = 0 part, column 1 the slope), so each product or
-    difference below is one numpy call for both; ``wa``…``gb`` are views."""
+    difference below is one numpy call for both; ``wa``…``gb`` are views. ``AW (R, 2)``:
+    the rows' values ``A w`` the same way (None: not computed)."""
 
-    __slots__ = ("W", "N", "G")
+    __slots__ = ("W", "N", "G", "AW")
 
-    def __init__(self, W: FloatArray, N: FloatArray, G: FloatArray) -> None:
-        self.W, self.N, self.G = W, N, G
+    def __init__(self, W: FloatArray, N: FloatArray, G: FloatArray,
+                 AW: FloatArray | None = None) -> None:
+        self.W, self.N, self.G, self.AW = W, N, G, AW
 
     wa = property(lambda self: self.W[:, 0])
     wb = property(lambda self: self.W[:, 1])
@@ -71,38 +73,37 @@ def face_affine(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray,
     face's system is singular or the answer not finite. ``state``: the face's fixed values
     (n,; 0 on free variables) and its active rows' sides (R,), kept by a walk
     (:func:`face_state`, :func:`switch`) instead of derived here."""
-    fi = (var == FREE).nonzero()[0]
-    on = (row != ROW_OFF).nonzero()[0]
-    f, k = len(fi), len(on)
-    W = np.zeros((pb.n, 2))
-    w = W[:, 0]
+    n = pb.n
+    K = pb.kkt_matrix()
+    # The face's unknowns (free variables, then active rows) as indices into the full KKT
+    # matrix K = [[P, Aᵀ], [A, 0]]: its rows and columns there are the face's system.
+    face = np.empty(n + pb.r, dtype=bool)
+    np.equal(var, FREE, out=face[:n])
+    np.not_equal(row, ROW_OFF, out=face[n:])
+    idx = face.nonzero()[0]
+    f = int(idx.searchsorted(n))
     if state is None:
         state = face_state(pb, var, row)
+    X = np.zeros((n + pb.r, 2))  # [W; N] stacked: one product gives G below
+    w = X[:n, 0]
     w[:] = state[0]
-    P_F = pb.P[fi]
-    Aon = pb.A[on]
-    AF = Aon[:, fi]
-    M = np.zeros((f + k, f + k))
-    M[:f, :f] = P_F[:, fi]
-    M[f:, :f] = AF
-    M[:f, f:] = AF.T
-    rhs = np.zeros((2, f + k))  # transposed: rhs.T is the Fortran-ordered (f + k, 2)
-    np.negative(P_F @ w, out=rhs[0, :f])
-    rhs[0, f:] = state[1][on] - Aon @ w
-    np.negative(q[fi], out=rhs[1, :f])
-    if f + k:
+    K_face = K[idx]
+    M = K_face[:, idx]  # symmetric: gesv may read it transposed
+    rhs = np.zeros((2, len(idx)))  # transposed: rhs.T is the Fortran-ordered (f + k, 2)
+    np.negative(K_face[:, :n] @ w, out=rhs[0])  # −(P_F w; A_on w)
+    rhs[0, f:] += state[1][idx[f:] - n]  # + the active rows' sides
+    np.negative(q[idx[:f]], out=rhs[1, :f])
+    if len(idx):
         _, _, x, info = _gesv(M, rhs.T, overwrite_a=1, overwrite_b=1)
     else:  # every variable fixed, no active row: nothing to solve
         x, info = rhs.T, 0
     if info != 0 or np.count_nonzero(np.isfinite(x)) != x.size:
         return None
-    W[fi] = x[:f]
-    N = np.zeros((pb.r, 2))
-    N[on] = x[f:]
-    G = pb.P @ W
-    G += pb.A.T @ N
+    X[idx] = x
+    KX = K @ X  # (P W + Aᵀ N; A W): the reduced gradient and the rows' values
+    G = KX[:n]
     G[:, 1] += q
-    return FaceLine(W, N, G)
+    return FaceLine(X[:n], X[n:], G, KX[n:])
 
 
 def face_state(pb: _Problem, var: np.ndarray, row: np.ndarray
@@ -115,6 +116,22 @@ def face_state(pb: _Problem, var: np.ndarray, row: np.ndarray
     return w, np.where(row == ROW_HI, pb.rhi, pb.rlo)
 
 
+# The conditions of face_conditions that apply, and the signs, looked up by one code per
+# variable (its state FREE/AT_LOWER/AT_UPPER/AT_KINK + 4 when pinned) and per row (its
+# state ROW_OFF/ROW_LO/ROW_HI + 3 when an equality): one numpy call each instead of a
+# dozen masks per face.
+_VARIABLE_APPLIES = np.zeros((3, 8), dtype=bool)
+_VARIABLE_APPLIES[0:2, [FREE, 4 + FREE]] = True  # a free variable inside its bounds
+_VARIABLE_APPLIES[2, [AT_LOWER, AT_UPPER, 4 + AT_UPPER]] = True  # a fixed one's gradient
+_GRADIENT_SIGN = np.full(8, -1.0)
+_GRADIENT_SIGN[AT_LOWER] = 1.0  # at its lower bound (not pinned): g ≥ 0; else −g ≥ 0
+_ROW_APPLIES = np.zeros((3, 6), dtype=bool)
+_ROW_APPLIES[0:2, [ROW_OFF, 3 + ROW_OFF]] = True  # an inactive row inside its range
+_ROW_APPLIES[2, [ROW_LO, ROW_HI]] = True  # an active inequality row's multiplier
+_MULTIPLIER_SIGN = np.ones(6)
+_MULTIPLIER_SIGN[ROW_LO] = -1.0  # an inequality row at its lower side: −ν ≥ 0
+
+
 def face_conditions(pb: _Problem, var: np.ndarray, row: np.ndarray, line: FaceLine
                     ) -> tuple[FloatArray, FloatArray, np.ndarray]:
     """Every optimality condition of the face as ``c_a + t·c_b ≥ 0``, stacked (3n + 3R):
@@ -124,30 +141,25 @@ def face_conditions(pb: _Problem, var: np.ndarray, row: np.ndarray, line: FaceLi
     ``(c_a, c_b, applies)``, ``applies`` False where a condition is not one of the face's
     (or its side is infinite)."""
     n, r = pb.n, pb.r
-    free = var == FREE
-    at_lo = (var == AT_LOWER) & pb.fixable
-    off = row == ROW_OFF
-    lo2, up2, rlo2, rhi2 = pb.pairs()
+    lo2, up2, rlo2, rhi2, finite = pb.pairs()
+    var_shift, row_shift = pb.code_shifts()
+    vc = var + var_shift  # each variable's state and pinnedness as one code (< 8)
     C = np.empty((3 * n + 3 * r, 2))
     np.subtract(line.W, lo2, out=C[:n])
     np.subtract(up2, line.W, out=C[n:2 * n])
-    np.multiply(np.where(at_lo, 1.0, -1.0)[:, None], line.G, out=C[2 * n:3 * n])
+    np.multiply(_GRADIENT_SIGN[vc][:, None], line.G, out=C[2 * n:3 * n])
     applies = np.empty(3 * n + 3 * r, dtype=bool)
-    applies[:n] = free
-    applies[n:2 * n] = free
-    np.logical_or(at_lo, var == AT_UPPER, out=applies[2 * n:3 * n])
+    _VARIABLE_APPLIES.take(vc, axis=1, out=applies[:3 * n].reshape(3, n), mode="clip")
     if r:
         m = 3 * n
-        AW = pb.A @ line.W
+        rc = row + row_shift  # each row's state and equality as one code (< 6)
+        AW = pb.A @ line.W if line.AW is None else line.AW
         np.subtract(AW, rlo2, out=C[m:m + r])
         np.subtract(rhi2, AW, out=C[m + r:m + 2 * r])
-        np.multiply(np.where((row == ROW_LO) & pb.ineq_row, -1.0, 1.0)[:, None], line.N,
-                    out=C[m + 2 * r:])
-        applies[m:m + r] = off
-        applies[m + r:m + 2 * r] = off
-        np.logical_and(~off, pb.ineq_row, out=applies[m + 2 * r:])
+        np.multiply(_MULTIPLIER_SIGN[rc][:, None], line.N, out=C[m + 2 * r:])
+        _ROW_APPLIES.take(rc, axis=1, out=applies[m:].reshape(3, r), mode="clip")
     ca, cb = C[:, 0], C[:, 1]
-    applies &= np.isfinite(ca)  # (an infinite side: never reached)
+    applies &= finite  # (an infinite side: never reached)
     return ca, cb, applies
 
 
@@ -171,16 +183,19 @@ def next_breakpoint(pb: _Problem, var: np.ndarray, row: np.ndarray, line: FaceLi
     its lower / upper side, kind 7 an active inequality row's multiplier turning (row →
     off); kind −1 when nothing breaks."""
     ca, cb, applies = face_conditions(pb, var, row, line)
-    c = ca + t_now * cb
     slope = direction * cb
-    hit = applies & (slope < 0)
-    if not np.count_nonzero(hit):
+    # The ratio test on the approaching conditions only (finite sides, slopes < 0: no
+    # division by zero, no errstate context); the first smallest in slot order, as an
+    # argmin over all slots would pick.
+    hit = (applies & (slope < 0)).nonzero()[0]
+    if not len(hit):
         return np.inf, -1, -1
-    with np.errstate(invalid="ignore", divide="ignore"):
-        dist = np.where(hit, np.maximum(c, 0.0) / np.where(hit, -slope, 1.0), np.inf)
-    slot = int(dist.argmin())
-    kind, index = _which(pb, slot)
-    return float(dist[slot]), kind, index
+    dist = ca[hit] + t_now * cb[hit]
+    np.maximum(dist, 0.0, out=dist)
+    dist /= -slope[hit]
+    j = int(dist.argmin())
+    kind, index = _which(pb, int(hit[j]))
+    return float(dist[j]), kind, index
 
 
 def switch(var: np.ndarray, row: np.ndarray, kind: int, index: int,

@@ -77,7 +77,7 @@ class _Problem:
 
     __slots__ = ("P", "A", "q", "lo", "up", "rlo", "rhi", "n", "r", "pinned", "eq",
                  "ineq_row", "fixable", "budget_first", "steps_taken", "last_line",
-                 "_pairs")
+                 "_pairs", "_kkt", "_shifts")
 
     def __init__(self, sf: StandardForm) -> None:
         self.P, self.A = sf.P, sf.A
@@ -94,13 +94,42 @@ class _Problem:
         self.steps_taken = 0  # face solves of the last primal_dual_steps call
         self.last_line: tuple[np.ndarray, np.ndarray, object] | None = None  # see below
         self._pairs: tuple[FloatArray, ...] | None = None
+        self._kkt: FloatArray | None = None
+        self._shifts: tuple[np.ndarray, np.ndarray] | None = None
 
-    def pairs(self) -> tuple[FloatArray, ...]:
+    def code_shifts(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(4·pinned (n,), 3·eq (R,))`` as int8 (made on first use): added to a face's
+        variable and row states they give one code per entry that says every condition
+        of :func:`tailorfolio.kernel._facepath.face_conditions` by a table look-up."""
+        if self._shifts is None:
+            self._shifts = ((4 * self.pinned).astype(np.int8), (3 * self.eq).astype(np.int8))
+        return self._shifts
+
+    def kkt_matrix(self) -> FloatArray:
+        """The full KKT matrix ``K = [[P, Aᵀ], [A, 0]]`` (n + R, n + R), made on first use
+        for this problem only: a face's system is K's rows and columns of its free
+        variables and active rows, and ``K @ [W; N]`` its reduced gradient and row values
+        in one product (:func:`tailorfolio.kernel._facepath.face_affine`)."""
+        if self._kkt is None:
+            n = self.n
+            K = np.zeros((n + self.r, n + self.r))
+            K[:n, :n] = self.P
+            K[n:, :n] = self.A
+            K[:n, n:] = self.A.T
+            self._kkt = K
+        return self._kkt
+
+    def pairs(self) -> tuple[np.ndarray, ...]:
         """``(lo, up, rlo, rhi)`` as (·, 2) columns ``[side, 0]`` (made on first use): the
         face walk's conditions on (t = 0 part, slope) pairs take one numpy call each
-        (:func:`tailorfolio.kernel._facepath.face_conditions`)."""
+        (:func:`tailorfolio.kernel._facepath.face_conditions`); and which of those stacked
+        conditions (3n + 3R) have a finite side (an infinite one is never reached)."""
         if self._pairs is None:
-            self._pairs = (_pair(self.lo), _pair(self.up), _pair(self.rlo), _pair(self.rhi))
+            finite = np.concatenate([np.isfinite(self.lo), np.isfinite(self.up),
+                                     np.ones(self.n, dtype=bool), np.isfinite(self.rlo),
+                                     np.isfinite(self.rhi), np.ones(self.r, dtype=bool)])
+            self._pairs = (_pair(self.lo), _pair(self.up), _pair(self.rlo), _pair(self.rhi),
+                           finite)
         return self._pairs
 
 
@@ -116,22 +145,25 @@ def face_solve(pb: _Problem, var: np.ndarray, row: np.ndarray, exact: bool = Fal
     rows as equalities; one dense KKT solve over the free variables and active rows.
     Returns ``(w (n,), ν (R,))`` (ν zero on inactive rows), or None when not finite (and,
     ``exact``, when the system is singular instead of its least-squares answer)."""
-    fi = (var == FREE).nonzero()[0]
+    n = pb.n
+    K = pb.kkt_matrix()
+    # The face's unknowns (free variables, then active rows) as indices into K: its rows
+    # and columns there are the face's system (two index calls build it).
+    face = np.empty(n + pb.r, dtype=bool)
+    np.equal(var, FREE, out=face[:n])
+    np.not_equal(row, ROW_OFF, out=face[n:])
+    idx = face.nonzero()[0]
+    f = int(idx.searchsorted(n))
+    fi, on = idx[:f], idx[f:] - n
     w = np.where(var == AT_UPPER, pb.up, pb.lo)
     w[fi] = 0.0
-    on = (row != ROW_OFF).nonzero()[0]
-    f, k = len(fi), len(on)
-    Aon = pb.A[on]
-    AF = Aon[:, fi]
-    P_F = pb.P[fi]
-    M = np.zeros((f + k, f + k))
-    M[:f, :f] = P_F[:, fi]
-    M[f:, :f] = AF
-    M[:f, f:] = AF.T
-    rhs = np.empty(f + k)
-    rhs[:f] = -(pb.q[fi] + P_F @ w)
-    rhs[f:] = np.where(row[on] == ROW_HI, pb.rhi[on], pb.rlo[on]) - Aon @ w
-    if f + k:  # LAPACK directly: a third of numpy.linalg.solve's cost
+    K_face = K[idx]
+    M = K_face[:, idx]
+    rhs = K_face[:, :n] @ w  # (P_F w; A_on w)
+    np.negative(rhs, out=rhs)
+    rhs[:f] -= pb.q[fi]
+    rhs[f:] += np.where(row[on] == ROW_HI, pb.rhi[on], pb.rlo[on])
+    if len(idx):  # LAPACK directly: a third of numpy.linalg.solve's cost
         _, _, x, info = _gesv(M, rhs)
     else:  # every variable fixed, no active row: nothing to solve
         x, info = rhs, 0
@@ -155,20 +187,55 @@ class SingleCheck:
     ``primal``: largest bound or row violation; ``dual``: largest stationarity violation of
     a free variable, wrong-signed reduced gradient of a fixed one, or wrong-signed row
     multiplier; ``complementarity``: largest |ν_i|·|slack_i| of active inequality rows;
-    the masks and amounts say which constraint to switch.
+    the masks and amounts say which constraint to switch (held as the stacked vectors
+    ``hit``, ``amt`` of :func:`check_point`, 4n + 4R; split into the eight parts only
+    when read: a certified answer's check never reads them).
     """
 
     primal: float
     dual: float
     complementarity: float
-    masks: tuple[np.ndarray, ...]  # below, above, wants_up, wants_down (n); row_low,
-    amounts: tuple[np.ndarray, ...]  # row_high, bad_lo, bad_hi (R)
+    hit: np.ndarray  # (4n + 4R,) violated: below, above, wants_up, wants_down (n each);
+    amt: FloatArray  # row_low, row_high, bad_lo, bad_hi (R each); and their amounts
+    n: int
+    r: int
     total: int = -1  # the count of violations, when known
+
+    def _parts(self, v: np.ndarray) -> tuple[np.ndarray, ...]:
+        n, r = self.n, self.r
+        m4 = 4 * n
+        return (v[:n], v[n:2 * n], v[2 * n:3 * n], v[3 * n:m4], v[m4:m4 + r],
+                v[m4 + r:m4 + 2 * r], v[m4 + 2 * r:m4 + 3 * r], v[m4 + 3 * r:])
+
+    @property
+    def masks(self) -> tuple[np.ndarray, ...]:
+        """below, above, wants_up, wants_down (n); row_low, row_high, bad_lo, bad_hi (R)."""
+        return self._parts(self.hit)
+
+    @property
+    def amounts(self) -> tuple[np.ndarray, ...]:
+        """The violation amounts of :attr:`masks`' conditions."""
+        return self._parts(self.amt)
 
     def count(self) -> int:
         if self.total >= 0:
             return self.total
-        return int(sum(np.count_nonzero(m) for m in self.masks))
+        return int(np.count_nonzero(self.hit))
+
+
+# check_point's conditions that are the face's, by one code per variable (its state
+# FREE/AT_LOWER/AT_UPPER/AT_KINK + 4 when pinned) and per row (ROW_OFF/ROW_LO/ROW_HI + 3
+# when an equality; :meth:`_Problem.code_shifts`): free (bounds, twice), at its lower
+# bound and not pinned, at its upper bound; off (sides, twice), an inequality at its
+# lower side, at its upper side.
+_CHECK_VARIABLE = np.zeros((4, 8), dtype=bool)
+_CHECK_VARIABLE[0:2, [FREE, 4 + FREE]] = True
+_CHECK_VARIABLE[2, AT_LOWER] = True
+_CHECK_VARIABLE[3, [AT_UPPER, 4 + AT_UPPER]] = True
+_CHECK_ROW = np.zeros((4, 6), dtype=bool)
+_CHECK_ROW[0:2, [ROW_OFF, 3 + ROW_OFF]] = True
+_CHECK_ROW[2, ROW_LO] = True
+_CHECK_ROW[3, ROW_HI] = True
 
 
 def check_point(pb: _Problem, var: np.ndarray, row: np.ndarray, w: FloatArray,
@@ -181,15 +248,15 @@ def check_point(pb: _Problem, var: np.ndarray, row: np.ndarray, w: FloatArray,
     n, r = pb.n, pb.r
     g = pb.P @ w + pb.q + nu @ pb.A
     aw = pb.A @ w
-    free = var == FREE
-    at_lo = (var == AT_LOWER) & pb.fixable
-    at_up = var == AT_UPPER
-    off = row == ROW_OFF
-    row_lo_on = (row == ROW_LO) & pb.ineq_row
-    row_hi_on = (row == ROW_HI) & pb.ineq_row
     m4, size = 4 * n, 4 * n + 4 * r
     amt = np.empty(size)
-    ok = np.empty(size, dtype=bool)
+    ok = np.empty(size, dtype=bool)  # which conditions are the face's: table look-ups
+    var_shift, row_shift = pb.code_shifts()
+    _CHECK_VARIABLE.take(var + var_shift, axis=1, out=ok[:m4].reshape(4, n), mode="clip")
+    if r:
+        _CHECK_ROW.take(row + row_shift, axis=1, out=ok[m4:].reshape(4, r), mode="clip")
+    free = ok[:n]  # (views: only ok[2n:4n] and ok[4n:4n + 2R] are changed below)
+    row_lo_on, row_hi_on = ok[m4 + 2 * r:m4 + 3 * r], ok[m4 + 3 * r:]
     with np.errstate(invalid="ignore"):
         np.subtract(pb.lo, w, out=amt[:n])
         np.subtract(w, pb.up, out=amt[n:2 * n])
@@ -199,14 +266,6 @@ def check_point(pb: _Problem, var: np.ndarray, row: np.ndarray, w: FloatArray,
         np.subtract(aw, pb.rhi, out=amt[m4 + r:m4 + 2 * r])
         amt[m4 + 2 * r:m4 + 3 * r] = nu
         np.negative(nu, out=amt[m4 + 3 * r:])
-        ok[:n] = free
-        ok[n:2 * n] = free
-        ok[2 * n:3 * n] = at_lo
-        ok[3 * n:m4] = at_up
-        ok[m4:m4 + r] = off
-        ok[m4 + r:m4 + 2 * r] = off
-        ok[m4 + 2 * r:m4 + 3 * r] = row_lo_on
-        ok[m4 + 3 * r:] = row_hi_on
         hit = ok & (amt > tol)
         box = amt[:2 * n]
         primal = max(0.0, float(box[box.argmax()]))
@@ -215,8 +274,7 @@ def check_point(pb: _Problem, var: np.ndarray, row: np.ndarray, w: FloatArray,
             primal = max(primal, float(rows[rows.argmax()]))
         # dual: free |g| (both signs), fixed ones' wrong-signed g, wrong-signed row ν
         dmask = ok[2 * n:]
-        dmask[:n] |= free
-        dmask[n:2 * n] |= free
+        dmask[:2 * n].reshape(2, n)[:] |= free
         dmask[2 * n:2 * n + 2 * r] = False
         dual_v = np.where(dmask, amt[2 * n:], 0.0)
         dual = max(0.0, float(dual_v[dual_v.argmax()]))
@@ -229,11 +287,7 @@ def check_point(pb: _Problem, var: np.ndarray, row: np.ndarray, w: FloatArray,
                 comp = float(cv[cv.argmax()])
         if np.count_nonzero(np.isnan(amt)):  # (max() above would hide a NaN)
             primal = dual = comp = float("nan")
-    sl = (slice(0, n), slice(n, 2 * n), slice(2 * n, 3 * n), slice(3 * n, m4),
-          slice(m4, m4 + r), slice(m4 + r, m4 + 2 * r), slice(m4 + 2 * r, m4 + 3 * r),
-          slice(m4 + 3 * r, size))
-    return SingleCheck(primal, dual, comp, tuple(hit[k] for k in sl),
-                       tuple(amt[k] for k in sl), int(np.count_nonzero(hit)))
+    return SingleCheck(primal, dual, comp, hit, amt, n, r, int(np.count_nonzero(hit)))
 
 
 def cold_guess(pb: _Problem) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,74 @@
+"""The face walk's and the single-problem check's table look-ups (one code per variable and
+per row) against the conditions' definitions, on random faces of a problem with a pinned
+variable, an equality row and inequality rows (the tables replaced a dozen masks: these
+say the look-ups name the same conditions and signs)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from tailorfolio.kernel import from_constraint_set
+from tailorfolio.kernel._activeset import AT_LOWER, AT_UPPER, FREE, ROW_HI, ROW_LO, ROW_OFF
+from tailorfolio.kernel._facepath import face_affine, face_conditions
+from tailorfolio.kernel._single import _Problem, check_point
+from tailorfolio.optimize import GroupBound, unconstrained
+
+
+def _problem(n: int = 12) -> _Problem:
+    rng = np.random.default_rng(3)
+    f = rng.normal(0.0, 0.1, (n, 3))
+    cov = f @ f.T + np.diag(rng.uniform(0.01, 0.04, n))
+    bond = (np.arange(n) < n // 3).astype(float)
+    lower, upper = np.zeros(n), np.full(n, 0.3)
+    lower[1] = upper[1] = 0.02  # pinned
+    cs = dataclasses.replace(unconstrained([f"A{i}" for i in range(n)]), lower=lower,
+                             upper=upper, groups=(GroupBound("b", "c", bond, 0.3, 1.0),
+                                                  GroupBound("s", "c", 1 - bond, 0.0, 0.9)))
+    pb = _Problem(from_constraint_set(cs, cov, expected_return=rng.uniform(0.02, 0.1, n),
+                                      risk_aversion=3.0))
+    assert pb.pinned.any() and pb.eq.any() and pb.ineq_row.any()
+    return pb
+
+
+def test_face_conditions_tables_match_definitions() -> None:
+    pb = _problem()
+    n, r = pb.n, pb.r
+    rng = np.random.default_rng(0)
+    checked = 0
+    for _ in range(200):
+        var = rng.integers(0, 4, n).astype(np.int8)
+        row = rng.integers(0, 3, r).astype(np.int8)
+        line = face_affine(pb, var, row, pb.q)
+        if line is None:
+            continue
+        ca, _, applies = face_conditions(pb, var, row, line)
+        free, off = var == FREE, row == ROW_OFF
+        at_lo = (var == AT_LOWER) & ~pb.pinned
+        want = np.concatenate([free, free, at_lo | (var == AT_UPPER), off, off,
+                               ~off & pb.ineq_row]) & np.isfinite(ca)
+        assert np.array_equal(applies, want)
+        g_sign = np.where(at_lo, 1.0, -1.0)
+        nu_sign = np.where((row == ROW_LO) & pb.ineq_row, -1.0, 1.0)
+        assert np.array_equal(ca[2 * n:3 * n], g_sign * line.G[:, 0])
+        assert np.array_equal(ca[3 * n + 2 * r:], nu_sign * line.N[:, 0])
+        checked += 1
+    assert checked > 50
+
+
+def test_check_point_tables_match_definitions() -> None:
+    pb = _problem()
+    n, r = pb.n, pb.r
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        var = rng.integers(0, 4, n).astype(np.int8)
+        row = rng.integers(0, 3, r).astype(np.int8)
+        w, nu = rng.uniform(-0.1, 0.4, n), rng.normal(0.0, 1.0, r)
+        chk = check_point(pb, var, row, w, nu, 1e-9)
+        free, off = var == FREE, row == ROW_OFF
+        ok = [free, free, (var == AT_LOWER) & ~pb.pinned, var == AT_UPPER, off, off,
+              (row == ROW_LO) & pb.ineq_row, (row == ROW_HI) & pb.ineq_row]
+        for mask, amount, cond in zip(chk.masks, chk.amounts, ok):
+            assert np.array_equal(mask, cond & (amount > 1e-9))
+        assert chk.count() == sum(int(m.sum()) for m in chk.masks)
