@@ -41,19 +41,6 @@ from tailorfolio.optimize import GroupBound, Objective, PortfolioOptimizer, unco
 GAMMA = 3.0
 
 
-def median_cpu_ms(fn: Callable[[], object], repeat: int) -> float:
-    """Median CPU time of ``fn`` (``time.process_time``) over ``repeat`` calls after one
-    untimed call, in ms: on a shared machine it excludes the time other processes hold the
-    core (wall time does not)."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        t = time.process_time()
-        fn()
-        times.append((time.process_time() - t) * 1000)
-    return statistics.median(times)
-
-
 def universe(n: int, seed: int = 7) -> tuple[pd.Series, pd.DataFrame]:
     """Annual μ and Σ of a seeded 3-factor model over ``n`` tickers."""
     rng = np.random.default_rng(seed + n)
@@ -125,8 +112,9 @@ def run(sizes: list[int], repeat: int) -> pd.DataFrame:
                 kernel_ms=median_ms(kern, repeat, warm_up=True),
                 optimizer_ms=median_ms(lambda: PortfolioOptimizer().optimize(
                     mu, cov, problem_cs, objective=objective, **kw), repeat, warm_up=True),
-                optimizer_cpu_ms=median_cpu_ms(lambda: PortfolioOptimizer().optimize(
-                    mu, cov, problem_cs, objective=objective, **kw), repeat),
+                optimizer_cpu_ms=median_ms(lambda: PortfolioOptimizer().optimize(
+                    mu, cov, problem_cs, objective=objective, **kw), repeat, warm_up=True,
+                    clock=time.process_time),
                 warm_ms=warm_ms,
                 iters=int(sol.iterations[0]), max_residual=rep.max_residual))
     return pd.DataFrame(rows)
