@@ -29,7 +29,7 @@ import numpy as np
 from scipy.linalg import lapack
 
 from tailorfolio.kernel._activeset import AT_LOWER, AT_UPPER, FREE, ROW_HI, ROW_LO, ROW_OFF
-from tailorfolio.kernel._single import _Problem
+from tailorfolio.kernel._single import _Problem, face_unknowns
 from tailorfolio.typing import FloatArray
 
 _gesv = lapack.dgesv
@@ -75,13 +75,7 @@ def face_affine(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray,
     (:func:`face_state`, :func:`switch`) instead of derived here."""
     n = pb.n
     K = pb.kkt_matrix()
-    # The face's unknowns (free variables, then active rows) as indices into the full KKT
-    # matrix K = [[P, Aᵀ], [A, 0]]: its rows and columns there are the face's system.
-    face = np.empty(n + pb.r, dtype=bool)
-    np.equal(var, FREE, out=face[:n])
-    np.not_equal(row, ROW_OFF, out=face[n:])
-    idx = face.nonzero()[0]
-    f = int(idx.searchsorted(n))
+    idx, f = face_unknowns(pb, var, row)
     if state is None:
         state = face_state(pb, var, row)
     X = np.zeros((n + pb.r, 2))  # [W; N] stacked: one product gives G below

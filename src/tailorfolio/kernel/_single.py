@@ -139,6 +139,18 @@ def _pair(v: FloatArray) -> FloatArray:
     return out
 
 
+def face_unknowns(pb: _Problem, var: np.ndarray, row: np.ndarray) -> tuple[np.ndarray, int]:
+    """The face ``(var, row)``'s unknowns — its free variables, then its active rows — as
+    indices into the problem's full KKT matrix ``[[P, Aᵀ], [A, 0]]`` (its rows and columns
+    there are the face's system: two index calls build it), and the count ``f`` of free
+    variables among them."""
+    face = np.empty(pb.n + pb.r, dtype=bool)
+    np.equal(var, FREE, out=face[:pb.n])
+    np.not_equal(row, ROW_OFF, out=face[pb.n:])
+    idx = face.nonzero()[0]
+    return idx, int(idx.searchsorted(pb.n))
+
+
 def face_solve(pb: _Problem, var: np.ndarray, row: np.ndarray, exact: bool = False
                ) -> tuple[FloatArray, FloatArray] | None:
     """The minimiser on the face ``(var, row)``: fixed variables at their bounds, active
@@ -147,13 +159,7 @@ def face_solve(pb: _Problem, var: np.ndarray, row: np.ndarray, exact: bool = Fal
     ``exact``, when the system is singular instead of its least-squares answer)."""
     n = pb.n
     K = pb.kkt_matrix()
-    # The face's unknowns (free variables, then active rows) as indices into K: its rows
-    # and columns there are the face's system (two index calls build it).
-    face = np.empty(n + pb.r, dtype=bool)
-    np.equal(var, FREE, out=face[:n])
-    np.not_equal(row, ROW_OFF, out=face[n:])
-    idx = face.nonzero()[0]
-    f = int(idx.searchsorted(n))
+    idx, f = face_unknowns(pb, var, row)
     fi, on = idx[:f], idx[f:] - n
     w = np.where(var == AT_UPPER, pb.up, pb.lo)
     w[fi] = 0.0
