@@ -23,6 +23,7 @@ import numpy as np
 from tailorfolio.allocation._sleeves import LONG_TERM, RESERVE, SleevePolicy, as_of_year
 from tailorfolio.profile._enums import GoalKind
 from tailorfolio.profile._investor import InvestorProfile
+from tailorfolio.profile._timeline import goal_contributions, goal_due_step
 from tailorfolio.typing import FloatArray
 
 
@@ -76,10 +77,8 @@ class HouseholdPolicy:
         flows_out = np.zeros((len(names), n_steps))
         last = np.full(len(names), n_steps, int)
         for i, g in enumerate(goals):
-            due = int(round(12 * g.years_until(y0)))
-            c = g.annual_contribution / 12 * (1 + g.contribution_growth) ** (t // 12)
-            c[min(due, n_steps):] = 0.0
-            flows_in[i] = c * deflator
+            due = goal_due_step(g, as_of)
+            flows_in[i] = goal_contributions(g, as_of, n_steps) * deflator
             if g.kind is GoalKind.INCOME:
                 idx = np.arange(due, due + 12 * g.duration_years, 12)
                 idx = idx[idx < n_steps]

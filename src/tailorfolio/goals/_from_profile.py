@@ -44,6 +44,7 @@ from tailorfolio.profile._stream_income import income_flows
 from tailorfolio.profile._timeline import (  # re-exported: the goals' month grid
     PRIORITY_RANK,
     as_of_year,
+    goal_contributions,
     goal_due_step,
     goal_end_step,
     goal_withdrawals,
@@ -110,14 +111,6 @@ class SimulationOptions:
     priority_reserve: bool = False
     sleeve_amounts: tuple[tuple[str, float], ...] | None = None
     extra_pots: tuple[tuple[str, float, tuple[float, ...]], ...] = ()
-
-
-def _contributions(goal: Goal, as_of: date, n_steps: int) -> FloatArray:
-    due = min(goal_due_step(goal, as_of), n_steps)
-    t = np.arange(n_steps)
-    c = goal.annual_contribution / 12 * (1 + goal.contribution_growth) ** (t // 12)
-    c[due:] = 0.0
-    return c
 
 
 def account_balances(profile: InvestorProfile, market: Market) -> tuple[FloatArray, float]:
@@ -195,7 +188,7 @@ def spec_from_profile(profile: InvestorProfile, market: Market,
 
     schedules = []
     if opts.mode == "household":
-        contrib = sum(_contributions(g, as_of, n_steps) for g in goals)
+        contrib = sum(goal_contributions(g, as_of, n_steps) for g in goals)
         pots = (Pot("household", w_for("household"), bal, basis, np.asarray(contrib, float),
                     split),)
         wds = [goal_withdrawals(g, as_of, n_steps) for g in goals]
@@ -240,7 +233,7 @@ def spec_from_profile(profile: InvestorProfile, market: Market,
         for j, g in enumerate(goals):
             b, pot_basis = balance_of(g.name, float(saved[j]))
             pots_list.append(Pot(g.name, w_for(g.name), b, pot_basis,
-                                 _contributions(g, as_of, n_steps), split))
+                                 goal_contributions(g, as_of, n_steps), split))
             schedules.append(GoalSchedule(g.name, j, PRIORITY_RANK[g.priority],
                                           goal_withdrawals(g, as_of, n_steps), g.kind.value,
                                           PRIORITY_WEIGHT[g.priority],

@@ -50,3 +50,14 @@ def goal_withdrawals(goal: Goal, as_of: date, n_steps: int) -> FloatArray:
     else:
         out[due] = goal.amount
     return out
+
+
+def goal_contributions(goal: Goal, as_of: date, n_steps: int) -> FloatArray:
+    """``goal``'s planned deposits in each month, ndarray (n_steps,), currency units as the
+    simulation deposits them: a twelfth of its yearly contribution (growing by
+    ``contribution_growth`` each year) until it falls due, zero from then on."""
+    due = min(goal_due_step(goal, as_of), n_steps)
+    t = np.arange(n_steps)
+    c = goal.annual_contribution / 12 * (1 + goal.contribution_growth) ** (t // 12)
+    c[due:] = 0.0
+    return c

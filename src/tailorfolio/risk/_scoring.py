@@ -37,6 +37,7 @@ from datetime import date
 import numpy as np
 
 from tailorfolio.profile._enums import PRIORITY_WEIGHT, AccountType, EmploymentStability, GoalKind
+from tailorfolio.profile._goal_need import REAL_DISCOUNT_RATE, need_present_value
 from tailorfolio.profile._investor import InvestorProfile
 from tailorfolio.profile._stream_cover import stream_cover
 from tailorfolio.profile._timeline import as_of_year
@@ -50,8 +51,6 @@ CONTRADICTION_GAP = 0.5
 """Two paired answers whose scaled scores differ by more than this are called contradictory."""
 ANSWER_FLOOR = 0.1
 """Score of the most cautious option (keeps the power mean finite)."""
-REAL_DISCOUNT_RATE = 0.02
-"""Real rate used to take the present value of goals for the funded ratio."""
 
 STREAM_PV_INFLATION = 0.02
 """Inflation used to put nominal income streams in today's money for the funded ratio (the
@@ -176,26 +175,14 @@ def goal_horizon_years(profile: InvestorProfile, as_of: date) -> float:
 
 
 def goals_present_value(profile: InvestorProfile, as_of: date) -> float:
-    """Present value (today's money) of all goal amounts net of planned contributions and,
-    for income goals, of the income streams paying in their years — the income the
-    simulation credits, goal by goal in its funding order
-    (:func:`tailorfolio.profile._stream_cover.stream_cover`, the plan's one stream model)."""
-    y0 = as_of_year(as_of)
-    pv = 0.0
-    r = REAL_DISCOUNT_RATE
+    """Present value (today's money) of what all goals still need: each goal's
+    :func:`~tailorfolio.profile._goal_need.need_present_value` — its withdrawals net of the
+    income streams the simulation credits (:func:`~tailorfolio.profile._stream_cover.
+    stream_cover`, nominal streams deflated at :data:`STREAM_PV_INFLATION`) and of its planned
+    contributions, at the real :data:`REAL_DISCOUNT_RATE` — the plan's sleeve funding's need."""
     covered = stream_cover(profile, as_of, STREAM_PV_INFLATION).by_goal
-    for g in profile.goals:
-        start = g.years_until(y0)
-        if g.kind is GoalKind.INCOME:
-            paid = covered.get(g.name, np.zeros(g.duration_years))
-            need = sum(max(g.amount - float(paid[k]), 0.0) / (1 + r) ** (start + k)
-                       for k in range(g.duration_years))
-        else:
-            need = g.amount / (1 + r) ** start
-        contrib = sum(g.annual_contribution * (1 + g.contribution_growth) ** k / (1 + r) ** (k + 1)
-                      for k in range(int(math.floor(start))))
-        pv += max(need - contrib, 0.0)
-    return pv
+    return float(sum(need_present_value(g, as_of, REAL_DISCOUNT_RATE, covered.get(g.name))
+                     for g in profile.goals))
 
 
 def household_wealth(profile: InvestorProfile, prices: dict[str, float]) -> float:
