@@ -254,15 +254,10 @@ book. A worker's peak memory is unchanged; it is only not returned before the wo
 def _keep_freed_memory() -> None:
     """Raise glibc's malloc thresholds in this (worker) process (no-op elsewhere)."""
     import ctypes
-    import ctypes.util
 
-    name = ctypes.util.find_library("c")
-    if not name:
-        return
-    try:
-        libc = ctypes.CDLL(name)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):  # not glibc (musl, macOS): keep the defaults
+    try:  # the process's own symbols: libc's, without find_library's ldconfig/gcc subprocess
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError, TypeError):  # no mallopt (macOS, Windows): the defaults
         return
     m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's <malloc.h> parameter numbers
     mallopt(m_mmap_threshold, WORKER_HEAP_BYTES)
