@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import typer
 
 from tailorfolio.cli import (
@@ -51,6 +53,16 @@ _cmd_esg.register(app)
 _cmd_fleet.register(app)
 
 
+GC_YOUNG_THRESHOLD = 20_000
+"""Allocations between young-generation collections in a command-line process (Python's
+default is 700). A command imports a few hundred modules and builds large, acyclic numpy and
+pandas structures: at the default, the collector runs about 250 times in one plan, three of
+them full passes over every object the imports made (~0.1 s of a plan's CPU); at this
+threshold it runs a dozen times. Cyclic garbage is still collected, only in larger batches."""
+
+
 def main() -> None:
     """Console-script entry point."""
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
     app()
