@@ -192,3 +192,24 @@ def test_weights_are_budgeted_and_bounded(seed, size):
     assert (w >= batch.lower[ok] - CONSTRAINT_SLACK).all()
     assert (w <= batch.upper[ok] + CONSTRAINT_SLACK).all()
     assert (res.status[~ok] == "infeasible").all()
+
+
+def test_verdict_gives_the_turnover_the_other_constraints_force(model):
+    batch = synthetic_book(model, 10, seed=5, infeasible_share=0.0)
+    batch.current_weights[7] = 0.0
+    batch.current_weights[7, 0] = 0.6
+    batch.upper[7, 0] = 0.0  # sell the 60 % and invest the 40 % cash: at least 1.6 traded
+    batch.max_turnover[7] = 0.2
+    verdict = feasibility_verdict(model, batch, 7)
+    need = float(verdict.split("raise max_turnover to at least ")[1].split()[0])
+    assert need >= 1.6 - 1e-7
+    assert verdict.startswith("max_turnover 0.2000 is below the ")
+
+
+def test_verdict_names_the_conflict_when_no_portfolio_exists(model):
+    batch = synthetic_book(model, 10, seed=5, infeasible_share=0.0)
+    names = list(model.group_names)
+    batch.group_min[3, names.index("bond")] = 0.8
+    batch.group_min[3, names.index("equity")] = 0.5
+    verdict = feasibility_verdict(model, batch, 3)
+    assert "bond" in verdict and "equity" in verdict

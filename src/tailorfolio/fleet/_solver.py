@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from tailorfolio.errors import InfeasibleError, TailorfolioError
+from tailorfolio.errors import InfeasibleError, SolverError, TailorfolioError
 from tailorfolio.fleet._model import FleetModel, InvestorBatch
 from tailorfolio.kernel._activeset import (
     ActiveSet,
@@ -499,39 +499,26 @@ def _batched_verdicts(model: FleetModel, batch: InvestorBatch, idx: np.ndarray, 
 def feasibility_verdict(model: FleetModel, batch: InvestorBatch, i: int) -> str:
     """The empty string when investor ``i``'s constraints can all hold, else why not.
 
-    One linear program (HiGHS) finds the smallest turnover ‖w − w0‖₁ meeting every other
-    constraint. If there is none, the foundation's diagnosis names the conflicting
-    constraints and the relaxation each needs; if the smallest turnover exceeds the cap, the
-    message says by how much.
+    The least trading the other constraints force (:func:`~tailorfolio.optimize._min_turnover.
+    min_turnover`, one linear program on the investor's constraint set) decides: if no
+    portfolio meets them, the foundation's diagnosis names the conflicting constraints and the
+    relaxation each needs; if that least trading exceeds the cap, the message says by how
+    much.
     """
-    from scipy.optimize import linprog
+    from tailorfolio.optimize._min_turnover import min_turnover
 
-    n = model.n_assets
-    lo, up, w0 = batch.lower[i], batch.upper[i], batch.current_weights[i]
-    # variables: w (n), t (n) with t >= |w - w0|
-    c = np.concatenate([np.zeros(n), np.ones(n)])
-    eye = np.eye(n)
-    a_ub = [np.hstack([eye, -eye]), np.hstack([-eye, -eye])]
-    b_ub = [w0, -w0]
-    if model.n_groups:
-        g = model.group_matrix
-        a_ub += [np.hstack([g, np.zeros_like(g)]), np.hstack([-g, np.zeros_like(g)])]
-        b_ub += [batch.group_max[i], -batch.group_min[i]]
-    if np.isfinite(batch.min_esg_score[i]):
-        a_ub.append(np.concatenate([-model.esg_vector(), np.zeros(n)])[None, :])
-        b_ub.append(np.array([-batch.min_esg_score[i]]))
-    res = linprog(c, A_ub=np.vstack(a_ub), b_ub=np.concatenate(b_ub),
-                  A_eq=np.concatenate([np.ones(n), np.zeros(n)])[None, :], b_eq=[1.0],
-                  bounds=list(zip(lo, up)) + [(0, None)] * n, method="highs")
-    if res.status == 2:
+    cs = constraint_set_for(model, batch, i)
+    try:
+        least = min_turnover(cs, batch.current_weights[i])
+    except SolverError:
+        return ""  # undecided: the general path tries the investor and reports what it finds
+    if least is None:
         from tailorfolio.optimize._diagnose import explain_infeasible
         from tailorfolio.kernel._standard import cholesky_factor
 
-        err = explain_infeasible(constraint_set_for(model, batch, i),
-                                 cholesky_factor(model.covariance))
-        return err.message
-    if res.status == 0 and np.isfinite(batch.max_turnover[i]):
-        need = float(res.fun)
+        return explain_infeasible(cs, cholesky_factor(model.covariance)).message
+    if np.isfinite(batch.max_turnover[i]):
+        need = least.turnover
         cap = float(batch.max_turnover[i])
         if need > cap + FEASIBILITY_SLACK:
             return (f"max_turnover {cap:.4f} is below the {need:.4f} of trading the other "
