@@ -194,6 +194,8 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream, growth_years: int = 0
                        for c, sp in zip(contrib, split, strict=True)]
     deposit_taxable = [(np.asarray(c, float) * sp[0]).tolist()
                        for c, sp in zip(contrib, split, strict=True)]
+    deposit_total = [np.asarray(c, float).tolist() for c in contrib]  # Python floats
+    pot_range = range(len(spec.pots))
     k_reb = spec.rebalance_every_months
     nominal = [g.nominal for g in spec.goals]
     takes_income = [g.kind == "income" for g in spec.goals]
@@ -211,9 +213,9 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream, growth_years: int = 0
 
     def sync(k: int) -> FloatArray:
         """Bring the tax-bucket values of pot k up to the current pot value."""
-        v = holdings[k].sum(axis=0)
+        v = np.add.reduce(holdings[k], axis=0)  # ndarray.sum without its Python wrapper
         last = vlast[k]
-        if last.min() > 0:  # the same quotients as below, without the mask (the usual case)
+        if np.minimum.reduce(last) > 0:  # the quotients below without the mask (usually)
             growth = v / last
         else:
             growth = np.zeros(p)
@@ -304,8 +306,8 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream, growth_years: int = 0
             snapshot = _ChunkState(t, holdings, vals, basis, vlast, price, out).copy()
         if t % 12 == 0:
             out.real_wealth_by_year[t // 12] = sum(h.sum(axis=0) for h in holdings) / price
-        for k in range(len(spec.pots)):
-            c = contrib[k][t]
+        for k in pot_range:
+            c = deposit_total[k][t]
             if c > 0:
                 sync(k)
                 held_blocks[k] += deposit_assets[k][t]
@@ -366,7 +368,7 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream, growth_years: int = 0
         if calendar or (thresholds is not None and t > 0):
             _rebalance(t, calendar)
         g = growth[:n_assets, None, :]  # (n_assets, 1, paths): every block, the same markets
-        for k in range(len(spec.pots)):
+        for k in pot_range:
             held_blocks[k] *= g
         price_blocks *= growth[n_assets]
         if growth_acc is not None and t < growth_steps:
