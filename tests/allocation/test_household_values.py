@@ -96,3 +96,31 @@ def test_interpolating_all_assets_at_once_is_np_interp_bit_for_bit(k: int, n: in
     outside = np.array([xp[0] - 0.1, xp[-1] + 0.1, np.nan])  # numpy's own rules there
     expected = np.stack([np.interp(outside, xp, fp[:, j]) for j in range(n)], axis=1)
     np.testing.assert_array_equal(interpolate_rows(outside, xp, fp), expected)
+
+
+@pytest.mark.parametrize("name", list(EXAMPLE_PROFILES))
+def test_one_policy_projecting_changed_goals_equals_a_fresh_policy(name: str) -> None:
+    """A policy keeps each sleeve's schedule and value column by its inputs (a lever search
+    projects one policy for profiles that differ in one goal): whatever it projected before,
+    every profile gets the values and weights a fresh policy gives it, bit for bit."""
+    profile = load_example_profile(name)
+    as_of = profile.as_of or date(2025, 6, 30)
+    kept = _policy(profile, as_of, "nearest_first", 1.0, 5_000.0, 250_000.0)
+    variants = [profile]
+    for j, g in enumerate(profile.goals):
+        for update in ({"annual_contribution": g.annual_contribution + 1_200.0},
+                       {"amount": 0.6 * g.amount},
+                       {"target_year": g.target_year + 3} if g.target_year is not None
+                       else {"years": (g.years or 0.0) + 3}):
+            goals = list(profile.goals)
+            goals[j] = g.model_copy(update=update)
+            variants.append(profile.model_copy(update={"goals": tuple(goals)}))
+    n_steps = 12 * 70
+    for p in variants + variants[::-1]:
+        fresh = _policy(profile, as_of, "nearest_first", 1.0, 5_000.0, 250_000.0)
+        got = kept.sleeve_values(p, as_of, n_steps)
+        want = fresh.sleeve_values(p, as_of, n_steps)
+        assert got[0] == want[0]
+        assert got[1].tobytes() == want[1].tobytes() and got[2].tobytes() == want[2].tobytes()
+        assert (kept.household_weights(p, as_of, n_steps).tobytes()
+                == fresh.household_weights(p, as_of, n_steps).tobytes())

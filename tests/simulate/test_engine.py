@@ -298,3 +298,34 @@ def test_two_pots_with_a_sweep_side_by_side_match_one_run_each(market) -> None:
         want = simulate(sp, model, 200)
         for name in RESULT_ARRAYS:
             np.testing.assert_array_equal(getattr(g, name), getattr(want, name), name)
+
+
+def test_stored_paths_replayed_again_give_the_numbers_of_a_fresh_store(market) -> None:
+    """The products of stored months are computed once and reread by later simulations that
+    stop at the same months (``_core._segment_products``): a spec simulated after others on
+    one store gets the numbers it gets first thing on a fresh store of the same draws, and
+    one whose stops differ (a withdrawal moved) is not handed another spec's products."""
+    from tailorfolio.simulate import LognormalModel, freeze
+
+    lognormal = LognormalModel.from_assumptions(market.assumptions, market.universe)
+    n = len(market.tickers)
+    weights = np.full(n, 1 / n)
+
+    def make(due: int, contribution: float) -> SimulationSpec:
+        wd = np.zeros(240)
+        wd[due::12] = 4000.0
+        return SimulationSpec(tuple(market.tickers), 240,
+                              (Pot("h", weights, np.array([4e4, 2e4, 1e4]), 3e4,
+                                   np.where(np.arange(240) < 60, contribution, 0.0),
+                                   np.array([0.5, 0.3, 0.2])),),
+                              (GoalSchedule("income", 0, 0, wd, "income", 1.0),),
+                              np.zeros(n), 25.0, 12, TaxTreatment(0.24, 0.15, 0.1, 60))
+
+    shared = freeze(lognormal, 240, 200, seed=4)
+    specs = [make(120, 300.0), make(126, 300.0), make(120, 900.0), make(126, 300.0)]
+    warm = [simulate(sp, shared, 200) for sp in specs]
+    for sp, got in zip(specs, warm, strict=True):
+        want = simulate(sp, freeze(lognormal, 240, 200, seed=4), 200)
+        for name in RESULT_ARRAYS:
+            np.testing.assert_array_equal(getattr(got, name), getattr(want, name), name)
+    assert not np.array_equal(warm[0].real_wealth_by_year, warm[1].real_wealth_by_year)

@@ -15,7 +15,7 @@ fees, rebalancing and the household's tax rates. Today's row is the plan's house
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -25,6 +25,10 @@ from tailorfolio.profile._enums import GoalKind
 from tailorfolio.profile._investor import InvestorProfile
 from tailorfolio.profile._timeline import goal_contributions, goal_due_step
 from tailorfolio.typing import FloatArray
+
+
+MEMO_ENTRIES = 256
+"""Schedules and value columns a :class:`HouseholdPolicy` keeps, each (a bound on memory)."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,13 @@ class HouseholdPolicy:
     amounts: dict[str, float]
     expected_return: FloatArray
     inflation: float
+    _schedules: dict[tuple[str, float, int], FloatArray] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
+    _columns: dict[tuple[object, ...], tuple[list[float], float | None]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
+    """Sleeve schedules and value columns already projected, by their inputs (a lever search
+    projects one policy for dozens of profiles that differ in one goal: the other sleeves'
+    inputs, and so their results, are the same)."""
 
     def sleeve_values(self, profile: InvestorProfile, as_of: date, n_steps: int
                       ) -> tuple[list[str], FloatArray, FloatArray]:
@@ -65,7 +76,13 @@ class HouseholdPolicy:
         t = np.arange(n_steps)
         weights = np.empty((len(names), n_steps, len(self.expected_return)))
         for i, g in enumerate(goals):
-            weights[i] = self.policies[g.name].schedule(g.years_until(y0), n_steps)
+            key = (g.name, float(g.years_until(y0)), n_steps)
+            schedule = self._schedules.get(key)
+            if schedule is None:
+                schedule = self.policies[g.name].schedule(g.years_until(y0), n_steps)
+                if len(self._schedules) < MEMO_ENTRIES:
+                    self._schedules[key] = schedule
+            weights[i] = schedule
         for i, name in enumerate((RESERVE, LONG_TERM), start=len(goals)):
             weights[i] = np.broadcast_to(self.policies[name].weights_at_years(0.0),
                                          weights[i].shape)
@@ -100,8 +117,21 @@ class HouseholdPolicy:
         columns: list[list[float]] = []
         for i in range(len(names)):
             x = float(v[i])
-            col = [0.0] * n_steps
             c_i, o_i, g_i = ins[i], outs[i], growth[i]
+            arrivals = swept if i == long_term else {}
+            # A sleeve's column depends on these inputs alone (a goal's on its own flows,
+            # the long-term money's also on what the goals left it).
+            key = (i < len(goals), x, int(last[i]), tuple(c_i), tuple(o_i), tuple(g_i),
+                   tuple(sorted((k, tuple(a)) for k, a in arrivals.items())))
+            known = self._columns.get(key)
+            if known is not None:
+                col, left = known
+                if left is not None:
+                    swept.setdefault(int(last[i]), []).append(left)
+                columns.append(col)
+                continue
+            col = [0.0] * n_steps
+            left: float | None = None
             # ``0.0 if y < 0.0 else y`` is ``max(y, 0.0)`` exactly (NaN and -0.0 included)
             # without the call.
             if i < len(goals):
@@ -109,13 +139,13 @@ class HouseholdPolicy:
                 for k in range(n_steps):
                     if k == sweep_at and x > 0:
                         swept.setdefault(k, []).append(x)
+                        left = x
                         x = 0.0
                     x = x + c_i[k]
                     col[k] = x
                     x = x - o_i[k]
                     x = (0.0 if x < 0.0 else x) * g_i[k]
             else:
-                arrivals = swept if i == long_term else {}
                 for k in range(n_steps):
                     if k in arrivals:
                         for amount in arrivals[k]:
@@ -124,6 +154,8 @@ class HouseholdPolicy:
                     col[k] = x
                     x = x - o_i[k]
                     x = (0.0 if x < 0.0 else x) * g_i[k]
+            if len(self._columns) < MEMO_ENTRIES:
+                self._columns[key] = (col, left)
             columns.append(col)
         values = np.array(columns, float).reshape(len(names), n_steps)
         return names, values, weights

@@ -39,6 +39,7 @@ matrix product per step that reads the normals where the generator wrote them.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
@@ -234,6 +235,29 @@ def _pipelined(segments: list[tuple[int, int]],
         worker.join()
 
 
+SEGMENT_CACHE_VALUES = 1 << 23
+"""Growth factors kept per set of stored months by :func:`_segment_products` (64 MB)."""
+
+_SegmentKey = tuple[int, int, int, int]
+_SEGMENT_PRODUCTS: dict[int, tuple[weakref.ref, dict[_SegmentKey, FloatArray]]] = {}
+
+
+def _segment_products(monthly: FloatArray) -> dict[_SegmentKey, FloatArray]:
+    """The products of stored months already computed, per stored growth array (read-only,
+    :meth:`ReplayModel.monthly_growth`): ``(first step, span, first path, paths)`` to the
+    ``(n_assets + 1, paths)`` growth over those months. A plan replays the same stored paths
+    in dozens of simulations that stop at the same months (the searches' candidates), so each
+    product is computed once. Entries live as long as the stored array; the dict is emptied
+    when it holds more than :data:`SEGMENT_CACHE_VALUES` numbers."""
+    for key in [k for k, (ref, _) in _SEGMENT_PRODUCTS.items() if ref() is None]:
+        del _SEGMENT_PRODUCTS[key]  # arrays no longer stored (ndarrays are not hashable)
+    entry = _SEGMENT_PRODUCTS.get(id(monthly))
+    if (entry is None or entry[0]() is not monthly
+            or sum(g.size for g in entry[1].values()) > SEGMENT_CACHE_VALUES):
+        entry = _SEGMENT_PRODUCTS[id(monthly)] = (weakref.ref(monthly), {})
+    return entry[1]
+
+
 class GrowthStream:
     """Gross growth factors, step by step, for paths ``first_path`` to
     ``first_path + n_paths − 1`` of a run of ``total_paths`` paths.
@@ -326,12 +350,18 @@ class GrowthStream:
         paths): a one-month segment is a read-only view, a longer one their product (the
         exponential of the summed log changes, up to rounding)."""
         cols = slice(self.first_path, self.first_path + self.n_paths)
-        buf = np.empty((self.n_assets + 1, self.n_paths))
+        products = _segment_products(monthly)
         for t, span in zip(starts.tolist(), spans.tolist()):
             if span == 1:
                 yield t, span, monthly[t, :, cols]
-            else:
-                yield t, span, np.prod(monthly[t:t + span, :, cols], axis=0, out=buf)
+                continue
+            key = (t, span, self.first_path, self.n_paths)
+            growth = products.get(key)
+            if growth is None:  # the same product whenever these months are replayed
+                growth = np.prod(monthly[t:t + span, :, cols], axis=0)
+                growth.flags.writeable = False
+                products[key] = growth
+            yield t, span, growth
 
     def _gaussian(self, starts: np.ndarray, spans: np.ndarray
                   ) -> Iterator[tuple[int, int, FloatArray]]:

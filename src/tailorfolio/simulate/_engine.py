@@ -26,7 +26,7 @@ as is). None of it is computed in a month without a trade, so it costs nothing m
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -120,65 +120,42 @@ def _withdraw(vals: FloatArray, basis: FloatArray, need: FloatArray, spec: Simul
     return need - rem, taxes
 
 
-class _SideBySideWeights:
-    """Month ``t``'s target weights of one pot for paths of several specs side by side
-    (:func:`simulate_many`): ``[t]`` is ndarray (n_assets, n_specs · paths_per_spec), spec
-    ``s``'s weights repeated over its block of paths (the last month asked is kept)."""
-
-    def __init__(self, weights: FloatArray, paths_per_spec: int):
-        self.weights, self.q = weights, paths_per_spec  # (n_specs, n_steps, n_assets)
-        self.t: int | None = None
-        self.col = np.empty(0)
-
-    def __getitem__(self, t: int) -> FloatArray:
-        if t != self.t:
-            self.t, self.col = t, np.repeat(self.weights[:, t, :].T, self.q, axis=1)
-        return self.col
-
-
-class _SideBySideStream:
-    """A stream's growth repeated for ``copies`` blocks of its paths (one per spec of
-    :func:`simulate_many`): every block sees the same markets, the same numbers."""
-
-    def __init__(self, stream: GrowthStream, copies: int):
-        self.stream, self.copies = stream, copies
-        self.n_assets = stream.n_assets
-        self.n_paths = stream.n_paths * copies
-
-    def segments(self, needed: np.ndarray | None, first_step: int = 0
-                 ) -> Iterator[tuple[int, int, FloatArray]]:
-        buf = np.empty((self.n_assets + 1, self.copies, self.stream.n_paths))
-        flat = buf.reshape(self.n_assets + 1, self.n_paths)
-        for t, span, growth in self.stream.segments(needed, first_step):
-            buf[...] = growth[:, None, :]
-            yield t, span, flat
-
-
-def _run_chunk(spec: SimulationSpec, stream: GrowthStream | _SideBySideStream,
-               growth_years: int = 0, *, resume: _ChunkState | None = None,
-               snapshot_at: int | None = None, side_by_side: list[FloatArray] | None = None
+def _run_chunk(spec: SimulationSpec, stream: GrowthStream, growth_years: int = 0, *,
+               resume: _ChunkState | None = None, snapshot_at: int | None = None,
+               side_by_side: list[FloatArray] | None = None
                ) -> tuple[_ChunkOut, _ChunkState | None]:
     """One chunk of paths; from ``resume``'s step on when given (its state is copied, not
     changed); the state at the start of step ``snapshot_at`` is returned too (None without
     it). ``side_by_side`` (per pot, ndarray (n_specs, n_steps, n_assets)): the weights of
-    specs that agree on everything else, simulated on consecutive blocks of the stream's
-    paths (:func:`simulate_many`; no rebalancing band)."""
-    n_assets, n_steps, p = len(spec.tickers), spec.n_steps, stream.n_paths
+    specs that agree on everything else, simulated on consecutive blocks of paths, each block
+    on the stream's paths (:func:`simulate_many`; no rebalancing band).
+
+    Every array over paths is ``(..., n_specs · paths)``; its view ``(..., n_specs, paths)``
+    (``blocks``) lets a spec's weights and the stream's growth broadcast over their blocks
+    without being copied (one block, ``n_specs = 1``, without ``side_by_side``)."""
+    n_assets, n_steps = len(spec.tickers), spec.n_steps
     n_goals = len(spec.goals)
-    weights = [np.ascontiguousarray(spec.weights_path(k)) for k in range(len(spec.pots))]
-    columns: list[FloatArray] | list[_SideBySideWeights]
+    n_specs = 1 if side_by_side is None else len(side_by_side[0])
+    q = stream.n_paths
+    p = n_specs * q
     if side_by_side is None:
-        columns = [w[:, :, None] for w in weights]  # each (n_steps, n_assets, 1)
+        weights = [np.ascontiguousarray(spec.weights_path(k)) for k in range(len(spec.pots))]
+        wcols = [w[:, :, None, None] for w in weights]  # each (n_steps, n_assets, 1, 1)
     else:
-        assert spec.rebalance_band is None
-        columns = [_SideBySideWeights(w, p // len(w)) for w in side_by_side]
+        assert spec.rebalance_band is None and not growth_years
+        weights = [np.ascontiguousarray(spec.weights_path(k)) for k in range(len(spec.pots))]
+        wcols = [np.ascontiguousarray(w.transpose(1, 2, 0))[..., None]  # (n_steps, n_assets,
+                 for w in side_by_side]                                # n_specs, 1)
+
+    def blocks(x: FloatArray) -> FloatArray:
+        """The view ``(..., n_specs, paths)`` of an array ``(..., n_specs · paths)``."""
+        return x.reshape(x.shape[:-1] + (n_specs, q))
+
     holdings, vals, basis, vlast = [], [], [], []  # holdings[k]: (n_assets, p)
     for k, pot in enumerate(spec.pots):
         total = pot.initial_total
-        if side_by_side is None:
-            holdings.append(np.outer(weights[k][0], np.full(p, total)))
-        else:  # the same products w_i · total as the outer product
-            holdings.append(columns[k][0] * np.full(p, total))
+        # The products w_i · total of the outer product, spec by spec.
+        holdings.append((wcols[k][0] * np.full((n_specs, q), total)).reshape(n_assets, p))
         vals.append(np.repeat(np.asarray(pot.initial_balance, float)[:, None], p, axis=1))
         basis.append(np.full(p, float(min(pot.taxable_basis, pot.initial_balance[0]))))
         vlast.append(np.full(p, total))
@@ -197,6 +174,8 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream | _SideBySideStream,
         first_step = state.step
         holdings, vals, basis, vlast = state.holdings, state.vals, state.basis, state.vlast
         price, out = state.price, state.out
+    held_blocks = [blocks(h) for h in holdings]  # views: (n_assets, n_specs, paths)
+    price_blocks = blocks(price)
     snapshot = None
     growth_acc = out.growth_by_year  # None unless growth_years
     # Which goals withdraw in which month, in funding order.
@@ -207,6 +186,16 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream | _SideBySideStream,
     due = {g.due_step for g in spec.goals}
     contrib = [pot.monthly_contribution for pot in spec.pots]
     split = [np.asarray(pot.contribution_split, float) for pot in spec.pots]
+    # Each month's deposit into the assets (bought at the month's target weights) and into
+    # the tax buckets: the products c · w_i and c · split_b, all months at once.
+    deposit_assets = [np.asarray(c, float)[:, None, None, None] * wc
+                      for c, wc in zip(contrib, wcols, strict=True)]
+    deposit_buckets = [np.asarray(c, float)[:, None, None] * sp[None, :, None]
+                       for c, sp in zip(contrib, split, strict=True)]
+    deposit_taxable = [(np.asarray(c, float) * sp[0]).tolist()
+                       for c, sp in zip(contrib, split, strict=True)]
+    deposit_total = [np.asarray(c, float).tolist() for c in contrib]  # Python floats
+    pot_range = range(len(spec.pots))
     k_reb = spec.rebalance_every_months
     nominal = [g.nominal for g in spec.goals]
     takes_income = [g.kind == "income" for g in spec.goals]
@@ -224,9 +213,13 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream | _SideBySideStream,
 
     def sync(k: int) -> FloatArray:
         """Bring the tax-bucket values of pot k up to the current pot value."""
-        v = holdings[k].sum(axis=0)
-        growth = np.zeros(p)
-        np.divide(v, vlast[k], out=growth, where=vlast[k] > 0)  # emptied pots stay at zero
+        v = np.add.reduce(holdings[k], axis=0)  # ndarray.sum without its Python wrapper
+        last = vlast[k]
+        if np.minimum.reduce(last) > 0:  # the quotients below without the mask (usually)
+            growth = v / last
+        else:
+            growth = np.zeros(p)
+            np.divide(v, last, out=growth, where=last > 0)  # emptied pots stay at zero
         vals[k] *= growth
         vlast[k] = v
         return v
@@ -244,7 +237,7 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream | _SideBySideStream,
                 buf = scratch[k]
                 held = v > 0
                 np.divide(h, np.where(held, v, 1.0), out=buf)
-                buf -= columns[k][t]
+                buf -= wcols[k][t][:, 0]
                 np.abs(buf, out=buf)
                 idx = np.flatnonzero((buf > thresholds[k][t]).any(axis=0) & held)
                 if idx.size == 0:
@@ -253,15 +246,17 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream | _SideBySideStream,
                 household = (v if len(holdings) == 1
                              else sum(hh.sum(axis=0) for hh in holdings))
             if idx is None:
-                trade = np.multiply(columns[k][t], v)
+                trade = np.multiply(wcols[k][t], blocks(v)).reshape(n_assets, p)
                 trade -= h
                 h += trade
                 traded = np.abs(trade, out=trade).sum(axis=0)
                 out.turnover += traded / np.where(household > 0, household, 1.0)
                 out.rebalances += v > 0
+                if cg_rate <= 0:
+                    continue
                 sold = 0.5 * traded
             else:
-                trade = columns[k][t] * v[idx] - h[:, idx]
+                trade = wcols[k][t][:, 0] * v[idx] - h[:, idx]
                 traded = np.abs(trade).sum(axis=0)
                 out.turnover[idx] += traded / household[idx]  # due paths hold money
                 out.rebalances[idx] += 1
@@ -311,14 +306,14 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream | _SideBySideStream,
             snapshot = _ChunkState(t, holdings, vals, basis, vlast, price, out).copy()
         if t % 12 == 0:
             out.real_wealth_by_year[t // 12] = sum(h.sum(axis=0) for h in holdings) / price
-        for k in range(len(spec.pots)):
-            c = contrib[k][t]
+        for k in pot_range:
+            c = deposit_total[k][t]
             if c > 0:
                 sync(k)
-                holdings[k] += c * columns[k][t]
-                vals[k] += c * split[k][:, None]
-                basis[k] += c * split[k][0]
-                vlast[k] = vlast[k] + c
+                held_blocks[k] += deposit_assets[k][t]
+                vals[k] += deposit_buckets[k][t]
+                basis[k] += deposit_taxable[k][t]
+                vlast[k] += c  # sync's fresh array, held by no one else
         if t in active_months:
             touched = set()
             income = (inc_real[t] * price + inc_nominal[t]
@@ -372,10 +367,10 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream | _SideBySideStream,
         calendar = bool(k_reb) and t % k_reb == 0 and t > 0
         if calendar or (thresholds is not None and t > 0):
             _rebalance(t, calendar)
-        g = growth[:n_assets]
-        for k in range(len(spec.pots)):
-            holdings[k] *= g
-        price *= growth[n_assets]
+        g = growth[:n_assets, None, :]  # (n_assets, 1, paths): every block, the same markets
+        for k in pot_range:
+            held_blocks[k] *= g
+        price_blocks *= growth[n_assets]
         if growth_acc is not None and t < growth_steps:
             growth_acc[t // 12] *= growth  # a segment never spans two years (see needed)
     total = sum(h.sum(axis=0) for h in holdings)
@@ -573,8 +568,7 @@ def _side_by_side(specs: list[SimulationSpec], model: ReturnModel, n_paths: int,
     weights = [np.stack([np.ascontiguousarray(sp.weights_path(k)) for sp in specs])
                for k in range(len(spec.pots))]
     with single_threaded_blas():
-        stream = _SideBySideStream(GrowthStream(model, spec.n_steps, seed, 0, n_paths, n_paths,
-                                                log_fee), len(specs))
+        stream = GrowthStream(model, spec.n_steps, seed, 0, n_paths, n_paths, log_fee)
         both, _ = _run_chunk(spec, stream, side_by_side=weights)
     results = []
     for s, sp in enumerate(specs):
