@@ -302,7 +302,7 @@ def test_two_pots_with_a_sweep_side_by_side_match_one_run_each(market) -> None:
 
 def test_stored_paths_replayed_again_give_the_numbers_of_a_fresh_store(market) -> None:
     """The products of stored months are computed once and reread by later simulations that
-    stop at the same months (``_core._segment_products``): a spec simulated after others on
+    stop at the same months (``ReplayModel.segment_products``): a spec simulated after others on
     one store gets the numbers it gets first thing on a fresh store of the same draws, and
     one whose stops differ (a withdrawal moved) is not handed another spec's products."""
     from tailorfolio.simulate import LognormalModel, freeze

@@ -39,7 +39,6 @@ matrix product per step that reads the normals where the generator wrote them.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
@@ -235,29 +234,6 @@ def _pipelined(segments: list[tuple[int, int]],
         worker.join()
 
 
-SEGMENT_CACHE_VALUES = 1 << 23
-"""Growth factors kept per set of stored months by :func:`_segment_products` (64 MB)."""
-
-_SegmentKey = tuple[int, int, int, int]
-_SEGMENT_PRODUCTS: dict[int, tuple[weakref.ref, dict[_SegmentKey, FloatArray]]] = {}
-
-
-def _segment_products(monthly: FloatArray) -> dict[_SegmentKey, FloatArray]:
-    """The products of stored months already computed, per stored growth array (read-only,
-    :meth:`ReplayModel.monthly_growth`): ``(first step, span, first path, paths)`` to the
-    ``(n_assets + 1, paths)`` growth over those months. A plan replays the same stored paths
-    in dozens of simulations that stop at the same months (the searches' candidates), so each
-    product is computed once. Entries live as long as the stored array; the dict is emptied
-    when it holds more than :data:`SEGMENT_CACHE_VALUES` numbers."""
-    for key in [k for k, (ref, _) in _SEGMENT_PRODUCTS.items() if ref() is None]:
-        del _SEGMENT_PRODUCTS[key]  # arrays no longer stored (ndarrays are not hashable)
-    entry = _SEGMENT_PRODUCTS.get(id(monthly))
-    if (entry is None or entry[0]() is not monthly
-            or sum(g.size for g in entry[1].values()) > SEGMENT_CACHE_VALUES):
-        entry = _SEGMENT_PRODUCTS[id(monthly)] = (weakref.ref(monthly), {})
-    return entry[1]
-
-
 class GrowthStream:
     """Gross growth factors, step by step, for paths ``first_path`` to
     ``first_path + n_paths − 1`` of a run of ``total_paths`` paths.
@@ -339,18 +315,21 @@ class GrowthStream:
             return self._gaussian(starts, spans)
         stored = getattr(self.model, "monthly_growth", None)
         if stored is not None:  # stored paths: read their cached growth factors
-            return self._replayed(stored(self.log_fee), starts, spans)
+            return self._replayed(stored(self.log_fee), self.model.segment_products(self.log_fee),
+                                  starts, spans)
         fixed = self.model.fixed_n_paths(self.n_steps)
         steps = self._fixed() if fixed is not None else self._sampled()
         return self._aggregate(steps, starts, spans)
 
-    def _replayed(self, monthly: FloatArray, starts: np.ndarray, spans: np.ndarray
+    def _replayed(self, monthly: FloatArray, products: dict[tuple[int, int, int, int], FloatArray],
+                  starts: np.ndarray, spans: np.ndarray
                   ) -> Iterator[tuple[int, int, FloatArray]]:
         """Segments of stored paths from their per-month growth factors (n_steps, n + 1,
         paths): a one-month segment is a read-only view, a longer one their product (the
-        exponential of the summed log changes, up to rounding)."""
+        exponential of the summed log changes, up to rounding), computed once per stored
+        paths and fee and kept in ``products`` (``ReplayModel.segment_products``): a plan
+        replays its stored paths in dozens of simulations that stop at the same months."""
         cols = slice(self.first_path, self.first_path + self.n_paths)
-        products = _segment_products(monthly)
         for t, span in zip(starts.tolist(), spans.tolist()):
             if span == 1:
                 yield t, span, monthly[t, :, cols]

@@ -533,6 +533,11 @@ class _RegimeSampler:
         return out[..., :-1], out[..., -1]
 
 
+SEGMENT_PRODUCT_VALUES = 1 << 23
+"""Growth factors a :class:`ReplayModel` keeps as products of several months, per fee
+vector (64 MB of float64)."""
+
+
 @dataclass(frozen=True)
 class ReplayModel:
     """Stored draws of another model, replayed identically on every simulation.
@@ -557,6 +562,8 @@ class ReplayModel:
     name: str = "replay"
     _growth: dict[bytes, FloatArray] = field(default_factory=dict, init=False, repr=False,
                                              compare=False)
+    _products: dict[bytes, dict[tuple[int, int, int, int], FloatArray]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
     _more: _MoreMonths | None = field(default=None, repr=False, compare=False)
 
     def _cover(self, n_steps: int) -> None:
@@ -569,6 +576,7 @@ class ReplayModel:
         object.__setattr__(self, "log_returns", np.concatenate([self.log_returns, r]))
         object.__setattr__(self, "log_inflation", np.concatenate([self.log_inflation, i]))
         self._growth.clear()  # computed for fewer months
+        self._products.clear()
 
     def monthly_growth(self, log_fee: FloatArray) -> FloatArray:
         """The stored months as gross growth factors net of ``log_fee``, asset-major.
@@ -600,8 +608,21 @@ class ReplayModel:
             out.flags.writeable = False
             if len(self._growth) >= 2:  # a few fee vectors at most; bound the memory
                 self._growth.clear()
+                self._products.clear()
             cached = self._growth[key] = out
         return cached
+
+    def segment_products(self, log_fee: FloatArray) -> dict[tuple[int, int, int, int],
+                                                              FloatArray]:
+        """The products of stored months already computed under ``log_fee`` (the
+        simulator core fills it): ``(first month, months, first path, paths)`` to the
+        read-only growth ``(n_assets + 1, paths)`` over those months. Emptied with the
+        monthly growth, and when it holds more than :data:`SEGMENT_PRODUCT_VALUES` numbers."""
+        key = np.ascontiguousarray(log_fee, dtype=float).tobytes()
+        products = self._products.setdefault(key, {})
+        if sum(g.size for g in products.values()) > SEGMENT_PRODUCT_VALUES:
+            products.clear()
+        return products
 
     def fixed_n_paths(self, n_steps: int) -> int | None:
         self._cover(n_steps)
