@@ -454,25 +454,25 @@ def _violation_count(masks: dict[str, np.ndarray]) -> np.ndarray:
 def single_change(m: dict[str, np.ndarray], amounts: dict[str, np.ndarray]
                   ) -> dict[str, np.ndarray]:
     """Keep only each problem's largest violation (a cautious step that cannot cycle the
-    way simultaneous switches of the full primal-dual active-set step can)."""
+    way simultaneous switches of the full primal-dual active-set step can).
+
+    Every kind's entries side by side, one argmax per problem: the first entry, in the
+    order of the kinds and then of the entries, of the largest |amount| among the
+    violations (ties to the first kind, then the first entry)."""
     keys = list(m)
-    best = []
-    for k in keys:
-        a = np.where(m[k], np.abs(amounts[k]), -1.0)
-        best.append(a.reshape(a.shape[0], -1).max(axis=1))
-    best_key = np.argmax(np.column_stack(best), axis=1)
-    out: dict[str, np.ndarray] = {}
-    for ki, k in enumerate(keys):
-        mk = m[k] & (best_key == ki).reshape((-1,) + (1,) * (m[k].ndim - 1))
-        if mk.ndim == 2:
-            a = np.where(mk, np.abs(amounts[k]), -1.0)
-            top = a.argmax(axis=1)
-            one = np.zeros_like(mk)
-            rows = np.flatnonzero(mk.any(axis=1))
-            one[rows, top[rows]] = True
-            mk = one
-        out[k] = mk
-    return out
+    b = m[keys[0]].shape[0]
+    flat = [m[k].reshape(b, -1) for k in keys]
+    widths = np.cumsum([0] + [x.shape[1] for x in flat])
+    a = np.where(np.concatenate(flat, axis=1),
+                 np.abs(np.concatenate([amounts[k].reshape(b, -1) for k in keys], axis=1)),
+                 -1.0)
+    top = a.argmax(axis=1)
+    rows = np.arange(b)
+    hit = ~(a[rows, top] < 0)  # a violation (NaN counts, as in a max)
+    one = np.zeros(a.shape, dtype=bool)
+    one[rows[hit], top[hit]] = True
+    return {k: one[:, widths[i]:widths[i + 1]].reshape(m[k].shape)
+            for i, k in enumerate(keys)}
 
 
 def update_active_set(sf: StandardForm, act: ActiveSet, m: dict[str, np.ndarray]) -> None:
