@@ -350,22 +350,18 @@ def _ceiling_path(sub: StandardForm, act: ActiveSet, cap2: FloatArray, tol: floa
     the first constraint of the face would break. If the face's own root t_f of
     ``vol(t) = c`` lies in [t_b, t_cur], its point is checked (every KKT condition at t_f)
     and, passing, is the cone problem's answer; otherwise the constraints breaking at t_b
-    switch and the path goes on from t_b. Where the face proves not optimal at t_b after
-    all (its multipliers were not determined by it, e.g. a vertex with every variable at a
-    bound), the QP is re-solved at t_b from that face (active-set steps, KKT-checked) and,
-    still above the ceiling there, the path goes on from t_b on the face found. A face
-    optimal down to t = 0 without reaching the ceiling has the minimum-variance answer
-    (checked at t = 0): above the ceiling, it proves the ceiling infeasible. Problems that
-    leave (a failed check, a degenerate breakpoint) keep the last face optimal at t_cur and
-    the bracket [t_lo, t_cur] for the bracketed search.
+    switch and the path goes on from t_b. A face optimal down to t = 0 without reaching
+    the ceiling holds the minimum-variance answer: re-solved (KKT-checked) at t = 0 from
+    that face and above the ceiling, it proves the ceiling infeasible. Problems that leave
+    (a failed check, a degenerate breakpoint) keep the last face optimal at t_cur and the
+    bracket [0, t_cur] for the bracketed search.
 
-    Returns (done, w, ν, λ, t, primal, dual, complementarity, steps used, t_hi, t_lo,
+    Returns (done, w, ν, λ, t, primal, dual, complementarity, steps used, t_hi,
     infeasible), where infeasible rows of w hold the minimum-variance answer (the proof);
     faces in place on ``act``.
     """
     k, n = sub.size, sub.n
     max_iter = max_iter or 30 + 2 * n
-    t_low = np.zeros(k)
     floor = np.zeros(k, dtype=bool)
     done = np.zeros(k, dtype=bool)
     w = np.zeros((k, n))
@@ -446,8 +442,7 @@ def _ceiling_path(sub: StandardForm, act: ActiveSet, cap2: FloatArray, tol: floa
         wb = wc + t_b[:, None] * wl
         above = ~on_face & (_vol2(ls, wb) > cap2[live])
         move = above & (t_b > 0)
-        again = np.zeros(len(live), dtype=bool)
-        if move.any():  # the face must still be optimal at t_b (else: re-solved there)
+        if move.any():  # the face must still be optimal at t_b (a missed breakpoint: stop)
             mv = np.flatnonzero(move)
             pb, db, _, _ = kkt_check(ls.take(mv).with_linear_factor(t_b[mv]), la.take(mv),
                                      wb[mv], nc[mv] + t_b[mv, None] * nl[mv],
@@ -455,44 +450,30 @@ def _ceiling_path(sub: StandardForm, act: ActiveSet, cap2: FloatArray, tol: floa
             move[mv[(pb > tol) | (db > tol)]] = False
         # optimal down to t = 0 (no breakpoint left) and still above: the minimum variance
         # is above the ceiling, re-solved (checked) at t = 0 from this face
-        again |= above & (t_b <= 0)
-        nxt = []
-        if move.any():
-            mv = np.flatnonzero(move)
-            m = {}
-            for key, tcr in cross.items():
-                tb = t_b[mv].reshape((-1,) + (1,) * (tcr.ndim - 1))
-                m[key] = tcr[mv] >= tb - 1e-12 * np.maximum(1.0, tb)
-            la_m = la.take(mv)
-            update_active_set(ls.take(mv).with_linear_factor(t_b[mv]), la_m, m)
-            act.put(live[mv], la_m)
-            t_cur[live[mv]] = t_b[mv]
-            nxt.append(live[mv])
-        if again.any():
-            ag = np.flatnonzero(again)
-            tb = np.maximum(t_b[ag], 0.0)
-            fix = active_set_solve(ls.take(ag).with_linear_factor(tb), la.take(ag),
-                                   max_iter=max_iter, full_steps=5, tol=tol,
+        low = np.flatnonzero(above & (t_b <= 0))
+        if len(low):
+            mvs = active_set_solve(ls.take(low).with_linear_factor(np.zeros(len(low))),
+                                   la.take(low), max_iter=max_iter, full_steps=5, tol=tol,
                                    stall=1 if n <= 100 else 3)
-            g = live[ag]
-            used[g] += fix.iterations
-            v2 = _vol2(ls.take(ag), fix.w)
-            settled = fix.ok & (v2 > cap2[g] * (1 + 1e-12))
-            act.put(g[fix.ok], fix.active.take(fix.ok))
-            lowest = settled & (tb <= 0)  # the proof of infeasibility
-            floor[g[lowest]] = True
-            w[g[lowest]] = fix.w[lowest]
-            on = settled & (tb > 0)
-            t_cur[g[on]] = tb[on]
-            nxt.append(g[on])
-            below = fix.ok & ~settled & (tb > 0)  # the root lies in [t_b, t_cur]
-            t_low[g[below]] = tb[below]
-        if not nxt:
+            g = live[low]
+            used[g] += mvs.iterations
+            proof = mvs.ok & (_vol2(ls.take(low), mvs.w) > cap2[g] * (1 + 1e-12))
+            floor[g[proof]] = True
+            w[g[proof]] = mvs.w[proof]
+            act.put(g[mvs.ok], mvs.active.take(mvs.ok))
+        if not move.any():
             break
-        live = np.sort(np.concatenate(nxt))
-        if not len(live):
-            break
-    return done, w, nu, lam, t, prim, dual, comp, used, t_cur, t_low, floor
+        mv = np.flatnonzero(move)
+        m = {}
+        for key, tcr in cross.items():
+            tb = t_b[mv].reshape((-1,) + (1,) * (tcr.ndim - 1))
+            m[key] = tcr[mv] >= tb - 1e-12 * np.maximum(1.0, tb)
+        la_m = la.take(mv)
+        update_active_set(ls.take(mv).with_linear_factor(t_b[mv]), la_m, m)
+        act.put(live[mv], la_m)
+        t_cur[live[mv]] = t_b[mv]
+        live = live[mv]
+    return done, w, nu, lam, t, prim, dual, comp, used, t_cur, floor
 
 
 def _ceiling_search(sf: StandardForm, sol: KernelSolution, idx: np.ndarray, tol: float,
@@ -507,10 +488,9 @@ def _ceiling_search(sf: StandardForm, sol: KernelSolution, idx: np.ndarray, tol:
     t_lo = np.zeros(k)
     t_hi = np.where(pure, np.inf, 1.0)
     act = sol.active.take(idx)
-    (f_done, f_w, f_nu, f_lam, f_t, f_prim, f_dual, f_comp, f_used, f_hi, f_lo,
+    (f_done, f_w, f_nu, f_lam, f_t, f_prim, f_dual, f_comp, f_used, f_hi,
      f_floor) = _ceiling_path(sub, act, cap2, tol, max_iter=max_iter)
     t_hi = np.where(pure, t_hi, f_hi)
-    t_lo = np.where(pure, t_lo, f_lo)
     # where t = 1 was solved and breaks the ceiling, it is the bracket's upper end
     vol2_1 = _vol2(sub, sol.w[idx])
     t_hi = np.where(pure & (vol2_1 > cap2), 1.0, t_hi)
