@@ -552,9 +552,13 @@ def active_set_solve(sf: StandardForm, act: ActiveSet | None = None, max_iter: i
         improved = count < best_count[todo]
         best_count[todo] = np.where(improved, count, best_count[todo])
         since_best[todo] = np.where(improved, 0, since_best[todo] + 1)
-        cur_sf = cur_sf.take(bad)
-        cur = cur.take(bad)
-        sub = {k: v[bad] for k, v in masks.items()}
+        if bad.all():  # nobody settled: the same problems step again (no copies)
+            sub, amounts_bad = masks, amounts
+        else:
+            cur_sf = cur_sf.take(bad)
+            cur = cur.take(bad)
+            sub = {k: v[bad] for k, v in masks.items()}
+            amounts_bad = {k: v[bad] for k, v in amounts.items()}
         if adaptive:
             cautious = (it >= full_steps) & (since_best[todo] >= stall)
         else:
@@ -566,11 +570,12 @@ def active_set_solve(sf: StandardForm, act: ActiveSet | None = None, max_iter: i
             todo, cur_sf, cur, cautious = todo[keep], cur_sf.take(keep), cur.take(keep), \
                 cautious[keep]
             sub = {k: v[keep] for k, v in sub.items()}
-            amounts = {k: v[bad][keep] for k, v in amounts.items()}
-            bad = np.ones(len(todo), dtype=bool)
-        if cautious.any():
+            amounts_bad = {k: v[keep] for k, v in amounts_bad.items()}
+        if cautious.all():
+            sub = single_change(sub, amounts_bad)
+        elif cautious.any():
             one = single_change({k: v[cautious] for k, v in sub.items()},
-                                {k: v[bad][cautious] for k, v in amounts.items()})
+                                {k: v[cautious] for k, v in amounts_bad.items()})
             for k in sub:
                 sub[k][cautious] = one[k]
         update_active_set(cur_sf, cur, sub)
