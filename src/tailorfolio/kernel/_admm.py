@@ -109,11 +109,15 @@ class BatchedAdmm:
 
         Within a call every investor keeps its ρ, so what depends only on ρ and the data
         (κ/ρ, the capped investors' data) is computed once, and the batch is put in order
-        of ρ level so that each level's K⁻¹ multiplies one contiguous block.
+        of ρ level (turnover-capped investors last) so that each level's K⁻¹ multiplies
+        contiguous rows.
         """
         A, d = self.A, self.row_factor
         b = sf.size
-        order = np.argsort(st.level, kind="stable")
+        # by ρ level, the turnover-capped investors last: blocks of uncapped rows skip the
+        # capped prox, and the capped rows pay its per-call cost in as few blocks as can be
+        capped_in = np.isfinite(sf.tau)
+        order = np.lexsort((st.level, capped_in))
         permuted = bool((order != np.arange(b)).any())
         if permuted:
             level = st.level[order]
@@ -144,8 +148,12 @@ class BatchedAdmm:
         # its arrays stay in cache (the iterations are memory-bound passes over (B, n)
         # arrays; measured on a 16,667-investor chunk of the hard book: ~20 % less CPU than
         # one block; the iterates agree to the rounding of the matrix products)
-        for a0 in range(0, b, ADMM_BLOCK_ROWS):
-            sl = slice(a0, min(b, a0 + ADMM_BLOCK_ROWS))
+        first_capped = int(b - capped_in.sum())
+        starts = [*range(0, first_capped, ADMM_BLOCK_ROWS),
+                  *range(first_capped, b, ADMM_BLOCK_ROWS)]
+        for a0 in starts:
+            sl = slice(a0, min(first_capped if a0 < first_capped else b,
+                               a0 + ADMM_BLOCK_ROWS))
             lv = level[sl]
             cuts = np.flatnonzero(np.diff(lv)) + 1
             starts, ends = np.r_[0, cuts], np.r_[cuts, len(lv)]
