@@ -91,8 +91,11 @@ class BatchedAdmm:
             self._inverse[level] = ci.T @ ci
         return self._inverse[level]
 
-    def start(self, sf: StandardForm, x0: FloatArray | None = None) -> AdmmState:
-        """A cold (or warm, from ``x0``) start: feasible-looking box point, zero duals."""
+    def start(self, sf: StandardForm, x0: FloatArray | None = None,
+              rho: float | None = None) -> AdmmState:
+        """A cold (or warm, from ``x0``) start: feasible-looking box point, zero duals;
+        every investor's step size the rung of :data:`RHO_LADDER` nearest ``rho`` (default
+        the rung :data:`RHO_START`)."""
         b, n = sf.size, sf.n
         if x0 is None:
             width = np.maximum(sf.upper - sf.lower, 0.0)
@@ -102,7 +105,8 @@ class BatchedAdmm:
         z_row = np.clip(x0 @ self.A.T, sf.row_lo, sf.row_hi)
         return AdmmState(x0.copy(), np.clip(x0, sf.lower, sf.upper), z_row,
                          np.zeros((b, n)), np.zeros((b, self.A.shape[0])),
-                         np.full(b, RHO_START, dtype=np.int64))
+                         np.full(b, RHO_START if rho is None else int(np.abs(
+                             np.log(RHO_LADDER) - np.log(rho)).argmin()), dtype=np.int64))
 
     def iterate(self, sf: StandardForm, st: AdmmState, n_iter: int) -> None:
         """Run ``n_iter`` iterations in place, then adapt each investor's ρ.
