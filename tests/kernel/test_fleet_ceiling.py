@@ -77,3 +77,35 @@ def test_ceiling_answer_matches_clarabel(seed: int, n: int, frac: float) -> None
         assert res.utility[i] <= value + 1e-7 * abs(value), (i, res.utility[i], value)
         assert res.volatility[i] <= capped.max_volatility[i] * (1 + 1e-12)
         assert res.primal_residual[i] <= 1e-9
+
+
+def test_a_ceiling_below_the_minimum_variance_is_proved_on_the_path() -> None:
+    """The path in t reaches t = 0 on a face still above the ceiling: the minimum-variance
+    answer, re-solved and checked at t = 0 there, is the proof (no bracketed search), and
+    it is the minimum-variance portfolio the kernel finds on its own."""
+    from tailorfolio.kernel._activeset import active_set_solve
+    from tailorfolio.kernel._solve import _ceiling_path, _vol2, solve
+    from tailorfolio.kernel._standard import from_investor_batch
+
+    model = factor_model_universe(12, seed=7)
+    book = synthetic_book(model, 30, seed=9, infeasible_share=0.0)
+    lowest_book = book.take(np.arange(book.size))
+    lowest_book.risk_aversion = np.full(book.size, np.inf)
+    lowest_book.cost_rate = np.zeros_like(book.cost_rate)  # t = 0: no linear part at all
+    lowest = solve_batch(model, lowest_book).volatility
+    assert np.isfinite(lowest).all()
+    book.max_volatility = 0.9 * lowest  # every ceiling below what the constraints allow
+    sf = from_investor_batch(model, book)
+    sol = solve(sf)
+    assert sol.infeasible.all() and not sol.ok.any()
+    proof_vol = np.sqrt(_vol2(sf, sol.w) * sf.variance_scale)
+    np.testing.assert_allclose(proof_vol, lowest, rtol=1e-9)
+    # most proofs come from the path itself (the rest leave it at a degenerate breakpoint
+    # for the bracketed search), and they are the same minimum-variance portfolios
+    plain = active_set_solve(sf.with_linear_factor(np.ones(sf.size)), max_iter=80)
+    assert plain.ok.all()
+    path = _ceiling_path(sf, plain.active.copy(), sf.vol_cap ** 2, 1e-9)
+    floor, w_path = path[-1], path[1]
+    assert floor.sum() >= sf.size // 3
+    np.testing.assert_allclose(np.sqrt(_vol2(sf, w_path[floor]) * sf.variance_scale),
+                               lowest[floor], rtol=1e-9)

@@ -49,6 +49,11 @@ from tailorfolio.fleet._solver import BatchResult, SolverSettings, solve_batch
 from tailorfolio.fleet._synthetic import factor_model_universe, synthetic_book
 
 DEFAULT_CHUNK = 20_000
+DICTIONARY_COLUMNS = ("status", "method", "message")
+"""The plan columns written dictionary-encoded (a few distinct strings). Parquet's default
+tries a dictionary on every column and falls back on the float ones (weights, metrics):
+measured on the 100,000-investor hard book, writing took 2.2× the CPU and the file was 11 %
+larger."""
 ProgressFn = Callable[[int, int], None]  # (investors done in this update, chunks done)
 
 
@@ -121,7 +126,8 @@ def iter_chunks(path: str | Path, chunk_size: int) -> Iterator[pa.Table]:
     """The book in chunks of at most ``chunk_size`` rows (schema metadata kept)."""
     f = _open(path)
     schema = f.schema_arrow
-    for rb in f.iter_batches(batch_size=chunk_size):
+    # one decoding thread: the workers use the cores (measured: a fifth less CPU to read)
+    for rb in f.iter_batches(batch_size=chunk_size, use_threads=False):
         yield pa.Table.from_batches([rb]).replace_schema_metadata(schema.metadata)
 
 
@@ -188,7 +194,8 @@ class _OrderedWriter:
                  progress: ProgressFn | None):
         self.tmp = Path(str(path) + ".part")
         self.path = path
-        self.writer = pq.ParquetWriter(self.tmp, schema)
+        self.writer = pq.ParquetWriter(self.tmp, schema, use_dictionary=[
+            c for c in DICTIONARY_COLUMNS if c in schema.names])
         self.pending: dict[int, pa.Table] = {}
         self.next = 0
         self.report = report

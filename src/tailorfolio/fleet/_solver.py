@@ -47,6 +47,8 @@ METHOD_OPTIMIZER = "optimizer"
 METHOD_NONE = ""
 METHOD_LP = "lp"
 FEASIBILITY_SLACK = 1e-9
+TAIL_AFTER_CHECKS = 3
+"""Checks after which polish rounds thin out (:attr:`SolverSettings.tail_polish_every`)."""
 RETRY_FACTOR = 0.1
 """After a failed polish, an investor's next one waits until ADMM's residual has fallen by
 this factor (the failing few otherwise repeat a long polish at every check)."""
@@ -73,6 +75,18 @@ class SolverSettings:
         slow).
     fallback : bool
         Solve unsettled investors one by one with the optimizer (else report them ``failed``).
+    tail_polish_every : int
+        After the first :data:`TAIL_AFTER_CHECKS` checks, a polish round that no investor
+        is forced into is held only every this many checks. A round costs about its longest
+        active-set sequence (a fixed cost per step, whatever the number of investors), and
+        after the first rounds only a few investors become ready at each check; they wait
+        on cheap ADMM iterations instead (measured on the hard book: 46 % fewer active-set
+        steps, 5 % more ADMM investor-iterations, same answers).
+    admm_start_rho : float
+        ADMM's first step size (each investor's then adapts on the ladder): on the hard
+        book's chunks 0.3 took 23 % fewer ADMM investor-iterations to the polish than the
+        kernel's default 0.1, and no more active-set steps (1.0 took fewer still but more
+        active-set steps).
     """
 
     check_every: int = 20
@@ -82,6 +96,8 @@ class SolverSettings:
     stall_residual: float = 1e-4
     polish_residual: float = 1e-2
     fallback: bool = True
+    tail_polish_every: int = 3
+    admm_start_rho: float = 0.3
 
 
 @dataclass
@@ -261,7 +277,7 @@ def _fast_path(sf: StandardForm, settings: SolverSettings
     admm = BatchedAdmm(sf.P, sf.A)
     todo = np.arange(b)
     cur = sf
-    st = admm.start(cur)
+    st = admm.start(cur, rho=settings.admm_start_rho)
     done_iter = 0
     last_res = np.full(b, np.inf)
     # residual an investor's ADMM point must reach before its (next) polish: after a failed
@@ -283,6 +299,9 @@ def _fast_path(sf: StandardForm, settings: SolverSettings
         last = done_iter >= settings.max_admm_iterations
         forced = (done_iter >= settings.max_admm_iterations // 2) & ~failed_once[todo]
         ready = (res_max < gate[todo]) | forced | stalled | last
+        checks = done_iter // settings.check_every
+        if checks > TAIL_AFTER_CHECKS and checks % settings.tail_polish_every and not last:
+            ready = forced | stalled  # the few ready in between wait for the next round
         iters[todo] = done_iter
         keep = np.ones(len(todo), dtype=bool)
         if ready.any():

@@ -369,37 +369,44 @@ def kkt_check(sf: StandardForm, act: ActiveSet, w: FloatArray, nu: FloatArray,
     lo, up, w0 = sf.lower, sf.upper, sf.w0
     free = act.var == FREE
     costly = _cost_active(sf)
+    free_costly = free & costly
+    signed = act.sign != 0
+    tau = sf.tau
+    capped = np.isfinite(tau)
+    row_off = act.row == ROW_OFF
+    row_at_lo = act.row == ROW_LO
     with np.errstate(invalid="ignore"):
         below = free & (w < lo - tol)
         above = free & (w > up + tol)
+        dw = w - w0
+        adw = np.abs(dw)
+        side = act.sign * dw
         # a free variable whose cost the system left out (sign 0: a cold start, a guess
         # exactly at its kink) is only right at its kink; elsewhere the cost's slope is owed
-        unsigned = free & costly & (act.sign == 0) & (np.abs(w - w0) > tol)
-        wrong_side = free & costly & (((act.sign != 0) & (act.sign * (w - w0) < -tol))
-                                      | unsigned)
+        unsigned = free_costly & (act.sign == 0) & (adw > tol)
+        wrong_side = free_costly & ((signed & (side < -tol)) | unsigned)
         aw = w @ sf.A.T
-        row_off = act.row == ROW_OFF
         row_low = row_off & (aw < sf.row_lo - tol)
         row_high = row_off & (aw > sf.row_hi + tol)
-        turnover = np.abs(w - w0).sum(axis=1)
-        tau = sf.tau
-        turn_viol = (~act.turnover) & np.isfinite(tau) & (turnover > tau + tol)
-        box_v = np.maximum(lo - w, w - up).max(axis=1)
-        row_v = np.maximum(sf.row_lo - aw, aw - sf.row_hi).max(axis=1, initial=0.0)
-        turn_v = np.where(np.isfinite(tau), turnover - tau, -np.inf)
-        side_v = np.where(free & costly & (act.sign != 0), -act.sign * (w - w0),
-                          0.0).max(axis=1)
-        side_v = np.maximum(side_v, np.where(unsigned, np.abs(w - w0), 0.0).max(axis=1))
+        turnover = adw.sum(axis=1)
+        turn_viol = (~act.turnover) & capped & (turnover > tau + tol)
+        lo_w, w_up = lo - w, w - up
+        box_v = np.maximum(lo_w, w_up).max(axis=1)
+        rlo_aw, aw_rhi = sf.row_lo - aw, aw - sf.row_hi
+        row_v = np.maximum(rlo_aw, aw_rhi).max(axis=1, initial=0.0)
+        over_tau = turnover - tau
+        turn_v = np.where(capped, over_tau, -np.inf)
+        side_v = np.where(free_costly & signed, -side, 0.0).max(axis=1)
+        side_v = np.maximum(side_v, np.where(unsigned, adw, 0.0).max(axis=1))
     primal = np.maximum.reduce([box_v, row_v, turn_v, side_v, np.zeros(sf.size)])
     # ---- dual
     kappa = sf.kappa + lam[:, None] * act.turnover[:, None]
     r = w @ sf.P + sf.q + nu @ sf.A
     stat = np.where(free, np.abs(r + kappa * act.sign), 0.0)
-    left = np.where(w <= w0, -kappa, kappa)  # left slope of the cost part
-    right = np.where(w >= w0, kappa, -kappa)
+    neg_kappa = -kappa
     at_kink = act.var == AT_KINK
-    left = np.where(at_kink, -kappa, left)
-    right = np.where(at_kink, kappa, right)
+    left = np.where((w <= w0) | at_kink, neg_kappa, kappa)  # left slope of the cost part
+    right = np.where((w >= w0) | at_kink, kappa, neg_kappa)
     at_low = act.var == AT_LOWER
     at_up = act.var == AT_UPPER
     pinned = at_low & _pinned(sf)
@@ -407,26 +414,30 @@ def kkt_check(sf: StandardForm, act: ActiveSet, w: FloatArray, nu: FloatArray,
     bnd = np.where(at_up | pinned, np.inf, right)
     fixed = ~free
     with np.errstate(invalid="ignore"):
-        wants_up = fixed & (r + bnd < -tol)
-        wants_down = fixed & (r + a > tol)
-        fix_v = np.where(fixed, np.maximum(np.maximum(-(r + bnd), r + a), 0.0), 0.0)
+        r_bnd = r + bnd
+        r_a = r + a
+        wants_up = fixed & (r_bnd < -tol)
+        wants_down = fixed & (r_a > tol)
+        neg_r_bnd = -r_bnd
+        fix_v = np.where(fixed, np.maximum(np.maximum(neg_r_bnd, r_a), 0.0), 0.0)
     row_free_sign = sf.equality_rows()
-    bad_lo = (act.row == ROW_LO) & ~row_free_sign & (nu > tol)
+    bad_lo = row_at_lo & ~row_free_sign & (nu > tol)
     bad_hi = (act.row == ROW_HI) & ~row_free_sign & (nu < -tol)
-    row_dual = np.where(act.row == ROW_LO, np.maximum(nu, 0), np.maximum(-nu, 0))
-    row_dual = np.where((act.row == ROW_OFF) | row_free_sign, 0.0, row_dual)
+    neg_nu = -nu
+    row_dual = np.where(row_off | row_free_sign, 0.0,
+                        np.where(row_at_lo, np.maximum(nu, 0), np.maximum(neg_nu, 0)))
+    neg_lam = -lam
     bad_turn = act.turnover & (lam < -tol)
     dual = np.maximum.reduce([stat.max(axis=1), fix_v.max(axis=1),
                               row_dual.max(axis=1, initial=0.0),
-                              np.where(act.turnover, np.maximum(-lam, 0), 0.0)])
+                              np.where(act.turnover, np.maximum(neg_lam, 0), 0.0)])
     masks = dict(below=below, above=above, wrong_side=wrong_side, row_low=row_low,
                  row_high=row_high, turn_viol=turn_viol, wants_up=wants_up,
                  wants_down=wants_down, bad_lo=bad_lo, bad_hi=bad_hi, bad_turn=bad_turn)
-    amounts = dict(below=lo - w, above=w - up,
-                   wrong_side=np.where(unsigned, np.abs(w - w0), -act.sign * (w - w0)),
-                   row_low=sf.row_lo - aw, row_high=aw - sf.row_hi, turn_viol=turnover - tau,
-                   wants_up=-(r + bnd), wants_down=r + a, bad_lo=nu, bad_hi=-nu,
-                   bad_turn=-lam)
+    amounts = dict(below=lo_w, above=w_up, wrong_side=np.where(unsigned, adw, -side),
+                   row_low=rlo_aw, row_high=aw_rhi, turn_viol=over_tau,
+                   wants_up=neg_r_bnd, wants_down=r_a, bad_lo=nu, bad_hi=neg_nu,
+                   bad_turn=neg_lam)
     return primal, dual, masks, amounts
 
 
@@ -454,25 +465,25 @@ def _violation_count(masks: dict[str, np.ndarray]) -> np.ndarray:
 def single_change(m: dict[str, np.ndarray], amounts: dict[str, np.ndarray]
                   ) -> dict[str, np.ndarray]:
     """Keep only each problem's largest violation (a cautious step that cannot cycle the
-    way simultaneous switches of the full primal-dual active-set step can)."""
+    way simultaneous switches of the full primal-dual active-set step can).
+
+    Every kind's entries side by side, one argmax per problem: the first entry, in the
+    order of the kinds and then of the entries, of the largest |amount| among the
+    violations (ties to the first kind, then the first entry)."""
     keys = list(m)
-    best = []
-    for k in keys:
-        a = np.where(m[k], np.abs(amounts[k]), -1.0)
-        best.append(a.reshape(a.shape[0], -1).max(axis=1))
-    best_key = np.argmax(np.column_stack(best), axis=1)
-    out: dict[str, np.ndarray] = {}
-    for ki, k in enumerate(keys):
-        mk = m[k] & (best_key == ki).reshape((-1,) + (1,) * (m[k].ndim - 1))
-        if mk.ndim == 2:
-            a = np.where(mk, np.abs(amounts[k]), -1.0)
-            top = a.argmax(axis=1)
-            one = np.zeros_like(mk)
-            rows = np.flatnonzero(mk.any(axis=1))
-            one[rows, top[rows]] = True
-            mk = one
-        out[k] = mk
-    return out
+    b = m[keys[0]].shape[0]
+    flat = [m[k].reshape(b, -1) for k in keys]
+    widths = np.cumsum([0] + [x.shape[1] for x in flat])
+    a = np.where(np.concatenate(flat, axis=1),
+                 np.abs(np.concatenate([amounts[k].reshape(b, -1) for k in keys], axis=1)),
+                 -1.0)
+    top = a.argmax(axis=1)
+    rows = np.arange(b)
+    hit = ~(a[rows, top] < 0)  # a violation (NaN counts, as in a max)
+    one = np.zeros(a.shape, dtype=bool)
+    one[rows[hit], top[hit]] = True
+    return {k: one[:, widths[i]:widths[i + 1]].reshape(m[k].shape)
+            for i, k in enumerate(keys)}
 
 
 def update_active_set(sf: StandardForm, act: ActiveSet, m: dict[str, np.ndarray]) -> None:
@@ -552,9 +563,13 @@ def active_set_solve(sf: StandardForm, act: ActiveSet | None = None, max_iter: i
         improved = count < best_count[todo]
         best_count[todo] = np.where(improved, count, best_count[todo])
         since_best[todo] = np.where(improved, 0, since_best[todo] + 1)
-        cur_sf = cur_sf.take(bad)
-        cur = cur.take(bad)
-        sub = {k: v[bad] for k, v in masks.items()}
+        if bad.all():  # nobody settled: the same problems step again (no copies)
+            sub, amounts_bad = masks, amounts
+        else:
+            cur_sf = cur_sf.take(bad)
+            cur = cur.take(bad)
+            sub = {k: v[bad] for k, v in masks.items()}
+            amounts_bad = {k: v[bad] for k, v in amounts.items()}
         if adaptive:
             cautious = (it >= full_steps) & (since_best[todo] >= stall)
         else:
@@ -566,11 +581,12 @@ def active_set_solve(sf: StandardForm, act: ActiveSet | None = None, max_iter: i
             todo, cur_sf, cur, cautious = todo[keep], cur_sf.take(keep), cur.take(keep), \
                 cautious[keep]
             sub = {k: v[keep] for k, v in sub.items()}
-            amounts = {k: v[bad][keep] for k, v in amounts.items()}
-            bad = np.ones(len(todo), dtype=bool)
-        if cautious.any():
+            amounts_bad = {k: v[keep] for k, v in amounts_bad.items()}
+        if cautious.all():
+            sub = single_change(sub, amounts_bad)
+        elif cautious.any():
             one = single_change({k: v[cautious] for k, v in sub.items()},
-                                {k: v[bad][cautious] for k, v in amounts.items()})
+                                {k: v[cautious] for k, v in amounts_bad.items()})
             for k in sub:
                 sub[k][cautious] = one[k]
         update_active_set(cur_sf, cur, sub)

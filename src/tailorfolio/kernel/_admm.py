@@ -34,6 +34,8 @@ EQUALITY_RHO_FACTOR = 1e3
 RHO_LADDER = np.array([1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0])
 """Admissible step sizes; each investor uses one, so at most this many factorizations."""
 RHO_START = 4  # index of 0.1
+ADMM_BLOCK_ROWS = 4096
+"""Rows iterated together (see :meth:`BatchedAdmm.iterate`)."""
 NEWTON_STEPS = 2
 """Newton steps on the turnover prox's multiplier from its previous value (then checked)."""
 NEWTON_MATCH = 1e-13
@@ -89,8 +91,11 @@ class BatchedAdmm:
             self._inverse[level] = ci.T @ ci
         return self._inverse[level]
 
-    def start(self, sf: StandardForm, x0: FloatArray | None = None) -> AdmmState:
-        """A cold (or warm, from ``x0``) start: feasible-looking box point, zero duals."""
+    def start(self, sf: StandardForm, x0: FloatArray | None = None,
+              rho: float | None = None) -> AdmmState:
+        """A cold (or warm, from ``x0``) start: feasible-looking box point, zero duals;
+        every investor's step size the rung of :data:`RHO_LADDER` nearest ``rho`` (default
+        the rung :data:`RHO_START`)."""
         b, n = sf.size, sf.n
         if x0 is None:
             width = np.maximum(sf.upper - sf.lower, 0.0)
@@ -100,18 +105,23 @@ class BatchedAdmm:
         z_row = np.clip(x0 @ self.A.T, sf.row_lo, sf.row_hi)
         return AdmmState(x0.copy(), np.clip(x0, sf.lower, sf.upper), z_row,
                          np.zeros((b, n)), np.zeros((b, self.A.shape[0])),
-                         np.full(b, RHO_START, dtype=np.int64))
+                         np.full(b, RHO_START if rho is None else int(np.abs(
+                             np.log(RHO_LADDER) - np.log(rho)).argmin()), dtype=np.int64))
 
     def iterate(self, sf: StandardForm, st: AdmmState, n_iter: int) -> None:
         """Run ``n_iter`` iterations in place, then adapt each investor's ρ.
 
         Within a call every investor keeps its ρ, so what depends only on ρ and the data
         (κ/ρ, the capped investors' data) is computed once, and the batch is put in order
-        of ρ level so that each level's K⁻¹ multiplies one contiguous block.
+        of ρ level (turnover-capped investors last) so that each level's K⁻¹ multiplies
+        contiguous rows.
         """
         A, d = self.A, self.row_factor
         b = sf.size
-        order = np.argsort(st.level, kind="stable")
+        # by ρ level, the turnover-capped investors last: blocks of uncapped rows skip the
+        # capped prox, and the capped rows pay its per-call cost in as few blocks as can be
+        capped_in = np.isfinite(sf.tau)
+        order = np.lexsort((st.level, capped_in))
         permuted = bool((order != np.arange(b)).any())
         if permuted:
             level = st.level[order]
@@ -124,54 +134,48 @@ class BatchedAdmm:
             level = st.level
             q, w0, lo, up = sf.q, sf.w0, sf.lower, sf.upper
             kappa, row_lo, row_hi, tau = sf.kappa, sf.row_lo, sf.row_hi, sf.tau
-            x, z_box, z_row = st.x.copy(), st.z_box.copy(), st.z_row.copy()
-            y_box, y_row = st.y_box.copy(), st.y_row.copy()
-        cuts = np.flatnonzero(np.diff(level)) + 1
-        blocks = [(int(lv), slice(int(a), int(e))) for lv, a, e in
-                  zip(level[np.r_[0, cuts]], np.r_[0, cuts], np.r_[cuts, b])] if b else []
-        inverses = [(self.inverse(lv), sl) for lv, sl in blocks]
+            x, z_box, z_row = st.x, st.z_box, st.z_row  # read only (blocks copy)
+            y_box, y_row = st.y_box, st.y_row
         # full-shape step sizes: same-shape products are faster than (B, 1) broadcasts
         rho = np.repeat(RHO_LADDER[level][:, None], sf.n, axis=1)
         inv_rho = 1.0 / rho
         rho_row = RHO_LADDER[level][:, None] * d[None, :]
         inv_rho_row = 1.0 / rho_row
         thr = kappa * inv_rho
-        capped = np.flatnonzero(np.isfinite(tau))
+        capped_all = np.isfinite(tau)
         if st.turnover_multiplier is None:
             st.turnover_multiplier = np.full(b, np.nan)
         lam0 = st.turnover_multiplier[order] if permuted else st.turnover_multiplier
-        # stored as ρλ (the cap's multiplier): ρ may have changed since
-        cap = (_CappedProx(w0, thr, lo, up, tau, capped, lam0[capped] * inv_rho[capped, 0])
-               if len(capped) else None)
-        xt = np.empty_like(x)
-        for _ in range(n_iter):
-            rhs = (rho_row * z_row - y_row) @ A
-            rhs += SIGMA * x
-            rhs -= q
-            rhs += np.multiply(rho, z_box, out=xt)
-            rhs -= y_box
-            for inv, sl in inverses:
-                np.matmul(rhs[sl], inv, out=xt[sl])
-            zt_row = xt @ A.T
-            axt = ALPHA * xt
-            x *= 1 - ALPHA
-            x += axt
-            vb = axt
-            vb += (1 - ALPHA) * z_box
-            v = y_box * inv_rho
-            v += vb
-            z_box = _soft_box_fast(v, w0, thr, lo, up)
+        lam_out = lam0.copy()
+        out = [np.empty_like(a) for a in (x, z_box, z_row, y_box, y_row)]
+        # investors are independent: each block of rows runs all n_iter iterations while
+        # its arrays stay in cache (the iterations are memory-bound passes over (B, n)
+        # arrays; measured on a 16,667-investor chunk of the hard book: ~20 % less CPU than
+        # one block; the iterates agree to the rounding of the matrix products)
+        first_capped = int(b - capped_in.sum())
+        starts = [*range(0, first_capped, ADMM_BLOCK_ROWS),
+                  *range(first_capped, b, ADMM_BLOCK_ROWS)]
+        for a0 in starts:
+            sl = slice(a0, min(first_capped if a0 < first_capped else b,
+                               a0 + ADMM_BLOCK_ROWS))
+            lv = level[sl]
+            cuts = np.flatnonzero(np.diff(lv)) + 1
+            starts, ends = np.r_[0, cuts], np.r_[cuts, len(lv)]
+            inverses = [(self.inverse(int(lv[a])), slice(int(a), int(e)))
+                        for a, e in zip(starts, ends)]
+            capped = np.flatnonzero(capped_all[sl])
+            cap = (_CappedProx(w0[sl], thr[sl], lo[sl], up[sl], tau[sl], capped,
+                               lam0[sl][capped] * inv_rho[sl][capped, 0])
+                   if len(capped) else None)
+            res = _iterate_block(A, inverses, cap, n_iter, q[sl], w0[sl], thr[sl], lo[sl],
+                                 up[sl], row_lo[sl], row_hi[sl], rho[sl], inv_rho[sl],
+                                 rho_row[sl], inv_rho_row[sl], x[sl], z_box[sl], z_row[sl],
+                                 y_box[sl], y_row[sl])
+            for o, r in zip(out, res):
+                o[sl] = r
             if cap is not None:
-                cap.apply(v, z_box)
-            vb -= z_box
-            vb *= rho
-            y_box += vb
-            vr = ALPHA * zt_row
-            vr += (1 - ALPHA) * z_row
-            z_row = np.minimum(np.maximum(vr + y_row * inv_rho_row, row_lo), row_hi)
-            vr -= z_row
-            vr *= rho_row
-            y_row += vr
+                lam_out[a0 + capped] = cap.lam * rho[sl][capped, 0]
+        x, z_box, z_row, y_box, y_row = out
         if permuted:
             for name, val in (("x", x), ("z_box", z_box), ("z_row", z_row), ("y_box", y_box),
                               ("y_row", y_row)):
@@ -180,8 +184,7 @@ class BatchedAdmm:
                 setattr(st, name, out)
         else:
             st.x, st.z_box, st.z_row, st.y_box, st.y_row = x, z_box, z_row, y_box, y_row
-        if cap is not None:
-            st.turnover_multiplier[order[capped]] = cap.lam * rho[capped, 0]
+        st.turnover_multiplier[order] = np.where(capped_all, lam_out, np.nan)
         self._adapt(sf, st)
 
     def residuals(self, sf: StandardForm, st: AdmmState) -> tuple[FloatArray, FloatArray]:
@@ -208,6 +211,45 @@ class BatchedAdmm:
         # move at most one rung at a time unless the ratio is far off (avoid oscillation)
         change = (ratio > 5) | (ratio < 0.2)
         st.level = np.where(change, new, st.level)
+
+
+def _iterate_block(A: FloatArray, inverses: list[tuple[FloatArray, slice]],
+                   cap: _CappedProx | None, n_iter: int, q, w0, thr, lo, up, row_lo, row_hi,
+                   rho, inv_rho, rho_row, inv_rho_row, x, z_box, z_row, y_box, y_row
+                   ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """``n_iter`` ADMM iterations on one block of rows (:meth:`BatchedAdmm.iterate`); the
+    inputs are not modified, the new (x, z_box, z_row, y_box, y_row) are returned."""
+    x, y_box, y_row = x.copy(), y_box.copy(), y_row.copy()
+    xt = np.empty_like(x)
+    for _ in range(n_iter):
+        rhs = (rho_row * z_row - y_row) @ A
+        rhs += SIGMA * x
+        rhs -= q
+        rhs += np.multiply(rho, z_box, out=xt)
+        rhs -= y_box
+        for inv, sl in inverses:
+            np.matmul(rhs[sl], inv, out=xt[sl])
+        zt_row = xt @ A.T
+        axt = ALPHA * xt
+        x *= 1 - ALPHA
+        x += axt
+        vb = axt
+        vb += (1 - ALPHA) * z_box
+        v = y_box * inv_rho
+        v += vb
+        z_box = _soft_box_fast(v, w0, thr, lo, up)
+        if cap is not None:
+            cap.apply(v, z_box)
+        vb -= z_box
+        vb *= rho
+        y_box += vb
+        vr = ALPHA * zt_row
+        vr += (1 - ALPHA) * z_row
+        z_row = np.minimum(np.maximum(vr + y_row * inv_rho_row, row_lo), row_hi)
+        vr -= z_row
+        vr *= rho_row
+        y_row += vr
+    return x, z_box, z_row, y_box, y_row
 
 
 def prox_box(v: FloatArray, sf: StandardForm, rho: FloatArray) -> FloatArray:

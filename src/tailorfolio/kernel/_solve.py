@@ -341,7 +341,7 @@ def _face_root(ls: StandardForm, wc: FloatArray, wl: FloatArray, cap2: FloatArra
 
 
 def _ceiling_path(sub: StandardForm, act: ActiveSet, cap2: FloatArray, tol: float,
-                  steps: int = CEILING_PATH_STEPS):
+                  steps: int = CEILING_PATH_STEPS, max_iter: int | None = None):
     """The solution path in t from 1 (where the QP's face ``act`` is optimal and breaks the
     ceiling) down to the ceiling, face by face (risk weight 1).
 
@@ -350,14 +350,19 @@ def _ceiling_path(sub: StandardForm, act: ActiveSet, cap2: FloatArray, tol: floa
     the first constraint of the face would break. If the face's own root t_f of
     ``vol(t) = c`` lies in [t_b, t_cur], its point is checked (every KKT condition at t_f)
     and, passing, is the cone problem's answer; otherwise the constraints breaking at t_b
-    switch and the path goes on from t_b. Problems that leave (a failed check, a
-    degenerate breakpoint) keep the last face optimal at t_cur and the bracket
-    [0, t_cur] for the bracketed search.
+    switch and the path goes on from t_b. A face optimal down to t = 0 without reaching
+    the ceiling holds the minimum-variance answer: re-solved (KKT-checked) at t = 0 from
+    that face and above the ceiling, it proves the ceiling infeasible. Problems that leave
+    (a failed check, a degenerate breakpoint) keep the last face optimal at t_cur and the
+    bracket [0, t_cur] for the bracketed search.
 
-    Returns (done, w, ν, λ, t, primal, dual, complementarity, steps used, t_hi); faces in
-    place on ``act``.
+    Returns (done, w, ν, λ, t, primal, dual, complementarity, steps used, t_hi,
+    infeasible), where infeasible rows of w hold the minimum-variance answer (the proof);
+    faces in place on ``act``.
     """
     k, n = sub.size, sub.n
+    max_iter = max_iter or 30 + 2 * n
+    floor = np.zeros(k, dtype=bool)
     done = np.zeros(k, dtype=bool)
     w = np.zeros((k, n))
     nu = np.zeros((k, sub.n_rows))
@@ -435,13 +440,27 @@ def _ceiling_path(sub: StandardForm, act: ActiveSet, cap2: FloatArray, tol: floa
         # the rest move to their breakpoint (still above the ceiling there, else the
         # crossing was missed: they stop) and switch what breaks there
         wb = wc + t_b[:, None] * wl
-        move = ~on_face & (t_b > 0) & (_vol2(ls, wb) > cap2[live])
+        above = ~on_face & (_vol2(ls, wb) > cap2[live])
+        move = above & (t_b > 0)
         if move.any():  # the face must still be optimal at t_b (a missed breakpoint: stop)
             mv = np.flatnonzero(move)
             pb, db, _, _ = kkt_check(ls.take(mv).with_linear_factor(t_b[mv]), la.take(mv),
                                      wb[mv], nc[mv] + t_b[mv, None] * nl[mv],
                                      lc[mv] + t_b[mv] * ll[mv], tol)
             move[mv[(pb > tol) | (db > tol)]] = False
+        # optimal down to t = 0 (no breakpoint left) and still above: the minimum variance
+        # is above the ceiling, re-solved (checked) at t = 0 from this face
+        low = np.flatnonzero(above & (t_b <= 0))
+        if len(low):
+            mvs = active_set_solve(ls.take(low).with_linear_factor(np.zeros(len(low))),
+                                   la.take(low), max_iter=max_iter, full_steps=5, tol=tol,
+                                   stall=1 if n <= 100 else 3)
+            g = live[low]
+            used[g] += mvs.iterations
+            proof = mvs.ok & (_vol2(ls.take(low), mvs.w) > cap2[g] * (1 + 1e-12))
+            floor[g[proof]] = True
+            w[g[proof]] = mvs.w[proof]
+            act.put(g[mvs.ok], mvs.active.take(mvs.ok))
         if not move.any():
             break
         mv = np.flatnonzero(move)
@@ -454,7 +473,7 @@ def _ceiling_path(sub: StandardForm, act: ActiveSet, cap2: FloatArray, tol: floa
         act.put(live[mv], la_m)
         t_cur[live[mv]] = t_b[mv]
         live = live[mv]
-    return done, w, nu, lam, t, prim, dual, comp, used, t_cur
+    return done, w, nu, lam, t, prim, dual, comp, used, t_cur, floor
 
 
 def _ceiling_search(sf: StandardForm, sol: KernelSolution, idx: np.ndarray, tol: float,
@@ -469,8 +488,8 @@ def _ceiling_search(sf: StandardForm, sol: KernelSolution, idx: np.ndarray, tol:
     t_lo = np.zeros(k)
     t_hi = np.where(pure, np.inf, 1.0)
     act = sol.active.take(idx)
-    f_done, f_w, f_nu, f_lam, f_t, f_prim, f_dual, f_comp, f_used, f_hi = _ceiling_path(
-        sub, act, cap2, tol)
+    (f_done, f_w, f_nu, f_lam, f_t, f_prim, f_dual, f_comp, f_used, f_hi,
+     f_floor) = _ceiling_path(sub, act, cap2, tol, max_iter=max_iter)
     t_hi = np.where(pure, t_hi, f_hi)
     # where t = 1 was solved and breaks the ceiling, it is the bracket's upper end
     vol2_1 = _vol2(sub, sol.w[idx])
@@ -495,6 +514,9 @@ def _ceiling_search(sf: StandardForm, sol: KernelSolution, idx: np.ndarray, tol:
                                                          f_lam[f_done], f_t[f_done])
         prim[f_done], dual[f_done], comp[f_done] = (f_prim[f_done], f_dual[f_done],
                                                     f_comp[f_done])
+    if f_floor.any():  # the minimum variance above the ceiling, proved on the path
+        infeasible[f_floor] = done[f_floor] = checked_min[f_floor] = True
+        w[f_floor] = f_w[f_floor]
     iters += f_used
     for _ in range(CEILING_ITERATIONS):
         live = np.flatnonzero(~done)
