@@ -12,7 +12,7 @@ import numpy as np
 from tailorfolio.kernel import from_constraint_set
 from tailorfolio.kernel._activeset import AT_LOWER, AT_UPPER, FREE, ROW_HI, ROW_LO, ROW_OFF
 from tailorfolio.kernel._facepath import face_affine, face_conditions
-from tailorfolio.kernel._single import _Problem, check_point
+from tailorfolio.kernel._single import _Problem, certify, check_point
 from tailorfolio.optimize import GroupBound, unconstrained
 
 
@@ -72,3 +72,22 @@ def test_check_point_tables_match_definitions() -> None:
         for mask, amount, cond in zip(chk.masks, chk.amounts, ok):
             assert np.array_equal(mask, cond & (amount > 1e-9))
         assert chk.count() == sum(int(m.sum()) for m in chk.masks)
+
+
+def test_certify_measures_check_points_residuals() -> None:
+    """The answers' certificate (:func:`certify`, no masks) gives check_point's primal,
+    dual and complementarity residuals on random faces and points, NaN included."""
+    pb = _problem()
+    n, r = pb.n, pb.r
+    rng = np.random.default_rng(2)
+    for k in range(300):
+        var = rng.integers(0, 4, n).astype(np.int8)
+        row = rng.integers(0, 3, r).astype(np.int8)
+        w, nu = rng.uniform(-0.1, 0.4, n), rng.normal(0.0, 1.0, r)
+        nu[row == ROW_OFF] = 0.0  # (a face's inactive rows carry no multiplier)
+        if k % 50 == 0:
+            w[k % n] = np.nan
+        chk = check_point(pb, var, row, w, nu, 1e-9)
+        got = certify(pb, var, row, w, nu)
+        want = (chk.primal, chk.dual, chk.complementarity)
+        np.testing.assert_allclose(got, want, rtol=1e-15, atol=0.0)

@@ -27,7 +27,7 @@ import numpy as np
 
 from tailorfolio.kernel._activeset import ActiveSet, ActiveSetOutcome
 from tailorfolio.kernel._facepath import FaceLine, follow
-from tailorfolio.kernel._single import _Problem, check_point, solve_single
+from tailorfolio.kernel._single import _Problem, certify, solve_single
 from tailorfolio.kernel._standard import StandardForm
 from tailorfolio.kernel._tangency import face_line
 
@@ -132,13 +132,14 @@ def _cone_outcome(pb: _Problem, out: ActiveSetOutcome, t: float, q: np.ndarray, 
                   used: int, tol: float) -> tuple[ActiveSetOutcome, float, float] | None:
     w = out.w[0]
     pb.q = t * q
-    chk = check_point(pb, out.active.var[0], out.active.row[0], w, out.nu[0], tol)
+    chk_primal, chk_dual, chk_comp = certify(pb, out.active.var[0], out.active.row[0], w,
+                                             out.nu[0])
     pb.q = q
     v2 = float(w @ pb.P @ w)
     rho = (1.0 / t - 1.0) / 2
-    primal = max(chk.primal, v2 - cap2, 0.0)
-    dual = chk.dual / t
-    comp = max(chk.complementarity / t, rho * abs(cap2 - v2))
+    primal = max(chk_primal, v2 - cap2, 0.0)
+    dual = chk_dual / t
+    comp = max(chk_comp / t, rho * abs(cap2 - v2))
     if not (rho >= -tol and primal <= tol and dual <= tol and comp <= tol):
         return None
     res = ActiveSetOutcome(out.w, out.nu / t, out.lam, np.ones(1, dtype=bool),

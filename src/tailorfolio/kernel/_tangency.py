@@ -44,7 +44,7 @@ from tailorfolio.kernel._facepath import (
     race,
     walk_steps,
 )
-from tailorfolio.kernel._single import _Problem, check_point, face_solve, solve_single
+from tailorfolio.kernel._single import _Problem, certify, face_solve, solve_single
 from tailorfolio.kernel._standard import StandardForm
 from tailorfolio.typing import FloatArray
 
@@ -247,12 +247,12 @@ def _certified(pb: _Problem, var: np.ndarray, row: np.ndarray, out: ActiveSetOut
     var_p = float(w @ pb.P @ w)
     gap = abs(var_p - t * float(e @ w)) / max(var_p, 1e-300)
     pb.q = -t * e
-    chk = check_point(pb, var, row, w, out.nu[0], tol)
-    dual = max(chk.dual, gap)
-    ok = chk.primal <= tol and dual <= tol
+    chk_primal, chk_dual, chk_comp = certify(pb, var, row, w, out.nu[0])
+    dual = max(chk_dual, gap)
+    ok = chk_primal <= tol and dual <= tol
     if not ok:
         return None
     res = ActiveSetOutcome(out.w, out.nu, out.lam, np.ones(1, dtype=bool),
-                           np.array([chk.primal]), np.array([dual]),
-                           np.array([chk.complementarity]), np.array([used]), out.active)
+                           np.array([chk_primal]), np.array([dual]),
+                           np.array([chk_comp]), np.array([used]), out.active)
     return res, t
