@@ -379,18 +379,28 @@ def walk_steps(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray, t_
     ``StopIteration`` value) is :func:`follow`'s. Two walks can so be raced
     (:func:`race`). The faces are held by :class:`_Walk`."""
     wk = _Walk(pb, var, row, q)
+    known = None if line is None else _v_of(line, wk.face2)
+    return (yield from _walk_on(wk, t_now, goal, direction, t_min, t_max, faces,
+                                None if known is None else (line, known)))
+
+
+def _walk_on(wk: _Walk, t_now: float, goal: Goal, direction: float, t_min: float,
+             t_max: float, faces: int, first: tuple[FaceLine, FloatArray] | None
+             ) -> Generator[None, None, Walk | None]:
+    """:func:`walk_steps` on a :class:`_Walk` (``first``: its face's line and V, if
+    known)."""
     seen: set[bytes] = set()
-    V = None if line is None else _v_of(line, wk.face2)
+    got = first
     for used in range(1, faces + 1):
         key = wk.var.tobytes() + wk.row.tobytes()
         if key in seen:
             return None  # a degenerate tie brought the walk back: let the caller search
         seen.add(key)
-        if V is None:
+        if got is None:
             got = wk.line()
             if got is None:
                 return None
-            line, V = got
+        line, V = got
         target = goal(line, t_now)
         if direction == 0:  # toward the first face's own goal
             if target is None:
@@ -408,7 +418,7 @@ def walk_steps(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray, t_
         if not t_min <= t_now <= t_max:
             return None
         wk.switch(j, toward_low)
-        V = None
+        got = None
         yield None
     return None
 
@@ -468,47 +478,50 @@ def return_corner(pb: _Problem, q: FloatArray) -> tuple[np.ndarray, np.ndarray] 
     finite bounds."""
     if not (pb.budget_first and np.isfinite(pb.lo).all() and np.isfinite(pb.up).all()):
         return None
-    w = pb.lo.copy()
-    var = np.full(pb.n, AT_LOWER, dtype=np.int8)
+    # (the fill runs on Python floats: a handful of assets each, where numpy's per-element
+    # calls would cost more than the arithmetic)
+    lo, up = pb.lo.tolist(), pb.up.tolist()
+    w = list(lo)
     row = np.where(pb.eq, ROW_LO, ROW_OFF).astype(np.int8)
-    ranking = [j for j in np.argsort(q, kind="stable").tolist() if not pb.pinned[j]]
-    rest = float(pb.rlo[0] / pb.A[0, 0] - w.sum())
-    fills: list[tuple[np.ndarray | None, float]] = []
+    pinned = pb.pinned.tolist()
+    ranking = [j for j in np.argsort(q, kind="stable").tolist() if not pinned[j]]
+    rest = float(pb.rlo[0] / pb.A[0, 0]) - float(pb.lo.sum())
+    fills: list[tuple[list[float] | None, float]] = []
     for i in np.flatnonzero(pb.ineq_row & np.isfinite(pb.rlo)).tolist():
         a = pb.A[i]
         if a.min() < 0:
             return None  # (an ESG floor's signed row: not a greedy fill)
-        need = float(pb.rlo[i] - a @ w)
+        need = float(pb.rlo[i] - a @ pb.lo)
         if need > 1e-12:
             row[i] = ROW_LO
-            fills.append((a, need))
+            fills.append((a.tolist(), need))
     fills.append((None, rest))
     marginal: list[int] = []
-    for a, need in fills:
+    for a_row, need in fills:
         last = -1
         for j in ranking:
             if need <= 1e-15 or rest <= 1e-15:
                 break
-            coef = 1.0 if a is None else float(a[j])
-            if coef <= 0 or w[j] >= pb.up[j]:
+            coef = 1.0 if a_row is None else a_row[j]
+            if coef <= 0 or w[j] >= up[j]:
                 continue
-            add = min(float(pb.up[j] - w[j]), need / coef, rest)
+            add = min(up[j] - w[j], need / coef, rest)
             w[j] += add
             need -= coef * add
             rest -= add
-            var[j] = AT_UPPER
             last = j
         if last < 0:
             return None
         marginal.append(last)
-    for i in np.flatnonzero(row == ROW_LO).tolist():  # a floor the later fills overshot
-        if not pb.eq[i] and float(pb.A[i] @ w) > pb.rlo[i] + 1e-12:
+    wv = np.array(w)
+    for i in (row == ROW_LO).nonzero()[0].tolist():  # a floor the later fills overshot
+        if not pb.eq[i] and float(pb.A[i] @ wv) > pb.rlo[i] + 1e-12:
             row[i] = ROW_OFF
-    var = np.where(w >= pb.up - 1e-12, AT_UPPER, AT_LOWER).astype(np.int8)
+    var = np.where(wv >= pb.up - 1e-12, AT_UPPER, AT_LOWER).astype(np.int8)
     var[pb.pinned] = AT_LOWER
-    interior = (w > pb.lo + 1e-12) & (w < pb.up - 1e-12)
+    interior = (wv > pb.lo + 1e-12) & (wv < pb.up - 1e-12)
     var[interior] = FREE
-    short = int((row != ROW_OFF).sum()) - int(interior.sum())
+    short = int(np.count_nonzero(row)) - int(np.count_nonzero(interior))
     for j in reversed(marginal):  # a fill that ended exactly on a bound: degenerate
         if short <= 0:
             break
@@ -547,28 +560,61 @@ def corner_steps(pb: _Problem, q: FloatArray, goal: Goal, t_floor: float = 0.0,
     corner = return_corner(pb, q)
     if corner is None:
         return None
-    var, row = corner
-    line = face_affine(pb, var, row, q)
-    if line is None:
+    wk = _Walk(pb, *corner, q)
+    got = wk.line()
+    if got is None:
         return None
-    span = corner_interval(pb, var, row, line)
-    if span is None or not np.isfinite(span[0]) or span[1] < np.inf:
+    line, V = got
+    span = _corner_span(V, wk.low, wk.high)
+    if span is None:
         return None
-    t_low, slot = span[0], span[2]
+    t_low, j, toward_low = span
     if t_low > t_corner_max:
         return None  # the corner ends far above the goal: a long walk (the caller's choice)
     target = goal(line, max(t_low, 1.0))
     if target is not None and target >= t_low:
-        return var, row, line, target, 1
-    if slot < 0:
+        return wk.var, wk.row, line, target, 1
+    if j < 0:
         return None
-    switch(var, row, *_which(pb, slot))  # the condition that ends the corner at t_low
+    wk.switch(j, toward_low)  # the condition that ends the corner at t_low
     yield None
-    walk = yield from walk_steps(pb, var, row, q, t_low, goal, -1.0, t_min=t_floor)
+    walk = yield from _walk_on(wk, t_low, goal, -1.0, t_floor, np.inf, PATH_FACES, None)
     if walk is None:
         return None
     var, row, line, t, faces = walk
     return var, row, line, t, faces + 1
+
+
+def _corner_span(V: FloatArray, low: FloatArray, high: FloatArray
+                 ) -> tuple[float, int, bool] | None:
+    """:func:`corner_interval` on a :class:`_Walk`'s V and limits, for a corner (a face
+    optimal for every t ≥ t_low): ``(t_low, entry ending it (−1: none, t_low = 0), toward
+    its low side)``, or None when the face is not optimal as t → ∞ (an entry moves toward
+    a finite limit as t grows, or a flat one is outside its limits)."""
+    c, s = V[:, 0], V[:, 1]
+    scale = np.abs(c)
+    scale += np.abs(s)
+    scale += 1.0
+    scale *= 1e-12
+    rising, falling = s > scale, s < -scale
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r_low = (low - c) / s  # t where the entry meets its low side (±inf: never)
+        r_high = (high - c) / s
+    # as t grows a rising entry leaves its low side and meets its high one (and a falling
+    # one the other way round): the corner needs no such meeting (t_high = ∞)
+    if (rising & (r_high < np.inf)).any() or (falling & (r_low < np.inf)).any():
+        return None
+    flat = ~(rising | falling)
+    if ((c[flat] < low[flat] - 1e-12).any() or (c[flat] > high[flat] + 1e-12).any()):
+        return None
+    ends = np.where(rising, r_low, np.where(falling, r_high, -np.inf))
+    j = int(ends.argmax())
+    t_low = float(ends[j])
+    if not t_low < np.inf:
+        return None
+    if not t_low > 0.0:
+        return 0.0, -1, False
+    return t_low, j, bool(rising[j])
 
 
 def from_corner(pb: _Problem, q: FloatArray, goal: Goal, t_floor: float = 0.0,

@@ -391,7 +391,63 @@ def primal_dual_steps(pb: _Problem, var: np.ndarray, row: np.ndarray, max_iter: 
     """Primal-dual active-set steps from ``(var, row)`` until every KKT condition holds
     (to ``tol``); ``(var, row, w, ν, check, steps)`` of the certified face, or None when
     ``max_iter`` is reached (or, with ``stop_on_stall``, when the count of violations stops
-    falling for ``stall`` steps)."""
+    falling for ``stall`` steps).
+
+    The steps run on the face walk's flat vectors (:class:`tailorfolio.kernel._facepath.
+    _Walk`: every condition of the face is one entry of its V inside its limits, each
+    switch one scalar store), half the calls of a solve and :func:`check_point` per step;
+    the answer is certified by :func:`certify`. A singular face hands the steps to
+    :func:`masked_steps` (the same steps on :func:`face_solve`'s least-squares answer)."""
+    from tailorfolio.kernel._facepath import _Walk
+
+    var, row = var.copy(), row.copy()
+    var[pb.pinned] = AT_LOWER
+    row[pb.eq] = ROW_LO
+    wk = _Walk(pb, var, row, pb.q)
+    best, since = np.iinfo(np.int64).max, 0
+    one = np.ones(2)
+    for it in range(1, max_iter + 1):
+        pb.steps_taken = it
+        got = wk.line()
+        if got is None:
+            found = masked_steps(pb, wk.var, wk.row, max_iter - it + 1, tol,
+                                 max(full_steps - it + 1, 0), stall, stop_on_stall)
+            pb.steps_taken += it - 1
+            return None if found is None else found[:5] + (found[5] + it - 1,)
+        line, V = got
+        cur = V @ one  # the face's V at t = 1
+        low_by = wk.low - cur
+        viol = cur - wk.high
+        np.maximum(viol, low_by, out=viol)
+        hits = (viol > tol).nonzero()[0]
+        count = len(hits)
+        if count == 0:
+            w, nu = line.at(1.0)
+            chk = certified(pb, wk.var, wk.row, w, nu)
+            if chk.primal <= tol and chk.dual <= tol:
+                return wk.var, wk.row, w, nu, chk, it
+        if count < best:
+            best, since = count, 0
+        else:
+            since += 1
+        if stop_on_stall and since >= stall:
+            return None
+        if count == 0:
+            continue  # (certified within rounding only: nothing to switch, a stall)
+        if it >= full_steps and since >= stall:  # one change: the largest violation
+            hits = hits[viol[hits].argmax()][None]
+        for j in hits.tolist():
+            wk.switch(j, bool(low_by[j] > 0))
+    return None
+
+
+def masked_steps(pb: _Problem, var: np.ndarray, row: np.ndarray, max_iter: int,
+                 tol: float, full_steps: int = 5, stall: int = 1,
+                 stop_on_stall: bool = False
+                 ) -> tuple[np.ndarray, np.ndarray, FloatArray, FloatArray, SingleCheck,
+                            int] | None:
+    """:func:`primal_dual_steps` on :func:`face_solve` (its least-squares answer on a
+    singular face) and :func:`check_point`'s masks."""
     var, row = var.copy(), row.copy()
     var[pb.pinned] = AT_LOWER
     row[pb.eq] = ROW_LO
