@@ -78,7 +78,7 @@ def ceiling_single(sf: StandardForm, plain: ActiveSetOutcome, tol: float
     for _ in range(CEILING_FACES):
         var, row = act.var[0], act.row[0]
         if face is not None and np.array_equal(var, face[0]) and np.array_equal(row, face[1]):
-            return _cone_outcome(pb, out, t, q, cap2, used, tol)
+            return cone_outcome(pb, out, t, q, cap2, used, tol)
         face = (var.copy(), row.copy())
         line = face_line(pb, var, row, q)
         if line is None:
@@ -125,11 +125,13 @@ def _walk_down(pb: _Problem, act: ActiveSet, q: np.ndarray, cap2: float, used: i
                            np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1, dtype=np.int64),
                            ActiveSet(var[None, :], np.zeros((1, pb.n)), row[None, :],
                                      np.zeros(1, dtype=bool)))
-    return _cone_outcome(pb, out, t, q, cap2, used + faces, tol)
+    return cone_outcome(pb, out, t, q, cap2, used + faces, tol)
 
 
-def _cone_outcome(pb: _Problem, out: ActiveSetOutcome, t: float, q: np.ndarray, cap2: float,
-                  used: int, tol: float) -> tuple[ActiveSetOutcome, float, float] | None:
+def cone_outcome(pb: _Problem, out: ActiveSetOutcome, t: float, q: np.ndarray, cap2: float,
+                 used: int, tol: float) -> tuple[ActiveSetOutcome, float, float] | None:
+    """The QP's answer ``out`` at t as the cone problem's, certified: ``(outcome with the
+    cone's residuals and ν / t, t, ρ)``, or None when a condition misses ``tol``."""
     w = out.w[0]
     pb.q = t * q
     chk_primal, chk_dual, chk_comp = certify(pb, out.active.var[0], out.active.row[0], w,

@@ -23,7 +23,9 @@ step, so it cannot cycle. It needs P positive definite (checked by a Cholesky fa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.linalg import lapack
@@ -540,7 +542,7 @@ def return_guess(pb: _Problem, extra: int = 3) -> tuple[np.ndarray, np.ndarray] 
 
 
 def solve_single(sf: StandardForm, active: ActiveSet | None, tol: float,
-                 steps: int = 10) -> ActiveSetOutcome | None:
+                 steps: int = 10, ceiling: bool = False) -> ActiveSetOutcome | None:
     """Problem 0 of ``sf`` (:func:`eligible`) solved and certified without the batched code.
 
     * a warm start (``active``): primal-dual steps from it, stopped at the first stall;
@@ -563,6 +565,7 @@ def solve_single(sf: StandardForm, active: ActiveSet | None, tol: float,
     """
     pb = _Problem(sf)
     sf.cache.pop("single_face", None)
+    sf.cache.pop("single_ceiling", None)
     found = None
     used = 0
     linear = bool(np.any(pb.q))
@@ -577,7 +580,13 @@ def solve_single(sf: StandardForm, active: ActiveSet | None, tol: float,
                                       stop_on_stall=True)
             used = pb.steps_taken
         else:
-            found, used = _from_corner(pb, tol)
+            cap = float(sf.vol_cap[0])
+            walked = _from_corner(pb, tol, cap * cap if ceiling and cap < np.inf else None)
+            if len(walked) == 3:  # the walk ended on the ceiling: the cone's answer
+                out, t, rho = walked
+                sf.cache["single_ceiling"] = (out, t, rho)
+                return out
+            found, used = walked
     if found is None and sf.n > DUAL_MAX_N:
         return None  # the batched path's rescue (continuation, ADMM) takes it
     if found is None:
@@ -610,23 +619,63 @@ def solve_single(sf: StandardForm, active: ActiveSet | None, tol: float,
                   row[None, :].astype(np.int8), np.zeros(1, dtype=bool)))
 
 
-def _from_corner(pb: _Problem, tol: float
+def _from_corner(pb: _Problem, tol: float, cap2: float | None = None
                  ) -> tuple[tuple[np.ndarray, np.ndarray, FloatArray, FloatArray, SingleCheck,
-                                  int] | None, int]:
+                                  int] | None, int] | tuple[ActiveSetOutcome, float, float]:
     """The answer at t = 1 on the path from the maximum-return corner
-    (:func:`tailorfolio.kernel._facepath.from_corner`), checked; ``(found or None, faces)``."""
+    (:func:`tailorfolio.kernel._facepath.from_corner`), checked; ``(found or None, faces)``.
+
+    With a volatility ceiling ``cap2`` (c², scaled units) the same walk goes on below
+    t = 1 when the answer there breaks it, to the face's root of ``wᵀPw = c²`` (one walk
+    from the corner to the ceiling: the path's volatility falls with t, so the answer is
+    the first of t = 1 and that root the walk meets); a walk that ends on the ceiling
+    returns the cone problem's certified ``(outcome, t, ρ)``
+    (:func:`tailorfolio.kernel._ceiling.cone_outcome`), one that fails ``(None, faces)``.
+    """
     from tailorfolio.kernel._facepath import from_corner
 
-    walk = from_corner(pb, pb.q, lambda line, t_now: 1.0, t_corner_max=CORNER_T_MAX)
+    goal = (lambda line, t_now: 1.0) if cap2 is None else _ceiling_goal(pb.P, cap2)
+    walk = from_corner(pb, pb.q, goal, t_corner_max=CORNER_T_MAX)
     if walk is None:
         return None, 0
     var, row, line, t, faces = walk
     w, nu = line.at(t)
+    if t < 1.0:
+        from tailorfolio.kernel._ceiling import cone_outcome
+
+        out = ActiveSetOutcome(w[None, :], nu[None, :], np.zeros(1), np.ones(1, dtype=bool),
+                               np.zeros(1), np.zeros(1), np.zeros(1),
+                               np.zeros(1, dtype=np.int64),
+                               ActiveSet(var[None, :].astype(np.int8), np.zeros((1, pb.n)),
+                                         row[None, :].astype(np.int8),
+                                         np.zeros(1, dtype=bool)))
+        done = cone_outcome(pb, out, t, pb.q, cap2, faces, tol)
+        return (None, faces) if done is None else done
     chk = certified(pb, var, row, w, nu)
     if not (chk.primal <= tol and chk.dual <= tol):
         return None, faces
     pb.last_line = (var, row, line)  # the ceiling's walk starts on this face
     return (var, row, w, nu, chk, faces), faces
+
+
+def _ceiling_goal(P: FloatArray, cap2: float) -> Callable[[Any, float], float | None]:
+    """The goal of :func:`_from_corner`'s walk under a ceiling c² on a face
+    ``w = a + t·b``: t = 1 where the face's volatility at t_now is within the ceiling (it
+    only falls as t does), else the largest root of ``(a + t b)ᵀP(a + t b) = c²`` if it
+    lies at or below t_now, capped at 1 (a root above 1 means t = 1 is within the
+    ceiling); None (walk on) when the face has no such root."""
+    def goal(line: Any, t_now: float) -> float | None:  # (a FaceLine)
+        W = line.W
+        C = W.T @ (P @ W)
+        c0, c1, c2 = float(C[0, 0]) - cap2, float(C[0, 1]), float(C[1, 1])
+        if c0 + t_now * (2.0 * c1 + t_now * c2) <= 0.0:
+            return 1.0
+        disc = c1 * c1 - c2 * c0
+        if not (c2 > 0.0 and disc >= 0.0):
+            return None
+        root = (-c1 + disc ** 0.5) / c2
+        return min(root, 1.0) if root <= t_now else None
+    return goal
 
 
 def spd_inverse(M: FloatArray, ratio: float) -> FloatArray | None:
