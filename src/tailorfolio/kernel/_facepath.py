@@ -226,6 +226,17 @@ Walk = tuple[np.ndarray, np.ndarray, FaceLine, float, int]
 """``(var, row, line, t, faces used)``: the face holding a walk's answer and its t."""
 
 
+# _Walk's limits [low; high] of V by code: a variable's state (+ 4 when pinned): free
+# (its bounds, filled in), at its lower bound g ≥ 0, at its upper g ≤ 0, pinned or at a
+# kink none; a row's state (+ 3 when an equality): off (its sides, filled in), at its lower
+# side ν ≤ 0, at its upper ν ≥ 0, an equality none.
+_INF = np.inf
+_LIMIT_VAR = np.array([[0.0, 0.0, -_INF, -_INF, 0.0, -_INF, -_INF, -_INF],
+                       [0.0, _INF, 0.0, _INF, 0.0, _INF, _INF, _INF]])
+_LIMIT_ROW = np.array([[0.0, -_INF, 0.0, -_INF, -_INF, -_INF],
+                       [0.0, 0.0, _INF, _INF, _INF, _INF]])
+
+
 class _Walk:
     """A walk's face held as flat vectors over the full KKT system's unknowns (the n
     variables, then the R rows), updated in place by one scalar store per breakpoint,
@@ -263,30 +274,27 @@ class _Walk:
         self.inf = np.full(m, np.inf)
         self.face = np.empty(m, dtype=bool)
         self.face2 = self.face[:, None]
-        self.wfix = np.zeros(n)
-        self.side = np.zeros(m)
-        self.low = np.empty(m)
-        self.high = np.empty(m)
-        free = self.var == FREE
-        self.face[:n] = free
-        self.face[n:] = self.row != ROW_OFF
-        at_up = self.var == AT_UPPER
-        self.wfix[:] = np.where(at_up, pb.up, pb.lo)
+        free = np.equal(self.var, FREE, out=self.face[:n])
+        on = np.not_equal(self.row, ROW_OFF, out=self.face[n:])
+        self.wfix = pb.lo.copy()  # each fixed variable's bound, 0 where free
+        np.copyto(self.wfix, pb.up, where=self.var == AT_UPPER)
         self.wfix[free] = 0.0
-        on_hi = self.row == ROW_HI
-        on = self.face[n:]
-        self.side[n:] = np.where(on, np.where(on_hi, pb.rhi, pb.rlo), 0.0)
+        self.side = np.zeros(m)  # each active row's side, 0 where off
+        np.copyto(self.side[n:], pb.rlo, where=self.row == ROW_LO)
+        np.copyto(self.side[n:], pb.rhi, where=self.row == ROW_HI)
         self.eq = pb.eq
-        inf = np.inf
-        low, high = self.low, self.high
-        low[:n] = np.where(free, pb.lo, np.where(at_up, -inf, 0.0))
-        high[:n] = np.where(free, pb.up, np.where(at_up, 0.0, inf))
-        low[:n][pb.pinned] = -inf
-        high[:n][pb.pinned] = inf
-        low[n:] = np.where(on, np.where(on_hi, 0.0, -inf), pb.rlo)
-        high[n:] = np.where(on, np.where(on_hi, inf, 0.0), pb.rhi)
-        low[n:][on & pb.eq] = -inf
-        high[n:][on & pb.eq] = inf
+        # the limits by code (state, + 4 pinned / + 3 equality), then the free variables'
+        # bounds and the inactive rows' sides
+        var_shift, row_shift = pb.code_shifts()
+        lim = np.empty((2, m))
+        self.low, self.high = lim[0], lim[1]
+        _LIMIT_VAR.take(self.var + var_shift, axis=1, out=lim[:, :n], mode="clip")
+        _LIMIT_ROW.take(self.row + row_shift, axis=1, out=lim[:, n:], mode="clip")
+        np.copyto(self.low[:n], pb.lo, where=free)
+        np.copyto(self.high[:n], pb.up, where=free)
+        off = ~on
+        np.copyto(self.low[n:], pb.rlo, where=off)
+        np.copyto(self.high[n:], pb.rhi, where=off)
 
     def line(self) -> tuple[FaceLine, FloatArray] | None:
         """The face's :class:`FaceLine` and its V (n + R, 2), or None (singular)."""

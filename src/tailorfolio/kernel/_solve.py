@@ -157,6 +157,12 @@ def solve(sf: StandardForm, *, active: ActiveSet | None = None,
         guess = active if active is not None or n <= LARGE else cold_start(sf)
         single = solve_single(sf, guess, tol, ceiling=True)
         if single is not None:
+            if not np.isfinite(sf.vol_cap[0]):  # (its arrays are its own: no copies)
+                return KernelSolution(single.w, single.ok, np.zeros(1, dtype=bool),
+                                      single.primal_residual, single.dual_residual,
+                                      single.complementarity, single.iterations, np.ones(1),
+                                      np.zeros(1), single.active, single.nu,
+                                      sf.variance_scale, tol)
             capped = _single_ceiling(sf, single, tol)
             return capped if capped is not None else finish(sf, single, tol=tol,
                                                               max_iter=max_iter)
