@@ -23,6 +23,7 @@ None and the caller's own search takes over, so exactness never depends on the w
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Generator
 
 import numpy as np
@@ -307,7 +308,7 @@ class _Walk:
         if len(idx):
             _, _, x, info = _gesv(K[idx[:, None], idx], rhs[idx], overwrite_a=1,
                                   overwrite_b=1)
-            if info != 0 or not np.isfinite(x).all():
+            if info != 0 or not math.isfinite(x.sum()):  # (a NaN or ±inf makes it so)
                 return None
             X[idx] = x
         KX = K @ X
@@ -397,13 +398,17 @@ def _walk_on(wk: _Walk, t_now: float, goal: Goal, direction: float, t_min: float
              ) -> Generator[None, None, Walk | None]:
     """:func:`walk_steps` on a :class:`_Walk` (``first``: its face's line and V, if
     known)."""
+    # The faces met since the last step of positive length: a face is optimal on one
+    # interval of t (its conditions are affine in t), so only a run of zero-length steps
+    # (a degenerate tie) can bring the walk back to a face.
     seen: set[bytes] = set()
     got = first
     for used in range(1, faces + 1):
-        key = wk.var.tobytes() + wk.row.tobytes()
-        if key in seen:
-            return None  # a degenerate tie brought the walk back: let the caller search
-        seen.add(key)
+        if seen:
+            key = wk.var.tobytes() + wk.row.tobytes()
+            if key in seen:
+                return None  # a degenerate tie brought the walk back: the caller searches
+            seen.add(key)
         if got is None:
             got = wk.line()
             if got is None:
@@ -422,6 +427,10 @@ def _walk_on(wk: _Walk, t_now: float, goal: Goal, direction: float, t_min: float
                 return wk.var, wk.row, line, t, used
         if j < 0:
             return None
+        if dist > 0.0:
+            seen.clear()
+        elif not seen:
+            seen.add(wk.var.tobytes() + wk.row.tobytes())
         t_now = t_now + direction * dist
         if not t_min <= t_now <= t_max:
             return None

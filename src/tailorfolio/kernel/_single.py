@@ -542,7 +542,8 @@ def return_guess(pb: _Problem, extra: int = 3) -> tuple[np.ndarray, np.ndarray] 
 
 
 def solve_single(sf: StandardForm, active: ActiveSet | None, tol: float,
-                 steps: int = 10, ceiling: bool = False) -> ActiveSetOutcome | None:
+                 steps: int = 10, ceiling: bool = False, problem: _Problem | None = None
+                 ) -> ActiveSetOutcome | None:
     """Problem 0 of ``sf`` (:func:`eligible`) solved and certified without the batched code.
 
     * a warm start (``active``): primal-dual steps from it, stopped at the first stall;
@@ -563,7 +564,7 @@ def solve_single(sf: StandardForm, active: ActiveSet | None, tol: float,
     The face found is solved and checked (:func:`check_point`): the answer carries its KKT
     residuals. None when no certified face is found (the caller then runs the batched path).
     """
-    pb = _Problem(sf)
+    pb = _Problem(sf) if problem is None else problem  # (a caller's, of this very form)
     sf.cache.pop("single_face", None)
     sf.cache.pop("single_ceiling", None)
     found = None

@@ -101,7 +101,7 @@ def tangency_single(sf: StandardForm, excess: FloatArray, tol: float,
     e = e / max(float(np.abs(e).max(initial=0.0)), 1e-300)
     P = sf.P
     used = 0
-    pb = _Problem(_with_linear(sf, np.zeros(sf.n)))
+    pb = _Problem(sf)  # (q = 0: the walks pass their own linear term)
     t = None
     act = None
     if active is not None and active.var.shape == (1, sf.n):  # t* of the warm face itself
@@ -113,7 +113,7 @@ def tangency_single(sf: StandardForm, excess: FloatArray, tol: float,
         # the minimum variance, a sample covariance's near the few best assets)
         # (the walk from below steps first: when it ends on its first face, the corner
         # is never built)
-        mv = solve_single(sf, None, tol)
+        mv = solve_single(sf, None, tol, problem=pb)
         walks = []
         if mv is not None:
             used += int(mv.iterations[0])
