@@ -23,6 +23,7 @@ step, so it cannot cycle. It needs P positive definite (checked by a Cholesky fa
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -78,7 +79,7 @@ class _Problem:
     """Problem 0 of a standard form as flat vectors (B = 1, no costs, no turnover)."""
 
     __slots__ = ("P", "A", "q", "lo", "up", "rlo", "rhi", "n", "r", "pinned", "eq",
-                 "ineq_row", "fixable", "budget_first", "steps_taken", "last_line",
+                 "ineq_row", "budget_first", "steps_taken", "last_line",
                  "_pairs", "_kkt", "_kkt_columns", "_shifts")
 
     def __init__(self, sf: StandardForm) -> None:
@@ -87,11 +88,11 @@ class _Problem:
         self.rlo, self.rhi = sf.row_lo[0], sf.row_hi[0]
         self.n, self.r = sf.n, sf.n_rows
         self.pinned = self.up - self.lo <= PINNED
-        with np.errstate(invalid="ignore"):
-            self.eq = np.isfinite(self.rlo) & (
-                np.abs(self.rhi - self.rlo) <= 1e-14 * (1.0 + np.abs(self.rlo)))
+        # (no errstate: a row's sides are never both +inf or both −inf, so the difference
+        # is never NaN)
+        self.eq = np.isfinite(self.rlo) & (
+            np.abs(self.rhi - self.rlo) <= 1e-14 * (1.0 + np.abs(self.rlo)))
         self.ineq_row = ~self.eq
-        self.fixable = ~self.pinned
         self.budget_first = sf.row_names[:1] == ["budget"]
         self.steps_taken = 0  # face solves of the last primal_dual_steps call
         self.last_line: tuple[np.ndarray, np.ndarray, object] | None = None  # see below
@@ -364,9 +365,9 @@ def cold_guess(pb: _Problem) -> tuple[np.ndarray, np.ndarray]:
     """The active set of the equality-constrained minimum's projection onto the bounds and
     the budget (the lean twin of :func:`tailorfolio.kernel._solve.cold_start`): every
     variable free and only the equality rows on when that cannot be formed."""
-    var = np.where(pb.pinned, AT_LOWER, FREE).astype(np.int8)
-    row = np.where(pb.eq, ROW_LO, ROW_OFF).astype(np.int8)
-    if not (pb.budget_first and np.isfinite(pb.lo).all() and np.isfinite(pb.up).all()):
+    var = pb.pinned.astype(np.int8)  # AT_LOWER where pinned, else FREE
+    row = pb.eq.astype(np.int8)  # ROW_LO where an equality, else ROW_OFF
+    if not (pb.budget_first and math.isfinite(pb.lo.sum() + pb.up.sum())):
         return var, row
     got = face_solve(pb, var, row)
     if got is None:
@@ -378,9 +379,9 @@ def cold_guess(pb: _Problem) -> tuple[np.ndarray, np.ndarray]:
     var[pb.pinned] = AT_LOWER
     aw = pb.A @ wp
     scale = 1.0 + np.abs(aw)
-    with np.errstate(invalid="ignore"):
-        row[aw >= pb.rhi - 1e-12 * scale] = ROW_HI
-        row[aw <= pb.rlo + 1e-12 * scale] = ROW_LO
+    scale *= 1e-12
+    row[aw >= pb.rhi - scale] = ROW_HI  # (infinite sides: never met, never NaN)
+    row[aw <= pb.rlo + scale] = ROW_LO
     row[pb.eq] = ROW_LO
     return var, row
 

@@ -10,6 +10,7 @@ the solver as a list, a NaN, an asymmetric or indefinite matrix or an empty univ
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any
 
 import numpy as np
@@ -56,7 +57,7 @@ def check_number(value: Any, name: str, *, minimum: float | None = None,
     ok_type = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
         value, (bool, np.bool_))
     bound = "" if minimum is None else f" {'>' if strictly else '>='} {minimum:g}"
-    if not ok_type or not np.isfinite(float(value)) or (
+    if not ok_type or not math.isfinite(float(value)) or (
             minimum is not None and (float(value) <= minimum if strictly
                                      else float(value) < minimum)):
         raise ParameterError(
