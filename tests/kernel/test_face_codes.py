@@ -91,3 +91,37 @@ def test_certify_measures_check_points_residuals() -> None:
         got = certify(pb, var, row, w, nu)
         want = (chk.primal, chk.dual, chk.complementarity)
         np.testing.assert_allclose(got, want, rtol=1e-15, atol=0.0)
+
+
+def test_walk_breakpoints_are_next_breakpoint() -> None:
+    """The walk's V (one entry per condition, inside its limits) gives the face's line and
+    the ratio test's distance of the stacked conditions of face_conditions, both ways."""
+    from tailorfolio.kernel._facepath import _Walk, next_breakpoint
+
+    pb = _problem()
+    n, r = pb.n, pb.r
+    rng = np.random.default_rng(4)
+    checked = 0
+    for _ in range(600):
+        var = rng.integers(0, 3, n).astype(np.int8)
+        var[pb.pinned] = AT_LOWER
+        row = rng.integers(0, 3, r).astype(np.int8)
+        row[pb.eq] = ROW_LO
+        wk = _Walk(pb, var, row, pb.q)
+        face = wk.face.nonzero()[0]
+        if np.linalg.cond(pb.kkt_matrix()[np.ix_(face, face)]) > 1e10:
+            continue  # (a singular face: two solvers' garbage need not agree)
+        line = face_affine(pb, var, row, pb.q)
+        got = wk.line()
+        if line is None or got is None:
+            continue
+        mine, V = got
+        np.testing.assert_allclose(mine.W, line.W, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(mine.N, line.N, rtol=1e-10, atol=1e-12)
+        for t_now, direction in ((1.0, -1.0), (1.0, 1.0), (0.3, -1.0)):
+            want = next_breakpoint(pb, var, row, line, t_now, direction)[0]
+            have = _Walk(pb, var, row, pb.q).breakpoint(V, t_now, direction)[0]
+            assert (want == have == np.inf) or abs(want - have) <= 1e-9 * (1 + abs(want)), (
+                want, have)
+        checked += 1
+    assert checked > 50

@@ -23,7 +23,6 @@ None and the caller's own search takes over, so exactness never depends on the w
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Generator
 
 import numpy as np
@@ -73,7 +72,9 @@ def face_affine(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray,
     (LAPACK gesv directly: the small system's cost is the call's overhead); None when the
     face's system is singular or the answer not finite. ``state``: the face's fixed values
     (n,; 0 on free variables) and its active rows' sides (R,), kept by a walk
-    (:func:`face_state`, :func:`switch`) instead of derived here."""
+    (:func:`face_state`) instead of derived here. The walks themselves run on
+    :class:`_Walk`; this and :func:`face_conditions` / :func:`next_breakpoint` are the
+    definitions its one-vector form is tested against (``tests/kernel/test_face_codes.py``)."""
     n = pb.n
     K = pb.kkt_matrix()
     idx, f = face_unknowns(pb, var, row)
@@ -193,31 +194,6 @@ def next_breakpoint(pb: _Problem, var: np.ndarray, row: np.ndarray, line: FaceLi
     return float(dist[j]), kind, index
 
 
-def switch(var: np.ndarray, row: np.ndarray, kind: int, index: int,
-           pb: _Problem | None = None, state: tuple[FloatArray, FloatArray] | None = None
-           ) -> None:
-    """Apply a breakpoint of :func:`next_breakpoint` to the face (in place), and to its
-    :func:`face_state` when given (with ``pb``)."""
-    if kind == 0:
-        var[index] = AT_LOWER
-    elif kind == 1:
-        var[index] = AT_UPPER
-    elif kind == 4:
-        var[index] = FREE
-    elif kind == 5:
-        row[index] = ROW_LO
-    elif kind == 6:
-        row[index] = ROW_HI
-    else:
-        row[index] = ROW_OFF
-    if state is not None and pb is not None:
-        if kind in (0, 1, 4):
-            state[0][index] = (pb.lo[index] if kind == 0 else pb.up[index] if kind == 1
-                               else 0.0)
-        elif kind in (5, 6):
-            state[1][index] = pb.rlo[index] if kind == 5 else pb.rhi[index]
-
-
 Goal = Callable[[FaceLine, float], "float | None"]
 """A face's own goal: given its line and the current t, the t the walk is heading for on
 that face (None: the face has none, keep walking in the same direction)."""
@@ -308,7 +284,7 @@ class _Walk:
         if len(idx):
             _, _, x, info = _gesv(K[idx[:, None], idx], rhs[idx], overwrite_a=1,
                                   overwrite_b=1)
-            if info != 0 or not math.isfinite(x.sum()):  # (a NaN or ±inf makes it so)
+            if info != 0 or not np.isfinite(x).all():
                 return None
             X[idx] = x
         KX = K @ X

@@ -6,12 +6,14 @@ largest violation, once the count of violations stops falling), written for a si
 problem over index lists: no batch padding, no dictionaries of masks, one small dense
 LAPACK ``gesv`` per step (called directly: at these sizes a solve costs its call overhead).
 A cold problem with a return term is solved on its solution path in t instead, from the
-maximum-return corner down (:mod:`tailorfolio.kernel._facepath`). Only variables' bounds and the rows enter (``κ = 0``,
-no turnover cap). The answer is certified by :func:`check_point`, the batched
-:func:`~tailorfolio.kernel._activeset.kkt_check`'s conditions for this case (primal
-feasibility, stationarity, the signs of the bound and row multipliers, complementarity;
-``tests/kernel/test_single.py`` checks the two agree); a problem this path does not certify
-goes to the batched path, so exactness is never traded for speed.
+maximum-return corner down (:mod:`tailorfolio.kernel._facepath`); the primal-dual steps
+run on that walk's flat vectors too. Only variables' bounds and the rows enter (``κ = 0``,
+no turnover cap). The answer is certified by :func:`certify`, which measures the residuals
+of :func:`check_point`: the batched :func:`~tailorfolio.kernel._activeset.kkt_check`'s
+conditions for this case (primal feasibility, stationarity, the signs of the bound and row
+multipliers, complementarity; ``tests/kernel/test_single.py`` and ``test_face_codes.py``
+check that they agree). A problem this path does not certify goes to the batched path, so
+exactness is never traded for speed.
 
 When the primal-dual steps stall (they can cycle on low-risk-aversion problems whose first
 faces are far from the answer), :func:`dual_active_set_solve` finds the face instead: the
