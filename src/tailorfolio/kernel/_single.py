@@ -363,6 +363,23 @@ def certified(pb: _Problem, var: np.ndarray, row: np.ndarray, w: FloatArray, nu:
     return SingleCheck(primal, dual, comp, _NONE, _NONE.astype(float), pb.n, pb.r, 0)
 
 
+def _all_free_minimum(pb: _Problem) -> tuple[FloatArray, FloatArray] | None:
+    """:func:`face_solve` of the face with every variable free and the equality rows on
+    (no variable pinned): ``[[P, A_eᵀ], [A_e, 0]] [w; ν_e] = [−q; the equalities' sides]``,
+    one LAPACK call on K's leading block and equality rows."""
+    n = pb.n
+    eq = pb.eq.nonzero()[0]
+    idx = np.concatenate([np.arange(n), n + eq])
+    rhs = np.concatenate([-pb.q, pb.rlo[eq]])
+    _, _, x, info = _gesv(pb.kkt_matrix()[idx[:, None], idx], rhs, overwrite_a=1,
+                          overwrite_b=1)
+    if info != 0 or not np.isfinite(x).all():
+        return None
+    nu = np.zeros(pb.r)
+    nu[eq] = x[n:]
+    return x[:n], nu
+
+
 def cold_guess(pb: _Problem) -> tuple[np.ndarray, np.ndarray]:
     """The active set of the equality-constrained minimum's projection onto the bounds and
     the budget (the lean twin of :func:`tailorfolio.kernel._solve.cold_start`): every
@@ -371,7 +388,9 @@ def cold_guess(pb: _Problem) -> tuple[np.ndarray, np.ndarray]:
     row = pb.eq.astype(np.int8)  # ROW_LO where an equality, else ROW_OFF
     if not (pb.budget_first and math.isfinite(pb.lo.sum() + pb.up.sum())):
         return var, row
-    got = face_solve(pb, var, row)
+    got = None if pb.pinned.any() else _all_free_minimum(pb)
+    if got is None:  # (pinned variables, or singular: its least-squares answer)
+        got = face_solve(pb, var, row)
     if got is None:
         return var, row
     total = pb.rlo[0] / pb.A[0, 0]
