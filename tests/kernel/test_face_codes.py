@@ -125,3 +125,26 @@ def test_walk_breakpoints_are_next_breakpoint() -> None:
                 want, have)
         checked += 1
     assert checked > 50
+
+
+def test_compile_merges_groups_of_one_membership_as_assemble_matrix() -> None:
+    """The one-problem row assembly hands identical rows (two class groups with one
+    membership) to assemble_matrix: one row, the ranges intersected, the names joined."""
+    from tailorfolio.kernel._standard import assemble_matrix
+
+    n = 6
+    bond = (np.arange(n) < 2).astype(float)
+    cs = dataclasses.replace(unconstrained([f"A{i}" for i in range(n)]),
+                             groups=(GroupBound("b", "c", bond, 0.2, 0.9),
+                                     GroupBound("b2", "c", 2 * bond, 0.3, 1.0),
+                                     GroupBound("s", "c", 1 - bond, 0.1, 1.0)))
+    sf = from_constraint_set(cs, np.eye(n) * 0.04)
+    rows = np.array([np.ones(n), bond, 2 * bond, 1 - bond])
+    lo = np.array([[1.0], [0.2], [0.3], [0.1]])
+    hi = np.array([[1.0], [0.9], [np.inf], [np.inf]])
+    A, names, rlo, rhi = assemble_matrix(["budget", "class:b", "class:b2", "class:s"], rows,
+                                         lo, hi)
+    assert sf.row_names == names == ["budget", "class:b|class:b2", "class:s"]
+    np.testing.assert_array_equal(sf.A, A)
+    np.testing.assert_array_equal(sf.row_lo, rlo)
+    np.testing.assert_array_equal(sf.row_hi, rhi)

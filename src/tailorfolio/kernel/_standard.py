@@ -24,6 +24,7 @@ Compilers: :func:`from_constraint_set` (the optimizer's :class:`ConstraintSet`) 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -294,12 +295,12 @@ def from_constraint_set(cs: ConstraintSet, covariance: FloatArray, *,
                                              np.array(los), np.array(his))
     w0 = np.zeros((1, n)) if current_weights is None else np.array(
         current_weights, float).reshape(1, n)
-    if np.ndim(cost_rate) == 0 and not cost_rate:
+    if (type(cost_rate) in (int, float) or np.ndim(cost_rate) == 0) and not cost_rate:
         kappa = np.zeros((1, n))
     else:
         kappa = (np.broadcast_to(np.asarray(cost_rate, float), (n,)) / scale)[None, :].copy()
     tau = np.inf if max_turnover is None else float(max_turnover)
-    cap = np.inf if max_volatility is None else float(max_volatility) / float(np.sqrt(d))
+    cap = np.inf if max_volatility is None else float(max_volatility) / math.sqrt(d)
     return StandardForm(cov / d, A, names, q.reshape(1, n),
                         np.array(cs.lower, float).reshape(1, n),
                         np.array(cs.upper, float).reshape(1, n), w0, kappa, row_lo, row_hi,
@@ -319,8 +320,15 @@ def _assemble_one(names: list[str], rows: FloatArray, lo: FloatArray, hi: FloatA
         return assemble_matrix(names, rows, lo[:, None], hi[:, None])
     scale = 1.0 / norm
     A = rows * scale[:, None]
-    if len(rows) > 1 and len({key.tobytes() for key in np.round(A, 14) + 0.0}) < len(rows):
-        return assemble_matrix(names, rows, lo[:, None], hi[:, None])
+    k = len(rows)
+    if k > 1:
+        # unit rows equal to 14 decimals have a dot product within 1e-9 of 1: only then is
+        # the exact test (assemble_matrix's) asked
+        gram = A @ A.T
+        gram.flat[::k + 1] = 0.0
+        if float(gram.max()) > 1.0 - 1e-9 and len(
+                {key.tobytes() for key in np.round(A, 14) + 0.0}) < k:
+            return assemble_matrix(names, rows, lo[:, None], hi[:, None])
     return A, names, (lo * scale)[None, :], (hi * scale)[None, :]
 
 
