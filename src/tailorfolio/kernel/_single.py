@@ -420,10 +420,15 @@ def primal_dual_steps(pb: _Problem, var: np.ndarray, row: np.ndarray, max_iter: 
     The steps run on the face walk's flat vectors (:class:`tailorfolio.kernel._facepath.
     _Walk`: every condition of the face is one entry of its V inside its limits, each
     switch one scalar store), half the calls of a solve and :func:`check_point` per step;
-    the answer is certified by :func:`certify`. A singular face hands the steps to
-    :func:`masked_steps` (the same steps on :func:`face_solve`'s least-squares answer)."""
+    the answer is certified by :func:`certify`. A singular face, and a problem of more
+    than :data:`DUAL_MAX_N` variables, hand the steps to :func:`masked_steps` (the same
+    steps on :func:`face_solve`'s systems of the face's unknowns only, least squares
+    when singular)."""
     from tailorfolio.kernel._facepath import _Walk
 
+    if pb.n > DUAL_MAX_N:  # (the walk's products span all n + R unknowns: at a large
+        # n with few free variables the masked steps' face-sized systems cost less)
+        return masked_steps(pb, var, row, max_iter, tol, full_steps, stall, stop_on_stall)
     var, row = var.copy(), row.copy()
     var[pb.pinned] = AT_LOWER
     row[pb.eq] = ROW_LO
