@@ -72,3 +72,11 @@ def test_a_plan_sized_ceiling_is_settled_on_the_faces() -> None:
     plain = solve_single(capped, None, KKT_TOL)
     got = _single_ceiling(capped, plain, KKT_TOL)
     assert got is not None and got.ok[0] and got.linear_factor[0] < 1
+    # one walk from the corner straight to the ceiling gives the same certified answer
+    walked = solve_single(capped, None, KKT_TOL, ceiling=True)
+    assert walked is not None and capped.cache["single_ceiling"][0] is walked
+    one = solve(capped)
+    assert one.ok[0] and one.linear_factor[0] < 1
+    np.testing.assert_allclose(one.w[0], got.w[0], atol=1e-12)
+    np.testing.assert_allclose(one.ceiling_multiplier[0], got.ceiling_multiplier[0],
+                               rtol=1e-9)

@@ -167,3 +167,26 @@ def test_race_takes_the_first_accepted_walk_and_goes_on_past_a_rejected_one() ->
     assert race([walk(2, "bad"), walk(4, "good"), walk(8, "late")], accept) == "good"
     assert order == ["bad", "good"]
     assert race([walk(1, None), walk(2, "bad")], accept) is None
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.filter_too_much])
+@given(forms())
+def test_corner_span_on_the_walk_is_corner_interval(sf: StandardForm) -> None:
+    """The walk's own corner test (on its V and limits) gives corner_interval's t_low and
+    its verdict on whether the corner holds as t → ∞."""
+    from tailorfolio.kernel._facepath import _corner_span, _Walk
+
+    assume(bool(sf.q.any()))
+    pb = _Problem(sf)
+    corner = return_corner(pb, pb.q)
+    assume(corner is not None)
+    wk = _Walk(pb, *corner, pb.q)
+    got = wk.line()
+    assume(got is not None)
+    line, V = got
+    old = corner_interval(pb, *corner, line)
+    new = _corner_span(V, wk.low, wk.high)
+    assert (old is not None and old[1] == np.inf) == (new is not None)
+    if new is not None:
+        assert abs(new[0] - old[0]) <= 1e-12 * max(1.0, old[0])

@@ -27,7 +27,7 @@ import numpy as np
 
 from tailorfolio.kernel._activeset import ActiveSet, ActiveSetOutcome
 from tailorfolio.kernel._facepath import FaceLine, follow
-from tailorfolio.kernel._single import _Problem, check_point, solve_single
+from tailorfolio.kernel._single import _Problem, certify, solve_single
 from tailorfolio.kernel._standard import StandardForm
 from tailorfolio.kernel._tangency import face_line
 
@@ -78,7 +78,7 @@ def ceiling_single(sf: StandardForm, plain: ActiveSetOutcome, tol: float
     for _ in range(CEILING_FACES):
         var, row = act.var[0], act.row[0]
         if face is not None and np.array_equal(var, face[0]) and np.array_equal(row, face[1]):
-            return _cone_outcome(pb, out, t, q, cap2, used, tol)
+            return cone_outcome(pb, out, t, q, cap2, used, tol)
         face = (var.copy(), row.copy())
         line = face_line(pb, var, row, q)
         if line is None:
@@ -125,20 +125,23 @@ def _walk_down(pb: _Problem, act: ActiveSet, q: np.ndarray, cap2: float, used: i
                            np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1, dtype=np.int64),
                            ActiveSet(var[None, :], np.zeros((1, pb.n)), row[None, :],
                                      np.zeros(1, dtype=bool)))
-    return _cone_outcome(pb, out, t, q, cap2, used + faces, tol)
+    return cone_outcome(pb, out, t, q, cap2, used + faces, tol)
 
 
-def _cone_outcome(pb: _Problem, out: ActiveSetOutcome, t: float, q: np.ndarray, cap2: float,
-                  used: int, tol: float) -> tuple[ActiveSetOutcome, float, float] | None:
+def cone_outcome(pb: _Problem, out: ActiveSetOutcome, t: float, q: np.ndarray, cap2: float,
+                 used: int, tol: float) -> tuple[ActiveSetOutcome, float, float] | None:
+    """The QP's answer ``out`` at t as the cone problem's, certified: ``(outcome with the
+    cone's residuals and ν / t, t, ρ)``, or None when a condition misses ``tol``."""
     w = out.w[0]
     pb.q = t * q
-    chk = check_point(pb, out.active.var[0], out.active.row[0], w, out.nu[0], tol)
+    chk_primal, chk_dual, chk_comp = certify(pb, out.active.var[0], out.active.row[0], w,
+                                             out.nu[0])
     pb.q = q
     v2 = float(w @ pb.P @ w)
     rho = (1.0 / t - 1.0) / 2
-    primal = max(chk.primal, v2 - cap2, 0.0)
-    dual = chk.dual / t
-    comp = max(chk.complementarity / t, rho * abs(cap2 - v2))
+    primal = max(chk_primal, v2 - cap2, 0.0)
+    dual = chk_dual / t
+    comp = max(chk_comp / t, rho * abs(cap2 - v2))
     if not (rho >= -tol and primal <= tol and dual <= tol and comp <= tol):
         return None
     res = ActiveSetOutcome(out.w, out.nu / t, out.lam, np.ones(1, dtype=bool),

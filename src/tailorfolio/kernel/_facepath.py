@@ -72,7 +72,9 @@ def face_affine(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray,
     (LAPACK gesv directly: the small system's cost is the call's overhead); None when the
     face's system is singular or the answer not finite. ``state``: the face's fixed values
     (n,; 0 on free variables) and its active rows' sides (R,), kept by a walk
-    (:func:`face_state`, :func:`switch`) instead of derived here."""
+    (:func:`face_state`) instead of derived here. The walks themselves run on
+    :class:`_Walk`; this and :func:`face_conditions` / :func:`next_breakpoint` are the
+    definitions its one-vector form is tested against (``tests/kernel/test_face_codes.py``)."""
     n = pb.n
     K = pb.kkt_matrix()
     idx, f = face_unknowns(pb, var, row)
@@ -192,31 +194,6 @@ def next_breakpoint(pb: _Problem, var: np.ndarray, row: np.ndarray, line: FaceLi
     return float(dist[j]), kind, index
 
 
-def switch(var: np.ndarray, row: np.ndarray, kind: int, index: int,
-           pb: _Problem | None = None, state: tuple[FloatArray, FloatArray] | None = None
-           ) -> None:
-    """Apply a breakpoint of :func:`next_breakpoint` to the face (in place), and to its
-    :func:`face_state` when given (with ``pb``)."""
-    if kind == 0:
-        var[index] = AT_LOWER
-    elif kind == 1:
-        var[index] = AT_UPPER
-    elif kind == 4:
-        var[index] = FREE
-    elif kind == 5:
-        row[index] = ROW_LO
-    elif kind == 6:
-        row[index] = ROW_HI
-    else:
-        row[index] = ROW_OFF
-    if state is not None and pb is not None:
-        if kind in (0, 1, 4):
-            state[0][index] = (pb.lo[index] if kind == 0 else pb.up[index] if kind == 1
-                               else 0.0)
-        elif kind in (5, 6):
-            state[1][index] = pb.rlo[index] if kind == 5 else pb.rhi[index]
-
-
 Goal = Callable[[FaceLine, float], "float | None"]
 """A face's own goal: given its line and the current t, the t the walk is heading for on
 that face (None: the face has none, keep walking in the same direction)."""
@@ -226,42 +203,215 @@ Walk = tuple[np.ndarray, np.ndarray, FaceLine, float, int]
 """``(var, row, line, t, faces used)``: the face holding a walk's answer and its t."""
 
 
+# _Walk's limits [low; high] of V by code: a variable's state (+ 4 when pinned): free
+# (its bounds, filled in), at its lower bound g ≥ 0, at its upper g ≤ 0, pinned or at a
+# kink none; a row's state (+ 3 when an equality): off (its sides, filled in), at its lower
+# side ν ≤ 0, at its upper ν ≥ 0, an equality none.
+_INF = np.inf
+_LIMIT_VAR = np.array([[0.0, 0.0, -_INF, -_INF, 0.0, -_INF, -_INF, -_INF],
+                       [0.0, _INF, 0.0, _INF, 0.0, _INF, _INF, _INF]])
+_LIMIT_ROW = np.array([[0.0, -_INF, 0.0, -_INF, -_INF, -_INF],
+                       [0.0, 0.0, _INF, _INF, _INF, _INF]])
+
+
+class _Walk:
+    """A walk's face held as flat vectors over the full KKT system's unknowns (the n
+    variables, then the R rows), updated in place by one scalar store per breakpoint,
+    so that a face costs about thirty numpy calls (the cost at these sizes) instead of
+    sixty: its unknowns are ``face`` (free variables, active rows); the face's system
+    is K's rows and columns there (:func:`face_affine`'s, with the right-hand side
+    ``side − K[:, :n]·wfix`` of the fixed values and the active rows' sides); and every
+    condition of :func:`face_conditions` is one entry of
+
+        ``V = [w on free variables, g on fixed ones; ν on active rows, A w on the others]``
+
+    staying inside ``[low, high]``: a free variable inside its bounds, a fixed one's
+    reduced gradient of its sign (``[0, ∞)`` at its lower bound, ``(−∞, 0]`` at its
+    upper; none when pinned), an inactive row inside its sides, an active inequality
+    row's multiplier of its sign (``(−∞, 0]`` at its lower side, ``[0, ∞)`` at its
+    upper; none for an equality). The ratio test on V is :func:`next_breakpoint`'s."""
+
+    __slots__ = ("pb", "n", "var", "row", "face", "face2", "wfix", "side", "low", "high",
+                 "K", "Kn", "Q2", "rhs", "tt", "inf", "eq")
+
+    def __init__(self, pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray
+                 ) -> None:
+        n, r = pb.n, pb.r
+        self.pb, self.n = pb, n
+        self.var, self.row = var.copy(), row.copy()
+        self.K = pb.kkt_matrix()
+        self.Kn = pb.kkt_columns()
+        m = n + r
+        self.Q2 = np.zeros((m, 2))
+        self.Q2[:n, 1] = q
+        self.rhs = np.empty((m, 2))
+        self.rhs[n:, 1] = 0.0
+        np.negative(q, out=self.rhs[:n, 1])
+        self.tt = np.array([1.0, 0.0])
+        self.inf = np.full(m, np.inf)
+        self.face = np.empty(m, dtype=bool)
+        self.face2 = self.face[:, None]
+        free = np.equal(self.var, FREE, out=self.face[:n])
+        on = np.not_equal(self.row, ROW_OFF, out=self.face[n:])
+        self.wfix = pb.lo.copy()  # each fixed variable's bound, 0 where free
+        np.copyto(self.wfix, pb.up, where=self.var == AT_UPPER)
+        self.wfix[free] = 0.0
+        self.side = np.zeros(m)  # each active row's side, 0 where off
+        np.copyto(self.side[n:], pb.rlo, where=self.row == ROW_LO)
+        np.copyto(self.side[n:], pb.rhi, where=self.row == ROW_HI)
+        self.eq = pb.eq
+        # the limits by code (state, + 4 pinned / + 3 equality), then the free variables'
+        # bounds and the inactive rows' sides
+        var_shift, row_shift = pb.code_shifts()
+        lim = np.empty((2, m))
+        self.low, self.high = lim[0], lim[1]
+        _LIMIT_VAR.take(self.var + var_shift, axis=1, out=lim[:, :n], mode="clip")
+        _LIMIT_ROW.take(self.row + row_shift, axis=1, out=lim[:, n:], mode="clip")
+        np.copyto(self.low[:n], pb.lo, where=free)
+        np.copyto(self.high[:n], pb.up, where=free)
+        off = ~on
+        np.copyto(self.low[n:], pb.rlo, where=off)
+        np.copyto(self.high[n:], pb.rhi, where=off)
+
+    def line(self) -> tuple[FaceLine, FloatArray] | None:
+        """The face's :class:`FaceLine` and its V (n + R, 2), or None (singular)."""
+        n, K = self.n, self.K
+        idx = self.face.nonzero()[0]
+        rhs = self.rhs
+        np.subtract(self.side, self.Kn @ self.wfix, out=rhs[:, 0])
+        X = np.zeros((len(self.face), 2))
+        X[:n, 0] = self.wfix
+        if len(idx):
+            _, _, x, info = _gesv(K[idx[:, None], idx], rhs[idx], overwrite_a=1,
+                                  overwrite_b=1)
+            if info != 0 or not np.isfinite(x).all():
+                return None
+            X[idx] = x
+        KX = K @ X
+        KX += self.Q2
+        return (FaceLine(X[:n], X[n:], KX[:n], KX[n:]),
+                np.where(self.face2, X, KX))
+
+    def breakpoint(self, V: FloatArray, t_now: float, direction: float
+                   ) -> tuple[float, int, bool]:
+        """``(distance, entry, toward its low side)`` of the first condition to break
+        moving t from ``t_now`` in ``direction``; distance inf (entry −1) when none."""
+        self.tt[1] = t_now
+        cur = V @ self.tt
+        slope = V[:, 1] * direction
+        down = slope < 0
+        gap = np.where(down, cur - self.low, self.high - cur)
+        np.maximum(gap, 0.0, out=gap)
+        np.abs(slope, out=slope)
+        ratio = np.divide(gap, slope, out=self.inf.copy(), where=slope > 0)
+        j = int(ratio.argmin())
+        dist = float(ratio[j])
+        if not dist < np.inf:
+            return np.inf, -1, False
+        return dist, j, bool(down[j])
+
+    def switch(self, j: int, toward_low: bool) -> None:
+        """Apply the breakpoint of entry ``j`` (:meth:`breakpoint`) in place."""
+        pb, n, inf = self.pb, self.n, np.inf
+        if j < n:
+            if self.face[j]:  # a free variable reaches a bound
+                self.face[j] = False
+                if toward_low:
+                    self.var[j] = AT_LOWER
+                    self.wfix[j] = pb.lo[j]
+                    self.low[j], self.high[j] = 0.0, inf
+                else:
+                    self.var[j] = AT_UPPER
+                    self.wfix[j] = pb.up[j]
+                    self.low[j], self.high[j] = -inf, 0.0
+            else:  # a fixed variable's reduced gradient turns: it is freed
+                self.face[j] = True
+                self.var[j] = FREE
+                self.wfix[j] = 0.0
+                self.low[j], self.high[j] = pb.lo[j], pb.up[j]
+            return
+        i = j - n
+        if self.face[j]:  # an active row's multiplier turns: it is released
+            self.face[j] = False
+            self.row[i] = ROW_OFF
+            self.side[j] = 0.0
+            self.low[j], self.high[j] = pb.rlo[i], pb.rhi[i]
+        else:  # an inactive row reaches a side
+            self.face[j] = True
+            if toward_low:
+                self.row[i] = ROW_LO
+                self.side[j] = pb.rlo[i]
+                self.low[j], self.high[j] = -inf, 0.0
+            else:
+                self.row[i] = ROW_HI
+                self.side[j] = pb.rhi[i]
+                self.low[j], self.high[j] = 0.0, inf
+
+
+def _v_of(line: FaceLine, face2: np.ndarray) -> FloatArray | None:
+    """V of :class:`_Walk` from a known line (None without its rows' values)."""
+    if line.AW is None:
+        return None
+    return np.where(face2, np.concatenate([line.W, line.N]),
+                    np.concatenate([line.G, line.AW]))
+
+
 def walk_steps(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray, t_now: float,
                goal: Goal, direction: float, t_min: float = 0.0, t_max: float = np.inf,
                faces: int = PATH_FACES, line: FaceLine | None = None
                ) -> Generator[None, None, Walk | None]:
     """:func:`follow` one face at a time: yields after each face; its return value (the
     ``StopIteration`` value) is :func:`follow`'s. Two walks can so be raced
-    (:func:`race`)."""
-    var, row = var.copy(), row.copy()
-    state = face_state(pb, var, row)
-    seen: set[tuple[bytes, bytes]] = set()
+    (:func:`race`). The faces are held by :class:`_Walk`."""
+    wk = _Walk(pb, var, row, q)
+    known = None if line is None else _v_of(line, wk.face2)
+    return (yield from _walk_on(wk, t_now, goal, direction, t_min, t_max, faces,
+                                None if known is None else (line, known)))
+
+
+def _walk_on(wk: _Walk, t_now: float, goal: Goal, direction: float, t_min: float,
+             t_max: float, faces: int, first: tuple[FaceLine, FloatArray] | None
+             ) -> Generator[None, None, Walk | None]:
+    """:func:`walk_steps` on a :class:`_Walk` (``first``: its face's line and V, if
+    known)."""
+    # The faces met since the last step of positive length: a face is optimal on one
+    # interval of t (its conditions are affine in t), so only a run of zero-length steps
+    # (a degenerate tie) can bring the walk back to a face.
+    seen: set[bytes] = set()
+    got = first
     for used in range(1, faces + 1):
-        key = (var.tobytes(), row.tobytes())
-        if key in seen:
-            return None  # a degenerate tie brought the walk back: let the caller search
-        seen.add(key)
-        if line is None or used > 1:
-            line = face_affine(pb, var, row, q, state)
-        if line is None:
-            return None
+        if seen:
+            key = wk.var.tobytes() + wk.row.tobytes()
+            if key in seen:
+                return None  # a degenerate tie brought the walk back: the caller searches
+            seen.add(key)
+        if got is None:
+            got = wk.line()
+            if got is None:
+                return None
+        line, V = got
         target = goal(line, t_now)
         if direction == 0:  # toward the first face's own goal
             if target is None:
                 return None
             direction = 1.0 if target >= t_now else -1.0
-        dist, kind, index = next_breakpoint(pb, var, row, line, t_now, direction)
+        dist, j, toward_low = wk.breakpoint(V, t_now, direction)
         if target is not None:
             ahead = (target - t_now) * direction
             if ahead <= dist:
                 t = t_now if ahead < 0 else target
-                return var, row, line, t, used
-        if not np.isfinite(dist) or kind < 0:
+                return wk.var, wk.row, line, t, used
+        if j < 0:
             return None
+        if dist > 0.0:
+            seen.clear()
+        elif not seen:
+            seen.add(wk.var.tobytes() + wk.row.tobytes())
         t_now = t_now + direction * dist
         if not t_min <= t_now <= t_max:
             return None
-        switch(var, row, kind, index, pb, state)
+        wk.switch(j, toward_low)
+        got = None
         yield None
     return None
 
@@ -321,47 +471,50 @@ def return_corner(pb: _Problem, q: FloatArray) -> tuple[np.ndarray, np.ndarray] 
     finite bounds."""
     if not (pb.budget_first and np.isfinite(pb.lo).all() and np.isfinite(pb.up).all()):
         return None
-    w = pb.lo.copy()
-    var = np.full(pb.n, AT_LOWER, dtype=np.int8)
+    # (the fill runs on Python floats: a handful of assets each, where numpy's per-element
+    # calls would cost more than the arithmetic)
+    lo, up = pb.lo.tolist(), pb.up.tolist()
+    w = list(lo)
     row = np.where(pb.eq, ROW_LO, ROW_OFF).astype(np.int8)
-    ranking = [j for j in np.argsort(q, kind="stable").tolist() if not pb.pinned[j]]
-    rest = float(pb.rlo[0] / pb.A[0, 0] - w.sum())
-    fills: list[tuple[np.ndarray | None, float]] = []
+    pinned = pb.pinned.tolist()
+    ranking = [j for j in np.argsort(q, kind="stable").tolist() if not pinned[j]]
+    rest = float(pb.rlo[0] / pb.A[0, 0]) - float(pb.lo.sum())
+    fills: list[tuple[list[float] | None, float]] = []
     for i in np.flatnonzero(pb.ineq_row & np.isfinite(pb.rlo)).tolist():
         a = pb.A[i]
         if a.min() < 0:
             return None  # (an ESG floor's signed row: not a greedy fill)
-        need = float(pb.rlo[i] - a @ w)
+        need = float(pb.rlo[i] - a @ pb.lo)
         if need > 1e-12:
             row[i] = ROW_LO
-            fills.append((a, need))
+            fills.append((a.tolist(), need))
     fills.append((None, rest))
     marginal: list[int] = []
-    for a, need in fills:
+    for a_row, need in fills:
         last = -1
         for j in ranking:
             if need <= 1e-15 or rest <= 1e-15:
                 break
-            coef = 1.0 if a is None else float(a[j])
-            if coef <= 0 or w[j] >= pb.up[j]:
+            coef = 1.0 if a_row is None else a_row[j]
+            if coef <= 0 or w[j] >= up[j]:
                 continue
-            add = min(float(pb.up[j] - w[j]), need / coef, rest)
+            add = min(up[j] - w[j], need / coef, rest)
             w[j] += add
             need -= coef * add
             rest -= add
-            var[j] = AT_UPPER
             last = j
         if last < 0:
             return None
         marginal.append(last)
-    for i in np.flatnonzero(row == ROW_LO).tolist():  # a floor the later fills overshot
-        if not pb.eq[i] and float(pb.A[i] @ w) > pb.rlo[i] + 1e-12:
+    wv = np.array(w)
+    for i in (row == ROW_LO).nonzero()[0].tolist():  # a floor the later fills overshot
+        if not pb.eq[i] and float(pb.A[i] @ wv) > pb.rlo[i] + 1e-12:
             row[i] = ROW_OFF
-    var = np.where(w >= pb.up - 1e-12, AT_UPPER, AT_LOWER).astype(np.int8)
+    var = np.where(wv >= pb.up - 1e-12, AT_UPPER, AT_LOWER).astype(np.int8)
     var[pb.pinned] = AT_LOWER
-    interior = (w > pb.lo + 1e-12) & (w < pb.up - 1e-12)
+    interior = (wv > pb.lo + 1e-12) & (wv < pb.up - 1e-12)
     var[interior] = FREE
-    short = int((row != ROW_OFF).sum()) - int(interior.sum())
+    short = int(np.count_nonzero(row)) - int(np.count_nonzero(interior))
     for j in reversed(marginal):  # a fill that ended exactly on a bound: degenerate
         if short <= 0:
             break
@@ -400,28 +553,61 @@ def corner_steps(pb: _Problem, q: FloatArray, goal: Goal, t_floor: float = 0.0,
     corner = return_corner(pb, q)
     if corner is None:
         return None
-    var, row = corner
-    line = face_affine(pb, var, row, q)
-    if line is None:
+    wk = _Walk(pb, *corner, q)
+    got = wk.line()
+    if got is None:
         return None
-    span = corner_interval(pb, var, row, line)
-    if span is None or not np.isfinite(span[0]) or span[1] < np.inf:
+    line, V = got
+    span = _corner_span(V, wk.low, wk.high)
+    if span is None:
         return None
-    t_low, slot = span[0], span[2]
+    t_low, j, toward_low = span
     if t_low > t_corner_max:
         return None  # the corner ends far above the goal: a long walk (the caller's choice)
     target = goal(line, max(t_low, 1.0))
     if target is not None and target >= t_low:
-        return var, row, line, target, 1
-    if slot < 0:
+        return wk.var, wk.row, line, target, 1
+    if j < 0:
         return None
-    switch(var, row, *_which(pb, slot))  # the condition that ends the corner at t_low
+    wk.switch(j, toward_low)  # the condition that ends the corner at t_low
     yield None
-    walk = yield from walk_steps(pb, var, row, q, t_low, goal, -1.0, t_min=t_floor)
+    walk = yield from _walk_on(wk, t_low, goal, -1.0, t_floor, np.inf, PATH_FACES, None)
     if walk is None:
         return None
     var, row, line, t, faces = walk
     return var, row, line, t, faces + 1
+
+
+def _corner_span(V: FloatArray, low: FloatArray, high: FloatArray
+                 ) -> tuple[float, int, bool] | None:
+    """:func:`corner_interval` on a :class:`_Walk`'s V and limits, for a corner (a face
+    optimal for every t ≥ t_low): ``(t_low, entry ending it (−1: none, t_low = 0), toward
+    its low side)``, or None when the face is not optimal as t → ∞ (an entry moves toward
+    a finite limit as t grows, or a flat one is outside its limits)."""
+    c, s = V[:, 0], V[:, 1]
+    scale = np.abs(c)
+    scale += np.abs(s)
+    scale += 1.0
+    scale *= 1e-12
+    rising, falling = s > scale, s < -scale
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r_low = (low - c) / s  # t where the entry meets its low side (±inf: never)
+        r_high = (high - c) / s
+    # as t grows a rising entry leaves its low side and meets its high one (and a falling
+    # one the other way round): the corner needs no such meeting (t_high = ∞)
+    if (rising & (r_high < np.inf)).any() or (falling & (r_low < np.inf)).any():
+        return None
+    flat = ~(rising | falling)
+    if ((c[flat] < low[flat] - 1e-12).any() or (c[flat] > high[flat] + 1e-12).any()):
+        return None
+    ends = np.where(rising, r_low, np.where(falling, r_high, -np.inf))
+    j = int(ends.argmax())
+    t_low = float(ends[j])
+    if not t_low < np.inf:
+        return None
+    if not t_low > 0.0:
+        return 0.0, -1, False
+    return t_low, j, bool(rising[j])
 
 
 def from_corner(pb: _Problem, q: FloatArray, goal: Goal, t_floor: float = 0.0,

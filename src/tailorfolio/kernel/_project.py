@@ -42,9 +42,10 @@ def project_box_budget_one(v: FloatArray, lo: FloatArray, up: FloatArray, total:
     breakpoint at once (2n × n, small for one problem), then the same interpolation."""
     bp = np.concatenate([v - up, v - lo])
     bp.sort()
-    f = np.clip(v[None, :] - bp[:, None], lo, up).sum(axis=1)  # non-increasing
+    # (clip as maximum then minimum: the same values, without np.clip's Python layers)
+    f = np.minimum(np.maximum(v[None, :] - bp[:, None], lo), up).sum(axis=1)  # non-increasing
     k = min(max(int((f >= total).sum()) - 1, 0), len(bp) - 1)
     theta = bp[k]
     if k + 1 < len(bp) and f[k] > f[k + 1] and f[k] > total:
         theta += (f[k] - total) / (f[k] - f[k + 1]) * (bp[k + 1] - bp[k])
-    return np.clip(v - theta, lo, up)
+    return np.minimum(np.maximum(v - theta, lo), up)

@@ -6,12 +6,14 @@ largest violation, once the count of violations stops falling), written for a si
 problem over index lists: no batch padding, no dictionaries of masks, one small dense
 LAPACK ``gesv`` per step (called directly: at these sizes a solve costs its call overhead).
 A cold problem with a return term is solved on its solution path in t instead, from the
-maximum-return corner down (:mod:`tailorfolio.kernel._facepath`). Only variables' bounds and the rows enter (``κ = 0``,
-no turnover cap). The answer is certified by :func:`check_point`, the batched
-:func:`~tailorfolio.kernel._activeset.kkt_check`'s conditions for this case (primal
-feasibility, stationarity, the signs of the bound and row multipliers, complementarity;
-``tests/kernel/test_single.py`` checks the two agree); a problem this path does not certify
-goes to the batched path, so exactness is never traded for speed.
+maximum-return corner down (:mod:`tailorfolio.kernel._facepath`); the primal-dual steps
+run on that walk's flat vectors too. Only variables' bounds and the rows enter (``κ = 0``,
+no turnover cap). The answer is certified by :func:`certify`, which measures the residuals
+of :func:`check_point`: the batched :func:`~tailorfolio.kernel._activeset.kkt_check`'s
+conditions for this case (primal feasibility, stationarity, the signs of the bound and row
+multipliers, complementarity; ``tests/kernel/test_single.py`` and ``test_face_codes.py``
+check that they agree). A problem this path does not certify goes to the batched path, so
+exactness is never traded for speed.
 
 When the primal-dual steps stall (they can cycle on low-risk-aversion problems whose first
 faces are far from the answer), :func:`dual_active_set_solve` finds the face instead: the
@@ -23,7 +25,10 @@ step, so it cannot cycle. It needs P positive definite (checked by a Cholesky fa
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.linalg import lapack
@@ -76,8 +81,8 @@ class _Problem:
     """Problem 0 of a standard form as flat vectors (B = 1, no costs, no turnover)."""
 
     __slots__ = ("P", "A", "q", "lo", "up", "rlo", "rhi", "n", "r", "pinned", "eq",
-                 "ineq_row", "fixable", "budget_first", "steps_taken", "last_line",
-                 "_pairs", "_kkt", "_shifts")
+                 "ineq_row", "budget_first", "steps_taken", "last_line",
+                 "_pairs", "_kkt", "_kkt_columns", "_shifts")
 
     def __init__(self, sf: StandardForm) -> None:
         self.P, self.A = sf.P, sf.A
@@ -85,16 +90,17 @@ class _Problem:
         self.rlo, self.rhi = sf.row_lo[0], sf.row_hi[0]
         self.n, self.r = sf.n, sf.n_rows
         self.pinned = self.up - self.lo <= PINNED
-        with np.errstate(invalid="ignore"):
-            self.eq = np.isfinite(self.rlo) & (
-                np.abs(self.rhi - self.rlo) <= 1e-14 * (1.0 + np.abs(self.rlo)))
+        # (no errstate: a row's sides are never both +inf or both −inf, so the difference
+        # is never NaN)
+        self.eq = np.isfinite(self.rlo) & (
+            np.abs(self.rhi - self.rlo) <= 1e-14 * (1.0 + np.abs(self.rlo)))
         self.ineq_row = ~self.eq
-        self.fixable = ~self.pinned
         self.budget_first = sf.row_names[:1] == ["budget"]
         self.steps_taken = 0  # face solves of the last primal_dual_steps call
         self.last_line: tuple[np.ndarray, np.ndarray, object] | None = None  # see below
         self._pairs: tuple[FloatArray, ...] | None = None
         self._kkt: FloatArray | None = None
+        self._kkt_columns: FloatArray | None = None
         self._shifts: tuple[np.ndarray, np.ndarray] | None = None
 
     def code_shifts(self) -> tuple[np.ndarray, np.ndarray]:
@@ -118,6 +124,14 @@ class _Problem:
             K[:n, n:] = self.A.T
             self._kkt = K
         return self._kkt
+
+    def kkt_columns(self) -> FloatArray:
+        """``K[:, :n]`` as its own contiguous array (made on first use): a face's
+        right-hand side is ``side − K[:, :n]·w_fixed`` (:class:`tailorfolio.kernel.
+        _facepath._Walk`)."""
+        if self._kkt_columns is None:
+            self._kkt_columns = np.ascontiguousarray(self.kkt_matrix()[:, :self.n])
+        return self._kkt_columns
 
     def pairs(self) -> tuple[np.ndarray, ...]:
         """``(lo, up, rlo, rhi)`` as (·, 2) columns ``[side, 0]`` (made on first use): the
@@ -296,15 +310,87 @@ def check_point(pb: _Problem, var: np.ndarray, row: np.ndarray, w: FloatArray,
     return SingleCheck(primal, dual, comp, hit, amt, n, r, int(np.count_nonzero(hit)))
 
 
+# certify's limits on the multipliers, by the codes of check_point's tables: the reduced
+# gradient g of a variable (its state + 4 when pinned) and the multiplier ν of a row (its
+# state + 3 when an equality) must lie in [low, high]: free g = 0; at its lower bound
+# g ≥ 0, at its upper g ≤ 0 (pinned at its lower: none); an inactive row's ν: none (it
+# is 0 by construction), at its lower side ν ≤ 0, at its upper ν ≥ 0; an equality's: none.
+_G_LOW = np.array([0.0, 0.0, -np.inf, -np.inf, 0.0, -np.inf, -np.inf, -np.inf])
+_G_HIGH = np.array([0.0, np.inf, 0.0, np.inf, 0.0, np.inf, 0.0, np.inf])
+_NU_LOW = np.array([-np.inf, -np.inf, 0.0, -np.inf, -np.inf, -np.inf])
+_NU_HIGH = np.array([np.inf, 0.0, np.inf, np.inf, np.inf, np.inf])
+
+
+def certify(pb: _Problem, var: np.ndarray, row: np.ndarray, w: FloatArray, nu: FloatArray
+            ) -> tuple[float, float, float]:
+    """``(primal, dual, complementarity)`` of ``(w, ν)`` on the face ``(var, row)``: the
+    residuals :func:`check_point` measures (its tables' conditions, the same values),
+    without the per-condition masks a primal-dual step reads, so an answer's
+    certificate costs half the calls. A NaN anywhere gives NaN residuals (``max`` of an
+    array propagates it)."""
+    var_shift, row_shift = pb.code_shifts()
+    g = pb.P @ w
+    g += pb.q
+    primal = max(float((pb.lo - w).max()), float((w - pb.up).max()), 0.0)
+    comp = 0.0
+    rc = None
+    if pb.r:
+        g += nu @ pb.A
+        aw = pb.A @ w
+        primal = max(primal, float((pb.rlo - aw).max()), float((aw - pb.rhi).max()))
+        rc = row + row_shift
+    vc = var + var_shift
+    dual = max(float((_G_LOW[vc] - g).max()), float((g - _G_HIGH[vc]).max()), 0.0)
+    if rc is not None:
+        dual = max(dual, float((_NU_LOW[rc] - nu).max()), float((nu - _NU_HIGH[rc]).max()))
+        on = ((rc == ROW_LO) | (rc == ROW_HI)).nonzero()[0]  # active inequality rows
+        if len(on):
+            side = np.where(row[on] == ROW_HI, pb.rhi[on], pb.rlo[on])
+            comp = float(np.abs(nu[on] * (aw[on] - side)).max())
+    if not (primal == primal and dual == dual and comp == comp):
+        return float("nan"), float("nan"), float("nan")
+    return primal, dual, comp
+
+
+_NONE = np.zeros(0, dtype=bool)
+
+
+def certified(pb: _Problem, var: np.ndarray, row: np.ndarray, w: FloatArray, nu: FloatArray
+              ) -> SingleCheck:
+    """:func:`certify`'s residuals as a :class:`SingleCheck` without masks (its count is
+    0 when the primal and dual residuals are within any tolerance they are read with)."""
+    primal, dual, comp = certify(pb, var, row, w, nu)
+    return SingleCheck(primal, dual, comp, _NONE, _NONE.astype(float), pb.n, pb.r, 0)
+
+
+def _all_free_minimum(pb: _Problem) -> tuple[FloatArray, FloatArray] | None:
+    """:func:`face_solve` of the face with every variable free and the equality rows on
+    (no variable pinned): ``[[P, A_eᵀ], [A_e, 0]] [w; ν_e] = [−q; the equalities' sides]``,
+    one LAPACK call on K's leading block and equality rows."""
+    n = pb.n
+    eq = pb.eq.nonzero()[0]
+    idx = np.concatenate([np.arange(n), n + eq])
+    rhs = np.concatenate([-pb.q, pb.rlo[eq]])
+    _, _, x, info = _gesv(pb.kkt_matrix()[idx[:, None], idx], rhs, overwrite_a=1,
+                          overwrite_b=1)
+    if info != 0 or not np.isfinite(x).all():
+        return None
+    nu = np.zeros(pb.r)
+    nu[eq] = x[n:]
+    return x[:n], nu
+
+
 def cold_guess(pb: _Problem) -> tuple[np.ndarray, np.ndarray]:
     """The active set of the equality-constrained minimum's projection onto the bounds and
     the budget (the lean twin of :func:`tailorfolio.kernel._solve.cold_start`): every
     variable free and only the equality rows on when that cannot be formed."""
-    var = np.where(pb.pinned, AT_LOWER, FREE).astype(np.int8)
-    row = np.where(pb.eq, ROW_LO, ROW_OFF).astype(np.int8)
-    if not (pb.budget_first and np.isfinite(pb.lo).all() and np.isfinite(pb.up).all()):
+    var = pb.pinned.astype(np.int8)  # AT_LOWER where pinned, else FREE
+    row = pb.eq.astype(np.int8)  # ROW_LO where an equality, else ROW_OFF
+    if not (pb.budget_first and math.isfinite(pb.lo.sum() + pb.up.sum())):
         return var, row
-    got = face_solve(pb, var, row)
+    got = None if pb.pinned.any() else _all_free_minimum(pb)
+    if got is None:  # (pinned variables, or singular: its least-squares answer)
+        got = face_solve(pb, var, row)
     if got is None:
         return var, row
     total = pb.rlo[0] / pb.A[0, 0]
@@ -314,9 +400,9 @@ def cold_guess(pb: _Problem) -> tuple[np.ndarray, np.ndarray]:
     var[pb.pinned] = AT_LOWER
     aw = pb.A @ wp
     scale = 1.0 + np.abs(aw)
-    with np.errstate(invalid="ignore"):
-        row[aw >= pb.rhi - 1e-12 * scale] = ROW_HI
-        row[aw <= pb.rlo + 1e-12 * scale] = ROW_LO
+    scale *= 1e-12
+    row[aw >= pb.rhi - scale] = ROW_HI  # (infinite sides: never met, never NaN)
+    row[aw <= pb.rlo + scale] = ROW_LO
     row[pb.eq] = ROW_LO
     return var, row
 
@@ -329,7 +415,68 @@ def primal_dual_steps(pb: _Problem, var: np.ndarray, row: np.ndarray, max_iter: 
     """Primal-dual active-set steps from ``(var, row)`` until every KKT condition holds
     (to ``tol``); ``(var, row, w, ν, check, steps)`` of the certified face, or None when
     ``max_iter`` is reached (or, with ``stop_on_stall``, when the count of violations stops
-    falling for ``stall`` steps)."""
+    falling for ``stall`` steps).
+
+    The steps run on the face walk's flat vectors (:class:`tailorfolio.kernel._facepath.
+    _Walk`: every condition of the face is one entry of its V inside its limits, each
+    switch one scalar store), half the calls of a solve and :func:`check_point` per step;
+    the answer is certified by :func:`certify`. A singular face, and a problem of more
+    than :data:`DUAL_MAX_N` variables, hand the steps to :func:`masked_steps` (the same
+    steps on :func:`face_solve`'s systems of the face's unknowns only, least squares
+    when singular)."""
+    from tailorfolio.kernel._facepath import _Walk
+
+    if pb.n > DUAL_MAX_N:  # (the walk's products span all n + R unknowns: at a large
+        # n with few free variables the masked steps' face-sized systems cost less)
+        return masked_steps(pb, var, row, max_iter, tol, full_steps, stall, stop_on_stall)
+    var, row = var.copy(), row.copy()
+    var[pb.pinned] = AT_LOWER
+    row[pb.eq] = ROW_LO
+    wk = _Walk(pb, var, row, pb.q)
+    best, since = np.iinfo(np.int64).max, 0
+    one = np.ones(2)
+    for it in range(1, max_iter + 1):
+        pb.steps_taken = it
+        got = wk.line()
+        if got is None:
+            found = masked_steps(pb, wk.var, wk.row, max_iter - it + 1, tol,
+                                 max(full_steps - it + 1, 0), stall, stop_on_stall)
+            pb.steps_taken += it - 1
+            return None if found is None else found[:5] + (found[5] + it - 1,)
+        line, V = got
+        cur = V @ one  # the face's V at t = 1
+        low_by = wk.low - cur
+        viol = cur - wk.high
+        np.maximum(viol, low_by, out=viol)
+        hits = (viol > tol).nonzero()[0]
+        count = len(hits)
+        if count == 0:
+            w, nu = line.at(1.0)
+            chk = certified(pb, wk.var, wk.row, w, nu)
+            if chk.primal <= tol and chk.dual <= tol:
+                return wk.var, wk.row, w, nu, chk, it
+        if count < best:
+            best, since = count, 0
+        else:
+            since += 1
+        if stop_on_stall and since >= stall:
+            return None
+        if count == 0:
+            continue  # (certified within rounding only: nothing to switch, a stall)
+        if it >= full_steps and since >= stall:  # one change: the largest violation
+            hits = hits[viol[hits].argmax()][None]
+        for j in hits.tolist():
+            wk.switch(j, bool(low_by[j] > 0))
+    return None
+
+
+def masked_steps(pb: _Problem, var: np.ndarray, row: np.ndarray, max_iter: int,
+                 tol: float, full_steps: int = 5, stall: int = 1,
+                 stop_on_stall: bool = False
+                 ) -> tuple[np.ndarray, np.ndarray, FloatArray, FloatArray, SingleCheck,
+                            int] | None:
+    """:func:`primal_dual_steps` on :func:`face_solve` (its least-squares answer on a
+    singular face) and :func:`check_point`'s masks."""
     var, row = var.copy(), row.copy()
     var[pb.pinned] = AT_LOWER
     row[pb.eq] = ROW_LO
@@ -422,7 +569,8 @@ def return_guess(pb: _Problem, extra: int = 3) -> tuple[np.ndarray, np.ndarray] 
 
 
 def solve_single(sf: StandardForm, active: ActiveSet | None, tol: float,
-                 steps: int = 10) -> ActiveSetOutcome | None:
+                 steps: int = 10, ceiling: bool = False, problem: _Problem | None = None
+                 ) -> ActiveSetOutcome | None:
     """Problem 0 of ``sf`` (:func:`eligible`) solved and certified without the batched code.
 
     * a warm start (``active``): primal-dual steps from it, stopped at the first stall;
@@ -443,8 +591,9 @@ def solve_single(sf: StandardForm, active: ActiveSet | None, tol: float,
     The face found is solved and checked (:func:`check_point`): the answer carries its KKT
     residuals. None when no certified face is found (the caller then runs the batched path).
     """
-    pb = _Problem(sf)
+    pb = _Problem(sf) if problem is None else problem  # (a caller's, of this very form)
     sf.cache.pop("single_face", None)
+    sf.cache.pop("single_ceiling", None)
     found = None
     used = 0
     linear = bool(np.any(pb.q))
@@ -459,7 +608,13 @@ def solve_single(sf: StandardForm, active: ActiveSet | None, tol: float,
                                       stop_on_stall=True)
             used = pb.steps_taken
         else:
-            found, used = _from_corner(pb, tol)
+            cap = float(sf.vol_cap[0])
+            walked = _from_corner(pb, tol, cap * cap if ceiling and cap < np.inf else None)
+            if len(walked) == 3:  # the walk ended on the ceiling: the cone's answer
+                out, t, rho = walked
+                sf.cache["single_ceiling"] = (out, t, rho)
+                return out
+            found, used = walked
     if found is None and sf.n > DUAL_MAX_N:
         return None  # the batched path's rescue (continuation, ADMM) takes it
     if found is None:
@@ -492,23 +647,63 @@ def solve_single(sf: StandardForm, active: ActiveSet | None, tol: float,
                   row[None, :].astype(np.int8), np.zeros(1, dtype=bool)))
 
 
-def _from_corner(pb: _Problem, tol: float
+def _from_corner(pb: _Problem, tol: float, cap2: float | None = None
                  ) -> tuple[tuple[np.ndarray, np.ndarray, FloatArray, FloatArray, SingleCheck,
-                                  int] | None, int]:
+                                  int] | None, int] | tuple[ActiveSetOutcome, float, float]:
     """The answer at t = 1 on the path from the maximum-return corner
-    (:func:`tailorfolio.kernel._facepath.from_corner`), checked; ``(found or None, faces)``."""
+    (:func:`tailorfolio.kernel._facepath.from_corner`), checked; ``(found or None, faces)``.
+
+    With a volatility ceiling ``cap2`` (c², scaled units) the same walk goes on below
+    t = 1 when the answer there breaks it, to the face's root of ``wᵀPw = c²`` (one walk
+    from the corner to the ceiling: the path's volatility falls with t, so the answer is
+    the first of t = 1 and that root the walk meets); a walk that ends on the ceiling
+    returns the cone problem's certified ``(outcome, t, ρ)``
+    (:func:`tailorfolio.kernel._ceiling.cone_outcome`), one that fails ``(None, faces)``.
+    """
     from tailorfolio.kernel._facepath import from_corner
 
-    walk = from_corner(pb, pb.q, lambda line, t_now: 1.0, t_corner_max=CORNER_T_MAX)
+    goal = (lambda line, t_now: 1.0) if cap2 is None else _ceiling_goal(pb.P, cap2)
+    walk = from_corner(pb, pb.q, goal, t_corner_max=CORNER_T_MAX)
     if walk is None:
         return None, 0
     var, row, line, t, faces = walk
     w, nu = line.at(t)
-    chk = check_point(pb, var, row, w, nu, tol)
-    if chk.count() or chk.primal > tol or chk.dual > tol:
+    if t < 1.0:
+        from tailorfolio.kernel._ceiling import cone_outcome
+
+        out = ActiveSetOutcome(w[None, :], nu[None, :], np.zeros(1), np.ones(1, dtype=bool),
+                               np.zeros(1), np.zeros(1), np.zeros(1),
+                               np.zeros(1, dtype=np.int64),
+                               ActiveSet(var[None, :].astype(np.int8), np.zeros((1, pb.n)),
+                                         row[None, :].astype(np.int8),
+                                         np.zeros(1, dtype=bool)))
+        done = cone_outcome(pb, out, t, pb.q, cap2, faces, tol)
+        return (None, faces) if done is None else done
+    chk = certified(pb, var, row, w, nu)
+    if not (chk.primal <= tol and chk.dual <= tol):
         return None, faces
     pb.last_line = (var, row, line)  # the ceiling's walk starts on this face
     return (var, row, w, nu, chk, faces), faces
+
+
+def _ceiling_goal(P: FloatArray, cap2: float) -> Callable[[Any, float], float | None]:
+    """The goal of :func:`_from_corner`'s walk under a ceiling c² on a face
+    ``w = a + t·b``: t = 1 where the face's volatility at t_now is within the ceiling (it
+    only falls as t does), else the largest root of ``(a + t b)ᵀP(a + t b) = c²`` if it
+    lies at or below t_now, capped at 1 (a root above 1 means t = 1 is within the
+    ceiling); None (walk on) when the face has no such root."""
+    def goal(line: Any, t_now: float) -> float | None:  # (a FaceLine)
+        W = line.W
+        C = W.T @ (P @ W)
+        c0, c1, c2 = float(C[0, 0]) - cap2, float(C[0, 1]), float(C[1, 1])
+        if c0 + t_now * (2.0 * c1 + t_now * c2) <= 0.0:
+            return 1.0
+        disc = c1 * c1 - c2 * c0
+        if not (c2 > 0.0 and disc >= 0.0):
+            return None
+        root = (-c1 + disc ** 0.5) / c2
+        return min(root, 1.0) if root <= t_now else None
+    return goal
 
 
 def spd_inverse(M: FloatArray, ratio: float) -> FloatArray | None:

@@ -155,8 +155,14 @@ def solve(sf: StandardForm, *, active: ActiveSet | None = None,
         raise ValueError("a pure return objective (risk_weight 0) needs a volatility ceiling")
     if eligible(sf):  # one problem: the lean path finds and certifies the face
         guess = active if active is not None or n <= LARGE else cold_start(sf)
-        single = solve_single(sf, guess, tol)
+        single = solve_single(sf, guess, tol, ceiling=True)
         if single is not None:
+            if not np.isfinite(sf.vol_cap[0]):  # (its arrays are its own: no copies)
+                return KernelSolution(single.w, single.ok, np.zeros(1, dtype=bool),
+                                      single.primal_residual, single.dual_residual,
+                                      single.complementarity, single.iterations, np.ones(1),
+                                      np.zeros(1), single.active, single.nu,
+                                      sf.variance_scale, tol)
             capped = _single_ceiling(sf, single, tol)
             return capped if capped is not None else finish(sf, single, tol=tol,
                                                               max_iter=max_iter)
@@ -176,9 +182,13 @@ def _single_ceiling(sf: StandardForm, plain: ActiveSetOutcome, tol: float
     when the ceiling does not bind or the batched search must settle it."""
     if not np.isfinite(sf.vol_cap[0]) or not sf.q.any():
         return None
-    if float(_vol2(sf, plain.w)[0]) <= float(sf.vol_cap[0]) ** 2 * (1 + 1e-13):
+    walked = sf.cache.pop("single_ceiling", None)  # solve_single walked to the ceiling
+    if walked is not None and walked[0] is plain:
+        found = walked
+    elif float(_vol2(sf, plain.w)[0]) <= float(sf.vol_cap[0]) ** 2 * (1 + 1e-13):
         return None
-    found = ceiling_single(sf, plain, tol)
+    else:
+        found = ceiling_single(sf, plain, tol)
     if found is None:
         return None
     out, t, rho = found

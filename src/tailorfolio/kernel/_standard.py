@@ -24,6 +24,7 @@ Compilers: :func:`from_constraint_set` (the optimizer's :class:`ConstraintSet`) 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,7 +47,9 @@ EQUALITY_TOLERANCE = 1e-14
 
 def variance_scale(covariance: FloatArray) -> float:
     """The scalar ``d`` Σ is divided by: its mean variance (1 when Σ is zero)."""
-    d = float(np.mean(np.diag(covariance))) if len(covariance) else 1.0
+    n = len(covariance)
+    # (np.add.reduce then / n is np.mean's own arithmetic, without its Python wrapper)
+    d = float(np.add.reduce(np.diagonal(covariance))) / n if n else 1.0
     return d if np.isfinite(d) and d > 0 else 1.0
 
 
@@ -266,34 +269,67 @@ def from_constraint_set(cs: ConstraintSet, covariance: FloatArray, *,
         mu = np.zeros(n) if mu is None else mu
         m = float(np.abs(mu).max(initial=0.0)) or 1.0
         scale, q, risk = m, -mu / m, 0.0
-    one = np.ones(1)
-    named: list[tuple[str, FloatArray, FloatArray, FloatArray]] = [
-        ("budget", np.ones(n), one, one)]
+    names = ["budget"]
+    rows = [np.ones(n)]
+    los, his = [1.0], [1.0]
     for g in cs.groups:
-        named.append((f"class:{g.name}", np.asarray(g.members, float),
-                      np.array([g.min if g.min > 0 else -np.inf]),
-                      np.array([g.max if g.max < 1 else np.inf])))
+        names.append(f"class:{g.name}")
+        rows.append(g.members)
+        los.append(g.min if g.min > 0 else -np.inf)
+        his.append(g.max if g.max < 1 else np.inf)
     if cs.min_esg_score is not None:
         esg = cs.esg_coefficients()
         if np.any(esg != 0):
-            named.append(("esg_floor", esg, np.zeros(1), np.full(1, np.inf)))
+            names.append("esg_floor")
+            rows.append(esg)
+            los.append(0.0)
+            his.append(np.inf)
     if min_return is not None:
         rv = (np.zeros(n) if mu is None else mu) if return_vector is None else np.asarray(
             return_vector, float)
-        named.append(("min_return", rv, np.array([float(min_return)]), np.full(1, np.inf)))
-    A, names, row_lo, row_hi = assemble_rows(n, 1, named)
+        names.append("min_return")
+        rows.append(rv)
+        los.append(float(min_return))
+        his.append(np.inf)
+    A, names, row_lo, row_hi = _assemble_one(names, np.array(rows, dtype=float),
+                                             np.array(los), np.array(his))
     w0 = np.zeros((1, n)) if current_weights is None else np.array(
         current_weights, float).reshape(1, n)
-    if np.ndim(cost_rate) == 0 and not cost_rate:
+    if (type(cost_rate) in (int, float) or np.ndim(cost_rate) == 0) and not cost_rate:
         kappa = np.zeros((1, n))
     else:
         kappa = (np.broadcast_to(np.asarray(cost_rate, float), (n,)) / scale)[None, :].copy()
     tau = np.inf if max_turnover is None else float(max_turnover)
-    cap = np.inf if max_volatility is None else float(max_volatility) / float(np.sqrt(d))
-    return StandardForm(cov / d, A, names, q[None, :], np.array(cs.lower, float).reshape(1, n),
+    cap = np.inf if max_volatility is None else float(max_volatility) / math.sqrt(d)
+    return StandardForm(cov / d, A, names, q.reshape(1, n),
+                        np.array(cs.lower, float).reshape(1, n),
                         np.array(cs.upper, float).reshape(1, n), w0, kappa, row_lo, row_hi,
                         np.array([tau]), np.array([scale]), np.array([cap]), np.array([risk]),
                         d, np.array([gamma]))
+
+
+def _assemble_one(names: list[str], rows: FloatArray, lo: FloatArray, hi: FloatArray
+                  ) -> tuple[FloatArray, list[str], FloatArray, FloatArray]:
+    """:func:`assemble_matrix` for one problem (B = 1; ``lo``, ``hi`` (K,)), the same
+    arithmetic with fewer calls (a cold solve's compile is a good part of its cost); the
+    rare forms with rows to drop or merge go to :func:`assemble_matrix` itself."""
+    norm = np.sqrt(np.einsum("ij,ij->i", rows, rows))
+    binds = np.isfinite(lo) | np.isfinite(hi)
+    binds[0] = True
+    if not (binds.all() and norm.all()):
+        return assemble_matrix(names, rows, lo[:, None], hi[:, None])
+    scale = 1.0 / norm
+    A = rows * scale[:, None]
+    k = len(rows)
+    if k > 1:
+        # unit rows equal to 14 decimals have a dot product within 1e-9 of 1: only then is
+        # the exact test (assemble_matrix's) asked
+        gram = A @ A.T
+        gram.flat[::k + 1] = 0.0
+        if float(gram.max()) > 1.0 - 1e-9 and len(
+                {key.tobytes() for key in np.round(A, 14) + 0.0}) < k:
+            return assemble_matrix(names, rows, lo[:, None], hi[:, None])
+    return A, names, (lo * scale)[None, :], (hi * scale)[None, :]
 
 
 def from_investor_batch(model: FleetModel, batch: InvestorBatch,

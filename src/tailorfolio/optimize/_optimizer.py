@@ -264,8 +264,10 @@ class PortfolioOptimizer:
         if objective is Objective.MAX_SHARPE:
             return self._max_sharpe(mu, cov, constraints, risk_free_rate)
 
-        mu_eff = mu + constraints.esg_tilt * constraints.esg_tilt_scores() / 100.0
-        wants_costs = current_weights is not None or max_turnover is not None or np.any(cost_rate)
+        mu_eff = (mu + constraints.esg_tilt * constraints.esg_tilt_scores() / 100.0
+                  if constraints.esg_tilt else mu)
+        wants_costs = current_weights is not None or max_turnover is not None or not (
+            type(cost_rate) in (int, float) and cost_rate == 0) and bool(np.any(cost_rate))
         if wants_costs and not self.with_costs:
             raise ParameterError(
                 "Transaction costs need PortfolioOptimizer(with_costs=True).",
@@ -592,21 +594,25 @@ class PortfolioOptimizer:
             status=outcome.status,
             solver=outcome.solver,
             attempts=outcome.attempts,
-            binding=tuple(binding_constraints(w, cov, cs)),
+            binding=tuple(binding_constraints(w, cov, cs, vol)),
             warnings=tuple(warnings),
             kkt=kkt,
         )
 
 
-def binding_constraints(w: FloatArray, cov: FloatArray, cs: ConstraintSet
-                        ) -> list[BindingConstraint]:
-    """The user-meaningful constraints active at ``w`` (exclusions are reported separately)."""
+def binding_constraints(w: FloatArray, cov: FloatArray, cs: ConstraintSet,
+                        volatility: float | None = None) -> list[BindingConstraint]:
+    """The user-meaningful constraints active at ``w`` (exclusions are reported separately);
+    ``volatility``: √(wᵀΣw) when the caller has it."""
     out: list[BindingConstraint] = []
     tol = BINDING_TOLERANCE
-    excluded = set(cs.excluded_tickers()) if cs.exclusions else set()
     upper, lower = np.asarray(cs.upper, float), np.asarray(cs.lower, float)
-    near = ((upper < 1.0) & (w >= upper - tol)) | ((lower > 0) & (w <= lower + tol))
-    for i in np.flatnonzero(near).tolist():  # only the assets at a bound (no per-ticker loop)
+    # (an asset at or above a bound below 1, or at or below a positive one; each side
+    # re-checked below)
+    near = (np.minimum(upper, 1.0) - tol <= w) | (w <= np.where(lower > 0, lower + tol, -1.0))
+    hits = near.nonzero()[0].tolist()  # only the assets at a bound (no per-ticker loop)
+    excluded = set(cs.excluded_tickers()) if hits and cs.exclusions else set()
+    for i in hits:
         t = cs.tickers[i]
         if t in excluded:
             continue
@@ -631,7 +637,8 @@ def binding_constraints(w: FloatArray, cov: FloatArray, cs: ConstraintSet
                 "esg_floor", f"portfolio ESG score at its floor {cs.min_esg_score:.1f}",
                 "preferences.min_esg_score"))
     if cs.max_volatility is not None:
-        vol = float(np.sqrt(max(w @ cov @ w, 0.0)))
+        vol = (float(np.sqrt(max(w @ cov @ w, 0.0))) if volatility is None
+               else float(volatility))
         # relative, so a daily-unit ceiling (~1 %) is judged as finely as an annual one
         if vol >= cs.max_volatility - min(1e-4, 1e-3 * cs.max_volatility):
             out.append(BindingConstraint(

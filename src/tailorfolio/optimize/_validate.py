@@ -10,6 +10,7 @@ the solver as a list, a NaN, an asymmetric or indefinite matrix or an empty univ
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any
 
 import numpy as np
@@ -56,7 +57,7 @@ def check_number(value: Any, name: str, *, minimum: float | None = None,
     ok_type = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
         value, (bool, np.bool_))
     bound = "" if minimum is None else f" {'>' if strictly else '>='} {minimum:g}"
-    if not ok_type or not np.isfinite(float(value)) or (
+    if not ok_type or not math.isfinite(float(value)) or (
             minimum is not None and (float(value) <= minimum if strictly
                                      else float(value) < minimum)):
         raise ParameterError(
@@ -94,7 +95,11 @@ def check_constraint_set(cs: Any) -> ConstraintSet:
         )
     n = len(tickers)
     for name in ("lower", "upper"):
-        arr = np.asarray(getattr(cs, name), dtype=float) if _numeric(getattr(cs, name)) else None
+        value = getattr(cs, name)
+        if type(value) is np.ndarray and value.dtype == np.float64:  # (the usual: no copy)
+            arr = value
+        else:
+            arr = np.asarray(value, dtype=float) if _numeric(value) else None
         if arr is None or arr.shape != (n,) or not np.isfinite(arr).all():
             raise ParameterError(
                 f"constraints.{name} must be {n} finite weights (one per ticker). Got "
@@ -130,8 +135,8 @@ def _check_bound_arithmetic(cs: ConstraintSet, lower: FloatArray, upper: FloatAr
     """Bounds that conflict by arithmetic alone, said in those terms and with the amount."""
     tickers = cs.tickers
     fields = cs.asset_bound_fields  # ticker → the preference field that set its bounds
-    excluded = set(cs.excluded_tickers()) if cs.exclusions else set()
-    crossed = np.flatnonzero(lower > upper + BOUND_SLACK)  # usually none: no Python loop
+    crossed = (lower > upper + BOUND_SLACK).nonzero()[0]  # usually none: no Python loop
+    excluded = set(cs.excluded_tickers()) if len(crossed) and cs.exclusions else set()
     for i in crossed.tolist():
         t = tickers[i]
         if not fields.get(t, "") and t not in excluded:
@@ -159,7 +164,7 @@ def _check_bound_arithmetic(cs: ConstraintSet, lower: FloatArray, upper: FloatAr
             fix=f"lower the minimum weights by {_fmt(total - 1)} in total ({', '.join(srcs)})",
         )
     pure_api = not cs.exclusions and cs.asset_caps is None and not cs.asset_bound_fields
-    total_up = float(np.minimum(upper, 1.0).sum())
+    total_up = float(np.minimum(upper, 1.0).sum()) if pure_api else 1.0
     if pure_api and total_up < 1 - BOUND_SLACK:
         raise InfeasibleError(
             f"The maximum weights conflict: they sum to {_fmt(total_up)}, below the 100 % a "
@@ -280,12 +285,19 @@ SMALL_PSD_CHECK = 100
 positive definite), beyond it by the shifted factor alone (one factorisation either way)."""
 
 
+@functools.lru_cache(maxsize=1)
+def _lapack() -> Any:
+    """scipy's LAPACK wrappers, imported on first use (direct LAPACK: a third of numpy's
+    call overhead; the import is not paid by code that never checks a covariance)."""
+    from scipy.linalg import lapack
+
+    return lapack
+
+
 def _positive_semidefinite(cov: FloatArray) -> bool:
     """A cheap proof that λ_min ≥ −PSD_RTOL·λ_max (False: ask ``eigvalsh``)."""
     if cov.shape[0] <= SMALL_PSD_CHECK:
-        from scipy.linalg import lapack  # direct LAPACK: a third of numpy's call overhead
-
-        _, info = lapack.dpotrf(cov, lower=1, clean=0)  # Σ is symmetric (checked before)
+        _, info = _lapack().dpotrf(cov, lower=1, clean=0)  # Σ is symmetric (checked before)
         return info == 0
     return _shifted_cholesky_holds(cov)
 
@@ -354,8 +366,11 @@ def check_estimates(expected_return: Any, covariance: Any, cs: ConstraintSet
             value=short(mu_s.head(3).tolist()), expected="floats",
             fix="convert the estimates with .astype(float)",
         ) from None
+    # one finite sum says both are finite (a NaN or ±inf entry makes it non-finite; an
+    # overflow of finite entries only sends it to the per-array checks, which pass)
+    finite = bool(np.isfinite(float(mu.sum()) + float(cov.sum())))
     for name, arr in (("expected_return", mu), ("covariance", cov)):
-        if np.isfinite(arr).all():
+        if finite or np.isfinite(arr).all():
             continue
         bad = ~np.isfinite(arr)
         if bad.any():
@@ -365,8 +380,8 @@ def check_estimates(expected_return: Any, covariance: Any, cs: ConstraintSet
                 value=short(rows), expected="finite numbers",
                 fix="re-estimate with enough overlapping history, or drop those assets",
             )
-    big = float(np.abs(cov).max(initial=0.0))
     asym = float(np.abs(cov - cov.T).max(initial=0.0))
+    big = float(np.abs(cov).max(initial=0.0)) if asym > 0 else 0.0  # (exact symmetry: common)
     if asym > SYMMETRY_RTOL * max(big, 1e-300):
         i, j = np.unravel_index(int(np.argmax(np.abs(cov - cov.T))), cov.shape)
         raise DataError(
@@ -377,15 +392,17 @@ def check_estimates(expected_return: Any, covariance: Any, cs: ConstraintSet
             expected="a symmetric matrix", fix="symmetrise it with (cov + cov.T) / 2, or "
             + REPAIR_FIX,
         )
+    # a Cholesky factor (n ≤ SMALL_PSD_CHECK) proves every variance positive: no more to ask
+    factored = cov.shape[0] <= SMALL_PSD_CHECK and _positive_semidefinite(cov)
     diag = np.diag(cov)
-    if (diag < 0).any():
+    if not factored and (diag < 0).any():
         i = int(np.argmin(diag))
         raise DataError(
             f"The covariance has a negative variance for {tickers[i]} ({diag[i]:.6g}).",
             field="covariance", value=float(diag[i]), expected="variances >= 0",
             fix="re-estimate the covariance; " + REPAIR_FIX,
         )
-    if not _positive_semidefinite(cov):
+    if not factored and not _positive_semidefinite(cov):
         vals = np.linalg.eigvalsh((cov + cov.T) / 2)
         if vals[0] < -PSD_RTOL * max(float(vals[-1]), 1e-300):
             raise DataError(
