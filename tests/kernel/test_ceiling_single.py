@@ -49,7 +49,7 @@ def test_single_ceiling_matches_the_batched_search(sf: StandardForm, fraction: f
 
 def test_a_plan_sized_ceiling_is_settled_on_the_faces() -> None:
     """The lean search answers itself (not the batched fallback) on a typical problem."""
-    from tailorfolio.kernel._single import solve_single
+    from tailorfolio.kernel._single import CeilingAnswer, solve_single
     from tailorfolio.kernel._solve import _single_ceiling
     from tailorfolio.kernel._standard import assemble_rows
 
@@ -74,7 +74,9 @@ def test_a_plan_sized_ceiling_is_settled_on_the_faces() -> None:
     assert got is not None and got.ok[0] and got.linear_factor[0] < 1
     # one walk from the corner straight to the ceiling gives the same certified answer
     walked = solve_single(capped, None, KKT_TOL, ceiling=True)
-    assert walked is not None and capped.cache["single_ceiling"][0] is walked
+    assert isinstance(walked, CeilingAnswer) and walked.t < 1
+    np.testing.assert_allclose(walked.outcome.w[0], got.w[0], atol=1e-12)
+    assert not isinstance(plain, CeilingAnswer)  # without the flag: the answer at t = 1
     one = solve(capped)
     assert one.ok[0] and one.linear_factor[0] < 1
     np.testing.assert_allclose(one.w[0], got.w[0], atol=1e-12)

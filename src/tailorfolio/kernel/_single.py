@@ -199,6 +199,18 @@ def face_solve(pb: _Problem, var: np.ndarray, row: np.ndarray, exact: bool = Fal
     return w, nu
 
 
+@dataclass(frozen=True)
+class CeilingAnswer:
+    """A cold max-utility walk that ended on the volatility ceiling (:func:`solve_single`
+    with ``ceiling=True``): the cone's certified answer ``outcome`` (B = 1), the walk's
+    linear factor ``t`` (< 1) at the ceiling and the ceiling's multiplier ``rho`` (scaled
+    units)."""
+
+    outcome: ActiveSetOutcome
+    t: float
+    rho: float
+
+
 @dataclass
 class SingleCheck:
     """The KKT conditions of one point on its face (the same conditions as the batched
@@ -570,7 +582,7 @@ def return_guess(pb: _Problem, extra: int = 3) -> tuple[np.ndarray, np.ndarray] 
 
 def solve_single(sf: StandardForm, active: ActiveSet | None, tol: float,
                  steps: int = 10, ceiling: bool = False, problem: _Problem | None = None
-                 ) -> ActiveSetOutcome | None:
+                 ) -> ActiveSetOutcome | CeilingAnswer | None:
     """Problem 0 of ``sf`` (:func:`eligible`) solved and certified without the batched code.
 
     * a warm start (``active``): primal-dual steps from it, stopped at the first stall;
@@ -588,12 +600,15 @@ def solve_single(sf: StandardForm, active: ActiveSet | None, tol: float,
       20 minimum variance in 6 steps instead of 14), then from the equality-constrained
       minimum.
 
+    With ``ceiling`` (a cold max utility under a finite volatility ceiling), the walk from
+    the corner goes on below t = 1 to the ceiling's root when the ceiling binds, and the
+    answer is then a :class:`CeilingAnswer` (only ever with ``ceiling=True``).
+
     The face found is solved and checked (:func:`check_point`): the answer carries its KKT
     residuals. None when no certified face is found (the caller then runs the batched path).
     """
     pb = _Problem(sf) if problem is None else problem  # (a caller's, of this very form)
     sf.cache.pop("single_face", None)
-    sf.cache.pop("single_ceiling", None)
     found = None
     used = 0
     linear = bool(np.any(pb.q))
@@ -612,8 +627,7 @@ def solve_single(sf: StandardForm, active: ActiveSet | None, tol: float,
             walked = _from_corner(pb, tol, cap * cap if ceiling and cap < np.inf else None)
             if len(walked) == 3:  # the walk ended on the ceiling: the cone's answer
                 out, t, rho = walked
-                sf.cache["single_ceiling"] = (out, t, rho)
-                return out
+                return CeilingAnswer(out, float(t), float(rho))
             found, used = walked
     if found is None and sf.n > DUAL_MAX_N:
         return None  # the batched path's rescue (continuation, ADMM) takes it

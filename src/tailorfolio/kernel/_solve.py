@@ -53,7 +53,7 @@ from tailorfolio.kernel._activeset import (
 from tailorfolio.kernel._ceiling import ceiling_single
 from tailorfolio.kernel._kkt import KKTReport
 from tailorfolio.kernel._project import project_box_budget
-from tailorfolio.kernel._single import eligible, solve_single
+from tailorfolio.kernel._single import CeilingAnswer, eligible, solve_single
 from tailorfolio.kernel._standard import StandardForm, assemble_rows
 from tailorfolio.kernel._tangency import tangency_single
 from tailorfolio.typing import FloatArray
@@ -156,6 +156,8 @@ def solve(sf: StandardForm, *, active: ActiveSet | None = None,
     if eligible(sf):  # one problem: the lean path finds and certifies the face
         guess = active if active is not None or n <= LARGE else cold_start(sf)
         single = solve_single(sf, guess, tol, ceiling=True)
+        if isinstance(single, CeilingAnswer):  # the walk from the corner ended on the ceiling
+            return _ceiling_solution(sf, single.outcome, single.t, single.rho, tol)
         if single is not None:
             if not np.isfinite(sf.vol_cap[0]):  # (its arrays are its own: no copies)
                 return KernelSolution(single.w, single.ok, np.zeros(1, dtype=bool),
@@ -178,20 +180,24 @@ def solve(sf: StandardForm, *, active: ActiveSet | None = None,
 
 def _single_ceiling(sf: StandardForm, plain: ActiveSetOutcome, tol: float
                     ) -> KernelSolution | None:
-    """Problem 0's binding ceiling on its faces (:mod:`tailorfolio.kernel._ceiling`); None
-    when the ceiling does not bind or the batched search must settle it."""
+    """Problem 0's binding ceiling on its faces (:mod:`tailorfolio.kernel._ceiling`) from
+    its answer without the ceiling, ``plain``; None when the ceiling does not bind or the
+    batched search must settle it."""
     if not np.isfinite(sf.vol_cap[0]) or not sf.q.any():
         return None
-    walked = sf.cache.pop("single_ceiling", None)  # solve_single walked to the ceiling
-    if walked is not None and walked[0] is plain:
-        found = walked
-    elif float(_vol2(sf, plain.w)[0]) <= float(sf.vol_cap[0]) ** 2 * (1 + 1e-13):
+    if float(_vol2(sf, plain.w)[0]) <= float(sf.vol_cap[0]) ** 2 * (1 + 1e-13):
         return None
-    else:
-        found = ceiling_single(sf, plain, tol)
+    found = ceiling_single(sf, plain, tol)
     if found is None:
         return None
     out, t, rho = found
+    return _ceiling_solution(sf, out, t, rho, tol)
+
+
+def _ceiling_solution(sf: StandardForm, out: ActiveSetOutcome, t: float, rho: float,
+                      tol: float) -> KernelSolution:
+    """The kernel's solution of a one-problem answer on the ceiling: linear factor ``t``,
+    ceiling multiplier ``rho`` (scaled units, reported in the form's own)."""
     return KernelSolution(out.w, out.ok, np.zeros(1, dtype=bool), out.primal_residual,
                           out.dual_residual, out.complementarity, out.iterations,
                           np.array([t]), np.array([rho]) * sf.scale / sf.variance_scale,
