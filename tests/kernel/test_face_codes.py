@@ -11,9 +11,9 @@ import numpy as np
 
 from tailorfolio.kernel import from_constraint_set
 from tailorfolio.kernel._activeset import AT_LOWER, AT_UPPER, FREE, ROW_HI, ROW_LO, ROW_OFF
-from tailorfolio.kernel._facepath import face_affine, face_conditions
 from tailorfolio.kernel._single import _Problem, certify, check_point
 from tailorfolio.optimize import GroupBound, unconstrained
+from tests.kernel.facepath_reference import face_affine, face_conditions
 
 
 def _problem(n: int = 12) -> _Problem:
@@ -96,7 +96,8 @@ def test_certify_measures_check_points_residuals() -> None:
 def test_walk_breakpoints_are_next_breakpoint() -> None:
     """The walk's V (one entry per condition, inside its limits) gives the face's line and
     the ratio test's distance of the stacked conditions of face_conditions, both ways."""
-    from tailorfolio.kernel._facepath import _Walk, next_breakpoint
+    from tailorfolio.kernel._facepath import _Walk
+    from tests.kernel.facepath_reference import next_breakpoint
 
     pb = _problem()
     n, r = pb.n, pb.r

@@ -8,17 +8,12 @@ import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from tailorfolio.kernel._facepath import (
-    corner_interval,
-    face_affine,
-    follow,
-    from_corner,
-    return_corner,
-)
+from tailorfolio.kernel._facepath import follow, from_corner, return_corner
 from tailorfolio.kernel._single import FREE, _Problem, check_point
 from tailorfolio.kernel._standard import StandardForm, scaled_objective
 from tailorfolio.kernel._tangency import face_tangent, tangent_t
 
+from tests.kernel.facepath_reference import corner_interval, face_affine
 from tests.kernel.test_single import _batched, forms
 
 KKT_TOL = 1e-9

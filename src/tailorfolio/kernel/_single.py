@@ -106,7 +106,7 @@ class _Problem:
     def code_shifts(self) -> tuple[np.ndarray, np.ndarray]:
         """``(4·pinned (n,), 3·eq (R,))`` as int8 (made on first use): added to a face's
         variable and row states they give one code per entry that says every condition
-        of :func:`tailorfolio.kernel._facepath.face_conditions` by a table look-up."""
+        of ``face_conditions`` of ``tests/kernel/facepath_reference.py`` by a table look-up."""
         if self._shifts is None:
             self._shifts = ((4 * self.pinned).astype(np.int8), (3 * self.eq).astype(np.int8))
         return self._shifts
@@ -115,7 +115,7 @@ class _Problem:
         """The full KKT matrix ``K = [[P, Aᵀ], [A, 0]]`` (n + R, n + R), made on first use
         for this problem only: a face's system is K's rows and columns of its free
         variables and active rows, and ``K @ [W; N]`` its reduced gradient and row values
-        in one product (:func:`tailorfolio.kernel._facepath.face_affine`)."""
+        in one product (``face_affine`` of ``tests/kernel/facepath_reference.py``)."""
         if self._kkt is None:
             n = self.n
             K = np.zeros((n + self.r, n + self.r))
@@ -136,7 +136,7 @@ class _Problem:
     def pairs(self) -> tuple[np.ndarray, ...]:
         """``(lo, up, rlo, rhi)`` as (·, 2) columns ``[side, 0]`` (made on first use): the
         face walk's conditions on (t = 0 part, slope) pairs take one numpy call each
-        (:func:`tailorfolio.kernel._facepath.face_conditions`); and which of those stacked
+        (``face_conditions`` of ``tests/kernel/facepath_reference.py``); and which of those stacked
         conditions (3n + 3R) have a finite side (an infinite one is never reached)."""
         if self._pairs is None:
             finite = np.concatenate([np.isfinite(self.lo), np.isfinite(self.up),
