@@ -75,6 +75,18 @@ def test_the_root_help_loads_no_heavy_module(probe: dict) -> None:
     assert _heavy(probe["after_root_help"]) == []
 
 
+def test_the_root_help_does_not_load_typers_rich_help(probe: dict) -> None:
+    """The root page is drawn by ``cli/_root_help.py``: typer's rich help module and the
+    Markdown and traceback renderers it imports (~0.1 s) stay unloaded."""
+    loaded = [m for m in probe["after_root_help"]
+              if m in ("typer.rich_utils", "rich.markdown", "rich.traceback")
+              or m.split(".")[0] in ("markdown_it", "pygments")]
+    assert loaded == []
+    root = probe["help"][""]["output"]
+    assert "Usage:" in root and "Options" in root and "Commands" in root
+    assert "Show the version and exit." in root
+
+
 def test_every_subcommand_help_loads_no_heavy_module(probe: dict) -> None:
     assert len(probe["help"]) > 10  # the root and every subcommand were asked
     assert _heavy(probe["after_help"], HEAVY) == []

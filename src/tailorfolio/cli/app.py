@@ -6,6 +6,7 @@ import gc
 
 import typer
 
+from tailorfolio.cli._root_help import RootGroup
 from tailorfolio.cli import (
     _cmd_backtest,
     _cmd_book,
@@ -19,6 +20,7 @@ from tailorfolio.cli import (
 
 app = typer.Typer(
     name="tailorfolio",
+    cls=RootGroup,
     help="Personalized portfolio optimization: from your goals, accounts, taxes and values "
     "to an explained plan.",
     no_args_is_help=True,
