@@ -34,8 +34,14 @@ SUPPORT_GAP = 1e-6
 
 
 def _clarabel(p: cp.Problem) -> None:
-    p.solve(solver="CLARABEL", tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12,
-            tol_ktratio=1e-10, max_iter=400)
+    """Solve the reference; a draw Clarabel itself fails on (a SolverError at these tight
+    tolerances) leaves ``p.status`` unset, so the callers' ``assume`` on an optimal status
+    skips it (the reference, not the kernel, has no answer there)."""
+    try:
+        p.solve(solver="CLARABEL", tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12,
+                tol_ktratio=1e-10, max_iter=400)
+    except cp.error.SolverError:
+        pass
 
 
 @st.composite

@@ -49,3 +49,38 @@ def test_warm_starts_are_bounded() -> None:
         mu, cov, cs = _problem(n)
         opt.optimize(mu, cov, cs, risk_aversion=3.0)
     assert len(opt._warm) == WARM_STARTS
+
+
+def test_a_warm_re_solve_under_a_binding_ceiling_gives_the_fresh_answer() -> None:
+    """A binding ceiling's answer does not depend on the risk aversion (it only rescales
+    the path's t), so the neighbour's face holds it: one face, the fresh answer; and a
+    start whose face does not hold it (other returns, a lower ceiling, a plain face) still
+    gives the fresh answer by the usual way."""
+    mu, cov, cs = _problem()
+    free_vol = PortfolioOptimizer().optimize(mu, cov, cs, risk_aversion=3.0).volatility
+    warm = PortfolioOptimizer()
+    cases = [(0.8, 3.3, 0.0), (0.8, 3.0, 0.0), (0.8, 3.0, 0.02), (0.6, 3.0, 0.0),
+             (0.6, 30.0, 0.0), (1.2, 3.0, 0.0), (0.8, 3.0, -0.01)]
+    for frac, gamma, shift in cases:
+        capped = dataclasses.replace(cs, max_volatility=frac * free_vol)
+        got = warm.optimize(mu + shift, cov, capped, risk_aversion=gamma)
+        fresh = PortfolioOptimizer().optimize(mu + shift, cov, capped, risk_aversion=gamma)
+        np.testing.assert_allclose(got.weights.to_numpy(), fresh.weights.to_numpy(),
+                                   atol=1e-9)
+        assert got.kkt.satisfied
+        assert got.volatility <= capped.max_volatility * (1 + 1e-9)
+    # the same ceiling at another risk aversion: the warm face is the answer's own
+    capped = dataclasses.replace(cs, max_volatility=0.8 * free_vol)
+    warm.optimize(mu, cov, capped, risk_aversion=3.3)
+    again = warm.optimize(mu, cov, capped, risk_aversion=3.0)
+    assert again.kkt.iterations == 1
+
+
+def test_a_warm_max_sharpe_on_its_own_face_is_one_face() -> None:
+    mu, cov, cs = _problem()
+    warm = PortfolioOptimizer()
+    warm.optimize(mu * 1.1, cov, cs, objective=Objective.MAX_SHARPE)
+    got = warm.optimize(mu, cov, cs, objective=Objective.MAX_SHARPE)
+    fresh = PortfolioOptimizer().optimize(mu, cov, cs, objective=Objective.MAX_SHARPE)
+    np.testing.assert_allclose(got.weights.to_numpy(), fresh.weights.to_numpy(), atol=1e-9)
+    assert got.kkt.satisfied and got.kkt.iterations == 1

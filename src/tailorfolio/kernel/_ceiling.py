@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tailorfolio.kernel._activeset import ActiveSet, ActiveSetOutcome
-from tailorfolio.kernel._facepath import FaceLine, follow
+from tailorfolio.kernel._activeset import AT_LOWER, ROW_LO, ActiveSet, ActiveSetOutcome
+from tailorfolio.kernel._facepath import FaceLine, _Walk, follow
 from tailorfolio.kernel._single import _Problem, certify, solve_single
 from tailorfolio.kernel._standard import StandardForm
 from tailorfolio.kernel._tangency import face_line
@@ -102,6 +102,37 @@ def ceiling_single(sf: StandardForm, plain: ActiveSetOutcome, tol: float
         if t_hi < 1e-10:
             return None  # the ceiling is (nearly) below the minimum variance
     return None
+
+
+def warm_ceiling(sf: StandardForm, active: ActiveSet, tol: float
+                 ) -> tuple[ActiveSetOutcome, float, float] | None:
+    """The cone problem's answer on the warm start's own face, when it holds it: the face's
+    line ``w = a + t·b`` (one factorisation), its root of ``wᵀPw = c²`` below t = 1 and
+    that point certified by :func:`cone_outcome` (every KKT condition of this problem, the
+    ceiling's included). A re-solve whose ceiling binds on the same face as its neighbour's
+    (another risk aversion only rescales t; returns a few per cent apart mostly keep the
+    face) so costs one face instead of the steps to t = 1 and the walk back down; None
+    (the face does not hold it, or it is singular) sends the solve its usual way."""
+    if active.var.shape != (1, sf.n) or active.row.shape != (1, sf.n_rows):
+        return None
+    pb = _Problem(sf)
+    q = pb.q
+    var = np.where(pb.pinned, AT_LOWER, active.var[0]).astype(np.int8)
+    row = np.where(pb.eq, ROW_LO, active.row[0]).astype(np.int8)
+    got = _Walk(pb, var, row, q).line()
+    if got is None:
+        return None
+    line = got[0]
+    cap2 = float(sf.vol_cap[0]) ** 2
+    t = ceiling_root(pb.P, line.wa, line.wb, cap2)
+    if t is None or not t < 1.0:
+        return None
+    w, nu = line.at(t)
+    out = ActiveSetOutcome(w[None, :], nu[None, :], np.zeros(1), np.ones(1, dtype=bool),
+                           np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1, dtype=np.int64),
+                           ActiveSet(var[None, :], np.zeros((1, pb.n)), row[None, :],
+                                     np.zeros(1, dtype=bool)))
+    return cone_outcome(pb, out, t, q, cap2, 1, tol)
 
 
 def _walk_down(pb: _Problem, act: ActiveSet, q: np.ndarray, cap2: float, used: int,

@@ -24,6 +24,7 @@ None and the caller's own search takes over, so exactness never depends on the w
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Generator
 
 import numpy as np
@@ -104,7 +105,7 @@ class _Walk:
     upper; none for an equality). The ratio test on V is ``next_breakpoint``'s."""
 
     __slots__ = ("pb", "n", "var", "row", "face", "face2", "wfix", "side", "low", "high",
-                 "K", "Kn", "Q2", "rhs", "tt", "inf", "eq")
+                 "K", "Kn", "q", "rhs", "tt", "inf", "eq")
 
     def __init__(self, pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray
                  ) -> None:
@@ -114,8 +115,7 @@ class _Walk:
         self.K = pb.kkt_matrix()
         self.Kn = pb.kkt_columns()
         m = n + r
-        self.Q2 = np.zeros((m, 2))
-        self.Q2[:n, 1] = q
+        self.q = q
         self.rhs = np.empty((m, 2))
         self.rhs[n:, 1] = 0.0
         np.negative(q, out=self.rhs[:n, 1])
@@ -154,13 +154,15 @@ class _Walk:
         X = np.zeros((len(self.face), 2))
         X[:n, 0] = self.wfix
         if len(idx):
-            _, _, x, info = _gesv(K[idx[:, None], idx], rhs[idx], overwrite_a=1,
-                                  overwrite_b=1)
-            if info != 0 or not np.isfinite(x).all():
+            # (take along each axis: half the cost of one two-axis fancy index)
+            _, _, x, info = _gesv(K.take(idx, 0).take(idx, 1), rhs.take(idx, 0),
+                                  overwrite_a=1, overwrite_b=1)
+            # (one finite sum says every entry is finite; an overflow only gives up)
+            if info != 0 or not math.isfinite(x.sum()):
                 return None
             X[idx] = x
         KX = K @ X
-        KX += self.Q2
+        KX[:n, 1] += self.q
         return (FaceLine(X[:n], X[n:], KX[:n], KX[n:]),
                 np.where(self.face2, X, KX))
 
@@ -170,17 +172,19 @@ class _Walk:
         moving t from ``t_now`` in ``direction``; distance inf (entry −1) when none."""
         self.tt[1] = t_now
         cur = V @ self.tt
-        slope = V[:, 1] * direction
-        down = slope < 0
-        gap = np.where(down, cur - self.low, self.high - cur)
-        np.maximum(gap, 0.0, out=gap)
-        np.abs(slope, out=slope)
-        ratio = np.divide(gap, slope, out=self.inf.copy(), where=slope > 0)
+        slope = V[:, 1] if direction > 0 else np.negative(V[:, 1])
+        # the side each entry moves toward, and the signed gap to it: the ratio gap/slope
+        # is the distance (≥ 0 inside the limits; an entry already past its side, by
+        # rounding, breaks at once: clipped to 0); a flat entry never breaks (inf)
+        gap = np.where(slope < 0, self.low, self.high)
+        gap -= cur
+        ratio = np.divide(gap, slope, out=self.inf.copy(), where=slope != 0)
+        np.maximum(ratio, 0.0, out=ratio)
         j = int(ratio.argmin())
         dist = float(ratio[j])
         if not dist < np.inf:
             return np.inf, -1, False
-        return dist, j, bool(down[j])
+        return dist, j, bool(slope[j] < 0)
 
     def switch(self, j: int, toward_low: bool) -> None:
         """Apply the breakpoint of entry ``j`` (:meth:`breakpoint`) in place."""

@@ -50,7 +50,7 @@ from tailorfolio.kernel._activeset import (
     solve_active_set_affine,
     update_active_set,
 )
-from tailorfolio.kernel._ceiling import ceiling_single
+from tailorfolio.kernel._ceiling import ceiling_single, warm_ceiling
 from tailorfolio.kernel._kkt import KKTReport
 from tailorfolio.kernel._project import project_box_budget
 from tailorfolio.kernel._single import CeilingAnswer, eligible, solve_single
@@ -154,6 +154,10 @@ def solve(sf: StandardForm, *, active: ActiveSet | None = None,
     if ((sf.risk_weight <= 0) & ~np.isfinite(sf.vol_cap)).any():
         raise ValueError("a pure return objective (risk_weight 0) needs a volatility ceiling")
     if eligible(sf):  # one problem: the lean path finds and certifies the face
+        if active is not None and np.isfinite(sf.vol_cap[0]) and sf.q.any():
+            on_face = warm_ceiling(sf, active, tol)  # the warm face holds the answer
+            if on_face is not None:
+                return _ceiling_solution(sf, *on_face, tol)
         guess = active if active is not None or n <= LARGE else cold_start(sf)
         single = solve_single(sf, guess, tol, ceiling=True)
         if isinstance(single, CeilingAnswer):  # the walk from the corner ended on the ceiling

@@ -37,10 +37,11 @@ from collections.abc import Generator
 
 import numpy as np
 
-from tailorfolio.kernel._activeset import ActiveSet, ActiveSetOutcome
+from tailorfolio.kernel._activeset import AT_LOWER, ROW_LO, ActiveSet, ActiveSetOutcome
 from tailorfolio.kernel._facepath import (
     FaceLine,
     Walk,
+    _Walk,
     corner_steps,
     follow,
     race,
@@ -105,6 +106,9 @@ def tangency_single(sf: StandardForm, excess: FloatArray, tol: float,
     t = None
     act = None
     if active is not None and active.var.shape == (1, sf.n):  # t* of the warm face itself
+        on_face = _on_warm_face(pb, active, e, tol)
+        if on_face is not None:  # it holds the tangency: one face, certified
+            return on_face
         line = face_line(pb, active.var[0], active.row[0], -e)
         t = None if line is None else tangent_t(P, e, *line)
         act = active
@@ -165,6 +169,26 @@ def tangency_single(sf: StandardForm, excess: FloatArray, tol: float,
             return None
         t = t_star
     return None
+
+
+def _on_warm_face(pb: _Problem, active: ActiveSet, e: FloatArray, tol: float
+                  ) -> tuple[ActiveSetOutcome, float] | None:
+    """The tangency on the warm start's own face, when it holds it: the face's line (one
+    factorisation), its t* (:func:`face_tangent`) and that point certified like every
+    answer (:func:`_certified`, the tangency condition included); None (the face does
+    not hold it, or is singular) leaves ``pb`` as it was for the search."""
+    if active.row.shape != (1, pb.r):
+        return None
+    keep = pb.q
+    var = np.where(pb.pinned, AT_LOWER, active.var[0]).astype(np.int8)
+    row = np.where(pb.eq, ROW_LO, active.row[0]).astype(np.int8)
+    got = _Walk(pb, var, row, -e).line()
+    t_star = None if got is None else face_tangent(pb.P, e, got[0].wa)
+    found = None if t_star is None else _certified_line(pb, var, row, got[0], t_star, e,
+                                                            1, tol)
+    if found is None:
+        pb.q = keep
+    return found
 
 
 def face_line(pb: _Problem, var: np.ndarray, row: np.ndarray, q: FloatArray,

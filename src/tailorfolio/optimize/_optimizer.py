@@ -583,8 +583,7 @@ class PortfolioOptimizer:
         ret = float(w @ mu)
         vol = float(np.sqrt(max(w @ cov @ w, 0.0)))
         return PortfolioResult(
-            weights=pd.Series(np.array(w, dtype=float), index=ticker_index(tuple(cs.tickers)),
-                              copy=False),
+            weights=(np.array(w, dtype=float), ticker_index(tuple(cs.tickers))),
             objective=objective,
             expected_return=ret,
             volatility=vol,

@@ -41,6 +41,29 @@ class BindingConstraint:
     field: str
 
 
+class _SeriesOnRead:
+    """A dataclass field holding a pandas Series that may be given as ``(values (n,),
+    index)`` and is then built on first read (a Series costs ~15 µs, a good part of a
+    plan-sized solve, and many callers read only the floats of a result). Read, it is
+    always the Series, built once and kept."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._slot = "_" + name
+
+    def __get__(self, obj: object, owner: type | None = None) -> pd.Series:
+        if obj is None:
+            raise AttributeError  # (a dataclass field without a default)
+        value = obj.__dict__[self._slot]
+        if not isinstance(value, pd.Series):
+            values, index = value
+            value = pd.Series(values, index=index, copy=False)
+            obj.__dict__[self._slot] = value
+        return value
+
+    def __set__(self, obj: object, value: pd.Series | tuple[np.ndarray, pd.Index]) -> None:
+        obj.__dict__[self._slot] = value
+
+
 @dataclass(frozen=True)
 class PortfolioResult:
     """One optimal portfolio.
@@ -70,7 +93,7 @@ class PortfolioResult:
         problems with transaction costs (not polished).
     """
 
-    weights: pd.Series
+    weights: pd.Series = _SeriesOnRead()  # (given as a Series or (values, index))
     objective: Objective
     expected_return: float
     volatility: float
