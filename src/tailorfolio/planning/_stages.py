@@ -53,7 +53,12 @@ from tailorfolio.goals._from_profile import (
     spec_from_profile,
     tax_treatment,
 )
-from tailorfolio.goals._outcomes import TARGET_PROBABILITY, goal_outcome, weighted_success
+from tailorfolio.goals._outcomes import (
+    TARGET_PROBABILITY,
+    RaiseLevers,
+    goal_outcome,
+    weighted_success,
+)
 from tailorfolio.goals._raise import MAX_DELAY_YEARS, raise_levers
 from tailorfolio.profile._stream_cover import StreamCover, stream_cover
 from tailorfolio.goals._withdrawal import withdrawal_analysis, withdrawal_analysis_from_growth
@@ -74,10 +79,11 @@ from tailorfolio.planning._sections import (
 )
 from tailorfolio.profile._enums import GoalKind
 from tailorfolio.profile._goal import Goal
+from tailorfolio.simulate._concurrent import run_both, start_if_free
 from tailorfolio.simulate._core import log_fee_of
 from tailorfolio.simulate._engine import simulate, simulate_many, simulate_with_growth
 from tailorfolio.simulate._history import us_historical_model
-from tailorfolio.simulate._result import FAN_PERCENTILES
+from tailorfolio.simulate._result import FAN_PERCENTILES, SimulationResult
 from tailorfolio.simulate._returns import LognormalModel, ReturnModel, freeze
 from tailorfolio.simulate._spec import SimulationSpec
 from tailorfolio.tax._plan_stage import plan_accounts
@@ -458,6 +464,30 @@ def _withdrawal(ctx: PlanContext, draft: PlanDraft, n_paths: int,
            "yearly amount of the same present value" if sleeve.stream_present_value else ""))
 
 
+SPECULATION_STANDARD_ERRORS = 3.0
+"""A goal's levers are searched before the main Monte Carlo ends (on a free helper thread)
+when its probability on the stored paths is below its target plus this many standard errors
+of the difference between the two estimates."""
+
+
+def likely_short(draft: PlanDraft, targets: list[float]) -> tuple[int, ...]:
+    """The goals the main Monte Carlo will likely put below their ``targets`` (each goal's
+    target probability): those whose probability on the stored paths (the sleeves stage's
+    score of the same policy) is below the target or within
+    :data:`SPECULATION_STANDARD_ERRORS` standard errors of it. None without a stored score.
+    Only a guess of where to spend a free core early: the plan does not depend on it."""
+    if draft.stored_score is None:
+        return ()
+    ctx = draft.ctx
+    n_stored, n_main = _n_stored(ctx), max(ctx.settings.goal_paths, 1)
+    out = []
+    for j, (p, target) in enumerate(zip(draft.stored_score[1].tolist(), targets, strict=True)):
+        var = max(p * (1 - p), target * (1 - target))
+        if p < target + SPECULATION_STANDARD_ERRORS * np.sqrt(var / n_stored + var / n_main):
+            out.append(j)
+    return tuple(out)
+
+
 def goals_stage(draft: PlanDraft) -> PlanDraft:
     """Simulate the policy the plan recommends; one probability per goal."""
     ctx = draft.ctx
@@ -479,26 +509,61 @@ def goals_stage(draft: PlanDraft) -> PlanDraft:
         rtol=0.0, atol=1e-15)
     years = (income.duration_years if income is not None and same_fees
              and income.duration_years <= spec.n_years else 0)
-    result, mc_growth = simulate_with_growth(spec, model, n, SIMULATION_SEED, years)
-    y0 = as_of_year(ctx.as_of)
     replay = stored_paths(ctx)
     assert replay is not None
     policy = household_policy(draft)
     opts = SimulationOptions()
+    targets = [TARGET_PROBABILITY[g.priority.value] for g in prof.goals]
+
+    def main_monte_carlo() -> tuple[SimulationResult, FloatArray]:
+        return simulate_with_growth(spec, model, n, SIMULATION_SEED, years)
+
+    def levers_of(j: int) -> RaiseLevers:
+        return raise_levers(prof, ctx.market, policy, ctx.as_of, j, targets[j], replay,
+                            n_paths=_n_stored(ctx), options=opts)
+
+    def alternatives_() -> tuple[Alternative, ...]:
+        return () if only else tuple(_alternatives(draft, replay, spec))
+
+    # Neither the alternatives (stored paths and the DP) nor the lever searches (stored
+    # paths) read the main Monte Carlo: on a helper thread free now they run beside it, whose
+    # time goes mostly to drawing normals without the GIL. The levers are kept only for the
+    # goals the Monte Carlo puts below their target, so they start early only for the goals
+    # the stored paths put near or below it (a search the Monte Carlo then makes needless is
+    # dropped: the same plan, and a core that would have waited spent on it).
+    likely = () if only else likely_short(draft, targets)
+    searched: dict[int, RaiseLevers | Exception] = {}
+
+    def search_likely() -> dict[int, RaiseLevers | Exception]:
+        found: dict[int, RaiseLevers | Exception] = {}
+        for j in likely:
+            try:
+                found[j] = levers_of(j)
+            except Exception as exc:  # raised only if the goal turns out to need its levers
+                found[j] = exc
+        return found
+
+    if likely:
+        beside = start_if_free(search_likely)
+        result, mc_growth = main_monte_carlo()
+        alternatives = alternatives_()
+        searched = {} if beside is None else beside.result()
+    else:
+        (result, mc_growth), alternatives = run_both(main_monte_carlo, alternatives_)
+    y0 = as_of_year(ctx.as_of)
     outcomes = []
     for j, g in enumerate(prof.goals):
         out = goal_outcome(result, j, priority=g.priority.value,
                            due_year=y0 + goal_due_step(g, ctx.as_of) / 12, amount=g.amount)
-        target = TARGET_PROBABILITY[g.priority.value]
-        if out.probability < target and not ctx.probabilities_only:
-            levers = raise_levers(prof, ctx.market, policy, ctx.as_of, j, target, replay,
-                                  n_paths=_n_stored(ctx), options=opts)
+        if out.probability < targets[j] and not only:
+            levers = searched[j] if j in searched else levers_of(j)
+            if isinstance(levers, Exception):
+                raise levers
             out = dataclasses.replace(out, levers=levers)
         outcomes.append(out)
     fan = result.fan_chart(FAN_PERCENTILES)
     fan_points = tuple(FanPoint(int(y), *row)  # rows as Python floats: no per-cell .loc
                        for y, row in zip(fan.index, fan.to_numpy(float).tolist(), strict=True))
-    alternatives = () if only else tuple(_alternatives(draft, replay, spec))
     withdrawal = None if only else _withdrawal(ctx, draft, n,
                                                mc_growth if years else None)
     section = GoalsSection(tuple(outcomes), _model_label(ctx, n), result.n_paths,

@@ -1,0 +1,164 @@
+"""Independent analyses on the machine's second core: a small, bounded helper-thread pool.
+
+A plan runs several analyses that do not read each other's results (the goals stage's main
+Monte Carlo next to its alternatives, the what-would-raise levers' three searches, the stored
+paths next to the portfolio family). numpy releases the GIL inside its loops over arrays, so
+two threads overlap most of their work.
+
+:func:`run_all` runs a list of tasks on the calling thread and on whatever helper threads are
+free at that moment, never waiting for one: the helpers are a process-wide pool of
+:data:`HELPER_THREADS` threads, however many plans run at once (the FastAPI service builds
+plans in its own worker threads; a plan that finds every helper busy runs its tasks on its
+own thread, one after the other). A task's result does not depend on the thread that ran it,
+so the results are the same, bit for bit, with or without helpers (:func:`helper_threads`
+sets the pool's size; 0 runs everything on the calling thread).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Generic, TypeVar, cast
+
+from tailorfolio.simulate._threads import inherited_blas_limit, open_blas_limits
+
+T = TypeVar("T")
+
+HELPER_THREADS = max(0, min(2, (os.cpu_count() or 1) - 1))
+"""Helper threads of the whole process (1 on a 2-core machine): the calling thread plus the
+helpers never exceed the cores, and many concurrent plans share the same helpers."""
+
+_lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+_free = threading.BoundedSemaphore(HELPER_THREADS) if HELPER_THREADS else None
+_size = HELPER_THREADS
+
+
+def _helper() -> tuple[ThreadPoolExecutor, threading.BoundedSemaphore] | None:
+    """A free helper: the pool and the slot taken in it (to release when its task ends); None
+    when every helper is busy."""
+    global _pool
+    with _lock:
+        free, size = _free, _size
+        if free is None or not free.acquire(blocking=False):
+            return None
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="tailorfolio-helper")
+        return _pool, free
+
+
+@contextmanager
+def helper_threads(n: int) -> Iterator[None]:
+    """Context with a pool of ``n`` helper threads (0: every task on its caller's thread), for
+    tests comparing the two and for callers that want one thread. Not for use while other
+    threads run tasks."""
+    global _pool, _free, _size
+    with _lock:
+        saved = (_pool, _free, _size)
+        _pool, _free, _size = None, threading.BoundedSemaphore(n) if n else None, n
+    try:
+        yield
+    finally:
+        with _lock:
+            pool = _pool
+            _pool, _free, _size = saved
+        if pool is not None:
+            pool.shutdown(wait=True)
+
+
+def run_all(tasks: Sequence[Callable[[], T]]) -> list[T]:
+    """Each task's result, in order; the tasks run on the calling thread and on the helper
+    threads free now (each helper takes the next task not started until none is left).
+
+    The tasks must not depend on each other (nor write what another reads). The first
+    exception a task raises is raised here, after every started task has ended. The
+    caller's BLAS thread limit (:func:`~tailorfolio.simulate._threads.single_threaded_blas`)
+    holds in the helpers too.
+    """
+    n = len(tasks)
+    results: list[T | None] = [None] * n
+    errors: list[BaseException | None] = [None] * n
+    next_index = iter(range(n))  # next() on a range iterator is atomic under the GIL
+    depth = open_blas_limits()
+
+    def work() -> None:
+        for i in next_index:
+            try:
+                results[i] = tasks[i]()
+            except BaseException as exc:  # handed to the caller, raised there
+                errors[i] = exc
+
+    def helped(slot: threading.BoundedSemaphore) -> None:
+        try:
+            with inherited_blas_limit(depth):
+                work()
+        finally:
+            slot.release()
+
+    started: list[Future[None]] = []
+    for _ in range(n - 1):
+        helper = _helper()
+        if helper is None:
+            break
+        pool, slot = helper
+        try:
+            started.append(pool.submit(helped, slot))
+        except BaseException:
+            slot.release()
+            raise
+    work()
+    for fut in started:
+        fut.result()
+    for exc in errors:
+        if exc is not None:
+            raise exc
+    return cast(list[T], results)  # every slot was filled (or its error raised above)
+
+
+A = TypeVar("A")
+B = TypeVar("B")
+
+
+class Started(Generic[T]):
+    """A task running on a helper thread (:func:`start_if_free`)."""
+
+    def __init__(self, future: Future[T]) -> None:
+        self._future = future
+
+    def result(self) -> T:
+        """The task's result once it has ended (its exception raised here)."""
+        return self._future.result()
+
+
+def start_if_free(task: Callable[[], T]) -> Started[T] | None:
+    """Start ``task`` on a helper thread if one is free now, else None (nothing runs): for
+    work worth doing only on a core that would otherwise wait — a plan's lever searches
+    started before it knows it needs them. Wait for it with :meth:`Started.result` before
+    leaving the caller's BLAS context."""
+    helper = _helper()
+    if helper is None:
+        return None
+    pool, slot = helper
+    depth = open_blas_limits()
+
+    def helped() -> T:
+        try:
+            with inherited_blas_limit(depth):
+                return task()
+        finally:
+            slot.release()
+
+    try:
+        return Started(pool.submit(helped))
+    except BaseException:
+        slot.release()
+        raise
+
+
+def run_both(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
+    """:func:`run_all` of two tasks of different result types: ``(first(), second())``."""
+    a, b = run_all([first, second])
+    return cast(A, a), cast(B, b)
