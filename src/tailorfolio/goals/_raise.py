@@ -141,14 +141,14 @@ def raise_levers(profile: InvestorProfile, market: Market,
         return goal.model_copy(update=upd)
 
     def search_delay() -> tuple[float, float] | None:
-        start_k = _first_halving(lambda k: reaches(delay, k), 0, MAX_DELAY_YEARS,
-                                 MAX_DELAY_YEARS // 2, target_probability)
+        start_k = _first_halving(lambda k: reaches(delay, k, resumes=True), 0,
+                                 MAX_DELAY_YEARS, MAX_DELAY_YEARS // 2, target_probability)
         if start_k is None:
             return None
         lo_k, hi_k, best_p = start_k
         while hi_k - lo_k > 1:
             mid_k = (lo_k + hi_k) // 2
-            pm = reaches(delay, mid_k)
+            pm = reaches(delay, mid_k, resumes=True)
             if pm >= target_probability:
                 hi_k, best_p = mid_k, pm
             else:
@@ -182,7 +182,11 @@ def raise_levers(profile: InvestorProfile, market: Market,
                 hi_f = mid_f
         return goal.amount * lo_f, best_p
 
-    found = [search_saving(), search_delay(), search_amount()]
+    # The amount search first: the postponements agree with its checkpoint's simulation before
+    # the goal's original date too (the same deposits and target until then), so they resume
+    # from it when the spec allows (Checkpoint.resumes decides; the numbers are the same).
+    amount = search_amount()
+    found = [search_saving(), search_delay(), amount]
     probs: dict[str, float] = {}
     for key, hit in zip(("extra_monthly_saving", "delay_years", "affordable_amount"), found,
                         strict=True):
