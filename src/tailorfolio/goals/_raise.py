@@ -60,6 +60,10 @@ def _with_goal(profile: InvestorProfile, j: int, goal: Goal) -> InvestorProfile:
     return profile.model_copy(update={"goals": tuple(goals)})
 
 
+Search = Callable[[], "tuple[float, float] | None"]
+"""One lever's search: (the lever's value, the probability it reaches) or None."""
+
+
 def raise_levers(profile: InvestorProfile, market: Market,
                  weights: FloatArray | dict[str, FloatArray | WeightsSchedule]
                  | HouseholdSchedule, as_of: date,
@@ -82,6 +86,39 @@ def raise_levers(profile: InvestorProfile, market: Market,
     Returns
     -------
     RaiseLevers
+    """
+    searches = lever_searches(profile, market, weights, as_of, goal_index, target_probability,
+                              model, n_paths=n_paths, seed=seed, options=options)
+    return levers_found(profile.goals[goal_index], target_probability,
+                        [search() for search in searches])
+
+
+def levers_found(goal: Goal, target_probability: float,
+                 found: list[tuple[float, float] | None]) -> RaiseLevers:
+    """The :class:`RaiseLevers` of ``goal`` from the results of its :func:`lever_searches`
+    (in their order), wherever each ran."""
+    amount, saving, delayed = found
+    probs: dict[str, float] = {}
+    for key, hit in (("extra_monthly_saving", saving), ("delay_years", delayed),
+                     ("affordable_amount", amount)):
+        if hit is not None:
+            probs[key] = hit[1]
+    return RaiseLevers(target_probability, None if saving is None else saving[0],
+                       None if delayed is None else int(delayed[0]),
+                       None if amount is None else amount[0], probs)
+
+
+def lever_searches(profile: InvestorProfile, market: Market,
+                   weights: FloatArray | dict[str, FloatArray | WeightsSchedule]
+                   | HouseholdSchedule, as_of: date,
+                   goal_index: int, target_probability: float, model: ReturnModel, *,
+                   n_paths: int = 1000, seed: int = 0,
+                   options: SimulationOptions | None = None) -> tuple[Search, Search, Search]:
+    """:func:`raise_levers`'s three searches (the amount's, the saving's, the postponement's),
+    each runnable on its own thread: they share the stored paths and the amount search's
+    checkpoint, which the postponements resume from when it is there and their spec agrees
+    before it (the same numbers either way). :func:`levers_found` combines their results.
+    The parameters are :func:`raise_levers`'s.
     """
     goal = profile.goals[goal_index]
 
@@ -185,13 +222,4 @@ def raise_levers(profile: InvestorProfile, market: Market,
     # The amount search first: the postponements agree with its checkpoint's simulation before
     # the goal's original date too (the same deposits and target until then), so they resume
     # from it when the spec allows (Checkpoint.resumes decides; the numbers are the same).
-    amount = search_amount()
-    found = [search_saving(), search_delay(), amount]
-    probs: dict[str, float] = {}
-    for key, hit in zip(("extra_monthly_saving", "delay_years", "affordable_amount"), found,
-                        strict=True):
-        if hit is not None:
-            probs[key] = hit[1]
-    extra, delayed, affordable = (None if hit is None else hit[0] for hit in found)
-    delay_years = None if delayed is None else int(delayed)
-    return RaiseLevers(target_probability, extra, delay_years, affordable, probs)
+    return search_amount, search_saving, search_delay

@@ -19,6 +19,9 @@ shared :class:`~._context.PlanContext` and earlier sections; none imports the or
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from typing import cast
+
 import numpy as np
 import pandas as pd
 
@@ -53,13 +56,8 @@ from tailorfolio.goals._from_profile import (
     spec_from_profile,
     tax_treatment,
 )
-from tailorfolio.goals._outcomes import (
-    TARGET_PROBABILITY,
-    RaiseLevers,
-    goal_outcome,
-    weighted_success,
-)
-from tailorfolio.goals._raise import MAX_DELAY_YEARS, raise_levers
+from tailorfolio.goals._outcomes import TARGET_PROBABILITY, goal_outcome, weighted_success
+from tailorfolio.goals._raise import MAX_DELAY_YEARS, lever_searches, levers_found
 from tailorfolio.profile._stream_cover import StreamCover, stream_cover
 from tailorfolio.goals._withdrawal import withdrawal_analysis, withdrawal_analysis_from_growth
 from tailorfolio.optimize._optimizer import binding_constraints
@@ -79,7 +77,7 @@ from tailorfolio.planning._sections import (
 )
 from tailorfolio.profile._enums import GoalKind
 from tailorfolio.profile._goal import Goal
-from tailorfolio.simulate._concurrent import run_both, start_if_free
+from tailorfolio.simulate._concurrent import run_beside
 from tailorfolio.simulate._core import log_fee_of
 from tailorfolio.simulate._engine import simulate, simulate_many, simulate_with_growth
 from tailorfolio.simulate._history import us_historical_model
@@ -518,9 +516,9 @@ def goals_stage(draft: PlanDraft) -> PlanDraft:
     def main_monte_carlo() -> tuple[SimulationResult, FloatArray]:
         return simulate_with_growth(spec, model, n, SIMULATION_SEED, years)
 
-    def levers_of(j: int) -> RaiseLevers:
-        return raise_levers(prof, ctx.market, policy, ctx.as_of, j, targets[j], replay,
-                            n_paths=_n_stored(ctx), options=opts)
+    def searches_of(j: int) -> tuple[Callable[[], tuple[float, float] | None], ...]:
+        return lever_searches(prof, ctx.market, policy, ctx.as_of, j, targets[j], replay,
+                              n_paths=_n_stored(ctx), options=opts)
 
     def alternatives_() -> tuple[Alternative, ...]:
         return () if only else tuple(_alternatives(draft, replay, spec))
@@ -529,36 +527,46 @@ def goals_stage(draft: PlanDraft) -> PlanDraft:
     # paths) read the main Monte Carlo: on a helper thread free now they run beside it, whose
     # time goes mostly to drawing normals without the GIL. The levers are kept only for the
     # goals the Monte Carlo puts below their target, so they start early only for the goals
-    # the stored paths put near or below it (a search the Monte Carlo then makes needless is
-    # dropped: the same plan, and a core that would have waited spent on it).
+    # the stored paths put near or below it; a search not started when the Monte Carlo shows
+    # it needless is skipped, one already run is dropped (the same plan either way).
     likely = () if only else likely_short(draft, targets)
-    searched: dict[int, RaiseLevers | Exception] = {}
+    needless: set[int] = set()
 
-    def search_likely() -> dict[int, RaiseLevers | Exception]:
-        found: dict[int, RaiseLevers | Exception] = {}
-        for j in likely:
+    def main_done(main: tuple[SimulationResult, FloatArray]) -> None:
+        needless.update(j for j in likely
+                        if main[0].success_probability(j)[0] >= targets[j])
+
+    def early(j: int, search: Callable[[], tuple[float, float] | None]
+              ) -> Callable[[], object]:
+        def run() -> object:
+            if j in needless:
+                return None
             try:
-                found[j] = levers_of(j)
+                return search()
             except Exception as exc:  # raised only if the goal turns out to need its levers
-                found[j] = exc
-        return found
+                return exc
+        return run
 
-    if likely:
-        beside = start_if_free(search_likely)
-        result, mc_growth = main_monte_carlo()
-        alternatives = alternatives_()
-        searched = {} if beside is None else beside.result()
-    else:
-        (result, mc_growth), alternatives = run_both(main_monte_carlo, alternatives_)
+    early_searches = [(j, early(j, search)) for j in likely for search in searches_of(j)]
+    (result, mc_growth), done = run_beside(
+        main_monte_carlo, [*(run for _, run in early_searches), alternatives_],
+        after_main=main_done)
+    alternatives = cast(tuple[Alternative, ...], done[-1])
+    searched: dict[int, list[object]] = {}
+    for (j, _), found in zip(early_searches, done, strict=False):
+        searched.setdefault(j, []).append(found)
     y0 = as_of_year(ctx.as_of)
     outcomes = []
     for j, g in enumerate(prof.goals):
         out = goal_outcome(result, j, priority=g.priority.value,
                            due_year=y0 + goal_due_step(g, ctx.as_of) / 12, amount=g.amount)
         if out.probability < targets[j] and not only:
-            levers = searched[j] if j in searched else levers_of(j)
-            if isinstance(levers, Exception):
-                raise levers
+            found = searched.get(j) or [search() for search in searches_of(j)]
+            for hit in found:
+                if isinstance(hit, Exception):
+                    raise hit
+            levers = levers_found(g, targets[j],
+                                  cast(list[tuple[float, float] | None], found))
             out = dataclasses.replace(out, levers=levers)
         outcomes.append(out)
     fan = result.fan_chart(FAN_PERCENTILES)

@@ -162,3 +162,43 @@ def run_both(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
     """:func:`run_all` of two tasks of different result types: ``(first(), second())``."""
     a, b = run_all([first, second])
     return cast(A, a), cast(B, b)
+
+
+def run_beside(main: Callable[[], A], others: Sequence[Callable[[], T]], *,
+               after_main: Callable[[A], None] | None = None) -> tuple[A, list[T]]:
+    """``main()`` on the calling thread, ``others`` on a helper thread free now (each in
+    turn) and, once ``main`` has ended, on the calling thread too (each task runs once, on
+    whichever thread takes it first). ``after_main(main's result)`` runs before the calling
+    thread takes any of ``others``: it may tell tasks not started yet that they are needless
+    (a speculative task reads what it set and returns early). Without a free helper: main,
+    then the others in order, all on the calling thread.
+
+    Returns
+    -------
+    (main's result, the others' results in order)
+    """
+    n = len(others)
+    results: list[T | None] = [None] * n
+    errors: list[BaseException | None] = [None] * n
+    next_index = iter(range(n))  # next() on a range iterator is atomic under the GIL
+
+    def work() -> None:
+        for i in next_index:
+            try:
+                results[i] = others[i]()
+            except BaseException as exc:  # handed to the caller, raised there
+                errors[i] = exc
+
+    helper = start_if_free(work) if n else None
+    try:
+        first = main()
+        if after_main is not None:
+            after_main(first)
+        work()
+    finally:
+        if helper is not None:
+            helper.result()
+    for exc in errors:
+        if exc is not None:
+            raise exc
+    return first, cast(list[T], results)
