@@ -1,8 +1,8 @@
 """A plan built with helper threads is the plan built on one thread, bit for bit.
 
 The plan runs its independent analyses side by side (:mod:`tailorfolio.simulate._concurrent`:
-the goals stage's main Monte Carlo next to its alternatives, the three lever searches, the
-stored paths next to the portfolio family, the sleeves' candidate policies in two halves).
+the goals stage's main Monte Carlo next to its lever searches and alternatives, the stored
+paths' draws next to the goal DP).
 Every task's numbers depend only on its inputs, never on the thread that ran it or on what
 ran beside it, so every section of the plan — decisions, probabilities, levers,
 alternatives, withdrawal rates — is the same exactly (compared as JSON text: floats to the
@@ -19,7 +19,7 @@ import tailorfolio as tf
 from tailorfolio.cli._template import profile_template
 from tailorfolio.io import load_profile
 from tailorfolio.planning._settings import PlanSettings
-from tailorfolio.simulate._concurrent import helper_threads, run_all
+from tailorfolio.simulate._concurrent import helper_threads, run_beside
 
 
 def _template(tmp_path: Path) -> tf.InvestorProfile:
@@ -63,17 +63,47 @@ def test_example_plans_are_the_same_with_and_without_helper_threads(name: str) -
     _assert_same(alone, helped)
 
 
-def test_run_all_returns_in_order_and_raises_a_tasks_error() -> None:
-    with helper_threads(2):
-        assert run_all([lambda i=i: i * i for i in range(7)]) == [i * i for i in range(7)]
+def test_run_beside_returns_in_order_and_raises_a_tasks_error() -> None:
+    import threading
+
+    def name() -> str:
+        return threading.current_thread().name
+
+    with helper_threads(1):
+        main, rest = run_beside(lambda: "main", [lambda i=i: i * i for i in range(7)])
+        assert (main, rest) == ("main", [i * i for i in range(7)])
+        started = threading.Event()
+
+        def signal() -> str:
+            started.set()
+            return name()
+
+        # main waits for the task: only a helper running it beside main lets main through
+        waited, names = run_beside(lambda: started.wait(10), [signal])
+        assert waited and names[0].startswith("tailorfolio-helper")
 
         def boom() -> int:
-            raise ValueError("task 3")
+            raise ValueError("task 2")
 
-        with pytest.raises(ValueError, match="task 3"):
-            run_all([lambda: 1, lambda: 2, boom, lambda: 4])
+        with pytest.raises(ValueError, match="task 2"):
+            run_beside(lambda: 0, [lambda: 1, boom, lambda: 3])
     with helper_threads(0):
-        assert run_all([lambda: "a", lambda: "b"]) == ["a", "b"]
+        assert run_beside(lambda: "m", [lambda: "a", lambda: "b"]) == ("m", ["a", "b"])
+
+
+def test_after_main_tells_the_tasks_not_started_yet() -> None:
+    """What ``after_main`` sets is read by the tasks the caller takes after the main task (a
+    speculative search then returns early)."""
+    seen: list[bool] = []
+    flag: set[str] = set()
+
+    def task() -> bool:
+        seen.append("needless" in flag)
+        return "needless" in flag
+
+    with helper_threads(0):  # no helper: every task runs after main, after after_main
+        _, rest = run_beside(lambda: 1, [task, task], after_main=lambda _: flag.add("needless"))
+    assert rest == [True, True]
 
 
 def test_busy_helpers_leave_the_tasks_to_the_caller() -> None:
@@ -90,7 +120,7 @@ def test_busy_helpers_leave_the_tasks_to_the_caller() -> None:
         busy = _concurrent._helper()  # the only helper, taken as another plan would
         assert busy is not None
         try:
-            assert run_all([name, name, name]) == [name()] * 3
+            assert run_beside(name, [name, name]) == (name(), [name()] * 2)
         finally:
             busy[1].release()
         again = _concurrent._helper()  # free again once released

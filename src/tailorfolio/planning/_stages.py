@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from datetime import date
 from typing import cast
 
 import numpy as np
 import pandas as pd
 
 from tailorfolio.allocation._choice import MIN_GAIN, choose_intensities
+from tailorfolio.allocation._family import PortfolioFamily
 from tailorfolio.allocation._household import HouseholdPolicy
 from tailorfolio.allocation._sleeves import (
     FUNDING_RULES,
@@ -48,7 +50,7 @@ from tailorfolio.dynamic._plan_policy import (
 from tailorfolio.errors import InfeasibleError, OptimizationError, SolverError, TaxError
 from tailorfolio.esg._cost import has_esg_preferences
 from tailorfolio.esg._stage import esg_report
-from tailorfolio.goals._dp_profile import compare_dp_static, dp_problem_for_profile
+from tailorfolio.goals._dp_profile import DPComparison, compare_dp_static, dp_problem_for_profile
 from tailorfolio.goals._from_profile import (
     SimulationOptions,
     goal_due_step,
@@ -60,6 +62,7 @@ from tailorfolio.goals._outcomes import TARGET_PROBABILITY, goal_outcome, weight
 from tailorfolio.goals._raise import MAX_DELAY_YEARS, lever_searches, levers_found
 from tailorfolio.profile._stream_cover import StreamCover, stream_cover
 from tailorfolio.goals._withdrawal import withdrawal_analysis, withdrawal_analysis_from_growth
+from tailorfolio.market._market import Market
 from tailorfolio.optimize._optimizer import binding_constraints
 from tailorfolio.planning._context import PlanContext, PlanDraft
 from tailorfolio.planning._sections import (
@@ -77,6 +80,7 @@ from tailorfolio.planning._sections import (
 )
 from tailorfolio.profile._enums import GoalKind
 from tailorfolio.profile._goal import Goal
+from tailorfolio.profile._investor import InvestorProfile
 from tailorfolio.simulate._concurrent import run_beside
 from tailorfolio.simulate._core import log_fee_of
 from tailorfolio.simulate._engine import simulate, simulate_many, simulate_with_growth
@@ -580,6 +584,27 @@ def goals_stage(draft: PlanDraft) -> PlanDraft:
     return dataclasses.replace(draft, goals=section)
 
 
+def dp_alternative(profile: InvestorProfile, market: Market, family: PortfolioFamily,
+                   as_of: date) -> tuple[DPComparison, int] | None:
+    """The goal DP the alternatives compare the plan with (the household's whole wealth, the
+    family's portfolios, annual steps) and the index of the goal it maximises; None when the
+    family has one portfolio or the DP has no solvable problem (the plan itself does not
+    depend on it). It reads neither the sleeves nor the stored paths, so
+    :func:`~tailorfolio.planning.prepare` can solve it while the paths are drawn."""
+    if len(family.shares) < 2:
+        return None
+    try:
+        er = np.array([market.universe[t].expense_ratio for t in family.tickers])
+        problem, tgt = dp_problem_for_profile(profile, market, as_of, family.expected_return,
+                                              family.volatility, family.weights @ er)
+        cmp_ = compare_dp_static(problem, profile.goals[tgt].name, family.expected_return,
+                                 family.volatility, n_paths=2_000, seed=SIMULATION_SEED,
+                                 n_grid=200, simulate_static=False)
+    except (OptimizationError, ValueError):
+        return None
+    return cmp_, tgt
+
+
 def _alternatives(draft: PlanDraft, replay: ReturnModel, spec: SimulationSpec
                   ) -> list[Alternative]:
     """Policies the plan did not choose, each next to the plan on the same stored paths."""
@@ -601,28 +626,19 @@ def _alternatives(draft: PlanDraft, replay: ReturnModel, spec: SimulationSpec
         "how much risk each goal takes as its date nears.",
         f"the plan's Monte Carlo on {_n_stored(ctx)} stored paths, both policies",
         "all goals (priority-weighted)", weighted_success(res), plan_weighted))
-    if len(ctx.family.shares) >= 2:
-        try:
-            fam = ctx.family
-            er = np.array([ctx.market.universe[t].expense_ratio for t in fam.tickers])
-            problem, tgt = dp_problem_for_profile(prof, ctx.market, ctx.as_of,
-                                                  fam.expected_return, fam.volatility,
-                                                  fam.weights @ er)
-            cmp_ = compare_dp_static(problem, prof.goals[tgt].name, fam.expected_return,
-                                     fam.volatility, n_paths=2_000, seed=SIMULATION_SEED,
-                                     n_grid=200, simulate_static=False)
-            j = tgt
-            out.append(Alternative(
-                "wealth-dependent policy (dynamic programming)",
-                f"Re-choose the household's stock share every year from its wealth to "
-                f"maximise the chance of '{cmp_.goal}' alone (Das et al. 2020), ignoring the "
-                "other goals' sleeves and your risk level's cap: it would take more risk when "
-                "behind and less when ahead.",
-                "annual lognormal DP on the household's whole wealth",
-                cmp_.goal, float(cmp_.dp_simulated[0]),
-                float(plan_by_goal[j])))
-        except (OptimizationError, ValueError):
-            pass  # the DP needs a solvable problem; the plan itself does not depend on it
+    dp = ctx.dp_alternative[0] if ctx.dp_alternative is not None else dp_alternative(
+        prof, ctx.market, ctx.family, ctx.as_of)
+    if dp is not None:
+        cmp_, j = dp
+        out.append(Alternative(
+            "wealth-dependent policy (dynamic programming)",
+            f"Re-choose the household's stock share every year from its wealth to "
+            f"maximise the chance of '{cmp_.goal}' alone (Das et al. 2020), ignoring the "
+            "other goals' sleeves and your risk level's cap: it would take more risk when "
+            "behind and less when ahead.",
+            "annual lognormal DP on the household's whole wealth",
+            cmp_.goal, float(cmp_.dp_simulated[0]),
+            float(plan_by_goal[j])))
     return out
 
 

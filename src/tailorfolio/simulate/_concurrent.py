@@ -1,17 +1,20 @@
 """Independent analyses on the machine's second core: a small, bounded helper-thread pool.
 
-A plan runs several analyses that do not read each other's results (the goals stage's main
-Monte Carlo next to its alternatives, the what-would-raise levers' three searches, the stored
-paths next to the portfolio family). numpy releases the GIL inside its loops over arrays, so
-two threads overlap most of their work.
+A plan runs analyses that do not read each other's results: the goals stage's main Monte
+Carlo, its lever searches and its alternatives; the stored paths' draws and the goal DP.
+numpy releases the GIL inside its loops over arrays and random draws, so two threads overlap
+what one spends without the GIL (drawing normals, above all) with what the other spends in
+Python (the lever searches' small simulations). Two GIL-bound analyses side by side gain
+nothing (measured: the sleeves' candidate policies split in two ran slower), so the plan
+pairs its analyses deliberately rather than running everything in parallel.
 
-:func:`run_all` runs a list of tasks on the calling thread and on whatever helper threads are
-free at that moment, never waiting for one: the helpers are a process-wide pool of
-:data:`HELPER_THREADS` threads, however many plans run at once (the FastAPI service builds
-plans in its own worker threads; a plan that finds every helper busy runs its tasks on its
-own thread, one after the other). A task's result does not depend on the thread that ran it,
-so the results are the same, bit for bit, with or without helpers (:func:`helper_threads`
-sets the pool's size; 0 runs everything on the calling thread).
+The helpers are a process-wide pool of :data:`HELPER_THREADS` threads, however many plans run
+at once (the FastAPI service builds plans in its own worker threads): a task goes to a helper
+only if one is free at that moment (:func:`start_if_free`), and a plan that finds every
+helper busy runs its tasks on its own thread, one after the other — it never waits for a
+helper, so nested use cannot deadlock and the threads stay bounded. A task's result does not
+depend on the thread that ran it, so a plan is the same, bit for bit, with or without
+helpers (:func:`helper_threads` sets the pool's size; 0 runs everything on the caller).
 """
 
 from __future__ import annotations
@@ -69,55 +72,6 @@ def helper_threads(n: int) -> Iterator[None]:
             pool.shutdown(wait=True)
 
 
-def run_all(tasks: Sequence[Callable[[], T]]) -> list[T]:
-    """Each task's result, in order; the tasks run on the calling thread and on the helper
-    threads free now (each helper takes the next task not started until none is left).
-
-    The tasks must not depend on each other (nor write what another reads). The first
-    exception a task raises is raised here, after every started task has ended. The
-    caller's BLAS thread limit (:func:`~tailorfolio.simulate._threads.single_threaded_blas`)
-    holds in the helpers too.
-    """
-    n = len(tasks)
-    results: list[T | None] = [None] * n
-    errors: list[BaseException | None] = [None] * n
-    next_index = iter(range(n))  # next() on a range iterator is atomic under the GIL
-    depth = open_blas_limits()
-
-    def work() -> None:
-        for i in next_index:
-            try:
-                results[i] = tasks[i]()
-            except BaseException as exc:  # handed to the caller, raised there
-                errors[i] = exc
-
-    def helped(slot: threading.BoundedSemaphore) -> None:
-        try:
-            with inherited_blas_limit(depth):
-                work()
-        finally:
-            slot.release()
-
-    started: list[Future[None]] = []
-    for _ in range(n - 1):
-        helper = _helper()
-        if helper is None:
-            break
-        pool, slot = helper
-        try:
-            started.append(pool.submit(helped, slot))
-        except BaseException:
-            slot.release()
-            raise
-    work()
-    for fut in started:
-        fut.result()
-    for exc in errors:
-        if exc is not None:
-            raise exc
-    return cast(list[T], results)  # every slot was filled (or its error raised above)
-
-
 A = TypeVar("A")
 B = TypeVar("B")
 
@@ -158,12 +112,6 @@ def start_if_free(task: Callable[[], T]) -> Started[T] | None:
         raise
 
 
-def run_both(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
-    """:func:`run_all` of two tasks of different result types: ``(first(), second())``."""
-    a, b = run_all([first, second])
-    return cast(A, a), cast(B, b)
-
-
 def run_beside(main: Callable[[], A], others: Sequence[Callable[[], T]], *,
                after_main: Callable[[A], None] | None = None) -> tuple[A, list[T]]:
     """``main()`` on the calling thread, ``others`` on a helper thread free now (each in
@@ -195,6 +143,10 @@ def run_beside(main: Callable[[], A], others: Sequence[Callable[[], T]], *,
         if after_main is not None:
             after_main(first)
         work()
+    except BaseException:
+        for _ in next_index:  # main failed: the helper starts nothing more
+            pass
+        raise
     finally:
         if helper is not None:
             helper.result()
