@@ -60,6 +60,10 @@ def _with_goal(profile: InvestorProfile, j: int, goal: Goal) -> InvestorProfile:
     return profile.model_copy(update={"goals": tuple(goals)})
 
 
+Search = Callable[[], "tuple[float, float] | None"]
+"""One lever's search: (the lever's value, the probability it reaches) or None."""
+
+
 def raise_levers(profile: InvestorProfile, market: Market,
                  weights: FloatArray | dict[str, FloatArray | WeightsSchedule]
                  | HouseholdSchedule, as_of: date,
@@ -83,48 +87,82 @@ def raise_levers(profile: InvestorProfile, market: Market,
     -------
     RaiseLevers
     """
+    searches = lever_searches(profile, market, weights, as_of, goal_index, target_probability,
+                              model, n_paths=n_paths, seed=seed, options=options)
+    return levers_found(profile.goals[goal_index], target_probability,
+                        [search() for search in searches])
+
+
+def levers_found(goal: Goal, target_probability: float,
+                 found: list[tuple[float, float] | None]) -> RaiseLevers:
+    """The :class:`RaiseLevers` of ``goal`` from the results of its :func:`lever_searches`
+    (in their order), wherever each ran."""
+    amount, saving, delayed = found
+    probs: dict[str, float] = {}
+    for key, hit in (("extra_monthly_saving", saving), ("delay_years", delayed),
+                     ("affordable_amount", amount)):
+        if hit is not None:
+            probs[key] = hit[1]
+    return RaiseLevers(target_probability, None if saving is None else saving[0],
+                       None if delayed is None else int(delayed[0]),
+                       None if amount is None else amount[0], probs)
+
+
+def lever_searches(profile: InvestorProfile, market: Market,
+                   weights: FloatArray | dict[str, FloatArray | WeightsSchedule]
+                   | HouseholdSchedule, as_of: date,
+                   goal_index: int, target_probability: float, model: ReturnModel, *,
+                   n_paths: int = 1000, seed: int = 0,
+                   options: SimulationOptions | None = None) -> tuple[Search, Search, Search]:
+    """:func:`raise_levers`'s three searches (the amount's, the saving's, the postponement's),
+    each runnable on its own thread: they share the stored paths and the amount search's
+    checkpoint, which the postponements resume from when it is there and their spec agrees
+    before it (the same numbers either way). :func:`levers_found` combines their results.
+    The parameters are :func:`raise_levers`'s.
+    """
     goal = profile.goals[goal_index]
 
     checkpoint: list[Checkpoint] = []  # the amount lever's, once made
 
-    def prob(p: InvestorProfile, checkpoint_at: int | None = None) -> float:
+    def prob(p: InvestorProfile, checkpoint_at: int | None = None,
+             resumes: bool = False) -> float:
         spec = spec_from_profile(p, market, weights, as_of, options)
         if checkpoint_at is not None and not checkpoint:
             res, cp = simulate_with_checkpoint(spec, model, n_paths, seed, checkpoint_at)
             checkpoint.append(cp)
         else:
             res = simulate(spec, model, n_paths, seed,
-                           resume=checkpoint[0] if checkpoint else None)
+                           resume=checkpoint[0] if resumes and checkpoint else None)
         return res.success_probability(goal_index)[0]
 
-    def reaches(make: Callable[[float], Goal], x: float, checkpoint_at: int | None = None
-                ) -> float:
-        return prob(_with_goal(profile, goal_index, make(x)), checkpoint_at)
-
-    probs: dict[str, float] = {}
+    def reaches(make: Callable[[float], Goal], x: float, checkpoint_at: int | None = None,
+                resumes: bool = False) -> float:
+        return prob(_with_goal(profile, goal_index, make(x)), checkpoint_at, resumes)
 
     # 1. Extra monthly saving: ceiling = the whole need saved over the months left, twice.
     months = max(goal_due_step(goal, as_of), 1)
     need = goal.amount * (goal.duration_years if goal.kind is GoalKind.INCOME else 1)
-    hi = 2.0 * need / months
 
     def saving(x: float) -> Goal:
         return goal.model_copy(update={"annual_contribution": goal.annual_contribution + 12 * x})
 
-    extra: float | None = None
-    if goal_due_step(goal, as_of) > 0:
+    def search_saving() -> tuple[float, float] | None:
+        if goal_due_step(goal, as_of) <= 0:
+            return None
+        hi = 2.0 * need / months
         start = _first_halving(lambda x: reaches(saving, x), 0.0, hi, (0.0 + hi) / 2,
                                target_probability)
-        if start is not None:
-            lo, hi, best_p = start
-            for _ in range(BISECTION_STEPS - 1):
-                mid = (lo + hi) / 2
-                pm = reaches(saving, mid)
-                if pm >= target_probability:
-                    hi, best_p = mid, pm
-                else:
-                    lo = mid
-            extra, probs["extra_monthly_saving"] = hi, best_p
+        if start is None:
+            return None
+        lo, hi, best_p = start
+        for _ in range(BISECTION_STEPS - 1):
+            mid = (lo + hi) / 2
+            pm = reaches(saving, mid)
+            if pm >= target_probability:
+                hi, best_p = mid, pm
+            else:
+                lo = mid
+        return hi, best_p
 
     # 2. Postpone by whole years.
     def delay(k: float) -> Goal:
@@ -139,19 +177,20 @@ def raise_levers(profile: InvestorProfile, market: Market,
             upd["years"] = (goal.years or 0.0) + int(k)
         return goal.model_copy(update=upd)
 
-    delay_years: int | None = None
-    start_k = _first_halving(lambda k: reaches(delay, k), 0, MAX_DELAY_YEARS,
-                             MAX_DELAY_YEARS // 2, target_probability)
-    if start_k is not None:
+    def search_delay() -> tuple[float, float] | None:
+        start_k = _first_halving(lambda k: reaches(delay, k, resumes=True), 0,
+                                 MAX_DELAY_YEARS, MAX_DELAY_YEARS // 2, target_probability)
+        if start_k is None:
+            return None
         lo_k, hi_k, best_p = start_k
         while hi_k - lo_k > 1:
             mid_k = (lo_k + hi_k) // 2
-            pm = reaches(delay, mid_k)
+            pm = reaches(delay, mid_k, resumes=True)
             if pm >= target_probability:
                 hi_k, best_p = mid_k, pm
             else:
                 lo_k = mid_k
-        delay_years, probs["delay_years"] = hi_k, best_p
+        return hi_k, best_p
 
     # 3. Lower amount (fraction of the stated amount).
     def scaled(f: float) -> Goal:
@@ -160,21 +199,27 @@ def raise_levers(profile: InvestorProfile, market: Market,
     # The amount changes nothing before the goal falls due (the same deposits, the same
     # household target until then): on stored paths, every amount after the first resumes
     # from the first one's state at the due date instead of simulating the years before it.
-    affordable: float | None = None
     due = goal_due_step(goal, as_of)
     resumable = getattr(model, "monthly_growth", None) is not None and due > 0
-    # Searched from the full amount (short of the target) towards 1 % of it.
-    start_f = _first_halving(lambda f: reaches(scaled, f, due if resumable else None), 1.0,
-                             0.01, (0.01 + 1.0) / 2, target_probability)
-    if start_f is not None:
+
+    def search_amount() -> tuple[float, float] | None:
+        # Searched from the full amount (short of the target) towards 1 % of it.
+        start_f = _first_halving(
+            lambda f: reaches(scaled, f, due if resumable else None, resumes=True), 1.0,
+            0.01, (0.01 + 1.0) / 2, target_probability)
+        if start_f is None:
+            return None
         hi_f, lo_f, best_p = start_f
         for _ in range(BISECTION_STEPS - 1):
             mid_f = (lo_f + hi_f) / 2
-            pm = reaches(scaled, mid_f)
+            pm = reaches(scaled, mid_f, resumes=True)
             if pm >= target_probability:
                 lo_f, best_p = mid_f, pm
             else:
                 hi_f = mid_f
-        affordable, probs["affordable_amount"] = goal.amount * lo_f, best_p
+        return goal.amount * lo_f, best_p
 
-    return RaiseLevers(target_probability, extra, delay_years, affordable, probs)
+    # The amount search first: the postponements agree with its checkpoint's simulation before
+    # the goal's original date too (the same deposits and target until then), so they resume
+    # from it when the spec allows (Checkpoint.resumes decides; the numbers are the same).
+    return search_amount, search_saving, search_delay

@@ -48,13 +48,16 @@ from tailorfolio.planning._sections import (
 )
 from tailorfolio.planning._settings import PlanSettings
 from tailorfolio.goals._from_profile import horizon_months
+from tailorfolio.goals._dp_profile import DPComparison
 from tailorfolio.goals._raise import MAX_DELAY_YEARS
 from tailorfolio.simulate._returns import LognormalModel, freeze
+from tailorfolio.simulate._concurrent import start_if_free
 from tailorfolio.simulate._threads import single_threaded_blas
 from tailorfolio.planning._stages import (
     FALLBACK_STORED_PATHS,
     SIMULATION_SEED,
     accounts_stage,
+    dp_alternative,
     dynamic_stage,
     esg_stage,
     goals_stage,
@@ -141,10 +144,13 @@ def base_constraints(profile: InvestorProfile, market: Market, settings: PlanSet
 
 def prepare(profile: InvestorProfile, market: Market, settings: PlanSettings,
             as_of: date | None = None, optimizer: PortfolioOptimizer | None = None, *,
-            esg_always: bool = False, probabilities_only: bool = False) -> PlanContext:
+            esg_always: bool = False, probabilities_only: bool = False,
+            dp_early: bool = False) -> PlanContext:
     """Resolve the inputs: prices and wealth, risk level, market (screened funds where the
     investor's exclusions empty a class), constraints, the portfolio family
-    (``probabilities_only``: see :class:`PlanContext`)."""
+    (``probabilities_only``: see :class:`PlanContext`). ``dp_early``: the caller runs the
+    goals stage, whose DP alternative is then solved here on a free helper thread while the
+    stored paths are drawn (:attr:`PlanContext.dp_alternative`)."""
     as_of = as_of or profile.as_of or date.today()
     forecast_market, added = resolve_market(profile, market)
     plan_market, returns = resolve_returns(forecast_market, settings)
@@ -183,17 +189,28 @@ def prepare(profile: InvestorProfile, market: Market, settings: PlanSettings,
         if msg:
             warnings.append(msg)
     stored = None
+    dp: tuple[tuple[DPComparison, int] | None] | None = None
     if profile.goals and (settings.choice_paths > 0 or settings.goal_paths > 0):
         model = LognormalModel.from_assumptions(plan_market.assumptions, plan_market.universe)
         # Drawn for the plan's horizon; the months of the lever search's postponements
         # (up to MAX_DELAY_YEARS past it) are drawn only if a postponed goal reaches them.
         months = horizon_months(profile, as_of)
-        stored = freeze(model, months, settings.choice_paths or FALLBACK_STORED_PATHS,
-                        SIMULATION_SEED + 1, max_steps=months + 12 * MAX_DELAY_YEARS)
+        # The goals stage's DP alternative reads only the family: on a helper thread free now
+        # it is solved while the paths are drawn (their time goes to drawing normals without
+        # the GIL). One BLAS limit around both, so neither lifts the other's.
+        wants_dp = dp_early and settings.goal_paths > 0 and not probabilities_only
+        with single_threaded_blas():
+            early = start_if_free(lambda: dp_alternative(profile, plan_market, family, as_of)
+                                  ) if wants_dp else None
+            try:
+                stored = freeze(model, months, settings.choice_paths or FALLBACK_STORED_PATHS,
+                                SIMULATION_SEED + 1, max_steps=months + 12 * MAX_DELAY_YEARS)
+            finally:
+                dp = None if early is None else (early.result(),)
     return PlanContext(profile, plan_market, forecast_market, settings, as_of, prices, wealth,
                        reserve, risk, cs, family, float(max(cap, family.min_share)), returns,
                        opt, tuple(warnings), tuple(added), esg_always, stored,
-                       probabilities_only)
+                       probabilities_only, dp)
 
 
 def _market_section(ctx: PlanContext) -> MarketSection:
@@ -307,7 +324,7 @@ def build_plan(profile: InvestorProfile, market: Market | None = None, *,
     market = market or default_market()
     opt = optimizer or PortfolioOptimizer(solvers=settings.solvers)
     plan = assemble(run_stages(prepare(profile, market, settings, as_of, opt,
-                                       esg_always=esg_always)))
+                                       esg_always=esg_always, dp_early=True)))
     if plan.esg is not None and has_esg_preferences(profile.preferences):
         plan = with_cost_of_values(plan, profile, market, settings, as_of, opt)
     return plan

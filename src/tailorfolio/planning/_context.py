@@ -17,6 +17,7 @@ from tailorfolio.allocation._family import PortfolioFamily
 from tailorfolio.allocation._sleeves import SleevePolicy
 from tailorfolio.dynamic._plan_policy import DynamicPolicy
 from tailorfolio.esg._screen import AddedFund
+from tailorfolio.goals._dp_profile import DPComparison
 from tailorfolio.market._market import Market
 from tailorfolio.optimize._constraints import ConstraintSet
 from tailorfolio.optimize._optimizer import PortfolioOptimizer
@@ -82,6 +83,11 @@ class PlanContext:
         preferences reads its return, risk, ESG score and each goal's probability): the goals
         stage simulates the probabilities and skips what only a person reading this plan
         would use (what-would-raise levers, alternatives, withdrawal rates).
+    dp_alternative : tuple or None
+        The goals stage's DP alternative when :func:`~tailorfolio.planning.prepare` solved it
+        on a helper thread while the stored paths were drawn: a 1-tuple holding what
+        :func:`~tailorfolio.planning._stages.dp_alternative` returns (itself None when there
+        is no DP to compare); None when it was not solved early (the goals stage solves it).
     """
 
     profile: InvestorProfile
@@ -103,6 +109,7 @@ class PlanContext:
     esg_always: bool = False
     stored_paths: ReturnModel | None = None
     probabilities_only: bool = False
+    dp_alternative: tuple[tuple[DPComparison, int] | None] | None = None
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,15 @@ shared :class:`~._context.PlanContext` and earlier sections; none imports the or
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from datetime import date
+from typing import cast
+
 import numpy as np
 import pandas as pd
 
 from tailorfolio.allocation._choice import MIN_GAIN, choose_intensities
+from tailorfolio.allocation._family import PortfolioFamily
 from tailorfolio.allocation._household import HouseholdPolicy
 from tailorfolio.allocation._sleeves import (
     FUNDING_RULES,
@@ -45,7 +50,7 @@ from tailorfolio.dynamic._plan_policy import (
 from tailorfolio.errors import InfeasibleError, OptimizationError, SolverError, TaxError
 from tailorfolio.esg._cost import has_esg_preferences
 from tailorfolio.esg._stage import esg_report
-from tailorfolio.goals._dp_profile import compare_dp_static, dp_problem_for_profile
+from tailorfolio.goals._dp_profile import DPComparison, compare_dp_static, dp_problem_for_profile
 from tailorfolio.goals._from_profile import (
     SimulationOptions,
     goal_due_step,
@@ -54,9 +59,10 @@ from tailorfolio.goals._from_profile import (
     tax_treatment,
 )
 from tailorfolio.goals._outcomes import TARGET_PROBABILITY, goal_outcome, weighted_success
-from tailorfolio.goals._raise import MAX_DELAY_YEARS, raise_levers
+from tailorfolio.goals._raise import MAX_DELAY_YEARS, lever_searches, levers_found
 from tailorfolio.profile._stream_cover import StreamCover, stream_cover
 from tailorfolio.goals._withdrawal import withdrawal_analysis, withdrawal_analysis_from_growth
+from tailorfolio.market._market import Market
 from tailorfolio.optimize._optimizer import binding_constraints
 from tailorfolio.planning._context import PlanContext, PlanDraft
 from tailorfolio.planning._sections import (
@@ -74,10 +80,12 @@ from tailorfolio.planning._sections import (
 )
 from tailorfolio.profile._enums import GoalKind
 from tailorfolio.profile._goal import Goal
+from tailorfolio.profile._investor import InvestorProfile
+from tailorfolio.simulate._concurrent import run_beside
 from tailorfolio.simulate._core import log_fee_of
 from tailorfolio.simulate._engine import simulate, simulate_many, simulate_with_growth
 from tailorfolio.simulate._history import us_historical_model
-from tailorfolio.simulate._result import FAN_PERCENTILES
+from tailorfolio.simulate._result import FAN_PERCENTILES, SimulationResult
 from tailorfolio.simulate._returns import LognormalModel, ReturnModel, freeze
 from tailorfolio.simulate._spec import SimulationSpec
 from tailorfolio.tax._plan_stage import plan_accounts
@@ -458,6 +466,30 @@ def _withdrawal(ctx: PlanContext, draft: PlanDraft, n_paths: int,
            "yearly amount of the same present value" if sleeve.stream_present_value else ""))
 
 
+SPECULATION_STANDARD_ERRORS = 3.0
+"""A goal's levers are searched before the main Monte Carlo ends (on a free helper thread)
+when its probability on the stored paths is below its target plus this many standard errors
+of the difference between the two estimates."""
+
+
+def likely_short(draft: PlanDraft, targets: list[float]) -> tuple[int, ...]:
+    """The goals the main Monte Carlo will likely put below their ``targets`` (each goal's
+    target probability): those whose probability on the stored paths (the sleeves stage's
+    score of the same policy) is below the target or within
+    :data:`SPECULATION_STANDARD_ERRORS` standard errors of it. None without a stored score.
+    Only a guess of where to spend a free core early: the plan does not depend on it."""
+    if draft.stored_score is None:
+        return ()
+    ctx = draft.ctx
+    n_stored, n_main = _n_stored(ctx), max(ctx.settings.goal_paths, 1)
+    out = []
+    for j, (p, target) in enumerate(zip(draft.stored_score[1].tolist(), targets, strict=True)):
+        var = max(p * (1 - p), target * (1 - target))
+        if p < target + SPECULATION_STANDARD_ERRORS * np.sqrt(var / n_stored + var / n_main):
+            out.append(j)
+    return tuple(out)
+
+
 def goals_stage(draft: PlanDraft) -> PlanDraft:
     """Simulate the policy the plan recommends; one probability per goal."""
     ctx = draft.ctx
@@ -479,32 +511,98 @@ def goals_stage(draft: PlanDraft) -> PlanDraft:
         rtol=0.0, atol=1e-15)
     years = (income.duration_years if income is not None and same_fees
              and income.duration_years <= spec.n_years else 0)
-    result, mc_growth = simulate_with_growth(spec, model, n, SIMULATION_SEED, years)
-    y0 = as_of_year(ctx.as_of)
     replay = stored_paths(ctx)
     assert replay is not None
     policy = household_policy(draft)
     opts = SimulationOptions()
+    targets = [TARGET_PROBABILITY[g.priority.value] for g in prof.goals]
+
+    def main_monte_carlo() -> tuple[SimulationResult, FloatArray]:
+        return simulate_with_growth(spec, model, n, SIMULATION_SEED, years)
+
+    def searches_of(j: int) -> tuple[Callable[[], tuple[float, float] | None], ...]:
+        return lever_searches(prof, ctx.market, policy, ctx.as_of, j, targets[j], replay,
+                              n_paths=_n_stored(ctx), options=opts)
+
+    def alternatives_() -> tuple[Alternative, ...]:
+        return () if only else tuple(_alternatives(draft, replay, spec))
+
+    # Neither the alternatives (stored paths; the DP, unless prepare solved it) nor the lever
+    # searches (stored paths) read the main Monte Carlo: on a helper thread free now they run
+    # beside it, whose time goes mostly to drawing normals without the GIL. The levers are kept only for the
+    # goals the Monte Carlo puts below their target, so they start early only for the goals
+    # the stored paths put near or below it; a search not started when the Monte Carlo shows
+    # it needless is skipped, one already run is dropped (the same plan either way).
+    likely = () if only else likely_short(draft, targets)
+    needless: set[int] = set()
+
+    def main_done(main: tuple[SimulationResult, FloatArray]) -> None:
+        needless.update(j for j in likely
+                        if main[0].success_probability(j)[0] >= targets[j])
+
+    def early(j: int, search: Callable[[], tuple[float, float] | None]
+              ) -> Callable[[], object]:
+        def run() -> object:
+            if j in needless:
+                return None
+            try:
+                return search()
+            except Exception as exc:  # raised only if the goal turns out to need its levers
+                return exc
+        return run
+
+    early_searches = [(j, early(j, search)) for j in likely for search in searches_of(j)]
+    (result, mc_growth), done = run_beside(
+        main_monte_carlo, [*(run for _, run in early_searches), alternatives_],
+        after_main=main_done)
+    alternatives = cast(tuple[Alternative, ...], done[-1])
+    searched: dict[int, list[object]] = {}
+    for (j, _), found in zip(early_searches, done, strict=False):
+        searched.setdefault(j, []).append(found)
+    y0 = as_of_year(ctx.as_of)
     outcomes = []
     for j, g in enumerate(prof.goals):
         out = goal_outcome(result, j, priority=g.priority.value,
                            due_year=y0 + goal_due_step(g, ctx.as_of) / 12, amount=g.amount)
-        target = TARGET_PROBABILITY[g.priority.value]
-        if out.probability < target and not ctx.probabilities_only:
-            levers = raise_levers(prof, ctx.market, policy, ctx.as_of, j, target, replay,
-                                  n_paths=_n_stored(ctx), options=opts)
+        if out.probability < targets[j] and not only:
+            found = searched.get(j) or [search() for search in searches_of(j)]
+            for hit in found:
+                if isinstance(hit, Exception):
+                    raise hit
+            levers = levers_found(g, targets[j],
+                                  cast(list[tuple[float, float] | None], found))
             out = dataclasses.replace(out, levers=levers)
         outcomes.append(out)
     fan = result.fan_chart(FAN_PERCENTILES)
     fan_points = tuple(FanPoint(int(y), *row)  # rows as Python floats: no per-cell .loc
                        for y, row in zip(fan.index, fan.to_numpy(float).tolist(), strict=True))
-    alternatives = () if only else tuple(_alternatives(draft, replay, spec))
     withdrawal = None if only else _withdrawal(ctx, draft, n,
                                                mc_growth if years else None)
     section = GoalsSection(tuple(outcomes), _model_label(ctx, n), result.n_paths,
                            SIMULATION_SEED, weighted_success(result), fan_points,
                            alternatives, withdrawal)
     return dataclasses.replace(draft, goals=section)
+
+
+def dp_alternative(profile: InvestorProfile, market: Market, family: PortfolioFamily,
+                   as_of: date) -> tuple[DPComparison, int] | None:
+    """The goal DP the alternatives compare the plan with (the household's whole wealth, the
+    family's portfolios, annual steps) and the index of the goal it maximises; None when the
+    family has one portfolio or the DP has no solvable problem (the plan itself does not
+    depend on it). It reads neither the sleeves nor the stored paths, so
+    :func:`~tailorfolio.planning.prepare` can solve it while the paths are drawn."""
+    if len(family.shares) < 2:
+        return None
+    try:
+        er = np.array([market.universe[t].expense_ratio for t in family.tickers])
+        problem, tgt = dp_problem_for_profile(profile, market, as_of, family.expected_return,
+                                              family.volatility, family.weights @ er)
+        cmp_ = compare_dp_static(problem, profile.goals[tgt].name, family.expected_return,
+                                 family.volatility, n_paths=2_000, seed=SIMULATION_SEED,
+                                 n_grid=200, simulate_static=False)
+    except (OptimizationError, ValueError):
+        return None
+    return cmp_, tgt
 
 
 def _alternatives(draft: PlanDraft, replay: ReturnModel, spec: SimulationSpec
@@ -528,28 +626,19 @@ def _alternatives(draft: PlanDraft, replay: ReturnModel, spec: SimulationSpec
         "how much risk each goal takes as its date nears.",
         f"the plan's Monte Carlo on {_n_stored(ctx)} stored paths, both policies",
         "all goals (priority-weighted)", weighted_success(res), plan_weighted))
-    if len(ctx.family.shares) >= 2:
-        try:
-            fam = ctx.family
-            er = np.array([ctx.market.universe[t].expense_ratio for t in fam.tickers])
-            problem, tgt = dp_problem_for_profile(prof, ctx.market, ctx.as_of,
-                                                  fam.expected_return, fam.volatility,
-                                                  fam.weights @ er)
-            cmp_ = compare_dp_static(problem, prof.goals[tgt].name, fam.expected_return,
-                                     fam.volatility, n_paths=2_000, seed=SIMULATION_SEED,
-                                     n_grid=200, simulate_static=False)
-            j = tgt
-            out.append(Alternative(
-                "wealth-dependent policy (dynamic programming)",
-                f"Re-choose the household's stock share every year from its wealth to "
-                f"maximise the chance of '{cmp_.goal}' alone (Das et al. 2020), ignoring the "
-                "other goals' sleeves and your risk level's cap: it would take more risk when "
-                "behind and less when ahead.",
-                "annual lognormal DP on the household's whole wealth",
-                cmp_.goal, float(cmp_.dp_simulated[0]),
-                float(plan_by_goal[j])))
-        except (OptimizationError, ValueError):
-            pass  # the DP needs a solvable problem; the plan itself does not depend on it
+    dp = ctx.dp_alternative[0] if ctx.dp_alternative is not None else dp_alternative(
+        prof, ctx.market, ctx.family, ctx.as_of)
+    if dp is not None:
+        cmp_, j = dp
+        out.append(Alternative(
+            "wealth-dependent policy (dynamic programming)",
+            f"Re-choose the household's stock share every year from its wealth to "
+            f"maximise the chance of '{cmp_.goal}' alone (Das et al. 2020), ignoring the "
+            "other goals' sleeves and your risk level's cap: it would take more risk when "
+            "behind and less when ahead.",
+            "annual lognormal DP on the household's whole wealth",
+            cmp_.goal, float(cmp_.dp_simulated[0]),
+            float(plan_by_goal[j])))
     return out
 
 

@@ -21,6 +21,7 @@ Four models:
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -565,18 +566,26 @@ class ReplayModel:
     _products: dict[bytes, dict[tuple[int, int, int, int], FloatArray]] = field(
         default_factory=dict, init=False, repr=False, compare=False)
     _more: _MoreMonths | None = field(default=None, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False,
+                                  compare=False)
+    """Held while months are drawn or the monthly growth is computed: simulations on helper
+    threads (:mod:`tailorfolio.simulate._concurrent`) replay the same store, and its sampler
+    must draw each month once."""
 
     def _cover(self, n_steps: int) -> None:
         """Draw the months up to ``n_steps`` still owed by :func:`freeze` (``max_steps``)."""
-        more = self._more
-        have = self.log_returns.shape[0]
-        if more is None or n_steps <= have:
+        if self._more is None or n_steps <= self.log_returns.shape[0]:
             return
-        r, i = more.draw(have, n_steps)
-        object.__setattr__(self, "log_returns", np.concatenate([self.log_returns, r]))
-        object.__setattr__(self, "log_inflation", np.concatenate([self.log_inflation, i]))
-        self._growth.clear()  # computed for fewer months
-        self._products.clear()
+        with self._lock:
+            more = self._more
+            have = self.log_returns.shape[0]
+            if more is None or n_steps <= have:
+                return
+            r, i = more.draw(have, n_steps)
+            object.__setattr__(self, "log_returns", np.concatenate([self.log_returns, r]))
+            object.__setattr__(self, "log_inflation", np.concatenate([self.log_inflation, i]))
+            self._growth.clear()  # computed for fewer months
+            self._products.clear()
 
     def monthly_growth(self, log_fee: FloatArray) -> FloatArray:
         """The stored months as gross growth factors net of ``log_fee``, asset-major.
@@ -597,6 +606,13 @@ class ReplayModel:
         """
         fee = np.ascontiguousarray(log_fee, dtype=float)
         key = fee.tobytes()
+        cached = self._growth.get(key)
+        if cached is not None:
+            return cached
+        with self._lock:
+            return self._monthly_growth_locked(fee, key)
+
+    def _monthly_growth_locked(self, fee: FloatArray, key: bytes) -> FloatArray:
         cached = self._growth.get(key)
         if cached is None:
             n_steps, n_paths, n_assets = self.log_returns.shape
@@ -620,7 +636,8 @@ class ReplayModel:
         monthly growth, and when it holds more than :data:`SEGMENT_PRODUCT_VALUES` numbers."""
         key = np.ascontiguousarray(log_fee, dtype=float).tobytes()
         products = self._products.setdefault(key, {})
-        if sum(g.size for g in products.values()) > SEGMENT_PRODUCT_VALUES:
+        # list(): one atomic copy, as simulations on helper threads may add products meanwhile
+        if sum(g.size for g in list(products.values())) > SEGMENT_PRODUCT_VALUES:
             products.clear()
         return products
 

@@ -46,3 +46,22 @@ def single_threaded_blas() -> Iterator[None]:
                 yield
     finally:
         _open.depth = depth
+
+
+def open_blas_limits() -> int:
+    """How many :func:`single_threaded_blas` contexts are open on the calling thread."""
+    return int(getattr(_open, "depth", 0))
+
+
+@contextmanager
+def inherited_blas_limit(depth: int) -> Iterator[None]:
+    """Context for a helper thread working for a caller with ``depth`` open
+    :func:`single_threaded_blas` contexts (:func:`open_blas_limits`): the caller's limit is
+    process-wide and stays set while the helper works, so the helper's own contexts nest in
+    it (they neither set it again nor lift it when they end, under the caller's feet)."""
+    saved = getattr(_open, "depth", 0)
+    _open.depth = saved + depth
+    try:
+        yield
+    finally:
+        _open.depth = saved
