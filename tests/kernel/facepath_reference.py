@@ -85,6 +85,22 @@ _MULTIPLIER_SIGN = np.ones(6)
 _MULTIPLIER_SIGN[ROW_LO] = -1.0  # an inequality row at its lower side: −ν ≥ 0
 
 
+def _pair(v: FloatArray) -> FloatArray:
+    out = np.zeros((len(v), 2))
+    out[:, 0] = v
+    return out
+
+
+def condition_pairs(pb: _Problem) -> tuple[np.ndarray, ...]:
+    """``(lo, up, rlo, rhi)`` as (·, 2) columns ``[side, 0]``, so the conditions on
+    (t = 0 part, slope) pairs take one numpy call each, and which of the stacked conditions
+    (3n + 3R) have a finite side (an infinite one is never reached)."""
+    finite = np.concatenate([np.isfinite(pb.lo), np.isfinite(pb.up), np.ones(pb.n, dtype=bool),
+                             np.isfinite(pb.rlo), np.isfinite(pb.rhi),
+                             np.ones(pb.r, dtype=bool)])
+    return _pair(pb.lo), _pair(pb.up), _pair(pb.rlo), _pair(pb.rhi), finite
+
+
 def face_conditions(pb: _Problem, var: np.ndarray, row: np.ndarray, line: FaceLine
                     ) -> tuple[FloatArray, FloatArray, np.ndarray]:
     """Every optimality condition of the face as ``c_a + t·c_b ≥ 0``, stacked (3n + 3R):
@@ -94,7 +110,7 @@ def face_conditions(pb: _Problem, var: np.ndarray, row: np.ndarray, line: FaceLi
     ``(c_a, c_b, applies)``, ``applies`` False where a condition is not one of the face's
     (or its side is infinite)."""
     n, r = pb.n, pb.r
-    lo2, up2, rlo2, rhi2, finite = pb.pairs()
+    lo2, up2, rlo2, rhi2, finite = condition_pairs(pb)
     var_shift, row_shift = pb.code_shifts()
     vc = var + var_shift  # each variable's state and pinnedness as one code (< 8)
     C = np.empty((3 * n + 3 * r, 2))

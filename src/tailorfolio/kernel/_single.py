@@ -82,7 +82,7 @@ class _Problem:
 
     __slots__ = ("P", "A", "q", "lo", "up", "rlo", "rhi", "n", "r", "pinned", "eq",
                  "ineq_row", "budget_first", "steps_taken", "last_line",
-                 "_pairs", "_kkt", "_kkt_columns", "_shifts")
+                 "_kkt", "_kkt_columns", "_shifts")
 
     def __init__(self, sf: StandardForm) -> None:
         self.P, self.A = sf.P, sf.A
@@ -98,7 +98,6 @@ class _Problem:
         self.budget_first = sf.row_names[:1] == ["budget"]
         self.steps_taken = 0  # face solves of the last primal_dual_steps call
         self.last_line: tuple[np.ndarray, np.ndarray, object] | None = None  # see below
-        self._pairs: tuple[FloatArray, ...] | None = None
         self._kkt: FloatArray | None = None
         self._kkt_columns: FloatArray | None = None
         self._shifts: tuple[np.ndarray, np.ndarray] | None = None
@@ -132,25 +131,6 @@ class _Problem:
         if self._kkt_columns is None:
             self._kkt_columns = np.ascontiguousarray(self.kkt_matrix()[:, :self.n])
         return self._kkt_columns
-
-    def pairs(self) -> tuple[np.ndarray, ...]:
-        """``(lo, up, rlo, rhi)`` as (·, 2) columns ``[side, 0]`` (made on first use): the
-        face walk's conditions on (t = 0 part, slope) pairs take one numpy call each
-        (``face_conditions`` of ``tests/kernel/facepath_reference.py``); and which of those stacked
-        conditions (3n + 3R) have a finite side (an infinite one is never reached)."""
-        if self._pairs is None:
-            finite = np.concatenate([np.isfinite(self.lo), np.isfinite(self.up),
-                                     np.ones(self.n, dtype=bool), np.isfinite(self.rlo),
-                                     np.isfinite(self.rhi), np.ones(self.r, dtype=bool)])
-            self._pairs = (_pair(self.lo), _pair(self.up), _pair(self.rlo), _pair(self.rhi),
-                           finite)
-        return self._pairs
-
-
-def _pair(v: FloatArray) -> FloatArray:
-    out = np.zeros((len(v), 2))
-    out[:, 0] = v
-    return out
 
 
 def face_unknowns(pb: _Problem, var: np.ndarray, row: np.ndarray) -> tuple[np.ndarray, int]:
