@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tailorfolio.kernel._activeset import AT_LOWER, ROW_LO, ActiveSet, ActiveSetOutcome
-from tailorfolio.kernel._facepath import FaceLine, _Walk, follow
+from tailorfolio.kernel._activeset import ActiveSet, ActiveSetOutcome
+from tailorfolio.kernel._facepath import FaceLine, follow, warm_face
 from tailorfolio.kernel._single import _Problem, certify, solve_single
 from tailorfolio.kernel._standard import StandardForm
 from tailorfolio.kernel._tangency import face_line
@@ -113,16 +113,12 @@ def warm_ceiling(sf: StandardForm, active: ActiveSet, tol: float
     (another risk aversion only rescales t; returns a few per cent apart mostly keep the
     face) so costs one face instead of the steps to t = 1 and the walk back down; None
     (the face does not hold it, or it is singular) sends the solve its usual way."""
-    if active.var.shape != (1, sf.n) or active.row.shape != (1, sf.n_rows):
-        return None
     pb = _Problem(sf)
     q = pb.q
-    var = np.where(pb.pinned, AT_LOWER, active.var[0]).astype(np.int8)
-    row = np.where(pb.eq, ROW_LO, active.row[0]).astype(np.int8)
-    got = _Walk(pb, var, row, q).line()
-    if got is None:
+    face = warm_face(pb, active, q)
+    if face is None:
         return None
-    line = got[0]
+    var, row, line = face
     cap2 = float(sf.vol_cap[0]) ** 2
     t = ceiling_root(pb.P, line.wa, line.wb, cap2)
     if t is None or not t < 1.0:

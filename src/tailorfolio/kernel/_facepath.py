@@ -30,7 +30,15 @@ from collections.abc import Callable, Generator
 import numpy as np
 from scipy.linalg import lapack
 
-from tailorfolio.kernel._activeset import AT_LOWER, AT_UPPER, FREE, ROW_HI, ROW_LO, ROW_OFF
+from tailorfolio.kernel._activeset import (
+    AT_LOWER,
+    AT_UPPER,
+    FREE,
+    ROW_HI,
+    ROW_LO,
+    ROW_OFF,
+    ActiveSet,
+)
 from tailorfolio.kernel._single import _Problem
 from tailorfolio.typing import FloatArray
 
@@ -222,6 +230,20 @@ class _Walk:
                 self.row[i] = ROW_HI
                 self.side[j] = pb.rhi[i]
                 self.low[j], self.high[j] = 0.0, inf
+
+
+def warm_face(pb: _Problem, active: ActiveSet, q: FloatArray
+              ) -> tuple[np.ndarray, np.ndarray, FaceLine] | None:
+    """A warm start's face of ``pb`` — ``active``'s states with the pinned variables at
+    their lower bound and the equality rows at their side — and its line for the linear
+    term ``q`` (one factorisation); None when ``active`` is not one problem of ``pb``'s
+    shape or the face is singular."""
+    if active.var.shape != (1, pb.n) or active.row.shape != (1, pb.r):
+        return None
+    var = np.where(pb.pinned, AT_LOWER, active.var[0]).astype(np.int8)
+    row = np.where(pb.eq, ROW_LO, active.row[0]).astype(np.int8)
+    got = _Walk(pb, var, row, q).line()
+    return None if got is None else (var, row, got[0])
 
 
 def _v_of(line: FaceLine, face2: np.ndarray) -> FloatArray | None:

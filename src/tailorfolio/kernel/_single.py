@@ -408,6 +408,26 @@ def cold_guess(pb: _Problem) -> tuple[np.ndarray, np.ndarray]:
     return var, row
 
 
+class _StallWatch:
+    """The stall rule of the primal-dual steps: stalled once ``stall`` steps in a row have
+    not brought fewer violated conditions than the fewest seen so far."""
+
+    __slots__ = ("best", "since", "stall")
+
+    def __init__(self, stall: int) -> None:
+        self.best = np.iinfo(np.int64).max
+        self.since = 0
+        self.stall = stall
+
+    def record(self, count: int) -> bool:
+        """Note a step's count of violated conditions; True when stalled."""
+        if count < self.best:
+            self.best, self.since = count, 0
+        else:
+            self.since += 1
+        return self.since >= self.stall
+
+
 def primal_dual_steps(pb: _Problem, var: np.ndarray, row: np.ndarray, max_iter: int,
                       tol: float, full_steps: int = 5, stall: int = 1,
                       stop_on_stall: bool = False
@@ -434,7 +454,7 @@ def primal_dual_steps(pb: _Problem, var: np.ndarray, row: np.ndarray, max_iter: 
     var[pb.pinned] = AT_LOWER
     row[pb.eq] = ROW_LO
     wk = _Walk(pb, var, row, pb.q)
-    best, since = np.iinfo(np.int64).max, 0
+    watch = _StallWatch(stall)
     one = np.ones(2)
     for it in range(1, max_iter + 1):
         pb.steps_taken = it
@@ -456,15 +476,12 @@ def primal_dual_steps(pb: _Problem, var: np.ndarray, row: np.ndarray, max_iter: 
             chk = certified(pb, wk.var, wk.row, w, nu)
             if chk.primal <= tol and chk.dual <= tol:
                 return wk.var, wk.row, w, nu, chk, it
-        if count < best:
-            best, since = count, 0
-        else:
-            since += 1
-        if stop_on_stall and since >= stall:
+        stalled = watch.record(count)
+        if stop_on_stall and stalled:
             return None
         if count == 0:
             continue  # (certified within rounding only: nothing to switch, a stall)
-        if it >= full_steps and since >= stall:  # one change: the largest violation
+        if it >= full_steps and stalled:  # one change: the largest violation
             hits = hits[viol[hits].argmax()][None]
         for j in hits.tolist():
             wk.switch(j, bool(low_by[j] > 0))
@@ -481,7 +498,7 @@ def masked_steps(pb: _Problem, var: np.ndarray, row: np.ndarray, max_iter: int,
     var, row = var.copy(), row.copy()
     var[pb.pinned] = AT_LOWER
     row[pb.eq] = ROW_LO
-    best, since = np.iinfo(np.int64).max, 0
+    watch = _StallWatch(stall)
     for it in range(1, max_iter + 1):
         pb.steps_taken = it
         got = face_solve(pb, var, row)
@@ -492,14 +509,11 @@ def masked_steps(pb: _Problem, var: np.ndarray, row: np.ndarray, max_iter: int,
         count = chk.count()
         if count == 0 and chk.primal <= tol and chk.dual <= tol:
             return var, row, w, nu, chk, it
-        if count < best:
-            best, since = count, 0
-        else:
-            since += 1
-        if stop_on_stall and since >= stall:
+        stalled = watch.record(count)
+        if stop_on_stall and stalled:
             return None
         below, above, wants_up, wants_down, row_low, row_high, bad_lo, bad_hi = chk.masks
-        if it >= full_steps and since >= stall:  # one change: the largest violation
+        if it >= full_steps and stalled:  # one change: the largest violation
             tops = [float(np.where(m, a, -1.0).max(initial=-1.0))
                     for m, a in zip(chk.masks, chk.amounts)]
             kind = int(np.argmax(tops))

@@ -37,15 +37,15 @@ from collections.abc import Generator
 
 import numpy as np
 
-from tailorfolio.kernel._activeset import AT_LOWER, ROW_LO, ActiveSet, ActiveSetOutcome
+from tailorfolio.kernel._activeset import ActiveSet, ActiveSetOutcome
 from tailorfolio.kernel._facepath import (
     FaceLine,
     Walk,
-    _Walk,
     corner_steps,
     follow,
     race,
     walk_steps,
+    warm_face,
 )
 from tailorfolio.kernel._single import _Problem, certify, face_solve, solve_single
 from tailorfolio.kernel._standard import StandardForm
@@ -177,15 +177,11 @@ def _on_warm_face(pb: _Problem, active: ActiveSet, e: FloatArray, tol: float
     factorisation), its t* (:func:`face_tangent`) and that point certified like every
     answer (:func:`_certified`, the tangency condition included); None (the face does
     not hold it, or is singular) leaves ``pb`` as it was for the search."""
-    if active.row.shape != (1, pb.r):
-        return None
     keep = pb.q
-    var = np.where(pb.pinned, AT_LOWER, active.var[0]).astype(np.int8)
-    row = np.where(pb.eq, ROW_LO, active.row[0]).astype(np.int8)
-    got = _Walk(pb, var, row, -e).line()
-    t_star = None if got is None else face_tangent(pb.P, e, got[0].wa)
-    found = None if t_star is None else _certified_line(pb, var, row, got[0], t_star, e,
-                                                            1, tol)
+    face = warm_face(pb, active, -e)
+    t_star = None if face is None else face_tangent(pb.P, e, face[2].wa)
+    found = None if face is None or t_star is None else _certified_line(
+        pb, face[0], face[1], face[2], t_star, e, 1, tol)
     if found is None:
         pb.q = keep
     return found

@@ -529,10 +529,11 @@ def goals_stage(draft: PlanDraft) -> PlanDraft:
 
     # Neither the alternatives (stored paths; the DP, unless prepare solved it) nor the lever
     # searches (stored paths) read the main Monte Carlo: on a helper thread free now they run
-    # beside it, whose time goes mostly to drawing normals without the GIL. The levers are kept only for the
-    # goals the Monte Carlo puts below their target, so they start early only for the goals
-    # the stored paths put near or below it; a search not started when the Monte Carlo shows
-    # it needless is skipped, one already run is dropped (the same plan either way).
+    # beside it, whose time goes mostly to drawing normals without the GIL. The levers are
+    # kept only for the goals the Monte Carlo puts below their target, so they start early
+    # only for the goals the stored paths put near or below it; a search not started when
+    # the Monte Carlo shows it needless is skipped, one already run is dropped (the same plan
+    # either way).
     likely = () if only else likely_short(draft, targets)
     needless: set[int] = set()
 
