@@ -22,7 +22,8 @@ def lazy_exports(package: str, exports: Mapping[str, str], namespace: dict[str, 
     package : str
         The package's ``__name__`` (for the error message).
     exports : mapping of str to str
-        Exported name → the module that defines it (absolute dotted path).
+        Exported name → the module that defines it (absolute dotted path), or
+        ``"module:attribute"`` when the package exports the object under another name.
     namespace : dict
         The package's ``globals()``: a name, once imported, is stored there, so later lookups
         are ordinary attribute access.
@@ -33,10 +34,11 @@ def lazy_exports(package: str, exports: Mapping[str, str], namespace: dict[str, 
     """
 
     def __getattr__(name: str) -> Any:
-        module = exports.get(name)
-        if module is None:
+        target = exports.get(name)
+        if target is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), name)
+        module, _, attribute = target.partition(":")
+        value = getattr(importlib.import_module(module), attribute or name)
         namespace[name] = value
         return value
 

@@ -17,12 +17,14 @@ import pandas as pd
 from tailorfolio.errors import DataError, FieldIssue, PriceDataError, ProfileValidationError
 from tailorfolio.limits import MAX_PRICE_COLUMNS, MAX_PROFILE_BYTES, MAX_TABLE_BYTES, clip_text
 from tailorfolio.market._defaults import asset_from_row
-from tailorfolio.market._from_prices import market_from_prices
 from tailorfolio.market._market import Market
-from tailorfolio.market._prices import prices_from_long
 from tailorfolio.market._universe import Universe
 from tailorfolio.profile._investor import InvestorProfile
 from tailorfolio.profile._parse import profile_from_yaml
+
+# The price-history readers import the estimation of a market from prices
+# (market._from_prices, market._prices, estimate._covariance) where they use it: loading a
+# profile (the plan command) needs none of it.
 
 
 def load_profile(path: str | Path) -> InvestorProfile:
@@ -107,6 +109,8 @@ def load_prices(path: str | Path) -> pd.DataFrame:
     df = read_table(path)
     cols = {c.lower(): c for c in df.columns}
     if "ticker" in cols or "asset" in cols or "symbol" in cols:
+        from tailorfolio.market._prices import prices_from_long
+
         return prices_from_long(df)
     date_col = cols.get("date") or cols.get("datetime") or cols.get("timestamp")
     if date_col is None:
@@ -167,6 +171,8 @@ _UNIVERSE_RANGES: dict[str, tuple[float, float]] = {
 
 def load_market(prices_path: str | Path, universe_path: str | Path | None = None) -> Market:
     """A market estimated from a price file (and optional universe metadata file)."""
+    from tailorfolio.market._from_prices import market_from_prices
+
     uni = load_universe(universe_path) if universe_path else None
     return market_from_prices(load_prices(prices_path), universe=uni, name=Path(prices_path).name)
 

@@ -35,29 +35,66 @@ Units: any period (daily, annual) — the form divides Σ by its mean variance, 
 problem in either gives the same weights. Residuals are in those scaled units.
 """
 
-from tailorfolio.kernel._activeset import (
-    ActiveSet,
-    active_set_solve,
-    cold_active_set,
-    guess_active_set,
-)
-from tailorfolio.kernel._frontier import FrontierPath, constraint_set_frontier, standard_form_frontier
-from tailorfolio.kernel._kkt import DEFAULT_KKT_TOLERANCE, KKTReport
-from tailorfolio.kernel._solve import (
-    KernelSolution,
-    finish,
-    homogeneous_form,
-    max_sharpe,
-    point_residuals,
-    solve,
-)
-from tailorfolio.kernel._standard import (
-    StandardForm,
-    from_constraint_set,
-    from_investor_batch,
-    scaled_objective,
-    variance_scale,
-)
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tailorfolio._lazy import lazy_exports
+
+if TYPE_CHECKING:  # for type checkers; at run time each name loads on first use (PEP 562)
+    from tailorfolio.kernel._activeset import (
+        ActiveSet,
+        active_set_solve,
+        cold_active_set,
+        guess_active_set,
+    )
+    from tailorfolio.kernel._frontier import (
+        FrontierPath,
+        constraint_set_frontier,
+        standard_form_frontier,
+    )
+    from tailorfolio.kernel._kkt import DEFAULT_KKT_TOLERANCE, KKTReport
+    from tailorfolio.kernel._solve import (
+        KernelSolution,
+        finish,
+        homogeneous_form,
+        max_sharpe,
+        point_residuals,
+        solve,
+    )
+    from tailorfolio.kernel._standard import (
+        StandardForm,
+        from_constraint_set,
+        from_investor_batch,
+        scaled_objective,
+        variance_scale,
+    )
+
+_EXPORTS = {
+    "ActiveSet": "tailorfolio.kernel._activeset",
+    "active_set_solve": "tailorfolio.kernel._activeset",
+    "cold_active_set": "tailorfolio.kernel._activeset",
+    "guess_active_set": "tailorfolio.kernel._activeset",
+    "FrontierPath": "tailorfolio.kernel._frontier",
+    "constraint_set_frontier": "tailorfolio.kernel._frontier",
+    "standard_form_frontier": "tailorfolio.kernel._frontier",
+    "DEFAULT_KKT_TOLERANCE": "tailorfolio.kernel._kkt",
+    "KKTReport": "tailorfolio.kernel._kkt",
+    "KernelSolution": "tailorfolio.kernel._solve",
+    "finish": "tailorfolio.kernel._solve",
+    "homogeneous_form": "tailorfolio.kernel._solve",
+    "max_sharpe": "tailorfolio.kernel._solve",
+    "point_residuals": "tailorfolio.kernel._solve",
+    "solve": "tailorfolio.kernel._solve",
+    "StandardForm": "tailorfolio.kernel._standard",
+    "from_constraint_set": "tailorfolio.kernel._standard",
+    "from_investor_batch": "tailorfolio.kernel._standard",
+    "scaled_objective": "tailorfolio.kernel._standard",
+    "variance_scale": "tailorfolio.kernel._standard",
+}
+"""Exported name → its module, imported on first use (keeps the package cheap to import)."""
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
 
 __all__ = [
     "ActiveSet",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -16,29 +17,16 @@ from tailorfolio.errors import (
     UnboundedError,
 )
 from tailorfolio.optimize._constraints import ConstraintSet
-from tailorfolio.optimize._diagnose import explain_infeasible
-from tailorfolio.kernel import (
-    DEFAULT_KKT_TOLERANCE,
-    ActiveSet,
-    KKTReport,
+from tailorfolio.kernel._activeset import ActiveSet, guess_active_set
+from tailorfolio.kernel._kkt import DEFAULT_KKT_TOLERANCE, KKTReport
+from tailorfolio.kernel._solve import homogeneous_form, point_residuals
+from tailorfolio.kernel._solve import max_sharpe as kernel_max_sharpe
+from tailorfolio.kernel._solve import solve as kernel_solve
+from tailorfolio.kernel._standard import (
     StandardForm,
-    constraint_set_frontier,
+    cholesky_factor,
     from_constraint_set,
-    guess_active_set,
-    homogeneous_form,
-    point_residuals,
     variance_scale,
-)
-from tailorfolio.kernel import max_sharpe as kernel_max_sharpe
-from tailorfolio.kernel import solve as kernel_solve
-from tailorfolio.kernel._standard import cholesky_factor
-from tailorfolio.optimize._max_return import max_return_weights
-from tailorfolio.optimize._problem import (
-    MaxSharpeProblem,
-    MeanVarianceProblem,
-    Structure,
-    structure_of,
-    with_ceiling,
 )
 from tailorfolio.optimize._result import (
     BindingConstraint,
@@ -61,6 +49,16 @@ from tailorfolio.optimize._solve import (
 )
 from tailorfolio.typing import FloatArray
 
+if TYPE_CHECKING:
+    from tailorfolio.optimize._problem import MaxSharpeProblem, MeanVarianceProblem, Structure
+
+# Imported where used, not here: the infeasibility diagnosis (optimize._diagnose, on the error
+# path), the frontier's critical-line path (kernel._frontier, by frontier()), the highest
+# return (optimize._max_return, in an error message) and the conic fallback problems
+# (optimize._problem, when the kernel does not settle). A plan's kernel solves need none of
+# them, and importing them costs their loading and every dataclass they create (0.5–0.8 ms
+# apiece on Python 3.11) for each command that imports the optimizer.
+
 KERNEL = "KERNEL"
 """Solver name of answers from the QP kernel (:mod:`tailorfolio.kernel`)."""
 BINDING_TOLERANCE = 1e-5
@@ -78,6 +76,14 @@ def _warm_key(kind: str, sf: StandardForm) -> tuple[object, ...]:
     the last answer's active set; the kernel verifies it like any guess, so a stale start
     costs steps, never exactness."""
     return (kind, sf.n, tuple(sf.row_names), sf.A.tobytes())
+
+
+def _infeasible(cs: ConstraintSet, cov: FloatArray) -> InfeasibleError:
+    """The diagnosed error of the infeasible ``cs``: which constraints conflict, and by how
+    much (:func:`tailorfolio.optimize._diagnose.explain_infeasible`)."""
+    from tailorfolio.optimize._diagnose import explain_infeasible  # the error path only
+
+    return explain_infeasible(cs, cholesky_factor(cov))
 
 
 def _objective(objective: object) -> Objective:
@@ -163,6 +169,8 @@ class PortfolioOptimizer:
     def mean_variance_problem(self, sf: StandardForm) -> MeanVarianceProblem:
         """The compiled conic problem of ``sf``'s structure (built on first use, cached),
         loaded with ``sf``'s values."""
+        from tailorfolio.optimize._problem import MeanVarianceProblem, structure_of
+
         key = structure_of(sf)
         if key not in self._mv:
             self._mv[key] = MeanVarianceProblem(key)
@@ -172,6 +180,8 @@ class PortfolioOptimizer:
 
     def _sharpe_problem(self, hf: StandardForm) -> MaxSharpeProblem:
         """The compiled conic problem of the homogeneous form ``hf`` (cached), loaded."""
+        from tailorfolio.optimize._problem import MaxSharpeProblem, structure_of
+
         key = structure_of(hf, homogeneous=True)
         if key not in self._sharpe:
             self._sharpe[key] = MaxSharpeProblem(key)
@@ -292,7 +302,7 @@ class PortfolioOptimizer:
                                     risk_free_rate, SolveOutcome("optimal", KERNEL, (attempt,)),
                                     [], sol.report(0))
             if sol.infeasible[0]:
-                raise explain_infeasible(constraints, cholesky_factor(cov))
+                raise _infeasible(constraints, cov)
         return self._conic_solve(mu, mu_eff, cov, constraints, objective, risk_aversion,
                                  target, risk_free_rate, cap, w0, cost_rate, max_turnover, sf)
 
@@ -335,7 +345,7 @@ class PortfolioOptimizer:
         prob = self.mean_variance_problem(form)
         outcome = prob.solve(self.solvers)
         if (outcome.status == "infeasible" and objective is Objective.TARGET_RETURN):
-            err = explain_infeasible(constraints, cholesky_factor(cov))
+            err = _infeasible(constraints, cov)
             if not err.conflicts:
                 raise self._unreachable_return(mu, constraints, float(target)) from None
             raise err
@@ -402,13 +412,15 @@ class PortfolioOptimizer:
         mu, cov = check_estimates(expected_return, covariance, constraints)
         risk_free_rate = check_number(risk_free_rate, "risk_free_rate",
                                       fix="pass an annual decimal, e.g. 0.03 for 3 %")
+        from tailorfolio.kernel._frontier import constraint_set_frontier
+
         try:
             path = constraint_set_frontier(cov, mu, replace(constraints, max_volatility=None))
         except InfeasibleError:
-            raise explain_infeasible(constraints, cholesky_factor(cov)) from None
+            raise _infeasible(constraints, cov) from None
         if constraints.max_volatility is not None:
             if constraints.max_volatility < float(np.sqrt(path.variance[0])) - 1e-9:
-                raise explain_infeasible(constraints, cholesky_factor(cov))
+                raise _infeasible(constraints, cov)
             path = path.truncated(max(constraints.max_volatility,
                                       float(np.sqrt(path.variance[0]))))
         return frontier_from_path(path, n_points, tickers, risk_free_rate,
@@ -419,6 +431,8 @@ class PortfolioOptimizer:
     def _unreachable_return(self, mu: FloatArray, cs: ConstraintSet, target: float
                             ) -> InfeasibleError:
         """A return target above what the (feasible) constraints allow, with that maximum."""
+        from tailorfolio.optimize._max_return import max_return_weights
+
         w = max_return_weights(cs, mu)
         best = "" if w is None else f", {float(mu @ w):.4%}"
         return InfeasibleError(
@@ -505,16 +519,18 @@ class PortfolioOptimizer:
                                         rf, SolveOutcome("optimal", KERNEL, (attempt,)), [],
                                         capped.report(0))
                 if capped.infeasible[0]:
-                    raise explain_infeasible(cs, cholesky_factor(cov))
+                    raise _infeasible(cs, cov)
         # The homogeneous form (x = (y, k), w = y/k) in the kernel's scaled units, with the
         # ceiling on ‖F y‖/k.
         hf = homogeneous_form(sf, excess)
         if cs.max_volatility is not None:
+            from tailorfolio.optimize._problem import with_ceiling
+
             hf = with_ceiling(hf, cs.max_volatility / float(np.sqrt(variance_scale(cov))))
         prob = self._sharpe_problem(hf)
         outcome = prob.solve(self.solvers)
         if outcome.status == "infeasible":
-            conflicts_err = explain_infeasible(cs, cholesky_factor(cov))
+            conflicts_err = _infeasible(cs, cov)
             if conflicts_err.conflicts:
                 raise conflicts_err
             best = float(np.max(mu[np.asarray(cs.upper) > 0])) if np.any(cs.upper > 0) else rf
@@ -555,7 +571,7 @@ class PortfolioOptimizer:
         if outcome.ok:
             return
         if outcome.status == "infeasible":
-            raise explain_infeasible(cs, cholesky_factor(cov))
+            raise _infeasible(cs, cov)
         if outcome.status == "unbounded":
             raise UnboundedError(
                 f"The {objective.value} problem is unbounded; a weight constraint is missing.",

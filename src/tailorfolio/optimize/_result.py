@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from tailorfolio.kernel import DEFAULT_KKT_TOLERANCE, FrontierPath, KKTReport
+from tailorfolio.kernel._kkt import DEFAULT_KKT_TOLERANCE, KKTReport
 from tailorfolio.optimize._solve import SolveAttempt
+
+if TYPE_CHECKING:  # a frontier's path; kernel._frontier loads only when a frontier is traced
+    from tailorfolio.kernel._frontier import FrontierPath
 
 
 class Objective(str, Enum):
