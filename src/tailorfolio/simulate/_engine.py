@@ -85,33 +85,49 @@ def _withdraw(vals: FloatArray, basis: FloatArray, need: FloatArray, spec: Simul
     """Withdraw ``need`` (net, nominal, per path) from the tax buckets ``vals`` (3, p) in place.
 
     Returns the net amount paid and the tax paid, each ndarray (p,).
+
+    The masks below (empty taxable money, a zero keep rate) are applied only where some path
+    needs them, and an empty traditional bucket is skipped: on the other paths the masked
+    forms compute the same quotients, and a bucket holding zero pays zero (the same numbers,
+    without the month's dozen extra array operations).
     """
     tax = spec.tax
     rem = need.copy()
-    taxes = np.zeros_like(need)
     # Taxable: selling a fraction f realizes f × (value − basis) of gain.
     v_tx = vals[0]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        gain_frac = np.where(v_tx > 0, np.clip(1.0 - basis / v_tx, 0.0, 1.0), 0.0)
+    held = v_tx > 0
+    every_path_held = bool(np.logical_and.reduce(held))
+    tx_safe = v_tx if every_path_held else np.where(held, v_tx, 1.0)
+    gain_frac = 1.0 - basis / tx_safe  # never -0.0 (1 - y is +0.0 when y = 1)
+    np.maximum(gain_frac, 0.0, out=gain_frac)  # np.clip(·, 0, 1), without its wrapper
+    np.minimum(gain_frac, 1.0, out=gain_frac)
+    if not every_path_held:
+        gain_frac[~held] = 0.0
     keep = 1.0 - tax.capital_gains_rate * gain_frac
     net_cap = v_tx * keep
     take = np.minimum(rem, net_cap)
-    gross = np.divide(take, keep, out=np.zeros_like(take), where=keep > 0)
+    if tax.capital_gains_rate < 1.0:  # keep >= 1 - rate > 0 on every path
+        gross = take / keep
+    else:
+        gross = np.divide(take, keep, out=np.zeros_like(take), where=keep > 0)
     gross = np.minimum(gross, v_tx)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sold = np.where(v_tx > 0, gross / v_tx, 0.0)
+    sold = gross / tx_safe
+    if not every_path_held:
+        sold[~held] = 0.0
     basis *= 1.0 - sold
     vals[0] -= gross
-    taxes += gross - take
+    taxes = gross - take  # the zeros the taxes start from, plus this: the same numbers
     rem -= take
     # Traditional: ordinary income (+ early-withdrawal penalty before 59½).
-    rate = tax.ordinary_rate + (tax.early_penalty_rate if t < tax.penalty_before_step else 0.0)
-    keep_tr = max(1.0 - rate, 1e-9)
-    take = np.minimum(rem, vals[1] * keep_tr)
-    gross = np.minimum(take / keep_tr, vals[1])
-    vals[1] -= gross
-    taxes += gross - take
-    rem -= take
+    if np.logical_or.reduce(vals[1]):  # an empty bucket pays (and is taxed) nothing
+        rate = tax.ordinary_rate + (tax.early_penalty_rate if t < tax.penalty_before_step
+                                    else 0.0)
+        keep_tr = max(1.0 - rate, 1e-9)
+        take = np.minimum(rem, vals[1] * keep_tr)
+        gross = np.minimum(take / keep_tr, vals[1])
+        vals[1] -= gross
+        taxes += gross - take
+        rem -= take
     # Roth: tax free.
     take = np.minimum(rem, vals[2])
     vals[2] -= take
@@ -211,17 +227,23 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream, growth_years: int = 0
         if pot.sweep_to is not None:
             sweeps.setdefault(pot.sweep_step, []).append((k, pot.sweep_to))
 
+    # Whether vlast[k] is known to be positive on every path without looking: it is right
+    # after a deposit (the pot's value, never negative, plus a positive amount), which is
+    # most months of a saving household's horizon.
+    positive = [False] * len(spec.pots)
+
     def sync(k: int) -> FloatArray:
         """Bring the tax-bucket values of pot k up to the current pot value."""
         v = np.add.reduce(holdings[k], axis=0)  # ndarray.sum without its Python wrapper
-        last = vlast[k]
-        if np.minimum.reduce(last) > 0:  # the quotients below without the mask (usually)
-            growth = v / last
+        last = vlast[k]  # replaced by v below, and held by no one else: the quotient's buffer
+        if positive[k] or np.minimum.reduce(last) > 0:  # the quotients without the mask
+            growth = np.divide(v, last, out=last)
         else:
             growth = np.zeros(p)
             np.divide(v, last, out=growth, where=last > 0)  # emptied pots stay at zero
         vals[k] *= growth
         vlast[k] = v
+        positive[k] = False
         return v
 
     def _rebalance(t: int, calendar: bool) -> None:
@@ -230,7 +252,7 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream, growth_years: int = 0
         household = None
         for k in range(len(spec.pots)):
             h = holdings[k]
-            v = h.sum(axis=0)
+            v = np.add.reduce(h, axis=0)  # ndarray.sum without its Python wrapper
             idx = None
             if not calendar:
                 assert thresholds is not None
@@ -249,8 +271,9 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream, growth_years: int = 0
                 trade = np.multiply(wcols[k][t], blocks(v)).reshape(n_assets, p)
                 trade -= h
                 h += trade
-                traded = np.abs(trade, out=trade).sum(axis=0)
-                out.turnover += traded / np.where(household > 0, household, 1.0)
+                traded = np.add.reduce(np.abs(trade, out=trade), axis=0)
+                out.turnover += traded / (household if np.minimum.reduce(household) > 0
+                                          else np.where(household > 0, household, 1.0))
                 out.rebalances += v > 0
                 if cg_rate <= 0:
                     continue
@@ -301,20 +324,31 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream, growth_years: int = 0
     for step in (first_step, snapshot_at):
         if step is not None and step < n_steps:
             needed[step] = True  # a checkpoint is the start of a segment
+    # What happens at the start of each month, as Python lists: the loop below reads them
+    # hundreds of times per simulation, where a numpy scalar, a set lookup or modular
+    # arithmetic would cost more than some of the month's array operations.
+    steps = range(n_steps)
+    depositing = [[k for k in pot_range if deposit_total[k][t] > 0] for t in steps]
+    withdrawing = [False] * n_steps
+    for t in active_months:
+        withdrawing[t] = True
+    calendar_at = [False] * n_steps
+    if k_reb:
+        calendar_at[k_reb::k_reb] = [True] * len(range(k_reb, n_steps, k_reb))
+    banded = thresholds is not None
     for t, _, growth in stream.segments(needed, first_step):
         if t == snapshot_at:
             snapshot = _ChunkState(t, holdings, vals, basis, vlast, price, out).copy()
         if t % 12 == 0:
             out.real_wealth_by_year[t // 12] = sum(h.sum(axis=0) for h in holdings) / price
-        for k in pot_range:
-            c = deposit_total[k][t]
-            if c > 0:
-                sync(k)
-                held_blocks[k] += deposit_assets[k][t]
-                vals[k] += deposit_buckets[k][t]
-                basis[k] += deposit_taxable[k][t]
-                vlast[k] += c  # sync's fresh array, held by no one else
-        if t in active_months:
+        for k in depositing[t]:
+            sync(k)
+            held_blocks[k] += deposit_assets[k][t]
+            vals[k] += deposit_buckets[k][t]
+            basis[k] += deposit_taxable[k][t]
+            vlast[k] += deposit_total[k][t]  # sync's fresh array, held by no one else
+            positive[k] = True
+        if withdrawing[t]:
             touched = set()
             income = (inc_real[t] * price + inc_nominal[t]
                       if inc_real[t] > 0 or inc_nominal[t] > 0 else None)
@@ -348,12 +382,15 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream, growth_years: int = 0
                 out.taxes_real += taxes / price
             for kk in touched:
                 v_old = vlast[kk]
-                v_new = vals[kk].sum(axis=0)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    scale = np.where(v_old > 0, v_new / v_old, 0.0)
+                v_new = np.add.reduce(vals[kk], axis=0)
+                if np.minimum.reduce(v_old) > 0:  # the quotients without the mask (usually)
+                    scale = v_new / v_old
+                else:
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        scale = np.where(v_old > 0, v_new / v_old, 0.0)
                 holdings[kk] *= scale
                 vlast[kk] = v_new
-        for k, dst in sweeps.get(t, ()):
+        for k, dst in sweeps.get(t, ()) if sweeps else ():
             sync(k)
             sync(dst)
             holdings[dst] += holdings[k]
@@ -364,9 +401,8 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream, growth_years: int = 0
             vals[k][:] = 0.0
             basis[k][:] = 0.0
             vlast[k] = np.zeros(p)
-        calendar = bool(k_reb) and t % k_reb == 0 and t > 0
-        if calendar or (thresholds is not None and t > 0):
-            _rebalance(t, calendar)
+        if calendar_at[t] or (banded and t > 0):
+            _rebalance(t, calendar_at[t])
         g = growth[:n_assets, None, :]  # (n_assets, 1, paths): every block, the same markets
         for k in pot_range:
             held_blocks[k] *= g
