@@ -327,8 +327,10 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream, growth_years: int = 0
     # What happens at the start of each month, as Python lists: the loop below reads them
     # hundreds of times per simulation, where a numpy scalar, a set lookup or modular
     # arithmetic would cost more than some of the month's array operations.
-    steps = range(n_steps)
-    depositing = [[k for k in pot_range if deposit_total[k][t] > 0] for t in steps]
+    depositing: list[tuple[int, ...]] = [()] * n_steps  # the pots receiving a deposit
+    for k in pot_range:
+        for t in np.flatnonzero(contrib[k] > 0).tolist():
+            depositing[t] = (*depositing[t], k)
     withdrawing = [False] * n_steps
     for t in active_months:
         withdrawing[t] = True
