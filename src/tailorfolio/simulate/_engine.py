@@ -497,6 +497,29 @@ def _agree_before(a: SimulationSpec, b: SimulationSpec, step: int) -> bool:
                             (a.income_nominal, b.income_nominal)))
 
 
+def divergence_step(a: SimulationSpec, b: SimulationSpec) -> int:
+    """The latest step at which a simulation of ``b`` can resume from a checkpoint of ``a``
+    on the same stored paths: ``a`` and ``b`` agree before it (:meth:`Checkpoint.resumes`)
+    and ``b`` stops at it; 0 when there is none (they differ from the first month on).
+
+    Agreement before a step holds before every earlier step, so the step is found by
+    bisection over the horizon (a dozen comparisons of the specs' schedules)."""
+    if a.n_steps != b.n_steps or not _agree_before(a, b, 1):
+        return 0
+    lo, hi = 1, b.n_steps - 1  # agree before lo; the answer is at most the last step
+    if _agree_before(a, b, hi):
+        lo = hi
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if _agree_before(a, b, mid):
+            lo = mid
+        else:
+            hi = mid
+    while lo > 0 and not _needed_at(b, lo):
+        lo -= 1
+    return lo
+
+
 def _needed_at(spec: SimulationSpec, step: int) -> bool:
     """Whether :func:`_run_chunk` stops at the start of ``step`` for ``spec`` (the same rule:
     a year's start, a contribution, a withdrawal, a sweep, a rebalancing date)."""
