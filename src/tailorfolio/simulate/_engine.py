@@ -183,7 +183,9 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream, growth_years: int = 0
     out.taxes_real += spec.transition_tax
     growth_steps = 12 * growth_years
     if growth_years:
-        out.growth_by_year = np.ones((growth_years, n_assets + 1, p))
+        # Each year's product starts from its first segment's factors (1.0 times them, the
+        # same numbers) instead of a fill with ones.
+        out.growth_by_year = np.empty((growth_years, n_assets + 1, p))
     first_step = 0
     if resume is not None:
         state = resume.copy()
@@ -410,7 +412,11 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream, growth_years: int = 0
             held_blocks[k] *= g
         price_blocks *= growth[n_assets]
         if growth_acc is not None and t < growth_steps:
-            growth_acc[t // 12] *= growth  # a segment never spans two years (see needed)
+            # A segment never spans two years (see needed): a year's first one starts it.
+            if t % 12 == 0:
+                np.copyto(growth_acc[t // 12], growth)
+            else:
+                growth_acc[t // 12] *= growth
     total = sum(h.sum(axis=0) for h in holdings)
     out.real_wealth_by_year[-1] = total / price
     keep_tr = 1.0 - spec.tax.liquidation_rate_traditional(n_steps)
