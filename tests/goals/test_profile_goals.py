@@ -132,7 +132,7 @@ def test_levers_probing_the_midpoint_first_equal_the_plain_bisection(market, sav
     replay = freeze(model, 12 * 85, 200, seed=4)
     w = _weights(market, plan)
     calls = {"n": 0}
-    real_simulate = _raise.simulate
+    real_simulate = _raise.success_probability
 
     def counted(*args, **kwargs):
         calls["n"] += 1
@@ -145,7 +145,7 @@ def test_levers_probing_the_midpoint_first_equal_the_plain_bisection(market, sav
         p_mid = reaches(mid)
         return (short, mid, p_mid) if p_mid >= target else (mid, far, p_far)
 
-    monkeypatch.setattr(_raise, "simulate", counted)
+    monkeypatch.setattr(_raise, "success_probability", counted)
     saved = 0
     for target in (0.75, 0.9, 0.97):
         calls["n"] = 0
@@ -240,13 +240,14 @@ def test_postponements_resume_where_they_leave_the_plan(market, saver, monkeypat
     replay = freeze(model, months, 200, seed=3)
     target = 0.6  # reached by waiting some years (and by saving more, or aiming lower)
     steps: list[int] = []
-    real = _raise.simulate_with_checkpoint
+    real = _raise.success_probability
 
-    def spied(spec, *args, **kwargs):
-        steps.append(args[3])
-        return real(spec, *args, **kwargs)
+    def spied(*args, **kwargs):
+        if kwargs.get("checkpoint_at") is not None:
+            steps.append(kwargs["checkpoint_at"])
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(_raise, "simulate_with_checkpoint", spied)
+    monkeypatch.setattr(_raise, "success_probability", spied)
     resumed = raise_levers(prof, market, Glide(), prof.as_of, 1, target, replay, n_paths=200)
     de_risk = goal_due_step(prof.goals[1], prof.as_of) - 60
     assert de_risk in steps  # the postponements' checkpoint, where the plan starts to move

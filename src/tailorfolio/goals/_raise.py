@@ -3,7 +3,8 @@
 Each lever is searched alone by bisection on the same simulation with common random numbers
 (same seed, same paths), so the probability is a deterministic, monotone-in-practice function
 of the lever and the search converges. Everything else in the household stays as planned.
-On stored paths the amount's evaluations resume from the state at the goal's date
+An evaluation simulates only until the goal's last withdrawal (nothing later changes whether
+it is met). On stored paths the amount's evaluations resume from the state at the goal's date
 (:class:`~tailorfolio.simulate._engine.Checkpoint`), the postponements' from the state where
 the plan first moves for the goal (its glide path starts to de-risk): the same numbers, fewer
 months.
@@ -27,12 +28,7 @@ from tailorfolio.profile._enums import GoalKind
 from tailorfolio.profile._goal import Goal
 from tailorfolio.profile._investor import InvestorProfile
 from tailorfolio.simulate._core import DEFAULT_CHUNK_SIZE
-from tailorfolio.simulate._engine import (
-    Checkpoint,
-    divergence_step,
-    simulate,
-    simulate_with_checkpoint,
-)
+from tailorfolio.simulate._engine import Checkpoint, divergence_step, success_probability
 from tailorfolio.simulate._returns import ReturnModel
 from tailorfolio.typing import FloatArray
 
@@ -136,12 +132,13 @@ def lever_searches(profile: InvestorProfile, market: Market,
              resumes: bool = False) -> float:
         spec = spec_from_profile(p, market, weights, as_of, options)
         if checkpoint_at is not None and not checkpoint:
-            res, cp = simulate_with_checkpoint(spec, model, n_paths, seed, checkpoint_at)
+            found, cp = success_probability(spec, model, n_paths, seed, goal_index,
+                                            checkpoint_at=checkpoint_at)
+            assert cp is not None
             checkpoint.append(cp)
-        else:
-            res = simulate(spec, model, n_paths, seed,
-                           resume=checkpoint[0] if resumes and checkpoint else None)
-        return res.success_probability(goal_index)[0]
+            return found
+        return success_probability(spec, model, n_paths, seed, goal_index,
+                                   resume=checkpoint[0] if resumes and checkpoint else None)[0]
 
     def reaches(make: Callable[[float], Goal], x: float, checkpoint_at: int | None = None,
                 resumes: bool = False) -> float:
@@ -198,14 +195,15 @@ def lever_searches(profile: InvestorProfile, market: Market,
             planned = spec_from_profile(profile, market, weights, as_of, options)
             step = divergence_step(planned, spec)
             if step > 0:
-                res, cp = simulate_with_checkpoint(spec, model, n_paths, seed, step)
+                found, cp = success_probability(spec, model, n_paths, seed, goal_index,
+                                                checkpoint_at=step)
+                assert cp is not None
                 delay_checkpoint.append(cp)
-                return res.success_probability(goal_index)[0]
+                return found
         fits = [cp for cp in (*delay_checkpoint, *checkpoint)
                 if cp.resumes(spec, model, n_paths, seed, DEFAULT_CHUNK_SIZE)]
-        res = simulate(spec, model, n_paths, seed,
-                       resume=max(fits, key=lambda cp: cp.step) if fits else None)
-        return res.success_probability(goal_index)[0]
+        return success_probability(spec, model, n_paths, seed, goal_index,
+                                   resume=max(fits, key=lambda cp: cp.step) if fits else None)[0]
 
     def search_delay() -> tuple[float, float] | None:
         start_k = _first_halving(delayed, 0, MAX_DELAY_YEARS, MAX_DELAY_YEARS // 2,

@@ -138,11 +138,12 @@ def _withdraw(vals: FloatArray, basis: FloatArray, need: FloatArray, spec: Simul
 
 def _run_chunk(spec: SimulationSpec, stream: GrowthStream, growth_years: int = 0, *,
                resume: _ChunkState | None = None, snapshot_at: int | None = None,
-               side_by_side: list[FloatArray] | None = None
+               side_by_side: list[FloatArray] | None = None, last_step: int | None = None
                ) -> tuple[_ChunkOut, _ChunkState | None]:
     """One chunk of paths; from ``resume``'s step on when given (its state is copied, not
     changed); the state at the start of step ``snapshot_at`` is returned too (None without
-    it). ``side_by_side`` (per pot, ndarray (n_specs, n_steps, n_assets)): the weights of
+    it). With ``last_step``, nothing after that step's events is simulated: only what is
+    final by then (a goal's success once its last withdrawal is paid) is meaningful. ``side_by_side`` (per pot, ndarray (n_specs, n_steps, n_assets)): the weights of
     specs that agree on everything else, simulated on consecutive blocks of paths, each block
     on the stream's paths (:func:`simulate_many`; no rebalancing band).
 
@@ -341,6 +342,8 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream, growth_years: int = 0
         calendar_at[k_reb::k_reb] = [True] * len(range(k_reb, n_steps, k_reb))
     banded = thresholds is not None
     for t, _, growth in stream.segments(needed, first_step):
+        if last_step is not None and t > last_step:
+            return out, snapshot
         if t == snapshot_at:
             snapshot = _ChunkState(t, holdings, vals, basis, vlast, price, out).copy()
         if t % 12 == 0:
@@ -688,6 +691,55 @@ def simulate_with_growth(spec: SimulationSpec, model: ReturnModel, n_paths: int,
     result, growth, _ = _simulate(spec, model, n_paths, seed, growth_years, chunk_size, None,
                                   None)
     return result, growth
+
+
+def success_probability(spec: SimulationSpec, model: ReturnModel, n_paths: int, seed: int,
+                        goal: int, *, chunk_size: int = DEFAULT_CHUNK_SIZE,
+                        resume: Checkpoint | None = None, checkpoint_at: int | None = None
+                        ) -> tuple[float, Checkpoint | None]:
+    """``simulate(...).success_probability(goal)[0]`` (the same number), simulating only
+    until goal ``goal``'s last withdrawal: nothing later changes whether it was met. For
+    searches that read one goal's probability (the what-would-raise levers).
+
+    ``resume`` as for :func:`simulate`; ``checkpoint_at``: also the state at that step, as
+    :func:`simulate_with_checkpoint` returns it (its conditions apply).
+
+    Returns
+    -------
+    (probability, the checkpoint or None)
+    """
+    if resume is not None and not resume.resumes(spec, model, n_paths, seed, chunk_size):
+        resume = None
+    if tuple(model.tickers) != tuple(spec.tickers):
+        raise ParameterError(
+            f"The return model covers {list(model.tickers)} but the simulation holds "
+            f"{list(spec.tickers)}.", field="model.tickers",
+            fix="build the model from the same universe, in the same order")
+    if checkpoint_at is not None and not (
+            getattr(model, "monthly_growth", None) is not None
+            and 0 <= checkpoint_at < spec.n_steps and _needed_at(spec, checkpoint_at)):
+        raise ParameterError(f"The checkpoint step {checkpoint_at} must be a step a "
+                             "simulation on stored paths stops at.", field="checkpoint_at",
+                             value=checkpoint_at)
+    paying = np.flatnonzero(spec.goals[goal].real_withdrawal > 0)
+    last = int(paying[-1]) if len(paying) else spec.n_steps - 1
+    if checkpoint_at is not None:
+        last = max(last, checkpoint_at)
+    fixed = model.fixed_n_paths(spec.n_steps)
+    n_paths = fixed if fixed is not None else n_paths
+    log_fee = np.log(spec.monthly_fee_factor())
+    with single_threaded_blas():
+        runs = [_run_chunk(spec, GrowthStream(model, spec.n_steps, seed, a, p, n_paths,
+                                              log_fee),
+                           resume=None if resume is None else resume.states[i],
+                           snapshot_at=checkpoint_at, last_step=last)
+                for i, (a, p) in enumerate(path_chunks(n_paths, chunk_size))]
+    met = np.concatenate([o.success for o, _ in runs], axis=1)[goal]
+    checkpoint = None
+    if checkpoint_at is not None:
+        checkpoint = Checkpoint(spec, model, n_paths, seed, chunk_size, checkpoint_at,
+                                tuple(st for _, st in runs if st is not None))
+    return float(met.mean()), checkpoint
 
 
 def _simulate(spec: SimulationSpec, model: ReturnModel, n_paths: int, seed: int,
