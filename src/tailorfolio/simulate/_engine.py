@@ -142,8 +142,10 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream, growth_years: int = 0
                ) -> tuple[_ChunkOut, _ChunkState | None]:
     """One chunk of paths; from ``resume``'s step on when given (its state is copied, not
     changed); the state at the start of step ``snapshot_at`` is returned too (None without
-    it). With ``last_step``, nothing after that step's events is simulated: only what is
-    final by then (a goal's success once its last withdrawal is paid) is meaningful. ``side_by_side`` (per pot, ndarray (n_specs, n_steps, n_assets)): the weights of
+    it). With ``last_step``, the chunk stops at the first segment starting after it (no
+    final accounting): only what is final by then (a goal's success once its last
+    withdrawal is paid) is meaningful.
+    ``side_by_side`` (per pot, ndarray (n_specs, n_steps, n_assets)): the weights of
     specs that agree on everything else, simulated on consecutive blocks of paths, each block
     on the stream's paths (:func:`simulate_many`; no rebalancing band).
 
