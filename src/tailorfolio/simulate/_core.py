@@ -63,7 +63,8 @@ second thread (``GrowthStream._gaussian``); smaller runs stay on one thread, whe
 hand-off between threads would cost more than it hides (measured: ~20 µs a step)."""
 
 BATCH_NUMBERS = 2**19
-"""Normals a pipelined Gaussian run draws per batch of consecutive segments (4 MB of them):
+"""Numbers in each array of a pipelined Gaussian run's batch of consecutive segments (its
+normals, their sums, the growth factors: 4 MB each, two batches in flight):
 the worker thread then takes the GIL a few times per batch instead of a few times per step
 (see ``GrowthStream._gaussian``)."""
 
@@ -451,7 +452,9 @@ class GrowthStream:
         # other threads hold the GIL (the plan's lever searches beside its Monte Carlo). The
         # same numbers: the generator's normals are one sequence whatever the calls that
         # read it, a segment's months are summed in order, and the same kernels run.
-        max_months = max(1, BATCH_NUMBERS // (p * f))
+        # The budget bounds every array of a batch: the normals (months × paths × factors)
+        # and the growth (segments × assets + 1 × paths).
+        max_months = max(1, BATCH_NUMBERS // (p_pad * max(f, len(shift))))
         shifts = {span: shift_col if span == 1 else span * shift_col
                   for span in set(spans.tolist())}
 
