@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import numpy as np
@@ -131,7 +132,7 @@ def test_levers_probing_the_midpoint_first_equal_the_plain_bisection(market, sav
     replay = freeze(model, 12 * 85, 200, seed=4)
     w = _weights(market, plan)
     calls = {"n": 0}
-    real_simulate = _raise.simulate
+    real_simulate = _raise.success_probability
 
     def counted(*args, **kwargs):
         calls["n"] += 1
@@ -144,7 +145,7 @@ def test_levers_probing_the_midpoint_first_equal_the_plain_bisection(market, sav
         p_mid = reaches(mid)
         return (short, mid, p_mid) if p_mid >= target else (mid, far, p_far)
 
-    monkeypatch.setattr(_raise, "simulate", counted)
+    monkeypatch.setattr(_raise, "success_probability", counted)
     saved = 0
     for target in (0.75, 0.9, 0.97):
         calls["n"] = 0
@@ -210,3 +211,66 @@ def test_strict_priority_protects_the_essential_goal(market) -> None:
     strict = simulate(strict_spec, model)
     assert strict.success_probability(0)[0] >= loose.success_probability(0)[0]
     assert strict.success_probability(1)[0] <= loose.success_probability(1)[0]
+
+
+def test_postponements_resume_where_they_leave_the_plan(market, saver, monkeypatch) -> None:
+    """On a household path that de-risks five years before the retirement goal, every
+    postponement agrees with the plan until then: the first one simulated keeps its state
+    there (not at month 0) and the others resume from it — the levers of whole runs, to the
+    last bit."""
+    from tailorfolio.goals import _raise
+    from tailorfolio.goals._from_profile import goal_due_step, horizon_months
+    from tailorfolio.simulate._engine import Checkpoint
+
+    prof, plan = saver
+    risky = _weights(market, plan)
+    safe = np.zeros_like(risky)
+    safe[int(np.argmin([market.assumptions.volatility[t] for t in market.universe.tickers]))] = 1
+
+    class Glide:
+        """Stocks until five years before goal 1, then the least volatile fund."""
+
+        def household_weights(self, profile, as_of, n_steps):
+            w = np.tile(risky, (n_steps, 1))
+            w[max(0, goal_due_step(profile.goals[1], as_of) - 60):] = safe
+            return w
+
+    model = LognormalModel.from_assumptions(market.assumptions, market.universe)
+    months = horizon_months(prof, prof.as_of) + 12 * _raise.MAX_DELAY_YEARS
+    replay = freeze(model, months, 200, seed=3)
+    target = 0.6  # reached by waiting some years (and by saving more, or aiming lower)
+    steps: list[int] = []
+    real = _raise.success_probability
+
+    def spied(*args, **kwargs):
+        if kwargs.get("checkpoint_at") is not None:
+            steps.append(kwargs["checkpoint_at"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_raise, "success_probability", spied)
+    resumed = raise_levers(prof, market, Glide(), prof.as_of, 1, target, replay, n_paths=200)
+    de_risk = goal_due_step(prof.goals[1], prof.as_of) - 60
+    assert de_risk in steps  # the postponements' checkpoint, where the plan starts to move
+    with monkeypatch.context() as m:
+        m.setattr(Checkpoint, "resumes", lambda self, *a: False)
+        whole = raise_levers(prof, market, Glide(), prof.as_of, 1, target, replay,
+                             n_paths=200)
+    assert resumed.delay_years is not None
+    assert resumed == whole
+
+
+def test_divergence_step_is_the_first_month_two_specs_differ(market, saver) -> None:
+    from tailorfolio.simulate._engine import divergence_step
+
+    prof, plan = saver
+    spec = spec_from_profile(prof, market, _weights(market, plan), prof.as_of)
+    pot = spec.pots[0]
+    w = np.tile(pot.weights, (spec.n_steps, 1))
+    w[100:] = np.roll(pot.weights, 1)
+    moved = dataclasses.replace(spec, pots=(dataclasses.replace(pot, weights=w),))
+    assert divergence_step(spec, moved) == 100  # a contribution month: the engine stops
+    assert divergence_step(spec, spec) > 100
+    flows = pot.monthly_contribution.copy()
+    flows[0] += 1.0
+    richer = dataclasses.replace(spec, pots=(dataclasses.replace(pot, monthly_contribution=flows),))
+    assert divergence_step(spec, richer) == 0

@@ -170,17 +170,39 @@ def test_a_policy_of_asset_indices_equals_its_one_hot_weights() -> None:
         np.testing.assert_array_equal(getattr(runs[0], field), getattr(runs[1], field))
 
 
-def _engine_run(market, monkeypatch, pipeline_min: int):
+def _engine_run(market, monkeypatch, pipeline_min: int, *, batch_numbers: int | None = None,
+                contribution: object = 20.0, n_paths: int = 3_000):
     import tailorfolio.simulate._core as core
 
     monkeypatch.setattr(core, "PIPELINE_MIN_NUMBERS", pipeline_min)
+    if batch_numbers is not None:
+        monkeypatch.setattr(core, "BATCH_NUMBERS", batch_numbers)
     model = LognormalModel.from_assumptions(market.assumptions, market.universe)
     n_steps = 60
     sp = dataclasses.replace(
         spec(len(market.tickers), n_steps, initial=(500.0, 300.0, 200.0), basis=400.0,
-             contribution=20.0, split=(0.5, 0.3, 0.2), goals=[lump("g", 30, 900.0, n_steps)]),
+             contribution=contribution, split=(0.5, 0.3, 0.2),
+             goals=[lump("g", 30, 900.0, n_steps)]),
         tickers=tuple(market.tickers))
-    return simulate(sp, model, 3_000, seed=5)
+    return simulate(sp, model, n_paths, seed=5)
+
+
+@pytest.mark.parametrize("batch_numbers", [1, 40_000, 200_000, None])
+@pytest.mark.parametrize("contribution", ["monthly", "some months", "none"])
+def test_batched_draws_on_the_second_thread_are_the_numbers_of_one_thread(
+        market, monkeypatch, batch_numbers, contribution) -> None:
+    """A pipelined run on one whole stream draws batches of segments (one call for their
+    normals, their products in one call): byte for byte the one-thread numbers, for
+    one-month segments, longer ones, mixes of both, and segments longer than a batch."""
+    flows = {"monthly": 20.0, "none": 0.0,
+             "some months": np.where(np.arange(60) % 7 < 3, 20.0, 0.0)}[contribution]
+    alone = _engine_run(market, monkeypatch, 10**18, contribution=flows, n_paths=1_001)
+    ahead = _engine_run(market, monkeypatch, 0, batch_numbers=batch_numbers,
+                        contribution=flows, n_paths=1_001)
+    for f in dataclasses.fields(alone):
+        a, b = getattr(alone, f.name), getattr(ahead, f.name)
+        if isinstance(a, np.ndarray):
+            assert a.tobytes() == b.tobytes(), f.name
 
 
 def test_draws_one_step_ahead_on_a_second_thread_are_the_same_numbers(market,
@@ -197,29 +219,29 @@ def test_draws_one_step_ahead_on_a_second_thread_are_the_same_numbers(market,
 def test_a_consumer_that_stops_early_stops_the_draw_thread() -> None:
     import threading
 
-    from tailorfolio.simulate._core import _GaussianBuffers, _pipelined
+    from tailorfolio.simulate._core import _pipelined
 
-    def buffers() -> _GaussianBuffers:
-        return _GaussianBuffers(np.zeros((1, 1)), np.zeros((1, 1)), np.zeros((1, 1)))
+    def buffers() -> np.ndarray:
+        return np.zeros((1, 1))
 
-    def fill(t: int, span: int, into: _GaussianBuffers) -> np.ndarray:
-        into.growth_pad[:] = t
-        return into.growth_pad
+    def fill(t: int, into: np.ndarray) -> np.ndarray:
+        into[:] = t
+        return into
 
-    segments = [(t, 1) for t in range(100)]
+    steps = list(range(100))
     got = []
-    for t, _, growth in _pipelined(segments, fill, buffers):
+    for t, growth in _pipelined(steps, fill, buffers):
         got.append(float(growth[0, 0]))
         if t == 5:
             break
     assert got == [0, 1, 2, 3, 4, 5]  # each array read before the next step wrote it
     assert not [th for th in threading.enumerate() if th.name == "tailorfolio-draws"]
 
-    def failing(t: int, span: int, into: _GaussianBuffers) -> np.ndarray:
+    def failing(t: int, into: np.ndarray) -> np.ndarray:
         if t == 3:
             raise FloatingPointError("boom")
-        return into.growth_pad
+        return into
 
     with pytest.raises(FloatingPointError, match="boom"):
-        list(_pipelined(segments, failing, buffers))
+        list(_pipelined(steps, failing, buffers))
     assert not [th for th in threading.enumerate() if th.name == "tailorfolio-draws"]

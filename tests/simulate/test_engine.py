@@ -329,3 +329,48 @@ def test_stored_paths_replayed_again_give_the_numbers_of_a_fresh_store(market) -
         for name in RESULT_ARRAYS:
             np.testing.assert_array_equal(getattr(got, name), getattr(want, name), name)
     assert not np.array_equal(warm[0].real_wealth_by_year, warm[1].real_wealth_by_year)
+
+
+def test_one_goals_probability_until_its_last_withdrawal_is_the_whole_runs(market) -> None:
+    """``success_probability`` stops after the goal's last withdrawal: the same number as a
+    whole run's, alone, resumed, checkpointed (whose state serves like a whole run's) and
+    over several chunks."""
+    from tailorfolio.simulate import LognormalModel, freeze
+    from tailorfolio.simulate._engine import simulate_with_checkpoint, success_probability
+
+    model = freeze(LognormalModel.from_assumptions(market.assumptions, market.universe),
+                   240, 300, seed=6)
+    n = len(market.tickers)
+    glide = np.linspace(np.full(n, 1 / n), np.eye(n)[0], 240)
+
+    def make(amount: float) -> SimulationSpec:
+        early, late = np.zeros(240), np.zeros(240)
+        early[30] = 6e4
+        late[120::12] = amount
+        return SimulationSpec(tuple(market.tickers), 240,
+                              (Pot("h", glide, np.array([4e4, 2e4, 1e4]), 3e4,
+                                   np.where(np.arange(240) < 120, 600.0, 0.0),
+                                   np.array([0.5, 0.3, 0.2])),),
+                              (GoalSchedule("house", 0, 1, early, "lump_sum", 0.6),
+                               GoalSchedule("income", 0, 0, late, "income", 1.0)),
+                              np.zeros(n), 25.0, 12, TaxTreatment(0.24, 0.15, 0.1, 60))
+
+    for goal in (0, 1):
+        for amount in (3000.0, 9000.0):
+            whole = simulate(make(amount), model, 300)
+            assert success_probability(make(amount), model, 300, 0, goal)[0] == (
+                whole.success_probability(goal)[0])
+            assert success_probability(make(amount), model, 300, 0, goal, chunk_size=70)[0] \
+                == whole.success_probability(goal)[0]
+    _, cp = simulate_with_checkpoint(make(4000.0), model, 300, 0, 120)
+    p, own = success_probability(make(4000.0), model, 300, 0, 0, checkpoint_at=120)
+    assert own is not None and own.step == 120
+    for amount in (2500.0, 9000.0):
+        want = simulate(make(amount), model, 300).success_probability(1)[0]
+        for checkpoint in (cp, own):
+            assert success_probability(make(amount), model, 300, 0, 1,
+                                       resume=checkpoint)[0] == want
+            whole = simulate(make(amount), model, 300, resume=checkpoint)
+            assert whole.success_probability(1)[0] == want
+    with pytest.raises(ParameterError):
+        success_probability(make(4000.0), model, 300, 0, 1, checkpoint_at=121)

@@ -3,8 +3,11 @@
 Each lever is searched alone by bisection on the same simulation with common random numbers
 (same seed, same paths), so the probability is a deterministic, monotone-in-practice function
 of the lever and the search converges. Everything else in the household stays as planned.
-On stored paths the amount's evaluations resume from the state at the goal's date
-(:class:`~tailorfolio.simulate._engine.Checkpoint`): the same numbers, half the months.
+An evaluation simulates only until the goal's last withdrawal (nothing later changes whether
+it is met). On stored paths the amount's evaluations resume from the state at the goal's date
+(:class:`~tailorfolio.simulate._engine.Checkpoint`), the postponements' from the state where
+the plan first moves for the goal (its glide path starts to de-risk): the same numbers, fewer
+months.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from tailorfolio.market._market import Market
 from tailorfolio.profile._enums import GoalKind
 from tailorfolio.profile._goal import Goal
 from tailorfolio.profile._investor import InvestorProfile
-from tailorfolio.simulate._engine import Checkpoint, simulate, simulate_with_checkpoint
+from tailorfolio.simulate._core import DEFAULT_CHUNK_SIZE
+from tailorfolio.simulate._engine import Checkpoint, divergence_step, success_probability
 from tailorfolio.simulate._returns import ReturnModel
 from tailorfolio.typing import FloatArray
 
@@ -128,12 +132,13 @@ def lever_searches(profile: InvestorProfile, market: Market,
              resumes: bool = False) -> float:
         spec = spec_from_profile(p, market, weights, as_of, options)
         if checkpoint_at is not None and not checkpoint:
-            res, cp = simulate_with_checkpoint(spec, model, n_paths, seed, checkpoint_at)
+            found, cp = success_probability(spec, model, n_paths, seed, goal_index,
+                                            checkpoint_at=checkpoint_at)
+            assert cp is not None
             checkpoint.append(cp)
-        else:
-            res = simulate(spec, model, n_paths, seed,
-                           resume=checkpoint[0] if resumes and checkpoint else None)
-        return res.success_probability(goal_index)[0]
+            return found
+        return success_probability(spec, model, n_paths, seed, goal_index,
+                                   resume=checkpoint[0] if resumes and checkpoint else None)[0]
 
     def reaches(make: Callable[[float], Goal], x: float, checkpoint_at: int | None = None,
                 resumes: bool = False) -> float:
@@ -177,15 +182,38 @@ def lever_searches(profile: InvestorProfile, market: Market,
             upd["years"] = (goal.years or 0.0) + int(k)
         return goal.model_copy(update=upd)
 
+    # Every postponement agrees with the plan until the plan's own path starts to move for
+    # the goal (its glide path de-risks, its income starts): on stored paths the first one
+    # simulated keeps its state there, and the others resume from it (or from the amount
+    # search's checkpoint, whichever is later and fits) — the same numbers, fewer months.
+    delay_checkpoint: list[Checkpoint] = []
+
+    def delayed(k: float) -> float:
+        spec = spec_from_profile(_with_goal(profile, goal_index, delay(k)), market, weights,
+                                 as_of, options)
+        if not delay_checkpoint and getattr(model, "monthly_growth", None) is not None:
+            planned = spec_from_profile(profile, market, weights, as_of, options)
+            step = divergence_step(planned, spec)
+            if step > 0:
+                found, cp = success_probability(spec, model, n_paths, seed, goal_index,
+                                                checkpoint_at=step)
+                assert cp is not None
+                delay_checkpoint.append(cp)
+                return found
+        fits = [cp for cp in (*delay_checkpoint, *checkpoint)
+                if cp.resumes(spec, model, n_paths, seed, DEFAULT_CHUNK_SIZE)]
+        return success_probability(spec, model, n_paths, seed, goal_index,
+                                   resume=max(fits, key=lambda cp: cp.step) if fits else None)[0]
+
     def search_delay() -> tuple[float, float] | None:
-        start_k = _first_halving(lambda k: reaches(delay, k, resumes=True), 0,
-                                 MAX_DELAY_YEARS, MAX_DELAY_YEARS // 2, target_probability)
+        start_k = _first_halving(delayed, 0, MAX_DELAY_YEARS, MAX_DELAY_YEARS // 2,
+                                 target_probability)
         if start_k is None:
             return None
         lo_k, hi_k, best_p = start_k
         while hi_k - lo_k > 1:
             mid_k = (lo_k + hi_k) // 2
-            pm = reaches(delay, mid_k, resumes=True)
+            pm = delayed(mid_k)
             if pm >= target_probability:
                 hi_k, best_p = mid_k, pm
             else:

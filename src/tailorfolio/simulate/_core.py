@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, Protocol, TypeVar
 
 import numpy as np
 
@@ -61,6 +61,12 @@ PIPELINE_MIN_NUMBERS = 2_000_000
 """A Gaussian run drawing at least this many normals computes each step one step ahead on a
 second thread (``GrowthStream._gaussian``); smaller runs stay on one thread, where the
 hand-off between threads would cost more than it hides (measured: ~20 µs a step)."""
+
+BATCH_NUMBERS = 2**19
+"""Numbers in each array of a pipelined Gaussian run's batch of consecutive segments (its
+normals, their sums, the growth factors: 4 MB each, two batches in flight):
+the worker thread then takes the GIL a few times per batch instead of a few times per step
+(see ``GrowthStream._gaussian``)."""
 
 DEFAULT_CHUNK_SIZE = 10_000
 """Paths simulated together; working memory of the core is about 0.5 kB per path per asset."""
@@ -191,14 +197,25 @@ class _GaussianBuffers(NamedTuple):
     growth_pad: FloatArray  # (assets + 1, padded paths): the segment's growth factors
 
 
-def _pipelined(segments: list[tuple[int, int]],
-               fill: Callable[[int, int, _GaussianBuffers], FloatArray],
-               buffers: Callable[[], _GaussianBuffers]
-               ) -> Iterator[tuple[int, int, FloatArray]]:
-    """``(t, span, fill(t, span, buffers))`` for each segment, each computed on a worker
-    thread one segment ahead of the consumer: two buffer sets take turns, so the array a
-    consumer holds is never written until it asks for the next segment. An exception on the
-    worker is raised in the consumer; a consumer that stops early stops the worker."""
+class _BatchBuffers(NamedTuple):
+    """A batch's work arrays of a pipelined Gaussian stream (:data:`BATCH_NUMBERS`)."""
+
+    normals: FloatArray  # (months, paths, factors): the batch's normals, month after month
+    total: FloatArray  # (segments, padded paths, factors): each segment's summed normals
+    growth: FloatArray  # (segments, assets + 1, padded paths): each segment's growth factors
+
+
+Item = TypeVar("Item")
+Buffers = TypeVar("Buffers")
+Filled = TypeVar("Filled")
+
+
+def _pipelined(items: list[Item], fill: Callable[[Item, Buffers], Filled],
+               buffers: Callable[[], Buffers]) -> Iterator[tuple[Item, Filled]]:
+    """``(item, fill(item, buffers))`` for each item, each computed on a worker thread one
+    item ahead of the consumer: two buffer sets take turns, so the arrays a consumer holds
+    are never written until it asks for the next item. An exception on the worker is raised
+    in the consumer; a consumer that stops early stops the worker."""
     import queue
     import threading
 
@@ -210,28 +227,45 @@ def _pipelined(segments: list[tuple[int, int]],
 
     def produce() -> None:
         try:
-            for t, span in segments:
+            for item in items:
                 buf = free.get()
                 if stop.is_set():
                     return
-                ready.put((t, span, fill(t, span, buf), buf))
+                ready.put((item, fill(item, buf), buf))
         except BaseException as exc:  # any failure is handed to the consumer and raised there
             ready.put(exc)
 
     worker = threading.Thread(target=produce, name="tailorfolio-draws", daemon=True)
     worker.start()
     try:
-        for _ in segments:
-            item = ready.get()
-            if isinstance(item, BaseException):
-                raise item
-            t, span, growth, buf = item
-            yield t, span, growth
+        for _ in items:
+            got = ready.get()
+            if isinstance(got, BaseException):
+                raise got
+            item, filled, buf = got
+            yield item, filled
             free.put(buf)
     finally:
         stop.set()
         free.put(None)  # wakes a worker waiting for a buffer
         worker.join()
+
+
+def _batches(segments: list[tuple[int, int]], max_months: int) -> list[list[tuple[int, int]]]:
+    """Consecutive segments grouped into batches of at most ``max_months`` months (a longer
+    segment alone in its batch)."""
+    out: list[list[tuple[int, int]]] = []
+    batch: list[tuple[int, int]] = []
+    months = 0
+    for t, span in segments:
+        if batch and months + span > max_months:
+            out.append(batch)
+            batch, months = [], 0
+        batch.append((t, span))
+        months += span
+    if batch:
+        out.append(batch)
+    return out
 
 
 class GrowthStream:
@@ -347,11 +381,14 @@ class GrowthStream:
         """Segments of a Gaussian factor model: per step, the normals of every stream, one
         matrix product with the loadings, the mean and fee, one ``exp`` in place.
 
-        A run of at least :data:`PIPELINE_MIN_NUMBERS` normals is computed one segment
-        ahead on a second thread (:func:`_pipelined`): the generators fill their buffers,
-        and the product and ``exp`` run, without holding the GIL, so the consumer's month
-        overlaps the next month's draws on a second core. The same calls in the same order
-        on the same generators: the numbers are bit for bit those of the one-thread loop.
+        A run of at least :data:`PIPELINE_MIN_NUMBERS` normals is computed ahead on a
+        second thread (:func:`_pipelined`): the generators fill their buffers, and the
+        product and ``exp`` run, without holding the GIL, so the consumer's month overlaps
+        the next months' draws on a second core. A chunk that is one whole stream (the
+        usual case) is drawn a batch of segments at a time (:data:`BATCH_NUMBERS`), others
+        one segment at a time. Either way the numbers are bit for bit those of the
+        one-thread loop: the generators' normals in the same order, each segment's months
+        summed in order, the same matrix product of each segment.
         """
         fac = self.factors
         assert fac is not None
@@ -397,12 +434,73 @@ class GrowthStream:
             return growth_pad[:, :p]
 
         segments = list(zip(starts.tolist(), spans.tolist()))
-        if int(spans.sum()) * p * f >= PIPELINE_MIN_NUMBERS and len(segments) > 1:
-            yield from _pipelined(segments, fill, buffers)
+        if int(spans.sum()) * p * f < PIPELINE_MIN_NUMBERS or len(segments) < 2:
+            one = buffers()
+            for t, span in segments:
+                yield t, span, fill(t, span, one)
             return
-        one = buffers()
-        for t, span in segments:
-            yield t, span, fill(t, span, one)
+        (chunk_rows, rows, n, rng), *others = streams
+        if others or n != p:  # the chunk is not one whole stream: step by step
+            for (t, span), growth in _pipelined(segments, lambda seg, buf: fill(*seg, buf),
+                                                buffers):
+                yield t, span, growth
+            return
+        # One whole stream (the usual chunk): the worker draws a batch of consecutive
+        # segments at a time — one call for the batch's normals, one matrix product per
+        # segment in one call (the same product of each), one addition and one ``exp`` — so
+        # it waits for the GIL a few times per batch instead of per step, which counts when
+        # other threads hold the GIL (the plan's lever searches beside its Monte Carlo). The
+        # same numbers: the generator's normals are one sequence whatever the calls that
+        # read it, a segment's months are summed in order, and the same kernels run.
+        # The budget bounds every array of a batch: the normals (months × paths × factors)
+        # and the growth (segments × assets + 1 × paths).
+        max_months = max(1, BATCH_NUMBERS // (p_pad * max(f, len(shift))))
+        shifts = {span: shift_col if span == 1 else span * shift_col
+                  for span in set(spans.tolist())}
+
+        def batch_buffers() -> _BatchBuffers:
+            return _BatchBuffers(np.empty((max_months, p, f)), np.zeros((max_months, p_pad, f)),
+                                 np.empty((max_months, len(shift), p_pad)))
+
+        def fill_batch(batch: list[tuple[int, int]], into: _BatchBuffers) -> list[FloatArray]:
+            normals, total, growth = into
+            months = sum(span for _, span in batch)
+            if months > max_months:  # one long segment: its months a buffer at a time
+                (_, span), = batch
+                drawn = 0
+                while drawn < span:
+                    m = min(max_months, span - drawn)
+                    rng.standard_normal(out=normals[:m])
+                    if drawn == 0:
+                        np.add.reduce(normals[:m], axis=0, out=total[0, :p])
+                    else:
+                        for month in normals[:m]:
+                            total[0, :p] += month
+                    drawn += m
+            else:
+                rng.standard_normal(out=normals[:months])
+                m = i = 0
+                while i < len(batch):
+                    if batch[i][1] == 1:  # a run of one-month segments: one copy
+                        j = i
+                        while j < len(batch) and batch[j][1] == 1:
+                            j += 1
+                        np.copyto(total[i:j, :p], normals[m:m + j - i])
+                        m, i = m + j - i, j
+                    else:  # the months in order, as the step-by-step sum adds them
+                        span = batch[i][1]
+                        np.add.reduce(normals[m:m + span], axis=0, out=total[i, :p])
+                        m, i = m + span, i + 1
+            k = len(batch)
+            np.matmul(load_t, total[:k].transpose(0, 2, 1), out=growth[:k])
+            growth[:k] += np.stack([shifts[span] for _, span in batch])
+            np.exp(growth[:k], out=growth[:k])
+            return [growth[i, :, :p] for i in range(k)]
+
+        for batch, grown in _pipelined(_batches(segments, max_months), fill_batch,
+                                       batch_buffers):
+            for (t, span), growth in zip(batch, grown, strict=True):
+                yield t, span, growth
 
     def _aggregate(self, steps: Iterator[tuple[FloatArray, FloatArray]], starts: np.ndarray,
                    spans: np.ndarray) -> Iterator[tuple[int, int, FloatArray]]:

@@ -85,33 +85,49 @@ def _withdraw(vals: FloatArray, basis: FloatArray, need: FloatArray, spec: Simul
     """Withdraw ``need`` (net, nominal, per path) from the tax buckets ``vals`` (3, p) in place.
 
     Returns the net amount paid and the tax paid, each ndarray (p,).
+
+    The masks below (empty taxable money, a zero keep rate) are applied only where some path
+    needs them, and an empty traditional bucket is skipped: on the other paths the masked
+    forms compute the same quotients, and a bucket holding zero pays zero (the same numbers,
+    without the month's dozen extra array operations).
     """
     tax = spec.tax
     rem = need.copy()
-    taxes = np.zeros_like(need)
     # Taxable: selling a fraction f realizes f × (value − basis) of gain.
     v_tx = vals[0]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        gain_frac = np.where(v_tx > 0, np.clip(1.0 - basis / v_tx, 0.0, 1.0), 0.0)
+    held = v_tx > 0
+    every_path_held = bool(np.logical_and.reduce(held))
+    tx_safe = v_tx if every_path_held else np.where(held, v_tx, 1.0)
+    gain_frac = 1.0 - basis / tx_safe  # never -0.0 (1 - y is +0.0 when y = 1)
+    np.maximum(gain_frac, 0.0, out=gain_frac)  # np.clip(·, 0, 1), without its wrapper
+    np.minimum(gain_frac, 1.0, out=gain_frac)
+    if not every_path_held:
+        gain_frac[~held] = 0.0
     keep = 1.0 - tax.capital_gains_rate * gain_frac
     net_cap = v_tx * keep
     take = np.minimum(rem, net_cap)
-    gross = np.divide(take, keep, out=np.zeros_like(take), where=keep > 0)
+    if tax.capital_gains_rate < 1.0:  # keep >= 1 - rate > 0 on every path
+        gross = take / keep
+    else:
+        gross = np.divide(take, keep, out=np.zeros_like(take), where=keep > 0)
     gross = np.minimum(gross, v_tx)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sold = np.where(v_tx > 0, gross / v_tx, 0.0)
+    sold = gross / tx_safe
+    if not every_path_held:
+        sold[~held] = 0.0
     basis *= 1.0 - sold
     vals[0] -= gross
-    taxes += gross - take
+    taxes = gross - take  # the zeros the taxes start from, plus this: the same numbers
     rem -= take
     # Traditional: ordinary income (+ early-withdrawal penalty before 59½).
-    rate = tax.ordinary_rate + (tax.early_penalty_rate if t < tax.penalty_before_step else 0.0)
-    keep_tr = max(1.0 - rate, 1e-9)
-    take = np.minimum(rem, vals[1] * keep_tr)
-    gross = np.minimum(take / keep_tr, vals[1])
-    vals[1] -= gross
-    taxes += gross - take
-    rem -= take
+    if np.logical_or.reduce(vals[1]):  # an empty bucket pays (and is taxed) nothing
+        rate = tax.ordinary_rate + (tax.early_penalty_rate if t < tax.penalty_before_step
+                                    else 0.0)
+        keep_tr = max(1.0 - rate, 1e-9)
+        take = np.minimum(rem, vals[1] * keep_tr)
+        gross = np.minimum(take / keep_tr, vals[1])
+        vals[1] -= gross
+        taxes += gross - take
+        rem -= take
     # Roth: tax free.
     take = np.minimum(rem, vals[2])
     vals[2] -= take
@@ -122,11 +138,14 @@ def _withdraw(vals: FloatArray, basis: FloatArray, need: FloatArray, spec: Simul
 
 def _run_chunk(spec: SimulationSpec, stream: GrowthStream, growth_years: int = 0, *,
                resume: _ChunkState | None = None, snapshot_at: int | None = None,
-               side_by_side: list[FloatArray] | None = None
+               side_by_side: list[FloatArray] | None = None, last_step: int | None = None
                ) -> tuple[_ChunkOut, _ChunkState | None]:
     """One chunk of paths; from ``resume``'s step on when given (its state is copied, not
     changed); the state at the start of step ``snapshot_at`` is returned too (None without
-    it). ``side_by_side`` (per pot, ndarray (n_specs, n_steps, n_assets)): the weights of
+    it). With ``last_step``, the chunk stops at the first segment starting after it (no
+    final accounting): only what is final by then (a goal's success once its last
+    withdrawal is paid) is meaningful.
+    ``side_by_side`` (per pot, ndarray (n_specs, n_steps, n_assets)): the weights of
     specs that agree on everything else, simulated on consecutive blocks of paths, each block
     on the stream's paths (:func:`simulate_many`; no rebalancing band).
 
@@ -167,7 +186,9 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream, growth_years: int = 0
     out.taxes_real += spec.transition_tax
     growth_steps = 12 * growth_years
     if growth_years:
-        out.growth_by_year = np.ones((growth_years, n_assets + 1, p))
+        # Each year's product starts from its first segment's factors (1.0 times them, the
+        # same numbers) instead of a fill with ones.
+        out.growth_by_year = np.empty((growth_years, n_assets + 1, p))
     first_step = 0
     if resume is not None:
         state = resume.copy()
@@ -211,17 +232,23 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream, growth_years: int = 0
         if pot.sweep_to is not None:
             sweeps.setdefault(pot.sweep_step, []).append((k, pot.sweep_to))
 
+    # Whether vlast[k] is known to be positive on every path without looking: it is right
+    # after a deposit (the pot's value, never negative, plus a positive amount), which is
+    # most months of a saving household's horizon.
+    positive = [False] * len(spec.pots)
+
     def sync(k: int) -> FloatArray:
         """Bring the tax-bucket values of pot k up to the current pot value."""
         v = np.add.reduce(holdings[k], axis=0)  # ndarray.sum without its Python wrapper
-        last = vlast[k]
-        if np.minimum.reduce(last) > 0:  # the quotients below without the mask (usually)
-            growth = v / last
+        last = vlast[k]  # replaced by v below, and held by no one else: the quotient's buffer
+        if positive[k] or np.minimum.reduce(last) > 0:  # the quotients without the mask
+            growth = np.divide(v, last, out=last)
         else:
             growth = np.zeros(p)
             np.divide(v, last, out=growth, where=last > 0)  # emptied pots stay at zero
         vals[k] *= growth
         vlast[k] = v
+        positive[k] = False
         return v
 
     def _rebalance(t: int, calendar: bool) -> None:
@@ -230,7 +257,7 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream, growth_years: int = 0
         household = None
         for k in range(len(spec.pots)):
             h = holdings[k]
-            v = h.sum(axis=0)
+            v = np.add.reduce(h, axis=0)  # ndarray.sum without its Python wrapper
             idx = None
             if not calendar:
                 assert thresholds is not None
@@ -249,8 +276,9 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream, growth_years: int = 0
                 trade = np.multiply(wcols[k][t], blocks(v)).reshape(n_assets, p)
                 trade -= h
                 h += trade
-                traded = np.abs(trade, out=trade).sum(axis=0)
-                out.turnover += traded / np.where(household > 0, household, 1.0)
+                traded = np.add.reduce(np.abs(trade, out=trade), axis=0)
+                out.turnover += traded / (household if np.minimum.reduce(household) > 0
+                                          else np.where(household > 0, household, 1.0))
                 out.rebalances += v > 0
                 if cg_rate <= 0:
                     continue
@@ -301,20 +329,35 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream, growth_years: int = 0
     for step in (first_step, snapshot_at):
         if step is not None and step < n_steps:
             needed[step] = True  # a checkpoint is the start of a segment
+    # What happens at the start of each month, as Python lists: the loop below reads them
+    # hundreds of times per simulation, where a numpy scalar, a set lookup or modular
+    # arithmetic would cost more than some of the month's array operations.
+    depositing: list[tuple[int, ...]] = [()] * n_steps  # the pots receiving a deposit
+    for k in pot_range:
+        for t in np.flatnonzero(contrib[k] > 0).tolist():
+            depositing[t] = (*depositing[t], k)
+    withdrawing = [False] * n_steps
+    for t in active_months:
+        withdrawing[t] = True
+    calendar_at = [False] * n_steps
+    if k_reb:
+        calendar_at[k_reb::k_reb] = [True] * len(range(k_reb, n_steps, k_reb))
+    banded = thresholds is not None
     for t, _, growth in stream.segments(needed, first_step):
+        if last_step is not None and t > last_step:
+            return out, snapshot
         if t == snapshot_at:
             snapshot = _ChunkState(t, holdings, vals, basis, vlast, price, out).copy()
         if t % 12 == 0:
             out.real_wealth_by_year[t // 12] = sum(h.sum(axis=0) for h in holdings) / price
-        for k in pot_range:
-            c = deposit_total[k][t]
-            if c > 0:
-                sync(k)
-                held_blocks[k] += deposit_assets[k][t]
-                vals[k] += deposit_buckets[k][t]
-                basis[k] += deposit_taxable[k][t]
-                vlast[k] += c  # sync's fresh array, held by no one else
-        if t in active_months:
+        for k in depositing[t]:
+            sync(k)
+            held_blocks[k] += deposit_assets[k][t]
+            vals[k] += deposit_buckets[k][t]
+            basis[k] += deposit_taxable[k][t]
+            vlast[k] += deposit_total[k][t]  # sync's fresh array, held by no one else
+            positive[k] = True
+        if withdrawing[t]:
             touched = set()
             income = (inc_real[t] * price + inc_nominal[t]
                       if inc_real[t] > 0 or inc_nominal[t] > 0 else None)
@@ -348,12 +391,15 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream, growth_years: int = 0
                 out.taxes_real += taxes / price
             for kk in touched:
                 v_old = vlast[kk]
-                v_new = vals[kk].sum(axis=0)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    scale = np.where(v_old > 0, v_new / v_old, 0.0)
+                v_new = np.add.reduce(vals[kk], axis=0)
+                if np.minimum.reduce(v_old) > 0:  # the quotients without the mask (usually)
+                    scale = v_new / v_old
+                else:
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        scale = np.where(v_old > 0, v_new / v_old, 0.0)
                 holdings[kk] *= scale
                 vlast[kk] = v_new
-        for k, dst in sweeps.get(t, ()):
+        for k, dst in sweeps.get(t, ()) if sweeps else ():
             sync(k)
             sync(dst)
             holdings[dst] += holdings[k]
@@ -364,15 +410,18 @@ def _run_chunk(spec: SimulationSpec, stream: GrowthStream, growth_years: int = 0
             vals[k][:] = 0.0
             basis[k][:] = 0.0
             vlast[k] = np.zeros(p)
-        calendar = bool(k_reb) and t % k_reb == 0 and t > 0
-        if calendar or (thresholds is not None and t > 0):
-            _rebalance(t, calendar)
+        if calendar_at[t] or (banded and t > 0):
+            _rebalance(t, calendar_at[t])
         g = growth[:n_assets, None, :]  # (n_assets, 1, paths): every block, the same markets
         for k in pot_range:
             held_blocks[k] *= g
         price_blocks *= growth[n_assets]
         if growth_acc is not None and t < growth_steps:
-            growth_acc[t // 12] *= growth  # a segment never spans two years (see needed)
+            # A segment never spans two years (see needed): a year's first one starts it.
+            if t % 12 == 0:
+                np.copyto(growth_acc[t // 12], growth)
+            else:
+                growth_acc[t // 12] *= growth
     total = sum(h.sum(axis=0) for h in holdings)
     out.real_wealth_by_year[-1] = total / price
     keep_tr = 1.0 - spec.tax.liquidation_rate_traditional(n_steps)
@@ -457,6 +506,29 @@ def _agree_before(a: SimulationSpec, b: SimulationSpec, step: int) -> bool:
     return all(_same(x if x is not None else zeros, y if y is not None else zeros, step)
                for x, y in ((a.income_real, b.income_real),
                             (a.income_nominal, b.income_nominal)))
+
+
+def divergence_step(a: SimulationSpec, b: SimulationSpec) -> int:
+    """The latest step at which a simulation of ``b`` can resume from a checkpoint of ``a``
+    on the same stored paths: ``a`` and ``b`` agree before it (:meth:`Checkpoint.resumes`)
+    and ``b`` stops at it; 0 when there is none (they differ from the first month on).
+
+    Agreement before a step holds before every earlier step, so the step is found by
+    bisection over the horizon (a dozen comparisons of the specs' schedules)."""
+    if a.n_steps != b.n_steps or not _agree_before(a, b, 1):
+        return 0
+    lo, hi = 1, b.n_steps - 1  # agree before lo; the answer is at most the last step
+    if _agree_before(a, b, hi):
+        lo = hi
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if _agree_before(a, b, mid):
+            lo = mid
+        else:
+            hi = mid
+    while lo > 0 and not _needed_at(b, lo):
+        lo -= 1
+    return lo
 
 
 def _needed_at(spec: SimulationSpec, step: int) -> bool:
@@ -621,6 +693,55 @@ def simulate_with_growth(spec: SimulationSpec, model: ReturnModel, n_paths: int,
     result, growth, _ = _simulate(spec, model, n_paths, seed, growth_years, chunk_size, None,
                                   None)
     return result, growth
+
+
+def success_probability(spec: SimulationSpec, model: ReturnModel, n_paths: int, seed: int,
+                        goal: int, *, chunk_size: int = DEFAULT_CHUNK_SIZE,
+                        resume: Checkpoint | None = None, checkpoint_at: int | None = None
+                        ) -> tuple[float, Checkpoint | None]:
+    """``simulate(...).success_probability(goal)[0]`` (the same number), simulating only
+    until goal ``goal``'s last withdrawal: nothing later changes whether it was met. For
+    searches that read one goal's probability (the what-would-raise levers).
+
+    ``resume`` as for :func:`simulate`; ``checkpoint_at``: also the state at that step, as
+    :func:`simulate_with_checkpoint` returns it (its conditions apply).
+
+    Returns
+    -------
+    (probability, the checkpoint or None)
+    """
+    if resume is not None and not resume.resumes(spec, model, n_paths, seed, chunk_size):
+        resume = None
+    if tuple(model.tickers) != tuple(spec.tickers):
+        raise ParameterError(
+            f"The return model covers {list(model.tickers)} but the simulation holds "
+            f"{list(spec.tickers)}.", field="model.tickers",
+            fix="build the model from the same universe, in the same order")
+    if checkpoint_at is not None and not (
+            getattr(model, "monthly_growth", None) is not None
+            and 0 <= checkpoint_at < spec.n_steps and _needed_at(spec, checkpoint_at)):
+        raise ParameterError(f"The checkpoint step {checkpoint_at} must be a step a "
+                             "simulation on stored paths stops at.", field="checkpoint_at",
+                             value=checkpoint_at)
+    paying = np.flatnonzero(spec.goals[goal].real_withdrawal > 0)
+    last = int(paying[-1]) if len(paying) else spec.n_steps - 1
+    if checkpoint_at is not None:
+        last = max(last, checkpoint_at)
+    fixed = model.fixed_n_paths(spec.n_steps)
+    n_paths = fixed if fixed is not None else n_paths
+    log_fee = np.log(spec.monthly_fee_factor())
+    with single_threaded_blas():
+        runs = [_run_chunk(spec, GrowthStream(model, spec.n_steps, seed, a, p, n_paths,
+                                              log_fee),
+                           resume=None if resume is None else resume.states[i],
+                           snapshot_at=checkpoint_at, last_step=last)
+                for i, (a, p) in enumerate(path_chunks(n_paths, chunk_size))]
+    met = np.concatenate([o.success for o, _ in runs], axis=1)[goal]
+    checkpoint = None
+    if checkpoint_at is not None:
+        checkpoint = Checkpoint(spec, model, n_paths, seed, chunk_size, checkpoint_at,
+                                tuple(st for _, st in runs if st is not None))
+    return float(met.mean()), checkpoint
 
 
 def _simulate(spec: SimulationSpec, model: ReturnModel, n_paths: int, seed: int,
