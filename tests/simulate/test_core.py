@@ -175,8 +175,9 @@ def _engine_run(market, monkeypatch, pipeline_min: int, *, batch_numbers: int | 
     import tailorfolio.simulate._core as core
 
     monkeypatch.setattr(core, "PIPELINE_MIN_NUMBERS", pipeline_min)
-    if batch_numbers is not None:
+    if batch_numbers is not None:  # batched however few months fit (the path under test)
         monkeypatch.setattr(core, "BATCH_NUMBERS", batch_numbers)
+        monkeypatch.setattr(core, "MIN_BATCH_MONTHS", 1)
     model = LognormalModel.from_assumptions(market.assumptions, market.universe)
     n_steps = 60
     sp = dataclasses.replace(

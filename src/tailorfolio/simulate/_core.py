@@ -68,6 +68,13 @@ normals, their sums, the growth factors: 4 MB each, two batches in flight):
 the worker thread then takes the GIL a few times per batch instead of a few times per step
 (see ``GrowthStream._gaussian``)."""
 
+MIN_BATCH_MONTHS = 4
+"""A run batches its months only when at least this many fit in :data:`BATCH_NUMBERS`: a
+batch copies its one-month segments' normals once more (drawn into the batch, then into the
+padded sums), which a run with months of a few hundred thousand numbers each pays without
+gaining much, as its worker already takes the GIL rarely (measured on ``bench_simulate.py``'s
+10,000 paths: batched 1.29–1.30× the random-number floor, step by step 1.22–1.24×)."""
+
 DEFAULT_CHUNK_SIZE = 10_000
 """Paths simulated together; working memory of the core is about 0.5 kB per path per asset."""
 
@@ -440,7 +447,11 @@ class GrowthStream:
                 yield t, span, fill(t, span, one)
             return
         (chunk_rows, rows, n, rng), *others = streams
-        if others or n != p:  # the chunk is not one whole stream: step by step
+        # The budget bounds every array of a batch: the normals (months × paths × factors)
+        # and the growth (segments × assets + 1 × paths).
+        max_months = max(1, BATCH_NUMBERS // (p_pad * max(f, len(shift))))
+        if others or n != p or max_months < MIN_BATCH_MONTHS:
+            # The chunk is not one whole stream, or its months are large: step by step.
             for (t, span), growth in _pipelined(segments, lambda seg, buf: fill(*seg, buf),
                                                 buffers):
                 yield t, span, growth
@@ -452,9 +463,6 @@ class GrowthStream:
         # other threads hold the GIL (the plan's lever searches beside its Monte Carlo). The
         # same numbers: the generator's normals are one sequence whatever the calls that
         # read it, a segment's months are summed in order, and the same kernels run.
-        # The budget bounds every array of a batch: the normals (months × paths × factors)
-        # and the growth (segments × assets + 1 × paths).
-        max_months = max(1, BATCH_NUMBERS // (p_pad * max(f, len(shift))))
         shifts = {span: shift_col if span == 1 else span * shift_col
                   for span in set(spans.tolist())}
 
