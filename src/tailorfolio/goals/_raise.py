@@ -30,6 +30,7 @@ from tailorfolio.profile._investor import InvestorProfile
 from tailorfolio.simulate._core import DEFAULT_CHUNK_SIZE
 from tailorfolio.simulate._engine import Checkpoint, divergence_step, success_probability
 from tailorfolio.simulate._returns import ReturnModel
+from tailorfolio.simulate._spec import SimulationSpec
 from tailorfolio.typing import FloatArray
 
 MAX_DELAY_YEARS = 15
@@ -128,21 +129,30 @@ def lever_searches(profile: InvestorProfile, market: Market,
 
     checkpoint: list[Checkpoint] = []  # the amount lever's, once made
 
-    def prob(p: InvestorProfile, checkpoint_at: int | None = None,
-             resumes: bool = False) -> float:
-        spec = spec_from_profile(p, market, weights, as_of, options)
-        if checkpoint_at is not None and not checkpoint:
+    def probability(spec: SimulationSpec, keep_at: int | None, kept: list[Checkpoint],
+                    resumable: tuple[Checkpoint, ...] = ()) -> float:
+        """The goal's probability under ``spec``. With ``keep_at`` and nothing in ``kept``
+        yet, the run keeps its state at that step there; otherwise it resumes from the
+        latest of ``resumable`` that fits (:meth:`Checkpoint.resumes`), else from month 0."""
+        if keep_at is not None and not kept:
             found, cp = success_probability(spec, model, n_paths, seed, goal_index,
-                                            checkpoint_at=checkpoint_at)
+                                            checkpoint_at=keep_at)
             assert cp is not None
-            checkpoint.append(cp)
+            kept.append(cp)
             return found
+        fits = [cp for cp in resumable
+                if cp.resumes(spec, model, n_paths, seed, DEFAULT_CHUNK_SIZE)]
         return success_probability(spec, model, n_paths, seed, goal_index,
-                                   resume=checkpoint[0] if resumes and checkpoint else None)[0]
+                                   resume=max(fits, key=lambda cp: cp.step) if fits else None)[0]
+
+    def spec_with(goal_now: Goal) -> SimulationSpec:
+        return spec_from_profile(_with_goal(profile, goal_index, goal_now), market, weights,
+                                 as_of, options)
 
     def reaches(make: Callable[[float], Goal], x: float, checkpoint_at: int | None = None,
                 resumes: bool = False) -> float:
-        return prob(_with_goal(profile, goal_index, make(x)), checkpoint_at, resumes)
+        return probability(spec_with(make(x)), checkpoint_at, checkpoint,
+                           tuple(checkpoint) if resumes else ())
 
     # 1. Extra monthly saving: ceiling = the whole need saved over the months left, twice.
     months = max(goal_due_step(goal, as_of), 1)
@@ -187,23 +197,16 @@ def lever_searches(profile: InvestorProfile, market: Market,
     # simulated keeps its state there, and the others resume from it (or from the amount
     # search's checkpoint, whichever is later and fits) — the same numbers, fewer months.
     delay_checkpoint: list[Checkpoint] = []
+    divergence: list[int] = []  # the first postponement's step, once found (0: none)
 
     def delayed(k: float) -> float:
-        spec = spec_from_profile(_with_goal(profile, goal_index, delay(k)), market, weights,
-                                 as_of, options)
-        if not delay_checkpoint and getattr(model, "monthly_growth", None) is not None:
+        spec = spec_with(delay(k))
+        if not divergence:
             planned = spec_from_profile(profile, market, weights, as_of, options)
-            step = divergence_step(planned, spec)
-            if step > 0:
-                found, cp = success_probability(spec, model, n_paths, seed, goal_index,
-                                                checkpoint_at=step)
-                assert cp is not None
-                delay_checkpoint.append(cp)
-                return found
-        fits = [cp for cp in (*delay_checkpoint, *checkpoint)
-                if cp.resumes(spec, model, n_paths, seed, DEFAULT_CHUNK_SIZE)]
-        return success_probability(spec, model, n_paths, seed, goal_index,
-                                   resume=max(fits, key=lambda cp: cp.step) if fits else None)[0]
+            divergence.append(divergence_step(planned, spec)
+                              if getattr(model, "monthly_growth", None) is not None else 0)
+        return probability(spec, divergence[0] or None, delay_checkpoint,
+                           (*delay_checkpoint, *checkpoint))
 
     def search_delay() -> tuple[float, float] | None:
         start_k = _first_halving(delayed, 0, MAX_DELAY_YEARS, MAX_DELAY_YEARS // 2,

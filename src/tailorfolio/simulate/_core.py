@@ -73,7 +73,7 @@ MIN_BATCH_MONTHS = 4
 batch copies its one-month segments' normals once more (drawn into the batch, then into the
 padded sums), which a run with months of a few hundred thousand numbers each pays without
 gaining much, as its worker already takes the GIL rarely (measured on ``bench_simulate.py``'s
-10,000 paths: batched 1.29–1.30× the random-number floor, step by step 1.22–1.24×)."""
+10,000 paths: batched 1.29–1.30× the random-number floor, step by step 1.19–1.21×)."""
 
 DEFAULT_CHUNK_SIZE = 10_000
 """Paths simulated together; working memory of the core is about 0.5 kB per path per asset."""

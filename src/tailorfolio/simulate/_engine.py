@@ -658,18 +658,9 @@ def simulate_with_checkpoint(spec: SimulationSpec, model: ReturnModel, n_paths: 
     growth, :class:`~tailorfolio.simulate.ReplayModel`), and every path's state at the start
     of ``step`` (0 <= step < spec.n_steps, a step the spec stops at), for later simulations
     to resume from (``simulate(..., resume=checkpoint)``)."""
-    if getattr(model, "monthly_growth", None) is None:
-        raise ParameterError("Only simulations on stored paths can be resumed.",
-                             field="model", value=getattr(model, "name", None),
-                             fix="freeze the model (tailorfolio.simulate.freeze)")
-    if not (0 <= step < spec.n_steps and _needed_at(spec, step)):
-        raise ParameterError(f"The checkpoint step {step} must be a step the simulation stops "
-                             "at (a year's start, a cash flow or a rebalancing date).",
-                             field="step", value=step)
+    _check_checkpoint(spec, model, step)
     result, _, states = _simulate(spec, model, n_paths, seed, 0, chunk_size, None, step)
-    fixed = model.fixed_n_paths(spec.n_steps)
-    return result, Checkpoint(spec, model, fixed if fixed is not None else n_paths, seed,
-                              chunk_size, step, states)
+    return result, Checkpoint(spec, model, result.n_paths, seed, chunk_size, step, states)
 
 
 def simulate_with_growth(spec: SimulationSpec, model: ReturnModel, n_paths: int, seed: int,
@@ -712,30 +703,13 @@ def success_probability(spec: SimulationSpec, model: ReturnModel, n_paths: int, 
     """
     if resume is not None and not resume.resumes(spec, model, n_paths, seed, chunk_size):
         resume = None
-    if tuple(model.tickers) != tuple(spec.tickers):
-        raise ParameterError(
-            f"The return model covers {list(model.tickers)} but the simulation holds "
-            f"{list(spec.tickers)}.", field="model.tickers",
-            fix="build the model from the same universe, in the same order")
-    if checkpoint_at is not None and not (
-            getattr(model, "monthly_growth", None) is not None
-            and 0 <= checkpoint_at < spec.n_steps and _needed_at(spec, checkpoint_at)):
-        raise ParameterError(f"The checkpoint step {checkpoint_at} must be a step a "
-                             "simulation on stored paths stops at.", field="checkpoint_at",
-                             value=checkpoint_at)
     paying = np.flatnonzero(spec.goals[goal].real_withdrawal > 0)
     last = int(paying[-1]) if len(paying) else spec.n_steps - 1
     if checkpoint_at is not None:
+        _check_checkpoint(spec, model, checkpoint_at)
         last = max(last, checkpoint_at)
-    fixed = model.fixed_n_paths(spec.n_steps)
-    n_paths = fixed if fixed is not None else n_paths
-    log_fee = np.log(spec.monthly_fee_factor())
-    with single_threaded_blas():
-        runs = [_run_chunk(spec, GrowthStream(model, spec.n_steps, seed, a, p, n_paths,
-                                              log_fee),
-                           resume=None if resume is None else resume.states[i],
-                           snapshot_at=checkpoint_at, last_step=last)
-                for i, (a, p) in enumerate(path_chunks(n_paths, chunk_size))]
+    n_paths, runs = _chunk_runs(spec, model, n_paths, seed, 0, chunk_size, resume,
+                                checkpoint_at, last)
     met = np.concatenate([o.success for o, _ in runs], axis=1)[goal]
     checkpoint = None
     if checkpoint_at is not None:
@@ -744,10 +718,25 @@ def success_probability(spec: SimulationSpec, model: ReturnModel, n_paths: int, 
     return float(met.mean()), checkpoint
 
 
-def _simulate(spec: SimulationSpec, model: ReturnModel, n_paths: int, seed: int,
-              growth_years: int, chunk_size: int, resume: Checkpoint | None,
-              snapshot_at: int | None
-              ) -> tuple[SimulationResult, FloatArray, tuple[_ChunkState, ...]]:
+def _check_checkpoint(spec: SimulationSpec, model: ReturnModel, step: int) -> None:
+    """Raise unless a simulation of ``spec`` on ``model`` can keep its state at ``step``: on
+    stored paths only, at a step the simulation stops at."""
+    if getattr(model, "monthly_growth", None) is None:
+        raise ParameterError("Only simulations on stored paths can be resumed.",
+                             field="model", value=getattr(model, "name", None),
+                             fix="freeze the model (tailorfolio.simulate.freeze)")
+    if not (0 <= step < spec.n_steps and _needed_at(spec, step)):
+        raise ParameterError(f"The checkpoint step {step} must be a step the simulation stops "
+                             "at (a year's start, a cash flow or a rebalancing date).",
+                             field="step", value=step)
+
+
+def _chunk_runs(spec: SimulationSpec, model: ReturnModel, n_paths: int, seed: int,
+                growth_years: int, chunk_size: int, resume: Checkpoint | None,
+                snapshot_at: int | None, last_step: int | None = None
+                ) -> tuple[int, list[tuple[_ChunkOut, _ChunkState | None]]]:
+    """Every chunk of a run of ``spec`` on ``model`` (:func:`_run_chunk`'s arguments), and the
+    run's number of paths (the model's own when it fixes them)."""
     if tuple(model.tickers) != tuple(spec.tickers):
         raise ParameterError(
             f"The return model covers {list(model.tickers)} but the simulation holds "
@@ -755,14 +744,22 @@ def _simulate(spec: SimulationSpec, model: ReturnModel, n_paths: int, seed: int,
             fix="build the model from the same universe, in the same order")
     fixed = model.fixed_n_paths(spec.n_steps)
     n_paths = fixed if fixed is not None else n_paths
-    chunks = path_chunks(n_paths, chunk_size)
     log_fee = np.log(spec.monthly_fee_factor())
     with single_threaded_blas():
         runs = [_run_chunk(spec, GrowthStream(model, spec.n_steps, seed, a, p, n_paths,
                                               log_fee), growth_years,
                            resume=None if resume is None else resume.states[i],
-                           snapshot_at=snapshot_at)
-                for i, (a, p) in enumerate(chunks)]
+                           snapshot_at=snapshot_at, last_step=last_step)
+                for i, (a, p) in enumerate(path_chunks(n_paths, chunk_size))]
+    return n_paths, runs
+
+
+def _simulate(spec: SimulationSpec, model: ReturnModel, n_paths: int, seed: int,
+              growth_years: int, chunk_size: int, resume: Checkpoint | None,
+              snapshot_at: int | None
+              ) -> tuple[SimulationResult, FloatArray, tuple[_ChunkState, ...]]:
+    n_paths, runs = _chunk_runs(spec, model, n_paths, seed, growth_years, chunk_size, resume,
+                                snapshot_at)
     parts = [o for o, _ in runs]
 
     def cat(name: str, axis: int) -> np.ndarray:
